@@ -1,0 +1,199 @@
+//! The unit hierarchy in GraphQL.
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Enum, ErrorExtensions, Object, ID};
+use policies::{Level, UnitCode};
+use sea_orm::DatabaseConnection;
+
+use crate::error::{ServiceError, ServiceResult};
+use crate::graphql::connection::{from_page, wants_total, Connection};
+use crate::graphql::loaders::{ByCode, ChildCount, ChildrenOf, UnitLoader};
+use crate::graphql::node::{global_id, NodeKind};
+use crate::pagination::PageRequest;
+use crate::services::units::{self, UnitFilter, UnitRecord};
+
+type GqlResult<T> = async_graphql::Result<T>;
+
+/// Level of a unit in the administrative hierarchy.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum UnitLevel {
+    Province,
+    City,
+    District,
+    Street,
+    Community,
+    Grid,
+}
+
+impl From<Level> for UnitLevel {
+    fn from(l: Level) -> Self {
+        match l {
+            Level::Province => UnitLevel::Province,
+            Level::City => UnitLevel::City,
+            Level::District => UnitLevel::District,
+            Level::Street => UnitLevel::Street,
+            Level::Community => UnitLevel::Community,
+            Level::Grid => UnitLevel::Grid,
+        }
+    }
+}
+
+impl From<UnitLevel> for Level {
+    fn from(l: UnitLevel) -> Self {
+        match l {
+            UnitLevel::Province => Level::Province,
+            UnitLevel::City => Level::City,
+            UnitLevel::District => Level::District,
+            UnitLevel::Street => Level::Street,
+            UnitLevel::Community => Level::Community,
+            UnitLevel::Grid => Level::Grid,
+        }
+    }
+}
+
+fn parse_code(arg: &str, value: &str) -> ServiceResult<UnitCode> {
+    UnitCode::parse(value).map_err(|e| ServiceError::bad_input(format!("`{arg}`: {e}")))
+}
+
+fn loader<'a>(ctx: &'a Context<'_>) -> GqlResult<&'a DataLoader<UnitLoader>> {
+    ctx.data::<DataLoader<UnitLoader>>()
+}
+
+/// A node of the administrative hierarchy: city, district, street, community or grid.
+pub struct Unit(pub UnitRecord);
+
+#[Object]
+impl Unit {
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::Unit, self.0.id)
+    }
+
+    /// Statistical division code; a unit's code extends its parent's.
+    async fn code(&self) -> &str {
+        self.0.code.as_str()
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn level(&self) -> UnitLevel {
+        self.0.level.into()
+    }
+
+    /// The unit directly above, if it is loaded.
+    async fn parent(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
+        let Some(parent) = &self.0.parent_code else {
+            return Ok(None);
+        };
+        Ok(loader(ctx)?
+            .load_one(ByCode(parent.to_string()))
+            .await?
+            .map(Unit))
+    }
+
+    /// Every loaded unit above this one, root first.
+    async fn ancestors(&self, ctx: &Context<'_>) -> GqlResult<Vec<Unit>> {
+        let keys: Vec<ByCode> = self
+            .0
+            .code
+            .ancestors()
+            .into_iter()
+            .map(|c| ByCode(c.into_string()))
+            .collect();
+        let mut found = loader(ctx)?.load_many(keys.clone()).await?;
+        Ok(keys
+            .iter()
+            .filter_map(|k| found.remove(k))
+            .map(Unit)
+            .collect())
+    }
+
+    /// The units directly below, in code order.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn children(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Unit>> {
+        let page = PageRequest::parse(first, after.as_deref()).map_err(|e| e.extend())?;
+        let loader = loader(ctx)?;
+        let parent = self.0.code.to_string();
+        let total = if wants_total(ctx) {
+            loader
+                .load_one(ChildCount(parent.clone()))
+                .await?
+                .unwrap_or(0)
+        } else {
+            0
+        };
+        let rows = loader
+            .load_one(ChildrenOf { parent, page })
+            .await?
+            .ok_or_else(|| ServiceError::NotFound("unit").extend())?;
+        Ok(from_page(rows, total, |u| u.code.to_string(), Unit))
+    }
+
+    /// Number of units below this one, optionally of one level only.
+    async fn descendant_count(
+        &self,
+        ctx: &Context<'_>,
+        level: Option<UnitLevel>,
+    ) -> GqlResult<i64> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let n = units::descendant_count(db, &self.0.code, level.map(Into::into))
+            .await
+            .map_err(|e| e.extend())?;
+        Ok(n as i64)
+    }
+}
+
+#[derive(Default)]
+pub struct UnitQuery;
+
+#[Object]
+impl UnitQuery {
+    /// A unit by its division code. A code that is not loaded is NOT_FOUND.
+    async fn unit(&self, ctx: &Context<'_>, code: String) -> GqlResult<Option<Unit>> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let code = parse_code("code", &code).map_err(|e| e.extend())?;
+        let unit = units::require(db, &code).await.map_err(|e| e.extend())?;
+        Ok(Some(Unit(unit)))
+    }
+
+    /// Units in code order: of one level, strictly under a unit, and/or whose name
+    /// contains `search`.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn units(
+        &self,
+        ctx: &Context<'_>,
+        level: Option<UnitLevel>,
+        under: Option<String>,
+        search: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Unit>> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let run = async {
+            let page = PageRequest::parse(first, after.as_deref())?;
+            let under = match under.as_deref() {
+                Some(c) => Some(units::require(db, &parse_code("under", c)?).await?.code),
+                None => None,
+            };
+            let filter = UnitFilter {
+                level: level.map(Into::into),
+                under,
+                search,
+            };
+            let rows = units::list(db, &filter, &page).await?;
+            let total = if wants_total(ctx) {
+                units::count(db, &filter).await?
+            } else {
+                0
+            };
+            Ok::<_, ServiceError>(from_page(rows, total, |u| u.code.to_string(), Unit))
+        };
+        run.await.map_err(|e| e.extend())
+    }
+}

@@ -1,0 +1,13 @@
+//! Kapok's server: configuration, database access, domain services, the GraphQL API and
+//! the command line. Resolvers live in `graphql`, business rules in `services`.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod divisions;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod pagination;
+pub mod services;
+pub mod telemetry;

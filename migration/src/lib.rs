@@ -1,0 +1,36 @@
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_create_unit;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_create_unit::Migration)]
+    }
+}
+
+/// Column definition for a unit code. On PostgreSQL codes get the "C" collation so
+/// that string order is byte order and a subtree is one index range, whatever the
+/// database's default locale.
+pub fn unit_code_col(
+    backend: sea_orm_migration::sea_orm::DbBackend,
+    name: &'static str,
+) -> ColumnDef {
+    let mut col = ColumnDef::new(name);
+    col.string_len(15);
+    if backend == sea_orm_migration::sea_orm::DbBackend::Postgres {
+        col.extra("COLLATE \"C\"");
+    }
+    col
+}
+
+/// `timestamptz` defaulting to now; SQLite stores it as ISO-8601 text.
+pub fn timestamp_col(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .not_null()
+        .default(Expr::current_timestamp())
+        .to_owned()
+}
