@@ -55,13 +55,16 @@ pub enum CliError {
 }
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
+    run_with_config(cli, Config::from_env()?).await
+}
+
+pub async fn run_with_config(cli: Cli, config: Config) -> Result<(), CliError> {
     match cli.command {
         Command::Schema => {
             print!("{}", graphql::sdl());
             Ok(())
         }
         Command::Migrate => {
-            let config = Config::from_env()?;
             let db = db::connect(&config.database_url)
                 .await
                 .map_err(StartupError::Connect)?;
@@ -70,7 +73,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Serve => {
-            let config = Config::from_env()?;
             let app = Application::build(&config).await?;
             tracing::info!(
                 "serving GraphQL on http://{}/graphql (GraphiQL at /graphiql)",
@@ -81,7 +83,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::ImportDivisions { file, root } => {
-            let config = Config::from_env()?;
             let root = root
                 .as_deref()
                 .map(UnitCode::parse)

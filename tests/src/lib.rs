@@ -1,1 +1,223 @@
+//! Test harness: a fresh database per test (SQLite file, or a PostgreSQL database when
+//! `KAPOK_TEST_DATABASE_URL` names a server), the real server on a random port, and
+//! a client. Databases are dropped when the test's `TestApp` is.
 
+use std::path::PathBuf;
+
+use kapok_api::config::Config;
+use kapok_api::http::Application;
+use rand::Rng;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{json, Value};
+
+/// `KAPOK_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test` runs every test
+/// on PostgreSQL; unset, tests run on SQLite files.
+pub const TEST_DATABASE_ENV: &str = "KAPOK_TEST_DATABASE_URL";
+
+pub enum TestDb {
+    Sqlite {
+        path: PathBuf,
+        url: String,
+    },
+    Postgres {
+        admin_url: String,
+        name: String,
+        url: String,
+    },
+}
+
+fn random_suffix() -> String {
+    let mut rng = rand::rng();
+    (0..12)
+        .map(|_| char::from(b'a' + rng.random_range(0..26u8)))
+        .collect()
+}
+
+impl TestDb {
+    /// A new, empty database. Panics (failing the test) when PostgreSQL was asked for
+    /// and cannot be reached: CI must not silently fall back to SQLite.
+    pub async fn create() -> TestDb {
+        match std::env::var(TEST_DATABASE_ENV)
+            .ok()
+            .filter(|v| !v.is_empty())
+        {
+            Some(admin_url) if admin_url.starts_with("postgres") => {
+                let name = format!("kapok_test_{}", random_suffix());
+                let admin = Database::connect(&admin_url).await.unwrap_or_else(|e| {
+                    panic!("{TEST_DATABASE_ENV}: cannot reach PostgreSQL: {e}")
+                });
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let url = replace_db_name(&admin_url, &name);
+                TestDb::Postgres {
+                    admin_url,
+                    name,
+                    url,
+                }
+            }
+            Some(other) => panic!("{TEST_DATABASE_ENV} must be a postgres:// URL, got {other}"),
+            None => {
+                let path = std::env::temp_dir().join(format!("kapok_test_{}.db", random_suffix()));
+                let url = format!("sqlite://{}?mode=rwc", path.display());
+                TestDb::Sqlite { path, url }
+            }
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        match self {
+            TestDb::Sqlite { url, .. } | TestDb::Postgres { url, .. } => url,
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, TestDb::Postgres { .. })
+    }
+}
+
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let base = match base.rfind('/') {
+        Some(i) if i > "postgres://".len() => &base[..i],
+        _ => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match self {
+            TestDb::Sqlite { path, .. } => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut p = path.clone().into_os_string();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            TestDb::Postgres {
+                admin_url, name, ..
+            } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime, which cannot be blocked on; a
+                // thread with its own runtime does the async work.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("runtime for dropping the test database");
+                    rt.block_on(async {
+                        if let Ok(admin) = Database::connect(&admin_url).await {
+                            let _ = admin
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                                ))
+                                .await;
+                            admin.close().await.ok();
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    /// A direct connection, for arranging state and for breaking things on purpose.
+    pub db: DatabaseConnection,
+    pub test_db: TestDb,
+}
+
+/// Starts the real server (migrations and the bundled Guangzhou load included) on a
+/// fresh database and a random port.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let test_db = TestDb::create().await;
+    let mut config = Config::for_database(test_db.url());
+    adjust(&mut config);
+    let app = Application::build(&config).await.expect("server starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let db = kapok_api::db::connect(test_db.url())
+        .await
+        .expect("connect");
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        db,
+        test_db,
+    }
+}
+
+impl TestApp {
+    /// POSTs a GraphQL request and returns the whole response body.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        self.client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("JSON body")
+    }
+
+    /// The `data` of a response that must have no errors.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.gql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+}
+
+/// The `extensions.code` of each error in a response, in order.
+pub fn error_codes(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|errs| {
+            errs.iter()
+                .map(|e| {
+                    e["extensions"]["code"]
+                        .as_str()
+                        .unwrap_or("<none>")
+                        .to_owned()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_db_name;
+
+    #[test]
+    fn replaces_database_name() {
+        assert_eq!(
+            replace_db_name("postgres://postgres@127.0.0.1:5432/test", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            replace_db_name(
+                "postgres://postgres@127.0.0.1:5432/test?sslmode=disable",
+                "x"
+            ),
+            "postgres://postgres@127.0.0.1:5432/x?sslmode=disable"
+        );
+    }
+}

@@ -1,0 +1,128 @@
+//! The `kapok` binary itself: start-up on a fresh database, graceful shutdown on
+//! SIGTERM, bad configuration, and the CLI's exit codes.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use kapok_tests::TestDb;
+
+fn kapok(db_url: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kapok"));
+    cmd.env("DATABASE_URL", db_url)
+        .env("KAPOK_LISTEN", "127.0.0.1:0")
+        .env("KAPOK_LOG", "info")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+#[tokio::test]
+async fn serve_loads_guangzhou_and_stops_cleanly_on_sigterm() {
+    let db = TestDb::create().await;
+    let mut child = kapok(db.url())
+        .arg("serve")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kapok starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let address = loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("the server announces its address");
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split("/graphql").next().unwrap_or_default().to_owned();
+        }
+    };
+    let body: serde_json::Value = reqwest::Client::new()
+        .post(format!("http://{address}/graphql"))
+        .json(&serde_json::json!({ "query": "{ units(level: STREET) { totalCount } }" }))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(body["data"]["units"]["totalCount"], 178);
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(25);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(status.success(), "graceful shutdown exits 0, got {status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "server did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test]
+async fn bad_configuration_refuses_to_start() {
+    let db = TestDb::create().await;
+    let out = kapok(db.url())
+        .arg("serve")
+        .env("KAPOK_MAX_DEPTH", "deep")
+        .output()
+        .expect("kapok runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("KAPOK_MAX_DEPTH must be a positive whole number"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn import_reports_skipped_rows_and_counts() {
+    let db = TestDb::create().await;
+    let path = std::env::temp_dir().join(format!("kapok_bin_import_{}.csv", std::process::id()));
+    std::fs::write(
+        &path,
+        "code,name,level,parent_code\n4401,广州市,city,\n440104,越秀区,district,4401\n440199001,孤儿街道,street,440199\n",
+    )
+    .unwrap();
+    let out = kapok(db.url())
+        .args(["import-divisions", path.to_str().unwrap()])
+        .output()
+        .expect("kapok runs");
+    std::fs::remove_file(&path).ok();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("line 4: 440199001: parent 440199 not found"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("3 rows read, 1 skipped"), "{stdout}");
+
+    let out = kapok(db.url())
+        .args(["import-divisions", "/no/such/file.csv"])
+        .output()
+        .expect("kapok runs");
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn schema_command_prints_the_sdl() {
+    let out = Command::new(env!("CARGO_BIN_EXE_kapok"))
+        .arg("schema")
+        .output()
+        .expect("kapok runs");
+    assert!(out.status.success());
+    let sdl = String::from_utf8_lossy(&out.stdout);
+    assert!(sdl.contains("type Unit implements Node"), "{sdl}");
+}
