@@ -1,0 +1,347 @@
+//! The policy as data: its file format, validation, and the closed vocabulary of
+//! resources and actions the API enforces.
+
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::unit::Level;
+
+/// Something the API protects. Closed: a policy naming anything else is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resource {
+    Unit,
+    User,
+    RoleAssignment,
+    AuditLog,
+    Access,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Read,
+    Create,
+    Update,
+    Disable,
+    Grant,
+    Revoke,
+    Explain,
+}
+
+impl Resource {
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+
+    pub const ALL: [Resource; 5] = [
+        Resource::Unit,
+        Resource::User,
+        Resource::RoleAssignment,
+        Resource::AuditLog,
+        Resource::Access,
+    ];
+
+    /// The actions that mean something for this resource.
+    pub fn actions(self) -> &'static [Action] {
+        use Action::*;
+        match self {
+            Resource::Unit => &[Read, Create, Update],
+            Resource::User => &[Read, Create, Update, Disable],
+            Resource::RoleAssignment => &[Read, Grant, Revoke],
+            Resource::AuditLog => &[Read],
+            Resource::Access => &[Explain],
+        }
+    }
+
+    /// Whether rows of this resource belong to a user, so "own" can apply.
+    pub fn has_owner(self) -> bool {
+        matches!(self, Resource::User | Resource::RoleAssignment)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Resource::Unit => "unit",
+            Resource::User => "user",
+            Resource::RoleAssignment => "role_assignment",
+            Resource::AuditLog => "audit_log",
+            Resource::Access => "access",
+        }
+    }
+}
+
+impl Action {
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Read => "read",
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Disable => "disable",
+            Action::Grant => "grant",
+            Action::Revoke => "revoke",
+            Action::Explain => "explain",
+        }
+    }
+}
+
+impl fmt::Display for Resource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Resource {
+    type Err = PolicyError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Resource::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| PolicyError::Invalid(format!("unknown resource {s:?}")))
+    }
+}
+
+impl std::str::FromStr for Action {
+    type Err = PolicyError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        use Action::*;
+        [Read, Create, Update, Disable, Grant, Revoke, Explain]
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| PolicyError::Invalid(format!("unknown action {s:?}")))
+    }
+}
+
+/// How far a permission reaches from the assignment that carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reach {
+    /// The holding unit and everything below it.
+    Subtree,
+    /// Only the holder's own records.
+    Own,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Permission {
+    pub resource: Resource,
+    pub actions: Vec<Action>,
+    pub scope: Reach,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicPermission {
+    pub resource: Resource,
+    pub actions: Vec<Action>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    #[serde(default)]
+    pub description: String,
+    pub levels: Vec<Level>,
+    pub rank: u32,
+    #[serde(default)]
+    pub grantable: Vec<String>,
+    #[serde(default)]
+    pub permissions: Vec<Permission>,
+    /// `reach[resource][action]`: bit 0 subtree, bit 1 own. Filled at load so a
+    /// decision tests a permission in O(1).
+    #[serde(skip)]
+    pub(crate) reach: [[u8; 7]; 5],
+}
+
+pub(crate) const REACH_SUBTREE: u8 = 1;
+pub(crate) const REACH_OWN: u8 = 2;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldRule {
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub field: String,
+    pub resource: Resource,
+    pub action: Action,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Public {
+    #[serde(default)]
+    pub permissions: Vec<PublicPermission>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    version: u32,
+    #[serde(default)]
+    public: Public,
+    roles: BTreeMap<String, Role>,
+    #[serde(default)]
+    field_rules: Vec<FieldRule>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("policy file: {0}")]
+    Parse(String),
+    #[error("policy: {0}")]
+    Invalid(String),
+}
+
+/// A validated policy. Build it with [`Policy::from_toml`] or [`Policy::default_policy`].
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub(crate) roles: FxHashMap<String, Role>,
+    pub(crate) role_names: Vec<String>,
+    pub(crate) public: Vec<(Resource, Action)>,
+    pub(crate) field_rules: Vec<FieldRule>,
+}
+
+/// The policy shipped with Kapok.
+pub const DEFAULT_POLICY: &str = include_str!("../default.toml");
+
+impl Policy {
+    pub fn default_policy() -> Result<Policy, PolicyError> {
+        Policy::from_toml(DEFAULT_POLICY)
+    }
+
+    pub fn from_toml(text: &str) -> Result<Policy, PolicyError> {
+        let file: PolicyFile =
+            toml::from_str(text).map_err(|e| PolicyError::Parse(e.to_string()))?;
+        if file.version != 1 {
+            return Err(PolicyError::Invalid(format!(
+                "version {} is not supported (expected 1)",
+                file.version
+            )));
+        }
+        if file.roles.is_empty() {
+            return Err(PolicyError::Invalid("no roles defined".into()));
+        }
+        let check_actions = |who: &str, resource: Resource, actions: &[Action]| {
+            if actions.is_empty() {
+                return Err(PolicyError::Invalid(format!(
+                    "{who}: {resource} lists no actions"
+                )));
+            }
+            for a in actions {
+                if !resource.actions().contains(a) {
+                    return Err(PolicyError::Invalid(format!(
+                        "{who}: action {a} does not apply to {resource}"
+                    )));
+                }
+            }
+            Ok(())
+        };
+        for (name, role) in &file.roles {
+            let who = format!("role {name}");
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+                return Err(PolicyError::Invalid(format!(
+                    "{who}: role names are lowercase letters and underscores"
+                )));
+            }
+            if role.levels.is_empty() {
+                return Err(PolicyError::Invalid(format!("{who}: no levels")));
+            }
+            for p in &role.permissions {
+                check_actions(&who, p.resource, &p.actions)?;
+                if p.scope == Reach::Own && !p.resource.has_owner() {
+                    return Err(PolicyError::Invalid(format!(
+                        "{who}: {} rows have no owner, so scope \"own\" cannot apply",
+                        p.resource
+                    )));
+                }
+            }
+            for g in &role.grantable {
+                let Some(granted) = file.roles.get(g) else {
+                    return Err(PolicyError::Invalid(format!(
+                        "{who}: grantable role {g:?} is not defined"
+                    )));
+                };
+                if granted.rank >= role.rank {
+                    return Err(PolicyError::Invalid(format!(
+                        "{who}: may not grant {g}, whose rank {} is not below its own {}",
+                        granted.rank, role.rank
+                    )));
+                }
+            }
+        }
+        let mut public = Vec::new();
+        for p in &file.public.permissions {
+            check_actions("public", p.resource, &p.actions)?;
+            public.extend(p.actions.iter().map(|a| (p.resource, *a)));
+        }
+        for r in &file.field_rules {
+            if !r.resource.actions().contains(&r.action) {
+                return Err(PolicyError::Invalid(format!(
+                    "field rule {}.{}: action {} does not apply to {}",
+                    r.type_name, r.field, r.action, r.resource
+                )));
+            }
+        }
+        let role_names = file.roles.keys().cloned().collect();
+        let mut roles = file.roles;
+        for role in roles.values_mut() {
+            for p in &role.permissions {
+                let bit = match p.scope {
+                    Reach::Subtree => REACH_SUBTREE,
+                    Reach::Own => REACH_OWN,
+                };
+                for a in &p.actions {
+                    role.reach[p.resource.index()][a.index()] |= bit;
+                }
+            }
+        }
+        Ok(Policy {
+            roles: roles.into_iter().collect(),
+            role_names,
+            public,
+            field_rules: file.field_rules,
+        })
+    }
+
+    pub fn role(&self, name: &str) -> Option<&Role> {
+        self.roles.get(name)
+    }
+
+    /// Role names in alphabetical order.
+    pub fn role_names(&self) -> &[String] {
+        &self.role_names
+    }
+
+    pub fn is_public(&self, resource: Resource, action: Action) -> bool {
+        self.public.contains(&(resource, action))
+    }
+
+    pub fn field_rules(&self) -> &[FieldRule] {
+        &self.field_rules
+    }
+
+    /// The highest-ranked role that may be held at `level` (for bootstrapping the
+    /// first administrator at the root unit).
+    pub fn top_role_at(&self, level: Level) -> Option<&str> {
+        self.role_names
+            .iter()
+            .filter_map(|n| self.roles.get(n).map(|r| (n, r)))
+            .filter(|(_, r)| r.levels.contains(&level))
+            .max_by_key(|(_, r)| r.rank)
+            .map(|(n, _)| n.as_str())
+    }
+}
