@@ -6,7 +6,10 @@ use clap::{Parser, Subcommand};
 use policies::UnitCode;
 
 use crate::config::{Config, ConfigError};
-use crate::http::{Application, StartupError};
+use crate::http::{load_policy, Application, StartupError};
+use crate::services::access::{Access, RequestMeta};
+use crate::services::users::{self, NewUser};
+use crate::services::Store;
 use crate::{db, divisions, graphql};
 
 #[derive(Debug, Parser)]
@@ -36,6 +39,38 @@ pub enum Command {
         #[arg(long)]
         root: Option<String>,
     },
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Work with the access policy.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user holding one role at one unit; the password is read from stdin.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        role: String,
+        /// Code of the unit the role is held at (also the user's home unit).
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Validate the policy (KAPOK_POLICY_FILE or the built-in one) and run a decision
+    /// table against it (default: the built-in table for the built-in policy).
+    Check {
+        /// A decision table file (see policies/decisions.toml).
+        file: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +87,10 @@ pub enum CliError {
     Database(#[from] sea_orm::DbErr),
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Service(#[from] crate::error::ServiceError),
+    #[error("{0}")]
+    PolicyCheck(String),
 }
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
@@ -82,6 +121,18 @@ pub async fn run_with_config(cli: Cli, config: Config) -> Result<(), CliError> {
             tracing::info!("stopped");
             Ok(())
         }
+        Command::User(UserCommand::Create {
+            username,
+            role,
+            unit,
+            display_name,
+        }) => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\n', '\r']).to_owned();
+            user_create(&config, username, role, unit, display_name, password).await
+        }
+        Command::Policy(PolicyCommand::Check { file }) => policy_check(&config, file),
         Command::ImportDivisions { file, root } => {
             let root = root
                 .as_deref()
@@ -102,6 +153,85 @@ pub async fn run_with_config(cli: Cli, config: Config) -> Result<(), CliError> {
             );
             Ok(())
         }
+    }
+}
+
+async fn user_create(
+    config: &Config,
+    username: String,
+    role: String,
+    unit: String,
+    display_name: Option<String>,
+    password: String,
+) -> Result<(), CliError> {
+    let policy = std::sync::Arc::new(load_policy(config)?);
+    let conn = db::connect(&config.database_url)
+        .await
+        .map_err(StartupError::Connect)?;
+    db::migrate(&conn).await.map_err(StartupError::Migrate)?;
+    let store = Store::new(conn);
+    let operator = Access::anonymous(
+        policy,
+        RequestMeta {
+            client_addr: None,
+            request_id: "cli".into(),
+        },
+    );
+    let (user, assignment) = users::create_as_operator(
+        &store,
+        &operator,
+        NewUser {
+            display_name: display_name.unwrap_or_else(|| username.clone()),
+            username,
+            password,
+            home_unit_code: unit,
+        },
+        &role,
+    )
+    .await?;
+    println!(
+        "created user {} (id {}) with {role} at {} (assignment {assignment})",
+        user.username, user.id, user.home_unit
+    );
+    Ok(())
+}
+
+fn policy_check(config: &Config, file: Option<PathBuf>) -> Result<(), CliError> {
+    let policy = load_policy(config)?;
+    println!(
+        "policy is valid: {} roles ({})",
+        policy.role_names().len(),
+        policy.role_names().join(", ")
+    );
+    let (name, text) = match file {
+        Some(path) => (
+            path.display().to_string(),
+            std::fs::read_to_string(&path).map_err(|e| {
+                CliError::BadArgument(format!("cannot read {}: {e}", path.display()))
+            })?,
+        ),
+        None => (
+            "the built-in decision table".to_owned(),
+            policies::casefile::DEFAULT_CASES.to_owned(),
+        ),
+    };
+    let report = policies::casefile::run(&policy, &text).map_err(CliError::PolicyCheck)?;
+    for f in &report.failures {
+        println!("FAILED {f}");
+    }
+    println!(
+        "{}: {} passed, {} failed",
+        name,
+        report.passed,
+        report.failures.len()
+    );
+    if report.failures.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::PolicyCheck(format!(
+            "{} decision cases failed",
+            report.failures.len()
+        )))
     }
 }
 

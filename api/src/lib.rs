@@ -1,6 +1,7 @@
 //! Kapok's server: configuration, database access, domain services, the GraphQL API and
 //! the command line. Resolvers live in `graphql`, business rules in `services`.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -1,4 +1,9 @@
 //! sea-orm entities: the tables as the database holds them. Not the API: the GraphQL
-//! types in `api` are built from these, never derived from them.
+//! types in `api` are built from domain records, never derived from these.
 
+pub mod audit_log;
+pub mod refresh_token;
+pub mod role_assignment;
+pub mod session;
 pub mod unit;
+pub mod user;

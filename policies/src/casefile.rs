@@ -200,3 +200,6 @@ fn run_case(policy: &Policy, fixture: &[UnitCode], case: &Case) -> Result<(), St
     }
     Ok(())
 }
+
+/// The decision table for the built-in policy.
+pub const DEFAULT_CASES: &str = include_str!("../decisions.toml");

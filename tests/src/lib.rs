@@ -145,9 +145,13 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// The bootstrap administrator's password in tests (`admin`, city_admin of 4401).
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let test_db = TestDb::create().await;
     let mut config = Config::for_database(test_db.url());
+    config.admin_password = Some(ADMIN_PASSWORD.into());
     adjust(&mut config);
     let app = Application::build(&config).await.expect("server starts");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -182,6 +186,81 @@ impl TestApp {
         let body = self.gql(query, variables).await;
         assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
         body["data"].clone()
+    }
+
+    /// POSTs a GraphQL request with `Authorization: Bearer token`.
+    pub async fn gql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.client
+            .post(format!("{}/graphql", self.address))
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("JSON body")
+    }
+
+    pub async fn data_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let body = self.gql_as(token, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// Signs in and returns the whole `login` payload.
+    pub async fn login_payload(&self, username: &str, password: &str) -> Value {
+        self.gql(
+            "mutation($i: LoginInput!) { login(input: $i) { accessToken refreshToken expiresIn user { id username } } }",
+            json!({ "i": { "username": username, "password": password } }),
+        )
+        .await
+    }
+
+    /// Signs in and returns the access token.
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let body = self.login_payload(username, password).await;
+        body["data"]["login"]["accessToken"]
+            .as_str()
+            .unwrap_or_else(|| panic!("login as {username} failed: {body:#}"))
+            .to_owned()
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.login("admin", ADMIN_PASSWORD).await
+    }
+
+    /// Creates a user at `unit` holding `role` there (granted by the admin); returns
+    /// the user's global ID and an access token for it.
+    pub async fn user_with_role(
+        &self,
+        username: &str,
+        unit: &str,
+        role: Option<&str>,
+    ) -> (String, String) {
+        let admin = self.admin_token().await;
+        let password = format!("{username}-password");
+        let created = self
+            .data_as(
+                &admin,
+                "mutation($i: CreateUserInput!) { createUser(input: $i) { user { id } } }",
+                json!({ "i": { "username": username, "password": password, "displayName": username, "homeUnitCode": unit } }),
+            )
+            .await;
+        let id = created["createUser"]["user"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        if let Some(role) = role {
+            self.data_as(
+                &admin,
+                "mutation($i: GrantRoleInput!) { grantRole(input: $i) { assignment { id } } }",
+                json!({ "i": { "userId": id, "role": role, "unitCode": unit } }),
+            )
+            .await;
+        }
+        let token = self.login(username, &password).await;
+        (id, token)
     }
 }
 

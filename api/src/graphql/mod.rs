@@ -1,40 +1,99 @@
-//! The GraphQL API. Resolvers fetch what they need from the context and call services;
-//! they hold no business rules and no SQL.
+//! The GraphQL API. Resolvers fetch the caller and services from the context and
+//! call services; they hold no business rules, no SQL and no database handle.
 
+pub mod accounts;
 pub mod connection;
-pub mod loaders;
 pub mod node;
 pub mod units;
 
-use async_graphql::dataloader::DataLoader;
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
-use sea_orm::DatabaseConnection;
+use std::sync::Arc;
 
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+
+use crate::auth::{Throttle, TokenKeys};
 use crate::config::Config;
+use crate::services::access::Access;
+use crate::services::units::{UnitLoader, UnitReader};
+use crate::services::Store;
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(units::UnitQuery, node::NodeQuery);
+pub struct QueryRoot(units::UnitQuery, node::NodeQuery, accounts::AccountQuery);
 
-pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(
+    accounts::AuthMutation,
+    accounts::AccountMutation,
+    units::UnitMutation,
+);
 
-fn builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+type GqlResult<T> = async_graphql::Result<T>;
+
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
 }
 
-/// The schema with everything a request needs attached.
-pub fn build_schema(db: DatabaseConnection, config: &Config) -> AppSchema {
+/// The schema with what every request shares attached; the caller (`Access`) and
+/// its loaders are attached per request by [`request_data`].
+pub fn build_schema(store: Store, config: &Config) -> AppSchema {
     builder()
         .limit_depth(config.max_depth)
         .limit_complexity(config.max_complexity)
-        .data(DataLoader::new(
-            loaders::UnitLoader { db: db.clone() },
-            tokio::spawn,
-        ))
-        .data(db)
+        .data(store)
+        .data(Arc::new(TokenKeys::new(config)))
+        .data(Arc::new(Throttle::new(config.login_max_failures)))
         .finish()
+}
+
+/// Attaches the caller and its unit loader to a request.
+pub fn request_data(
+    request: async_graphql::Request,
+    store: &Store,
+    access: Access,
+) -> async_graphql::Request {
+    let request = match UnitReader::new(store, &access) {
+        Ok(reader) => request
+            .data(DataLoader::new(UnitLoader(reader.clone()), tokio::spawn))
+            .data(reader),
+        // A refused token: resolvers report it through `Access`.
+        Err(_) => request,
+    };
+    request.data(access)
 }
 
 /// The SDL, for `kapok schema` and the committed `schema.graphql`.
 pub fn sdl() -> String {
     builder().finish().sdl()
+}
+
+pub(crate) fn store<'a>(ctx: &'a Context<'_>) -> GqlResult<&'a Store> {
+    ctx.data::<Store>()
+}
+
+pub(crate) fn access<'a>(ctx: &'a Context<'_>) -> GqlResult<&'a Access> {
+    ctx.data::<Access>()
+}
+
+/// The request's unit reader; absent only when the caller's token was refused, in
+/// which case the refusal is the error.
+pub(crate) fn unit_reader<'a>(ctx: &'a Context<'_>) -> GqlResult<&'a UnitReader> {
+    use async_graphql::ErrorExtensions;
+    match ctx.data_opt::<UnitReader>() {
+        Some(r) => Ok(r),
+        None => {
+            access(ctx)?.principal().map_err(|e| e.extend())?;
+            Err(async_graphql::Error::new("no unit reader"))
+        }
+    }
+}
+
+pub(crate) fn unit_loader<'a>(ctx: &'a Context<'_>) -> GqlResult<&'a DataLoader<UnitLoader>> {
+    unit_reader(ctx)?;
+    ctx.data::<DataLoader<UnitLoader>>()
 }

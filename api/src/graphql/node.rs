@@ -3,30 +3,41 @@
 use async_graphql::{Context, ErrorExtensions, Interface, Object, ID};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use sea_orm::DatabaseConnection;
 
 use crate::error::ServiceError;
+use crate::graphql::accounts::{AuditEntry, RoleAssignment, User};
 use crate::graphql::units::Unit;
-use crate::services::units;
+use crate::graphql::{access, store, unit_reader};
+use crate::services::{audit, roles, users};
 
 /// The kinds of record `node(id)` can return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NodeKind {
     Unit,
+    User,
+    RoleAssignment,
+    AuditEntry,
 }
 
 impl NodeKind {
+    const ALL: [NodeKind; 4] = [
+        NodeKind::Unit,
+        NodeKind::User,
+        NodeKind::RoleAssignment,
+        NodeKind::AuditEntry,
+    ];
+
     fn tag(self) -> &'static str {
         match self {
             NodeKind::Unit => "Unit",
+            NodeKind::User => "User",
+            NodeKind::RoleAssignment => "RoleAssignment",
+            NodeKind::AuditEntry => "AuditEntry",
         }
     }
 
     fn from_tag(tag: &str) -> Option<NodeKind> {
-        match tag {
-            "Unit" => Some(NodeKind::Unit),
-            _ => None,
-        }
+        NodeKind::ALL.into_iter().find(|k| k.tag() == tag)
     }
 }
 
@@ -51,6 +62,9 @@ pub fn parse_global_id(id: &str) -> Result<(NodeKind, i64), ServiceError> {
 #[graphql(field(name = "id", ty = "ID"))]
 pub enum Node {
     Unit(Unit),
+    User(User),
+    RoleAssignment(RoleAssignment),
+    AuditEntry(AuditEntry),
 }
 
 #[derive(Default)]
@@ -58,17 +72,31 @@ pub struct NodeQuery;
 
 #[Object]
 impl NodeQuery {
-    /// Fetches any record by its global ID. A missing record is NOT_FOUND.
+    /// Fetches any record by its global ID. A record that does not exist, or that
+    /// the caller may not see, is NOT_FOUND: the two cannot be told apart.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Node> {
-        let db = ctx.data::<DatabaseConnection>()?;
         let (kind, raw) = parse_global_id(&id).map_err(|e| e.extend())?;
-        match kind {
-            NodeKind::Unit => units::by_id(db, raw)
+        let (store, access) = (store(ctx)?, access(ctx)?);
+        let node = match kind {
+            NodeKind::Unit => unit_reader(ctx)?
+                .by_id(raw)
                 .await
-                .map_err(|e| e.extend())?
-                .map(|u| Node::Unit(Unit(u)))
-                .ok_or_else(|| ServiceError::NotFound("node").extend()),
-        }
+                .and_then(|u| u.ok_or(ServiceError::NotFound("node")))
+                .map(|u| Node::Unit(Unit(u))),
+            NodeKind::User => users::get(store, access, raw)
+                .await
+                .map(|u| Node::User(User(u))),
+            NodeKind::RoleAssignment => roles::get(store, access, raw)
+                .await
+                .map(|a| Node::RoleAssignment(RoleAssignment(a))),
+            NodeKind::AuditEntry => audit::get(store, access, raw)
+                .await
+                .map(|a| Node::AuditEntry(AuditEntry(a))),
+        };
+        node.map_err(|e| match e {
+            ServiceError::NotFound(_) => ServiceError::NotFound("node").extend(),
+            other => other.extend(),
+        })
     }
 }
 

@@ -1,18 +1,14 @@
 //! The unit hierarchy in GraphQL.
 
-use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, Enum, ErrorExtensions, Object, ID};
+use async_graphql::{Context, Enum, ErrorExtensions, InputObject, Object, SimpleObject, ID};
 use policies::{Level, UnitCode};
-use sea_orm::DatabaseConnection;
 
 use crate::error::{ServiceError, ServiceResult};
 use crate::graphql::connection::{from_page, wants_total, Connection};
-use crate::graphql::loaders::{ByCode, ChildCount, ChildrenOf, UnitLoader};
 use crate::graphql::node::{global_id, NodeKind};
+use crate::graphql::{access, store, unit_loader, unit_reader, GqlResult};
 use crate::pagination::PageRequest;
-use crate::services::units::{self, UnitFilter, UnitRecord};
-
-type GqlResult<T> = async_graphql::Result<T>;
+use crate::services::units::{self, ByCode, ChildCount, ChildrenOf, UnitFilter, UnitRecord};
 
 /// Level of a unit in the administrative hierarchy.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -55,10 +51,6 @@ fn parse_code(arg: &str, value: &str) -> ServiceResult<UnitCode> {
     UnitCode::parse(value).map_err(|e| ServiceError::bad_input(format!("`{arg}`: {e}")))
 }
 
-fn loader<'a>(ctx: &'a Context<'_>) -> GqlResult<&'a DataLoader<UnitLoader>> {
-    ctx.data::<DataLoader<UnitLoader>>()
-}
-
 /// A node of the administrative hierarchy: city, district, street, community or grid.
 pub struct Unit(pub UnitRecord);
 
@@ -86,7 +78,7 @@ impl Unit {
         let Some(parent) = &self.0.parent_code else {
             return Ok(None);
         };
-        Ok(loader(ctx)?
+        Ok(unit_loader(ctx)?
             .load_one(ByCode(parent.to_string()))
             .await?
             .map(Unit))
@@ -101,7 +93,7 @@ impl Unit {
             .into_iter()
             .map(|c| ByCode(c.into_string()))
             .collect();
-        let mut found = loader(ctx)?.load_many(keys.clone()).await?;
+        let mut found = unit_loader(ctx)?.load_many(keys.clone()).await?;
         Ok(keys
             .iter()
             .filter_map(|k| found.remove(k))
@@ -118,7 +110,7 @@ impl Unit {
         after: Option<String>,
     ) -> GqlResult<Connection<Unit>> {
         let page = PageRequest::parse(first, after.as_deref()).map_err(|e| e.extend())?;
-        let loader = loader(ctx)?;
+        let loader = unit_loader(ctx)?;
         let parent = self.0.code.to_string();
         let total = if wants_total(ctx) {
             loader
@@ -141,8 +133,8 @@ impl Unit {
         ctx: &Context<'_>,
         level: Option<UnitLevel>,
     ) -> GqlResult<i64> {
-        let db = ctx.data::<DatabaseConnection>()?;
-        let n = units::descendant_count(db, &self.0.code, level.map(Into::into))
+        let n = unit_reader(ctx)?
+            .descendant_count(&self.0.code, level.map(Into::into))
             .await
             .map_err(|e| e.extend())?;
         Ok(n as i64)
@@ -156,9 +148,11 @@ pub struct UnitQuery;
 impl UnitQuery {
     /// A unit by its division code. A code that is not loaded is NOT_FOUND.
     async fn unit(&self, ctx: &Context<'_>, code: String) -> GqlResult<Option<Unit>> {
-        let db = ctx.data::<DatabaseConnection>()?;
         let code = parse_code("code", &code).map_err(|e| e.extend())?;
-        let unit = units::require(db, &code).await.map_err(|e| e.extend())?;
+        let unit = unit_reader(ctx)?
+            .require(&code)
+            .await
+            .map_err(|e| e.extend())?;
         Ok(Some(Unit(unit)))
     }
 
@@ -174,11 +168,11 @@ impl UnitQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<Connection<Unit>> {
-        let db = ctx.data::<DatabaseConnection>()?;
+        let reader = unit_reader(ctx)?;
         let run = async {
             let page = PageRequest::parse(first, after.as_deref())?;
             let under = match under.as_deref() {
-                Some(c) => Some(units::require(db, &parse_code("under", c)?).await?.code),
+                Some(c) => Some(reader.require(&parse_code("under", c)?).await?.code),
                 None => None,
             };
             let filter = UnitFilter {
@@ -186,14 +180,74 @@ impl UnitQuery {
                 under,
                 search,
             };
-            let rows = units::list(db, &filter, &page).await?;
+            let rows = reader.list(&filter, &page).await?;
             let total = if wants_total(ctx) {
-                units::count(db, &filter).await?
+                reader.count(&filter).await?
             } else {
                 0
             };
             Ok::<_, ServiceError>(from_page(rows, total, |u| u.code.to_string(), Unit))
         };
         run.await.map_err(|e| e.extend())
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateUnitInput {
+    /// The unit to add below.
+    pub parent_code: String,
+    /// The new code: the parent's code extended by one level (a grid: 3 more digits).
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateUnitPayload {
+    pub unit: Unit,
+}
+
+#[derive(InputObject)]
+pub struct RenameUnitInput {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(SimpleObject)]
+pub struct RenameUnitPayload {
+    pub unit: Unit,
+}
+
+#[derive(Default)]
+pub struct UnitMutation;
+
+#[Object]
+impl UnitMutation {
+    /// Adds a unit below one the caller manages (e.g. a grid below a community).
+    async fn create_unit(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateUnitInput,
+    ) -> GqlResult<CreateUnitPayload> {
+        let unit = units::create(
+            store(ctx)?,
+            access(ctx)?,
+            &input.parent_code,
+            &input.code,
+            &input.name,
+        )
+        .await
+        .map_err(|e| e.extend())?;
+        Ok(CreateUnitPayload { unit: Unit(unit) })
+    }
+
+    async fn rename_unit(
+        &self,
+        ctx: &Context<'_>,
+        input: RenameUnitInput,
+    ) -> GqlResult<RenameUnitPayload> {
+        let unit = units::rename(store(ctx)?, access(ctx)?, &input.code, &input.name)
+            .await
+            .map_err(|e| e.extend())?;
+        Ok(RenameUnitPayload { unit: Unit(unit) })
     }
 }

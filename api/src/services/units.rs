@@ -3,6 +3,12 @@
 
 use std::collections::HashMap;
 
+use async_graphql::dataloader::Loader;
+use async_graphql::ErrorExtensions;
+use policies::{Action, Resource};
+use sea_orm::{ActiveValue::Set, Select, TransactionTrait};
+use serde_json::json;
+
 use entity::unit;
 use policies::{Level, UnitCode};
 use sea_orm::sea_query::{Asterisk, Expr, LikeExpr, Order, Query};
@@ -14,7 +20,9 @@ use sea_orm::{
 
 use crate::error::{ServiceError, ServiceResult};
 use crate::pagination::{Page, PageRequest};
-use crate::services::ranges;
+use crate::services::access::Access;
+use crate::services::audit::{self, Entry};
+use crate::services::{ranges, scoped, Store};
 
 /// A unit as the domain sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,7 +100,7 @@ impl UnitFilter {
 }
 
 /// `%text%` with LIKE's wildcards in `text` taken literally.
-fn like_contains(text: &str) -> String {
+pub(crate) fn like_contains(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('%');
     for c in text.chars() {
@@ -105,173 +113,409 @@ fn like_contains(text: &str) -> String {
     out
 }
 
-pub async fn by_code(
-    db: &impl ConnectionTrait,
+/// Existence of a unit regardless of who asks: for validating input that names one.
+pub(crate) async fn require_exists(
+    conn: &impl ConnectionTrait,
     code: &UnitCode,
-) -> ServiceResult<Option<UnitRecord>> {
-    unit::Entity::find()
+) -> ServiceResult<()> {
+    let n = unit::Entity::find()
         .filter(unit::Column::Code.eq(code.as_str()))
-        .one(db)
-        .await?
-        .map(UnitRecord::try_from)
-        .transpose()
-}
-
-pub async fn by_id(db: &impl ConnectionTrait, id: i64) -> ServiceResult<Option<UnitRecord>> {
-    unit::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .map(UnitRecord::try_from)
-        .transpose()
-}
-
-pub async fn by_codes(
-    db: &impl ConnectionTrait,
-    codes: &[String],
-) -> ServiceResult<Vec<UnitRecord>> {
-    if codes.is_empty() {
-        return Ok(Vec::new());
-    }
-    records(
-        unit::Entity::find()
-            .filter(unit::Column::Code.is_in(codes.iter().map(String::as_str)))
-            .all(db)
-            .await?,
-    )
-}
-
-/// Fails with NOT_FOUND when the unit a filter hangs under does not exist, so that a
-/// typo is not mistaken for an empty subtree.
-pub async fn require(db: &impl ConnectionTrait, code: &UnitCode) -> ServiceResult<UnitRecord> {
-    by_code(db, code)
-        .await?
-        .ok_or(ServiceError::NotFound("unit"))
-}
-
-pub async fn list(
-    db: &impl ConnectionTrait,
-    filter: &UnitFilter,
-    page: &PageRequest,
-) -> ServiceResult<Page<UnitRecord>> {
-    let mut query = unit::Entity::find().filter(filter.condition()?);
-    if let Some(after) = &page.after {
-        query = query.filter(unit::Column::Code.gt(after.as_str()));
-    }
-    let rows = query
-        .order_by_asc(unit::Column::Code)
-        .limit(page.first + 1)
-        .all(db)
+        .count(conn)
         .await?;
-    Ok(Page::from_overfetch(records(rows)?, page))
+    if n == 0 {
+        return Err(ServiceError::NotFound("unit"));
+    }
+    Ok(())
 }
 
-pub async fn count(db: &impl ConnectionTrait, filter: &UnitFilter) -> ServiceResult<u64> {
-    Ok(unit::Entity::find()
-        .filter(filter.condition()?)
-        .count(db)
-        .await?)
+/// Unit reads for one caller: every query carries the policy's `unit.read` scope.
+#[derive(Clone)]
+pub struct UnitReader {
+    store: Store,
+    /// `None`: the caller may read no unit.
+    scope: Option<Condition>,
 }
 
-pub async fn descendant_count(
-    db: &impl ConnectionTrait,
-    code: &UnitCode,
-    level: Option<Level>,
-) -> ServiceResult<u64> {
-    count(
-        db,
-        &UnitFilter {
+impl UnitReader {
+    pub fn new(store: &Store, access: &Access) -> ServiceResult<UnitReader> {
+        Ok(UnitReader {
+            store: store.clone(),
+            scope: scoped::condition::<unit::Entity>(access, Action::Read)?,
+        })
+    }
+
+    fn find(&self) -> Option<Select<unit::Entity>> {
+        self.scope.clone().map(|c| unit::Entity::find().filter(c))
+    }
+
+    pub async fn by_code(&self, code: &UnitCode) -> ServiceResult<Option<UnitRecord>> {
+        let Some(q) = self.find() else {
+            return Ok(None);
+        };
+        q.filter(unit::Column::Code.eq(code.as_str()))
+            .one(&self.store.db)
+            .await?
+            .map(UnitRecord::try_from)
+            .transpose()
+    }
+
+    pub async fn by_id(&self, id: i64) -> ServiceResult<Option<UnitRecord>> {
+        let Some(q) = self.find() else {
+            return Ok(None);
+        };
+        q.filter(unit::Column::Id.eq(id))
+            .one(&self.store.db)
+            .await?
+            .map(UnitRecord::try_from)
+            .transpose()
+    }
+
+    pub async fn by_codes(&self, codes: &[String]) -> ServiceResult<Vec<UnitRecord>> {
+        let Some(q) = self.find().filter(|_| !codes.is_empty()) else {
+            return Ok(Vec::new());
+        };
+        records(
+            q.filter(unit::Column::Code.is_in(codes.iter().map(String::as_str)))
+                .all(&self.store.db)
+                .await?,
+        )
+    }
+
+    /// NOT_FOUND when the unit does not exist or is out of reach, so that a typo is
+    /// not mistaken for an empty subtree.
+    pub async fn require(&self, code: &UnitCode) -> ServiceResult<UnitRecord> {
+        self.by_code(code)
+            .await?
+            .ok_or(ServiceError::NotFound("unit"))
+    }
+
+    pub async fn list(
+        &self,
+        filter: &UnitFilter,
+        page: &PageRequest,
+    ) -> ServiceResult<Page<UnitRecord>> {
+        let Some(mut q) = self.find() else {
+            return Ok(Page::from_overfetch(Vec::new(), page));
+        };
+        q = q.filter(filter.condition()?);
+        if let Some(after) = &page.after {
+            q = q.filter(unit::Column::Code.gt(after.as_str()));
+        }
+        let rows = q
+            .order_by_asc(unit::Column::Code)
+            .limit(page.first + 1)
+            .all(&self.store.db)
+            .await?;
+        Ok(Page::from_overfetch(records(rows)?, page))
+    }
+
+    pub async fn count(&self, filter: &UnitFilter) -> ServiceResult<u64> {
+        let Some(q) = self.find() else { return Ok(0) };
+        Ok(q.filter(filter.condition()?).count(&self.store.db).await?)
+    }
+
+    pub async fn descendant_count(
+        &self,
+        code: &UnitCode,
+        level: Option<Level>,
+    ) -> ServiceResult<u64> {
+        self.count(&UnitFilter {
             level,
             under: Some(code.clone()),
             search: None,
+        })
+        .await
+    }
+
+    /// The first `limit` children of each parent, in code order, in one query (a
+    /// window per parent), for the children lists of many units at once.
+    pub async fn first_children(
+        &self,
+        parents: &[String],
+        limit: u64,
+    ) -> ServiceResult<HashMap<String, Vec<UnitRecord>>> {
+        let mut out: HashMap<String, Vec<UnitRecord>> = HashMap::new();
+        let Some(scope) = self.scope.clone() else {
+            return Ok(out);
+        };
+        if parents.is_empty() || limit == 0 {
+            return Ok(out);
+        }
+        let inner = Query::select()
+            .columns([
+                unit::Column::Id,
+                unit::Column::Code,
+                unit::Column::Name,
+                unit::Column::Level,
+                unit::Column::ParentCode,
+                unit::Column::CreatedAt,
+                unit::Column::UpdatedAt,
+            ])
+            .expr_as(
+                Expr::cust("ROW_NUMBER() OVER (PARTITION BY parent_code ORDER BY code)"),
+                "rn",
+            )
+            .from(unit::Entity)
+            .cond_where(scope)
+            .and_where(unit::Column::ParentCode.is_in(parents.iter().map(String::as_str)))
+            .to_owned();
+        let outer = Query::select()
+            .column(Asterisk)
+            .from_subquery(inner, "children")
+            .and_where(Expr::col("rn").lte(limit as i64))
+            .order_by("code", Order::Asc)
+            .to_owned();
+        let db = &self.store.db;
+        let stmt = db.get_database_backend().build(&outer);
+        let rows = unit::Model::find_by_statement(stmt).all(db).await?;
+        for rec in records(rows)? {
+            if let Some(p) = &rec.parent_code {
+                out.entry(p.to_string()).or_default().push(rec);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One page of one unit's children (used when a cursor is given).
+    pub async fn children_page(
+        &self,
+        parent: &str,
+        page: &PageRequest,
+    ) -> ServiceResult<Page<UnitRecord>> {
+        let Some(mut q) = self.find() else {
+            return Ok(Page::from_overfetch(Vec::new(), page));
+        };
+        q = q.filter(unit::Column::ParentCode.eq(parent));
+        if let Some(after) = &page.after {
+            q = q.filter(unit::Column::Code.gt(after.as_str()));
+        }
+        let rows = q
+            .order_by_asc(unit::Column::Code)
+            .limit(page.first + 1)
+            .all(&self.store.db)
+            .await?;
+        Ok(Page::from_overfetch(records(rows)?, page))
+    }
+
+    pub async fn child_counts(&self, parents: &[String]) -> ServiceResult<HashMap<String, u64>> {
+        let Some(q) = self.find().filter(|_| !parents.is_empty()) else {
+            return Ok(HashMap::new());
+        };
+        let rows: Vec<(Option<String>, i64)> = q
+            .select_only()
+            .column(unit::Column::ParentCode)
+            .column_as(unit::Column::Id.count(), "n")
+            .filter(unit::Column::ParentCode.is_in(parents.iter().map(String::as_str)))
+            .group_by(unit::Column::ParentCode)
+            .into_tuple()
+            .all(&self.store.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(p, n)| p.map(|p| (p, u64::try_from(n).unwrap_or(0))))
+            .collect())
+    }
+}
+
+fn parse_name(name: &str) -> ServiceResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ServiceError::bad_input(
+            "`name` must be 1 to 100 characters",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// Adds a unit below an existing one (e.g. a grid below a community).
+pub async fn create(
+    store: &Store,
+    access: &Access,
+    parent_code: &str,
+    code: &str,
+    name: &str,
+) -> ServiceResult<UnitRecord> {
+    let parent = UnitCode::parse(parent_code)
+        .map_err(|e| ServiceError::bad_input(format!("`parentCode`: {e}")))?;
+    let code =
+        UnitCode::parse(code).map_err(|e| ServiceError::bad_input(format!("`code`: {e}")))?;
+    let name = parse_name(name)?;
+    if !parent.is_parent_of(&code) {
+        return Err(ServiceError::bad_input(format!(
+            "unit code {code} does not extend parent code {parent} by one level"
+        )));
+    }
+    let txn = store.db.begin().await?;
+    require_exists(&txn, &parent).await?;
+    access.require(Resource::Unit, Action::Create, &parent)?;
+    let taken = unit::Entity::find()
+        .filter(unit::Column::Code.eq(code.as_str()))
+        .count(&txn)
+        .await?;
+    if taken > 0 {
+        return Err(ServiceError::Conflict(format!(
+            "unit code {code} already exists"
+        )));
+    }
+    let now = super::now();
+    let model = sea_orm::ActiveModelTrait::insert(
+        unit::ActiveModel {
+            code: Set(code.to_string()),
+            name: Set(name.clone()),
+            level: Set(code.level().as_str().to_owned()),
+            parent_code: Set(Some(parent.to_string())),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        },
+        &txn,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        access,
+        access.actor(),
+        Entry {
+            action: "unit.create",
+            target: Some(format!("unit:{code}")),
+            unit: Some(&code),
+            summary: json!({ "code": code, "name": name, "parent": parent }),
         },
     )
-    .await
+    .await?;
+    txn.commit().await?;
+    model.try_into()
 }
 
-/// The first `limit` children of each parent, in code order, in one query (a window
-/// per parent), for the children lists of many units at once.
-pub async fn first_children(
-    db: &impl ConnectionTrait,
-    parents: &[String],
-    limit: u64,
-) -> ServiceResult<HashMap<String, Vec<UnitRecord>>> {
-    let mut out: HashMap<String, Vec<UnitRecord>> = HashMap::new();
-    if parents.is_empty() || limit == 0 {
-        return Ok(out);
+pub async fn rename(
+    store: &Store,
+    access: &Access,
+    code: &str,
+    name: &str,
+) -> ServiceResult<UnitRecord> {
+    let code =
+        UnitCode::parse(code).map_err(|e| ServiceError::bad_input(format!("`code`: {e}")))?;
+    let name = parse_name(name)?;
+    let txn = store.db.begin().await?;
+    let model = unit::Entity::find()
+        .filter(unit::Column::Code.eq(code.as_str()))
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("unit"))?;
+    access.require(Resource::Unit, Action::Update, &code)?;
+    let old = model.name.clone();
+    let mut active: unit::ActiveModel = model.into();
+    active.name = Set(name.clone());
+    active.updated_at = Set(super::now());
+    let model = sea_orm::ActiveModelTrait::update(active, &txn).await?;
+    audit::record(
+        &txn,
+        access,
+        access.actor(),
+        Entry {
+            action: "unit.rename",
+            target: Some(format!("unit:{code}")),
+            unit: Some(&code),
+            summary: json!({ "from": old, "to": name }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    model.try_into()
+}
+
+/// Batches unit lookups of one request (parents, ancestors, children) into single
+/// queries, within that caller's scope.
+pub struct UnitLoader(pub UnitReader);
+
+/// A unit by code.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ByCode(pub String);
+
+/// One page of a unit's children.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ChildrenOf {
+    pub parent: String,
+    pub page: PageRequest,
+}
+
+/// How many children a unit has.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ChildCount(pub String);
+
+impl Loader<ByCode> for UnitLoader {
+    type Value = UnitRecord;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ByCode]) -> Result<HashMap<ByCode, UnitRecord>, Self::Error> {
+        let codes: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
+        let found = self.0.by_codes(&codes).await.map_err(|e| e.extend())?;
+        Ok(found
+            .into_iter()
+            .map(|u| (ByCode(u.code.to_string()), u))
+            .collect())
     }
-    let inner = Query::select()
-        .columns([
-            unit::Column::Id,
-            unit::Column::Code,
-            unit::Column::Name,
-            unit::Column::Level,
-            unit::Column::ParentCode,
-            unit::Column::CreatedAt,
-            unit::Column::UpdatedAt,
-        ])
-        .expr_as(
-            Expr::cust("ROW_NUMBER() OVER (PARTITION BY parent_code ORDER BY code)"),
-            "rn",
-        )
-        .from(unit::Entity)
-        .and_where(unit::Column::ParentCode.is_in(parents.iter().map(String::as_str)))
-        .to_owned();
-    let outer = Query::select()
-        .column(Asterisk)
-        .from_subquery(inner, "children")
-        .and_where(Expr::col("rn").lte(limit as i64))
-        .order_by("code", Order::Asc)
-        .to_owned();
-    let stmt = db.get_database_backend().build(&outer);
-    let rows = unit::Model::find_by_statement(stmt).all(db).await?;
-    for rec in records(rows)? {
-        if let Some(p) = &rec.parent_code {
-            out.entry(p.to_string()).or_default().push(rec);
+}
+
+impl Loader<ChildrenOf> for UnitLoader {
+    type Value = Page<UnitRecord>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[ChildrenOf],
+    ) -> Result<HashMap<ChildrenOf, Page<UnitRecord>>, Self::Error> {
+        let mut out = HashMap::new();
+        // First pages of many parents share one windowed query; a page after a cursor
+        // is a client walking one list, fetched on its own.
+        let (first_pages, later): (Vec<&ChildrenOf>, Vec<&ChildrenOf>) =
+            keys.iter().partition(|k| k.page.after.is_none());
+        if let Some(limit) = first_pages.iter().map(|k| k.page.first).max() {
+            let parents: Vec<String> = first_pages.iter().map(|k| k.parent.clone()).collect();
+            let found = self
+                .0
+                .first_children(&parents, limit + 1)
+                .await
+                .map_err(|e| e.extend())?;
+            for key in first_pages {
+                let rows: Vec<UnitRecord> = found
+                    .get(&key.parent)
+                    .map(|rows| {
+                        rows.iter()
+                            .take(key.page.first as usize + 1)
+                            .cloned()
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                out.insert(key.clone(), Page::from_overfetch(rows, &key.page));
+            }
         }
+        for key in later {
+            let page = self
+                .0
+                .children_page(&key.parent, &key.page)
+                .await
+                .map_err(|e| e.extend())?;
+            out.insert(key.clone(), page);
+        }
+        Ok(out)
     }
-    Ok(out)
 }
 
-/// One page of one unit's children (used when a cursor is given).
-pub async fn children_page(
-    db: &impl ConnectionTrait,
-    parent: &str,
-    page: &PageRequest,
-) -> ServiceResult<Page<UnitRecord>> {
-    let mut query = unit::Entity::find().filter(unit::Column::ParentCode.eq(parent));
-    if let Some(after) = &page.after {
-        query = query.filter(unit::Column::Code.gt(after.as_str()));
-    }
-    let rows = query
-        .order_by_asc(unit::Column::Code)
-        .limit(page.first + 1)
-        .all(db)
-        .await?;
-    Ok(Page::from_overfetch(records(rows)?, page))
-}
+impl Loader<ChildCount> for UnitLoader {
+    type Value = u64;
+    type Error = async_graphql::Error;
 
-pub async fn child_counts(
-    db: &impl ConnectionTrait,
-    parents: &[String],
-) -> ServiceResult<HashMap<String, u64>> {
-    if parents.is_empty() {
-        return Ok(HashMap::new());
+    async fn load(&self, keys: &[ChildCount]) -> Result<HashMap<ChildCount, u64>, Self::Error> {
+        let parents: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
+        let counts = self
+            .0
+            .child_counts(&parents)
+            .await
+            .map_err(|e| e.extend())?;
+        Ok(keys
+            .iter()
+            .map(|k| (k.clone(), counts.get(&k.0).copied().unwrap_or(0)))
+            .collect())
     }
-    let rows: Vec<(Option<String>, i64)> = unit::Entity::find()
-        .select_only()
-        .column(unit::Column::ParentCode)
-        .column_as(unit::Column::Id.count(), "n")
-        .filter(unit::Column::ParentCode.is_in(parents.iter().map(String::as_str)))
-        .group_by(unit::Column::ParentCode)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(p, n)| p.map(|p| (p, u64::try_from(n).unwrap_or(0))))
-        .collect())
-}
-
-pub async fn is_empty(db: &impl ConnectionTrait) -> ServiceResult<bool> {
-    Ok(unit::Entity::find().count(db).await? == 0)
 }

@@ -1,0 +1,748 @@
+//! Accounts, sessions, roles, access explanations and the audit log in GraphQL.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ErrorExtensions, InputObject, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use policies::UnitCode;
+
+use crate::auth::{Throttle, TokenKeys};
+use crate::error::ServiceError;
+use crate::graphql::connection::{from_page, wants_total, Connection};
+use crate::graphql::node::{global_id, parse_global_id, NodeKind};
+use crate::graphql::units::{Unit, UnitLevel};
+use crate::graphql::{access, store, unit_loader, GqlResult};
+use crate::pagination::PageRequest;
+use crate::services::audit::{self, AuditFilter, AuditRecord};
+use crate::services::auth as auth_service;
+use crate::services::roles::{self, AssignmentFilter, AssignmentRecord, GrantInput};
+use crate::services::units::ByCode;
+use crate::services::users::{self, NewUser, UserFilter, UserRecord};
+
+/// A resource protected by the policy.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PolicyResource {
+    Unit,
+    User,
+    RoleAssignment,
+    AuditLog,
+    Access,
+}
+
+/// An action on a resource.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PolicyAction {
+    Read,
+    Create,
+    Update,
+    Disable,
+    Grant,
+    Revoke,
+    Explain,
+}
+
+/// How far a role's permission reaches.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PermissionScope {
+    /// The unit the role is held at and everything below it.
+    Subtree,
+    /// The holder's own records.
+    Own,
+}
+
+impl From<policies::Resource> for PolicyResource {
+    fn from(r: policies::Resource) -> Self {
+        use policies::Resource as R;
+        match r {
+            R::Unit => PolicyResource::Unit,
+            R::User => PolicyResource::User,
+            R::RoleAssignment => PolicyResource::RoleAssignment,
+            R::AuditLog => PolicyResource::AuditLog,
+            R::Access => PolicyResource::Access,
+        }
+    }
+}
+
+impl From<PolicyResource> for policies::Resource {
+    fn from(r: PolicyResource) -> Self {
+        use policies::Resource as R;
+        match r {
+            PolicyResource::Unit => R::Unit,
+            PolicyResource::User => R::User,
+            PolicyResource::RoleAssignment => R::RoleAssignment,
+            PolicyResource::AuditLog => R::AuditLog,
+            PolicyResource::Access => R::Access,
+        }
+    }
+}
+
+impl From<policies::Action> for PolicyAction {
+    fn from(a: policies::Action) -> Self {
+        use policies::Action as A;
+        match a {
+            A::Read => PolicyAction::Read,
+            A::Create => PolicyAction::Create,
+            A::Update => PolicyAction::Update,
+            A::Disable => PolicyAction::Disable,
+            A::Grant => PolicyAction::Grant,
+            A::Revoke => PolicyAction::Revoke,
+            A::Explain => PolicyAction::Explain,
+        }
+    }
+}
+
+impl From<PolicyAction> for policies::Action {
+    fn from(a: PolicyAction) -> Self {
+        use policies::Action as A;
+        match a {
+            PolicyAction::Read => A::Read,
+            PolicyAction::Create => A::Create,
+            PolicyAction::Update => A::Update,
+            PolicyAction::Disable => A::Disable,
+            PolicyAction::Grant => A::Grant,
+            PolicyAction::Revoke => A::Revoke,
+            PolicyAction::Explain => A::Explain,
+        }
+    }
+}
+
+fn id_of(kind: NodeKind, id: &ID) -> Result<i64, ServiceError> {
+    match parse_global_id(id)? {
+        (k, raw) if k == kind => Ok(raw),
+        _ => Err(ServiceError::bad_input(
+            "the ID names another kind of record",
+        )),
+    }
+}
+
+fn parse_under(under: Option<&str>) -> Result<Option<UnitCode>, ServiceError> {
+    under
+        .map(|c| UnitCode::parse(c).map_err(|e| ServiceError::bad_input(format!("`under`: {e}"))))
+        .transpose()
+}
+
+async fn load_unit(ctx: &Context<'_>, code: &UnitCode) -> GqlResult<Option<Unit>> {
+    Ok(unit_loader(ctx)?
+        .load_one(ByCode(code.to_string()))
+        .await?
+        .map(Unit))
+}
+
+/// A person who signs in to Kapok.
+pub struct User(pub UserRecord);
+
+#[Object]
+impl User {
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::User, self.0.id)
+    }
+
+    async fn username(&self) -> &str {
+        &self.0.username
+    }
+
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+
+    /// Code of the unit the user belongs to.
+    async fn unit_code(&self) -> &str {
+        self.0.home_unit.as_str()
+    }
+
+    async fn home_unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
+        load_unit(ctx, &self.0.home_unit).await
+    }
+
+    /// Shown to callers who may read users there (field rule `User.disabled`).
+    async fn disabled(&self, ctx: &Context<'_>) -> GqlResult<Option<bool>> {
+        Ok(users::field_visible(access(ctx)?, "disabled", &self.0).then_some(self.0.disabled))
+    }
+
+    /// Live role assignments. Shown to the user and to callers who may read role
+    /// assignments there (field rule `User.roles`).
+    async fn roles(&self, ctx: &Context<'_>) -> GqlResult<Option<Vec<RoleAssignment>>> {
+        let access = access(ctx)?;
+        let own = access.user_id().ok() == Some(self.0.id);
+        if !own && !users::field_visible(access, "roles", &self.0) {
+            return Ok(None);
+        }
+        let list = roles::of_user(store(ctx)?, access, self.0.id)
+            .await
+            .map_err(|e| e.extend())?;
+        Ok(Some(list.into_iter().map(RoleAssignment).collect()))
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// One role held by one user at one unit.
+pub struct RoleAssignment(pub AssignmentRecord);
+
+#[Object]
+impl RoleAssignment {
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::RoleAssignment, self.0.id)
+    }
+
+    async fn role(&self) -> &str {
+        &self.0.role
+    }
+
+    async fn unit_code(&self) -> &str {
+        self.0.unit.as_str()
+    }
+
+    async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
+        load_unit(ctx, &self.0.unit).await
+    }
+
+    /// The holder, when the caller may see it.
+    async fn user(&self, ctx: &Context<'_>) -> GqlResult<Option<User>> {
+        match users::get(store(ctx)?, access(ctx)?, self.0.user_id).await {
+            Ok(u) => Ok(Some(User(u))),
+            Err(ServiceError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e.extend()),
+        }
+    }
+
+    async fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.0.expires_at
+    }
+
+    async fn granted_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
+        self.0.revoked_at
+    }
+}
+
+/// One audited event: a mutation or a sign-in attempt.
+pub struct AuditEntry(pub AuditRecord);
+
+#[Object]
+impl AuditEntry {
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::AuditEntry, self.0.id)
+    }
+
+    /// The user who acted (absent for anonymous attempts and operators).
+    async fn actor_id(&self) -> Option<ID> {
+        self.0.actor_id.map(|a| global_id(NodeKind::User, a))
+    }
+
+    /// E.g. `role.grant`, `auth.login_failed`.
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+
+    async fn target(&self) -> Option<&str> {
+        self.0.target.as_deref()
+    }
+
+    async fn unit_code(&self) -> Option<&str> {
+        self.0.unit_code.as_deref()
+    }
+
+    /// What changed, as a JSON object.
+    async fn summary(&self) -> &str {
+        &self.0.summary
+    }
+
+    async fn client_addr(&self) -> Option<&str> {
+        self.0.client_addr.as_deref()
+    }
+
+    async fn request_id(&self) -> Option<&str> {
+        self.0.request_id.as_deref()
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct RolePermission {
+    pub resource: PolicyResource,
+    pub actions: Vec<PolicyAction>,
+    pub scope: PermissionScope,
+}
+
+/// A role as the policy defines it.
+#[derive(SimpleObject)]
+pub struct RoleDefinition {
+    pub name: String,
+    pub description: String,
+    /// Levels the role may be held at.
+    pub levels: Vec<UnitLevel>,
+    /// Higher ranks may grant lower ones (per `grantable`).
+    pub rank: i32,
+    pub permissions: Vec<RolePermission>,
+    /// Roles a holder may grant.
+    pub grantable: Vec<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct Permission {
+    pub resource: PolicyResource,
+    pub action: PolicyAction,
+}
+
+/// A decision with its reasons.
+#[derive(SimpleObject)]
+pub struct AccessExplanation {
+    pub allowed: bool,
+    pub reason: String,
+    /// The assignment that decided, when one did.
+    pub assignment: Option<RoleAssignment>,
+}
+
+#[derive(InputObject)]
+pub struct ExplainAccessInput {
+    pub user_id: ID,
+    pub resource: PolicyResource,
+    pub action: PolicyAction,
+    pub unit_code: String,
+}
+
+#[derive(Default)]
+pub struct AccountQuery;
+
+#[Object]
+impl AccountQuery {
+    /// The signed-in user.
+    async fn me(&self, ctx: &Context<'_>) -> GqlResult<User> {
+        users::me(store(ctx)?, access(ctx)?)
+            .await
+            .map(User)
+            .map_err(|e| e.extend())
+    }
+
+    /// Users the caller may see, by id; `under` keeps users whose home unit is in
+    /// that subtree; `search` matches usernames and display names.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        under: Option<String>,
+        search: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<User>> {
+        let run = async {
+            let page = PageRequest::parse(first, after.as_deref())?;
+            let filter = UserFilter {
+                under: parse_under(under.as_deref())?,
+                search,
+            };
+            users::list(
+                store(ctx).map_err(internal)?,
+                access(ctx).map_err(internal)?,
+                &filter,
+                &page,
+                wants_total(ctx),
+            )
+            .await
+        };
+        let (page, total) = run.await.map_err(|e| e.extend())?;
+        Ok(from_page(page, total, |u| u.id.to_string(), User))
+    }
+
+    async fn user(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<User>> {
+        let raw = id_of(NodeKind::User, &id).map_err(|e| e.extend())?;
+        users::get(store(ctx)?, access(ctx)?, raw)
+            .await
+            .map(|u| Some(User(u)))
+            .map_err(|e| e.extend())
+    }
+
+    /// Live role assignments the caller may see.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn role_assignments(
+        &self,
+        ctx: &Context<'_>,
+        under: Option<String>,
+        role: Option<String>,
+        user_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<RoleAssignment>> {
+        let run = async {
+            let page = PageRequest::parse(first, after.as_deref())?;
+            let filter = AssignmentFilter {
+                under: parse_under(under.as_deref())?,
+                role,
+                user_id: user_id
+                    .as_ref()
+                    .map(|id| id_of(NodeKind::User, id))
+                    .transpose()?,
+            };
+            roles::list(
+                store(ctx).map_err(internal)?,
+                access(ctx).map_err(internal)?,
+                &filter,
+                &page,
+                wants_total(ctx),
+            )
+            .await
+        };
+        let (page, total) = run.await.map_err(|e| e.extend())?;
+        Ok(from_page(page, total, |a| a.id.to_string(), RoleAssignment))
+    }
+
+    /// The roles the policy defines.
+    async fn roles(&self, ctx: &Context<'_>) -> GqlResult<Vec<RoleDefinition>> {
+        let policy = access(ctx)?.policy_arc();
+        Ok(role_definitions(&policy))
+    }
+
+    /// What the caller may do at a unit, so apps can show or hide actions.
+    async fn my_permissions(
+        &self,
+        ctx: &Context<'_>,
+        unit_code: String,
+    ) -> GqlResult<Vec<Permission>> {
+        let unit = UnitCode::parse(&unit_code)
+            .map_err(|e| ServiceError::bad_input(format!("`unitCode`: {e}")).extend())?;
+        let list = roles::permissions_at(access(ctx)?, &unit).map_err(|e| e.extend())?;
+        Ok(list
+            .into_iter()
+            .map(|(r, a)| Permission {
+                resource: r.into(),
+                action: a.into(),
+            })
+            .collect())
+    }
+
+    /// Why a user may or may not do something at a unit (for admins, within scope).
+    async fn explain_access(
+        &self,
+        ctx: &Context<'_>,
+        input: ExplainAccessInput,
+    ) -> GqlResult<AccessExplanation> {
+        let user = id_of(NodeKind::User, &input.user_id).map_err(|e| e.extend())?;
+        let resource: policies::Resource = input.resource.into();
+        let action: policies::Action = input.action.into();
+        let e = roles::explain(
+            store(ctx)?,
+            access(ctx)?,
+            user,
+            resource.as_str(),
+            action.as_str(),
+            &input.unit_code,
+        )
+        .await
+        .map_err(|e| e.extend())?;
+        Ok(AccessExplanation {
+            allowed: e.allowed,
+            reason: e.reason,
+            assignment: e.assignment.map(RoleAssignment),
+        })
+    }
+
+    /// Audit entries the caller may read, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        under: Option<String>,
+        actor_id: Option<ID>,
+        action: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<AuditEntry>> {
+        let run = async {
+            let page = PageRequest::parse(first, after.as_deref())?;
+            let filter = AuditFilter {
+                under: parse_under(under.as_deref())?,
+                actor_id: actor_id
+                    .as_ref()
+                    .map(|id| id_of(NodeKind::User, id))
+                    .transpose()?,
+                action,
+            };
+            audit::list(
+                store(ctx).map_err(internal)?,
+                access(ctx).map_err(internal)?,
+                &filter,
+                &page,
+                wants_total(ctx),
+            )
+            .await
+        };
+        let (page, total) = run.await.map_err(|e| e.extend())?;
+        Ok(from_page(page, total, |a| a.id.to_string(), AuditEntry))
+    }
+}
+
+fn internal(e: async_graphql::Error) -> ServiceError {
+    ServiceError::Database(sea_orm::DbErr::Custom(e.message))
+}
+
+fn role_definitions(policy: &Arc<policies::Policy>) -> Vec<RoleDefinition> {
+    policy
+        .role_names()
+        .iter()
+        .filter_map(|name| policy.role(name).map(|r| (name, r)))
+        .map(|(name, r)| RoleDefinition {
+            name: name.clone(),
+            description: r.description.clone(),
+            levels: r.levels.iter().map(|l| (*l).into()).collect(),
+            rank: r.rank as i32,
+            permissions: r
+                .permissions
+                .iter()
+                .map(|p| RolePermission {
+                    resource: p.resource.into(),
+                    actions: p.actions.iter().map(|a| (*a).into()).collect(),
+                    scope: match p.scope {
+                        policies::Reach::Subtree => PermissionScope::Subtree,
+                        policies::Reach::Own => PermissionScope::Own,
+                    },
+                })
+                .collect(),
+            grantable: r.grantable.clone(),
+        })
+        .collect()
+}
+
+#[derive(InputObject)]
+pub struct LoginInput {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(InputObject)]
+pub struct RefreshSessionInput {
+    pub refresh_token: String,
+}
+
+#[derive(InputObject, Default)]
+pub struct LogoutInput {
+    /// Sign out every session of the user, not just this one.
+    #[graphql(default = false)]
+    pub all_sessions: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    /// A JWT for `Authorization: Bearer …`.
+    pub access_token: String,
+    /// Single use: exchange it with `refreshSession` for a new pair.
+    pub refresh_token: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i32,
+    pub user: User,
+}
+
+#[derive(SimpleObject)]
+pub struct LogoutPayload {
+    pub signed_out: bool,
+}
+
+fn auth_payload(t: auth_service::Tokens) -> AuthPayload {
+    AuthPayload {
+        access_token: t.access_token,
+        refresh_token: t.refresh_token,
+        expires_in: i32::try_from(t.expires_in).unwrap_or(i32::MAX),
+        user: User(t.user),
+    }
+}
+
+#[derive(Default)]
+pub struct AuthMutation;
+
+#[Object]
+impl AuthMutation {
+    /// Signs in. A wrong username and a wrong password give the same error.
+    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> GqlResult<AuthPayload> {
+        let keys = ctx.data::<Arc<TokenKeys>>()?;
+        let throttle = ctx.data::<Arc<Throttle>>()?;
+        auth_service::login(
+            store(ctx)?,
+            keys,
+            throttle,
+            access(ctx)?,
+            &input.username,
+            input.password,
+        )
+        .await
+        .map(auth_payload)
+        .map_err(|e| e.extend())
+    }
+
+    /// Exchanges a refresh token for a new access token and refresh token.
+    async fn refresh_session(
+        &self,
+        ctx: &Context<'_>,
+        input: RefreshSessionInput,
+    ) -> GqlResult<AuthPayload> {
+        let keys = ctx.data::<Arc<TokenKeys>>()?;
+        auth_service::refresh(store(ctx)?, keys, access(ctx)?, &input.refresh_token)
+            .await
+            .map(auth_payload)
+            .map_err(|e| e.extend())
+    }
+
+    /// Ends this session (or all of the user's sessions).
+    async fn logout(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] input: LogoutInput,
+    ) -> GqlResult<LogoutPayload> {
+        auth_service::logout(store(ctx)?, access(ctx)?, input.all_sessions)
+            .await
+            .map_err(|e| e.extend())?;
+        Ok(LogoutPayload { signed_out: true })
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateUserInput {
+    pub username: String,
+    pub password: String,
+    pub display_name: String,
+    pub home_unit_code: String,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateUserPayload {
+    pub user: User,
+}
+
+#[derive(InputObject)]
+pub struct GrantRoleInput {
+    pub user_id: ID,
+    pub role: String,
+    pub unit_code: String,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(SimpleObject)]
+pub struct GrantRolePayload {
+    pub assignment: RoleAssignment,
+}
+
+#[derive(InputObject)]
+pub struct RevokeRoleInput {
+    pub assignment_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct RevokeRolePayload {
+    pub assignment: RoleAssignment,
+}
+
+#[derive(InputObject)]
+pub struct SetUserDisabledInput {
+    pub user_id: ID,
+    pub disabled: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct SetUserDisabledPayload {
+    pub user: User,
+}
+
+#[derive(InputObject)]
+pub struct ChangePasswordInput {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(SimpleObject)]
+pub struct ChangePasswordPayload {
+    pub user: User,
+}
+
+#[derive(Default)]
+pub struct AccountMutation;
+
+#[Object]
+impl AccountMutation {
+    async fn create_user(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateUserInput,
+    ) -> GqlResult<CreateUserPayload> {
+        let new = NewUser {
+            username: input.username,
+            password: input.password,
+            display_name: input.display_name,
+            home_unit_code: input.home_unit_code,
+        };
+        users::create(store(ctx)?, access(ctx)?, new)
+            .await
+            .map(|u| CreateUserPayload { user: User(u) })
+            .map_err(|e| e.extend())
+    }
+
+    /// Grants a role, within the delegation rules (refusals say which rule).
+    async fn grant_role(
+        &self,
+        ctx: &Context<'_>,
+        input: GrantRoleInput,
+    ) -> GqlResult<GrantRolePayload> {
+        let user_id = id_of(NodeKind::User, &input.user_id).map_err(|e| e.extend())?;
+        let grant = GrantInput {
+            user_id,
+            role: input.role,
+            unit_code: input.unit_code,
+            expires_at: input.expires_at,
+        };
+        roles::grant(store(ctx)?, access(ctx)?, grant)
+            .await
+            .map(|a| GrantRolePayload {
+                assignment: RoleAssignment(a),
+            })
+            .map_err(|e| e.extend())
+    }
+
+    async fn revoke_role(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeRoleInput,
+    ) -> GqlResult<RevokeRolePayload> {
+        let id = id_of(NodeKind::RoleAssignment, &input.assignment_id).map_err(|e| e.extend())?;
+        roles::revoke(store(ctx)?, access(ctx)?, id)
+            .await
+            .map(|a| RevokeRolePayload {
+                assignment: RoleAssignment(a),
+            })
+            .map_err(|e| e.extend())
+    }
+
+    async fn set_user_disabled(
+        &self,
+        ctx: &Context<'_>,
+        input: SetUserDisabledInput,
+    ) -> GqlResult<SetUserDisabledPayload> {
+        let id = id_of(NodeKind::User, &input.user_id).map_err(|e| e.extend())?;
+        users::set_disabled(store(ctx)?, access(ctx)?, id, input.disabled)
+            .await
+            .map(|u| SetUserDisabledPayload { user: User(u) })
+            .map_err(|e| e.extend())
+    }
+
+    /// Changes the caller's password; other sessions are signed out.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangePasswordInput,
+    ) -> GqlResult<ChangePasswordPayload> {
+        users::change_password(
+            store(ctx)?,
+            access(ctx)?,
+            input.current_password,
+            input.new_password,
+        )
+        .await
+        .map(|u| ChangePasswordPayload { user: User(u) })
+        .map_err(|e| e.extend())
+    }
+}

@@ -1,0 +1,150 @@
+//! Who is asking, in what request, under which policy.
+
+use std::sync::Arc;
+
+use policies::{Action, Decision, Policy, Principal, Resource, UnitCode};
+use sea_orm::DbErr;
+
+use crate::error::{ServiceError, ServiceResult};
+
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub client_addr: Option<String>,
+    pub request_id: String,
+}
+
+#[derive(Debug, Clone)]
+enum AuthState {
+    Anonymous,
+    SignedIn {
+        session_id: i64,
+    },
+    /// A token was sent and is not valid (bad signature, expired, revoked session,
+    /// disabled user): the request is refused, not downgraded to anonymous.
+    Rejected(&'static str),
+    /// The token could not be checked because the database failed.
+    Unavailable,
+}
+
+/// The caller of one request: principal, policy and request metadata.
+#[derive(Debug, Clone)]
+pub struct Access {
+    principal: Arc<Principal>,
+    policy: Arc<Policy>,
+    meta: RequestMeta,
+    state: AuthState,
+}
+
+impl Access {
+    pub fn anonymous(policy: Arc<Policy>, meta: RequestMeta) -> Access {
+        Access {
+            principal: Arc::new(Principal::anonymous(chrono::Utc::now().timestamp())),
+            policy,
+            meta,
+            state: AuthState::Anonymous,
+        }
+    }
+
+    pub fn signed_in(
+        policy: Arc<Policy>,
+        meta: RequestMeta,
+        principal: Principal,
+        session_id: i64,
+    ) -> Access {
+        Access {
+            principal: Arc::new(principal),
+            policy,
+            meta,
+            state: AuthState::SignedIn { session_id },
+        }
+    }
+
+    pub fn rejected(policy: Arc<Policy>, meta: RequestMeta, reason: &'static str) -> Access {
+        Access {
+            state: AuthState::Rejected(reason),
+            ..Access::anonymous(policy, meta)
+        }
+    }
+
+    pub fn unavailable(policy: Arc<Policy>, meta: RequestMeta) -> Access {
+        Access {
+            state: AuthState::Unavailable,
+            ..Access::anonymous(policy, meta)
+        }
+    }
+
+    /// The principal to decide with. Fails when the request's token was refused.
+    pub fn principal(&self) -> ServiceResult<&Principal> {
+        match &self.state {
+            AuthState::Anonymous | AuthState::SignedIn { .. } => Ok(&self.principal),
+            AuthState::Rejected(reason) => Err(ServiceError::Unauthenticated((*reason).to_owned())),
+            AuthState::Unavailable => Err(ServiceError::Database(DbErr::Custom(
+                "could not check the access token".into(),
+            ))),
+        }
+    }
+
+    /// The signed-in user, or UNAUTHENTICATED.
+    pub fn user_id(&self) -> ServiceResult<i64> {
+        self.principal()?
+            .user_id
+            .ok_or_else(|| ServiceError::Unauthenticated("sign in first".into()))
+    }
+
+    pub fn session_id(&self) -> ServiceResult<i64> {
+        self.principal()?;
+        match self.state {
+            AuthState::SignedIn { session_id } => Ok(session_id),
+            _ => Err(ServiceError::Unauthenticated("sign in first".into())),
+        }
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    pub fn policy_arc(&self) -> Arc<Policy> {
+        self.policy.clone()
+    }
+
+    pub fn meta(&self) -> &RequestMeta {
+        &self.meta
+    }
+
+    /// The actor recorded in audit entries (none for anonymous callers).
+    pub fn actor(&self) -> Option<i64> {
+        self.principal.user_id
+    }
+
+    pub fn check(
+        &self,
+        resource: Resource,
+        action: Action,
+        unit: &UnitCode,
+    ) -> ServiceResult<Decision<'_>> {
+        Ok(policies::check(
+            &self.policy,
+            self.principal()?,
+            resource,
+            action,
+            unit,
+        ))
+    }
+
+    /// FORBIDDEN, with the engine's reason, unless allowed at `unit`.
+    pub fn require(
+        &self,
+        resource: Resource,
+        action: Action,
+        unit: &UnitCode,
+    ) -> ServiceResult<()> {
+        let decision = self.check(resource, action, unit)?;
+        if decision.allowed() {
+            return Ok(());
+        }
+        if self.principal.user_id.is_none() {
+            return Err(ServiceError::Unauthenticated("sign in first".into()));
+        }
+        Err(ServiceError::Forbidden(decision.reason()))
+    }
+}

@@ -1,0 +1,388 @@
+//! Signing in and out, sessions with rotating refresh tokens, turning an access token
+//! into a principal, and the first administrator.
+
+use chrono::{Duration, Utc};
+use entity::{refresh_token, session, unit, user};
+use policies::{Level, Principal, UnitCode};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, TransactionTrait,
+};
+use serde_json::json;
+
+use crate::auth::{self, Throttle, TokenKeys};
+use crate::error::{ServiceError, ServiceResult};
+use crate::services::access::Access;
+use crate::services::audit::{self, Entry};
+use crate::services::users::{self, NewUser, UserRecord};
+use crate::services::{roles, Store};
+
+pub struct Tokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: i64,
+    pub user: UserRecord,
+}
+
+const BAD_CREDENTIALS: &str = "wrong username or password";
+
+fn internal(e: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Database(sea_orm::DbErr::Custom(e.to_string()))
+}
+
+/// Starts a session: a new refresh token and an access token naming the session.
+async fn open_session(
+    conn: &impl ConnectionTrait,
+    keys: &TokenKeys,
+    user_id: i64,
+) -> ServiceResult<(i64, String, String)> {
+    let now = super::now();
+    let s = session::ActiveModel {
+        user_id: Set(user_id),
+        created_at: Set(now),
+        expires_at: Set(now + Duration::seconds(keys.refresh_ttl_secs)),
+        revoked_at: Set(None),
+        revoked_reason: Set(None),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    let refresh = new_refresh(conn, s.id).await?;
+    let access = keys
+        .issue(user_id, s.id, now.timestamp())
+        .map_err(internal)?;
+    Ok((s.id, access, refresh))
+}
+
+async fn new_refresh(conn: &impl ConnectionTrait, session_id: i64) -> ServiceResult<String> {
+    let token = auth::new_refresh_token();
+    refresh_token::ActiveModel {
+        session_id: Set(session_id),
+        token_hash: Set(auth::hash_refresh_token(&token)),
+        created_at: Set(super::now()),
+        spent_at: Set(None),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(token)
+}
+
+pub async fn login(
+    store: &Store,
+    keys: &TokenKeys,
+    throttle: &Throttle,
+    access: &Access,
+    username: &str,
+    password: String,
+) -> ServiceResult<Tokens> {
+    let mut throttle_keys = vec![format!("user:{}", username.to_lowercase())];
+    if let Some(addr) = &access.meta().client_addr {
+        throttle_keys.push(format!("addr:{addr}"));
+    }
+    if let Some(wait) = throttle.wait(&throttle_keys) {
+        audit::record(
+            &store.db,
+            access,
+            None,
+            Entry {
+                action: "auth.login_throttled",
+                target: Some(format!("username:{username}")),
+                unit: None,
+                summary: json!({ "username": username, "retryAfter": wait }),
+            },
+        )
+        .await?;
+        return Err(ServiceError::Unauthenticated(format!(
+            "too many failed sign-ins; try again in {wait} s"
+        )));
+    }
+    let found = user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(&store.db)
+        .await?;
+    // Unknown users are checked against a dummy hash: same answer, same time.
+    let ok = auth::verify_password(password, found.as_ref().map(|u| u.password_hash.clone()))
+        .await
+        .map_err(internal)?;
+    let user = match found {
+        Some(u) if ok && !u.disabled => u,
+        other => {
+            throttle.failed(&throttle_keys);
+            let unit = other
+                .as_ref()
+                .and_then(|u| UnitCode::parse(&u.home_unit_code).ok());
+            audit::record(
+                &store.db,
+                access,
+                other.as_ref().map(|u| u.id),
+                Entry {
+                    action: "auth.login_failed",
+                    target: Some(format!("username:{username}")),
+                    unit: unit.as_ref(),
+                    summary: json!({
+                        "username": username,
+                        "reason": match &other {
+                            None => "unknown user",
+                            Some(u) if u.disabled && ok => "disabled",
+                            Some(_) => "wrong password",
+                        },
+                    }),
+                },
+            )
+            .await?;
+            return Err(ServiceError::Unauthenticated(BAD_CREDENTIALS.into()));
+        }
+    };
+    throttle.succeeded(&throttle_keys[..1]);
+    let record = UserRecord::try_from(user.clone())?;
+    let txn = store.db.begin().await?;
+    let (sid, access_token, refresh_token) = open_session(&txn, keys, user.id).await?;
+    audit::record(
+        &txn,
+        access,
+        Some(user.id),
+        Entry {
+            action: "auth.login",
+            target: Some(format!("user:{}", user.id)),
+            unit: Some(&record.home_unit),
+            summary: json!({ "session": sid }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Tokens {
+        access_token,
+        refresh_token,
+        expires_in: keys.access_ttl_secs,
+        user: record,
+    })
+}
+
+/// Rotates a refresh token. A token used twice means it leaked: the whole session
+/// is revoked.
+pub async fn refresh(
+    store: &Store,
+    keys: &TokenKeys,
+    access: &Access,
+    token: &str,
+) -> ServiceResult<Tokens> {
+    let invalid = || ServiceError::Unauthenticated("the refresh token is not valid".into());
+    let txn = store.db.begin().await?;
+    let found = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(auth::hash_refresh_token(token)))
+        .one(&txn)
+        .await?
+        .ok_or_else(invalid)?;
+    let s = session::Entity::find_by_id(found.session_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(invalid)?;
+    let u = user::Entity::find_by_id(s.user_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(invalid)?;
+    let record = UserRecord::try_from(u.clone())?;
+    if found.spent_at.is_some() {
+        if s.revoked_at.is_none() {
+            session::Entity::update_many()
+                .col_expr(session::Column::RevokedAt, Expr::value(super::now()))
+                .col_expr(
+                    session::Column::RevokedReason,
+                    Expr::value("refresh token reused"),
+                )
+                .filter(session::Column::Id.eq(s.id))
+                .exec(&txn)
+                .await?;
+            audit::record(
+                &txn,
+                access,
+                Some(u.id),
+                Entry {
+                    action: "auth.refresh_reused",
+                    target: Some(format!("user:{}", u.id)),
+                    unit: Some(&record.home_unit),
+                    summary: json!({ "session": s.id }),
+                },
+            )
+            .await?;
+            txn.commit().await?;
+        }
+        return Err(invalid());
+    }
+    if s.revoked_at.is_some() || s.expires_at <= Utc::now() || u.disabled {
+        return Err(invalid());
+    }
+    // Spend it only if nobody spent it concurrently.
+    let spent = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::SpentAt, Expr::value(super::now()))
+        .filter(refresh_token::Column::Id.eq(found.id))
+        .filter(refresh_token::Column::SpentAt.is_null())
+        .exec(&txn)
+        .await?;
+    if spent.rows_affected != 1 {
+        return Err(invalid());
+    }
+    let refresh_token = new_refresh(&txn, s.id).await?;
+    let access_token = keys
+        .issue(u.id, s.id, Utc::now().timestamp())
+        .map_err(internal)?;
+    audit::record(
+        &txn,
+        access,
+        Some(u.id),
+        Entry {
+            action: "auth.refresh",
+            target: Some(format!("user:{}", u.id)),
+            unit: Some(&record.home_unit),
+            summary: json!({ "session": s.id }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Tokens {
+        access_token,
+        refresh_token,
+        expires_in: keys.access_ttl_secs,
+        user: record,
+    })
+}
+
+pub async fn logout(store: &Store, access: &Access, all_sessions: bool) -> ServiceResult<()> {
+    let me = access.user_id()?;
+    let sid = access.session_id()?;
+    let unit = users::me(store, access).await?.home_unit;
+    let txn = store.db.begin().await?;
+    if all_sessions {
+        users::revoke_sessions(&txn, me, None, "signed out everywhere").await?;
+    } else {
+        session::Entity::update_many()
+            .col_expr(session::Column::RevokedAt, Expr::value(super::now()))
+            .col_expr(session::Column::RevokedReason, Expr::value("signed out"))
+            .filter(session::Column::Id.eq(sid))
+            .filter(session::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await?;
+    }
+    audit::record(
+        &txn,
+        access,
+        Some(me),
+        Entry {
+            action: "auth.logout",
+            target: Some(format!("user:{me}")),
+            unit: Some(&unit),
+            summary: json!({ "session": sid, "allSessions": all_sessions }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Why a presented access token does not sign anyone in.
+#[derive(Debug)]
+pub enum TokenRejection {
+    Invalid(&'static str),
+    Database(sea_orm::DbErr),
+}
+
+/// The principal an access token stands for, checked against the database on every
+/// request so that disabling a user, revoking a session or a role bites at once.
+pub async fn authenticate(
+    store: &Store,
+    keys: &TokenKeys,
+    token: &str,
+) -> Result<(Principal, i64), TokenRejection> {
+    let (user_id, sid) = keys.verify(token).ok_or(TokenRejection::Invalid(
+        "the access token is invalid or expired",
+    ))?;
+    let s = session::Entity::find_by_id(sid)
+        .one(&store.db)
+        .await
+        .map_err(TokenRejection::Database)?;
+    match s {
+        Some(s) if s.user_id == user_id && s.revoked_at.is_none() && s.expires_at > Utc::now() => {}
+        _ => {
+            return Err(TokenRejection::Invalid(
+                "the session has ended; sign in again",
+            ))
+        }
+    }
+    let u = user::Entity::find_by_id(user_id)
+        .one(&store.db)
+        .await
+        .map_err(TokenRejection::Database)?;
+    if u.is_none_or(|u| u.disabled) {
+        return Err(TokenRejection::Invalid("the account is disabled"));
+    }
+    let principal = roles::principal_for(&store.db, user_id)
+        .await
+        .map_err(|e| match e {
+            ServiceError::Database(e) => TokenRejection::Database(e),
+            _ => TokenRejection::Invalid("the account cannot be loaded"),
+        })?;
+    Ok((principal, sid))
+}
+
+/// Creates `admin` with the top role at the root unit when there are no users yet.
+/// Returns the password when it was generated (to be shown once).
+pub async fn bootstrap_admin(
+    store: &Store,
+    access: &Access,
+    password: Option<String>,
+) -> ServiceResult<Option<BootstrapOutcome>> {
+    if user::Entity::find().count(&store.db).await? > 0 {
+        return Ok(None);
+    }
+    // The root: a unit without a parent, highest level first, lowest code first.
+    let roots = unit::Entity::find()
+        .filter(unit::Column::ParentCode.is_null())
+        .order_by_asc(unit::Column::Code)
+        .all(&store.db)
+        .await?;
+    let Some(root) = roots
+        .iter()
+        .filter_map(|u| Some((u.level.parse::<Level>().ok()?, u)))
+        .min_by_key(|(l, u)| (*l, u.code.clone()))
+        .map(|(_, u)| u)
+    else {
+        return Ok(None);
+    };
+    let root_code = UnitCode::parse(&root.code).map_err(internal)?;
+    let Some(role) = access
+        .policy()
+        .top_role_at(root_code.level())
+        .map(str::to_owned)
+    else {
+        return Ok(None);
+    };
+    let generated = password.is_none();
+    let password = password.unwrap_or_else(|| auth::new_refresh_token()[..20].to_owned());
+    let (user, _) = users::create_as_operator(
+        store,
+        access,
+        NewUser {
+            username: "admin".into(),
+            password: password.clone(),
+            display_name: "Administrator".into(),
+            home_unit_code: root_code.to_string(),
+        },
+        &role,
+    )
+    .await?;
+    Ok(Some(BootstrapOutcome {
+        user,
+        role,
+        unit: root_code,
+        generated_password: generated.then_some(password),
+    }))
+}
+
+pub struct BootstrapOutcome {
+    pub user: UserRecord,
+    pub role: String,
+    pub unit: UnitCode,
+    pub generated_password: Option<String>,
+}

@@ -1,0 +1,392 @@
+//! Role assignments: listing, granting and revoking under the delegation rules, and
+//! explaining decisions.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use entity::role_assignment;
+use policies::{Action, Assignment, Principal, Resource, UnitCode};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use serde_json::json;
+
+use crate::error::{ServiceError, ServiceResult};
+use crate::pagination::{Page, PageRequest};
+use crate::services::access::Access;
+use crate::services::audit::{self, Entry};
+use crate::services::{ranges, scoped, units, users, Store};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignmentRecord {
+    pub id: i64,
+    pub user_id: i64,
+    pub role: String,
+    pub unit: UnitCode,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub granted_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<role_assignment::Model> for AssignmentRecord {
+    type Error = ServiceError;
+    fn try_from(m: role_assignment::Model) -> ServiceResult<Self> {
+        Ok(AssignmentRecord {
+            unit: UnitCode::parse(&m.unit_code).map_err(|_| {
+                ServiceError::Database(sea_orm::DbErr::Custom(format!(
+                    "assignment {} has a bad unit",
+                    m.id
+                )))
+            })?,
+            id: m.id,
+            user_id: m.user_id,
+            role: m.role,
+            expires_at: m.expires_at,
+            granted_by: m.granted_by,
+            created_at: m.created_at,
+            revoked_at: m.revoked_at,
+        })
+    }
+}
+
+/// Assignments that grant something now: not revoked, not expired.
+fn live(now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(role_assignment::Column::RevokedAt.is_null())
+        .add(
+            Condition::any()
+                .add(role_assignment::Column::ExpiresAt.is_null())
+                .add(role_assignment::Column::ExpiresAt.gt(now)),
+        )
+}
+
+/// The live assignments of a user as the engine sees them (for building principals).
+pub(super) async fn live_assignments(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+) -> ServiceResult<Vec<Assignment>> {
+    let rows = role_assignment::Entity::find()
+        .filter(role_assignment::Column::UserId.eq(user_id))
+        .filter(live(super::now()))
+        .order_by_asc(role_assignment::Column::Id)
+        .all(conn)
+        .await?;
+    rows.into_iter()
+        .map(|m| {
+            let r = AssignmentRecord::try_from(m)?;
+            Ok(Assignment {
+                id: r.id,
+                role: r.role,
+                unit: r.unit,
+                expires_at: r.expires_at.map(|e| e.timestamp()),
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn principal_for(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+) -> ServiceResult<Principal> {
+    Ok(Principal {
+        user_id: Some(user_id),
+        assignments: live_assignments(conn, user_id).await?,
+        now: Utc::now().timestamp(),
+    })
+}
+
+pub(super) async fn insert_assignment(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+    role: &str,
+    unit: &UnitCode,
+    expires_at: Option<DateTime<Utc>>,
+    granted_by: Option<i64>,
+) -> ServiceResult<i64> {
+    let m = role_assignment::ActiveModel {
+        user_id: Set(user_id),
+        role: Set(role.to_owned()),
+        unit_code: Set(unit.to_string()),
+        expires_at: Set(expires_at),
+        granted_by: Set(granted_by),
+        created_at: Set(super::now()),
+        revoked_at: Set(None),
+        revoked_by: Set(None),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(m.id)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AssignmentFilter {
+    pub under: Option<UnitCode>,
+    pub role: Option<String>,
+    pub user_id: Option<i64>,
+}
+
+/// Live assignments the caller may read.
+pub async fn list(
+    store: &Store,
+    access: &Access,
+    filter: &AssignmentFilter,
+    page: &PageRequest,
+    want_total: bool,
+) -> ServiceResult<(Page<AssignmentRecord>, u64)> {
+    let Some(mut q) = scoped::find::<role_assignment::Entity>(access, Action::Read)? else {
+        return Ok((Page::from_overfetch(Vec::new(), page), 0));
+    };
+    q = q.filter(live(super::now()));
+    if let Some(under) = &filter.under {
+        q = q.filter(ranges::subtree(role_assignment::Column::UnitCode, under));
+    }
+    if let Some(role) = &filter.role {
+        q = q.filter(role_assignment::Column::Role.eq(role.as_str()));
+    }
+    if let Some(user) = filter.user_id {
+        q = q.filter(role_assignment::Column::UserId.eq(user));
+    }
+    let total = if want_total {
+        q.clone().count(&store.db).await?
+    } else {
+        0
+    };
+    if let Some(after) = &page.after {
+        let after: i64 = after
+            .parse()
+            .map_err(|_| ServiceError::bad_input("`after` is not a valid cursor"))?;
+        q = q.filter(role_assignment::Column::Id.gt(after));
+    }
+    let rows = q
+        .order_by_asc(role_assignment::Column::Id)
+        .limit(page.first + 1)
+        .all(&store.db)
+        .await?;
+    let rows = rows
+        .into_iter()
+        .map(AssignmentRecord::try_from)
+        .collect::<ServiceResult<Vec<_>>>()?;
+    Ok((Page::from_overfetch(rows, page), total))
+}
+
+/// The live roles of a user the caller can see (own roles always).
+pub async fn of_user(
+    store: &Store,
+    access: &Access,
+    user_id: i64,
+) -> ServiceResult<Vec<AssignmentRecord>> {
+    let q = if access.user_id().ok() == Some(user_id) {
+        role_assignment::Entity::find()
+    } else {
+        match scoped::find::<role_assignment::Entity>(access, Action::Read)? {
+            Some(q) => q,
+            None => return Ok(Vec::new()),
+        }
+    };
+    let rows = q
+        .filter(role_assignment::Column::UserId.eq(user_id))
+        .filter(live(super::now()))
+        .order_by_asc(role_assignment::Column::Id)
+        .all(&store.db)
+        .await?;
+    rows.into_iter().map(AssignmentRecord::try_from).collect()
+}
+
+pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<AssignmentRecord> {
+    let Some(q) = scoped::find::<role_assignment::Entity>(access, Action::Read)? else {
+        return Err(ServiceError::NotFound("role assignment"));
+    };
+    q.filter(role_assignment::Column::Id.eq(id))
+        .one(&store.db)
+        .await?
+        .ok_or(ServiceError::NotFound("role assignment"))?
+        .try_into()
+}
+
+pub struct GrantInput {
+    pub user_id: i64,
+    pub role: String,
+    pub unit_code: String,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+pub async fn grant(
+    store: &Store,
+    access: &Access,
+    input: GrantInput,
+) -> ServiceResult<AssignmentRecord> {
+    let me = access.user_id()?;
+    let unit = UnitCode::parse(&input.unit_code)
+        .map_err(|e| ServiceError::bad_input(format!("`unitCode`: {e}")))?;
+    if let Some(e) = input.expires_at {
+        if e <= Utc::now() {
+            return Err(ServiceError::bad_input("`expiresAt` must be in the future"));
+        }
+    }
+    let txn = store.db.begin().await?;
+    // The grantee must be someone the caller can see; otherwise it does not exist.
+    let grantee = users::find_scoped(&txn, access, Action::Read, input.user_id).await?;
+    units::require_exists(&txn, &unit).await?;
+    let decision = policies::can_grant(
+        access.policy(),
+        access.principal()?,
+        grantee.id,
+        &input.role,
+        &unit,
+        input.expires_at.map(|e| e.timestamp()),
+    );
+    if !decision.allowed() {
+        return Err(ServiceError::Forbidden(decision.reason()));
+    }
+    let by_assignment = decision.assignment().map(|a| a.id);
+    let duplicate = role_assignment::Entity::find()
+        .filter(role_assignment::Column::UserId.eq(grantee.id))
+        .filter(role_assignment::Column::Role.eq(input.role.as_str()))
+        .filter(role_assignment::Column::UnitCode.eq(unit.as_str()))
+        .filter(live(super::now()))
+        .count(&txn)
+        .await?;
+    if duplicate > 0 {
+        return Err(ServiceError::Conflict(format!(
+            "{} already holds {} at {unit}",
+            grantee.username, input.role
+        )));
+    }
+    let id = insert_assignment(
+        &txn,
+        grantee.id,
+        &input.role,
+        &unit,
+        input.expires_at,
+        Some(me),
+    )
+    .await?;
+    audit::record(
+        &txn,
+        access,
+        Some(me),
+        Entry {
+            action: "role.grant",
+            target: Some(format!("user:{}", grantee.id)),
+            unit: Some(&unit),
+            summary: json!({
+                "assignment": id, "role": input.role, "user": grantee.username,
+                "expiresAt": input.expires_at, "byAssignment": by_assignment,
+            }),
+        },
+    )
+    .await?;
+    let record = role_assignment::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("role assignment"))?;
+    txn.commit().await?;
+    record.try_into()
+}
+
+pub async fn revoke(
+    store: &Store,
+    access: &Access,
+    assignment_id: i64,
+) -> ServiceResult<AssignmentRecord> {
+    let me = access.user_id()?;
+    let txn = store.db.begin().await?;
+    let Some(q) = scoped::find::<role_assignment::Entity>(access, Action::Read)? else {
+        return Err(ServiceError::NotFound("role assignment"));
+    };
+    let model = q
+        .filter(role_assignment::Column::Id.eq(assignment_id))
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("role assignment"))?;
+    let record = AssignmentRecord::try_from(model.clone())?;
+    if record.revoked_at.is_some() {
+        return Err(ServiceError::Conflict(
+            "the assignment is already revoked".into(),
+        ));
+    }
+    let decision = policies::can_revoke(
+        access.policy(),
+        access.principal()?,
+        record.user_id,
+        &record.role,
+        &record.unit,
+    );
+    if !decision.allowed() {
+        return Err(ServiceError::Forbidden(decision.reason()));
+    }
+    let mut active: role_assignment::ActiveModel = model.into();
+    active.revoked_at = Set(Some(super::now()));
+    active.revoked_by = Set(Some(me));
+    let model = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        access,
+        Some(me),
+        Entry {
+            action: "role.revoke",
+            target: Some(format!("user:{}", record.user_id)),
+            unit: Some(&record.unit),
+            summary: json!({ "assignment": record.id, "role": record.role }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    model.try_into()
+}
+
+/// A decision about another user, with its reasons.
+pub struct Explanation {
+    pub allowed: bool,
+    pub reason: String,
+    pub assignment: Option<AssignmentRecord>,
+}
+
+pub async fn explain(
+    store: &Store,
+    access: &Access,
+    user_id: i64,
+    resource: &str,
+    action: &str,
+    unit_code: &str,
+) -> ServiceResult<Explanation> {
+    let unit = UnitCode::parse(unit_code)
+        .map_err(|e| ServiceError::bad_input(format!("`unitCode`: {e}")))?;
+    let resource =
+        Resource::from_str(resource).map_err(|e| ServiceError::bad_input(e.to_string()))?;
+    let action = Action::from_str(action).map_err(|e| ServiceError::bad_input(e.to_string()))?;
+    access.require(Resource::Access, Action::Explain, &unit)?;
+    let target = users::find_scoped(&store.db, access, Action::Read, user_id).await?;
+    let principal = principal_for(&store.db, target.id).await?;
+    let decision = policies::check(access.policy(), &principal, resource, action, &unit);
+    let assignment = match decision.assignment() {
+        Some(a) => role_assignment::Entity::find_by_id(a.id)
+            .one(&store.db)
+            .await?
+            .map(AssignmentRecord::try_from)
+            .transpose()?,
+        None => None,
+    };
+    Ok(Explanation {
+        allowed: decision.allowed(),
+        reason: decision.reason(),
+        assignment,
+    })
+}
+
+/// What the caller may do at a unit, for showing and hiding actions in apps.
+pub fn permissions_at(access: &Access, unit: &UnitCode) -> ServiceResult<Vec<(Resource, Action)>> {
+    let principal = access.principal()?;
+    let mut out = Vec::new();
+    for r in Resource::ALL {
+        for a in r.actions() {
+            if policies::check(access.policy(), principal, r, *a, unit).allowed() {
+                out.push((r, *a));
+            }
+        }
+    }
+    Ok(out)
+}

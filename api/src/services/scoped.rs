@@ -1,0 +1,85 @@
+//! The one place reads are restricted to what the caller may see: the policy's plan
+//! for (resource, action) becomes a condition on the row's unit code — one index
+//! range per subtree, no joins through the hierarchy — or on its owner.
+
+use entity::{audit_log, role_assignment, unit, user};
+use policies::{Action, Resource};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
+
+use crate::error::ServiceResult;
+use crate::services::access::Access;
+use crate::services::ranges;
+
+/// A table whose rows live at a unit (and may belong to a user).
+pub(super) trait ScopedEntity: EntityTrait {
+    const RESOURCE: Resource;
+    fn unit_column() -> Self::Column;
+    fn owner_column() -> Option<Self::Column> {
+        None
+    }
+}
+
+impl ScopedEntity for unit::Entity {
+    const RESOURCE: Resource = Resource::Unit;
+    fn unit_column() -> unit::Column {
+        unit::Column::Code
+    }
+}
+
+impl ScopedEntity for user::Entity {
+    const RESOURCE: Resource = Resource::User;
+    fn unit_column() -> user::Column {
+        user::Column::HomeUnitCode
+    }
+    fn owner_column() -> Option<user::Column> {
+        Some(user::Column::Id)
+    }
+}
+
+impl ScopedEntity for role_assignment::Entity {
+    const RESOURCE: Resource = Resource::RoleAssignment;
+    fn unit_column() -> role_assignment::Column {
+        role_assignment::Column::UnitCode
+    }
+    fn owner_column() -> Option<role_assignment::Column> {
+        Some(role_assignment::Column::UserId)
+    }
+}
+
+impl ScopedEntity for audit_log::Entity {
+    const RESOURCE: Resource = Resource::AuditLog;
+    fn unit_column() -> audit_log::Column {
+        audit_log::Column::UnitCode
+    }
+}
+
+/// The condition selecting rows `access` may `action`; `None` when no row can be
+/// reached, so callers answer without touching the database.
+pub(super) fn condition<E: ScopedEntity>(
+    access: &Access,
+    action: Action,
+) -> ServiceResult<Option<Condition>> {
+    let scope = policies::plan(access.policy(), access.principal()?, E::RESOURCE, action);
+    if scope.is_everything() {
+        return Ok(Some(Condition::all()));
+    }
+    let mut any = Condition::any();
+    let mut terms = 0;
+    for (code, _) in &scope.subtrees {
+        any = any.add(ranges::subtree(E::unit_column(), code));
+        terms += 1;
+    }
+    if let (Some((me, _)), Some(col)) = (scope.own, E::owner_column()) {
+        any = any.add(col.eq(me));
+        terms += 1;
+    }
+    Ok((terms > 0).then_some(any))
+}
+
+/// `E::find()` restricted to what `access` may `action`, or `None` for nothing.
+pub(super) fn find<E: ScopedEntity>(
+    access: &Access,
+    action: Action,
+) -> ServiceResult<Option<Select<E>>> {
+    Ok(condition::<E>(access, action)?.map(|c| E::find().filter(c)))
+}

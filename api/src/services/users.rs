@@ -1,0 +1,415 @@
+//! User accounts.
+
+use entity::{session, user};
+use policies::{Action, Resource, UnitCode};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use serde_json::json;
+
+use crate::auth;
+use crate::error::{ServiceError, ServiceResult};
+use crate::pagination::{Page, PageRequest};
+use crate::services::access::Access;
+use crate::services::audit::{self, Entry};
+use crate::services::{ranges, scoped, units, Store};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub home_unit: UnitCode,
+    pub disabled: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl TryFrom<user::Model> for UserRecord {
+    type Error = ServiceError;
+    fn try_from(m: user::Model) -> ServiceResult<Self> {
+        Ok(UserRecord {
+            home_unit: UnitCode::parse(&m.home_unit_code).map_err(|_| {
+                ServiceError::Database(sea_orm::DbErr::Custom(format!(
+                    "user {} has a bad unit",
+                    m.id
+                )))
+            })?,
+            id: m.id,
+            username: m.username,
+            display_name: m.display_name,
+            disabled: m.disabled,
+            created_at: m.created_at,
+        })
+    }
+}
+
+pub const MIN_PASSWORD_LEN: usize = 8;
+pub const MAX_PASSWORD_LEN: usize = 128;
+
+/// A validated username: 3–64 of lowercase letters, digits, `_`, `.`, `-`.
+pub fn parse_username(s: &str) -> ServiceResult<String> {
+    let ok = (3..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b));
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err(ServiceError::bad_input(
+            "`username` must be 3 to 64 lowercase letters, digits, '_', '.' or '-'",
+        ))
+    }
+}
+
+pub fn check_password(p: &str) -> ServiceResult<()> {
+    let n = p.chars().count();
+    if (MIN_PASSWORD_LEN..=MAX_PASSWORD_LEN).contains(&n) {
+        Ok(())
+    } else {
+        Err(ServiceError::bad_input(format!(
+            "passwords are {MIN_PASSWORD_LEN} to {MAX_PASSWORD_LEN} characters"
+        )))
+    }
+}
+
+fn parse_display_name(s: &str) -> ServiceResult<String> {
+    let s = s.trim();
+    if s.is_empty() || s.chars().count() > 100 {
+        return Err(ServiceError::bad_input(
+            "`displayName` must be 1 to 100 characters",
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// Users whose home unit is this unit or below it.
+    pub under: Option<UnitCode>,
+    pub search: Option<String>,
+}
+
+pub async fn list(
+    store: &Store,
+    access: &Access,
+    filter: &UserFilter,
+    page: &PageRequest,
+    want_total: bool,
+) -> ServiceResult<(Page<UserRecord>, u64)> {
+    let Some(mut q) = scoped::find::<user::Entity>(access, Action::Read)? else {
+        return Ok((Page::from_overfetch(Vec::new(), page), 0));
+    };
+    if let Some(under) = &filter.under {
+        q = q.filter(ranges::subtree(user::Column::HomeUnitCode, under));
+    }
+    if let Some(s) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let pattern = units::like_contains(s);
+        q = q.filter(
+            sea_orm::Condition::any()
+                .add(
+                    user::Column::Username
+                        .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\')),
+                )
+                .add(
+                    user::Column::DisplayName
+                        .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')),
+                ),
+        );
+    }
+    let total = if want_total {
+        q.clone().count(&store.db).await?
+    } else {
+        0
+    };
+    if let Some(after) = &page.after {
+        let after: i64 = after
+            .parse()
+            .map_err(|_| ServiceError::bad_input("`after` is not a valid cursor"))?;
+        q = q.filter(user::Column::Id.gt(after));
+    }
+    let rows = q
+        .order_by_asc(user::Column::Id)
+        .limit(page.first + 1)
+        .all(&store.db)
+        .await?;
+    let rows = rows
+        .into_iter()
+        .map(UserRecord::try_from)
+        .collect::<ServiceResult<Vec<_>>>()?;
+    Ok((Page::from_overfetch(rows, page), total))
+}
+
+/// A user the caller may `action`; NOT_FOUND otherwise, the same as a missing one.
+pub(super) async fn find_scoped(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+    action: Action,
+    id: i64,
+) -> ServiceResult<user::Model> {
+    let Some(q) = scoped::find::<user::Entity>(access, action)? else {
+        return Err(ServiceError::NotFound("user"));
+    };
+    q.filter(user::Column::Id.eq(id))
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound("user"))
+}
+
+pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<UserRecord> {
+    find_scoped(&store.db, access, Action::Read, id)
+        .await?
+        .try_into()
+}
+
+/// The signed-in user.
+pub async fn me(store: &Store, access: &Access) -> ServiceResult<UserRecord> {
+    let id = access.user_id()?;
+    user::Entity::find_by_id(id)
+        .one(&store.db)
+        .await?
+        .ok_or_else(|| ServiceError::Unauthenticated("sign in first".into()))?
+        .try_into()
+}
+
+/// Whether a field guarded by a field rule may be shown on this user.
+pub fn field_visible(access: &Access, field: &str, user: &UserRecord) -> bool {
+    let Ok(principal) = access.principal() else {
+        return false;
+    };
+    policies::field_allowed(
+        access.policy(),
+        principal,
+        "User",
+        field,
+        &user.home_unit,
+        Some(user.id),
+    )
+    .is_none_or(|d| d.allowed())
+}
+
+pub struct NewUser {
+    pub username: String,
+    pub password: String,
+    pub display_name: String,
+    pub home_unit_code: String,
+}
+
+async fn validate_new(store: &Store, input: &NewUser) -> ServiceResult<(String, String, UnitCode)> {
+    let username = parse_username(&input.username)?;
+    check_password(&input.password)?;
+    let display_name = parse_display_name(&input.display_name)?;
+    let unit = UnitCode::parse(&input.home_unit_code)
+        .map_err(|e| ServiceError::bad_input(format!("`homeUnitCode`: {e}")))?;
+    units::require_exists(&store.db, &unit).await?;
+    Ok((username, display_name, unit))
+}
+
+async fn insert_user(
+    conn: &impl ConnectionTrait,
+    username: &str,
+    display_name: &str,
+    hash: String,
+    unit: &UnitCode,
+) -> ServiceResult<user::Model> {
+    let taken = user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .count(conn)
+        .await?;
+    if taken > 0 {
+        return Err(ServiceError::Conflict(format!(
+            "username {username:?} is taken"
+        )));
+    }
+    let now = super::now();
+    Ok(user::ActiveModel {
+        username: Set(username.to_owned()),
+        display_name: Set(display_name.to_owned()),
+        password_hash: Set(hash),
+        home_unit_code: Set(unit.to_string()),
+        disabled: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?)
+}
+
+pub async fn create(store: &Store, access: &Access, input: NewUser) -> ServiceResult<UserRecord> {
+    let (username, display_name, unit) = validate_new(store, &input).await?;
+    access.require(Resource::User, Action::Create, &unit)?;
+    let hash = auth::hash_password(input.password)
+        .await
+        .map_err(|e| ServiceError::Database(sea_orm::DbErr::Custom(e.to_string())))?;
+    let txn = store.db.begin().await?;
+    let model = insert_user(&txn, &username, &display_name, hash, &unit).await?;
+    audit::record(
+        &txn,
+        access,
+        access.actor(),
+        Entry {
+            action: "user.create",
+            target: Some(format!("user:{}", model.id)),
+            unit: Some(&unit),
+            summary: json!({ "username": username, "displayName": display_name, "homeUnit": unit }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    model.try_into()
+}
+
+/// For operators (`kapok user create`) and bootstrap: no caller to check, the
+/// change is audited with no actor.
+pub async fn create_as_operator(
+    store: &Store,
+    access: &Access,
+    input: NewUser,
+    role: &str,
+) -> ServiceResult<(UserRecord, i64)> {
+    let (username, display_name, unit) = validate_new(store, &input).await?;
+    let held = access
+        .policy()
+        .role(role)
+        .ok_or_else(|| ServiceError::bad_input(format!("unknown role {role:?}")))?;
+    if !held.levels.contains(&unit.level()) {
+        return Err(ServiceError::bad_input(format!(
+            "role {role} cannot be held at a {}",
+            unit.level()
+        )));
+    }
+    let hash = auth::hash_password(input.password)
+        .await
+        .map_err(|e| ServiceError::Database(sea_orm::DbErr::Custom(e.to_string())))?;
+    let txn = store.db.begin().await?;
+    let model = insert_user(&txn, &username, &display_name, hash, &unit).await?;
+    let assignment =
+        super::roles::insert_assignment(&txn, model.id, role, &unit, None, None).await?;
+    audit::record(
+        &txn,
+        access,
+        None,
+        Entry {
+            action: "user.create",
+            target: Some(format!("user:{}", model.id)),
+            unit: Some(&unit),
+            summary: json!({ "username": username, "role": role, "by": "operator" }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((model.try_into()?, assignment))
+}
+
+pub async fn set_disabled(
+    store: &Store,
+    access: &Access,
+    id: i64,
+    disabled: bool,
+) -> ServiceResult<UserRecord> {
+    let me = access.user_id()?;
+    if me == id {
+        return Err(ServiceError::bad_input(
+            "you cannot disable or enable yourself",
+        ));
+    }
+    let txn = store.db.begin().await?;
+    let model = find_scoped(&txn, access, Action::Disable, id).await?;
+    let unit: UnitCode = UserRecord::try_from(model.clone())?.home_unit;
+    let mut active: user::ActiveModel = model.into();
+    active.disabled = Set(disabled);
+    active.updated_at = Set(super::now());
+    let model = active.update(&txn).await?;
+    if disabled {
+        revoke_sessions(&txn, id, None, "user disabled").await?;
+    }
+    audit::record(
+        &txn,
+        access,
+        Some(me),
+        Entry {
+            action: if disabled {
+                "user.disable"
+            } else {
+                "user.enable"
+            },
+            target: Some(format!("user:{id}")),
+            unit: Some(&unit),
+            summary: json!({ "disabled": disabled }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    model.try_into()
+}
+
+/// Revokes the user's live sessions, except `keep`.
+pub(super) async fn revoke_sessions(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+    keep: Option<i64>,
+    reason: &str,
+) -> ServiceResult<()> {
+    let mut q = session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(super::now()))
+        .col_expr(session::Column::RevokedReason, Expr::value(reason))
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::RevokedAt.is_null());
+    if let Some(keep) = keep {
+        q = q.filter(session::Column::Id.ne(keep));
+    }
+    q.exec(conn).await?;
+    Ok(())
+}
+
+pub async fn change_password(
+    store: &Store,
+    access: &Access,
+    current: String,
+    new: String,
+) -> ServiceResult<UserRecord> {
+    let me = access.user_id()?;
+    let session = access.session_id()?;
+    check_password(&new)?;
+    let model = user::Entity::find_by_id(me)
+        .one(&store.db)
+        .await?
+        .ok_or_else(|| ServiceError::Unauthenticated("sign in first".into()))?;
+    let ok = auth::verify_password(current, Some(model.password_hash.clone()))
+        .await
+        .map_err(|e| ServiceError::Database(sea_orm::DbErr::Custom(e.to_string())))?;
+    if !ok {
+        return Err(ServiceError::bad_input("the current password is wrong"));
+    }
+    let hash = auth::hash_password(new)
+        .await
+        .map_err(|e| ServiceError::Database(sea_orm::DbErr::Custom(e.to_string())))?;
+    let unit = UserRecord::try_from(model.clone())?.home_unit;
+    let txn = store.db.begin().await?;
+    let mut active: user::ActiveModel = model.into();
+    active.password_hash = Set(hash);
+    active.updated_at = Set(super::now());
+    let model = active.update(&txn).await?;
+    // Other devices signed in with the old password are signed out.
+    revoke_sessions(&txn, me, Some(session), "password changed").await?;
+    audit::record(
+        &txn,
+        access,
+        Some(me),
+        Entry {
+            action: "user.change_password",
+            target: Some(format!("user:{me}")),
+            unit: Some(&unit),
+            summary: json!({}),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    model.try_into()
+}
