@@ -145,6 +145,9 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// The signing key test servers use, so tests can forge tokens on purpose.
+pub const TEST_JWT_SECRET: &[u8] = b"kapok-test-secret-0123456789abcdef0123456789";
+
 /// The bootstrap administrator's password in tests (`admin`, city_admin of 4401).
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 
@@ -152,6 +155,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let test_db = TestDb::create().await;
     let mut config = Config::for_database(test_db.url());
     config.admin_password = Some(ADMIN_PASSWORD.into());
+    config.jwt_secret = TEST_JWT_SECRET.to_vec();
     adjust(&mut config);
     let app = Application::build(&config).await.expect("server starts");
     let address = format!("http://127.0.0.1:{}", app.port());

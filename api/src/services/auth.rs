@@ -110,9 +110,12 @@ pub async fn login(
         Some(u) if ok && !u.disabled => u,
         other => {
             throttle.failed(&throttle_keys);
-            let unit = other
-                .as_ref()
-                .and_then(|u| UnitCode::parse(&u.home_unit_code).ok());
+            // An unknown username belongs to no unit; the attempt is filed at the
+            // root so that the deployment's top administrators and auditors see it.
+            let unit = match &other {
+                Some(u) => UnitCode::parse(&u.home_unit_code).ok(),
+                None => root_unit(&store.db).await?,
+            };
             audit::record(
                 &store.db,
                 access,
@@ -336,21 +339,9 @@ pub async fn bootstrap_admin(
     if user::Entity::find().count(&store.db).await? > 0 {
         return Ok(None);
     }
-    // The root: a unit without a parent, highest level first, lowest code first.
-    let roots = unit::Entity::find()
-        .filter(unit::Column::ParentCode.is_null())
-        .order_by_asc(unit::Column::Code)
-        .all(&store.db)
-        .await?;
-    let Some(root) = roots
-        .iter()
-        .filter_map(|u| Some((u.level.parse::<Level>().ok()?, u)))
-        .min_by_key(|(l, u)| (*l, u.code.clone()))
-        .map(|(_, u)| u)
-    else {
+    let Some(root_code) = root_unit(&store.db).await? else {
         return Ok(None);
     };
-    let root_code = UnitCode::parse(&root.code).map_err(internal)?;
     let Some(role) = access
         .policy()
         .top_role_at(root_code.level())
@@ -378,6 +369,21 @@ pub async fn bootstrap_admin(
         unit: root_code,
         generated_password: generated.then_some(password),
     }))
+}
+
+/// The deployment's root: a unit without a parent, highest level first, lowest code
+/// first (广州市 4401 with the bundled data).
+async fn root_unit(conn: &impl ConnectionTrait) -> ServiceResult<Option<UnitCode>> {
+    let roots = unit::Entity::find()
+        .filter(unit::Column::ParentCode.is_null())
+        .order_by_asc(unit::Column::Code)
+        .all(conn)
+        .await?;
+    Ok(roots
+        .iter()
+        .filter_map(|u| Some((u.level.parse::<Level>().ok()?, UnitCode::parse(&u.code).ok()?)))
+        .min_by(|a, b| a.cmp(b))
+        .map(|(_, code)| code))
 }
 
 pub struct BootstrapOutcome {
