@@ -4,7 +4,9 @@ use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use kapok_tests::{error_codes, spawn_app, spawn_app_with, TestApp, ADMIN_PASSWORD, TEST_JWT_SECRET};
+use kapok_tests::{
+    error_codes, spawn_app, spawn_app_with, TestApp, ADMIN_PASSWORD, TEST_JWT_SECRET,
+};
 use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 
@@ -43,8 +45,14 @@ async fn wrong_username_and_wrong_password_look_the_same() {
     let (unknown, t_unknown) = time_login(&app, "nobody", "whatever-password").await;
     let (wrong, t_wrong) = time_login(&app, "admin", "wrong-password").await;
     assert_eq!(code_of(&unknown), "UNAUTHENTICATED");
-    assert_eq!(unknown["errors"][0]["message"], wrong["errors"][0]["message"]);
-    assert_eq!(unknown["errors"][0]["extensions"], wrong["errors"][0]["extensions"]);
+    assert_eq!(
+        unknown["errors"][0]["message"],
+        wrong["errors"][0]["message"]
+    );
+    assert_eq!(
+        unknown["errors"][0]["extensions"],
+        wrong["errors"][0]["extensions"]
+    );
     // Both pay for an argon2 verification: the unknown user is checked against a
     // dummy hash. (Generous bound: only a missing verification is this far off.)
     let (_, t_unknown2) = time_login(&app, "nobody2", "whatever-password").await;
@@ -71,11 +79,22 @@ async fn refresh_rotates_and_reuse_revokes_the_session() {
     app.data_as(access2, ME, json!({})).await;
 
     // Someone replays the spent token: refused, and the whole session ends.
-    let replay = app.gql(refresh, json!({ "t": first["refreshToken"] })).await;
+    let replay = app
+        .gql(refresh, json!({ "t": first["refreshToken"] }))
+        .await;
     assert_eq!(code_of(&replay), "UNAUTHENTICATED");
-    assert_eq!(code_of(&app.gql_as(access2, ME, json!({})).await), "UNAUTHENTICATED");
-    let again = app.gql(refresh, json!({ "t": second["refreshToken"] })).await;
-    assert_eq!(code_of(&again), "UNAUTHENTICATED", "the rotated token died with the session");
+    assert_eq!(
+        code_of(&app.gql_as(access2, ME, json!({})).await),
+        "UNAUTHENTICATED"
+    );
+    let again = app
+        .gql(refresh, json!({ "t": second["refreshToken"] }))
+        .await;
+    assert_eq!(
+        code_of(&again),
+        "UNAUTHENTICATED",
+        "the rotated token died with the session"
+    );
     let garbage = app.gql(refresh, json!({ "t": "not-a-token" })).await;
     assert_eq!(code_of(&garbage), "UNAUTHENTICATED");
 }
@@ -85,9 +104,14 @@ async fn logout_ends_the_session_at_once() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
     let other = app.admin_token().await;
-    let out = app.data_as(&token, "mutation { logout { signedOut } }", json!({})).await;
+    let out = app
+        .data_as(&token, "mutation { logout { signedOut } }", json!({}))
+        .await;
     assert_eq!(out["logout"]["signedOut"], true);
-    assert_eq!(code_of(&app.gql_as(&token, ME, json!({})).await), "UNAUTHENTICATED");
+    assert_eq!(
+        code_of(&app.gql_as(&token, ME, json!({})).await),
+        "UNAUTHENTICATED"
+    );
     // Another session of the same user lives on.
     app.data_as(&other, ME, json!({})).await;
 }
@@ -114,7 +138,9 @@ async fn bad_tokens_are_unauthenticated() {
     let app = spawn_app().await;
     let good = app.admin_token().await;
     let payload: Value = serde_json::from_slice(
-        &URL_SAFE_NO_PAD.decode(good.split('.').nth(1).unwrap()).unwrap(),
+        &URL_SAFE_NO_PAD
+            .decode(good.split('.').nth(1).unwrap())
+            .unwrap(),
     )
     .unwrap();
     let now = chrono::Utc::now().timestamp();
@@ -122,9 +148,22 @@ async fn bad_tokens_are_unauthenticated() {
     let mut tampered_claims = payload.clone();
     tampered_claims["sub"] = json!("999");
     let parts: Vec<&str> = good.split('.').collect();
-    let tampered = format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(tampered_claims.to_string()), parts[2]);
-    let unsigned = forge(json!({ "alg": "none", "typ": "JWT" }), payload.clone(), None);
-    let wrong_key = forge(json!({}), payload.clone(), Some(b"another-secret-another-secret-0123456789"));
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        URL_SAFE_NO_PAD.encode(tampered_claims.to_string()),
+        parts[2]
+    );
+    let unsigned = forge(
+        json!({ "alg": "none", "typ": "JWT" }),
+        payload.clone(),
+        None,
+    );
+    let wrong_key = forge(
+        json!({}),
+        payload.clone(),
+        Some(b"another-secret-another-secret-0123456789"),
+    );
     let mut expired_claims = payload.clone();
     expired_claims["iat"] = json!(now - 7200);
     expired_claims["exp"] = json!(now - 3600);
@@ -148,7 +187,9 @@ async fn bad_tokens_are_unauthenticated() {
         let body = app.gql_as(&token, ME, json!({})).await;
         assert_eq!(code_of(&body), "UNAUTHENTICATED", "{name}: {body:#}");
         // A refused token is not downgraded to anonymous, even for public data.
-        let body = app.gql_as(&token, r#"{ unit(code: "4401") { name } }"#, json!({})).await;
+        let body = app
+            .gql_as(&token, r#"{ unit(code: "4401") { name } }"#, json!({}))
+            .await;
         assert_eq!(code_of(&body), "UNAUTHENTICATED", "{name}: {body:#}");
     }
     let no_bearer = app
@@ -176,7 +217,10 @@ async fn repeated_failures_are_throttled() {
     let body = app.login_payload("admin", ADMIN_PASSWORD).await;
     assert_eq!(code_of(&body), "UNAUTHENTICATED");
     assert!(
-        body["errors"][0]["message"].as_str().unwrap().contains("too many failed sign-ins"),
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too many failed sign-ins"),
         "{body:#}"
     );
     // After the back-off (1 s at the first step) the right password works again.
@@ -189,17 +233,35 @@ async fn repeated_failures_are_throttled() {
 async fn disabling_a_user_bites_on_the_next_request() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let (id, token) = app.user_with_role("wang", "440104003", Some("street_admin")).await;
+    let (id, token) = app
+        .user_with_role("wang", "440104003", Some("street_admin"))
+        .await;
     app.data_as(&token, ME, json!({})).await;
-    let q = "mutation($i: SetUserDisabledInput!) { setUserDisabled(input: $i) { user { disabled } } }";
-    let out = app.data_as(&admin, q, json!({ "i": { "userId": id, "disabled": true } })).await;
+    let q =
+        "mutation($i: SetUserDisabledInput!) { setUserDisabled(input: $i) { user { disabled } } }";
+    let out = app
+        .data_as(
+            &admin,
+            q,
+            json!({ "i": { "userId": id, "disabled": true } }),
+        )
+        .await;
     assert_eq!(out["setUserDisabled"]["user"]["disabled"], true);
-    assert_eq!(code_of(&app.gql_as(&token, ME, json!({})).await), "UNAUTHENTICATED");
+    assert_eq!(
+        code_of(&app.gql_as(&token, ME, json!({})).await),
+        "UNAUTHENTICATED"
+    );
     let login = app.login_payload("wang", "wang-password").await;
     assert_eq!(login["errors"][0]["message"], "wrong username or password");
     // No one disables themselves.
     let me = app.data_as(&admin, "{ me { id } }", json!({})).await;
-    let body = app.gql_as(&admin, q, json!({ "i": { "userId": me["me"]["id"], "disabled": true } })).await;
+    let body = app
+        .gql_as(
+            &admin,
+            q,
+            json!({ "i": { "userId": me["me"]["id"], "disabled": true } }),
+        )
+        .await;
     assert_eq!(code_of(&body), "BAD_USER_INPUT");
 }
 
@@ -207,52 +269,98 @@ async fn disabling_a_user_bites_on_the_next_request() {
 async fn revoked_and_expired_roles_bite_on_the_next_request() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let (_, token) = app.user_with_role("lili", "440104003", Some("street_admin")).await;
+    let (_, token) = app
+        .user_with_role("lili", "440104003", Some("street_admin"))
+        .await;
     let users = r#"{ users(first: 100) { totalCount } }"#;
     let before = app.data_as(&token, users, json!({})).await;
     assert!(before["users"]["totalCount"].as_i64().unwrap() >= 1);
 
     let me = app.data_as(&token, ME, json!({})).await;
     let assignment = me["me"]["roles"][0]["id"].clone();
-    let revoke = "mutation($i: RevokeRoleInput!) { revokeRole(input: $i) { assignment { revokedAt } } }";
-    let out = app.data_as(&admin, revoke, json!({ "i": { "assignmentId": assignment } })).await;
+    let revoke =
+        "mutation($i: RevokeRoleInput!) { revokeRole(input: $i) { assignment { revokedAt } } }";
+    let out = app
+        .data_as(
+            &admin,
+            revoke,
+            json!({ "i": { "assignmentId": assignment } }),
+        )
+        .await;
     assert!(out["revokeRole"]["assignment"]["revokedAt"].is_string());
     let after = app.data_as(&token, users, json!({})).await;
-    assert_eq!(after["users"]["totalCount"], 0, "the same token sees nothing now");
-    let again = app.gql_as(&admin, revoke, json!({ "i": { "assignmentId": assignment } })).await;
+    assert_eq!(
+        after["users"]["totalCount"], 0,
+        "the same token sees nothing now"
+    );
+    let again = app
+        .gql_as(
+            &admin,
+            revoke,
+            json!({ "i": { "assignmentId": assignment } }),
+        )
+        .await;
     assert_eq!(code_of(&again), "CONFLICT");
 
     // An expiry in the past (set behind the API's back) takes effect the same way.
-    let (_, token) = app.user_with_role("zhao", "440104003", Some("street_admin")).await;
-    assert!(app.data_as(&token, users, json!({})).await["users"]["totalCount"].as_i64().unwrap() >= 1);
+    let (_, token) = app
+        .user_with_role("zhao", "440104003", Some("street_admin"))
+        .await;
+    assert!(
+        app.data_as(&token, users, json!({})).await["users"]["totalCount"]
+            .as_i64()
+            .unwrap()
+            >= 1
+    );
     app.db
         .execute_unprepared(&format!(
             "UPDATE role_assignment SET expires_at = '2020-01-01T00:00:00Z' WHERE user_id = (SELECT id FROM \"user\" WHERE username = 'zhao')"
         ))
         .await
         .unwrap();
-    assert_eq!(app.data_as(&token, users, json!({})).await["users"]["totalCount"], 0);
+    assert_eq!(
+        app.data_as(&token, users, json!({})).await["users"]["totalCount"],
+        0
+    );
     let _ = admin;
 }
 
 #[tokio::test]
 async fn changing_the_password_signs_out_other_sessions() {
     let app = spawn_app().await;
-    let (_, token) = app.user_with_role("chen", "440104003108", Some("volunteer")).await;
+    let (_, token) = app
+        .user_with_role("chen", "440104003108", Some("volunteer"))
+        .await;
     let other = app.login("chen", "chen-password").await;
-    let q = "mutation($i: ChangePasswordInput!) { changePassword(input: $i) { user { username } } }";
+    let q =
+        "mutation($i: ChangePasswordInput!) { changePassword(input: $i) { user { username } } }";
     let wrong = app
-        .gql_as(&token, q, json!({ "i": { "currentPassword": "nope-nope", "newPassword": "new-password-1" } }))
+        .gql_as(
+            &token,
+            q,
+            json!({ "i": { "currentPassword": "nope-nope", "newPassword": "new-password-1" } }),
+        )
         .await;
     assert_eq!(code_of(&wrong), "BAD_USER_INPUT");
     let short = app
-        .gql_as(&token, q, json!({ "i": { "currentPassword": "chen-password", "newPassword": "short" } }))
+        .gql_as(
+            &token,
+            q,
+            json!({ "i": { "currentPassword": "chen-password", "newPassword": "short" } }),
+        )
         .await;
     assert_eq!(code_of(&short), "BAD_USER_INPUT");
-    app.data_as(&token, q, json!({ "i": { "currentPassword": "chen-password", "newPassword": "new-password-1" } }))
-        .await;
+    app.data_as(
+        &token,
+        q,
+        json!({ "i": { "currentPassword": "chen-password", "newPassword": "new-password-1" } }),
+    )
+    .await;
     app.data_as(&token, ME, json!({})).await;
-    assert_eq!(code_of(&app.gql_as(&other, ME, json!({})).await), "UNAUTHENTICATED");
+    assert_eq!(
+        code_of(&app.gql_as(&other, ME, json!({})).await),
+        "UNAUTHENTICATED"
+    );
     app.login("chen", "new-password-1").await;
     let old = app.login_payload("chen", "chen-password").await;
     assert_eq!(code_of(&old), "UNAUTHENTICATED");
@@ -262,7 +370,9 @@ async fn changing_the_password_signs_out_other_sessions() {
 async fn every_mutation_and_login_attempt_is_audited() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let (id, _) = app.user_with_role("sun", "440104003", Some("street_admin")).await;
+    let (id, _) = app
+        .user_with_role("sun", "440104003", Some("street_admin"))
+        .await;
     app.login_payload("sun", "bad-password").await;
     app.login_payload("ghost", "bad-password").await;
     app.data_as(
@@ -297,8 +407,13 @@ async fn every_mutation_and_login_attempt_is_audited() {
         .map(|e| e["node"]["action"].as_str().unwrap())
         .collect();
     for want in [
-        "auth.login", "user.create", "role.grant", "auth.login_failed", "user.disable",
-        "unit.create", "unit.rename",
+        "auth.login",
+        "user.create",
+        "role.grant",
+        "auth.login_failed",
+        "user.disable",
+        "unit.create",
+        "unit.rename",
     ] {
         assert!(actions.contains(&want), "{want} missing from {actions:?}");
     }
@@ -314,7 +429,11 @@ async fn every_mutation_and_login_attempt_is_audited() {
     assert_eq!(actions[0], "unit.rename");
     // Filters.
     let grants = app
-        .data_as(&admin, r#"{ auditLog(action: "role.grant") { totalCount } }"#, json!({}))
+        .data_as(
+            &admin,
+            r#"{ auditLog(action: "role.grant") { totalCount } }"#,
+            json!({}),
+        )
         .await;
     assert_eq!(grants["auditLog"]["totalCount"], 1);
 }
@@ -336,9 +455,16 @@ async fn request_ids_from_the_client_are_recorded() {
     assert_eq!(code_of(&body), "UNAUTHENTICATED");
     let admin = app.admin_token().await;
     let log = app
-        .data_as(&admin, r#"{ auditLog(action: "auth.login_failed") { edges { node { requestId } } } }"#, json!({}))
+        .data_as(
+            &admin,
+            r#"{ auditLog(action: "auth.login_failed") { edges { node { requestId } } } }"#,
+            json!({}),
+        )
         .await;
-    assert_eq!(log["auditLog"]["edges"][0]["node"]["requestId"], "req-abc-123");
+    assert_eq!(
+        log["auditLog"]["edges"][0]["node"]["requestId"],
+        "req-abc-123"
+    );
 }
 
 #[tokio::test]

@@ -381,7 +381,12 @@ async fn root_unit(conn: &impl ConnectionTrait) -> ServiceResult<Option<UnitCode
         .await?;
     Ok(roots
         .iter()
-        .filter_map(|u| Some((u.level.parse::<Level>().ok()?, UnitCode::parse(&u.code).ok()?)))
+        .filter_map(|u| {
+            Some((
+                u.level.parse::<Level>().ok()?,
+                UnitCode::parse(&u.code).ok()?,
+            ))
+        })
         .min_by(|a, b| a.cmp(b))
         .map(|(_, code)| code))
 }

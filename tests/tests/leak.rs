@@ -1,0 +1,197 @@
+//! Schema-walking leak test: every field on `Query`, discovered by introspection, is
+//! exercised as a low-rank caller; nothing outside its scope may come back. A new
+//! field is covered automatically, or the test fails until it is classified.
+
+use std::collections::BTreeSet;
+
+use kapok_tests::{error_codes, spawn_app};
+use serde_json::{json, Value};
+
+const STREET: &str = "440104003"; // 北京街道: the low-rank callers' scope
+
+/// Fields that are not lists of scoped rows, with why they cannot leak.
+const NOT_SCOPED_ROWS: &[(&str, &str)] = &[
+    ("me", "the caller itself"),
+    ("roles", "the policy's role definitions, not data"),
+    ("myPermissions", "the caller's own permissions"),
+    (
+        "explainAccess",
+        "guarded by access.explain; covered in scoping.rs",
+    ),
+];
+
+/// Types that are public by policy (unit.read is public): they carry `code`.
+const PUBLIC_TYPES: &[&str] = &["Unit"];
+
+async fn introspect(app: &kapok_tests::TestApp) -> Value {
+    app.data(
+        r#"{ __schema { queryType { fields {
+              name
+              args { name type { kind name ofType { kind name } } }
+              type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }
+            } } }
+            __type(name: "Query") { name } }"#,
+        json!({}),
+    )
+    .await
+}
+
+/// The named type under NON_NULL / LIST wrappers.
+fn type_name(t: &Value) -> String {
+    let mut t = t;
+    for _ in 0..8 {
+        if let Some(name) = t["name"].as_str() {
+            return name.to_owned();
+        }
+        t = &t["ofType"];
+    }
+    panic!("type wrapped too deeply for the introspection query: {t}")
+}
+
+async fn fields_of(app: &kapok_tests::TestApp, ty: &str) -> BTreeSet<String> {
+    let data = app
+        .data(
+            "query($t: String!) { __type(name: $t) { fields { name } } }",
+            json!({ "t": ty }),
+        )
+        .await;
+    data["__type"]["fields"]
+        .as_array()
+        .map(|f| {
+            f.iter()
+                .map(|x| x["name"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn no_query_field_leaks_outside_the_callers_scope() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    // Data on both sides of the boundary, including audit entries and assignments.
+    let (_, street_admin) = app
+        .user_with_role("in_admin", STREET, Some("street_admin"))
+        .await;
+    let (_, worker) = app
+        .user_with_role("in_worker", "440104003108", Some("social_worker"))
+        .await;
+    let (_, volunteer) = app
+        .user_with_role("in_vol", "440104003108", Some("volunteer"))
+        .await;
+    app.user_with_role("out_admin", "440104004", Some("street_admin"))
+        .await;
+    app.user_with_role("out_vol", "440104004102", Some("volunteer"))
+        .await;
+    app.user_with_role("far_vol", "440105001101", Some("volunteer"))
+        .await;
+    app.login_payload("out_vol", "wrong-password").await;
+
+    // Every global ID outside the street, as the admin sees them.
+    let all = app
+        .data_as(
+            &admin,
+            r#"{ users(first: 100) { edges { node { id unitCode } } }
+                 roleAssignments(first: 100) { edges { node { id unitCode } } }
+                 auditLog(first: 100) { edges { node { id unitCode } } } }"#,
+            json!({}),
+        )
+        .await;
+    let mut outside_ids = Vec::new();
+    for list in ["users", "roleAssignments", "auditLog"] {
+        for e in all[list]["edges"].as_array().unwrap() {
+            let unit = e["node"]["unitCode"].as_str().unwrap_or("");
+            if !unit.starts_with(STREET) {
+                outside_ids.push(e["node"]["id"].as_str().unwrap().to_owned());
+            }
+        }
+    }
+    assert!(
+        outside_ids.len() >= 10,
+        "fixture too small: {outside_ids:?}"
+    );
+
+    let schema = introspect(&app).await;
+    let fields = schema["__schema"]["queryType"]["fields"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let mut checked = Vec::new();
+    for caller in [&street_admin, &worker, &volunteer] {
+        for f in &fields {
+            let name = f["name"].as_str().unwrap();
+            let ty = type_name(&f["type"]);
+            let args: Vec<&Value> = f["args"].as_array().unwrap().iter().collect();
+            let required: Vec<&str> = args
+                .iter()
+                .filter(|a| a["type"]["kind"] == "NON_NULL")
+                .map(|a| a["name"].as_str().unwrap())
+                .collect();
+            if NOT_SCOPED_ROWS.iter().any(|(n, _)| *n == name) {
+                continue;
+            }
+            if let Some(node_ty) = ty.strip_suffix("Connection") {
+                assert!(
+                    required.is_empty(),
+                    "{name}: a list with required arguments needs a rule here"
+                );
+                let node_fields = fields_of(&app, node_ty).await;
+                let probe = if PUBLIC_TYPES.contains(&node_ty) {
+                    "code"
+                } else {
+                    assert!(
+                        node_fields.contains("unitCode"),
+                        "{node_ty} (listed by {name}) has no unitCode: the leak test cannot verify it"
+                    );
+                    "unitCode"
+                };
+                let q = format!("{{ {name}(first: 100) {{ edges {{ node {{ id {probe} }} }} }} }}");
+                let data = app.data_as(caller, &q, json!({})).await;
+                for e in data[name]["edges"].as_array().unwrap() {
+                    let id = e["node"]["id"].as_str().unwrap();
+                    if PUBLIC_TYPES.contains(&node_ty) {
+                        continue;
+                    }
+                    let unit = e["node"][probe].as_str().unwrap_or("");
+                    assert!(unit.starts_with(STREET), "{name} leaked {id} at {unit:?}");
+                    assert!(!outside_ids.contains(&id.to_owned()), "{name} leaked {id}");
+                }
+                checked.push(name.to_owned());
+            } else if required == ["id"] {
+                // A single record by ID: every outside ID must be NOT_FOUND (or, for a
+                // typed field, an ID of another kind is refused as input).
+                for id in &outside_ids {
+                    let q = format!("query($id: ID!) {{ {name}(id: $id) {{ __typename }} }}");
+                    let body = app.gql_as(caller, &q, json!({ "id": id })).await;
+                    let codes = error_codes(&body);
+                    assert!(
+                        codes == ["NOT_FOUND"] || codes == ["BAD_USER_INPUT"],
+                        "{name}({id}) answered {body:#}"
+                    );
+                    assert!(
+                        body["data"].is_null() || body["data"][name].is_null(),
+                        "{name}({id}) leaked"
+                    );
+                }
+                checked.push(name.to_owned());
+            } else if PUBLIC_TYPES.contains(&ty.as_str()) {
+                checked.push(name.to_owned());
+            } else {
+                panic!("Query.{name} is not covered by the leak test: classify it");
+            }
+        }
+    }
+    for expected in [
+        "users",
+        "roleAssignments",
+        "auditLog",
+        "node",
+        "user",
+        "units",
+    ] {
+        assert!(
+            checked.iter().any(|c| c == expected),
+            "{expected} was not walked"
+        );
+    }
+}
