@@ -126,3 +126,102 @@ fn schema_command_prints_the_sdl() {
     let sdl = String::from_utf8_lossy(&out.stdout);
     assert!(sdl.contains("type Unit implements Node"), "{sdl}");
 }
+
+#[tokio::test]
+async fn production_mode_refuses_to_start_without_a_secret() {
+    let db = TestDb::create().await;
+    for (secret, needle) in [
+        (None, "KAPOK_JWT_SECRET must be set"),
+        (Some("too-short"), "at least 32 bytes"),
+    ] {
+        let mut cmd = kapok(db.url());
+        cmd.arg("serve").env("KAPOK_ENV", "production").env_remove("KAPOK_JWT_SECRET");
+        if let Some(s) = secret {
+            cmd.env("KAPOK_JWT_SECRET", s);
+        }
+        let out = cmd.output().expect("kapok runs");
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn user_create_reads_the_password_from_stdin() {
+    use std::io::Write;
+    let db = TestDb::create().await;
+    // `migrate` alone creates no units; `serve` would load Guangzhou, so load it here.
+    let out = kapok(db.url())
+        .args(["import-divisions", concat!(env!("CARGO_MANIFEST_DIR"), "/data/guangzhou.csv")])
+        .output()
+        .expect("import runs");
+    assert!(out.status.success());
+    let mut child = kapok(db.url())
+        .args(["user", "create", "--username", "ops_zhang", "--role", "street_admin", "--unit", "440104003"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kapok runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a-long-password-1\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("created user ops_zhang"), "{stdout}");
+
+    // The role must fit the unit's level.
+    let mut child = kapok(db.url())
+        .args(["user", "create", "--username", "ops_li", "--role", "street_admin", "--unit", "440104"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"a-long-password-1\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be held at a district"));
+}
+
+#[test]
+fn policy_check_runs_the_decision_table() {
+    let out = Command::new(env!("CARGO_BIN_EXE_kapok"))
+        .args(["policy", "check"])
+        .output()
+        .expect("kapok runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("policy is valid: 9 roles"), "{stdout}");
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+
+    // A table with a wrong expectation fails the command.
+    let path = std::env::temp_dir().join(format!("kapok_cases_{}.toml", std::process::id()));
+    std::fs::write(
+        &path,
+        "fixture_units = [\"4401\"]\n[[case]]\nname = \"wrong\"\ncheck = { resource = \"user\", action = \"read\", unit = \"4401\" }\nexpect = { allowed = true }\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kapok"))
+        .args(["policy", "check", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    std::fs::remove_file(&path).ok();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("FAILED wrong"));
+
+    // An invalid policy file is refused.
+    let bad = std::env::temp_dir().join(format!("kapok_policy_{}.toml", std::process::id()));
+    std::fs::write(&bad, policies::DEFAULT_POLICY.replace("\"audit_log\"", "\"audit_logs\"")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kapok"))
+        .args(["policy", "check"])
+        .env("KAPOK_POLICY_FILE", &bad)
+        .output()
+        .unwrap();
+    std::fs::remove_file(&bad).ok();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("audit_logs"));
+}
