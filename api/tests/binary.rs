@@ -135,7 +135,9 @@ async fn production_mode_refuses_to_start_without_a_secret() {
         (Some("too-short"), "at least 32 bytes"),
     ] {
         let mut cmd = kapok(db.url());
-        cmd.arg("serve").env("KAPOK_ENV", "production").env_remove("KAPOK_JWT_SECRET");
+        cmd.arg("serve")
+            .env("KAPOK_ENV", "production")
+            .env_remove("KAPOK_JWT_SECRET");
         if let Some(s) = secret {
             cmd.env("KAPOK_JWT_SECRET", s);
         }
@@ -152,12 +154,24 @@ async fn user_create_reads_the_password_from_stdin() {
     let db = TestDb::create().await;
     // `migrate` alone creates no units; `serve` would load Guangzhou, so load it here.
     let out = kapok(db.url())
-        .args(["import-divisions", concat!(env!("CARGO_MANIFEST_DIR"), "/data/guangzhou.csv")])
+        .args([
+            "import-divisions",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/data/guangzhou.csv"),
+        ])
         .output()
         .expect("import runs");
     assert!(out.status.success());
     let mut child = kapok(db.url())
-        .args(["user", "create", "--username", "ops_zhang", "--role", "street_admin", "--unit", "440104003"])
+        .args([
+            "user",
+            "create",
+            "--username",
+            "ops_zhang",
+            "--role",
+            "street_admin",
+            "--unit",
+            "440104003",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -171,17 +185,35 @@ async fn user_create_reads_the_password_from_stdin() {
         .unwrap();
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("created user ops_zhang"), "{stdout}");
 
     // The role must fit the unit's level.
     let mut child = kapok(db.url())
-        .args(["user", "create", "--username", "ops_li", "--role", "street_admin", "--unit", "440104"])
+        .args([
+            "user",
+            "create",
+            "--username",
+            "ops_li",
+            "--role",
+            "street_admin",
+            "--unit",
+            "440104",
+        ])
         .stdin(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(b"a-long-password-1\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a-long-password-1\n")
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be held at a district"));
@@ -215,7 +247,11 @@ fn policy_check_runs_the_decision_table() {
 
     // An invalid policy file is refused.
     let bad = std::env::temp_dir().join(format!("kapok_policy_{}.toml", std::process::id()));
-    std::fs::write(&bad, policies::DEFAULT_POLICY.replace("\"audit_log\"", "\"audit_logs\"")).unwrap();
+    std::fs::write(
+        &bad,
+        policies::DEFAULT_POLICY.replace("\"audit_log\"", "\"audit_logs\""),
+    )
+    .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_kapok"))
         .args(["policy", "check"])
         .env("KAPOK_POLICY_FILE", &bad)

@@ -313,16 +313,15 @@ async fn revoked_and_expired_roles_bite_on_the_next_request() {
             >= 1
     );
     app.db
-        .execute_unprepared(&format!(
-            "UPDATE role_assignment SET expires_at = '2020-01-01T00:00:00Z' WHERE user_id = (SELECT id FROM \"user\" WHERE username = 'zhao')"
-        ))
+        .execute_unprepared(
+            "UPDATE role_assignment SET expires_at = '2020-01-01T00:00:00Z' WHERE user_id = (SELECT id FROM \"user\" WHERE username = 'zhao')",
+        )
         .await
         .unwrap();
     assert_eq!(
         app.data_as(&token, users, json!({})).await["users"]["totalCount"],
         0
     );
-    let _ = admin;
 }
 
 #[tokio::test]
