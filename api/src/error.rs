@@ -72,6 +72,12 @@ impl ServiceError {
     }
 }
 
+impl From<std::convert::Infallible> for ServiceError {
+    fn from(e: std::convert::Infallible) -> Self {
+        match e {}
+    }
+}
+
 impl From<CodeError> for ServiceError {
     fn from(e: CodeError) -> Self {
         ServiceError::BadInput(e.to_string())

@@ -3,10 +3,8 @@
 
 use entity::audit_log;
 use policies::{Action, UnitCode};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
-};
+use sea_orm::sea_query::Order;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 
 use crate::error::{ServiceError, ServiceResult};
@@ -101,26 +99,15 @@ pub async fn list(
     if let Some(action) = &filter.action {
         q = q.filter(audit_log::Column::Action.eq(action.as_str()));
     }
-    let total = if want_total {
-        q.clone().count(&store.db).await?
-    } else {
-        0
-    };
-    if let Some(after) = &page.after {
-        let after: i64 = after
-            .parse()
-            .map_err(|_| ServiceError::bad_input("`after` is not a valid cursor"))?;
-        q = q.filter(audit_log::Column::Id.lt(after));
-    }
-    let rows = q
-        .order_by_desc(audit_log::Column::Id)
-        .limit(page.first + 1)
-        .all(&store.db)
-        .await?;
-    Ok((
-        Page::from_overfetch(rows.into_iter().map(AuditRecord::from).collect(), page),
-        total,
-    ))
+    super::page_by_id(
+        store,
+        q,
+        audit_log::Column::Id,
+        Order::Desc,
+        page,
+        want_total,
+    )
+    .await
 }
 
 pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<AuditRecord> {

@@ -6,9 +6,10 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use entity::role_assignment;
 use policies::{Action, Assignment, Principal, Resource, UnitCode};
+use sea_orm::sea_query::Order;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 use serde_json::json;
 
@@ -149,27 +150,15 @@ pub async fn list(
     if let Some(user) = filter.user_id {
         q = q.filter(role_assignment::Column::UserId.eq(user));
     }
-    let total = if want_total {
-        q.clone().count(&store.db).await?
-    } else {
-        0
-    };
-    if let Some(after) = &page.after {
-        let after: i64 = after
-            .parse()
-            .map_err(|_| ServiceError::bad_input("`after` is not a valid cursor"))?;
-        q = q.filter(role_assignment::Column::Id.gt(after));
-    }
-    let rows = q
-        .order_by_asc(role_assignment::Column::Id)
-        .limit(page.first + 1)
-        .all(&store.db)
-        .await?;
-    let rows = rows
-        .into_iter()
-        .map(AssignmentRecord::try_from)
-        .collect::<ServiceResult<Vec<_>>>()?;
-    Ok((Page::from_overfetch(rows, page), total))
+    super::page_by_id(
+        store,
+        q,
+        role_assignment::Column::Id,
+        Order::Asc,
+        page,
+        want_total,
+    )
+    .await
 }
 
 /// The live roles of a user the caller can see (own roles always).

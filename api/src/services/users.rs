@@ -3,9 +3,10 @@
 use entity::{session, user};
 use policies::{Action, Resource, UnitCode};
 use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::Order;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    QueryFilter, TransactionTrait,
 };
 use serde_json::json;
 
@@ -122,27 +123,7 @@ pub async fn list(
                 ),
         );
     }
-    let total = if want_total {
-        q.clone().count(&store.db).await?
-    } else {
-        0
-    };
-    if let Some(after) = &page.after {
-        let after: i64 = after
-            .parse()
-            .map_err(|_| ServiceError::bad_input("`after` is not a valid cursor"))?;
-        q = q.filter(user::Column::Id.gt(after));
-    }
-    let rows = q
-        .order_by_asc(user::Column::Id)
-        .limit(page.first + 1)
-        .all(&store.db)
-        .await?;
-    let rows = rows
-        .into_iter()
-        .map(UserRecord::try_from)
-        .collect::<ServiceResult<Vec<_>>>()?;
-    Ok((Page::from_overfetch(rows, page), total))
+    super::page_by_id(store, q, user::Column::Id, Order::Asc, page, want_total).await
 }
 
 /// A user the caller may `action`; NOT_FOUND otherwise, the same as a missing one.
