@@ -189,15 +189,7 @@ pub async fn refresh(
     let record = UserRecord::try_from(u.clone())?;
     if found.spent_at.is_some() {
         if s.revoked_at.is_none() {
-            session::Entity::update_many()
-                .col_expr(session::Column::RevokedAt, Expr::value(super::now()))
-                .col_expr(
-                    session::Column::RevokedReason,
-                    Expr::value("refresh token reused"),
-                )
-                .filter(session::Column::Id.eq(s.id))
-                .exec(&txn)
-                .await?;
+            users::revoke_session(&txn, s.id, "refresh token reused").await?;
             audit::record(
                 &txn,
                 access,
@@ -260,13 +252,7 @@ pub async fn logout(store: &Store, access: &Access, all_sessions: bool) -> Servi
     if all_sessions {
         users::revoke_sessions(&txn, me, None, "signed out everywhere").await?;
     } else {
-        session::Entity::update_many()
-            .col_expr(session::Column::RevokedAt, Expr::value(super::now()))
-            .col_expr(session::Column::RevokedReason, Expr::value("signed out"))
-            .filter(session::Column::Id.eq(sid))
-            .filter(session::Column::RevokedAt.is_null())
-            .exec(&txn)
-            .await?;
+        users::revoke_session(&txn, sid, "signed out").await?;
     }
     audit::record(
         &txn,

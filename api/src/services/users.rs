@@ -330,6 +330,22 @@ pub async fn set_disabled(
     model.try_into()
 }
 
+/// Ends one session (if it is still live).
+pub(super) async fn revoke_session(
+    conn: &impl ConnectionTrait,
+    session_id: i64,
+    reason: &str,
+) -> ServiceResult<()> {
+    session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(super::now()))
+        .col_expr(session::Column::RevokedReason, Expr::value(reason))
+        .filter(session::Column::Id.eq(session_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// Revokes the user's live sessions, except `keep`.
 pub(super) async fn revoke_sessions(
     conn: &impl ConnectionTrait,
