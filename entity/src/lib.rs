@@ -2,8 +2,13 @@
 //! types in `api` are built from domain records, never derived from these.
 
 pub mod audit_log;
+pub mod organization;
 pub mod refresh_token;
 pub mod role_assignment;
+pub mod service_field;
 pub mod session;
+pub mod station;
 pub mod unit;
 pub mod user;
+pub mod volunteer;
+pub mod volunteer_field;

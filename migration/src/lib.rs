@@ -2,6 +2,9 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_create_unit;
 mod m20261126_000002_accounts;
+mod m20261126_000003_volunteers;
+
+pub use m20261126_000003_volunteers::SERVICE_FIELDS;
 
 pub struct Migrator;
 
@@ -11,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_create_unit::Migration),
             Box::new(m20261126_000002_accounts::Migration),
+            Box::new(m20261126_000003_volunteers::Migration),
         ]
     }
 }

@@ -19,6 +19,9 @@ pub enum Resource {
     RoleAssignment,
     AuditLog,
     Access,
+    Organization,
+    Station,
+    Volunteer,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -31,6 +34,8 @@ pub enum Action {
     Grant,
     Revoke,
     Explain,
+    /// Read personal data (ID numbers, phones) unmasked.
+    ReadPersonal,
 }
 
 impl Resource {
@@ -38,12 +43,15 @@ impl Resource {
         self as usize
     }
 
-    pub const ALL: [Resource; 5] = [
+    pub const ALL: [Resource; 8] = [
         Resource::Unit,
         Resource::User,
         Resource::RoleAssignment,
         Resource::AuditLog,
         Resource::Access,
+        Resource::Organization,
+        Resource::Station,
+        Resource::Volunteer,
     ];
 
     /// The actions that mean something for this resource.
@@ -55,12 +63,18 @@ impl Resource {
             Resource::RoleAssignment => &[Read, Grant, Revoke],
             Resource::AuditLog => &[Read],
             Resource::Access => &[Explain],
+            Resource::Organization => &[Read, Create, Update],
+            Resource::Station => &[Read, Create, Update],
+            Resource::Volunteer => &[Read, Create, Update, ReadPersonal],
         }
     }
 
     /// Whether rows of this resource belong to a user, so "own" can apply.
     pub fn has_owner(self) -> bool {
-        matches!(self, Resource::User | Resource::RoleAssignment)
+        matches!(
+            self,
+            Resource::User | Resource::RoleAssignment | Resource::Volunteer
+        )
     }
 
     pub fn as_str(self) -> &'static str {
@@ -70,6 +84,9 @@ impl Resource {
             Resource::RoleAssignment => "role_assignment",
             Resource::AuditLog => "audit_log",
             Resource::Access => "access",
+            Resource::Organization => "organization",
+            Resource::Station => "station",
+            Resource::Volunteer => "volunteer",
         }
     }
 }
@@ -88,6 +105,7 @@ impl Action {
             Action::Grant => "grant",
             Action::Revoke => "revoke",
             Action::Explain => "explain",
+            Action::ReadPersonal => "read_personal",
         }
     }
 }
@@ -118,10 +136,19 @@ impl std::str::FromStr for Action {
     type Err = PolicyError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         use Action::*;
-        [Read, Create, Update, Disable, Grant, Revoke, Explain]
-            .into_iter()
-            .find(|a| a.as_str() == s)
-            .ok_or_else(|| PolicyError::Invalid(format!("unknown action {s:?}")))
+        [
+            Read,
+            Create,
+            Update,
+            Disable,
+            Grant,
+            Revoke,
+            Explain,
+            ReadPersonal,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
+        .ok_or_else(|| PolicyError::Invalid(format!("unknown action {s:?}")))
     }
 }
 
@@ -164,8 +191,11 @@ pub struct Role {
     /// `reach[resource][action]`: bit 0 subtree, bit 1 own. Filled at load so a
     /// decision tests a permission in O(1).
     #[serde(skip)]
-    pub(crate) reach: [[u8; 7]; 5],
+    pub(crate) reach: [[u8; ACTION_COUNT]; RESOURCE_COUNT],
 }
+
+pub(crate) const RESOURCE_COUNT: usize = Resource::ALL.len();
+pub(crate) const ACTION_COUNT: usize = 8;
 
 pub(crate) const REACH_SUBTREE: u8 = 1;
 pub(crate) const REACH_OWN: u8 = 2;

@@ -115,8 +115,8 @@ const ROLES: [&str; 10] = [
     "volunteer",
     "no_such_role",
 ];
-const RESOURCES: [Resource; 5] = Resource::ALL;
-const ACTIONS: [Action; 7] = [
+const RESOURCES: [Resource; 8] = Resource::ALL;
+const ACTIONS: [Action; 8] = [
     Action::Read,
     Action::Create,
     Action::Update,
@@ -124,6 +124,7 @@ const ACTIONS: [Action; 7] = [
     Action::Grant,
     Action::Revoke,
     Action::Explain,
+    Action::ReadPersonal,
 ];
 
 fn unit() -> impl Strategy<Value = UnitCode> {

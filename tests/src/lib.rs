@@ -152,6 +152,10 @@ pub const TEST_JWT_SECRET: &[u8] = b"kapok-test-secret-0123456789abcdef012345678
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    // KAPOK_TEST_LOG=1 shows the servers' logs (filter from KAPOK_LOG).
+    if std::env::var_os("KAPOK_TEST_LOG").is_some() {
+        kapok_api::telemetry::init();
+    }
     let test_db = TestDb::create().await;
     let mut config = Config::for_database(test_db.url());
     config.admin_password = Some(ADMIN_PASSWORD.into());

@@ -18,6 +18,7 @@ const NOT_SCOPED_ROWS: &[(&str, &str)] = &[
         "explainAccess",
         "guarded by access.explain; covered in scoping.rs",
     ),
+    ("serviceFields", "a managed list shared by every unit"),
 ];
 
 /// Types that are public by policy (unit.read is public): they carry `code`.
@@ -86,6 +87,34 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
     app.user_with_role("far_vol", "440105001101", Some("volunteer"))
         .await;
     app.login_payload("out_vol", "wrong-password").await;
+    let credit_codes = [
+        "91350100M000100Y43",
+        "53440104MJL000001E",
+        "52440104MJ0000001M",
+    ];
+    for (i, (community, id_number)) in [
+        ("440104003108", "440104199003071239"),
+        ("440104004102", "440104198506150049"),
+        ("440105001101", "440104200001010059"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let street = &community[..9];
+        app.data_as(
+            &admin,
+            r#"mutation($v: RegisterVolunteerInput!, $o: CreateOrganizationInput!, $s: CreateStationInput!) {
+                 registerVolunteer(input: $v) { volunteer { id } }
+                 createOrganization(input: $o) { organization { id } }
+                 createStation(input: $s) { station { id } } }"#,
+            json!({
+                "v": { "realName": format!("志愿者{i}"), "idType": "RESIDENT_ID", "idNumber": id_number, "unitCode": community, "phone": "13812345678" },
+                "o": { "name": format!("社工机构{i}"), "kind": "SOCIAL_WORK_AGENCY", "creditCode": credit_codes[i], "unitCode": street },
+                "s": { "kind": "SOCIAL_WORK_STATION", "name": format!("社工站{i}"), "unitCode": street },
+            }),
+        )
+        .await;
+    }
 
     // Every global ID outside the street, as the admin sees them.
     let all = app
@@ -93,12 +122,22 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
             &admin,
             r#"{ users(first: 100) { edges { node { id unitCode } } }
                  roleAssignments(first: 100) { edges { node { id unitCode } } }
-                 auditLog(first: 100) { edges { node { id unitCode } } } }"#,
+                 auditLog(first: 100) { edges { node { id unitCode } } }
+                 volunteers(first: 100) { edges { node { id unitCode } } }
+                 organizations(first: 100) { edges { node { id unitCode } } }
+                 stations(first: 100) { edges { node { id unitCode } } } }"#,
             json!({}),
         )
         .await;
     let mut outside_ids = Vec::new();
-    for list in ["users", "roleAssignments", "auditLog"] {
+    for list in [
+        "users",
+        "roleAssignments",
+        "auditLog",
+        "volunteers",
+        "organizations",
+        "stations",
+    ] {
         for e in all[list]["edges"].as_array().unwrap() {
             let unit = e["node"]["unitCode"].as_str().unwrap_or("");
             if !unit.starts_with(STREET) {
@@ -182,6 +221,10 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
         }
     }
     for expected in [
+        "volunteers",
+        "volunteer",
+        "organizations",
+        "stations",
         "users",
         "roleAssignments",
         "auditLog",

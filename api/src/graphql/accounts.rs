@@ -27,6 +27,9 @@ pub enum PolicyResource {
     RoleAssignment,
     AuditLog,
     Access,
+    Organization,
+    Station,
+    Volunteer,
 }
 
 /// An action on a resource.
@@ -39,6 +42,7 @@ pub enum PolicyAction {
     Grant,
     Revoke,
     Explain,
+    ReadPersonal,
 }
 
 /// How far a role's permission reaches.
@@ -59,6 +63,9 @@ impl From<policies::Resource> for PolicyResource {
             R::RoleAssignment => PolicyResource::RoleAssignment,
             R::AuditLog => PolicyResource::AuditLog,
             R::Access => PolicyResource::Access,
+            R::Organization => PolicyResource::Organization,
+            R::Station => PolicyResource::Station,
+            R::Volunteer => PolicyResource::Volunteer,
         }
     }
 }
@@ -72,6 +79,9 @@ impl From<PolicyResource> for policies::Resource {
             PolicyResource::RoleAssignment => R::RoleAssignment,
             PolicyResource::AuditLog => R::AuditLog,
             PolicyResource::Access => R::Access,
+            PolicyResource::Organization => R::Organization,
+            PolicyResource::Station => R::Station,
+            PolicyResource::Volunteer => R::Volunteer,
         }
     }
 }
@@ -87,6 +97,7 @@ impl From<policies::Action> for PolicyAction {
             A::Grant => PolicyAction::Grant,
             A::Revoke => PolicyAction::Revoke,
             A::Explain => PolicyAction::Explain,
+            A::ReadPersonal => PolicyAction::ReadPersonal,
         }
     }
 }
@@ -102,6 +113,7 @@ impl From<PolicyAction> for policies::Action {
             PolicyAction::Grant => A::Grant,
             PolicyAction::Revoke => A::Revoke,
             PolicyAction::Explain => A::Explain,
+            PolicyAction::ReadPersonal => A::ReadPersonal,
         }
     }
 }

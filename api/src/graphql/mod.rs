@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod connection;
 pub mod node;
 pub mod units;
+pub mod volunteers;
 
 use std::sync::Arc;
 
@@ -18,13 +19,19 @@ use crate::services::units::{UnitLoader, UnitReader};
 use crate::services::Store;
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(units::UnitQuery, node::NodeQuery, accounts::AccountQuery);
+pub struct QueryRoot(
+    units::UnitQuery,
+    node::NodeQuery,
+    accounts::AccountQuery,
+    volunteers::VolunteerQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
     accounts::AuthMutation,
     accounts::AccountMutation,
     units::UnitMutation,
+    volunteers::VolunteerMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -7,8 +7,9 @@ use base64::Engine;
 use crate::error::ServiceError;
 use crate::graphql::accounts::{AuditEntry, RoleAssignment, User};
 use crate::graphql::units::Unit;
+use crate::graphql::volunteers::{Organization, Station, Volunteer};
 use crate::graphql::{access, store, unit_reader};
-use crate::services::{audit, roles, users};
+use crate::services::{audit, organizations, roles, stations, users, volunteers};
 
 /// The kinds of record `node(id)` can return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,14 +18,20 @@ pub enum NodeKind {
     User,
     RoleAssignment,
     AuditEntry,
+    Organization,
+    Station,
+    Volunteer,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 4] = [
+    const ALL: [NodeKind; 7] = [
         NodeKind::Unit,
         NodeKind::User,
         NodeKind::RoleAssignment,
         NodeKind::AuditEntry,
+        NodeKind::Organization,
+        NodeKind::Station,
+        NodeKind::Volunteer,
     ];
 
     fn tag(self) -> &'static str {
@@ -33,6 +40,9 @@ impl NodeKind {
             NodeKind::User => "User",
             NodeKind::RoleAssignment => "RoleAssignment",
             NodeKind::AuditEntry => "AuditEntry",
+            NodeKind::Organization => "Organization",
+            NodeKind::Station => "Station",
+            NodeKind::Volunteer => "Volunteer",
         }
     }
 
@@ -65,6 +75,9 @@ pub enum Node {
     User(User),
     RoleAssignment(RoleAssignment),
     AuditEntry(AuditEntry),
+    Organization(Organization),
+    Station(Station),
+    Volunteer(Volunteer),
 }
 
 #[derive(Default)]
@@ -92,6 +105,15 @@ impl NodeQuery {
             NodeKind::AuditEntry => audit::get(store, access, raw)
                 .await
                 .map(|a| Node::AuditEntry(AuditEntry(a))),
+            NodeKind::Organization => organizations::get(store, access, raw)
+                .await
+                .map(|o| Node::Organization(Organization(o))),
+            NodeKind::Station => stations::get(store, access, raw)
+                .await
+                .map(|o| Node::Station(Station(o))),
+            NodeKind::Volunteer => volunteers::get(store, access, raw)
+                .await
+                .map(|v| Node::Volunteer(Volunteer::new(v))),
         };
         node.map_err(|e| match e {
             ServiceError::NotFound(_) => ServiceError::NotFound("node").extend(),

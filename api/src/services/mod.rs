@@ -6,11 +6,14 @@
 pub mod access;
 pub mod audit;
 pub mod auth;
+pub mod organizations;
 pub mod ranges;
 pub mod roles;
 mod scoped;
+pub mod stations;
 pub mod units;
 pub mod users;
+pub mod volunteers;
 
 use sea_orm::sea_query::Order;
 use sea_orm::{
@@ -84,4 +87,29 @@ where
         .map(|m| R::try_from(m).map_err(ServiceError::from))
         .collect::<ServiceResult<Vec<R>>>()?;
     Ok((Page::from_overfetch(rows, page), total))
+}
+
+/// A unit code read back from a table; a bad one is corruption, not the caller's fault.
+pub(crate) fn stored_unit(code: &str) -> ServiceResult<policies::UnitCode> {
+    policies::UnitCode::parse(code).map_err(|_| {
+        ServiceError::Database(DbErr::Custom(format!(
+            "stored unit code {code:?} is invalid"
+        )))
+    })
+}
+
+/// A unit code from input, named by its argument for the error message.
+pub(crate) fn parse_unit(arg: &str, code: &str) -> ServiceResult<policies::UnitCode> {
+    policies::UnitCode::parse(code).map_err(|e| ServiceError::bad_input(format!("`{arg}`: {e}")))
+}
+
+/// Trimmed, non-empty text of at most `max` characters.
+pub(crate) fn required_text(arg: &str, s: &str, max: usize) -> ServiceResult<String> {
+    let s = s.trim();
+    if s.is_empty() || s.chars().count() > max {
+        return Err(ServiceError::bad_input(format!(
+            "`{arg}` must be 1 to {max} characters"
+        )));
+    }
+    Ok(s.to_owned())
 }

@@ -2,7 +2,7 @@
 //! for (resource, action) becomes a condition on the row's unit code — one index
 //! range per subtree, no joins through the hierarchy — or on its owner.
 
-use entity::{audit_log, role_assignment, unit, user};
+use entity::{audit_log, organization, role_assignment, station, unit, user, volunteer};
 use policies::{Action, Resource};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 
@@ -50,6 +50,30 @@ impl ScopedEntity for audit_log::Entity {
     const RESOURCE: Resource = Resource::AuditLog;
     fn unit_column() -> audit_log::Column {
         audit_log::Column::UnitCode
+    }
+}
+
+impl ScopedEntity for organization::Entity {
+    const RESOURCE: Resource = Resource::Organization;
+    fn unit_column() -> organization::Column {
+        organization::Column::UnitCode
+    }
+}
+
+impl ScopedEntity for station::Entity {
+    const RESOURCE: Resource = Resource::Station;
+    fn unit_column() -> station::Column {
+        station::Column::UnitCode
+    }
+}
+
+impl ScopedEntity for volunteer::Entity {
+    const RESOURCE: Resource = Resource::Volunteer;
+    fn unit_column() -> volunteer::Column {
+        volunteer::Column::UnitCode
+    }
+    fn owner_column() -> Option<volunteer::Column> {
+        Some(volunteer::Column::UserId)
     }
 }
 

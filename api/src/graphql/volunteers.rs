@@ -1,0 +1,594 @@
+//! Organisations, stations, service fields and volunteers in GraphQL.
+
+use async_graphql::{Context, Enum, ErrorExtensions, InputObject, Object, SimpleObject, ID};
+use chrono::NaiveDate;
+use tokio::sync::OnceCell;
+
+use crate::codes::IdKind;
+use crate::error::ServiceError;
+use crate::graphql::connection::{from_page, wants_total, Connection};
+use crate::graphql::node::{global_id, parse_global_id, NodeKind};
+use crate::graphql::units::Unit;
+use crate::graphql::{access, store, unit_loader, GqlResult};
+use crate::pagination::PageRequest;
+use crate::services::organizations::{self, NewOrganization, OrganizationRecord};
+use crate::services::stations::{self, NewStation, StationRecord};
+use crate::services::units::ByCode;
+use crate::services::volunteers::{
+    self, NewVolunteer, PersonalData, VolunteerChanges, VolunteerFilter, VolunteerRecord,
+};
+
+fn id_of(kind: NodeKind, id: &ID) -> Result<i64, ServiceError> {
+    match parse_global_id(id)? {
+        (k, raw) if k == kind => Ok(raw),
+        _ => Err(ServiceError::bad_input(
+            "the ID names another kind of record",
+        )),
+    }
+}
+
+fn under(under: Option<&str>) -> Result<Option<policies::UnitCode>, ServiceError> {
+    under
+        .map(|c| crate::services::parse_unit("under", c))
+        .transpose()
+}
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $s:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+        pub enum $name { $($variant),+ }
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $s),+ }
+            }
+            pub fn from_db(s: &str) -> Option<$name> {
+                match s { $($s => Some($name::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// What kind of body an organisation is.
+    OrganizationKind {
+        SocialOrganization => "social_organization",
+        SocialWorkAgency => "social_work_agency",
+        Enterprise => "enterprise",
+        PartyOrganization => "party_organization",
+        Other => "other",
+    }
+);
+
+string_enum!(
+    /// Kinds of station (see DOMAIN.md).
+    StationKind {
+        SocialWorkStation => "social_work_station",
+        SocialWorkPoint => "social_work_point",
+        CharityWorkstation => "charity_workstation",
+        DonationPoint => "donation_point",
+        TimeBankStation => "time_bank_station",
+        CharitySpace => "charity_space",
+        CharitySupermarket => "charity_supermarket",
+    }
+);
+
+string_enum!(
+    Gender {
+        Male => "male",
+        Female => "female",
+        Unknown => "unknown",
+    }
+);
+
+/// The identity document a volunteer registered with.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum IdType {
+    ResidentId,
+    Passport,
+    HkMacauPermit,
+    TaiwanPermit,
+}
+
+impl From<IdType> for IdKind {
+    fn from(t: IdType) -> Self {
+        match t {
+            IdType::ResidentId => IdKind::ResidentId,
+            IdType::Passport => IdKind::Passport,
+            IdType::HkMacauPermit => IdKind::HkMacauPermit,
+            IdType::TaiwanPermit => IdKind::TaiwanPermit,
+        }
+    }
+}
+
+impl From<IdKind> for IdType {
+    fn from(k: IdKind) -> Self {
+        match k {
+            IdKind::ResidentId => IdType::ResidentId,
+            IdKind::Passport => IdType::Passport,
+            IdKind::HkMacauPermit => IdType::HkMacauPermit,
+            IdKind::TaiwanPermit => IdType::TaiwanPermit,
+        }
+    }
+}
+
+async fn load_unit(ctx: &Context<'_>, code: &policies::UnitCode) -> GqlResult<Option<Unit>> {
+    Ok(unit_loader(ctx)?
+        .load_one(ByCode(code.to_string()))
+        .await?
+        .map(Unit))
+}
+
+pub struct Organization(pub OrganizationRecord);
+
+#[Object]
+impl Organization {
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::Organization, self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn kind(&self) -> Option<OrganizationKind> {
+        OrganizationKind::from_db(&self.0.kind)
+    }
+    /// Unified social credit code (统一社会信用代码).
+    async fn credit_code(&self) -> &str {
+        &self.0.credit_code
+    }
+    async fn unit_code(&self) -> &str {
+        self.0.unit.as_str()
+    }
+    async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
+        load_unit(ctx, &self.0.unit).await
+    }
+    async fn contact_name(&self) -> Option<&str> {
+        self.0.contact_name.as_deref()
+    }
+    async fn contact_phone(&self) -> Option<&str> {
+        self.0.contact_phone.as_deref()
+    }
+}
+
+pub struct Station(pub StationRecord);
+
+#[Object]
+impl Station {
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::Station, self.0.id)
+    }
+    async fn kind(&self) -> Option<StationKind> {
+        StationKind::from_db(&self.0.kind)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn unit_code(&self) -> &str {
+        self.0.unit.as_str()
+    }
+    async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
+        load_unit(ctx, &self.0.unit).await
+    }
+    async fn address(&self) -> Option<&str> {
+        self.0.address.as_deref()
+    }
+    async fn opened_on(&self) -> Option<NaiveDate> {
+        self.0.opened_on
+    }
+    async fn closed_on(&self) -> Option<NaiveDate> {
+        self.0.closed_on
+    }
+    /// The operating organisation, when the caller may see it.
+    async fn organization(&self, ctx: &Context<'_>) -> GqlResult<Option<Organization>> {
+        let Some(id) = self.0.organization_id else {
+            return Ok(None);
+        };
+        match organizations::get(store(ctx)?, access(ctx)?, id).await {
+            Ok(o) => Ok(Some(Organization(o))),
+            Err(ServiceError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e.extend()),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ServiceField {
+    pub code: String,
+    pub name: String,
+}
+
+/// A real-name registered volunteer.
+pub struct Volunteer {
+    record: VolunteerRecord,
+    personal: OnceCell<PersonalData>,
+}
+
+impl Volunteer {
+    pub fn new(record: VolunteerRecord) -> Volunteer {
+        Volunteer {
+            record,
+            personal: OnceCell::new(),
+        }
+    }
+
+    /// Decided (and, when unmasked, audited) once per volunteer per request.
+    async fn personal(&self, ctx: &Context<'_>) -> GqlResult<&PersonalData> {
+        let (store, access) = (store(ctx)?, access(ctx)?);
+        self.personal
+            .get_or_try_init(|| volunteers::personal_data(store, access, &self.record))
+            .await
+            .map_err(|e| e.extend())
+    }
+}
+
+#[Object]
+impl Volunteer {
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::Volunteer, self.record.id)
+    }
+    /// Unique, stable volunteer number.
+    async fn volunteer_number(&self) -> &str {
+        &self.record.number
+    }
+    async fn real_name(&self) -> &str {
+        &self.record.real_name
+    }
+    async fn id_type(&self) -> IdType {
+        self.record.id_kind.into()
+    }
+    /// Masked (`440104********1234`) unless the caller holds `volunteer.read_personal`
+    /// over this volunteer; unmasked reads are audited.
+    async fn id_number(&self, ctx: &Context<'_>) -> GqlResult<String> {
+        Ok(self.personal(ctx).await?.id_number.clone())
+    }
+    /// Masked (`138****5678`) under the same rule as `idNumber`.
+    async fn phone(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        Ok(self.personal(ctx).await?.phone.clone())
+    }
+    /// Whether `idNumber` and `phone` are masked for this caller.
+    async fn personal_data_masked(&self, ctx: &Context<'_>) -> GqlResult<bool> {
+        Ok(self.personal(ctx).await?.masked)
+    }
+    async fn gender(&self) -> Gender {
+        Gender::from_db(&self.record.gender).unwrap_or(Gender::Unknown)
+    }
+    async fn birth_date(&self) -> Option<NaiveDate> {
+        self.record.birth_date
+    }
+    /// The home community (or grid).
+    async fn unit_code(&self) -> &str {
+        self.record.unit.as_str()
+    }
+    async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
+        load_unit(ctx, &self.record.unit).await
+    }
+    /// Codes of the service fields the volunteer is interested in.
+    async fn fields(&self, ctx: &Context<'_>) -> GqlResult<Vec<String>> {
+        let mut map = volunteers::fields_of(store(ctx)?, &[self.record.id])
+            .await
+            .map_err(|e| e.extend())?;
+        Ok(map.remove(&self.record.id).unwrap_or_default())
+    }
+    async fn party_member(&self) -> bool {
+        self.record.party_member
+    }
+    async fn party_organization(&self) -> Option<&str> {
+        self.record.party_organization.as_deref()
+    }
+    /// The community a working party member reports to (在职党员回社区报到).
+    async fn reported_unit_code(&self) -> Option<&str> {
+        self.record.reported_unit.as_ref().map(|u| u.as_str())
+    }
+    async fn status(&self) -> &str {
+        &self.record.status
+    }
+    async fn registered_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.record.created_at
+    }
+}
+
+#[derive(Default)]
+pub struct VolunteerQuery;
+
+#[Object]
+impl VolunteerQuery {
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        under: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Organization>> {
+        let run = async {
+            let page = PageRequest::parse(first, after.as_deref())?;
+            let (store, access) = (
+                store(ctx).map_err(internal)?,
+                access(ctx).map_err(internal)?,
+            );
+            organizations::list(
+                store,
+                access,
+                self::under(under.as_deref())?.as_ref(),
+                &page,
+                wants_total(ctx),
+            )
+            .await
+        };
+        let (page, total) = run.await.map_err(|e| e.extend())?;
+        Ok(from_page(page, total, |o| o.id.to_string(), Organization))
+    }
+
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn stations(
+        &self,
+        ctx: &Context<'_>,
+        under: Option<String>,
+        kind: Option<StationKind>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Station>> {
+        let run = async {
+            let page = PageRequest::parse(first, after.as_deref())?;
+            let (store, access) = (
+                store(ctx).map_err(internal)?,
+                access(ctx).map_err(internal)?,
+            );
+            stations::list(
+                store,
+                access,
+                self::under(under.as_deref())?.as_ref(),
+                kind.map(StationKind::as_str),
+                &page,
+                wants_total(ctx),
+            )
+            .await
+        };
+        let (page, total) = run.await.map_err(|e| e.extend())?;
+        Ok(from_page(page, total, |s| s.id.to_string(), Station))
+    }
+
+    /// The managed list of service fields.
+    async fn service_fields(&self, ctx: &Context<'_>) -> GqlResult<Vec<ServiceField>> {
+        Ok(volunteers::service_fields(store(ctx)?)
+            .await
+            .map_err(|e| e.extend())?
+            .into_iter()
+            .map(|f| ServiceField {
+                code: f.code,
+                name: f.name,
+            })
+            .collect())
+    }
+
+    /// Volunteers the caller may see; `search` matches names and volunteer numbers.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[allow(clippy::too_many_arguments)]
+    async fn volunteers(
+        &self,
+        ctx: &Context<'_>,
+        under: Option<String>,
+        search: Option<String>,
+        field: Option<String>,
+        party_member: Option<bool>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Volunteer>> {
+        let run = async {
+            let page = PageRequest::parse(first, after.as_deref())?;
+            let filter = VolunteerFilter {
+                under: self::under(under.as_deref())?,
+                search,
+                field,
+                party_member,
+            };
+            let (store, access) = (
+                store(ctx).map_err(internal)?,
+                access(ctx).map_err(internal)?,
+            );
+            volunteers::list(store, access, &filter, &page, wants_total(ctx)).await
+        };
+        let (page, total) = run.await.map_err(|e| e.extend())?;
+        Ok(from_page(page, total, |v| v.id.to_string(), Volunteer::new))
+    }
+
+    async fn volunteer(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Volunteer>> {
+        let raw = id_of(NodeKind::Volunteer, &id).map_err(|e| e.extend())?;
+        volunteers::get(store(ctx)?, access(ctx)?, raw)
+            .await
+            .map(|v| Some(Volunteer::new(v)))
+            .map_err(|e| e.extend())
+    }
+}
+
+fn internal(e: async_graphql::Error) -> ServiceError {
+    ServiceError::Database(sea_orm::DbErr::Custom(e.message))
+}
+
+#[derive(InputObject)]
+pub struct CreateOrganizationInput {
+    pub name: String,
+    pub kind: OrganizationKind,
+    pub credit_code: String,
+    pub unit_code: String,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateOrganizationPayload {
+    pub organization: Organization,
+}
+
+#[derive(InputObject)]
+pub struct CreateStationInput {
+    pub kind: StationKind,
+    pub name: String,
+    pub unit_code: String,
+    pub address: Option<String>,
+    pub opened_on: Option<NaiveDate>,
+    pub closed_on: Option<NaiveDate>,
+    pub organization_id: Option<ID>,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateStationPayload {
+    pub station: Station,
+}
+
+#[derive(InputObject)]
+pub struct RegisterVolunteerInput {
+    pub real_name: String,
+    pub id_type: IdType,
+    pub id_number: String,
+    pub phone: Option<String>,
+    /// Only for documents other than the resident ID (which carries it).
+    pub gender: Option<Gender>,
+    /// Only for documents other than the resident ID (which carries it).
+    pub birth_date: Option<NaiveDate>,
+    /// The home community or grid.
+    pub unit_code: String,
+    #[graphql(default)]
+    pub fields: Vec<String>,
+    #[graphql(default)]
+    pub party_member: bool,
+    pub party_organization: Option<String>,
+    pub reported_unit_code: Option<String>,
+    /// A user account to link, so the volunteer can serve itself.
+    pub user_id: Option<ID>,
+}
+
+#[derive(SimpleObject)]
+pub struct RegisterVolunteerPayload {
+    pub volunteer: Volunteer,
+}
+
+#[derive(InputObject)]
+pub struct UpdateVolunteerInput {
+    pub volunteer_id: ID,
+    pub real_name: Option<String>,
+    pub phone: Option<String>,
+    pub unit_code: Option<String>,
+    pub fields: Option<Vec<String>>,
+    pub party_member: Option<bool>,
+    pub party_organization: Option<String>,
+    pub reported_unit_code: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct UpdateVolunteerPayload {
+    pub volunteer: Volunteer,
+}
+
+#[derive(Default)]
+pub struct VolunteerMutation;
+
+#[Object]
+impl VolunteerMutation {
+    async fn create_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrganizationInput,
+    ) -> GqlResult<CreateOrganizationPayload> {
+        let new = NewOrganization {
+            name: input.name,
+            kind: input.kind.as_str(),
+            credit_code: input.credit_code,
+            unit_code: input.unit_code,
+            contact_name: input.contact_name,
+            contact_phone: input.contact_phone,
+        };
+        organizations::create(store(ctx)?, access(ctx)?, new)
+            .await
+            .map(|o| CreateOrganizationPayload {
+                organization: Organization(o),
+            })
+            .map_err(|e| e.extend())
+    }
+
+    async fn create_station(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateStationInput,
+    ) -> GqlResult<CreateStationPayload> {
+        let organization_id = input
+            .organization_id
+            .as_ref()
+            .map(|id| id_of(NodeKind::Organization, id))
+            .transpose()
+            .map_err(|e| e.extend())?;
+        let new = NewStation {
+            kind: input.kind.as_str(),
+            name: input.name,
+            unit_code: input.unit_code,
+            address: input.address,
+            opened_on: input.opened_on,
+            closed_on: input.closed_on,
+            organization_id,
+        };
+        stations::create(store(ctx)?, access(ctx)?, new)
+            .await
+            .map(|s| CreateStationPayload {
+                station: Station(s),
+            })
+            .map_err(|e| e.extend())
+    }
+
+    /// Registers a person once across the whole system: a second registration of the
+    /// same ID number is CONFLICT, without saying where the first one is.
+    async fn register_volunteer(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterVolunteerInput,
+    ) -> GqlResult<RegisterVolunteerPayload> {
+        let user_id = input
+            .user_id
+            .as_ref()
+            .map(|id| id_of(NodeKind::User, id))
+            .transpose()
+            .map_err(|e| e.extend())?;
+        let new = NewVolunteer {
+            real_name: input.real_name,
+            id_kind: input.id_type.into(),
+            id_number: input.id_number,
+            phone: input.phone,
+            gender: input.gender.map(|g| g.as_str().to_owned()),
+            birth_date: input.birth_date,
+            unit_code: input.unit_code,
+            fields: input.fields,
+            party_member: input.party_member,
+            party_organization: input.party_organization,
+            reported_unit_code: input.reported_unit_code,
+            user_id,
+        };
+        volunteers::register(store(ctx)?, access(ctx)?, new)
+            .await
+            .map(|v| RegisterVolunteerPayload {
+                volunteer: Volunteer::new(v),
+            })
+            .map_err(|e| e.extend())
+    }
+
+    async fn update_volunteer(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateVolunteerInput,
+    ) -> GqlResult<UpdateVolunteerPayload> {
+        let id = id_of(NodeKind::Volunteer, &input.volunteer_id).map_err(|e| e.extend())?;
+        let changes = VolunteerChanges {
+            real_name: input.real_name,
+            phone: input.phone,
+            unit_code: input.unit_code,
+            fields: input.fields,
+            party_member: input.party_member,
+            party_organization: input.party_organization,
+            reported_unit_code: input.reported_unit_code,
+        };
+        volunteers::update(store(ctx)?, access(ctx)?, id, changes)
+            .await
+            .map(|v| UpdateVolunteerPayload {
+                volunteer: Volunteer::new(v),
+            })
+            .map_err(|e| e.extend())
+    }
+}

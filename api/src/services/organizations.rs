@@ -1,0 +1,165 @@
+//! Social organisations, social-work agencies, partner enterprises and party
+//! organisations, each registered at a unit.
+
+use entity::organization;
+use policies::{Action, Resource, UnitCode};
+use sea_orm::sea_query::Order;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    TransactionTrait,
+};
+use serde_json::json;
+
+use crate::codes::{Phone, SocialCreditCode};
+use crate::error::{ServiceError, ServiceResult};
+use crate::pagination::{Page, PageRequest};
+use crate::services::access::Access;
+use crate::services::audit::{self, Entry};
+use crate::services::{ranges, scoped, units, Store};
+
+pub const KINDS: [&str; 5] = [
+    "social_organization",
+    "social_work_agency",
+    "enterprise",
+    "party_organization",
+    "other",
+];
+
+#[derive(Debug, Clone)]
+pub struct OrganizationRecord {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub credit_code: String,
+    pub unit: UnitCode,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+}
+
+impl TryFrom<organization::Model> for OrganizationRecord {
+    type Error = ServiceError;
+    fn try_from(m: organization::Model) -> ServiceResult<Self> {
+        Ok(OrganizationRecord {
+            unit: super::stored_unit(&m.unit_code)?,
+            id: m.id,
+            name: m.name,
+            kind: m.kind,
+            credit_code: m.credit_code,
+            contact_name: m.contact_name,
+            contact_phone: m.contact_phone,
+        })
+    }
+}
+
+pub struct NewOrganization {
+    pub name: String,
+    pub kind: &'static str,
+    pub credit_code: String,
+    pub unit_code: String,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+}
+
+pub async fn create(
+    store: &Store,
+    access: &Access,
+    input: NewOrganization,
+) -> ServiceResult<OrganizationRecord> {
+    let name = super::required_text("name", &input.name, 200)?;
+    let code = SocialCreditCode::parse(&input.credit_code)
+        .map_err(|e| ServiceError::bad_input(e.to_string()))?;
+    let unit = super::parse_unit("unitCode", &input.unit_code)?;
+    let phone = input
+        .contact_phone
+        .as_deref()
+        .map(Phone::parse)
+        .transpose()
+        .map_err(|e| ServiceError::bad_input(e.to_string()))?;
+    let txn = store.db.begin().await?;
+    units::require_exists(&txn, &unit).await?;
+    access.require(Resource::Organization, Action::Create, &unit)?;
+    let taken = organization::Entity::find()
+        .filter(organization::Column::CreditCode.eq(code.as_str()))
+        .count(&txn)
+        .await?;
+    if taken > 0 {
+        return Err(ServiceError::Conflict(format!(
+            "an organisation with credit code {} is already registered",
+            code.as_str()
+        )));
+    }
+    let m = organization::ActiveModel {
+        name: Set(name.clone()),
+        kind: Set(input.kind.to_owned()),
+        credit_code: Set(code.as_str().to_owned()),
+        unit_code: Set(unit.to_string()),
+        contact_name: Set(input
+            .contact_name
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty())),
+        contact_phone: Set(phone.map(|p| p.as_str().to_owned())),
+        created_at: Set(super::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        access,
+        access.actor(),
+        Entry {
+            action: "organization.create",
+            target: Some(format!("organization:{}", m.id)),
+            unit: Some(&unit),
+            summary: json!({ "name": name, "kind": input.kind, "creditCode": code.as_str() }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    m.try_into()
+}
+
+pub async fn list(
+    store: &Store,
+    access: &Access,
+    under: Option<&UnitCode>,
+    page: &PageRequest,
+    want_total: bool,
+) -> ServiceResult<(Page<OrganizationRecord>, u64)> {
+    let Some(mut q) = scoped::find::<organization::Entity>(access, Action::Read)? else {
+        return Ok((Page::from_overfetch(Vec::new(), page), 0));
+    };
+    if let Some(under) = under {
+        q = q.filter(ranges::subtree(organization::Column::UnitCode, under));
+    }
+    super::page_by_id(
+        store,
+        q,
+        organization::Column::Id,
+        Order::Asc,
+        page,
+        want_total,
+    )
+    .await
+}
+
+pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<OrganizationRecord> {
+    get_in(&store.db, access, id).await
+}
+
+/// [`get`] on a given connection, e.g. inside a transaction (SQLite has one
+/// connection: a second one cannot be had while a transaction holds it).
+pub(super) async fn get_in(
+    conn: &impl sea_orm::ConnectionTrait,
+    access: &Access,
+    id: i64,
+) -> ServiceResult<OrganizationRecord> {
+    let Some(q) = scoped::find::<organization::Entity>(access, Action::Read)? else {
+        return Err(ServiceError::NotFound("organization"));
+    };
+    q.filter(organization::Column::Id.eq(id))
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound("organization"))?
+        .try_into()
+}

@@ -1,0 +1,528 @@
+//! Real-name registered volunteers. ID numbers and phones are personal data: callers
+//! see them masked unless they hold `volunteer.read_personal` over the volunteer, and
+//! every unmasked read is audited.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use entity::{service_field, volunteer, volunteer_field};
+use policies::{Action, Level, Resource, UnitCode};
+use sea_orm::sea_query::{LikeExpr, Order};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
+};
+use serde_json::json;
+
+use crate::codes::{mask_id_number, mask_phone, IdDocument, IdKind, Phone};
+use crate::error::{ServiceError, ServiceResult};
+use crate::pagination::{Page, PageRequest};
+use crate::services::access::Access;
+use crate::services::audit::{self, Entry};
+use crate::services::{ranges, scoped, units, users, Store};
+
+#[derive(Debug, Clone)]
+pub struct VolunteerRecord {
+    pub id: i64,
+    pub number: String,
+    pub real_name: String,
+    pub id_kind: IdKind,
+    id_number: String,
+    phone: Option<String>,
+    pub gender: String,
+    pub birth_date: Option<NaiveDate>,
+    pub unit: UnitCode,
+    pub user_id: Option<i64>,
+    pub party_member: bool,
+    pub party_organization: Option<String>,
+    pub reported_unit: Option<UnitCode>,
+    pub status: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl TryFrom<volunteer::Model> for VolunteerRecord {
+    type Error = ServiceError;
+    fn try_from(m: volunteer::Model) -> ServiceResult<Self> {
+        Ok(VolunteerRecord {
+            unit: super::stored_unit(&m.unit_code)?,
+            reported_unit: m
+                .reported_unit_code
+                .as_deref()
+                .map(super::stored_unit)
+                .transpose()?,
+            id_kind: IdKind::from_db(&m.id_kind).unwrap_or(IdKind::Passport),
+            number: m.volunteer_number.unwrap_or_default(),
+            id: m.id,
+            real_name: m.real_name,
+            id_number: m.id_number,
+            phone: m.phone,
+            gender: m.gender,
+            birth_date: m.birth_date,
+            user_id: m.user_id,
+            party_member: m.party_member,
+            party_organization: m.party_organization,
+            status: m.status,
+            created_at: m.created_at,
+        })
+    }
+}
+
+/// Personal data as the caller may see it.
+#[derive(Debug, Clone)]
+pub struct PersonalData {
+    pub id_number: String,
+    pub phone: Option<String>,
+    pub masked: bool,
+}
+
+/// The volunteer's ID number and phone, unmasked only with `volunteer.read_personal`
+/// over the volunteer; an unmasked read is audited.
+pub async fn personal_data(
+    store: &Store,
+    access: &Access,
+    v: &VolunteerRecord,
+) -> ServiceResult<PersonalData> {
+    let principal = access.principal()?;
+    let decision = match v.user_id {
+        Some(owner) => policies::check_owned(
+            access.policy(),
+            principal,
+            Resource::Volunteer,
+            Action::ReadPersonal,
+            &v.unit,
+            owner,
+        ),
+        None => policies::check(
+            access.policy(),
+            principal,
+            Resource::Volunteer,
+            Action::ReadPersonal,
+            &v.unit,
+        ),
+    };
+    if !decision.allowed() {
+        return Ok(PersonalData {
+            id_number: mask_id_number(&v.id_number),
+            phone: v.phone.as_deref().map(mask_phone),
+            masked: true,
+        });
+    }
+    audit::record(
+        &store.db,
+        access,
+        access.actor(),
+        Entry {
+            action: "volunteer.read_personal",
+            target: Some(format!("volunteer:{}", v.id)),
+            unit: Some(&v.unit),
+            summary: json!({ "volunteer": v.number }),
+        },
+    )
+    .await?;
+    Ok(PersonalData {
+        id_number: v.id_number.clone(),
+        phone: v.phone.clone(),
+        masked: false,
+    })
+}
+
+pub struct ServiceFieldRecord {
+    pub code: String,
+    pub name: String,
+}
+
+pub async fn service_fields(store: &Store) -> ServiceResult<Vec<ServiceFieldRecord>> {
+    Ok(service_field::Entity::find()
+        .order_by_asc(service_field::Column::SortOrder)
+        .all(&store.db)
+        .await?
+        .into_iter()
+        .map(|f| ServiceFieldRecord {
+            code: f.code,
+            name: f.name,
+        })
+        .collect())
+}
+
+/// The service fields of many volunteers in one query.
+pub async fn fields_of(store: &Store, ids: &[i64]) -> ServiceResult<HashMap<i64, Vec<String>>> {
+    let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let rows = volunteer_field::Entity::find()
+        .filter(volunteer_field::Column::VolunteerId.is_in(ids.iter().copied()))
+        .order_by_asc(volunteer_field::Column::FieldCode)
+        .all(&store.db)
+        .await?;
+    for r in rows {
+        out.entry(r.volunteer_id).or_default().push(r.field_code);
+    }
+    Ok(out)
+}
+
+async fn check_fields(conn: &impl ConnectionTrait, fields: &[String]) -> ServiceResult<()> {
+    if fields.is_empty() {
+        return Ok(());
+    }
+    let known = service_field::Entity::find()
+        .filter(service_field::Column::Code.is_in(fields.iter().map(String::as_str)))
+        .count(conn)
+        .await?;
+    let mut unique = fields.to_vec();
+    unique.sort();
+    unique.dedup();
+    if known as usize != unique.len() {
+        return Err(ServiceError::bad_input(
+            "`fields` names an unknown service field",
+        ));
+    }
+    Ok(())
+}
+
+async fn set_fields(
+    conn: &impl ConnectionTrait,
+    volunteer_id: i64,
+    fields: &[String],
+) -> ServiceResult<()> {
+    volunteer_field::Entity::delete_many()
+        .filter(volunteer_field::Column::VolunteerId.eq(volunteer_id))
+        .exec(conn)
+        .await?;
+    let mut unique = fields.to_vec();
+    unique.sort();
+    unique.dedup();
+    if unique.is_empty() {
+        return Ok(());
+    }
+    volunteer_field::Entity::insert_many(unique.into_iter().map(|f| {
+        volunteer_field::ActiveModel {
+            volunteer_id: Set(volunteer_id),
+            field_code: Set(f),
+        }
+    }))
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+/// A home community or grid; volunteers live in one.
+fn home_unit(arg: &str, code: &str) -> ServiceResult<UnitCode> {
+    let unit = super::parse_unit(arg, code)?;
+    if !matches!(unit.level(), Level::Community | Level::Grid) {
+        return Err(ServiceError::bad_input(format!(
+            "`{arg}` must be a community or grid, not a {}",
+            unit.level()
+        )));
+    }
+    Ok(unit)
+}
+
+pub struct NewVolunteer {
+    pub real_name: String,
+    pub id_kind: IdKind,
+    pub id_number: String,
+    pub phone: Option<String>,
+    /// Required for documents other than the resident ID, which carries them.
+    pub gender: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub unit_code: String,
+    pub fields: Vec<String>,
+    pub party_member: bool,
+    pub party_organization: Option<String>,
+    pub reported_unit_code: Option<String>,
+    /// A user account to link (the volunteer then serves itself through it).
+    pub user_id: Option<i64>,
+}
+
+pub async fn register(
+    store: &Store,
+    access: &Access,
+    input: NewVolunteer,
+) -> ServiceResult<VolunteerRecord> {
+    let real_name = super::required_text("realName", &input.real_name, 100)?;
+    let doc = IdDocument::parse(input.id_kind, &input.id_number)
+        .map_err(|e| ServiceError::bad_input(e.to_string()))?;
+    let phone = input
+        .phone
+        .as_deref()
+        .map(Phone::parse)
+        .transpose()
+        .map_err(|e| ServiceError::bad_input(e.to_string()))?;
+    let unit = home_unit("unitCode", &input.unit_code)?;
+    let reported = input
+        .reported_unit_code
+        .as_deref()
+        .map(|c| home_unit("reportedUnitCode", c))
+        .transpose()?;
+    if !input.party_member && (reported.is_some() || input.party_organization.is_some()) {
+        return Err(ServiceError::bad_input(
+            "only party members report to a community or have a party organisation",
+        ));
+    }
+    let (gender, birth_date) = match doc.resident() {
+        Some(id) => (
+            if id.is_male() { "male" } else { "female" }.to_owned(),
+            Some(id.birth_date()),
+        ),
+        None => (
+            match input.gender.as_deref() {
+                Some(g @ ("male" | "female")) => g.to_owned(),
+                _ => "unknown".to_owned(),
+            },
+            input.birth_date,
+        ),
+    };
+    let txn = store.db.begin().await?;
+    units::require_exists(&txn, &unit).await?;
+    if let Some(r) = &reported {
+        units::require_exists(&txn, r).await?;
+    }
+    access.require(Resource::Volunteer, Action::Create, &unit)?;
+    check_fields(&txn, &input.fields).await?;
+    if let Some(user) = input.user_id {
+        users::find_scoped(&txn, access, Action::Read, user).await?;
+    }
+    // One registration per person across the whole system. The answer says only
+    // that: not where, nor by whom.
+    let taken = volunteer::Entity::find()
+        .filter(volunteer::Column::IdNumber.eq(doc.number()))
+        .count(&txn)
+        .await?;
+    if taken > 0 {
+        return Err(ServiceError::Conflict(
+            "this person is already registered as a volunteer".into(),
+        ));
+    }
+    let now = super::now();
+    let m = volunteer::ActiveModel {
+        volunteer_number: Set(None),
+        real_name: Set(real_name),
+        id_kind: Set(doc.kind.as_str().to_owned()),
+        id_number: Set(doc.number().to_owned()),
+        phone: Set(phone.map(|p| p.as_str().to_owned())),
+        gender: Set(gender),
+        birth_date: Set(birth_date),
+        unit_code: Set(unit.to_string()),
+        user_id: Set(input.user_id),
+        party_member: Set(input.party_member),
+        party_organization: Set(input
+            .party_organization
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())),
+        reported_unit_code: Set(reported.as_ref().map(|r| r.to_string())),
+        status: Set("active".into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    // Stable and unique: the district of registration and the row id.
+    let number = format!("V{}{:08}", &unit.as_str()[..6], m.id);
+    let mut active: volunteer::ActiveModel = m.into();
+    active.volunteer_number = Set(Some(number.clone()));
+    let m = active.update(&txn).await?;
+    set_fields(&txn, m.id, &input.fields).await?;
+    audit::record(
+        &txn,
+        access,
+        access.actor(),
+        Entry {
+            action: "volunteer.register",
+            target: Some(format!("volunteer:{}", m.id)),
+            unit: Some(&unit),
+            summary: json!({ "volunteerNumber": number, "idNumber": mask_id_number(doc.number()), "fields": input.fields }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    m.try_into()
+}
+
+async fn find_scoped(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+    action: Action,
+    id: i64,
+) -> ServiceResult<volunteer::Model> {
+    let Some(q) = scoped::find::<volunteer::Entity>(access, action)? else {
+        return Err(ServiceError::NotFound("volunteer"));
+    };
+    q.filter(volunteer::Column::Id.eq(id))
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound("volunteer"))
+}
+
+pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<VolunteerRecord> {
+    find_scoped(&store.db, access, Action::Read, id)
+        .await?
+        .try_into()
+}
+
+#[derive(Default)]
+pub struct VolunteerChanges {
+    pub real_name: Option<String>,
+    pub phone: Option<String>,
+    pub unit_code: Option<String>,
+    pub fields: Option<Vec<String>>,
+    pub party_member: Option<bool>,
+    pub party_organization: Option<String>,
+    pub reported_unit_code: Option<String>,
+}
+
+pub async fn update(
+    store: &Store,
+    access: &Access,
+    id: i64,
+    changes: VolunteerChanges,
+) -> ServiceResult<VolunteerRecord> {
+    let txn = store.db.begin().await?;
+    // Before: the caller may update the volunteer where it is now.
+    let model = find_scoped(&txn, access, Action::Update, id).await?;
+    let before = VolunteerRecord::try_from(model.clone())?;
+    let mut active: volunteer::ActiveModel = model.into();
+    let mut changed = Vec::new();
+    if let Some(name) = &changes.real_name {
+        active.real_name = Set(super::required_text("realName", name, 100)?);
+        changed.push("realName");
+    }
+    if let Some(phone) = &changes.phone {
+        let p = Phone::parse(phone).map_err(|e| ServiceError::bad_input(e.to_string()))?;
+        active.phone = Set(Some(p.as_str().to_owned()));
+        changed.push("phone");
+    }
+    let mut after_unit = before.unit.clone();
+    if let Some(code) = &changes.unit_code {
+        after_unit = home_unit("unitCode", code)?;
+        units::require_exists(&txn, &after_unit).await?;
+        active.unit_code = Set(after_unit.to_string());
+        changed.push("unitCode");
+    }
+    if let Some(pm) = changes.party_member {
+        active.party_member = Set(pm);
+        if !pm {
+            active.party_organization = Set(None);
+            active.reported_unit_code = Set(None);
+        }
+        changed.push("partyMember");
+    }
+    if let Some(org) = &changes.party_organization {
+        active.party_organization = Set(Some(org.trim().to_owned()).filter(|o| !o.is_empty()));
+        changed.push("partyOrganization");
+    }
+    if let Some(code) = &changes.reported_unit_code {
+        let r = home_unit("reportedUnitCode", code)?;
+        units::require_exists(&txn, &r).await?;
+        active.reported_unit_code = Set(Some(r.to_string()));
+        changed.push("reportedUnitCode");
+    }
+    // After: nothing moves into a subtree the caller does not hold (a volunteer
+    // serving itself moves only within its own record's reach).
+    if after_unit != before.unit {
+        let allowed_after = match before.user_id {
+            Some(owner) => policies::check_owned(
+                access.policy(),
+                access.principal()?,
+                Resource::Volunteer,
+                Action::Update,
+                &after_unit,
+                owner,
+            ),
+            None => policies::check(
+                access.policy(),
+                access.principal()?,
+                Resource::Volunteer,
+                Action::Update,
+                &after_unit,
+            ),
+        };
+        if !allowed_after.allowed() {
+            return Err(ServiceError::Forbidden(allowed_after.reason()));
+        }
+    }
+    active.updated_at = Set(super::now());
+    let m = active.update(&txn).await?;
+    if let Some(fields) = &changes.fields {
+        check_fields(&txn, fields).await?;
+        set_fields(&txn, id, fields).await?;
+        changed.push("fields");
+    }
+    if !m.party_member && (m.reported_unit_code.is_some() || m.party_organization.is_some()) {
+        return Err(ServiceError::bad_input(
+            "only party members report to a community or have a party organisation",
+        ));
+    }
+    audit::record(
+        &txn,
+        access,
+        access.actor(),
+        Entry {
+            action: "volunteer.update",
+            target: Some(format!("volunteer:{id}")),
+            unit: Some(&after_unit),
+            summary: json!({ "changed": changed, "from": before.unit, "to": after_unit }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    m.try_into()
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct VolunteerFilter {
+    pub under: Option<UnitCode>,
+    /// Name or volunteer number.
+    pub search: Option<String>,
+    pub field: Option<String>,
+    pub party_member: Option<bool>,
+}
+
+pub async fn list(
+    store: &Store,
+    access: &Access,
+    filter: &VolunteerFilter,
+    page: &PageRequest,
+    want_total: bool,
+) -> ServiceResult<(Page<VolunteerRecord>, u64)> {
+    let Some(mut q) = scoped::find::<volunteer::Entity>(access, Action::Read)? else {
+        return Ok((Page::from_overfetch(Vec::new(), page), 0));
+    };
+    if let Some(under) = &filter.under {
+        q = q.filter(ranges::subtree(volunteer::Column::UnitCode, under));
+    }
+    if let Some(s) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let pattern = units::like_contains(s);
+        q = q.filter(
+            Condition::any()
+                .add(volunteer::Column::RealName.like(LikeExpr::new(pattern.clone()).escape('\\')))
+                .add(volunteer::Column::VolunteerNumber.eq(s)),
+        );
+    }
+    if let Some(field) = &filter.field {
+        let ids = volunteer_field::Entity::find()
+            .select_only()
+            .column(volunteer_field::Column::VolunteerId)
+            .filter(volunteer_field::Column::FieldCode.eq(field.as_str()))
+            .into_query();
+        q = q.filter(volunteer::Column::Id.in_subquery(ids));
+    }
+    if let Some(pm) = filter.party_member {
+        q = q.filter(volunteer::Column::PartyMember.eq(pm));
+    }
+    super::page_by_id(
+        store,
+        q,
+        volunteer::Column::Id,
+        Order::Asc,
+        page,
+        want_total,
+    )
+    .await
+}

@@ -1,0 +1,30 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "volunteer")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub volunteer_number: Option<String>,
+    pub real_name: String,
+    pub id_kind: String,
+    #[sea_orm(unique)]
+    pub id_number: String,
+    pub phone: Option<String>,
+    pub gender: String,
+    pub birth_date: Option<Date>,
+    pub unit_code: String,
+    pub user_id: Option<i64>,
+    pub party_member: bool,
+    pub party_organization: Option<String>,
+    pub reported_unit_code: Option<String>,
+    pub status: String,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

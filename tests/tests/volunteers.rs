@@ -1,0 +1,394 @@
+//! Volunteers, organisations and stations: scoping, personal data masking and its
+//! audit, one registration per person, validation of real-world identifiers.
+
+use kapok_tests::{error_codes, spawn_app, TestApp};
+use serde_json::{json, Value};
+
+const YANYUNXI: &str = "440104003108"; // 盐运西社区, 北京街道
+const LIUYUN: &str = "440104003104"; // 流水井社区, another community of 北京街道
+const JIUNANHAI: &str = "440104004102"; // 旧南海县社区, 六榕街道
+const ID_A: &str = "440104199003071239"; // male, 1990-03-07
+const ID_B: &str = "440104198506150049"; // female, 1985-06-15
+
+const REGISTER: &str = "mutation($i: RegisterVolunteerInput!) { registerVolunteer(input: $i) {
+    volunteer { id volunteerNumber realName idNumber phone personalDataMasked gender birthDate unitCode fields partyMember reportedUnitCode } } }";
+const VOLUNTEER: &str = "query($id: ID!) { volunteer(id: $id) { id realName idNumber phone personalDataMasked unitCode } }";
+
+fn code_of(body: &Value) -> String {
+    error_codes(body).first().cloned().unwrap_or_default()
+}
+
+fn volunteer(name: &str, id: &str, unit: &str) -> Value {
+    json!({ "i": { "realName": name, "idType": "RESIDENT_ID", "idNumber": id, "phone": "13812345678", "unitCode": unit } })
+}
+
+async fn register(app: &TestApp, token: &str, vars: Value) -> Value {
+    app.data_as(token, REGISTER, vars).await["registerVolunteer"]["volunteer"].clone()
+}
+
+#[tokio::test]
+async fn registration_derives_and_validates() {
+    let app = spawn_app().await;
+    let (_, worker) = app
+        .user_with_role("sw_beijing", "440104003", Some("social_worker"))
+        .await;
+    let mut vars = volunteer("王小明", ID_A, YANYUNXI);
+    vars["i"]["fields"] = json!(["elderly_care", "legal_mediation"]);
+    vars["i"]["partyMember"] = json!(true);
+    vars["i"]["reportedUnitCode"] = json!(LIUYUN);
+    let v = register(&app, &worker, vars).await;
+    assert_eq!(v["gender"], "MALE");
+    assert_eq!(v["birthDate"], "1990-03-07");
+    assert_eq!(v["volunteerNumber"].as_str().unwrap().len(), 15);
+    assert!(v["volunteerNumber"]
+        .as_str()
+        .unwrap()
+        .starts_with("V440104"));
+    assert_eq!(v["fields"], json!(["elderly_care", "legal_mediation"]));
+    assert_eq!(v["reportedUnitCode"], LIUYUN);
+    assert_eq!(
+        v["idNumber"], ID_A,
+        "the social worker holds read_personal here"
+    );
+
+    let female = register(&app, &worker, volunteer("李小红", ID_B, LIUYUN)).await;
+    assert_eq!(female["gender"], "FEMALE");
+
+    let cases = [
+        (
+            volunteer("坏校验", "440104199003071234", YANYUNXI),
+            "check digit",
+        ),
+        (
+            volunteer("短号码", "4401041990030712", YANYUNXI),
+            "18 characters",
+        ),
+        (
+            volunteer("街道", "440104200001010059", "440104003"),
+            "community or grid",
+        ),
+        (
+            json!({ "i": { "realName": "护照", "idType": "PASSPORT", "idNumber": "E1", "unitCode": YANYUNXI } }),
+            "passport",
+        ),
+        (
+            json!({ "i": { "realName": "电话", "idType": "RESIDENT_ID", "idNumber": "440104200001010059", "phone": "12345", "unitCode": YANYUNXI } }),
+            "mobile",
+        ),
+        (
+            json!({ "i": { "realName": "领域", "idType": "RESIDENT_ID", "idNumber": "440104200001010059", "unitCode": YANYUNXI, "fields": ["astrology"] } }),
+            "service field",
+        ),
+        (
+            json!({ "i": { "realName": "非党员", "idType": "RESIDENT_ID", "idNumber": "440104200001010059", "unitCode": YANYUNXI, "reportedUnitCode": LIUYUN } }),
+            "party members",
+        ),
+    ];
+    for (vars, needle) in cases {
+        let body = app.gql_as(&worker, REGISTER, vars.clone()).await;
+        assert_eq!(code_of(&body), "BAD_USER_INPUT", "{vars}: {body:#}");
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains(needle),
+            "{body:#}"
+        );
+    }
+    let passport = register(
+        &app,
+        &worker,
+        json!({ "i": { "realName": "John Smith", "idType": "PASSPORT", "idNumber": "E12345678", "unitCode": YANYUNXI, "gender": "MALE", "birthDate": "1980-01-02" } }),
+    )
+    .await;
+    assert_eq!(passport["gender"], "MALE");
+    assert_eq!(passport["birthDate"], "1980-01-02");
+}
+
+#[tokio::test]
+async fn a_person_registers_once_and_the_refusal_says_nowhere() {
+    let app = spawn_app().await;
+    let (_, beijing) = app
+        .user_with_role("sw_beijing", "440104003", Some("social_worker"))
+        .await;
+    let (_, liurong) = app
+        .user_with_role("sw_liurong", "440104004", Some("social_worker"))
+        .await;
+    register(&app, &beijing, volunteer("王小明", ID_A, YANYUNXI)).await;
+    // Lower-case x, spaces: the same person.
+    let body = app
+        .gql_as(
+            &liurong,
+            REGISTER,
+            volunteer("王小明", &format!(" {ID_A} "), JIUNANHAI),
+        )
+        .await;
+    assert_eq!(code_of(&body), "CONFLICT", "{body:#}");
+    let msg = body["errors"][0]["message"].as_str().unwrap();
+    for leak in ["440104003", "盐运西", "北京", "sw_beijing", "王小明"] {
+        assert!(!msg.contains(leak), "{msg}");
+    }
+}
+
+#[tokio::test]
+async fn social_workers_see_their_street_only() {
+    let app = spawn_app().await;
+    let (_, beijing) = app
+        .user_with_role("sw_beijing", "440104003", Some("social_worker"))
+        .await;
+    let (_, liurong) = app
+        .user_with_role("sw_liurong", "440104004", Some("social_worker"))
+        .await;
+    let ours = register(&app, &beijing, volunteer("王小明", ID_A, YANYUNXI)).await;
+    let theirs = register(&app, &liurong, volunteer("李小红", ID_B, JIUNANHAI)).await;
+
+    let list = app
+        .data_as(
+            &beijing,
+            "{ volunteers(first: 100) { totalCount edges { node { realName unitCode } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(list["volunteers"]["totalCount"], 1);
+    assert_eq!(list["volunteers"]["edges"][0]["node"]["realName"], "王小明");
+    for q in [VOLUNTEER, "query($id: ID!) { node(id: $id) { id } }"] {
+        let body = app.gql_as(&beijing, q, json!({ "id": theirs["id"] })).await;
+        assert_eq!(code_of(&body), "NOT_FOUND", "{body:#}");
+    }
+    app.data_as(&beijing, VOLUNTEER, json!({ "id": ours["id"] }))
+        .await;
+    // Registering in the neighbour's street is refused.
+    let body = app
+        .gql_as(
+            &beijing,
+            REGISTER,
+            volunteer("张三", "440104200001010059", JIUNANHAI),
+        )
+        .await;
+    assert_eq!(code_of(&body), "FORBIDDEN");
+    // Moving a volunteer out of its street is refused; within it is fine.
+    let update = "mutation($i: UpdateVolunteerInput!) { updateVolunteer(input: $i) { volunteer { unitCode phone } } }";
+    let out = app
+        .gql_as(
+            &beijing,
+            update,
+            json!({ "i": { "volunteerId": ours["id"], "unitCode": JIUNANHAI } }),
+        )
+        .await;
+    assert_eq!(code_of(&out), "FORBIDDEN", "{out:#}");
+    let moved = app
+        .data_as(&beijing, update, json!({ "i": { "volunteerId": ours["id"], "unitCode": LIUYUN, "phone": "139 0000 1111" } }))
+        .await;
+    assert_eq!(moved["updateVolunteer"]["volunteer"]["unitCode"], LIUYUN);
+    assert_eq!(
+        moved["updateVolunteer"]["volunteer"]["phone"],
+        "13900001111"
+    );
+    // A district admin sees both streets.
+    let (_, district) = app
+        .user_with_role("yuexiu_admin", "440104", Some("district_admin"))
+        .await;
+    let both = app
+        .data_as(&district, "{ volunteers { totalCount } }", json!({}))
+        .await;
+    assert_eq!(both["volunteers"]["totalCount"], 2);
+}
+
+#[tokio::test]
+async fn personal_data_is_masked_without_the_permission_and_audited_with_it() {
+    let app = spawn_app().await;
+    let (_, worker) = app
+        .user_with_role("sw_beijing", "440104003", Some("social_worker"))
+        .await;
+    let (_, auditor) = app
+        .user_with_role("yuexiu_auditor", "440104", Some("auditor"))
+        .await;
+    let v = register(&app, &worker, volunteer("王小明", ID_A, YANYUNXI)).await;
+
+    let masked = app
+        .data_as(&auditor, VOLUNTEER, json!({ "id": v["id"] }))
+        .await["volunteer"]
+        .clone();
+    assert_eq!(masked["idNumber"], "440104********1239");
+    assert_eq!(masked["phone"], "138****5678");
+    assert_eq!(masked["personalDataMasked"], true);
+
+    let admin = app.admin_token().await;
+    let before = personal_reads(&app, &admin).await;
+    let clear = app
+        .data_as(&worker, VOLUNTEER, json!({ "id": v["id"] }))
+        .await["volunteer"]
+        .clone();
+    assert_eq!(clear["idNumber"], ID_A);
+    assert_eq!(clear["phone"], "13812345678");
+    assert_eq!(clear["personalDataMasked"], false);
+    // One unmasked read of one volunteer is one audit entry, however many fields.
+    assert_eq!(personal_reads(&app, &admin).await, before + 1);
+    // The auditor's masked read was not audited as a personal-data read.
+    app.data_as(&auditor, VOLUNTEER, json!({ "id": v["id"] }))
+        .await;
+    assert_eq!(personal_reads(&app, &admin).await, before + 1);
+}
+
+#[tokio::test]
+async fn a_volunteer_serves_itself() {
+    let app = spawn_app().await;
+    let (_, worker) = app
+        .user_with_role("sw_beijing", "440104003", Some("social_worker"))
+        .await;
+    let (user_id, me) = app
+        .user_with_role("wang_vol", YANYUNXI, Some("volunteer"))
+        .await;
+    let mut vars = volunteer("王小明", ID_A, YANYUNXI);
+    vars["i"]["userId"] = json!(user_id);
+    let mine = register(&app, &worker, vars).await;
+    let other = register(&app, &worker, volunteer("李小红", ID_B, YANYUNXI)).await;
+
+    let list = app
+        .data_as(
+            &me,
+            "{ volunteers { totalCount edges { node { id idNumber } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(list["volunteers"]["totalCount"], 1);
+    assert_eq!(
+        list["volunteers"]["edges"][0]["node"]["idNumber"], ID_A,
+        "its own data unmasked"
+    );
+    let body = app
+        .gql_as(&me, VOLUNTEER, json!({ "id": other["id"] }))
+        .await;
+    assert_eq!(code_of(&body), "NOT_FOUND");
+    let update = "mutation($i: UpdateVolunteerInput!) { updateVolunteer(input: $i) { volunteer { phone fields } } }";
+    let out = app
+        .data_as(&me, update, json!({ "i": { "volunteerId": mine["id"], "phone": "13700001111", "fields": ["healthcare"] } }))
+        .await;
+    assert_eq!(
+        out["updateVolunteer"]["volunteer"]["fields"],
+        json!(["healthcare"])
+    );
+    let body = app
+        .gql_as(
+            &me,
+            update,
+            json!({ "i": { "volunteerId": other["id"], "phone": "13700001111" } }),
+        )
+        .await;
+    assert_eq!(code_of(&body), "NOT_FOUND");
+    let body = app
+        .gql_as(
+            &me,
+            REGISTER,
+            volunteer("张三", "440104200001010059", YANYUNXI),
+        )
+        .await;
+    assert_eq!(code_of(&body), "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn volunteer_filters() {
+    let app = spawn_app().await;
+    let (_, worker) = app
+        .user_with_role("sw_beijing", "440104003", Some("social_worker"))
+        .await;
+    let mut a = volunteer("王小明", ID_A, YANYUNXI);
+    a["i"]["fields"] = json!(["elderly_care"]);
+    a["i"]["partyMember"] = json!(true);
+    register(&app, &worker, a).await;
+    register(&app, &worker, volunteer("李小红", ID_B, LIUYUN)).await;
+    let count = |q: &'static str| {
+        let (app, worker) = (&app, worker.clone());
+        async move {
+            app.data_as(&worker, q, json!({})).await["volunteers"]["totalCount"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        count(r#"{ volunteers(field: "elderly_care") { totalCount } }"#).await,
+        1
+    );
+    assert_eq!(
+        count(r#"{ volunteers(partyMember: true) { totalCount } }"#).await,
+        1
+    );
+    assert_eq!(
+        count(r#"{ volunteers(search: "小红") { totalCount } }"#).await,
+        1
+    );
+    assert_eq!(
+        count(r#"{ volunteers(under: "440104003104") { totalCount } }"#).await,
+        1
+    );
+    assert_eq!(
+        count(r#"{ volunteers(under: "440104003") { totalCount } }"#).await,
+        2
+    );
+    let fields = app.data("{ serviceFields { code name } }", json!({})).await;
+    assert_eq!(fields["serviceFields"].as_array().unwrap().len(), 10);
+    assert_eq!(fields["serviceFields"][0]["name"], "老年人服务");
+}
+
+#[tokio::test]
+async fn organizations_and_stations() {
+    let app = spawn_app().await;
+    let (_, street) = app
+        .user_with_role("beijing_admin", "440104003", Some("street_admin"))
+        .await;
+    let org = "mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id kind creditCode unitCode } } }";
+    let created = app
+        .data_as(&street, org, json!({ "i": { "name": "北京街社工服务中心", "kind": "SOCIAL_WORK_AGENCY", "creditCode": "52440104mj0000001m", "unitCode": "440104003" } }))
+        .await;
+    let org_id = created["createOrganization"]["organization"]["id"].clone();
+    assert_eq!(
+        created["createOrganization"]["organization"]["creditCode"],
+        "52440104MJ0000001M"
+    );
+    for (input, code) in [
+        (
+            json!({ "name": "重复", "kind": "ENTERPRISE", "creditCode": "52440104MJ0000001M", "unitCode": "440104003" }),
+            "CONFLICT",
+        ),
+        (
+            json!({ "name": "坏码", "kind": "ENTERPRISE", "creditCode": "52440104MJ0000001N", "unitCode": "440104003" }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            json!({ "name": "越界", "kind": "ENTERPRISE", "creditCode": "91350100M000100Y43", "unitCode": "440104004" }),
+            "FORBIDDEN",
+        ),
+    ] {
+        let body = app.gql_as(&street, org, json!({ "i": input })).await;
+        assert_eq!(code_of(&body), code, "{body:#}");
+    }
+    let st = "mutation($i: CreateStationInput!) { createStation(input: $i) { station { kind organization { id } unitCode openedOn } } }";
+    let s = app
+        .data_as(&street, st, json!({ "i": { "kind": "SOCIAL_WORK_STATION", "name": "北京街社工站", "unitCode": "440104003", "organizationId": org_id, "openedOn": "2020-05-01" } }))
+        .await;
+    assert_eq!(s["createStation"]["station"]["organization"]["id"], org_id);
+    let bad = app
+        .gql_as(&street, st, json!({ "i": { "kind": "CHARITY_SPACE", "name": "x", "unitCode": "440104003", "openedOn": "2020-05-01", "closedOn": "2019-01-01" } }))
+        .await;
+    assert_eq!(code_of(&bad), "BAD_USER_INPUT");
+    let list = app
+        .data_as(
+            &street,
+            "{ stations(kind: SOCIAL_WORK_STATION) { totalCount } organizations { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(list["stations"]["totalCount"], 1);
+    assert_eq!(list["organizations"]["totalCount"], 1);
+}
+
+async fn personal_reads(app: &TestApp, admin: &str) -> i64 {
+    app.data_as(
+        admin,
+        r#"{ auditLog(action: "volunteer.read_personal") { totalCount } }"#,
+        json!({}),
+    )
+    .await["auditLog"]["totalCount"]
+        .as_i64()
+        .unwrap()
+}
