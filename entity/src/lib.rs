@@ -3,11 +3,15 @@
 
 pub mod audit_log;
 pub mod organization;
+pub mod project;
 pub mod refresh_token;
 pub mod role_assignment;
 pub mod service_field;
 pub mod session;
 pub mod station;
+pub mod team;
+pub mod team_field;
+pub mod team_member;
 pub mod unit;
 pub mod user;
 pub mod volunteer;

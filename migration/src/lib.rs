@@ -3,6 +3,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_create_unit;
 mod m20261126_000002_accounts;
 mod m20261126_000003_volunteers;
+mod m20261126_000004_teams;
 
 pub use m20261126_000003_volunteers::SERVICE_FIELDS;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_create_unit::Migration),
             Box::new(m20261126_000002_accounts::Migration),
             Box::new(m20261126_000003_volunteers::Migration),
+            Box::new(m20261126_000004_teams::Migration),
         ]
     }
 }

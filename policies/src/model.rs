@@ -22,6 +22,8 @@ pub enum Resource {
     Organization,
     Station,
     Volunteer,
+    Team,
+    Project,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -43,7 +45,7 @@ impl Resource {
         self as usize
     }
 
-    pub const ALL: [Resource; 8] = [
+    pub const ALL: [Resource; 10] = [
         Resource::Unit,
         Resource::User,
         Resource::RoleAssignment,
@@ -52,6 +54,8 @@ impl Resource {
         Resource::Organization,
         Resource::Station,
         Resource::Volunteer,
+        Resource::Team,
+        Resource::Project,
     ];
 
     /// The actions that mean something for this resource.
@@ -66,6 +70,8 @@ impl Resource {
             Resource::Organization => &[Read, Create, Update],
             Resource::Station => &[Read, Create, Update],
             Resource::Volunteer => &[Read, Create, Update, ReadPersonal],
+            Resource::Team => &[Read, Create, Update],
+            Resource::Project => &[Read, Create, Update],
         }
     }
 
@@ -87,6 +93,8 @@ impl Resource {
             Resource::Organization => "organization",
             Resource::Station => "station",
             Resource::Volunteer => "volunteer",
+            Resource::Team => "team",
+            Resource::Project => "project",
         }
     }
 }

@@ -115,7 +115,7 @@ const ROLES: [&str; 10] = [
     "volunteer",
     "no_such_role",
 ];
-const RESOURCES: [Resource; 8] = Resource::ALL;
+const RESOURCES: [Resource; 10] = Resource::ALL;
 const ACTIONS: [Action; 8] = [
     Action::Read,
     Action::Create,

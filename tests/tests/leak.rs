@@ -114,6 +114,19 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
             }),
         )
         .await;
+        let team = app
+            .data_as(
+                &admin,
+                "mutation($i: CreateTeamInput!) { createTeam(input: $i) { team { id } } }",
+                json!({ "i": { "name": format!("分队{i}"), "unitCode": street } }),
+            )
+            .await;
+        app.data_as(
+            &admin,
+            "mutation($i: CreateProjectInput!) { createProject(input: $i) { project { id } } }",
+            json!({ "i": { "name": format!("项目{i}"), "field": "elderly_care", "unitCode": street, "teamId": team["createTeam"]["team"]["id"] } }),
+        )
+        .await;
     }
 
     // Every global ID outside the street, as the admin sees them.
@@ -125,7 +138,9 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
                  auditLog(first: 100) { edges { node { id unitCode } } }
                  volunteers(first: 100) { edges { node { id unitCode } } }
                  organizations(first: 100) { edges { node { id unitCode } } }
-                 stations(first: 100) { edges { node { id unitCode } } } }"#,
+                 stations(first: 100) { edges { node { id unitCode } } }
+                 teams(first: 100) { edges { node { id unitCode } } }
+                 projects(first: 100) { edges { node { id unitCode } } } }"#,
             json!({}),
         )
         .await;
@@ -137,6 +152,8 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
         "volunteers",
         "organizations",
         "stations",
+        "teams",
+        "projects",
     ] {
         for e in all[list]["edges"].as_array().unwrap() {
             let unit = e["node"]["unitCode"].as_str().unwrap_or("");
@@ -221,6 +238,8 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
         }
     }
     for expected in [
+        "teams",
+        "projects",
         "volunteers",
         "volunteer",
         "organizations",

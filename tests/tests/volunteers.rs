@@ -392,3 +392,142 @@ async fn personal_reads(app: &TestApp, admin: &str) -> i64 {
         .as_i64()
         .unwrap()
 }
+
+#[tokio::test]
+async fn teams_form_a_tree_within_scope() {
+    let app = spawn_app().await;
+    let (_, district) = app
+        .user_with_role("yuexiu_admin", "440104", Some("district_admin"))
+        .await;
+    let (_, beijing) = app
+        .user_with_role("sw_beijing", "440104003", Some("social_worker"))
+        .await;
+    let (_, liurong) = app
+        .user_with_role("sw_liurong", "440104004", Some("social_worker"))
+        .await;
+    let create = "mutation($i: CreateTeamInput!) { createTeam(input: $i) { team { id unitCode fields memberCount leader { realName } parent { id } } } }";
+    let root = app
+        .data_as(
+            &district,
+            create,
+            json!({ "i": { "name": "越秀区志愿服务总队", "unitCode": "440104" } }),
+        )
+        .await["createTeam"]["team"]
+        .clone();
+    let field_team = app
+        .data_as(&district, create, json!({ "i": { "name": "法律调解分队", "unitCode": "440104", "parentId": root["id"], "fields": ["legal_mediation"] } }))
+        .await["createTeam"]["team"]
+        .clone();
+    assert_eq!(field_team["fields"], json!(["legal_mediation"]));
+    let leader = register(&app, &beijing, volunteer("王小明", ID_A, YANYUNXI)).await;
+    let street_team = app
+        .data_as(&district, create, json!({ "i": { "name": "北京街分队", "unitCode": "440104003", "parentId": root["id"], "leaderId": leader["id"] } }))
+        .await["createTeam"]["team"]
+        .clone();
+    assert_eq!(street_team["memberCount"], 1, "the leader is a member");
+    assert_eq!(street_team["leader"]["realName"], "王小明");
+    assert_eq!(street_team["parent"]["id"], root["id"]);
+
+    // A sub-team cannot sit outside its parent's unit.
+    let body = app
+        .gql_as(&district, create, json!({ "i": { "name": "错位", "unitCode": "440104004", "parentId": street_team["id"] } }))
+        .await;
+    assert_eq!(code_of(&body), "BAD_USER_INPUT");
+    // The street's social worker cannot create a team for the district.
+    let body = app
+        .gql_as(
+            &beijing,
+            create,
+            json!({ "i": { "name": "越权", "unitCode": "440104" } }),
+        )
+        .await;
+    assert_eq!(code_of(&body), "FORBIDDEN");
+
+    // Members: add, duplicate, remove; the leader stays.
+    let member = register(&app, &beijing, volunteer("李小红", ID_B, LIUYUN)).await;
+    let add = "mutation($i: TeamMemberInput!) { addTeamMember(input: $i) { team { memberCount members { totalCount edges { node { realName } } } } } }";
+    let remove =
+        "mutation($i: TeamMemberInput!) { removeTeamMember(input: $i) { team { memberCount } } }";
+    let ids = json!({ "i": { "teamId": street_team["id"], "volunteerId": member["id"] } });
+    let added = app.data_as(&beijing, add, ids.clone()).await;
+    assert_eq!(added["addTeamMember"]["team"]["memberCount"], 2);
+    assert_eq!(added["addTeamMember"]["team"]["members"]["totalCount"], 2);
+    assert_eq!(
+        code_of(&app.gql_as(&beijing, add, ids.clone()).await),
+        "CONFLICT"
+    );
+    let removed = app.data_as(&beijing, remove, ids.clone()).await;
+    assert_eq!(removed["removeTeamMember"]["team"]["memberCount"], 1);
+    assert_eq!(
+        code_of(&app.gql_as(&beijing, remove, ids).await),
+        "NOT_FOUND"
+    );
+    let leader_ids = json!({ "i": { "teamId": street_team["id"], "volunteerId": leader["id"] } });
+    assert_eq!(
+        code_of(&app.gql_as(&beijing, remove, leader_ids).await),
+        "BAD_USER_INPUT"
+    );
+    // The neighbour's social worker sees no Beijing team and cannot touch it.
+    let theirs = app
+        .data_as(&liurong, "{ teams { totalCount } }", json!({}))
+        .await;
+    assert_eq!(theirs["teams"]["totalCount"], 0);
+    let foreign = register(
+        &app,
+        &liurong,
+        volunteer("张三", "440104200001010059", JIUNANHAI),
+    )
+    .await;
+    let body = app
+        .gql_as(
+            &liurong,
+            add,
+            json!({ "i": { "teamId": street_team["id"], "volunteerId": foreign["id"] } }),
+        )
+        .await;
+    assert_eq!(code_of(&body), "NOT_FOUND");
+    // Sub-teams of the root, as the district sees them.
+    let subs = app
+        .data_as(
+            &district,
+            "query($p: ID) { teams(parentId: $p) { totalCount } }",
+            json!({ "p": root["id"] }),
+        )
+        .await;
+    assert_eq!(subs["teams"]["totalCount"], 2);
+
+    // Projects belong to a team or an organisation.
+    let project = "mutation($i: CreateProjectInput!) { createProject(input: $i) { project { id field team { id } unitCode } } }";
+    let p = app
+        .data_as(&beijing, project, json!({ "i": { "name": "长者饭堂助餐", "field": "elderly_care", "unitCode": "440104003", "teamId": street_team["id"], "startsOn": "2026-01-01", "endsOn": "2026-12-31" } }))
+        .await;
+    assert_eq!(
+        p["createProject"]["project"]["team"]["id"],
+        street_team["id"]
+    );
+    for (input, code) in [
+        (
+            json!({ "name": "无主", "field": "elderly_care", "unitCode": "440104003" }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            json!({ "name": "怪领域", "field": "astrology", "unitCode": "440104003", "teamId": street_team["id"] }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            json!({ "name": "越界", "field": "elderly_care", "unitCode": "440104004", "teamId": street_team["id"] }),
+            "FORBIDDEN",
+        ),
+    ] {
+        let body = app.gql_as(&beijing, project, json!({ "i": input })).await;
+        assert_eq!(code_of(&body), code, "{body:#}");
+    }
+    let listed = app
+        .data_as(
+            &beijing,
+            r#"{ projects(field: "elderly_care") { totalCount } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(listed["projects"]["totalCount"], 1);
+}

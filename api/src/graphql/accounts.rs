@@ -30,6 +30,8 @@ pub enum PolicyResource {
     Organization,
     Station,
     Volunteer,
+    Team,
+    Project,
 }
 
 /// An action on a resource.
@@ -66,6 +68,8 @@ impl From<policies::Resource> for PolicyResource {
             R::Organization => PolicyResource::Organization,
             R::Station => PolicyResource::Station,
             R::Volunteer => PolicyResource::Volunteer,
+            R::Team => PolicyResource::Team,
+            R::Project => PolicyResource::Project,
         }
     }
 }
@@ -82,6 +86,8 @@ impl From<PolicyResource> for policies::Resource {
             PolicyResource::Organization => R::Organization,
             PolicyResource::Station => R::Station,
             PolicyResource::Volunteer => R::Volunteer,
+            PolicyResource::Team => R::Team,
+            PolicyResource::Project => R::Project,
         }
     }
 }

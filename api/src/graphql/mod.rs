@@ -24,6 +24,7 @@ pub struct QueryRoot(
     node::NodeQuery,
     accounts::AccountQuery,
     volunteers::VolunteerQuery,
+    volunteers::TeamQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -32,6 +33,7 @@ pub struct MutationRoot(
     accounts::AccountMutation,
     units::UnitMutation,
     volunteers::VolunteerMutation,
+    volunteers::TeamMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -7,9 +7,9 @@ use base64::Engine;
 use crate::error::ServiceError;
 use crate::graphql::accounts::{AuditEntry, RoleAssignment, User};
 use crate::graphql::units::Unit;
-use crate::graphql::volunteers::{Organization, Station, Volunteer};
+use crate::graphql::volunteers::{Organization, Project, Station, Team, Volunteer};
 use crate::graphql::{access, store, unit_reader};
-use crate::services::{audit, organizations, roles, stations, users, volunteers};
+use crate::services::{audit, organizations, projects, roles, stations, teams, users, volunteers};
 
 /// The kinds of record `node(id)` can return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,10 +21,12 @@ pub enum NodeKind {
     Organization,
     Station,
     Volunteer,
+    Team,
+    Project,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 7] = [
+    const ALL: [NodeKind; 9] = [
         NodeKind::Unit,
         NodeKind::User,
         NodeKind::RoleAssignment,
@@ -32,6 +34,8 @@ impl NodeKind {
         NodeKind::Organization,
         NodeKind::Station,
         NodeKind::Volunteer,
+        NodeKind::Team,
+        NodeKind::Project,
     ];
 
     fn tag(self) -> &'static str {
@@ -43,6 +47,8 @@ impl NodeKind {
             NodeKind::Organization => "Organization",
             NodeKind::Station => "Station",
             NodeKind::Volunteer => "Volunteer",
+            NodeKind::Team => "Team",
+            NodeKind::Project => "Project",
         }
     }
 
@@ -78,6 +84,8 @@ pub enum Node {
     Organization(Organization),
     Station(Station),
     Volunteer(Volunteer),
+    Team(Team),
+    Project(Project),
 }
 
 #[derive(Default)]
@@ -114,6 +122,12 @@ impl NodeQuery {
             NodeKind::Volunteer => volunteers::get(store, access, raw)
                 .await
                 .map(|v| Node::Volunteer(Volunteer::new(v))),
+            NodeKind::Team => teams::get(store, access, raw)
+                .await
+                .map(|t| Node::Team(Team(t))),
+            NodeKind::Project => projects::get(store, access, raw)
+                .await
+                .map(|p| Node::Project(Project(p))),
         };
         node.map_err(|e| match e {
             ServiceError::NotFound(_) => ServiceError::NotFound("node").extend(),

@@ -12,7 +12,9 @@ use crate::graphql::units::Unit;
 use crate::graphql::{access, store, unit_loader, GqlResult};
 use crate::pagination::PageRequest;
 use crate::services::organizations::{self, NewOrganization, OrganizationRecord};
+use crate::services::projects::{self, NewProject, ProjectRecord};
 use crate::services::stations::{self, NewStation, StationRecord};
+use crate::services::teams::{self, NewTeam, TeamFilter, TeamRecord};
 use crate::services::units::ByCode;
 use crate::services::volunteers::{
     self, NewVolunteer, PersonalData, VolunteerChanges, VolunteerFilter, VolunteerRecord,
@@ -381,6 +383,7 @@ impl VolunteerQuery {
                 search,
                 field,
                 party_member,
+                team_id: None,
             };
             let (store, access) = (
                 store(ctx).map_err(internal)?,
@@ -588,6 +591,340 @@ impl VolunteerMutation {
             .await
             .map(|v| UpdateVolunteerPayload {
                 volunteer: Volunteer::new(v),
+            })
+            .map_err(|e| e.extend())
+    }
+}
+
+/// A volunteer team; teams form a tree.
+pub struct Team(pub TeamRecord);
+
+fn visible<T>(r: Result<T, ServiceError>) -> GqlResult<Option<T>> {
+    match r {
+        Ok(t) => Ok(Some(t)),
+        Err(ServiceError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e.extend()),
+    }
+}
+
+#[Object]
+impl Team {
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::Team, self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn unit_code(&self) -> &str {
+        self.0.unit.as_str()
+    }
+    async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
+        load_unit(ctx, &self.0.unit).await
+    }
+    /// The parent team, when the caller may see it.
+    async fn parent(&self, ctx: &Context<'_>) -> GqlResult<Option<Team>> {
+        let Some(id) = self.0.parent_id else {
+            return Ok(None);
+        };
+        Ok(visible(teams::get(store(ctx)?, access(ctx)?, id).await)?.map(Team))
+    }
+    async fn fields(&self, ctx: &Context<'_>) -> GqlResult<Vec<String>> {
+        teams::fields_of(store(ctx)?, self.0.id)
+            .await
+            .map_err(|e| e.extend())
+    }
+    /// The leader, when the caller may see the volunteer.
+    async fn leader(&self, ctx: &Context<'_>) -> GqlResult<Option<Volunteer>> {
+        let Some(id) = self.0.leader_id else {
+            return Ok(None);
+        };
+        Ok(visible(volunteers::get(store(ctx)?, access(ctx)?, id).await)?.map(Volunteer::new))
+    }
+    async fn member_count(&self, ctx: &Context<'_>) -> GqlResult<i64> {
+        let counts = teams::member_counts(store(ctx)?, &[self.0.id])
+            .await
+            .map_err(|e| e.extend())?;
+        Ok(counts.get(&self.0.id).copied().unwrap_or(0) as i64)
+    }
+    /// Members the caller may see.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Volunteer>> {
+        let run = async {
+            let page = PageRequest::parse(first, after.as_deref())?;
+            let filter = VolunteerFilter {
+                team_id: Some(self.0.id),
+                ..Default::default()
+            };
+            let (store, access) = (
+                store(ctx).map_err(internal)?,
+                access(ctx).map_err(internal)?,
+            );
+            volunteers::list(store, access, &filter, &page, wants_total(ctx)).await
+        };
+        let (page, total) = run.await.map_err(|e| e.extend())?;
+        Ok(from_page(page, total, |v| v.id.to_string(), Volunteer::new))
+    }
+}
+
+/// A service project on the published list.
+pub struct Project(pub ProjectRecord);
+
+#[Object]
+impl Project {
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::Project, self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Service field code.
+    async fn field(&self) -> &str {
+        &self.0.field
+    }
+    async fn unit_code(&self) -> &str {
+        self.0.unit.as_str()
+    }
+    async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
+        load_unit(ctx, &self.0.unit).await
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    async fn starts_on(&self) -> Option<NaiveDate> {
+        self.0.starts_on
+    }
+    async fn ends_on(&self) -> Option<NaiveDate> {
+        self.0.ends_on
+    }
+    async fn team(&self, ctx: &Context<'_>) -> GqlResult<Option<Team>> {
+        let Some(id) = self.0.team_id else {
+            return Ok(None);
+        };
+        Ok(visible(teams::get(store(ctx)?, access(ctx)?, id).await)?.map(Team))
+    }
+    async fn organization(&self, ctx: &Context<'_>) -> GqlResult<Option<Organization>> {
+        let Some(id) = self.0.organization_id else {
+            return Ok(None);
+        };
+        Ok(visible(organizations::get(store(ctx)?, access(ctx)?, id).await)?.map(Organization))
+    }
+}
+
+#[derive(Default)]
+pub struct TeamQuery;
+
+#[Object]
+impl TeamQuery {
+    /// Teams the caller may see; `parentId` lists one team's sub-teams.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn teams(
+        &self,
+        ctx: &Context<'_>,
+        under: Option<String>,
+        parent_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Team>> {
+        let run = async {
+            let page = PageRequest::parse(first, after.as_deref())?;
+            let parent_id = parent_id
+                .as_ref()
+                .map(|id| id_of(NodeKind::Team, id))
+                .transpose()?;
+            let filter = TeamFilter {
+                under: self::under(under.as_deref())?,
+                parent_id,
+            };
+            let (store, access) = (
+                store(ctx).map_err(internal)?,
+                access(ctx).map_err(internal)?,
+            );
+            teams::list(store, access, &filter, &page, wants_total(ctx)).await
+        };
+        let (page, total) = run.await.map_err(|e| e.extend())?;
+        Ok(from_page(page, total, |t| t.id.to_string(), Team))
+    }
+
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        under: Option<String>,
+        field: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Project>> {
+        let run = async {
+            let page = PageRequest::parse(first, after.as_deref())?;
+            let (store, access) = (
+                store(ctx).map_err(internal)?,
+                access(ctx).map_err(internal)?,
+            );
+            projects::list(
+                store,
+                access,
+                self::under(under.as_deref())?.as_ref(),
+                field.as_deref(),
+                &page,
+                wants_total(ctx),
+            )
+            .await
+        };
+        let (page, total) = run.await.map_err(|e| e.extend())?;
+        Ok(from_page(page, total, |p| p.id.to_string(), Project))
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateTeamInput {
+    pub name: String,
+    pub unit_code: String,
+    /// The parent team: the new team sits at its unit or below it.
+    pub parent_id: Option<ID>,
+    #[graphql(default)]
+    pub fields: Vec<String>,
+    /// A volunteer to lead the team (also made a member).
+    pub leader_id: Option<ID>,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateTeamPayload {
+    pub team: Team,
+}
+
+#[derive(InputObject)]
+pub struct TeamMemberInput {
+    pub team_id: ID,
+    pub volunteer_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct TeamMemberPayload {
+    pub team: Team,
+}
+
+#[derive(InputObject)]
+pub struct CreateProjectInput {
+    pub name: String,
+    /// Service field code.
+    pub field: String,
+    pub unit_code: String,
+    pub team_id: Option<ID>,
+    pub organization_id: Option<ID>,
+    #[graphql(default)]
+    pub description: String,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateProjectPayload {
+    pub project: Project,
+}
+
+#[derive(Default)]
+pub struct TeamMutation;
+
+#[Object]
+impl TeamMutation {
+    async fn create_team(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateTeamInput,
+    ) -> GqlResult<CreateTeamPayload> {
+        let run = async {
+            let new = NewTeam {
+                name: input.name,
+                unit_code: input.unit_code,
+                parent_id: input
+                    .parent_id
+                    .as_ref()
+                    .map(|id| id_of(NodeKind::Team, id))
+                    .transpose()?,
+                fields: input.fields,
+                leader_id: input
+                    .leader_id
+                    .as_ref()
+                    .map(|id| id_of(NodeKind::Volunteer, id))
+                    .transpose()?,
+            };
+            teams::create(
+                store(ctx).map_err(internal)?,
+                access(ctx).map_err(internal)?,
+                new,
+            )
+            .await
+        };
+        run.await
+            .map(|t| CreateTeamPayload { team: Team(t) })
+            .map_err(|e| e.extend())
+    }
+
+    async fn add_team_member(
+        &self,
+        ctx: &Context<'_>,
+        input: TeamMemberInput,
+    ) -> GqlResult<TeamMemberPayload> {
+        let team = id_of(NodeKind::Team, &input.team_id).map_err(|e| e.extend())?;
+        let volunteer = id_of(NodeKind::Volunteer, &input.volunteer_id).map_err(|e| e.extend())?;
+        teams::add_member(store(ctx)?, access(ctx)?, team, volunteer)
+            .await
+            .map(|t| TeamMemberPayload { team: Team(t) })
+            .map_err(|e| e.extend())
+    }
+
+    async fn remove_team_member(
+        &self,
+        ctx: &Context<'_>,
+        input: TeamMemberInput,
+    ) -> GqlResult<TeamMemberPayload> {
+        let team = id_of(NodeKind::Team, &input.team_id).map_err(|e| e.extend())?;
+        let volunteer = id_of(NodeKind::Volunteer, &input.volunteer_id).map_err(|e| e.extend())?;
+        teams::remove_member(store(ctx)?, access(ctx)?, team, volunteer)
+            .await
+            .map(|t| TeamMemberPayload { team: Team(t) })
+            .map_err(|e| e.extend())
+    }
+
+    async fn create_project(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateProjectInput,
+    ) -> GqlResult<CreateProjectPayload> {
+        let run = async {
+            let new = NewProject {
+                name: input.name,
+                field: input.field,
+                unit_code: input.unit_code,
+                team_id: input
+                    .team_id
+                    .as_ref()
+                    .map(|id| id_of(NodeKind::Team, id))
+                    .transpose()?,
+                organization_id: input
+                    .organization_id
+                    .as_ref()
+                    .map(|id| id_of(NodeKind::Organization, id))
+                    .transpose()?,
+                description: input.description,
+                starts_on: input.starts_on,
+                ends_on: input.ends_on,
+            };
+            projects::create(
+                store(ctx).map_err(internal)?,
+                access(ctx).map_err(internal)?,
+                new,
+            )
+            .await
+        };
+        run.await
+            .map(|p| CreateProjectPayload {
+                project: Project(p),
             })
             .map_err(|e| e.extend())
     }

@@ -2,7 +2,9 @@
 //! for (resource, action) becomes a condition on the row's unit code — one index
 //! range per subtree, no joins through the hierarchy — or on its owner.
 
-use entity::{audit_log, organization, role_assignment, station, unit, user, volunteer};
+use entity::{
+    audit_log, organization, project, role_assignment, station, team, unit, user, volunteer,
+};
 use policies::{Action, Resource};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 
@@ -74,6 +76,20 @@ impl ScopedEntity for volunteer::Entity {
     }
     fn owner_column() -> Option<volunteer::Column> {
         Some(volunteer::Column::UserId)
+    }
+}
+
+impl ScopedEntity for team::Entity {
+    const RESOURCE: Resource = Resource::Team;
+    fn unit_column() -> team::Column {
+        team::Column::UnitCode
+    }
+}
+
+impl ScopedEntity for project::Entity {
+    const RESOURCE: Resource = Resource::Project;
+    fn unit_column() -> project::Column {
+        project::Column::UnitCode
     }
 }
 

@@ -161,7 +161,10 @@ pub async fn fields_of(store: &Store, ids: &[i64]) -> ServiceResult<HashMap<i64,
     Ok(out)
 }
 
-async fn check_fields(conn: &impl ConnectionTrait, fields: &[String]) -> ServiceResult<()> {
+pub(super) async fn check_fields(
+    conn: &impl ConnectionTrait,
+    fields: &[String],
+) -> ServiceResult<()> {
     if fields.is_empty() {
         return Ok(());
     }
@@ -340,7 +343,7 @@ pub async fn register(
     m.try_into()
 }
 
-async fn find_scoped(
+pub(super) async fn find_scoped(
     conn: &impl ConnectionTrait,
     access: &Access,
     action: Action,
@@ -477,6 +480,8 @@ pub struct VolunteerFilter {
     pub search: Option<String>,
     pub field: Option<String>,
     pub party_member: Option<bool>,
+    /// Members of this team only.
+    pub team_id: Option<i64>,
 }
 
 pub async fn list(
@@ -510,6 +515,14 @@ pub async fn list(
             .select_only()
             .column(volunteer_field::Column::VolunteerId)
             .filter(volunteer_field::Column::FieldCode.eq(field.as_str()))
+            .into_query();
+        q = q.filter(volunteer::Column::Id.in_subquery(ids));
+    }
+    if let Some(team) = filter.team_id {
+        let ids = entity::team_member::Entity::find()
+            .select_only()
+            .column(entity::team_member::Column::VolunteerId)
+            .filter(entity::team_member::Column::TeamId.eq(team))
             .into_query();
         q = q.filter(volunteer::Column::Id.in_subquery(ids));
     }

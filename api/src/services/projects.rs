@@ -1,0 +1,144 @@
+//! Service projects on the published list: a field, a unit, an owning team or
+//! organisation, dates.
+
+use chrono::NaiveDate;
+use entity::project;
+use policies::{Action, Resource, UnitCode};
+use sea_orm::sea_query::Order;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, QueryFilter, TransactionTrait};
+use serde_json::json;
+
+use crate::error::{ServiceError, ServiceResult};
+use crate::pagination::{Page, PageRequest};
+use crate::services::access::Access;
+use crate::services::audit::{self, Entry};
+use crate::services::{organizations, ranges, scoped, teams, units, volunteers, Store};
+
+#[derive(Debug, Clone)]
+pub struct ProjectRecord {
+    pub id: i64,
+    pub name: String,
+    pub field: String,
+    pub unit: UnitCode,
+    pub team_id: Option<i64>,
+    pub organization_id: Option<i64>,
+    pub description: String,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+}
+
+impl TryFrom<project::Model> for ProjectRecord {
+    type Error = ServiceError;
+    fn try_from(m: project::Model) -> ServiceResult<Self> {
+        Ok(ProjectRecord {
+            unit: super::stored_unit(&m.unit_code)?,
+            id: m.id,
+            name: m.name,
+            field: m.field_code,
+            team_id: m.team_id,
+            organization_id: m.organization_id,
+            description: m.description,
+            starts_on: m.starts_on,
+            ends_on: m.ends_on,
+        })
+    }
+}
+
+pub struct NewProject {
+    pub name: String,
+    pub field: String,
+    pub unit_code: String,
+    pub team_id: Option<i64>,
+    pub organization_id: Option<i64>,
+    pub description: String,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+}
+
+pub async fn create(
+    store: &Store,
+    access: &Access,
+    input: NewProject,
+) -> ServiceResult<ProjectRecord> {
+    let name = super::required_text("name", &input.name, 200)?;
+    let unit = super::parse_unit("unitCode", &input.unit_code)?;
+    if let (Some(a), Some(b)) = (input.starts_on, input.ends_on) {
+        if b < a {
+            return Err(ServiceError::bad_input("`endsOn` is before `startsOn`"));
+        }
+    }
+    if input.team_id.is_none() && input.organization_id.is_none() {
+        return Err(ServiceError::bad_input(
+            "a project is owned by a team or an organisation",
+        ));
+    }
+    let txn = store.db.begin().await?;
+    units::require_exists(&txn, &unit).await?;
+    access.require(Resource::Project, Action::Create, &unit)?;
+    volunteers::check_fields(&txn, std::slice::from_ref(&input.field)).await?;
+    if let Some(team) = input.team_id {
+        teams::get_in(&txn, access, Action::Read, team).await?;
+    }
+    if let Some(org) = input.organization_id {
+        organizations::get_in(&txn, access, org).await?;
+    }
+    let m = project::ActiveModel {
+        name: Set(name.clone()),
+        field_code: Set(input.field.clone()),
+        unit_code: Set(unit.to_string()),
+        team_id: Set(input.team_id),
+        organization_id: Set(input.organization_id),
+        description: Set(input.description.trim().to_owned()),
+        starts_on: Set(input.starts_on),
+        ends_on: Set(input.ends_on),
+        created_at: Set(super::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        access,
+        access.actor(),
+        Entry {
+            action: "project.create",
+            target: Some(format!("project:{}", m.id)),
+            unit: Some(&unit),
+            summary: json!({ "name": name, "field": input.field }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    m.try_into()
+}
+
+pub async fn list(
+    store: &Store,
+    access: &Access,
+    under: Option<&UnitCode>,
+    field: Option<&str>,
+    page: &PageRequest,
+    want_total: bool,
+) -> ServiceResult<(Page<ProjectRecord>, u64)> {
+    let Some(mut q) = scoped::find::<project::Entity>(access, Action::Read)? else {
+        return Ok((Page::from_overfetch(Vec::new(), page), 0));
+    };
+    if let Some(under) = under {
+        q = q.filter(ranges::subtree(project::Column::UnitCode, under));
+    }
+    if let Some(field) = field {
+        q = q.filter(project::Column::FieldCode.eq(field));
+    }
+    super::page_by_id(store, q, project::Column::Id, Order::Asc, page, want_total).await
+}
+
+pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<ProjectRecord> {
+    let Some(q) = scoped::find::<project::Entity>(access, Action::Read)? else {
+        return Err(ServiceError::NotFound("project"));
+    };
+    q.filter(project::Column::Id.eq(id))
+        .one(&store.db)
+        .await?
+        .ok_or(ServiceError::NotFound("project"))?
+        .try_into()
+}

@@ -1,0 +1,283 @@
+//! Volunteer teams: a tree (e.g. Yuexiu's "1+10+18"), each team at a unit inside its
+//! parent's subtree, with service fields, a leader and members.
+
+use std::collections::HashMap;
+
+use entity::{team, team_field, team_member};
+use policies::{Action, Resource, UnitCode};
+use sea_orm::sea_query::Order;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, TransactionTrait,
+};
+use serde_json::json;
+
+use crate::error::{ServiceError, ServiceResult};
+use crate::pagination::{Page, PageRequest};
+use crate::services::access::Access;
+use crate::services::audit::{self, Entry};
+use crate::services::{ranges, scoped, units, volunteers, Store};
+
+#[derive(Debug, Clone)]
+pub struct TeamRecord {
+    pub id: i64,
+    pub name: String,
+    pub unit: UnitCode,
+    pub parent_id: Option<i64>,
+    pub leader_id: Option<i64>,
+}
+
+impl TryFrom<team::Model> for TeamRecord {
+    type Error = ServiceError;
+    fn try_from(m: team::Model) -> ServiceResult<Self> {
+        Ok(TeamRecord {
+            unit: super::stored_unit(&m.unit_code)?,
+            id: m.id,
+            name: m.name,
+            parent_id: m.parent_id,
+            leader_id: m.leader_id,
+        })
+    }
+}
+
+pub(super) async fn get_in(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+    action: Action,
+    id: i64,
+) -> ServiceResult<TeamRecord> {
+    let Some(q) = scoped::find::<team::Entity>(access, action)? else {
+        return Err(ServiceError::NotFound("team"));
+    };
+    q.filter(team::Column::Id.eq(id))
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound("team"))?
+        .try_into()
+}
+
+pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<TeamRecord> {
+    get_in(&store.db, access, Action::Read, id).await
+}
+
+pub struct NewTeam {
+    pub name: String,
+    pub unit_code: String,
+    pub parent_id: Option<i64>,
+    pub fields: Vec<String>,
+    pub leader_id: Option<i64>,
+}
+
+pub async fn create(store: &Store, access: &Access, input: NewTeam) -> ServiceResult<TeamRecord> {
+    let name = super::required_text("name", &input.name, 200)?;
+    let unit = super::parse_unit("unitCode", &input.unit_code)?;
+    let txn = store.db.begin().await?;
+    units::require_exists(&txn, &unit).await?;
+    access.require(Resource::Team, Action::Create, &unit)?;
+    if let Some(parent) = input.parent_id {
+        let parent = get_in(&txn, access, Action::Read, parent).await?;
+        if !parent.unit.contains(&unit) {
+            return Err(ServiceError::bad_input(format!(
+                "a sub-team sits at its parent's unit ({}) or below it, not at {unit}",
+                parent.unit
+            )));
+        }
+    }
+    volunteers::check_fields(&txn, &input.fields).await?;
+    if let Some(leader) = input.leader_id {
+        volunteers::find_scoped(&txn, access, Action::Read, leader).await?;
+    }
+    let m = team::ActiveModel {
+        name: Set(name.clone()),
+        unit_code: Set(unit.to_string()),
+        parent_id: Set(input.parent_id),
+        leader_id: Set(input.leader_id),
+        created_at: Set(super::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let mut fields = input.fields.clone();
+    fields.sort();
+    fields.dedup();
+    if !fields.is_empty() {
+        team_field::Entity::insert_many(fields.iter().map(|f| team_field::ActiveModel {
+            team_id: Set(m.id),
+            field_code: Set(f.clone()),
+        }))
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    if let Some(leader) = input.leader_id {
+        insert_member(&txn, m.id, leader).await?;
+    }
+    audit::record(
+        &txn,
+        access,
+        access.actor(),
+        Entry {
+            action: "team.create",
+            target: Some(format!("team:{}", m.id)),
+            unit: Some(&unit),
+            summary: json!({ "name": name, "parent": input.parent_id, "fields": fields, "leader": input.leader_id }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    m.try_into()
+}
+
+async fn insert_member(
+    conn: &impl ConnectionTrait,
+    team_id: i64,
+    volunteer_id: i64,
+) -> ServiceResult<()> {
+    team_member::Entity::insert(team_member::ActiveModel {
+        team_id: Set(team_id),
+        volunteer_id: Set(volunteer_id),
+        joined_at: Set(super::now()),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+async fn is_member(
+    conn: &impl ConnectionTrait,
+    team_id: i64,
+    volunteer_id: i64,
+) -> ServiceResult<bool> {
+    Ok(team_member::Entity::find()
+        .filter(team_member::Column::TeamId.eq(team_id))
+        .filter(team_member::Column::VolunteerId.eq(volunteer_id))
+        .count(conn)
+        .await?
+        > 0)
+}
+
+/// Adds a volunteer the caller can see to a team the caller manages; a volunteer may
+/// be in several teams.
+pub async fn add_member(
+    store: &Store,
+    access: &Access,
+    team_id: i64,
+    volunteer_id: i64,
+) -> ServiceResult<TeamRecord> {
+    let txn = store.db.begin().await?;
+    let team = get_in(&txn, access, Action::Update, team_id).await?;
+    volunteers::find_scoped(&txn, access, Action::Read, volunteer_id).await?;
+    if is_member(&txn, team_id, volunteer_id).await? {
+        return Err(ServiceError::Conflict(
+            "the volunteer is already a member".into(),
+        ));
+    }
+    insert_member(&txn, team_id, volunteer_id).await?;
+    audit::record(
+        &txn,
+        access,
+        access.actor(),
+        Entry {
+            action: "team.add_member",
+            target: Some(format!("team:{team_id}")),
+            unit: Some(&team.unit),
+            summary: json!({ "volunteer": volunteer_id }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(team)
+}
+
+pub async fn remove_member(
+    store: &Store,
+    access: &Access,
+    team_id: i64,
+    volunteer_id: i64,
+) -> ServiceResult<TeamRecord> {
+    let txn = store.db.begin().await?;
+    let team = get_in(&txn, access, Action::Update, team_id).await?;
+    if !is_member(&txn, team_id, volunteer_id).await? {
+        return Err(ServiceError::NotFound("team member"));
+    }
+    if team.leader_id == Some(volunteer_id) {
+        return Err(ServiceError::bad_input(
+            "the leader cannot leave the team; name another leader first",
+        ));
+    }
+    team_member::Entity::delete_many()
+        .filter(team_member::Column::TeamId.eq(team_id))
+        .filter(team_member::Column::VolunteerId.eq(volunteer_id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        access,
+        access.actor(),
+        Entry {
+            action: "team.remove_member",
+            target: Some(format!("team:{team_id}")),
+            unit: Some(&team.unit),
+            summary: json!({ "volunteer": volunteer_id }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(team)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TeamFilter {
+    pub under: Option<UnitCode>,
+    pub parent_id: Option<i64>,
+}
+
+pub async fn list(
+    store: &Store,
+    access: &Access,
+    filter: &TeamFilter,
+    page: &PageRequest,
+    want_total: bool,
+) -> ServiceResult<(Page<TeamRecord>, u64)> {
+    let Some(mut q) = scoped::find::<team::Entity>(access, Action::Read)? else {
+        return Ok((Page::from_overfetch(Vec::new(), page), 0));
+    };
+    if let Some(under) = &filter.under {
+        q = q.filter(ranges::subtree(team::Column::UnitCode, under));
+    }
+    if let Some(parent) = filter.parent_id {
+        q = q.filter(team::Column::ParentId.eq(parent));
+    }
+    super::page_by_id(store, q, team::Column::Id, Order::Asc, page, want_total).await
+}
+
+pub async fn fields_of(store: &Store, team_id: i64) -> ServiceResult<Vec<String>> {
+    Ok(team_field::Entity::find()
+        .filter(team_field::Column::TeamId.eq(team_id))
+        .order_by_asc(team_field::Column::FieldCode)
+        .all(&store.db)
+        .await?
+        .into_iter()
+        .map(|f| f.field_code)
+        .collect())
+}
+
+/// Member counts of many teams in one query.
+pub async fn member_counts(store: &Store, ids: &[i64]) -> ServiceResult<HashMap<i64, u64>> {
+    use sea_orm::QuerySelect;
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, i64)> = team_member::Entity::find()
+        .select_only()
+        .column(team_member::Column::TeamId)
+        .column_as(team_member::Column::VolunteerId.count(), "n")
+        .filter(team_member::Column::TeamId.is_in(ids.iter().copied()))
+        .group_by(team_member::Column::TeamId)
+        .into_tuple()
+        .all(&store.db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(t, n)| (t, u64::try_from(n).unwrap_or(0)))
+        .collect())
+}
