@@ -39,6 +39,21 @@ pub enum Command {
         #[arg(long)]
         root: Option<String>,
     },
+    /// Generate a realistic, reproducible data set (organisations, stations, teams,
+    /// volunteers) for a subtree. Not loaded by default.
+    DemoData {
+        /// The unit to fill (e.g. 440104 for Yuexiu).
+        #[arg(long)]
+        under: String,
+        #[arg(long, default_value_t = 180_000)]
+        volunteers: u64,
+        #[arg(long, default_value_t = 1_400)]
+        teams: u64,
+        #[arg(long, default_value_t = 227)]
+        organizations: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -91,6 +106,8 @@ pub enum CliError {
     Service(#[from] crate::error::ServiceError),
     #[error("{0}")]
     PolicyCheck(String),
+    #[error(transparent)]
+    Demo(#[from] crate::demo::DemoError),
 }
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
@@ -133,6 +150,36 @@ pub async fn run_with_config(cli: Cli, config: Config) -> Result<(), CliError> {
             user_create(&config, username, role, unit, display_name, password).await
         }
         Command::Policy(PolicyCommand::Check { file }) => policy_check(&config, file),
+        Command::DemoData {
+            under,
+            volunteers,
+            teams,
+            organizations,
+            seed,
+        } => {
+            let under = UnitCode::parse(&under)
+                .map_err(|e| CliError::BadArgument(format!("--under: {e}")))?;
+            let db = db::connect(&config.database_url)
+                .await
+                .map_err(StartupError::Connect)?;
+            db::migrate(&db).await.map_err(StartupError::Migrate)?;
+            if config.load_default_divisions {
+                divisions::load_bundled_if_empty(&db).await?;
+            }
+            let opts = crate::demo::DemoOptions {
+                under,
+                volunteers,
+                teams,
+                organizations,
+                seed,
+            };
+            let r = crate::demo::generate(&db, &opts, true).await?;
+            println!(
+                "demo data under {}: {} organisations, {} stations, {} teams, {} volunteers, {} team memberships in {:.1} s",
+                opts.under, r.organizations, r.stations, r.teams, r.volunteers, r.memberships, r.seconds
+            );
+            Ok(())
+        }
         Command::ImportDivisions { file, root } => {
             let root = root
                 .as_deref()

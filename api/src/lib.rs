@@ -6,6 +6,7 @@ pub mod cli;
 pub mod codes;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod divisions;
 pub mod error;
 pub mod graphql;

@@ -392,7 +392,7 @@ impl VolunteerQuery {
             volunteers::list(store, access, &filter, &page, wants_total(ctx)).await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, |v| v.id.to_string(), Volunteer::new))
+        Ok(from_page(page, total, volunteer_cursor, Volunteer::new))
     }
 
     async fn volunteer(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Volunteer>> {
@@ -402,6 +402,11 @@ impl VolunteerQuery {
             .map(|v| Some(Volunteer::new(v)))
             .map_err(|e| e.extend())
     }
+}
+
+/// Volunteers are listed by (home unit, id): the cursor carries both.
+fn volunteer_cursor(v: &VolunteerRecord) -> String {
+    format!("{}/{}", v.unit, v.id)
 }
 
 fn internal(e: async_graphql::Error) -> ServiceError {
@@ -667,7 +672,7 @@ impl Team {
             volunteers::list(store, access, &filter, &page, wants_total(ctx)).await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, |v| v.id.to_string(), Volunteer::new))
+        Ok(from_page(page, total, volunteer_cursor, Volunteer::new))
     }
 }
 

@@ -115,3 +115,50 @@ pub(crate) fn required_text(arg: &str, s: &str, max: usize) -> ServiceResult<Str
     }
     Ok(s.to_owned())
 }
+
+/// One page of a list ordered by (unit code, id): the order of the `(unit_code, id)`
+/// index, so a subtree's first page is read straight off the index range and the
+/// query stops after `first + 1` rows, however large the subtree. Cursor: `code/id`.
+pub(crate) async fn page_by_unit<E, R>(
+    store: &Store,
+    query: Select<E>,
+    unit: E::Column,
+    id: E::Column,
+    page: &PageRequest,
+    want_total: bool,
+) -> ServiceResult<(Page<R>, u64)>
+where
+    E: EntityTrait,
+    E::Model: sea_orm::FromQueryResult + Send + Sync,
+    R: TryFrom<E::Model>,
+    ServiceError: From<R::Error>,
+{
+    let total = if want_total {
+        query.clone().count(&store.db).await?
+    } else {
+        0
+    };
+    let mut query = query;
+    if let Some(after) = &page.after {
+        let bad = || ServiceError::bad_input("`after` is not a valid cursor");
+        let (code, last) = after.split_once('/').ok_or_else(bad)?;
+        let last: i64 = last.parse().map_err(|_| bad())?;
+        query = query.filter(unit.gte(code)).filter(
+            sea_orm::Condition::any().add(unit.gt(code)).add(
+                sea_orm::Condition::all()
+                    .add(unit.eq(code))
+                    .add(id.gt(last)),
+            ),
+        );
+    }
+    let rows = query
+        .order_by(unit, Order::Asc)
+        .order_by(id, Order::Asc)
+        .limit(page.first + 1)
+        .all(&store.db)
+        .await?
+        .into_iter()
+        .map(|m| R::try_from(m).map_err(ServiceError::from))
+        .collect::<ServiceResult<Vec<R>>>()?;
+    Ok((Page::from_overfetch(rows, page), total))
+}

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use entity::{service_field, volunteer, volunteer_field};
 use policies::{Action, Level, Resource, UnitCode};
-use sea_orm::sea_query::{LikeExpr, Order};
+use sea_orm::sea_query::LikeExpr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
@@ -529,11 +529,11 @@ pub async fn list(
     if let Some(pm) = filter.party_member {
         q = q.filter(volunteer::Column::PartyMember.eq(pm));
     }
-    super::page_by_id(
+    super::page_by_unit(
         store,
         q,
+        volunteer::Column::UnitCode,
         volunteer::Column::Id,
-        Order::Asc,
         page,
         want_total,
     )
