@@ -113,3 +113,124 @@ async fn volunteer_pages_walk_every_volunteer_once() {
         .await;
     assert_eq!(kapok_tests::error_codes(&bad), ["BAD_USER_INPUT"]);
 }
+
+#[tokio::test]
+async fn unit_stats_equal_a_recount_and_stay_in_scope() {
+    let app = spawn_app().await;
+    generate(&app.db, &opts(7), false).await.unwrap();
+    let mut liurong = opts(8);
+    liurong.under = UnitCode::parse("440104004").unwrap();
+    liurong.volunteers = 700;
+    liurong.teams = 12;
+    generate(&app.db, &liurong, false).await.unwrap();
+    let admin = app.admin_token().await;
+    let stats = app
+        .data_as(
+            &admin,
+            r#"{ unitStats(code: "440104") {
+                   unitCode streets communities
+                   figures { volunteers partyMembers partyMembersReporting teams organizations }
+                   stations { kind count streetsCovered communitiesCovered streetCoverage communityCoverage }
+                   children { unitCode figures { volunteers partyMembers teams organizations } } } }"#,
+            json!({}),
+        )
+        .await["unitStats"]
+        .clone();
+    assert_eq!(stats["streets"], 18);
+    assert_eq!(stats["communities"], 222);
+    // Recount through the lists, a different query path.
+    let count = |q: String| {
+        let (app, admin) = (&app, admin.clone());
+        async move {
+            let d = app.data_as(&admin, &q, json!({})).await;
+            d.as_object().unwrap().values().next().unwrap()["totalCount"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    assert_eq!(stats["figures"]["volunteers"], 1_500 + 700);
+    assert_eq!(
+        stats["figures"]["volunteers"],
+        count(r#"{ v: volunteers(under: "440104") { totalCount } }"#.into()).await
+    );
+    assert_eq!(
+        stats["figures"]["partyMembers"],
+        count(r#"{ v: volunteers(under: "440104", partyMember: true) { totalCount } }"#.into())
+            .await
+    );
+    assert_eq!(
+        stats["figures"]["teams"],
+        count(r#"{ t: teams(under: "440104") { totalCount } }"#.into()).await
+    );
+    assert_eq!(
+        stats["figures"]["organizations"],
+        count(r#"{ o: organizations(under: "440104") { totalCount } }"#.into()).await
+    );
+    let children = stats["children"].as_array().unwrap();
+    assert_eq!(children.len(), 18);
+    let mut sum = 0;
+    for c in children {
+        let code = c["unitCode"].as_str().unwrap();
+        let n = count(format!(
+            r#"{{ v: volunteers(under: "{code}") {{ totalCount }} }}"#
+        ))
+        .await;
+        assert_eq!(c["figures"]["volunteers"], n, "{code}");
+        sum += n;
+    }
+    assert_eq!(sum, 2_200, "children add up to the whole");
+    let points = stats["stations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "SOCIAL_WORK_POINT")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        points["communitiesCovered"],
+        13 + 16,
+        "every community of the two streets"
+    );
+    let workstations = stats["stations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "SOCIAL_WORK_STATION")
+        .unwrap()
+        .clone();
+    assert_eq!(workstations["streetsCovered"], 2);
+    assert!((workstations["streetCoverage"].as_f64().unwrap() - 2.0 / 18.0).abs() < 1e-9);
+
+    // A street admin gets its street and is refused the district and the neighbour.
+    let (_, street) = app
+        .user_with_role("beijing_admin", "440104003", Some("street_admin"))
+        .await;
+    let own = app
+        .data_as(
+            &street,
+            r#"{ unitStats(code: "440104003") { figures { volunteers } children { unitCode } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(own["unitStats"]["figures"]["volunteers"], 1_500);
+    assert_eq!(own["unitStats"]["children"].as_array().unwrap().len(), 13);
+    for code in ["440104", "440104004"] {
+        let body = app
+            .gql_as(
+                &street,
+                &format!(r#"{{ unitStats(code: "{code}") {{ figures {{ volunteers }} }} }}"#),
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            kapok_tests::error_codes(&body),
+            ["FORBIDDEN"],
+            "{code}: {body:#}"
+        );
+    }
+    // A period with no registrations counts none.
+    let none = app
+        .data_as(&admin, r#"{ unitStats(code: "440104", from: "2001-01-01T00:00:00Z", to: "2002-01-01T00:00:00Z") { figures { volunteers } } }"#, json!({}))
+        .await;
+    assert_eq!(none["unitStats"]["figures"]["volunteers"], 0);
+}

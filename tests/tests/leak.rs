@@ -19,6 +19,10 @@ const NOT_SCOPED_ROWS: &[(&str, &str)] = &[
         "guarded by access.explain; covered in scoping.rs",
     ),
     ("serviceFields", "a managed list shared by every unit"),
+    (
+        "unitStats",
+        "aggregates, refused outside volunteer.read; covered in demo.rs",
+    ),
 ];
 
 /// Types that are public by policy (unit.read is public): they carry `code`.

@@ -25,6 +25,7 @@ pub struct QueryRoot(
     accounts::AccountQuery,
     volunteers::VolunteerQuery,
     volunteers::TeamQuery,
+    volunteers::StatsQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -14,6 +14,7 @@ use crate::pagination::PageRequest;
 use crate::services::organizations::{self, NewOrganization, OrganizationRecord};
 use crate::services::projects::{self, NewProject, ProjectRecord};
 use crate::services::stations::{self, NewStation, StationRecord};
+use crate::services::stats;
 use crate::services::teams::{self, NewTeam, TeamFilter, TeamRecord};
 use crate::services::units::ByCode;
 use crate::services::volunteers::{
@@ -932,5 +933,108 @@ impl TeamMutation {
                 project: Project(p),
             })
             .map_err(|e| e.extend())
+    }
+}
+
+/// Headline figures of a subtree.
+#[derive(SimpleObject)]
+pub struct Figures {
+    /// Volunteers registered (in the period, when one is given).
+    pub volunteers: i64,
+    pub party_members: i64,
+    /// Party members reporting to a community of the subtree (在职党员回社区报到).
+    pub party_members_reporting: i64,
+    pub teams: i64,
+    pub organizations: i64,
+}
+
+impl From<stats::Figures> for Figures {
+    fn from(f: stats::Figures) -> Self {
+        Figures {
+            volunteers: f.volunteers as i64,
+            party_members: f.party_members as i64,
+            party_members_reporting: f.party_members_reporting as i64,
+            teams: f.teams as i64,
+            organizations: f.organizations as i64,
+        }
+    }
+}
+
+/// Stations of one kind in a subtree and the share of streets and communities that
+/// have one (at the unit or below it).
+#[derive(SimpleObject)]
+pub struct StationCoverage {
+    pub kind: StationKind,
+    pub count: i64,
+    pub streets_covered: i64,
+    pub communities_covered: i64,
+    /// Covered streets / streets in the subtree (0 when there are none).
+    pub street_coverage: f64,
+    pub community_coverage: f64,
+}
+
+/// One child unit's figures, for league tables.
+#[derive(SimpleObject)]
+pub struct ChildStats {
+    pub unit_code: String,
+    pub figures: Figures,
+}
+
+#[derive(SimpleObject)]
+pub struct UnitStats {
+    pub unit_code: String,
+    pub figures: Figures,
+    pub streets: i64,
+    pub communities: i64,
+    pub stations: Vec<StationCoverage>,
+    pub children: Vec<ChildStats>,
+}
+
+#[derive(Default)]
+pub struct StatsQuery;
+
+#[Object]
+impl StatsQuery {
+    /// Figures for a unit's subtree and each of its children. Requires reading
+    /// volunteers at the unit. `from`/`to` restrict registrations to a period.
+    async fn unit_stats(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        to: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> GqlResult<UnitStats> {
+        let s = stats::unit_stats(store(ctx)?, access(ctx)?, &code, from, to)
+            .await
+            .map_err(|e| e.extend())?;
+        let share = |n: u64, of: u64| if of == 0 { 0.0 } else { n as f64 / of as f64 };
+        Ok(UnitStats {
+            unit_code: s.unit.to_string(),
+            figures: s.figures.into(),
+            streets: s.streets as i64,
+            communities: s.communities as i64,
+            stations: s
+                .stations
+                .iter()
+                .filter_map(|st| {
+                    Some(StationCoverage {
+                        kind: StationKind::from_db(st.kind)?,
+                        count: st.count as i64,
+                        streets_covered: st.streets_covered as i64,
+                        communities_covered: st.communities_covered as i64,
+                        street_coverage: share(st.streets_covered, s.streets),
+                        community_coverage: share(st.communities_covered, s.communities),
+                    })
+                })
+                .collect(),
+            children: s
+                .children
+                .into_iter()
+                .map(|(u, f)| ChildStats {
+                    unit_code: u.to_string(),
+                    figures: f.into(),
+                })
+                .collect(),
+        })
     }
 }

@@ -12,6 +12,7 @@ pub mod ranges;
 pub mod roles;
 mod scoped;
 pub mod stations;
+pub mod stats;
 pub mod teams;
 pub mod units;
 pub mod users;
