@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: p50/p99 of volunteers(under:"440104", first:100) as the city admin and
 # of a street admin's volunteers(first:100), on Yuexiu-sized demo data (180,000
-# volunteers, 1,400 teams, 227 organisations), against the release build.
+# volunteers, 1,400 teams, 227 organisations), and unitStats(code:"440104") with its
+# children, against the release build.
 # Usage: bench/volunteers.sh [DATABASE_URL]   (needs wrk; loopback only, bounded)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,5 +26,7 @@ echo "district list as city admin:"; gql '{"query":"{ volunteers(under: \"440104
 TOKEN="$admin" QUERY=district wrk -t2 -c"${CONNECTIONS:-4}" -d"${DURATION:-15}s" --latency -s bench/volunteers_query.lua "http://127.0.0.1:$port/graphql"
 echo "district list without totalCount:"
 TOKEN="$admin" QUERY=district_page wrk -t2 -c"${CONNECTIONS:-4}" -d"${DURATION:-15}s" --latency -s bench/volunteers_query.lua "http://127.0.0.1:$port/graphql"
+echo "unitStats of the district, with its 18 streets:"
+TOKEN="$admin" QUERY=stats wrk -t2 -c"${CONNECTIONS:-4}" -d"${DURATION:-15}s" --latency -s bench/volunteers_query.lua "http://127.0.0.1:$port/graphql"
 echo "street admin's own list:"; gql '{"query":"{ volunteers(first: 1) { totalCount } }"}' "$street"; echo
 TOKEN="$street" QUERY=street wrk -t2 -c"${CONNECTIONS:-4}" -d"${DURATION:-15}s" --latency -s bench/volunteers_query.lua "http://127.0.0.1:$port/graphql"
