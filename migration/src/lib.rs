@@ -44,3 +44,13 @@ pub fn timestamp_col(name: &'static str) -> ColumnDef {
         .default(Expr::current_timestamp())
         .to_owned()
 }
+
+/// `id bigint` auto-increment primary key.
+pub fn id_col() -> ColumnDef {
+    ColumnDef::new("id")
+        .big_integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .to_owned()
+}

@@ -2,19 +2,10 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::{timestamp_col, unit_code_col};
+use crate::{id_col, timestamp_col, unit_code_col};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn id_col() -> ColumnDef {
-    ColumnDef::new("id")
-        .big_integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .to_owned()
-}
 
 fn index(name: &str, table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
     let mut idx = Index::create();

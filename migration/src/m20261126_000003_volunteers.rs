@@ -2,7 +2,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::{timestamp_col, unit_code_col};
+use crate::{id_col, timestamp_col, unit_code_col};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -20,15 +20,6 @@ pub const SERVICE_FIELDS: [(&str, &str); 10] = [
     ("environment", "生态环保"),
     ("culture_education", "文化教育"),
 ];
-
-fn id_col() -> ColumnDef {
-    ColumnDef::new("id")
-        .big_integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .to_owned()
-}
 
 fn unit_fk(table: &'static str, col: &'static str) -> ForeignKeyCreateStatement {
     ForeignKey::create()

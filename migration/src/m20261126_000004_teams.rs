@@ -3,19 +3,10 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::{timestamp_col, unit_code_col};
+use crate::{id_col, timestamp_col, unit_code_col};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn id_col() -> ColumnDef {
-    ColumnDef::new("id")
-        .big_integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -9,14 +9,13 @@ use policies::UnitCode;
 use crate::auth::{Throttle, TokenKeys};
 use crate::error::ServiceError;
 use crate::graphql::connection::{from_page, wants_total, Connection};
-use crate::graphql::node::{global_id, parse_global_id, NodeKind};
+use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::units::{Unit, UnitLevel};
-use crate::graphql::{access, store, unit_loader, GqlResult};
+use crate::graphql::{access, id_of, load_unit, parse_under, parts, store, visible, GqlResult};
 use crate::pagination::PageRequest;
 use crate::services::audit::{self, AuditFilter, AuditRecord};
 use crate::services::auth as auth_service;
 use crate::services::roles::{self, AssignmentFilter, AssignmentRecord, GrantInput};
-use crate::services::units::ByCode;
 use crate::services::users::{self, NewUser, UserFilter, UserRecord};
 
 /// A resource protected by the policy.
@@ -124,28 +123,6 @@ impl From<PolicyAction> for policies::Action {
     }
 }
 
-fn id_of(kind: NodeKind, id: &ID) -> Result<i64, ServiceError> {
-    match parse_global_id(id)? {
-        (k, raw) if k == kind => Ok(raw),
-        _ => Err(ServiceError::bad_input(
-            "the ID names another kind of record",
-        )),
-    }
-}
-
-fn parse_under(under: Option<&str>) -> Result<Option<UnitCode>, ServiceError> {
-    under
-        .map(|c| UnitCode::parse(c).map_err(|e| ServiceError::bad_input(format!("`under`: {e}"))))
-        .transpose()
-}
-
-async fn load_unit(ctx: &Context<'_>, code: &UnitCode) -> GqlResult<Option<Unit>> {
-    Ok(unit_loader(ctx)?
-        .load_one(ByCode(code.to_string()))
-        .await?
-        .map(Unit))
-}
-
 /// A person who signs in to Kapok.
 pub struct User(pub UserRecord);
 
@@ -219,11 +196,7 @@ impl RoleAssignment {
 
     /// The holder, when the caller may see it.
     async fn user(&self, ctx: &Context<'_>) -> GqlResult<Option<User>> {
-        match users::get(store(ctx)?, access(ctx)?, self.0.user_id).await {
-            Ok(u) => Ok(Some(User(u))),
-            Err(ServiceError::NotFound(_)) => Ok(None),
-            Err(e) => Err(e.extend()),
-        }
+        Ok(visible(users::get(store(ctx)?, access(ctx)?, self.0.user_id).await)?.map(User))
     }
 
     async fn expires_at(&self) -> Option<DateTime<Utc>> {
@@ -359,8 +332,8 @@ impl AccountQuery {
                 search,
             };
             users::list(
-                store(ctx).map_err(internal)?,
-                access(ctx).map_err(internal)?,
+                parts(ctx)?.0,
+                parts(ctx)?.1,
                 &filter,
                 &page,
                 wants_total(ctx),
@@ -401,8 +374,8 @@ impl AccountQuery {
                     .transpose()?,
             };
             roles::list(
-                store(ctx).map_err(internal)?,
-                access(ctx).map_err(internal)?,
+                parts(ctx)?.0,
+                parts(ctx)?.1,
                 &filter,
                 &page,
                 wants_total(ctx),
@@ -485,8 +458,8 @@ impl AccountQuery {
                 action,
             };
             audit::list(
-                store(ctx).map_err(internal)?,
-                access(ctx).map_err(internal)?,
+                parts(ctx)?.0,
+                parts(ctx)?.1,
                 &filter,
                 &page,
                 wants_total(ctx),
@@ -496,10 +469,6 @@ impl AccountQuery {
         let (page, total) = run.await.map_err(|e| e.extend())?;
         Ok(from_page(page, total, |a| a.id.to_string(), AuditEntry))
     }
-}
-
-fn internal(e: async_graphql::Error) -> ServiceError {
-    ServiceError::Database(sea_orm::DbErr::Custom(e.message))
 }
 
 fn role_definitions(policy: &Arc<policies::Policy>) -> Vec<RoleDefinition> {

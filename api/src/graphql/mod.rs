@@ -107,3 +107,61 @@ pub(crate) fn unit_loader<'a>(ctx: &'a Context<'_>) -> GqlResult<&'a DataLoader<
     unit_reader(ctx)?;
     ctx.data::<DataLoader<UnitLoader>>()
 }
+
+/// The numeric id inside a global ID, which must name a `kind` record.
+pub(crate) fn id_of(
+    kind: node::NodeKind,
+    id: &async_graphql::ID,
+) -> Result<i64, crate::error::ServiceError> {
+    match node::parse_global_id(id)? {
+        (k, raw) if k == kind => Ok(raw),
+        _ => Err(crate::error::ServiceError::bad_input(
+            "the ID names another kind of record",
+        )),
+    }
+}
+
+/// An optional `under` argument as a unit code.
+pub(crate) fn parse_under(
+    under: Option<&str>,
+) -> Result<Option<policies::UnitCode>, crate::error::ServiceError> {
+    under
+        .map(|c| crate::services::parse_unit("under", c))
+        .transpose()
+}
+
+/// The store and the caller, for code that reports errors as `ServiceError`s (a
+/// missing context entry is a bug: INTERNAL).
+pub(crate) fn parts<'a>(
+    ctx: &'a Context<'_>,
+) -> Result<(&'a Store, &'a Access), crate::error::ServiceError> {
+    let internal = |e: async_graphql::Error| {
+        crate::error::ServiceError::Database(sea_orm::DbErr::Custom(e.message))
+    };
+    Ok((
+        store(ctx).map_err(internal)?,
+        access(ctx).map_err(internal)?,
+    ))
+}
+
+/// A unit through the request's loader.
+pub(crate) async fn load_unit(
+    ctx: &Context<'_>,
+    code: &policies::UnitCode,
+) -> GqlResult<Option<units::Unit>> {
+    use crate::services::units::ByCode;
+    Ok(unit_loader(ctx)?
+        .load_one(ByCode(code.to_string()))
+        .await?
+        .map(units::Unit))
+}
+
+/// `Some` for a record the caller may see, `None` for one it may not (or that is gone).
+pub(crate) fn visible<T>(r: Result<T, crate::error::ServiceError>) -> GqlResult<Option<T>> {
+    use async_graphql::ErrorExtensions;
+    match r {
+        Ok(t) => Ok(Some(t)),
+        Err(crate::error::ServiceError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e.extend()),
+    }
+}

@@ -5,36 +5,19 @@ use chrono::NaiveDate;
 use tokio::sync::OnceCell;
 
 use crate::codes::IdKind;
-use crate::error::ServiceError;
 use crate::graphql::connection::{from_page, wants_total, Connection};
-use crate::graphql::node::{global_id, parse_global_id, NodeKind};
+use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::units::Unit;
-use crate::graphql::{access, store, unit_loader, GqlResult};
+use crate::graphql::{access, id_of, load_unit, parse_under, parts, store, visible, GqlResult};
 use crate::pagination::PageRequest;
 use crate::services::organizations::{self, NewOrganization, OrganizationRecord};
 use crate::services::projects::{self, NewProject, ProjectRecord};
 use crate::services::stations::{self, NewStation, StationRecord};
 use crate::services::stats;
 use crate::services::teams::{self, NewTeam, TeamFilter, TeamRecord};
-use crate::services::units::ByCode;
 use crate::services::volunteers::{
     self, NewVolunteer, PersonalData, VolunteerChanges, VolunteerFilter, VolunteerRecord,
 };
-
-fn id_of(kind: NodeKind, id: &ID) -> Result<i64, ServiceError> {
-    match parse_global_id(id)? {
-        (k, raw) if k == kind => Ok(raw),
-        _ => Err(ServiceError::bad_input(
-            "the ID names another kind of record",
-        )),
-    }
-}
-
-fn under(under: Option<&str>) -> Result<Option<policies::UnitCode>, ServiceError> {
-    under
-        .map(|c| crate::services::parse_unit("under", c))
-        .transpose()
-}
 
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $s:literal),+ $(,)? }) => {
@@ -115,13 +98,6 @@ impl From<IdKind> for IdType {
     }
 }
 
-async fn load_unit(ctx: &Context<'_>, code: &policies::UnitCode) -> GqlResult<Option<Unit>> {
-    Ok(unit_loader(ctx)?
-        .load_one(ByCode(code.to_string()))
-        .await?
-        .map(Unit))
-}
-
 pub struct Organization(pub OrganizationRecord);
 
 #[Object]
@@ -186,11 +162,7 @@ impl Station {
         let Some(id) = self.0.organization_id else {
             return Ok(None);
         };
-        match organizations::get(store(ctx)?, access(ctx)?, id).await {
-            Ok(o) => Ok(Some(Organization(o))),
-            Err(ServiceError::NotFound(_)) => Ok(None),
-            Err(e) => Err(e.extend()),
-        }
+        Ok(visible(organizations::get(store(ctx)?, access(ctx)?, id).await)?.map(Organization))
     }
 }
 
@@ -305,14 +277,11 @@ impl VolunteerQuery {
     ) -> GqlResult<Connection<Organization>> {
         let run = async {
             let page = PageRequest::parse(first, after.as_deref())?;
-            let (store, access) = (
-                store(ctx).map_err(internal)?,
-                access(ctx).map_err(internal)?,
-            );
+            let (store, access) = parts(ctx)?;
             organizations::list(
                 store,
                 access,
-                self::under(under.as_deref())?.as_ref(),
+                parse_under(under.as_deref())?.as_ref(),
                 &page,
                 wants_total(ctx),
             )
@@ -333,14 +302,11 @@ impl VolunteerQuery {
     ) -> GqlResult<Connection<Station>> {
         let run = async {
             let page = PageRequest::parse(first, after.as_deref())?;
-            let (store, access) = (
-                store(ctx).map_err(internal)?,
-                access(ctx).map_err(internal)?,
-            );
+            let (store, access) = parts(ctx)?;
             stations::list(
                 store,
                 access,
-                self::under(under.as_deref())?.as_ref(),
+                parse_under(under.as_deref())?.as_ref(),
                 kind.map(StationKind::as_str),
                 &page,
                 wants_total(ctx),
@@ -380,16 +346,13 @@ impl VolunteerQuery {
         let run = async {
             let page = PageRequest::parse(first, after.as_deref())?;
             let filter = VolunteerFilter {
-                under: self::under(under.as_deref())?,
+                under: parse_under(under.as_deref())?,
                 search,
                 field,
                 party_member,
                 team_id: None,
             };
-            let (store, access) = (
-                store(ctx).map_err(internal)?,
-                access(ctx).map_err(internal)?,
-            );
+            let (store, access) = parts(ctx)?;
             volunteers::list(store, access, &filter, &page, wants_total(ctx)).await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
@@ -408,10 +371,6 @@ impl VolunteerQuery {
 /// Volunteers are listed by (home unit, id): the cursor carries both.
 fn volunteer_cursor(v: &VolunteerRecord) -> String {
     format!("{}/{}", v.unit, v.id)
-}
-
-fn internal(e: async_graphql::Error) -> ServiceError {
-    ServiceError::Database(sea_orm::DbErr::Custom(e.message))
 }
 
 #[derive(InputObject)]
@@ -605,14 +564,6 @@ impl VolunteerMutation {
 /// A volunteer team; teams form a tree.
 pub struct Team(pub TeamRecord);
 
-fn visible<T>(r: Result<T, ServiceError>) -> GqlResult<Option<T>> {
-    match r {
-        Ok(t) => Ok(Some(t)),
-        Err(ServiceError::NotFound(_)) => Ok(None),
-        Err(e) => Err(e.extend()),
-    }
-}
-
 #[Object]
 impl Team {
     pub async fn id(&self) -> ID {
@@ -666,10 +617,7 @@ impl Team {
                 team_id: Some(self.0.id),
                 ..Default::default()
             };
-            let (store, access) = (
-                store(ctx).map_err(internal)?,
-                access(ctx).map_err(internal)?,
-            );
+            let (store, access) = parts(ctx)?;
             volunteers::list(store, access, &filter, &page, wants_total(ctx)).await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
@@ -743,13 +691,10 @@ impl TeamQuery {
                 .map(|id| id_of(NodeKind::Team, id))
                 .transpose()?;
             let filter = TeamFilter {
-                under: self::under(under.as_deref())?,
+                under: parse_under(under.as_deref())?,
                 parent_id,
             };
-            let (store, access) = (
-                store(ctx).map_err(internal)?,
-                access(ctx).map_err(internal)?,
-            );
+            let (store, access) = parts(ctx)?;
             teams::list(store, access, &filter, &page, wants_total(ctx)).await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
@@ -767,14 +712,11 @@ impl TeamQuery {
     ) -> GqlResult<Connection<Project>> {
         let run = async {
             let page = PageRequest::parse(first, after.as_deref())?;
-            let (store, access) = (
-                store(ctx).map_err(internal)?,
-                access(ctx).map_err(internal)?,
-            );
+            let (store, access) = parts(ctx)?;
             projects::list(
                 store,
                 access,
-                self::under(under.as_deref())?.as_ref(),
+                parse_under(under.as_deref())?.as_ref(),
                 field.as_deref(),
                 &page,
                 wants_total(ctx),
@@ -859,12 +801,7 @@ impl TeamMutation {
                     .map(|id| id_of(NodeKind::Volunteer, id))
                     .transpose()?,
             };
-            teams::create(
-                store(ctx).map_err(internal)?,
-                access(ctx).map_err(internal)?,
-                new,
-            )
-            .await
+            teams::create(parts(ctx)?.0, parts(ctx)?.1, new).await
         };
         run.await
             .map(|t| CreateTeamPayload { team: Team(t) })
@@ -921,12 +858,7 @@ impl TeamMutation {
                 starts_on: input.starts_on,
                 ends_on: input.ends_on,
             };
-            projects::create(
-                store(ctx).map_err(internal)?,
-                access(ctx).map_err(internal)?,
-                new,
-            )
-            .await
+            projects::create(parts(ctx)?.0, parts(ctx)?.1, new).await
         };
         run.await
             .map(|p| CreateProjectPayload {
