@@ -111,6 +111,11 @@ pub enum CliError {
 }
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
+    // Printing the schema needs no configuration (CI runs it with none).
+    if let Command::Schema = cli.command {
+        print!("{}", graphql::sdl());
+        return Ok(());
+    }
     run_with_config(cli, Config::from_env()?).await
 }
 

@@ -118,8 +118,11 @@ async fn import_reports_skipped_rows_and_counts() {
 
 #[test]
 fn schema_command_prints_the_sdl() {
+    // Even where the server would refuse to start (production, no secret).
     let out = Command::new(env!("CARGO_BIN_EXE_kapok"))
         .arg("schema")
+        .env("KAPOK_ENV", "production")
+        .env_remove("KAPOK_JWT_SECRET")
         .output()
         .expect("kapok runs");
     assert!(out.status.success());
