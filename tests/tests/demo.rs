@@ -166,6 +166,11 @@ async fn unit_stats_equal_a_recount_and_stay_in_scope() {
         stats["figures"]["organizations"],
         count(r#"{ o: organizations(under: "440104") { totalCount } }"#.into()).await
     );
+    // Demo party members report to their own community, inside the district.
+    assert_eq!(
+        stats["figures"]["partyMembersReporting"],
+        stats["figures"]["partyMembers"]
+    );
     let children = stats["children"].as_array().unwrap();
     assert_eq!(children.len(), 18);
     let mut sum = 0;

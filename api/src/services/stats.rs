@@ -19,7 +19,8 @@ use crate::services::{ranges, stations, Store};
 pub struct Figures {
     pub volunteers: u64,
     pub party_members: u64,
-    /// Party members reporting to a community in the subtree (在职党员回社区报到).
+    /// Party members reporting to a community in the subtree (在职党员回社区报到); in a
+    /// child's figures, those living in the child who report inside the subtree.
     pub party_members_reporting: u64,
     pub teams: u64,
     pub organizations: u64,
@@ -86,6 +87,42 @@ async fn by_prefix<E: EntityTrait>(
         .collect())
 }
 
+/// Per unit-code prefix of length `len`: (volunteers, party members, party members
+/// reporting to a community inside `code`'s subtree), in one grouped scan.
+async fn volunteer_figures(
+    conn: &impl ConnectionTrait,
+    q: Select<volunteer::Entity>,
+    code: &UnitCode,
+    len: usize,
+) -> ServiceResult<HashMap<String, (u64, u64, u64)>> {
+    // Unit codes are validated digits, so they can stand in the SQL text as literals.
+    let upper = code
+        .subtree_upper_bound()
+        .map(|ub| format!(" AND reported_unit_code < '{ub}'"))
+        .unwrap_or_default();
+    let prefix = Expr::cust(format!("substr(unit_code, 1, {len})"));
+    let rows: Vec<(String, i64, i64, i64)> = q
+        .select_only()
+        .column_as(prefix.clone(), "prefix")
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .column_as(Expr::cust("SUM(CASE WHEN party_member THEN 1 ELSE 0 END)"), "party")
+        .column_as(
+            Expr::cust(format!(
+                "SUM(CASE WHEN party_member AND reported_unit_code >= '{code}'{upper} THEN 1 ELSE 0 END)"
+            )),
+            "reporting",
+        )
+        .group_by(prefix)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let n = |x: i64| u64::try_from(x).unwrap_or(0);
+    Ok(rows
+        .into_iter()
+        .map(|(p, a, b, c)| (p, (n(a), n(b), n(c))))
+        .collect())
+}
+
 pub async fn unit_stats(
     store: &Store,
     access: &Access,
@@ -113,17 +150,19 @@ pub async fn unit_stats(
             to,
         )
     };
+    // One grouped scan of the subtree's volunteers gives every volunteer figure, per
+    // child unit (or for the unit itself when it has no child level); the subtree's
+    // totals are the sums of the groups.
+    let group_len = code
+        .level()
+        .child()
+        .map_or(code.as_str().len(), |l| l.code_len());
+    let vol_by = volunteer_figures(db, vols(), &code, group_len).await?;
+    let sum = |pick: fn(&(u64, u64, u64)) -> u64| vol_by.values().map(pick).sum::<u64>();
     let figures = Figures {
-        volunteers: vols().count(db).await?,
-        party_members: vols()
-            .filter(volunteer::Column::PartyMember.eq(true))
-            .count(db)
-            .await?,
-        party_members_reporting: vols()
-            .filter(volunteer::Column::PartyMember.eq(true))
-            .filter(ranges::subtree(volunteer::Column::ReportedUnitCode, &code))
-            .count(db)
-            .await?,
+        volunteers: sum(|v| v.0),
+        party_members: sum(|v| v.1),
+        party_members_reporting: sum(|v| v.2),
         teams: within(
             team::Entity::find(),
             team::Column::UnitCode,
@@ -185,27 +224,10 @@ pub async fn unit_stats(
             communities_covered: covered(Level::Community.code_len()).await?,
         });
     }
-    // The same figures for each child unit, one grouped query per figure.
+    // The same figures for each child unit, one grouped query per table.
     let mut children = Vec::new();
     if let Some(child_level) = code.level().child() {
         let len = child_level.code_len();
-        let vol_by = by_prefix(db, vols(), "unit_code", len).await?;
-        let party_by = by_prefix(
-            db,
-            vols().filter(volunteer::Column::PartyMember.eq(true)),
-            "unit_code",
-            len,
-        )
-        .await?;
-        let reporting_by = by_prefix(
-            db,
-            vols()
-                .filter(volunteer::Column::PartyMember.eq(true))
-                .filter(ranges::subtree(volunteer::Column::ReportedUnitCode, &code)),
-            "reported_unit_code",
-            len,
-        )
-        .await?;
         let team_by = by_prefix(
             db,
             within(
@@ -245,10 +267,11 @@ pub async fn unit_stats(
         kids.sort();
         for child in kids {
             let get = |m: &HashMap<String, u64>| m.get(child.as_str()).copied().unwrap_or(0);
+            let v = vol_by.get(child.as_str()).copied().unwrap_or_default();
             let f = Figures {
-                volunteers: get(&vol_by),
-                party_members: get(&party_by),
-                party_members_reporting: get(&reporting_by),
+                volunteers: v.0,
+                party_members: v.1,
+                party_members_reporting: v.2,
                 teams: get(&team_by),
                 organizations: get(&org_by),
             };
