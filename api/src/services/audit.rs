@@ -7,7 +7,7 @@ use sea_orm::sea_query::Order;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::ServiceResult;
 use crate::pagination::{Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::{ranges, scoped, Store};
@@ -111,12 +111,14 @@ pub async fn list(
 }
 
 pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<AuditRecord> {
-    let Some(q) = scoped::find::<audit_log::Entity>(access, Action::Read)? else {
-        return Err(ServiceError::NotFound("audit entry"));
-    };
-    q.filter(audit_log::Column::Id.eq(id))
-        .one(&store.db)
-        .await?
-        .map(AuditRecord::from)
-        .ok_or(ServiceError::NotFound("audit entry"))
+    scoped::find_one::<audit_log::Entity>(
+        &store.db,
+        access,
+        Action::Read,
+        audit_log::Column::Id,
+        id,
+        "audit entry",
+    )
+    .await
+    .map(AuditRecord::from)
 }

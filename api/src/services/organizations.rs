@@ -154,12 +154,14 @@ pub(super) async fn get_in(
     access: &Access,
     id: i64,
 ) -> ServiceResult<OrganizationRecord> {
-    let Some(q) = scoped::find::<organization::Entity>(access, Action::Read)? else {
-        return Err(ServiceError::NotFound("organization"));
-    };
-    q.filter(organization::Column::Id.eq(id))
-        .one(conn)
-        .await?
-        .ok_or(ServiceError::NotFound("organization"))?
-        .try_into()
+    scoped::find_one::<organization::Entity>(
+        conn,
+        access,
+        Action::Read,
+        organization::Column::Id,
+        id,
+        "organization",
+    )
+    .await?
+    .try_into()
 }

@@ -133,12 +133,14 @@ pub async fn list(
 }
 
 pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<ProjectRecord> {
-    let Some(q) = scoped::find::<project::Entity>(access, Action::Read)? else {
-        return Err(ServiceError::NotFound("project"));
-    };
-    q.filter(project::Column::Id.eq(id))
-        .one(&store.db)
-        .await?
-        .ok_or(ServiceError::NotFound("project"))?
-        .try_into()
+    scoped::find_one::<project::Entity>(
+        &store.db,
+        access,
+        Action::Read,
+        project::Column::Id,
+        id,
+        "project",
+    )
+    .await?
+    .try_into()
 }

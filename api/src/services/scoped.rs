@@ -6,7 +6,9 @@ use entity::{
     audit_log, organization, project, role_assignment, station, team, unit, user, volunteer,
 };
 use policies::{Action, Resource};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select};
+
+use crate::error::ServiceError;
 
 use crate::error::ServiceResult;
 use crate::services::access::Access;
@@ -122,4 +124,23 @@ pub(super) fn find<E: ScopedEntity>(
     action: Action,
 ) -> ServiceResult<Option<Select<E>>> {
     Ok(condition::<E>(access, action)?.map(|c| E::find().filter(c)))
+}
+
+/// The row with `id` if `access` may `action` it; NOT_FOUND (named `what`) when it is
+/// missing or out of reach alike, so the two cannot be told apart.
+pub(super) async fn find_one<E: ScopedEntity>(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+    action: Action,
+    id_col: E::Column,
+    id: i64,
+    what: &'static str,
+) -> ServiceResult<E::Model> {
+    let Some(q) = find::<E>(access, action)? else {
+        return Err(ServiceError::NotFound(what));
+    };
+    q.filter(id_col.eq(id))
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound(what))
 }

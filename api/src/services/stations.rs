@@ -134,12 +134,14 @@ pub async fn list(
 }
 
 pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<StationRecord> {
-    let Some(q) = scoped::find::<station::Entity>(access, Action::Read)? else {
-        return Err(ServiceError::NotFound("station"));
-    };
-    q.filter(station::Column::Id.eq(id))
-        .one(&store.db)
-        .await?
-        .ok_or(ServiceError::NotFound("station"))?
-        .try_into()
+    scoped::find_one::<station::Entity>(
+        &store.db,
+        access,
+        Action::Read,
+        station::Column::Id,
+        id,
+        "station",
+    )
+    .await?
+    .try_into()
 }

@@ -46,13 +46,8 @@ pub(super) async fn get_in(
     action: Action,
     id: i64,
 ) -> ServiceResult<TeamRecord> {
-    let Some(q) = scoped::find::<team::Entity>(access, action)? else {
-        return Err(ServiceError::NotFound("team"));
-    };
-    q.filter(team::Column::Id.eq(id))
-        .one(conn)
+    scoped::find_one::<team::Entity>(conn, access, action, team::Column::Id, id, "team")
         .await?
-        .ok_or(ServiceError::NotFound("team"))?
         .try_into()
 }
 
