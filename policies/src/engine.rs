@@ -112,11 +112,28 @@ pub enum Denial {
     Anonymous,
     SelfGrant,
     UnknownRole(String),
-    LevelNotAllowed { role: String, level: crate::Level },
-    NotGrantable { role: String, by: String },
-    RankNotLower { role: String, by: String },
-    OutlivesGrantor { role: String },
-    OutsideSubtree { unit: UnitCode },
+    LevelNotAllowed {
+        role: String,
+        level: crate::Level,
+    },
+    NotGrantable {
+        role: String,
+        by: String,
+    },
+    RankNotLower {
+        role: String,
+        by: String,
+    },
+    OutlivesGrantor {
+        role: String,
+    },
+    OutsideSubtree {
+        unit: UnitCode,
+    },
+    /// Allowed only to holders at `needed` or above.
+    LevelTooLow {
+        needed: crate::Level,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,6 +217,9 @@ impl fmt::Display for Decision<'_> {
                 }
                 Denial::OutsideSubtree { unit } => {
                     write!(f, "{unit} is outside every unit where you manage roles")
+                }
+                Denial::LevelTooLow { needed } => {
+                    write!(f, "{r}.{a} here needs a role held at a {needed} or above")
                 }
             },
         }
@@ -297,6 +317,38 @@ pub fn check<'a>(
     match best {
         Some(a) => Decision::allow(resource, action, Grant::Subtree(a)),
         None => Decision::deny(resource, action, Denial::NoPermission),
+    }
+}
+
+/// Like [`check`], counting only assignments held at `level` or above (a district
+/// holder may act where a district is needed; a street holder may not). Among
+/// several, the outermost decides, as in `check`.
+pub fn check_from_level<'a>(
+    policy: &Policy,
+    principal: &'a Principal,
+    resource: Resource,
+    action: Action,
+    unit: &UnitCode,
+    level: crate::Level,
+) -> Decision<'a> {
+    let mut best: Option<&'a Assignment> = None;
+    let mut reached = false;
+    for (a, bits) in grants(policy, principal, resource, action) {
+        if bits & REACH_SUBTREE == 0 || !a.unit.contains(unit) {
+            continue;
+        }
+        reached = true;
+        if a.unit.level() > level {
+            continue;
+        }
+        if best.is_none_or(|b| (a.unit.as_str(), a.id) < (b.unit.as_str(), b.id)) {
+            best = Some(a);
+        }
+    }
+    match (best, reached) {
+        (Some(a), _) => Decision::allow(resource, action, Grant::Subtree(a)),
+        (None, true) => Decision::deny(resource, action, Denial::LevelTooLow { needed: level }),
+        (None, false) => Decision::deny(resource, action, Denial::NoPermission),
     }
 }
 

@@ -24,6 +24,11 @@ pub enum Resource {
     Volunteer,
     Team,
     Project,
+    Activity,
+    Signup,
+    ServiceRecord,
+    StarNomination,
+    Certificate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -38,6 +43,8 @@ pub enum Action {
     Explain,
     /// Read personal data (ID numbers, phones) unmasked.
     ReadPersonal,
+    /// Review someone else's work: publish an activity, approve service hours.
+    Approve,
 }
 
 impl Resource {
@@ -45,7 +52,7 @@ impl Resource {
         self as usize
     }
 
-    pub const ALL: [Resource; 10] = [
+    pub const ALL: [Resource; 15] = [
         Resource::Unit,
         Resource::User,
         Resource::RoleAssignment,
@@ -56,6 +63,11 @@ impl Resource {
         Resource::Volunteer,
         Resource::Team,
         Resource::Project,
+        Resource::Activity,
+        Resource::Signup,
+        Resource::ServiceRecord,
+        Resource::StarNomination,
+        Resource::Certificate,
     ];
 
     /// The actions that mean something for this resource.
@@ -72,6 +84,11 @@ impl Resource {
             Resource::Volunteer => &[Read, Create, Update, ReadPersonal],
             Resource::Team => &[Read, Create, Update],
             Resource::Project => &[Read, Create, Update],
+            Resource::Activity => &[Read, Create, Update, Approve],
+            Resource::Signup => &[Read, Create, Update],
+            Resource::ServiceRecord => &[Read, Create, Approve],
+            Resource::StarNomination => &[Read, Grant],
+            Resource::Certificate => &[Read, Create],
         }
     }
 
@@ -79,7 +96,13 @@ impl Resource {
     pub fn has_owner(self) -> bool {
         matches!(
             self,
-            Resource::User | Resource::RoleAssignment | Resource::Volunteer
+            Resource::User
+                | Resource::RoleAssignment
+                | Resource::Volunteer
+                | Resource::Signup
+                | Resource::ServiceRecord
+                | Resource::StarNomination
+                | Resource::Certificate
         )
     }
 
@@ -95,6 +118,11 @@ impl Resource {
             Resource::Volunteer => "volunteer",
             Resource::Team => "team",
             Resource::Project => "project",
+            Resource::Activity => "activity",
+            Resource::Signup => "signup",
+            Resource::ServiceRecord => "service_record",
+            Resource::StarNomination => "star_nomination",
+            Resource::Certificate => "certificate",
         }
     }
 }
@@ -114,6 +142,7 @@ impl Action {
             Action::Revoke => "revoke",
             Action::Explain => "explain",
             Action::ReadPersonal => "read_personal",
+            Action::Approve => "approve",
         }
     }
 }
@@ -153,6 +182,7 @@ impl std::str::FromStr for Action {
             Revoke,
             Explain,
             ReadPersonal,
+            Approve,
         ]
         .into_iter()
         .find(|a| a.as_str() == s)
@@ -203,7 +233,7 @@ pub struct Role {
 }
 
 pub(crate) const RESOURCE_COUNT: usize = Resource::ALL.len();
-pub(crate) const ACTION_COUNT: usize = 8;
+pub(crate) const ACTION_COUNT: usize = 9;
 
 pub(crate) const REACH_SUBTREE: u8 = 1;
 pub(crate) const REACH_OWN: u8 = 2;
@@ -234,6 +264,67 @@ struct PolicyFile {
     roles: BTreeMap<String, Role>,
     #[serde(default)]
     field_rules: Vec<FieldRule>,
+    #[serde(default)]
+    activities: ActivityRules,
+    stars: StarFile,
+}
+
+/// How activities are published.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityRules {
+    /// Activities at units of these levels are published only once a holder of
+    /// `activity.approve` at a unit above them has reviewed them.
+    #[serde(default)]
+    pub review_levels: Vec<Level>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StarFile {
+    hours: Vec<u32>,
+    grant_levels: Vec<String>,
+    notice_working_days: u32,
+    fraud_bar_days: u32,
+}
+
+/// Where a star is granted: at least this level, or only at the top of the hierarchy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantLevel {
+    AtLeast(Level),
+    Root,
+}
+
+/// Star ratings (星级志愿者): thresholds in approved hours and who grants each star.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StarRules {
+    /// `hours[n - 1]` approved hours earn star `n`; strictly increasing.
+    pub hours: Vec<u32>,
+    pub grant_levels: Vec<GrantLevel>,
+    /// Working days (Monday to Friday) a nomination stays publicly listed first.
+    pub notice_working_days: u32,
+    /// Days a volunteer with hours revoked for fraud cannot be nominated or granted.
+    pub fraud_bar_days: u32,
+}
+
+impl StarRules {
+    /// The number of stars `hours` approved hours earn.
+    pub fn stars_for(&self, hours: f64) -> u8 {
+        self.hours
+            .iter()
+            .take_while(|&&h| hours >= f64::from(h))
+            .count() as u8
+    }
+
+    pub fn max_stars(&self) -> u8 {
+        self.hours.len() as u8
+    }
+
+    pub fn grant_level(&self, stars: u8) -> Option<GrantLevel> {
+        self.grant_levels
+            .get(usize::from(stars).checked_sub(1)?)
+            .copied()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -251,6 +342,8 @@ pub struct Policy {
     pub(crate) role_names: Vec<String>,
     pub(crate) public: Vec<(Resource, Action)>,
     pub(crate) field_rules: Vec<FieldRule>,
+    pub(crate) activities: ActivityRules,
+    pub(crate) stars: StarRules,
 }
 
 /// The policy shipped with Kapok.
@@ -334,6 +427,7 @@ impl Policy {
                 )));
             }
         }
+        let stars = validate_stars(&file.stars)?;
         let role_names = file.roles.keys().cloned().collect();
         let mut roles = file.roles;
         for role in roles.values_mut() {
@@ -352,7 +446,17 @@ impl Policy {
             role_names,
             public,
             field_rules: file.field_rules,
+            activities: file.activities,
+            stars,
         })
+    }
+
+    pub fn activity_rules(&self) -> &ActivityRules {
+        &self.activities
+    }
+
+    pub fn star_rules(&self) -> &StarRules {
+        &self.stars
     }
 
     pub fn role(&self, name: &str) -> Option<&Role> {
@@ -382,4 +486,40 @@ impl Policy {
             .max_by_key(|(_, r)| r.rank)
             .map(|(n, _)| n.as_str())
     }
+}
+
+fn validate_stars(f: &StarFile) -> Result<StarRules, PolicyError> {
+    let bad = |m: String| Err(PolicyError::Invalid(format!("stars: {m}")));
+    if f.hours.is_empty() || f.hours.len() > 9 {
+        return bad("`hours` lists 1 to 9 thresholds".into());
+    }
+    if f.hours[0] == 0 || f.hours.windows(2).any(|w| w[1] <= w[0]) {
+        return bad("`hours` must be positive and strictly increasing".into());
+    }
+    if f.grant_levels.len() != f.hours.len() {
+        return bad(format!(
+            "`grant_levels` names {} levels for {} thresholds",
+            f.grant_levels.len(),
+            f.hours.len()
+        ));
+    }
+    let mut grant_levels = Vec::new();
+    for g in &f.grant_levels {
+        grant_levels.push(match g.as_str() {
+            "root" => GrantLevel::Root,
+            other => match other.parse::<Level>() {
+                Ok(l) => GrantLevel::AtLeast(l),
+                Err(_) => return bad(format!("unknown grant level {other:?}")),
+            },
+        });
+    }
+    if f.notice_working_days == 0 {
+        return bad("`notice_working_days` must be at least 1".into());
+    }
+    Ok(StarRules {
+        hours: f.hours.clone(),
+        grant_levels,
+        notice_working_days: f.notice_working_days,
+        fraud_bar_days: f.fraud_bar_days,
+    })
 }

@@ -77,7 +77,23 @@ fn invalid_policies_are_refused() {
         ),
         "no owner",
     );
-    refused("version = 1\n[roles]\n", "no roles");
+    refused(
+        "version = 1\n[roles]\n[stars]\nhours = [1]\ngrant_levels = [\"root\"]\nnotice_working_days = 1\nfraud_bar_days = 0\n",
+        "no roles",
+    );
+    refused(
+        &base.replace("hours = [100, 300, 600", "hours = [100, 300, 300"),
+        "strictly increasing",
+    );
+    refused(
+        &base.replace("grant_levels = [\"district\", ", "grant_levels = ["),
+        "names 4 levels for 5 thresholds",
+    );
+    refused(
+        &base.replace("\"city\", \"root\"]", "\"city\", \"planet\"]"),
+        "unknown grant level",
+    );
+    refused(&base.replace("[stars]", "[starz]"), "starz");
     refused("not toml at all [", "policy file");
 }
 
@@ -115,8 +131,8 @@ const ROLES: [&str; 10] = [
     "volunteer",
     "no_such_role",
 ];
-const RESOURCES: [Resource; 10] = Resource::ALL;
-const ACTIONS: [Action; 8] = [
+const RESOURCES: [Resource; 15] = Resource::ALL;
+const ACTIONS: [Action; 9] = [
     Action::Read,
     Action::Create,
     Action::Update,
@@ -125,6 +141,7 @@ const ACTIONS: [Action; 8] = [
     Action::Revoke,
     Action::Explain,
     Action::ReadPersonal,
+    Action::Approve,
 ];
 
 fn unit() -> impl Strategy<Value = UnitCode> {
@@ -243,4 +260,79 @@ proptest! {
         let direct = check(&policy, &p, r, a, &u);
         prop_assert_eq!(via_plan, direct);
     }
+}
+
+#[test]
+fn stars_follow_the_thresholds_and_levels() {
+    use policies::GrantLevel;
+    let policy = Policy::default_policy().unwrap();
+    let rules = policy.star_rules();
+    let table = [
+        (0.0, 0),
+        (99.5, 0),
+        (100.0, 1),
+        (299.5, 1),
+        (300.0, 2),
+        (600.0, 3),
+        (1000.0, 4),
+        (1499.5, 4),
+        (1500.0, 5),
+        (9000.0, 5),
+    ];
+    for (hours, stars) in table {
+        assert_eq!(rules.stars_for(hours), stars, "{hours} h");
+    }
+    assert_eq!(
+        rules.grant_level(1),
+        Some(GrantLevel::AtLeast(Level::District))
+    );
+    assert_eq!(rules.grant_level(4), Some(GrantLevel::AtLeast(Level::City)));
+    assert_eq!(rules.grant_level(5), Some(GrantLevel::Root));
+    assert_eq!(rules.grant_level(0), None);
+    assert_eq!(rules.grant_level(6), None);
+}
+
+#[test]
+fn level_bound_checks_name_their_reason() {
+    let policy = Policy::default_policy().unwrap();
+    let p = Principal {
+        user_id: Some(1),
+        assignments: vec![Assignment {
+            id: 3,
+            role: "district_admin".into(),
+            unit: UnitCode::parse("440104").unwrap(),
+            expires_at: None,
+        }],
+        now: 0,
+    };
+    let unit = UnitCode::parse("440104003108").unwrap();
+    let grant = |level| {
+        policies::check_from_level(
+            &policy,
+            &p,
+            Resource::StarNomination,
+            Action::Grant,
+            &unit,
+            level,
+        )
+    };
+    let d = grant(Level::District);
+    assert!(d.allowed());
+    assert_eq!(d.assignment().map(|a| a.id), Some(3));
+    let d = grant(Level::City);
+    assert!(!d.allowed());
+    assert_eq!(
+        d.reason(),
+        "star_nomination.grant here needs a role held at a city or above"
+    );
+    let elsewhere = UnitCode::parse("440105001").unwrap();
+    let d = policies::check_from_level(
+        &policy,
+        &p,
+        Resource::StarNomination,
+        Action::Grant,
+        &elsewhere,
+        Level::District,
+    );
+    assert_eq!(d.reason(), "no role grants star_nomination.grant here");
 }
