@@ -182,6 +182,23 @@ pub fn mask_id_number(n: &str) -> String {
     out
 }
 
+/// A name as public notices show it: `张*`, `张*丰`, `欧**明`.
+pub fn mask_name(name: &str) -> String {
+    let chars: Vec<char> = name.trim().chars().collect();
+    match chars.len() {
+        0 => String::new(),
+        1 => "*".into(),
+        2 => format!("{}*", chars[0]),
+        n => {
+            let mut out = String::new();
+            out.push(chars[0]);
+            out.extend(std::iter::repeat_n('*', n - 2));
+            out.push(chars[n - 1]);
+            out
+        }
+    }
+}
+
 /// A mainland mobile number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Phone(String);

@@ -155,6 +155,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
             .service(web::resource("/graphiql").guard(guard::Get()).to(graphiql))
             .route("/healthz", web::get().to(healthz))
             .route("/readyz", web::get().to(readyz))
+            .route("/certificates/{number}", web::get().to(verify_certificate))
     })
     .listen(listener)?
     .shutdown_timeout(20)
@@ -284,6 +285,27 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             tracing::warn!(error = %e, "readiness check failed");
             HttpResponse::ServiceUnavailable()
                 .json(serde_json::json!({ "status": "database unreachable" }))
+        }
+    }
+}
+
+/// Public verification of a certificate by its number: masked name and ID number,
+/// hours, period and issuing unit. 404 with a code for unknown numbers.
+async fn verify_certificate(state: web::Data<AppState>, number: web::Path<String>) -> HttpResponse {
+    use crate::error::ServiceError;
+    match crate::services::certificates::verify(&state.store, &number).await {
+        Ok(v) => HttpResponse::Ok().json(v),
+        Err(ServiceError::NotFound(_)) => HttpResponse::NotFound().json(serde_json::json!({
+            "valid": false,
+            "code": "NOT_FOUND",
+            "message": "no certificate has this number",
+        })),
+        Err(e) => {
+            tracing::error!(error = ?e, "certificate verification failed");
+            HttpResponse::InternalServerError().json(serde_json::json!({
+                "code": "INTERNAL",
+                "message": "internal error",
+            }))
         }
     }
 }

@@ -1,18 +1,25 @@
 //! sea-orm entities: the tables as the database holds them. Not the API: the GraphQL
 //! types in `api` are built from domain records, never derived from these.
 
+pub mod activity;
+pub mod attendance;
 pub mod audit_log;
+pub mod certificate;
 pub mod organization;
 pub mod project;
 pub mod refresh_token;
 pub mod role_assignment;
 pub mod service_field;
+pub mod service_record;
 pub mod session;
+pub mod signup;
+pub mod star_nomination;
 pub mod station;
 pub mod team;
 pub mod team_field;
 pub mod team_member;
 pub mod unit;
+pub mod unit_daily;
 pub mod user;
 pub mod volunteer;
 pub mod volunteer_field;

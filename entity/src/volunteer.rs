@@ -22,6 +22,11 @@ pub struct Model {
     pub status: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Sum of approved service records, in half hours.
+    pub approved_half_hours: i64,
+    pub stars: i16,
+    /// Set when approved hours were revoked for fraud.
+    pub barred_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,6 +4,7 @@ mod m20261126_000001_create_unit;
 mod m20261126_000002_accounts;
 mod m20261126_000003_volunteers;
 mod m20261126_000004_teams;
+mod m20261126_000005_activities;
 
 pub use m20261126_000003_volunteers::SERVICE_FIELDS;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_accounts::Migration),
             Box::new(m20261126_000003_volunteers::Migration),
             Box::new(m20261126_000004_teams::Migration),
+            Box::new(m20261126_000005_activities::Migration),
         ]
     }
 }

@@ -31,6 +31,11 @@ pub enum PolicyResource {
     Volunteer,
     Team,
     Project,
+    Activity,
+    Signup,
+    ServiceRecord,
+    StarNomination,
+    Certificate,
 }
 
 /// An action on a resource.
@@ -44,6 +49,7 @@ pub enum PolicyAction {
     Revoke,
     Explain,
     ReadPersonal,
+    Approve,
 }
 
 /// How far a role's permission reaches.
@@ -69,6 +75,11 @@ impl From<policies::Resource> for PolicyResource {
             R::Volunteer => PolicyResource::Volunteer,
             R::Team => PolicyResource::Team,
             R::Project => PolicyResource::Project,
+            R::Activity => PolicyResource::Activity,
+            R::Signup => PolicyResource::Signup,
+            R::ServiceRecord => PolicyResource::ServiceRecord,
+            R::StarNomination => PolicyResource::StarNomination,
+            R::Certificate => PolicyResource::Certificate,
         }
     }
 }
@@ -87,6 +98,11 @@ impl From<PolicyResource> for policies::Resource {
             PolicyResource::Volunteer => R::Volunteer,
             PolicyResource::Team => R::Team,
             PolicyResource::Project => R::Project,
+            PolicyResource::Activity => R::Activity,
+            PolicyResource::Signup => R::Signup,
+            PolicyResource::ServiceRecord => R::ServiceRecord,
+            PolicyResource::StarNomination => R::StarNomination,
+            PolicyResource::Certificate => R::Certificate,
         }
     }
 }
@@ -103,6 +119,7 @@ impl From<policies::Action> for PolicyAction {
             A::Revoke => PolicyAction::Revoke,
             A::Explain => PolicyAction::Explain,
             A::ReadPersonal => PolicyAction::ReadPersonal,
+            A::Approve => PolicyAction::Approve,
         }
     }
 }
@@ -119,6 +136,7 @@ impl From<PolicyAction> for policies::Action {
             PolicyAction::Revoke => A::Revoke,
             PolicyAction::Explain => A::Explain,
             PolicyAction::ReadPersonal => A::ReadPersonal,
+            PolicyAction::Approve => A::Approve,
         }
     }
 }

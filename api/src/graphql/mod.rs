@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod connection;
 pub mod node;
+pub mod service;
 pub mod units;
 pub mod volunteers;
 
@@ -26,6 +27,7 @@ pub struct QueryRoot(
     volunteers::VolunteerQuery,
     volunteers::TeamQuery,
     volunteers::StatsQuery,
+    service::ServiceQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -35,6 +37,7 @@ pub struct MutationRoot(
     units::UnitMutation,
     volunteers::VolunteerMutation,
     volunteers::TeamMutation,
+    service::ServiceMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

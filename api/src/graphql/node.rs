@@ -6,10 +6,14 @@ use base64::Engine;
 
 use crate::error::ServiceError;
 use crate::graphql::accounts::{AuditEntry, RoleAssignment, User};
+use crate::graphql::service::{Activity, Certificate, ServiceRecord, Signup, StarNomination};
 use crate::graphql::units::Unit;
 use crate::graphql::volunteers::{Organization, Project, Station, Team, Volunteer};
 use crate::graphql::{access, store, unit_reader};
-use crate::services::{audit, organizations, projects, roles, stations, teams, users, volunteers};
+use crate::services::{
+    activities, audit, certificates, organizations, projects, records, roles, signups, stars,
+    stations, teams, users, volunteers,
+};
 
 /// The kinds of record `node(id)` can return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,10 +27,15 @@ pub enum NodeKind {
     Volunteer,
     Team,
     Project,
+    Activity,
+    Signup,
+    ServiceRecord,
+    StarNomination,
+    Certificate,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 9] = [
+    const ALL: [NodeKind; 14] = [
         NodeKind::Unit,
         NodeKind::User,
         NodeKind::RoleAssignment,
@@ -36,6 +45,11 @@ impl NodeKind {
         NodeKind::Volunteer,
         NodeKind::Team,
         NodeKind::Project,
+        NodeKind::Activity,
+        NodeKind::Signup,
+        NodeKind::ServiceRecord,
+        NodeKind::StarNomination,
+        NodeKind::Certificate,
     ];
 
     fn tag(self) -> &'static str {
@@ -49,6 +63,11 @@ impl NodeKind {
             NodeKind::Volunteer => "Volunteer",
             NodeKind::Team => "Team",
             NodeKind::Project => "Project",
+            NodeKind::Activity => "Activity",
+            NodeKind::Signup => "Signup",
+            NodeKind::ServiceRecord => "ServiceRecord",
+            NodeKind::StarNomination => "StarNomination",
+            NodeKind::Certificate => "Certificate",
         }
     }
 
@@ -86,6 +105,11 @@ pub enum Node {
     Volunteer(Volunteer),
     Team(Team),
     Project(Project),
+    Activity(Activity),
+    Signup(Signup),
+    ServiceRecord(ServiceRecord),
+    StarNomination(StarNomination),
+    Certificate(Certificate),
 }
 
 #[derive(Default)]
@@ -128,6 +152,21 @@ impl NodeQuery {
             NodeKind::Project => projects::get(store, access, raw)
                 .await
                 .map(|p| Node::Project(Project(p))),
+            NodeKind::Activity => activities::get(store, access, raw)
+                .await
+                .map(|a| Node::Activity(Activity(a))),
+            NodeKind::Signup => signups::get(store, access, raw)
+                .await
+                .map(|s| Node::Signup(Signup(s))),
+            NodeKind::ServiceRecord => records::get(store, access, raw)
+                .await
+                .map(|r| Node::ServiceRecord(ServiceRecord(r))),
+            NodeKind::StarNomination => stars::get(store, access, raw)
+                .await
+                .map(|n| Node::StarNomination(StarNomination(n))),
+            NodeKind::Certificate => certificates::get(store, access, raw)
+                .await
+                .map(|c| Node::Certificate(Certificate(c))),
         };
         node.map_err(|e| match e {
             ServiceError::NotFound(_) => ServiceError::NotFound("node").extend(),

@@ -260,6 +260,18 @@ impl Volunteer {
     async fn registered_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.record.created_at
     }
+    /// Approved service hours: the sum of the volunteer's approved service records.
+    async fn approved_hours(&self) -> f64 {
+        self.record.approved_half_hours as f64 / 2.0
+    }
+    /// Stars granted (0 to 5).
+    async fn stars(&self) -> i32 {
+        i32::from(self.record.stars)
+    }
+    /// Set when hours were revoked for fraud: no star nominations or grants until then.
+    async fn barred_until(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.record.barred_until
+    }
 }
 
 #[derive(Default)]
@@ -339,18 +351,32 @@ impl VolunteerQuery {
         under: Option<String>,
         search: Option<String>,
         field: Option<String>,
+        #[graphql(desc = "Volunteers holding exactly this many stars (0 to 5).")] stars: Option<
+            i32,
+        >,
         party_member: Option<bool>,
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<Connection<Volunteer>> {
         let run = async {
             let page = PageRequest::parse(first, after.as_deref())?;
+            let stars = stars
+                .map(|s| {
+                    i16::try_from(s)
+                        .ok()
+                        .filter(|s| (0..=5).contains(s))
+                        .ok_or_else(|| {
+                            crate::error::ServiceError::bad_input("`stars` must be 0 to 5")
+                        })
+                })
+                .transpose()?;
             let filter = VolunteerFilter {
                 under: parse_under(under.as_deref())?,
                 search,
                 field,
                 party_member,
                 team_id: None,
+                stars,
             };
             let (store, access) = parts(ctx)?;
             volunteers::list(store, access, &filter, &page, wants_total(ctx)).await
@@ -868,26 +894,54 @@ impl TeamMutation {
     }
 }
 
-/// Headline figures of a subtree.
+/// Headline figures of a subtree for a period (whole days, China Standard Time).
 #[derive(SimpleObject)]
 pub struct Figures {
-    /// Volunteers registered (in the period, when one is given).
+    /// Volunteers registered at the end of the period.
     pub volunteers: i64,
+    /// Volunteers registered during the period (net of moves in and out).
+    pub new_volunteers: i64,
     pub party_members: i64,
-    /// Party members reporting to a community of the subtree (在职党员回社区报到).
+    /// Party members reporting to a community here (在职党员回社区报到).
     pub party_members_reporting: i64,
+    /// Teams at the end of the period.
     pub teams: i64,
+    /// Organisations at the end of the period.
     pub organizations: i64,
+    /// Activities that started in the period and were closed.
+    pub activities_held: i64,
+    /// People served by those activities, as their organisers recorded.
+    pub people_served: i64,
+    /// Approved service hours served in the period.
+    pub hours_served: f64,
+    /// Approved service records in the period.
+    pub service_records: i64,
+    /// Hours served per registered volunteer (0 when there are none).
+    pub hours_per_volunteer: f64,
+    /// Volunteers holding 1, 2, 3, 4 and 5 stars at the end of the period.
+    pub volunteers_by_star: Vec<i64>,
 }
 
 impl From<stats::Figures> for Figures {
     fn from(f: stats::Figures) -> Self {
+        let hours = f.half_hours as f64 / 2.0;
         Figures {
-            volunteers: f.volunteers as i64,
-            party_members: f.party_members as i64,
-            party_members_reporting: f.party_members_reporting as i64,
+            volunteers: f.volunteers,
+            new_volunteers: f.new_volunteers,
+            party_members: f.party_members,
+            party_members_reporting: f.party_members_reporting,
             teams: f.teams as i64,
             organizations: f.organizations as i64,
+            activities_held: f.activities_held,
+            people_served: f.people_served,
+            hours_served: hours,
+            service_records: f.records,
+            hours_per_volunteer: if f.volunteers > 0 {
+                (hours / f.volunteers as f64 * 100.0).round() / 100.0
+            } else {
+                0.0
+            },
+            volunteers_by_star: f.stars.to_vec(),
         }
     }
 }
@@ -927,14 +981,15 @@ pub struct StatsQuery;
 
 #[Object]
 impl StatsQuery {
-    /// Figures for a unit's subtree and each of its children. Requires reading
-    /// volunteers at the unit. `from`/`to` restrict registrations to a period.
+    /// Figures for a unit's subtree and each of its children, for the days `from`
+    /// to `to` inclusive (China Standard Time; either end may be open). Requires
+    /// reading volunteers at the unit.
     async fn unit_stats(
         &self,
         ctx: &Context<'_>,
         code: String,
-        from: Option<chrono::DateTime<chrono::Utc>>,
-        to: Option<chrono::DateTime<chrono::Utc>>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
     ) -> GqlResult<UnitStats> {
         let s = stats::unit_stats(store(ctx)?, access(ctx)?, &code, from, to)
             .await

@@ -131,6 +131,31 @@ impl Access {
         ))
     }
 
+    /// Like [`Access::require`] for a row that may belong to a user (`owner`), so an
+    /// "own" permission counts too.
+    pub fn require_for(
+        &self,
+        resource: Resource,
+        action: Action,
+        unit: &UnitCode,
+        owner: Option<i64>,
+    ) -> ServiceResult<()> {
+        let principal = self.principal()?;
+        let decision = match owner {
+            Some(owner) => {
+                policies::check_owned(&self.policy, principal, resource, action, unit, owner)
+            }
+            None => policies::check(&self.policy, principal, resource, action, unit),
+        };
+        if decision.allowed() {
+            return Ok(());
+        }
+        if self.principal.user_id.is_none() {
+            return Err(ServiceError::Unauthenticated("sign in first".into()));
+        }
+        Err(ServiceError::Forbidden(decision.reason()))
+    }
+
     /// FORBIDDEN, with the engine's reason, unless allowed at `unit`.
     pub fn require(
         &self,

@@ -4,13 +4,19 @@
 //! [`scoped`], which turns the policy's plan into a condition on each row's unit.
 
 pub mod access;
+pub mod activities;
 pub mod audit;
 pub mod auth;
+pub mod certificates;
+pub mod daily;
 pub mod organizations;
 pub mod projects;
 pub mod ranges;
+pub mod records;
 pub mod roles;
 mod scoped;
+pub mod signups;
+pub mod stars;
 pub mod stations;
 pub mod stats;
 pub mod teams;

@@ -133,8 +133,16 @@ pub async fn list(
 }
 
 pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<ProjectRecord> {
+    get_in(&store.db, access, id).await
+}
+
+pub(super) async fn get_in(
+    conn: &impl sea_orm::ConnectionTrait,
+    access: &Access,
+    id: i64,
+) -> ServiceResult<ProjectRecord> {
     scoped::find_one::<project::Entity>(
-        &store.db,
+        conn,
         access,
         Action::Read,
         project::Column::Id,

@@ -3,7 +3,8 @@
 //! range per subtree, no joins through the hierarchy — or on its owner.
 
 use entity::{
-    audit_log, organization, project, role_assignment, station, team, unit, user, volunteer,
+    activity, audit_log, certificate, organization, project, role_assignment, service_record,
+    signup, star_nomination, station, team, unit, user, volunteer,
 };
 use policies::{Action, Resource};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select};
@@ -92,6 +93,53 @@ impl ScopedEntity for project::Entity {
     const RESOURCE: Resource = Resource::Project;
     fn unit_column() -> project::Column {
         project::Column::UnitCode
+    }
+}
+
+impl ScopedEntity for activity::Entity {
+    const RESOURCE: Resource = Resource::Activity;
+    fn unit_column() -> activity::Column {
+        activity::Column::UnitCode
+    }
+}
+
+impl ScopedEntity for signup::Entity {
+    const RESOURCE: Resource = Resource::Signup;
+    fn unit_column() -> signup::Column {
+        signup::Column::UnitCode
+    }
+    fn owner_column() -> Option<signup::Column> {
+        Some(signup::Column::UserId)
+    }
+}
+
+impl ScopedEntity for service_record::Entity {
+    const RESOURCE: Resource = Resource::ServiceRecord;
+    fn unit_column() -> service_record::Column {
+        service_record::Column::UnitCode
+    }
+    fn owner_column() -> Option<service_record::Column> {
+        Some(service_record::Column::UserId)
+    }
+}
+
+impl ScopedEntity for star_nomination::Entity {
+    const RESOURCE: Resource = Resource::StarNomination;
+    fn unit_column() -> star_nomination::Column {
+        star_nomination::Column::UnitCode
+    }
+    fn owner_column() -> Option<star_nomination::Column> {
+        Some(star_nomination::Column::UserId)
+    }
+}
+
+impl ScopedEntity for certificate::Entity {
+    const RESOURCE: Resource = Resource::Certificate;
+    fn unit_column() -> certificate::Column {
+        certificate::Column::UnitCode
+    }
+    fn owner_column() -> Option<certificate::Column> {
+        Some(certificate::Column::UserId)
     }
 }
 

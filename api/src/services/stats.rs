@@ -3,27 +3,39 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
-use entity::{organization, station, team, unit, volunteer};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{organization, station, team, unit, unit_daily};
 use policies::{Action, Level, Resource, UnitCode};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QuerySelect, Select,
 };
 
 use crate::error::{ServiceError, ServiceResult};
 use crate::services::access::Access;
-use crate::services::{ranges, stations, Store};
+use crate::services::{daily, ranges, stations, Store};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Figures {
-    pub volunteers: u64,
-    pub party_members: u64,
-    /// Party members reporting to a community in the subtree (在职党员回社区报到); in a
-    /// child's figures, those living in the child who report inside the subtree.
-    pub party_members_reporting: u64,
+    /// Registered at the end of the period.
+    pub volunteers: i64,
+    /// Registered (or moved in, net) during the period.
+    pub new_volunteers: i64,
+    pub party_members: i64,
+    /// Party members reporting to a community here (在职党员回社区报到), counted at
+    /// the community they report to.
+    pub party_members_reporting: i64,
     pub teams: u64,
     pub organizations: u64,
+    /// Closed activities that started in the period.
+    pub activities_held: i64,
+    pub people_served: i64,
+    /// Approved service hours served in the period, in half hours.
+    pub half_hours: i64,
+    pub records: i64,
+    /// Volunteers holding 1..=5 stars at the end of the period.
+    pub stars: [i64; 5],
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -44,7 +56,7 @@ pub struct UnitStats {
     pub children: Vec<(UnitCode, Figures)>,
 }
 
-/// Rows in a subtree, optionally registered in [from, to).
+/// Rows in a subtree, optionally created in [from, to).
 fn within<E: EntityTrait>(
     q: Select<E>,
     col: E::Column,
@@ -87,48 +99,127 @@ async fn by_prefix<E: EntityTrait>(
         .collect())
 }
 
-/// Per unit-code prefix of length `len`: (volunteers, party members, party members
-/// reporting to a community inside `code`'s subtree), in one grouped scan.
-async fn volunteer_figures(
+/// Sums of the daily figures per unit-code prefix of length `len`: stocks up to the
+/// end of the period, flows inside it. One grouped range scan of `unit_daily`.
+async fn daily_figures(
     conn: &impl ConnectionTrait,
-    q: Select<volunteer::Entity>,
     code: &UnitCode,
     len: usize,
-) -> ServiceResult<HashMap<String, (u64, u64, u64)>> {
-    // Unit codes are validated digits, so they can stand in the SQL text as literals.
-    let upper = code
-        .subtree_upper_bound()
-        .map(|ub| format!(" AND reported_unit_code < '{ub}'"))
-        .unwrap_or_default();
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> ServiceResult<HashMap<String, Figures>> {
+    // Dates are formatted from validated values, so they can stand in the SQL text.
+    let flow = |col: &str| match from {
+        Some(f) => format!("SUM(CASE WHEN day >= '{f}' THEN {col} ELSE 0 END)"),
+        None => format!("SUM({col})"),
+    };
     let prefix = Expr::cust(format!("substr(unit_code, 1, {len})"));
-    let rows: Vec<(String, i64, i64, i64)> = q
+    let mut q = unit_daily::Entity::find()
         .select_only()
         .column_as(prefix.clone(), "prefix")
-        .column_as(Expr::cust("COUNT(*)"), "n")
-        .column_as(Expr::cust("SUM(CASE WHEN party_member THEN 1 ELSE 0 END)"), "party")
-        .column_as(
-            Expr::cust(format!(
-                "SUM(CASE WHEN party_member AND reported_unit_code >= '{code}'{upper} THEN 1 ELSE 0 END)"
-            )),
-            "reporting",
-        )
+        .filter(ranges::subtree(unit_daily::Column::UnitCode, code));
+    if let Some(t) = to {
+        q = q.filter(unit_daily::Column::Day.lte(t));
+    }
+    let stocks = [
+        "volunteers",
+        "party_members",
+        "party_reporting",
+        "stars1",
+        "stars2",
+        "stars3",
+        "stars4",
+        "stars5",
+    ];
+    for c in stocks {
+        q = q.column_as(Expr::cust(format!("SUM({c})")), c);
+    }
+    for (c, alias) in [
+        ("volunteers", "new_volunteers"),
+        ("half_hours", "half_hours"),
+        ("records", "records"),
+        ("activities_held", "activities_held"),
+        ("people_served", "people_served"),
+    ] {
+        q = q.column_as(Expr::cust(flow(c)), alias);
+    }
+    let rows = q
         .group_by(prefix)
-        .into_tuple()
+        .into_model::<DailySums>()
         .all(conn)
         .await?;
-    let n = |x: i64| u64::try_from(x).unwrap_or(0);
     Ok(rows
         .into_iter()
-        .map(|(p, a, b, c)| (p, (n(a), n(b), n(c))))
+        .map(|r| {
+            let n = |x: Option<i64>| x.unwrap_or(0);
+            (
+                r.prefix,
+                Figures {
+                    volunteers: n(r.volunteers),
+                    new_volunteers: n(r.new_volunteers),
+                    party_members: n(r.party_members),
+                    party_members_reporting: n(r.party_reporting),
+                    activities_held: n(r.activities_held),
+                    people_served: n(r.people_served),
+                    half_hours: n(r.half_hours),
+                    records: n(r.records),
+                    stars: [
+                        n(r.stars1),
+                        n(r.stars2),
+                        n(r.stars3),
+                        n(r.stars4),
+                        n(r.stars5),
+                    ],
+                    teams: 0,
+                    organizations: 0,
+                },
+            )
+        })
         .collect())
 }
 
+#[derive(Debug, FromQueryResult)]
+struct DailySums {
+    prefix: String,
+    volunteers: Option<i64>,
+    new_volunteers: Option<i64>,
+    party_members: Option<i64>,
+    party_reporting: Option<i64>,
+    stars1: Option<i64>,
+    stars2: Option<i64>,
+    stars3: Option<i64>,
+    stars4: Option<i64>,
+    stars5: Option<i64>,
+    half_hours: Option<i64>,
+    records: Option<i64>,
+    activities_held: Option<i64>,
+    people_served: Option<i64>,
+}
+
+impl Figures {
+    fn add(&mut self, o: &Figures) {
+        self.volunteers += o.volunteers;
+        self.new_volunteers += o.new_volunteers;
+        self.party_members += o.party_members;
+        self.party_members_reporting += o.party_members_reporting;
+        self.activities_held += o.activities_held;
+        self.people_served += o.people_served;
+        self.half_hours += o.half_hours;
+        self.records += o.records;
+        for i in 0..5 {
+            self.stars[i] += o.stars[i];
+        }
+    }
+}
+
+/// Figures of `code`'s subtree for the days `from..=to` (China Standard Time; open
+/// ends reach the first or the latest day).
 pub async fn unit_stats(
     store: &Store,
     access: &Access,
     code: &str,
-    from: Option<DateTime<Utc>>,
-    to: Option<DateTime<Utc>>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
 ) -> ServiceResult<UnitStats> {
     let code = super::parse_unit("code", code)?;
     let db = &store.db;
@@ -136,54 +227,43 @@ pub async fn unit_stats(
     // Statistics cover the whole subtree: the caller must hold volunteer reading there.
     access.require(Resource::Volunteer, Action::Read, &code)?;
     if let (Some(f), Some(t)) = (from, to) {
-        if t <= f {
-            return Err(ServiceError::bad_input("`to` must be after `from`"));
+        if t < f {
+            return Err(ServiceError::bad_input("`to` is before `from`"));
         }
     }
-    let vols = || {
-        within(
-            volunteer::Entity::find(),
-            volunteer::Column::UnitCode,
-            Some(volunteer::Column::CreatedAt),
-            &code,
-            from,
-            to,
-        )
-    };
-    // One grouped scan of the subtree's volunteers gives every volunteer figure, per
-    // child unit (or for the unit itself when it has no child level); the subtree's
-    // totals are the sums of the groups.
+    let to_ts = to.map(|t| daily::start_of(t + chrono::Duration::days(1)));
+    // One grouped scan of the daily figures gives every figure but teams and
+    // organisations, per child unit (or for the unit itself when it has no child
+    // level); the subtree's totals are the sums of the groups.
     let group_len = code
         .level()
         .child()
         .map_or(code.as_str().len(), |l| l.code_len());
-    let vol_by = volunteer_figures(db, vols(), &code, group_len).await?;
-    let sum = |pick: fn(&(u64, u64, u64)) -> u64| vol_by.values().map(pick).sum::<u64>();
-    let figures = Figures {
-        volunteers: sum(|v| v.0),
-        party_members: sum(|v| v.1),
-        party_members_reporting: sum(|v| v.2),
-        teams: within(
-            team::Entity::find(),
-            team::Column::UnitCode,
-            Some(team::Column::CreatedAt),
-            &code,
-            from,
-            to,
-        )
-        .count(db)
-        .await?,
-        organizations: within(
-            organization::Entity::find(),
-            organization::Column::UnitCode,
-            Some(organization::Column::CreatedAt),
-            &code,
-            from,
-            to,
-        )
-        .count(db)
-        .await?,
-    };
+    let by_child = daily_figures(db, &code, group_len, from, to).await?;
+    let mut figures = Figures::default();
+    for f in by_child.values() {
+        figures.add(f);
+    }
+    figures.teams = within(
+        team::Entity::find(),
+        team::Column::UnitCode,
+        Some(team::Column::CreatedAt),
+        &code,
+        None,
+        to_ts,
+    )
+    .count(db)
+    .await?;
+    figures.organizations = within(
+        organization::Entity::find(),
+        organization::Column::UnitCode,
+        Some(organization::Column::CreatedAt),
+        &code,
+        None,
+        to_ts,
+    )
+    .count(db)
+    .await?;
     let units_of = |level: Level| {
         unit::Entity::find()
             .filter(ranges::subtree(unit::Column::Code, &code))
@@ -235,8 +315,8 @@ pub async fn unit_stats(
                 team::Column::UnitCode,
                 Some(team::Column::CreatedAt),
                 &code,
-                from,
-                to,
+                None,
+                to_ts,
             ),
             "unit_code",
             len,
@@ -249,8 +329,8 @@ pub async fn unit_stats(
                 organization::Column::UnitCode,
                 Some(organization::Column::CreatedAt),
                 &code,
-                from,
-                to,
+                None,
+                to_ts,
             ),
             "unit_code",
             len,
@@ -267,14 +347,9 @@ pub async fn unit_stats(
         kids.sort();
         for child in kids {
             let get = |m: &HashMap<String, u64>| m.get(child.as_str()).copied().unwrap_or(0);
-            let v = vol_by.get(child.as_str()).copied().unwrap_or_default();
-            let f = Figures {
-                volunteers: v.0,
-                party_members: v.1,
-                party_members_reporting: v.2,
-                teams: get(&team_by),
-                organizations: get(&org_by),
-            };
+            let mut f = by_child.get(child.as_str()).cloned().unwrap_or_default();
+            f.teams = get(&team_by);
+            f.organizations = get(&org_by);
             children.push((child, f));
         }
     }

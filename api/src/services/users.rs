@@ -150,9 +150,16 @@ pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<UserR
 
 /// The signed-in user.
 pub async fn me(store: &Store, access: &Access) -> ServiceResult<UserRecord> {
+    me_in(&store.db, access).await
+}
+
+pub(super) async fn me_in(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+) -> ServiceResult<UserRecord> {
     let id = access.user_id()?;
     user::Entity::find_by_id(id)
-        .one(&store.db)
+        .one(conn)
         .await?
         .ok_or_else(|| ServiceError::Unauthenticated("sign in first".into()))?
         .try_into()

@@ -19,6 +19,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::pagination::{Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
+use crate::services::daily::{self, Delta};
 use crate::services::{ranges, scoped, units, users, Store};
 
 #[derive(Debug, Clone)]
@@ -38,6 +39,10 @@ pub struct VolunteerRecord {
     pub reported_unit: Option<UnitCode>,
     pub status: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Approved service hours, in half hours.
+    pub approved_half_hours: i64,
+    pub stars: i16,
+    pub barred_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl TryFrom<volunteer::Model> for VolunteerRecord {
@@ -63,6 +68,9 @@ impl TryFrom<volunteer::Model> for VolunteerRecord {
             party_organization: m.party_organization,
             status: m.status,
             created_at: m.created_at,
+            approved_half_hours: m.approved_half_hours,
+            stars: m.stars,
+            barred_until: m.barred_until,
         })
     }
 }
@@ -327,6 +335,7 @@ pub async fn register(
     active.volunteer_number = Set(Some(number.clone()));
     let m = active.update(&txn).await?;
     set_fields(&txn, m.id, &input.fields).await?;
+    count_in(&txn, &m, 1).await?;
     audit::record(
         &txn,
         access,
@@ -384,6 +393,7 @@ pub async fn update(
     let txn = store.db.begin().await?;
     // Before: the caller may update the volunteer where it is now.
     let model = find_scoped(&txn, access, Action::Update, id).await?;
+    let before_model = model.clone();
     let before = VolunteerRecord::try_from(model.clone())?;
     let mut active: volunteer::ActiveModel = model.into();
     let mut changed = Vec::new();
@@ -421,6 +431,7 @@ pub async fn update(
         active.reported_unit_code = Set(Some(r.to_string()));
         changed.push("reportedUnitCode");
     }
+    let counted_before = model_counted(&before_model);
     // After: nothing moves into a subtree the caller does not hold (a volunteer
     // serving itself moves only within its own record's reach).
     if after_unit != before.unit {
@@ -457,6 +468,10 @@ pub async fn update(
             "only party members report to a community or have a party organisation",
         ));
     }
+    if counted_before != model_counted(&m) {
+        count_in(&txn, &before_model, -1).await?;
+        count_in(&txn, &m, 1).await?;
+    }
     audit::record(
         &txn,
         access,
@@ -482,6 +497,8 @@ pub struct VolunteerFilter {
     pub party_member: Option<bool>,
     /// Members of this team only.
     pub team_id: Option<i64>,
+    /// Volunteers holding exactly this many stars.
+    pub stars: Option<i16>,
 }
 
 pub async fn list(
@@ -526,6 +543,9 @@ pub async fn list(
             .into_query();
         q = q.filter(volunteer::Column::Id.in_subquery(ids));
     }
+    if let Some(stars) = filter.stars {
+        q = q.filter(volunteer::Column::Stars.eq(stars));
+    }
     if let Some(pm) = filter.party_member {
         q = q.filter(volunteer::Column::PartyMember.eq(pm));
     }
@@ -538,4 +558,39 @@ pub async fn list(
         want_total,
     )
     .await
+}
+
+/// What of a volunteer the daily figures count.
+fn model_counted(m: &volunteer::Model) -> (String, bool, Option<String>, i16) {
+    (
+        m.unit_code.clone(),
+        m.party_member,
+        m.reported_unit_code.clone(),
+        m.stars,
+    )
+}
+
+/// Adds (`sign` 1) or removes (-1) a volunteer from today's figures: at its home
+/// unit, and as a reporting party member at the community it reports to.
+async fn count_in(
+    conn: &impl ConnectionTrait,
+    m: &volunteer::Model,
+    sign: i64,
+) -> ServiceResult<()> {
+    let day = daily::day_of(super::now());
+    let mut d = Delta::star_change(0, m.stars);
+    d.volunteers = 1;
+    d.party_members = i64::from(m.party_member);
+    if sign < 0 {
+        d = d.negate();
+    }
+    daily::bump(conn, &super::stored_unit(&m.unit_code)?, day, d).await?;
+    if let (true, Some(r)) = (m.party_member, &m.reported_unit_code) {
+        let d = Delta {
+            party_reporting: sign,
+            ..Default::default()
+        };
+        daily::bump(conn, &super::stored_unit(r)?, day, d).await?;
+    }
+    Ok(())
 }

@@ -1,0 +1,1181 @@
+//! Activities, sign-ups, check-in/out, service records, star nominations and
+//! certificates in GraphQL.
+
+use async_graphql::{Context, Enum, ErrorExtensions, InputObject, Object, SimpleObject, ID};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::error::ServiceError;
+use crate::graphql::accounts::User;
+use crate::graphql::connection::{from_page, wants_total, Connection};
+use crate::graphql::node::{global_id, NodeKind};
+use crate::graphql::units::Unit;
+use crate::graphql::volunteers::{IdType, Project, Team, Volunteer};
+use crate::graphql::{access, id_of, load_unit, parse_under, parts, store, visible, GqlResult};
+use crate::pagination::PageRequest;
+use crate::services::activities::{self, ActivityFilter, ActivityRecord, NewActivity, Published};
+use crate::services::certificates::{self, CertificateFilter, CertificateRecord, IssueCertificate};
+use crate::services::records::{self, LogHours, RecordFilter, ServiceRecord as RecordData};
+use crate::services::signups::{
+    self, Attendance, AttendanceRecord, Proof, SignupFilter, SignupRecord,
+};
+use crate::services::stars::{self, NominationFilter, NominationRecord};
+use crate::services::{projects, teams, users, volunteers};
+
+/// Where an activity is in its life.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ActivityState {
+    Draft,
+    /// Submitted and waiting for review by the office above.
+    PendingReview,
+    /// Open (sign-ups follow the recruiting window); not started.
+    Published,
+    /// Started, not closed.
+    InProgress,
+    Closed,
+    Cancelled,
+}
+
+impl From<activities::State> for ActivityState {
+    fn from(s: activities::State) -> Self {
+        use activities::State as S;
+        match s {
+            S::Draft => ActivityState::Draft,
+            S::PendingReview => ActivityState::PendingReview,
+            S::Published => ActivityState::Published,
+            S::InProgress => ActivityState::InProgress,
+            S::Closed => ActivityState::Closed,
+            S::Cancelled => ActivityState::Cancelled,
+        }
+    }
+}
+
+impl From<ActivityState> for activities::State {
+    fn from(s: ActivityState) -> Self {
+        use activities::State as S;
+        match s {
+            ActivityState::Draft => S::Draft,
+            ActivityState::PendingReview => S::PendingReview,
+            ActivityState::Published => S::Published,
+            ActivityState::InProgress => S::InProgress,
+            ActivityState::Closed => S::Closed,
+            ActivityState::Cancelled => S::Cancelled,
+        }
+    }
+}
+
+fn opt_id(kind: NodeKind, id: &Option<ID>) -> Result<Option<i64>, ServiceError> {
+    id.as_ref().map(|id| id_of(kind, id)).transpose()
+}
+
+async fn user_of(ctx: &Context<'_>, id: Option<i64>) -> GqlResult<Option<User>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(visible(users::get(store(ctx)?, access(ctx)?, id).await)?.map(User))
+}
+
+async fn volunteer_of(ctx: &Context<'_>, id: i64) -> GqlResult<Option<Volunteer>> {
+    Ok(visible(volunteers::get(store(ctx)?, access(ctx)?, id).await)?.map(Volunteer::new))
+}
+
+async fn activity_of(ctx: &Context<'_>, id: Option<i64>) -> GqlResult<Option<Activity>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(visible(activities::get(store(ctx)?, access(ctx)?, id).await)?.map(Activity))
+}
+
+/// The check-in code of an activity, shown by front-ends as a QR code.
+#[derive(SimpleObject)]
+pub struct CheckInCode {
+    pub code: String,
+    /// The code rotates; the previous one is still accepted for one more period.
+    pub valid_until: DateTime<Utc>,
+    /// What to put in the QR code: `kapok:checkin:<activity id>:<code>`.
+    pub qr_payload: String,
+}
+
+/// A volunteer activity.
+pub struct Activity(pub ActivityRecord);
+
+#[Object]
+impl Activity {
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::Activity, self.0.id)
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// Service field code.
+    async fn field(&self) -> &str {
+        &self.0.field
+    }
+    async fn unit_code(&self) -> &str {
+        self.0.unit.as_str()
+    }
+    async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
+        load_unit(ctx, &self.0.unit).await
+    }
+    async fn project(&self, ctx: &Context<'_>) -> GqlResult<Option<Project>> {
+        let Some(id) = self.0.project_id else {
+            return Ok(None);
+        };
+        Ok(visible(projects::get(store(ctx)?, access(ctx)?, id).await)?.map(Project))
+    }
+    async fn team(&self, ctx: &Context<'_>) -> GqlResult<Option<Team>> {
+        let Some(id) = self.0.team_id else {
+            return Ok(None);
+        };
+        Ok(visible(teams::get(store(ctx)?, access(ctx)?, id).await)?.map(Team))
+    }
+    async fn place(&self) -> &str {
+        &self.0.place
+    }
+    async fn starts_at(&self) -> DateTime<Utc> {
+        self.0.starts_at
+    }
+    async fn ends_at(&self) -> DateTime<Utc> {
+        self.0.ends_at
+    }
+    async fn recruit_from(&self) -> Option<DateTime<Utc>> {
+        self.0.recruit_from
+    }
+    /// Sign-ups close at this time, or at the start when not set.
+    async fn recruit_until(&self) -> Option<DateTime<Utc>> {
+        self.0.recruit_until
+    }
+    async fn capacity(&self) -> i32 {
+        self.0.capacity
+    }
+    async fn signed_up(&self) -> i32 {
+        self.0.signed_up
+    }
+    async fn seats_left(&self) -> i32 {
+        (self.0.capacity - self.0.signed_up).max(0)
+    }
+    /// Whether sign-ups are open right now.
+    async fn recruiting(&self) -> bool {
+        self.0.recruiting(Utc::now())
+    }
+    async fn state(&self) -> ActivityState {
+        self.0.state.into()
+    }
+    /// Who made the last change of state, when the caller may see the user.
+    async fn state_changed_by(&self, ctx: &Context<'_>) -> GqlResult<Option<User>> {
+        user_of(ctx, self.0.state_changed_by).await
+    }
+    async fn state_changed_at(&self) -> DateTime<Utc> {
+        self.0.state_changed_at
+    }
+    /// Recorded by the organiser at the close.
+    async fn people_served(&self) -> Option<i32> {
+        self.0.people_served
+    }
+    /// The current check-in code: for the activity's organisers only (null for
+    /// everyone else), while it is published or in progress.
+    async fn check_in_code(&self, ctx: &Context<'_>) -> GqlResult<Option<CheckInCode>> {
+        match activities::check_in_code(store(ctx)?, access(ctx)?, self.0.id).await {
+            Ok(c) => Ok(Some(CheckInCode {
+                qr_payload: format!(
+                    "kapok:checkin:{}:{}",
+                    global_id(NodeKind::Activity, self.0.id).0,
+                    c.code
+                ),
+                code: c.code,
+                valid_until: c.valid_until,
+            })),
+            Err(
+                ServiceError::Forbidden(_) | ServiceError::Conflict(_) | ServiceError::NotFound(_),
+            ) => Ok(None),
+            Err(e) => Err(e.extend()),
+        }
+    }
+    /// Sign-ups the caller may see.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn signups(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Signup>> {
+        let run = async {
+            let page = PageRequest::parse(first, after.as_deref())?;
+            let filter = SignupFilter {
+                activity_id: Some(self.0.id),
+                ..Default::default()
+            };
+            let (store, access) = parts(ctx)?;
+            signups::list(store, access, &filter, &page, wants_total(ctx)).await
+        };
+        let (page, total) = run.await.map_err(|e| e.extend())?;
+        Ok(from_page(page, total, |s| s.id.to_string(), Signup))
+    }
+}
+
+/// How a check-in or check-out was made.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CheckMethod {
+    /// The volunteer submitted the activity's code.
+    Code,
+    /// An organiser entered it, with a reason.
+    Manual,
+    /// Checked out when the activity closed.
+    Closed,
+}
+
+fn method(s: &str) -> CheckMethod {
+    match s {
+        "code" => CheckMethod::Code,
+        "manual" => CheckMethod::Manual,
+        _ => CheckMethod::Closed,
+    }
+}
+
+/// One check-in session.
+#[derive(SimpleObject)]
+pub struct AttendanceSession {
+    pub check_in_at: DateTime<Utc>,
+    pub check_out_at: Option<DateTime<Utc>>,
+    pub check_in_method: CheckMethod,
+    pub check_out_method: Option<CheckMethod>,
+    pub check_in_reason: Option<String>,
+    pub check_out_reason: Option<String>,
+}
+
+impl From<AttendanceRecord> for AttendanceSession {
+    fn from(a: AttendanceRecord) -> Self {
+        AttendanceSession {
+            check_in_at: a.check_in_at,
+            check_out_at: a.check_out_at,
+            check_in_method: method(&a.check_in_method),
+            check_out_method: a.check_out_method.as_deref().map(method),
+            check_in_reason: a.check_in_reason,
+            check_out_reason: a.check_out_reason,
+        }
+    }
+}
+
+/// A volunteer's sign-up for an activity.
+pub struct Signup(pub SignupRecord);
+
+#[Object]
+impl Signup {
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::Signup, self.0.id)
+    }
+    async fn activity(&self, ctx: &Context<'_>) -> GqlResult<Option<Activity>> {
+        activity_of(ctx, Some(self.0.activity_id)).await
+    }
+    async fn volunteer(&self, ctx: &Context<'_>) -> GqlResult<Option<Volunteer>> {
+        volunteer_of(ctx, self.0.volunteer_id).await
+    }
+    /// The activity's unit.
+    async fn unit_code(&self) -> &str {
+        self.0.unit.as_str()
+    }
+    /// False once cancelled.
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+    async fn signed_up_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn cancelled_at(&self) -> Option<DateTime<Utc>> {
+        self.0.cancelled_at
+    }
+    /// Check-in sessions, oldest first.
+    async fn sessions(&self, ctx: &Context<'_>) -> GqlResult<Vec<AttendanceSession>> {
+        Ok(signups::sessions(store(ctx)?, self.0.id)
+            .await
+            .map_err(|e| e.extend())?
+            .into_iter()
+            .map(AttendanceSession::from)
+            .collect())
+    }
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ServiceRecordState {
+    Recorded,
+    Approved,
+    Rejected,
+}
+
+impl ServiceRecordState {
+    fn as_str(self) -> &'static str {
+        match self {
+            ServiceRecordState::Recorded => "recorded",
+            ServiceRecordState::Approved => "approved",
+            ServiceRecordState::Rejected => "rejected",
+        }
+    }
+}
+
+/// Where a service record came from.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ServiceRecordSource {
+    /// A check-in session, rounded by the rule.
+    CheckIn,
+    /// Logged by the volunteer.
+    Logged,
+    /// Back-filled (补录) by an organiser, with a reason.
+    Backfill,
+    /// A correction of an approved record (the difference in hours).
+    Correction,
+    /// Hours taken away for fraud.
+    Revocation,
+}
+
+fn source(s: &str) -> ServiceRecordSource {
+    match s {
+        "check_in" => ServiceRecordSource::CheckIn,
+        "logged" => ServiceRecordSource::Logged,
+        "backfill" => ServiceRecordSource::Backfill,
+        "correction" => ServiceRecordSource::Correction,
+        _ => ServiceRecordSource::Revocation,
+    }
+}
+
+/// Hours of one volunteer, awaiting or past approval.
+pub struct ServiceRecord(pub RecordData);
+
+#[Object]
+impl ServiceRecord {
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::ServiceRecord, self.0.id)
+    }
+    async fn volunteer(&self, ctx: &Context<'_>) -> GqlResult<Option<Volunteer>> {
+        volunteer_of(ctx, self.0.volunteer_id).await
+    }
+    async fn activity(&self, ctx: &Context<'_>) -> GqlResult<Option<Activity>> {
+        activity_of(ctx, self.0.activity_id).await
+    }
+    /// The unit that recorded the hours (and certifies them).
+    async fn unit_code(&self) -> &str {
+        self.0.unit.as_str()
+    }
+    async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
+        load_unit(ctx, &self.0.unit).await
+    }
+    /// Hours credited; negative for a correction that takes hours away.
+    async fn hours(&self) -> f64 {
+        f64::from(self.0.half_hours) / 2.0
+    }
+    async fn started_at(&self) -> DateTime<Utc> {
+        self.0.started_at
+    }
+    async fn ended_at(&self) -> Option<DateTime<Utc>> {
+        self.0.ended_at
+    }
+    async fn source(&self) -> ServiceRecordSource {
+        source(&self.0.source)
+    }
+    /// What was done.
+    async fn content(&self) -> &str {
+        &self.0.content
+    }
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+    async fn state(&self) -> ServiceRecordState {
+        match self.0.state.as_str() {
+            "approved" => ServiceRecordState::Approved,
+            "rejected" => ServiceRecordState::Rejected,
+            _ => ServiceRecordState::Recorded,
+        }
+    }
+    async fn recorded_by(&self, ctx: &Context<'_>) -> GqlResult<Option<User>> {
+        user_of(ctx, self.0.recorded_by).await
+    }
+    async fn recorded_at(&self) -> DateTime<Utc> {
+        self.0.recorded_at
+    }
+    async fn decided_by(&self, ctx: &Context<'_>) -> GqlResult<Option<User>> {
+        user_of(ctx, self.0.decided_by).await
+    }
+    async fn decided_at(&self) -> Option<DateTime<Utc>> {
+        self.0.decided_at
+    }
+    async fn decision_note(&self) -> Option<&str> {
+        self.0.decision_note.as_deref()
+    }
+    /// The approved record this one corrects.
+    async fn corrects(&self, ctx: &Context<'_>) -> GqlResult<Option<ServiceRecord>> {
+        let Some(id) = self.0.corrects_id else {
+            return Ok(None);
+        };
+        Ok(visible(records::get(store(ctx)?, access(ctx)?, id).await)?.map(ServiceRecord))
+    }
+    /// True for hours revoked for fraud.
+    async fn fraud(&self) -> bool {
+        self.0.fraud
+    }
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum NominationState {
+    /// On public notice, waiting for a grant.
+    Listed,
+    Granted,
+    /// Withdrawn after hours were revoked for fraud.
+    Withdrawn,
+    /// A higher star was granted first.
+    Superseded,
+}
+
+impl NominationState {
+    fn as_str(self) -> &'static str {
+        match self {
+            NominationState::Listed => "listed",
+            NominationState::Granted => "granted",
+            NominationState::Withdrawn => "withdrawn",
+            NominationState::Superseded => "superseded",
+        }
+    }
+}
+
+/// A volunteer nominated for a star rating; a public notice (公示).
+pub struct StarNomination(pub NominationRecord);
+
+#[Object]
+impl StarNomination {
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::StarNomination, self.0.id)
+    }
+    /// The volunteer, when the caller may read it.
+    async fn volunteer(&self, ctx: &Context<'_>) -> GqlResult<Option<Volunteer>> {
+        volunteer_of(ctx, self.0.volunteer_id).await
+    }
+    /// The nominee's name; masked (`张*丰`) for callers who cannot read the volunteer.
+    async fn volunteer_name(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        stars::nominee_name(store(ctx)?, access(ctx)?, &self.0)
+            .await
+            .map_err(|e| e.extend())
+    }
+    /// The volunteer's home unit when nominated.
+    async fn unit_code(&self) -> &str {
+        self.0.unit.as_str()
+    }
+    async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
+        load_unit(ctx, &self.0.unit).await
+    }
+    async fn stars(&self) -> i32 {
+        i32::from(self.0.stars)
+    }
+    /// Approved hours when nominated.
+    async fn hours(&self) -> f64 {
+        self.0.half_hours as f64 / 2.0
+    }
+    async fn state(&self) -> NominationState {
+        match self.0.state.as_str() {
+            "granted" => NominationState::Granted,
+            "withdrawn" => NominationState::Withdrawn,
+            "superseded" => NominationState::Superseded,
+            _ => NominationState::Listed,
+        }
+    }
+    async fn nominated_at(&self) -> DateTime<Utc> {
+        self.0.nominated_at
+    }
+    /// The public notice runs until this time; no grant before it.
+    async fn listed_until(&self) -> DateTime<Utc> {
+        self.0.listed_until
+    }
+    async fn granted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.granted_at
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct CertificateLine {
+    pub content: String,
+    pub hours: f64,
+}
+
+/// A volunteer service record certificate (志愿服务记录证明).
+pub struct Certificate(pub CertificateRecord);
+
+#[Object]
+impl Certificate {
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::Certificate, self.0.id)
+    }
+    /// Unique; verify at `GET /certificates/{number}`.
+    async fn number(&self) -> &str {
+        &self.0.number
+    }
+    async fn volunteer(&self, ctx: &Context<'_>) -> GqlResult<Option<Volunteer>> {
+        volunteer_of(ctx, self.0.volunteer_id).await
+    }
+    async fn real_name(&self) -> &str {
+        &self.0.real_name
+    }
+    async fn id_type(&self) -> Option<IdType> {
+        crate::codes::IdKind::from_db(&self.0.id_kind).map(IdType::from)
+    }
+    /// As printed on the certificate.
+    async fn id_number(&self) -> &str {
+        &self.0.id_number
+    }
+    async fn volunteer_number(&self) -> &str {
+        &self.0.volunteer_number
+    }
+    async fn from(&self) -> NaiveDate {
+        self.0.period_from
+    }
+    async fn to(&self) -> NaiveDate {
+        self.0.period_to
+    }
+    async fn hours(&self) -> f64 {
+        self.0.half_hours as f64 / 2.0
+    }
+    async fn content(&self) -> Vec<CertificateLine> {
+        self.0
+            .content
+            .iter()
+            .map(|l| CertificateLine {
+                content: l.content.clone(),
+                hours: l.half_hours as f64 / 2.0,
+            })
+            .collect()
+    }
+    /// The issuing unit.
+    async fn unit_code(&self) -> &str {
+        self.0.unit.as_str()
+    }
+    async fn issuing_unit(&self) -> &str {
+        &self.0.unit_name
+    }
+    /// The person who issued it.
+    async fn handler(&self) -> &str {
+        &self.0.handler_name
+    }
+    async fn issued_at(&self) -> DateTime<Utc> {
+        self.0.issued_at
+    }
+    /// The certificate as a printable A4 HTML page.
+    async fn printable_html(&self) -> String {
+        certificates::printable_html(&self.0)
+    }
+}
+
+#[derive(Default)]
+pub struct ServiceQuery;
+
+#[Object]
+impl ServiceQuery {
+    /// Activities the caller may see, newest first (drafts only for their
+    /// organisers and reviewers); `from`/`to` bound the start time.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[allow(clippy::too_many_arguments)]
+    async fn activities(
+        &self,
+        ctx: &Context<'_>,
+        under: Option<String>,
+        state: Option<ActivityState>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        project_id: Option<ID>,
+        team_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Activity>> {
+        let run = async {
+            let page = PageRequest::parse(first, after.as_deref())?;
+            let filter = ActivityFilter {
+                under: parse_under(under.as_deref())?,
+                state: state.map(Into::into),
+                from,
+                to,
+                project_id: opt_id(NodeKind::Project, &project_id)?,
+                team_id: opt_id(NodeKind::Team, &team_id)?,
+            };
+            let (store, access) = parts(ctx)?;
+            activities::list(store, access, &filter, &page, wants_total(ctx)).await
+        };
+        let (page, total) = run.await.map_err(|e| e.extend())?;
+        Ok(from_page(page, total, |a| a.id.to_string(), Activity))
+    }
+
+    async fn activity(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Activity> {
+        let raw = id_of(NodeKind::Activity, &id).map_err(|e| e.extend())?;
+        activities::get(store(ctx)?, access(ctx)?, raw)
+            .await
+            .map(Activity)
+            .map_err(|e| e.extend())
+    }
+
+    /// Sign-ups the caller may see (a volunteer: its own).
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn signups(
+        &self,
+        ctx: &Context<'_>,
+        under: Option<String>,
+        activity_id: Option<ID>,
+        volunteer_id: Option<ID>,
+        active: Option<bool>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Signup>> {
+        let run = async {
+            let page = PageRequest::parse(first, after.as_deref())?;
+            let filter = SignupFilter {
+                under: parse_under(under.as_deref())?,
+                activity_id: opt_id(NodeKind::Activity, &activity_id)?,
+                volunteer_id: opt_id(NodeKind::Volunteer, &volunteer_id)?,
+                active,
+            };
+            let (store, access) = parts(ctx)?;
+            signups::list(store, access, &filter, &page, wants_total(ctx)).await
+        };
+        let (page, total) = run.await.map_err(|e| e.extend())?;
+        Ok(from_page(page, total, |s| s.id.to_string(), Signup))
+    }
+
+    /// Service records the caller may see, newest first (a volunteer: its own).
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[allow(clippy::too_many_arguments)]
+    async fn service_records(
+        &self,
+        ctx: &Context<'_>,
+        under: Option<String>,
+        volunteer_id: Option<ID>,
+        activity_id: Option<ID>,
+        state: Option<ServiceRecordState>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<ServiceRecord>> {
+        let run = async {
+            let page = PageRequest::parse(first, after.as_deref())?;
+            let filter = RecordFilter {
+                under: parse_under(under.as_deref())?,
+                volunteer_id: opt_id(NodeKind::Volunteer, &volunteer_id)?,
+                activity_id: opt_id(NodeKind::Activity, &activity_id)?,
+                state: state.map(|s| s.as_str().to_owned()),
+            };
+            let (store, access) = parts(ctx)?;
+            records::list(store, access, &filter, &page, wants_total(ctx)).await
+        };
+        let (page, total) = run.await.map_err(|e| e.extend())?;
+        Ok(from_page(page, total, |r| r.id.to_string(), ServiceRecord))
+    }
+
+    /// Star nominations, newest first: a public notice, readable by anyone.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn star_nominations(
+        &self,
+        ctx: &Context<'_>,
+        under: Option<String>,
+        state: Option<NominationState>,
+        volunteer_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<StarNomination>> {
+        let run = async {
+            let page = PageRequest::parse(first, after.as_deref())?;
+            let filter = NominationFilter {
+                under: parse_under(under.as_deref())?,
+                state: state.map(|s| s.as_str().to_owned()),
+                volunteer_id: opt_id(NodeKind::Volunteer, &volunteer_id)?,
+            };
+            let (store, access) = parts(ctx)?;
+            stars::list(store, access, &filter, &page, wants_total(ctx)).await
+        };
+        let (page, total) = run.await.map_err(|e| e.extend())?;
+        Ok(from_page(page, total, |n| n.id.to_string(), StarNomination))
+    }
+
+    /// Certificates the caller may see, newest first (a volunteer: its own).
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn certificates(
+        &self,
+        ctx: &Context<'_>,
+        under: Option<String>,
+        volunteer_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Certificate>> {
+        let run = async {
+            let page = PageRequest::parse(first, after.as_deref())?;
+            let filter = CertificateFilter {
+                under: parse_under(under.as_deref())?,
+                volunteer_id: opt_id(NodeKind::Volunteer, &volunteer_id)?,
+            };
+            let (store, access) = parts(ctx)?;
+            let (page, total) =
+                certificates::list(store, access, &filter, &page, wants_total(ctx)).await?;
+            let mut rows = Vec::with_capacity(page.rows.len());
+            for m in page.rows {
+                rows.push(certificates::complete(store, m).await?);
+            }
+            Ok::<_, ServiceError>((
+                crate::pagination::Page {
+                    rows,
+                    has_next_page: page.has_next_page,
+                    has_previous_page: page.has_previous_page,
+                },
+                total,
+            ))
+        };
+        let (page, total) = run.await.map_err(|e| e.extend())?;
+        Ok(from_page(page, total, |c| c.id.to_string(), Certificate))
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateActivityInput {
+    pub title: String,
+    /// Service field code.
+    pub field: String,
+    pub unit_code: String,
+    pub project_id: Option<ID>,
+    pub team_id: Option<ID>,
+    pub place: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub capacity: i32,
+    pub recruit_from: Option<DateTime<Utc>>,
+    pub recruit_until: Option<DateTime<Utc>>,
+}
+
+#[derive(SimpleObject)]
+pub struct ActivityPayload {
+    pub activity: Activity,
+}
+
+#[derive(InputObject)]
+pub struct PublishActivityInput {
+    pub id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct PublishActivityPayload {
+    pub activity: Activity,
+    /// True when the call submitted the activity for review instead of publishing.
+    pub submitted_for_review: bool,
+}
+
+#[derive(InputObject)]
+pub struct CancelActivityInput {
+    pub id: ID,
+    pub reason: String,
+}
+
+#[derive(InputObject)]
+pub struct CloseActivityInput {
+    pub id: ID,
+    pub people_served: i32,
+}
+
+#[derive(InputObject)]
+pub struct SignUpInput {
+    pub activity_id: ID,
+    /// Default: the caller's own volunteer record.
+    pub volunteer_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct CancelSignupInput {
+    pub signup_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct SignupPayload {
+    pub signup: Signup,
+}
+
+/// Check-in or check-out: with the activity's `code` (the volunteer itself), or
+/// manually by an organiser with a `reason` (and optionally when it happened).
+#[derive(InputObject)]
+pub struct AttendanceInput {
+    pub activity_id: ID,
+    /// Default: the caller's own volunteer record.
+    pub volunteer_id: Option<ID>,
+    pub code: Option<String>,
+    pub reason: Option<String>,
+    /// Manual entries only; default now.
+    pub at: Option<DateTime<Utc>>,
+}
+
+impl AttendanceInput {
+    fn into_service(self) -> Result<Attendance, ServiceError> {
+        let proof = match (self.code, self.reason) {
+            (Some(code), None) => {
+                if self.at.is_some() {
+                    return Err(ServiceError::bad_input("`at` is only for manual entries"));
+                }
+                Proof::Code(code)
+            }
+            (None, Some(reason)) => Proof::Manual {
+                reason,
+                at: self.at,
+            },
+            _ => {
+                return Err(ServiceError::bad_input(
+                    "give either the activity's `code` or, for a manual entry, a `reason`",
+                ))
+            }
+        };
+        Ok(Attendance {
+            activity_id: id_of(NodeKind::Activity, &self.activity_id)?,
+            volunteer_id: opt_id(NodeKind::Volunteer, &self.volunteer_id)?,
+            proof,
+        })
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct CheckInPayload {
+    pub session: AttendanceSession,
+}
+
+#[derive(SimpleObject)]
+pub struct CheckOutPayload {
+    pub session: AttendanceSession,
+    /// The hours credited for the session (awaiting approval); null when it lasted
+    /// under 15 minutes.
+    pub service_record: Option<ServiceRecord>,
+}
+
+/// Hours logged by the volunteer, back-filled (补录) by an organiser (`reason`
+/// required), or a correction of an approved record (`correctsId`; `hours` is the
+/// difference, negative to take hours away).
+#[derive(InputObject)]
+pub struct LogHoursInput {
+    /// Default: the caller's own volunteer record.
+    pub volunteer_id: Option<ID>,
+    pub activity_id: Option<ID>,
+    /// Where the hours were served, for hours outside an activity.
+    pub unit_code: Option<String>,
+    pub started_at: Option<DateTime<Utc>>,
+    /// A multiple of 0.5.
+    pub hours: f64,
+    pub content: Option<String>,
+    pub reason: Option<String>,
+    pub corrects_id: Option<ID>,
+}
+
+#[derive(SimpleObject)]
+pub struct ServiceRecordPayload {
+    pub service_record: ServiceRecord,
+}
+
+#[derive(InputObject)]
+pub struct ApproveServiceRecordInput {
+    pub id: ID,
+    pub note: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct RejectServiceRecordInput {
+    pub id: ID,
+    pub reason: String,
+}
+
+#[derive(InputObject)]
+pub struct GrantStarInput {
+    pub nomination_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct GrantStarPayload {
+    pub nomination: StarNomination,
+}
+
+#[derive(InputObject)]
+pub struct IssueCertificateInput {
+    pub volunteer_id: ID,
+    /// First day of the period (China Standard Time), included.
+    pub from: NaiveDate,
+    /// Last day of the period, included.
+    pub to: NaiveDate,
+    /// The issuing unit; default: the unit where the caller issues certificates.
+    pub unit_code: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct CertificatePayload {
+    pub certificate: Certificate,
+}
+
+#[derive(Default)]
+pub struct ServiceMutation;
+
+#[Object]
+impl ServiceMutation {
+    /// Creates an activity as a draft.
+    async fn create_activity(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateActivityInput,
+    ) -> GqlResult<ActivityPayload> {
+        let run = async {
+            let new = NewActivity {
+                title: input.title,
+                field: input.field,
+                unit_code: input.unit_code,
+                project_id: opt_id(NodeKind::Project, &input.project_id)?,
+                team_id: opt_id(NodeKind::Team, &input.team_id)?,
+                place: input.place,
+                starts_at: input.starts_at,
+                ends_at: input.ends_at,
+                capacity: input.capacity,
+                recruit_from: input.recruit_from,
+                recruit_until: input.recruit_until,
+            };
+            let (store, access) = parts(ctx)?;
+            activities::create(store, access, new).await
+        };
+        run.await
+            .map(|a| ActivityPayload {
+                activity: Activity(a),
+            })
+            .map_err(|e| e.extend())
+    }
+
+    /// Publishes a draft, or submits it for review where the policy asks for one
+    /// (a reviewer's own call publishes).
+    async fn publish_activity(
+        &self,
+        ctx: &Context<'_>,
+        input: PublishActivityInput,
+    ) -> GqlResult<PublishActivityPayload> {
+        let run = async {
+            let id = id_of(NodeKind::Activity, &input.id)?;
+            let (store, access) = parts(ctx)?;
+            activities::publish(store, access, id).await
+        };
+        run.await
+            .map(|p| match p {
+                Published::Published(a) => PublishActivityPayload {
+                    activity: Activity(a),
+                    submitted_for_review: false,
+                },
+                Published::SubmittedForReview(a) => PublishActivityPayload {
+                    activity: Activity(a),
+                    submitted_for_review: true,
+                },
+            })
+            .map_err(|e| e.extend())
+    }
+
+    /// Cancels an activity before it starts (its sign-ups with it).
+    async fn cancel_activity(
+        &self,
+        ctx: &Context<'_>,
+        input: CancelActivityInput,
+    ) -> GqlResult<ActivityPayload> {
+        let run = async {
+            let id = id_of(NodeKind::Activity, &input.id)?;
+            let (store, access) = parts(ctx)?;
+            activities::cancel(store, access, id, &input.reason).await
+        };
+        run.await
+            .map(|a| ActivityPayload {
+                activity: Activity(a),
+            })
+            .map_err(|e| e.extend())
+    }
+
+    /// Closes an activity in progress, recording the people it served.
+    async fn close_activity(
+        &self,
+        ctx: &Context<'_>,
+        input: CloseActivityInput,
+    ) -> GqlResult<ActivityPayload> {
+        let run = async {
+            let id = id_of(NodeKind::Activity, &input.id)?;
+            let (store, access) = parts(ctx)?;
+            activities::close(store, access, id, input.people_served).await
+        };
+        run.await
+            .map(|a| ActivityPayload {
+                activity: Activity(a),
+            })
+            .map_err(|e| e.extend())
+    }
+
+    /// Signs a volunteer up; signing up twice returns the same sign-up. CONFLICT
+    /// when the activity is full or not recruiting.
+    async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> GqlResult<SignupPayload> {
+        let run = async {
+            let activity = id_of(NodeKind::Activity, &input.activity_id)?;
+            let volunteer = opt_id(NodeKind::Volunteer, &input.volunteer_id)?;
+            let (store, access) = parts(ctx)?;
+            signups::sign_up(store, access, activity, volunteer).await
+        };
+        run.await
+            .map(|s| SignupPayload { signup: Signup(s) })
+            .map_err(|e| e.extend())
+    }
+
+    /// Cancels a sign-up before the activity starts.
+    async fn cancel_signup(
+        &self,
+        ctx: &Context<'_>,
+        input: CancelSignupInput,
+    ) -> GqlResult<SignupPayload> {
+        let run = async {
+            let id = id_of(NodeKind::Signup, &input.signup_id)?;
+            let (store, access) = parts(ctx)?;
+            signups::cancel(store, access, id).await
+        };
+        run.await
+            .map(|s| SignupPayload { signup: Signup(s) })
+            .map_err(|e| e.extend())
+    }
+
+    /// Checks in; checking in again while checked in returns the open session.
+    async fn check_in(
+        &self,
+        ctx: &Context<'_>,
+        input: AttendanceInput,
+    ) -> GqlResult<CheckInPayload> {
+        let run = async {
+            let input = input.into_service()?;
+            let (store, access) = parts(ctx)?;
+            signups::check_in(store, access, input).await
+        };
+        run.await
+            .map(|s| CheckInPayload { session: s.into() })
+            .map_err(|e| e.extend())
+    }
+
+    /// Checks out and records the session's hours, rounded by the rule.
+    async fn check_out(
+        &self,
+        ctx: &Context<'_>,
+        input: AttendanceInput,
+    ) -> GqlResult<CheckOutPayload> {
+        let run = async {
+            let input = input.into_service()?;
+            let (store, access) = parts(ctx)?;
+            signups::check_out(store, access, input).await
+        };
+        run.await
+            .map(|(s, r)| CheckOutPayload {
+                session: s.into(),
+                service_record: r.map(ServiceRecord),
+            })
+            .map_err(|e| e.extend())
+    }
+
+    async fn log_hours(
+        &self,
+        ctx: &Context<'_>,
+        input: LogHoursInput,
+    ) -> GqlResult<ServiceRecordPayload> {
+        let run = async {
+            let log = LogHours {
+                volunteer_id: opt_id(NodeKind::Volunteer, &input.volunteer_id)?,
+                activity_id: opt_id(NodeKind::Activity, &input.activity_id)?,
+                unit_code: input.unit_code,
+                started_at: input.started_at,
+                hours: input.hours,
+                content: input.content,
+                reason: input.reason,
+                corrects_id: opt_id(NodeKind::ServiceRecord, &input.corrects_id)?,
+            };
+            let (store, access) = parts(ctx)?;
+            records::log_hours(store, access, log).await
+        };
+        run.await
+            .map(|r| ServiceRecordPayload {
+                service_record: ServiceRecord(r),
+            })
+            .map_err(|e| e.extend())
+    }
+
+    /// Approves recorded hours: by a holder of `service_record.approve` who neither
+    /// recorded nor served them.
+    async fn approve_service_record(
+        &self,
+        ctx: &Context<'_>,
+        input: ApproveServiceRecordInput,
+    ) -> GqlResult<ServiceRecordPayload> {
+        let run = async {
+            let id = id_of(NodeKind::ServiceRecord, &input.id)?;
+            let (store, access) = parts(ctx)?;
+            records::approve(store, access, id, input.note).await
+        };
+        run.await
+            .map(|r| ServiceRecordPayload {
+                service_record: ServiceRecord(r),
+            })
+            .map_err(|e| e.extend())
+    }
+
+    async fn reject_service_record(
+        &self,
+        ctx: &Context<'_>,
+        input: RejectServiceRecordInput,
+    ) -> GqlResult<ServiceRecordPayload> {
+        let run = async {
+            let id = id_of(NodeKind::ServiceRecord, &input.id)?;
+            let (store, access) = parts(ctx)?;
+            records::reject(store, access, id, &input.reason).await
+        };
+        run.await
+            .map(|r| ServiceRecordPayload {
+                service_record: ServiceRecord(r),
+            })
+            .map_err(|e| e.extend())
+    }
+
+    /// Takes away an approved record's hours for fraud (a linked revocation record)
+    /// and bars the volunteer from stars for the policy's period.
+    async fn revoke_service_record(
+        &self,
+        ctx: &Context<'_>,
+        input: RejectServiceRecordInput,
+    ) -> GqlResult<ServiceRecordPayload> {
+        let run = async {
+            let id = id_of(NodeKind::ServiceRecord, &input.id)?;
+            let (store, access) = parts(ctx)?;
+            records::revoke_for_fraud(store, access, id, &input.reason).await
+        };
+        run.await
+            .map(|r| ServiceRecordPayload {
+                service_record: ServiceRecord(r),
+            })
+            .map_err(|e| e.extend())
+    }
+
+    /// Grants a nominated star after its public notice, by an admin at the level
+    /// the policy names for that star.
+    async fn grant_star(
+        &self,
+        ctx: &Context<'_>,
+        input: GrantStarInput,
+    ) -> GqlResult<GrantStarPayload> {
+        let run = async {
+            let id = id_of(NodeKind::StarNomination, &input.nomination_id)?;
+            let (store, access) = parts(ctx)?;
+            stars::grant(store, access, id).await
+        };
+        run.await
+            .map(|n| GrantStarPayload {
+                nomination: StarNomination(n),
+            })
+            .map_err(|e| e.extend())
+    }
+
+    /// Certifies the approved hours recorded by a unit for a volunteer in a period.
+    async fn issue_certificate(
+        &self,
+        ctx: &Context<'_>,
+        input: IssueCertificateInput,
+    ) -> GqlResult<CertificatePayload> {
+        let run = async {
+            let issue = IssueCertificate {
+                volunteer_id: id_of(NodeKind::Volunteer, &input.volunteer_id)?,
+                from: input.from,
+                to: input.to,
+                unit_code: input.unit_code,
+            };
+            let (store, access) = parts(ctx)?;
+            certificates::issue(store, access, issue).await
+        };
+        run.await
+            .map(|c| CertificatePayload {
+                certificate: Certificate(c),
+            })
+            .map_err(|e| e.extend())
+    }
+}

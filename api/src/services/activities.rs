@@ -1,0 +1,634 @@
+//! Activities: organised at a unit for a project or team, with a recruiting window
+//! and a capacity. States: draft → (pending review →) published → in progress →
+//! closed, or cancelled before the start; every move records who made it.
+//!
+//! "In progress" is when a published activity's start has passed: reads report it
+//! from the clock, and the first check-in (or the close) stores it.
+
+use chrono::{DateTime, Utc};
+use entity::activity;
+use policies::{Action, Resource, UnitCode};
+use sea_orm::sea_query::{Expr, Order};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    QueryFilter, TransactionTrait,
+};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::error::{ServiceError, ServiceResult};
+use crate::pagination::{Page, PageRequest};
+use crate::services::access::Access;
+use crate::services::audit::{self, Entry};
+use crate::services::daily::{self, Delta};
+use crate::services::{projects, ranges, scoped, signups, teams, units, volunteers, Store};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Draft,
+    PendingReview,
+    Published,
+    InProgress,
+    Closed,
+    Cancelled,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Draft => "draft",
+            State::PendingReview => "pending_review",
+            State::Published => "published",
+            State::InProgress => "in_progress",
+            State::Closed => "closed",
+            State::Cancelled => "cancelled",
+        }
+    }
+
+    fn from_db(s: &str) -> ServiceResult<State> {
+        Ok(match s {
+            "draft" => State::Draft,
+            "pending_review" => State::PendingReview,
+            "published" => State::Published,
+            "in_progress" => State::InProgress,
+            "closed" => State::Closed,
+            "cancelled" => State::Cancelled,
+            other => {
+                return Err(ServiceError::Database(sea_orm::DbErr::Custom(format!(
+                    "stored activity state {other:?} is invalid"
+                ))))
+            }
+        })
+    }
+
+    /// Seen only by those who organise or review it.
+    fn unpublished(self) -> bool {
+        matches!(self, State::Draft | State::PendingReview)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ActivityRecord {
+    pub id: i64,
+    pub title: String,
+    pub field: String,
+    pub unit: UnitCode,
+    pub project_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub place: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub recruit_from: Option<DateTime<Utc>>,
+    pub recruit_until: Option<DateTime<Utc>>,
+    pub capacity: i32,
+    pub signed_up: i32,
+    /// As of now: a published activity whose start has passed is in progress.
+    pub state: State,
+    pub people_served: Option<i32>,
+    pub created_by: Option<i64>,
+    pub state_changed_by: Option<i64>,
+    pub state_changed_at: DateTime<Utc>,
+    checkin_secret: String,
+}
+
+impl TryFrom<activity::Model> for ActivityRecord {
+    type Error = ServiceError;
+    fn try_from(m: activity::Model) -> ServiceResult<Self> {
+        let mut state = State::from_db(&m.state)?;
+        if state == State::Published && super::now() >= m.starts_at {
+            state = State::InProgress;
+        }
+        Ok(ActivityRecord {
+            unit: super::stored_unit(&m.unit_code)?,
+            id: m.id,
+            title: m.title,
+            field: m.field_code,
+            project_id: m.project_id,
+            team_id: m.team_id,
+            place: m.place,
+            starts_at: m.starts_at,
+            ends_at: m.ends_at,
+            recruit_from: m.recruit_from,
+            recruit_until: m.recruit_until,
+            capacity: m.capacity,
+            signed_up: m.signed_up,
+            state,
+            people_served: m.people_served,
+            created_by: m.created_by,
+            state_changed_by: m.state_changed_by,
+            state_changed_at: m.state_changed_at,
+            checkin_secret: m.checkin_secret,
+        })
+    }
+}
+
+impl ActivityRecord {
+    /// Sign-ups are open: published, not started, inside the recruiting window.
+    pub fn recruiting(&self, now: DateTime<Utc>) -> bool {
+        self.state == State::Published
+            && self.recruit_from.is_none_or(|f| now >= f)
+            && now
+                < self
+                    .recruit_until
+                    .unwrap_or(self.starts_at)
+                    .min(self.starts_at)
+    }
+}
+
+/// How long one check-in code is shown; the previous code is accepted too, so a
+/// code read just before it rotates still works.
+pub const CODE_PERIOD_SECS: i64 = 60;
+
+fn code_for(secret: &str, window: i64) -> String {
+    let digest = Sha256::digest(format!("{secret}:{window}").as_bytes());
+    let n = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+    format!("{:06}", n % 1_000_000)
+}
+
+/// The current check-in code and when it stops being current.
+pub struct CheckInCode {
+    pub code: String,
+    pub valid_until: DateTime<Utc>,
+}
+
+pub fn current_code(a: &ActivityRecord, now: DateTime<Utc>) -> CheckInCode {
+    let window = now.timestamp().div_euclid(CODE_PERIOD_SECS);
+    CheckInCode {
+        code: code_for(&a.checkin_secret, window),
+        valid_until: DateTime::from_timestamp((window + 1) * CODE_PERIOD_SECS, 0).unwrap_or(now),
+    }
+}
+
+pub(super) fn code_matches(a: &ActivityRecord, code: &str, now: DateTime<Utc>) -> bool {
+    let window = now.timestamp().div_euclid(CODE_PERIOD_SECS);
+    [window, window - 1]
+        .iter()
+        .any(|w| code_for(&a.checkin_secret, *w) == code.trim())
+}
+
+/// The check-in code, for organisers of the activity.
+pub async fn check_in_code(store: &Store, access: &Access, id: i64) -> ServiceResult<CheckInCode> {
+    let a = get(store, access, id).await?;
+    access.require(Resource::Signup, Action::Update, &a.unit)?;
+    if !matches!(a.state, State::Published | State::InProgress) {
+        return Err(ServiceError::Conflict(format!(
+            "no check-in for an activity that is {}",
+            a.state.as_str()
+        )));
+    }
+    Ok(current_code(&a, super::now()))
+}
+
+pub struct NewActivity {
+    pub title: String,
+    pub field: String,
+    pub unit_code: String,
+    pub project_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub place: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub capacity: i32,
+    pub recruit_from: Option<DateTime<Utc>>,
+    pub recruit_until: Option<DateTime<Utc>>,
+}
+
+pub const MAX_CAPACITY: i32 = 10_000;
+
+pub async fn create(
+    store: &Store,
+    access: &Access,
+    input: NewActivity,
+) -> ServiceResult<ActivityRecord> {
+    let title = super::required_text("title", &input.title, 200)?;
+    let place = super::required_text("place", &input.place, 200)?;
+    let unit = super::parse_unit("unitCode", &input.unit_code)?;
+    if input.ends_at <= input.starts_at {
+        return Err(ServiceError::bad_input("`endsAt` must be after `startsAt`"));
+    }
+    if input.ends_at - input.starts_at > chrono::Duration::days(31) {
+        return Err(ServiceError::bad_input("an activity lasts at most 31 days"));
+    }
+    if !(1..=MAX_CAPACITY).contains(&input.capacity) {
+        return Err(ServiceError::bad_input(format!(
+            "`capacity` must be 1 to {MAX_CAPACITY}"
+        )));
+    }
+    if let (Some(f), Some(u)) = (input.recruit_from, input.recruit_until) {
+        if u <= f {
+            return Err(ServiceError::bad_input(
+                "`recruitUntil` must be after `recruitFrom`",
+            ));
+        }
+    }
+    if input.recruit_until.is_some_and(|u| u > input.starts_at)
+        || input.recruit_from.is_some_and(|f| f >= input.starts_at)
+    {
+        return Err(ServiceError::bad_input(
+            "recruiting happens before the activity starts",
+        ));
+    }
+    if input.project_id.is_none() && input.team_id.is_none() {
+        return Err(ServiceError::bad_input(
+            "an activity belongs to a project or a team",
+        ));
+    }
+    let txn = store.db.begin().await?;
+    units::require_exists(&txn, &unit).await?;
+    access.require(Resource::Activity, Action::Create, &unit)?;
+    volunteers::check_fields(&txn, std::slice::from_ref(&input.field)).await?;
+    if let Some(p) = input.project_id {
+        projects::get_in(&txn, access, p).await?;
+    }
+    if let Some(t) = input.team_id {
+        teams::get_in(&txn, access, Action::Read, t).await?;
+    }
+    let now = super::now();
+    let secret: [u8; 16] = rand::random();
+    let m = activity::ActiveModel {
+        title: Set(title.clone()),
+        field_code: Set(input.field),
+        unit_code: Set(unit.to_string()),
+        project_id: Set(input.project_id),
+        team_id: Set(input.team_id),
+        place: Set(place),
+        starts_at: Set(input.starts_at),
+        ends_at: Set(input.ends_at),
+        recruit_from: Set(input.recruit_from),
+        recruit_until: Set(input.recruit_until),
+        capacity: Set(input.capacity),
+        signed_up: Set(0),
+        state: Set(State::Draft.as_str().into()),
+        people_served: Set(None),
+        checkin_secret: Set(hex::encode(secret)),
+        created_by: Set(access.actor()),
+        state_changed_by: Set(access.actor()),
+        state_changed_at: Set(now),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        access,
+        access.actor(),
+        Entry {
+            action: "activity.create",
+            target: Some(format!("activity:{}", m.id)),
+            unit: Some(&unit),
+            summary: json!({ "title": title, "capacity": input.capacity }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    m.try_into()
+}
+
+/// May the caller see this activity before it is published?
+fn organises(access: &Access, unit: &UnitCode) -> ServiceResult<bool> {
+    Ok(access
+        .check(Resource::Activity, Action::Update, unit)?
+        .allowed()
+        || access
+            .check(Resource::Activity, Action::Approve, unit)?
+            .allowed())
+}
+
+/// The activity if the caller may read it (drafts only for organisers and reviewers).
+pub(super) async fn get_in(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+    id: i64,
+) -> ServiceResult<ActivityRecord> {
+    let a: ActivityRecord = scoped::find_one::<activity::Entity>(
+        conn,
+        access,
+        Action::Read,
+        activity::Column::Id,
+        id,
+        "activity",
+    )
+    .await?
+    .try_into()?;
+    if a.state.unpublished() && !organises(access, &a.unit)? {
+        return Err(ServiceError::NotFound("activity"));
+    }
+    Ok(a)
+}
+
+pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<ActivityRecord> {
+    get_in(&store.db, access, id).await
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ActivityFilter {
+    pub under: Option<UnitCode>,
+    pub state: Option<State>,
+    /// Activities starting at or after `from` and before `to`.
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub project_id: Option<i64>,
+    pub team_id: Option<i64>,
+}
+
+/// Newest first.
+pub async fn list(
+    store: &Store,
+    access: &Access,
+    filter: &ActivityFilter,
+    page: &PageRequest,
+    want_total: bool,
+) -> ServiceResult<(Page<ActivityRecord>, u64)> {
+    let Some(mut q) = scoped::find::<activity::Entity>(access, Action::Read)? else {
+        return Ok((Page::from_overfetch(Vec::new(), page), 0));
+    };
+    // Unpublished activities only where the caller organises or reviews.
+    let mut visible = Condition::any().add(
+        activity::Column::State.is_not_in([State::Draft.as_str(), State::PendingReview.as_str()]),
+    );
+    for action in [Action::Update, Action::Approve] {
+        if let Some(c) = scoped::condition::<activity::Entity>(access, action)? {
+            visible = visible.add(c);
+        }
+    }
+    q = q.filter(visible);
+    if let Some(under) = &filter.under {
+        q = q.filter(ranges::subtree(activity::Column::UnitCode, under));
+    }
+    let now = super::now();
+    if let Some(state) = filter.state {
+        q = q.filter(match state {
+            State::Published => Condition::all()
+                .add(activity::Column::State.eq("published"))
+                .add(activity::Column::StartsAt.gt(now)),
+            State::InProgress => Condition::any()
+                .add(activity::Column::State.eq("in_progress"))
+                .add(
+                    Condition::all()
+                        .add(activity::Column::State.eq("published"))
+                        .add(activity::Column::StartsAt.lte(now)),
+                ),
+            other => Condition::all().add(activity::Column::State.eq(other.as_str())),
+        });
+    }
+    if let Some(from) = filter.from {
+        q = q.filter(activity::Column::StartsAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        q = q.filter(activity::Column::StartsAt.lt(to));
+    }
+    if let Some(p) = filter.project_id {
+        q = q.filter(activity::Column::ProjectId.eq(p));
+    }
+    if let Some(t) = filter.team_id {
+        q = q.filter(activity::Column::TeamId.eq(t));
+    }
+    super::page_by_id(
+        store,
+        q,
+        activity::Column::Id,
+        Order::Desc,
+        page,
+        want_total,
+    )
+    .await
+}
+
+/// Moves `a` from `from` (its stored state) to `to`, unless someone else moved it
+/// first: the conditional update makes concurrent moves safe.
+async fn transition(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+    a: &activity::Model,
+    to: State,
+    people_served: Option<i32>,
+) -> ServiceResult<()> {
+    let mut update = activity::Entity::update_many()
+        .col_expr(activity::Column::State, Expr::value(to.as_str()))
+        .col_expr(
+            activity::Column::StateChangedBy,
+            Expr::value(access.actor()),
+        )
+        .col_expr(activity::Column::StateChangedAt, Expr::value(super::now()))
+        .filter(activity::Column::Id.eq(a.id))
+        .filter(activity::Column::State.eq(a.state.as_str()));
+    if let Some(n) = people_served {
+        update = update.col_expr(activity::Column::PeopleServed, Expr::value(n));
+    }
+    let done = update.exec(conn).await?;
+    if done.rows_affected == 0 {
+        return Err(ServiceError::Conflict(
+            "the activity was changed meanwhile; reload it".into(),
+        ));
+    }
+    Ok(())
+}
+
+async fn load_for_update(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+    id: i64,
+) -> ServiceResult<(activity::Model, ActivityRecord)> {
+    let record = get_in(conn, access, id).await?;
+    let model = activity::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound("activity"))?;
+    Ok((model, record))
+}
+
+/// What `publishActivity` did.
+pub enum Published {
+    Published(ActivityRecord),
+    /// Waiting for a reviewer above the activity's unit.
+    SubmittedForReview(ActivityRecord),
+}
+
+/// Publishes a draft. Where the policy asks for review (by the activity's level), an
+/// author's call submits it and a holder of `activity.approve` above the unit
+/// publishes it; a reviewer's own call publishes at once.
+pub async fn publish(store: &Store, access: &Access, id: i64) -> ServiceResult<Published> {
+    let txn = store.db.begin().await?;
+    let (m, a) = load_for_update(&txn, access, id).await?;
+    if !a.state.unpublished() {
+        return Err(ServiceError::Conflict(format!(
+            "the activity is already {}",
+            a.state.as_str()
+        )));
+    }
+    if a.starts_at <= super::now() {
+        return Err(ServiceError::Conflict(
+            "the activity's start has passed; change its dates first".into(),
+        ));
+    }
+    let reviewer = match a.unit.parent() {
+        Some(parent) => policies::check_from_level(
+            access.policy(),
+            access.principal()?,
+            Resource::Activity,
+            Action::Approve,
+            &a.unit,
+            parent.level(),
+        ),
+        None => access.check(Resource::Activity, Action::Approve, &a.unit)?,
+    };
+    let needs_review = a.unit.parent().is_some()
+        && access
+            .policy()
+            .activity_rules()
+            .review_levels
+            .contains(&a.unit.level());
+    let (to, action, how) = if reviewer.allowed() {
+        (State::Published, "activity.publish", reviewer.reason())
+    } else {
+        access.require(Resource::Activity, Action::Update, &a.unit)?;
+        if !needs_review {
+            (
+                State::Published,
+                "activity.publish",
+                "no review needed".into(),
+            )
+        } else if a.state == State::PendingReview {
+            return Err(ServiceError::Conflict(
+                "the activity is waiting for review by the office above".into(),
+            ));
+        } else {
+            (State::PendingReview, "activity.submit", reviewer.reason())
+        }
+    };
+    transition(&txn, access, &m, to, None).await?;
+    audit::record(
+        &txn,
+        access,
+        access.actor(),
+        Entry {
+            action,
+            target: Some(format!("activity:{id}")),
+            unit: Some(&a.unit),
+            summary: json!({ "from": a.state.as_str(), "to": to.as_str(), "decision": how }),
+        },
+    )
+    .await?;
+    let after = get_in(&txn, access, id).await?;
+    txn.commit().await?;
+    Ok(match to {
+        State::PendingReview => Published::SubmittedForReview(after),
+        _ => Published::Published(after),
+    })
+}
+
+/// Cancels an activity that has not started; its sign-ups are cancelled with it.
+pub async fn cancel(
+    store: &Store,
+    access: &Access,
+    id: i64,
+    reason: &str,
+) -> ServiceResult<ActivityRecord> {
+    let reason = super::required_text("reason", reason, 500)?;
+    let txn = store.db.begin().await?;
+    let (m, a) = load_for_update(&txn, access, id).await?;
+    access.require(Resource::Activity, Action::Update, &a.unit)?;
+    if !matches!(
+        a.state,
+        State::Draft | State::PendingReview | State::Published
+    ) {
+        return Err(ServiceError::Conflict(format!(
+            "an activity that is {} cannot be cancelled",
+            a.state.as_str()
+        )));
+    }
+    transition(&txn, access, &m, State::Cancelled, None).await?;
+    let cancelled = signups::cancel_all(&txn, id).await?;
+    audit::record(
+        &txn,
+        access,
+        access.actor(),
+        Entry {
+            action: "activity.cancel",
+            target: Some(format!("activity:{id}")),
+            unit: Some(&a.unit),
+            summary: json!({ "from": a.state.as_str(), "reason": reason, "signupsCancelled": cancelled }),
+        },
+    )
+    .await?;
+    let after = get_in(&txn, access, id).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Closes an activity that has started, recording the people it served. Anyone
+/// still checked in is checked out at the close (or at the end, if earlier).
+pub async fn close(
+    store: &Store,
+    access: &Access,
+    id: i64,
+    people_served: i32,
+) -> ServiceResult<ActivityRecord> {
+    if !(0..=1_000_000).contains(&people_served) {
+        return Err(ServiceError::bad_input(
+            "`peopleServed` must be 0 to 1,000,000",
+        ));
+    }
+    let txn = store.db.begin().await?;
+    let (m, a) = load_for_update(&txn, access, id).await?;
+    access.require(Resource::Activity, Action::Update, &a.unit)?;
+    if a.state != State::InProgress {
+        return Err(ServiceError::Conflict(format!(
+            "only an activity in progress can be closed; this one is {}",
+            a.state.as_str()
+        )));
+    }
+    let at = super::now().min(a.ends_at);
+    let checked_out = signups::check_out_everyone(&txn, access, &a, at).await?;
+    transition(&txn, access, &m, State::Closed, Some(people_served)).await?;
+    daily::bump(
+        &txn,
+        &a.unit,
+        daily::day_of(a.starts_at),
+        Delta {
+            activities_held: 1,
+            people_served: i64::from(people_served),
+            ..Default::default()
+        },
+    )
+    .await?;
+    audit::record(
+        &txn,
+        access,
+        access.actor(),
+        Entry {
+            action: "activity.close",
+            target: Some(format!("activity:{id}")),
+            unit: Some(&a.unit),
+            summary: json!({ "peopleServed": people_served, "checkedOut": checked_out }),
+        },
+    )
+    .await?;
+    let after = get_in(&txn, access, id).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Stores "in progress" once the activity has started (by the first check-in).
+pub(super) async fn mark_started(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+    id: i64,
+) -> ServiceResult<()> {
+    activity::Entity::update_many()
+        .col_expr(
+            activity::Column::State,
+            Expr::value(State::InProgress.as_str()),
+        )
+        .col_expr(
+            activity::Column::StateChangedBy,
+            Expr::value(access.actor()),
+        )
+        .col_expr(activity::Column::StateChangedAt, Expr::value(super::now()))
+        .filter(activity::Column::Id.eq(id))
+        .filter(activity::Column::State.eq(State::Published.as_str()))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,183 @@
+//! The per-unit daily figures (`unit_daily`) statistics are answered from. Every
+//! service that changes a counted fact adds its change here in the same transaction,
+//! so a statistic is a sum over one index range of this small table instead of a
+//! scan of the rows it counts. [`rebuild`] recomputes the table from the rows (after
+//! bulk loads); the recount tests compare the two.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use entity::unit_daily;
+use policies::UnitCode;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait, Statement};
+
+use crate::error::ServiceResult;
+
+/// Offices count days in China Standard Time (UTC+8, no daylight saving).
+pub fn day_of(t: DateTime<Utc>) -> NaiveDate {
+    (t + Duration::hours(8)).date_naive()
+}
+
+/// The UTC instant a China Standard Time day starts.
+pub fn start_of(day: NaiveDate) -> DateTime<Utc> {
+    day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc() - Duration::hours(8)
+}
+
+/// A change to one unit's figures on one day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delta {
+    pub volunteers: i64,
+    pub party_members: i64,
+    pub party_reporting: i64,
+    /// Volunteers holding exactly n stars, n = index + 1.
+    pub stars: [i64; 5],
+    pub half_hours: i64,
+    pub records: i64,
+    pub activities_held: i64,
+    pub people_served: i64,
+}
+
+impl Delta {
+    pub fn star_change(from: i16, to: i16) -> Delta {
+        let mut d = Delta::default();
+        if (1..=5).contains(&from) {
+            d.stars[from as usize - 1] -= 1;
+        }
+        if (1..=5).contains(&to) {
+            d.stars[to as usize - 1] += 1;
+        }
+        d
+    }
+
+    pub fn negate(self) -> Delta {
+        Delta {
+            volunteers: -self.volunteers,
+            party_members: -self.party_members,
+            party_reporting: -self.party_reporting,
+            stars: self.stars.map(|s| -s),
+            half_hours: -self.half_hours,
+            records: -self.records,
+            activities_held: -self.activities_held,
+            people_served: -self.people_served,
+        }
+    }
+}
+
+const COLUMNS: [&str; 12] = [
+    "volunteers",
+    "party_members",
+    "party_reporting",
+    "stars1",
+    "stars2",
+    "stars3",
+    "stars4",
+    "stars5",
+    "half_hours",
+    "records",
+    "activities_held",
+    "people_served",
+];
+
+/// Adds `d` to `unit`'s figures on `day` (an upsert: atomic under concurrency).
+pub async fn bump(
+    conn: &impl ConnectionTrait,
+    unit: &UnitCode,
+    day: NaiveDate,
+    d: Delta,
+) -> ServiceResult<()> {
+    if d == Delta::default() {
+        return Ok(());
+    }
+    let row = unit_daily::ActiveModel {
+        unit_code: Set(unit.to_string()),
+        day: Set(day),
+        volunteers: Set(d.volunteers),
+        party_members: Set(d.party_members),
+        party_reporting: Set(d.party_reporting),
+        stars1: Set(d.stars[0]),
+        stars2: Set(d.stars[1]),
+        stars3: Set(d.stars[2]),
+        stars4: Set(d.stars[3]),
+        stars5: Set(d.stars[4]),
+        half_hours: Set(d.half_hours),
+        records: Set(d.records),
+        activities_held: Set(d.activities_held),
+        people_served: Set(d.people_served),
+    };
+    let mut on_conflict =
+        OnConflict::columns([unit_daily::Column::UnitCode, unit_daily::Column::Day]);
+    for c in COLUMNS {
+        on_conflict.value(
+            sea_orm::sea_query::Alias::new(c),
+            Expr::cust(format!("unit_daily.{c} + excluded.{c}")),
+        );
+    }
+    unit_daily::Entity::insert(row)
+        .on_conflict(on_conflict)
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// Recomputes every figure from the rows it counts, attributing stocks to each row's
+/// current unit on the day it was registered (granted). Run after bulk loads.
+pub async fn rebuild(conn: &impl ConnectionTrait) -> ServiceResult<()> {
+    let backend = conn.get_database_backend();
+    // The China Standard Time day of a timestamp column, per backend.
+    let day = |col: &str| match backend {
+        DbBackend::Postgres => format!("(({col}) AT TIME ZONE 'Asia/Shanghai')::date"),
+        _ => format!("date({col}, '+8 hours')"),
+    };
+    let sources = [
+        // volunteers, party members, party members at their home unit
+        format!(
+            "SELECT unit_code, {d} AS day, COUNT(*) AS volunteers, \
+             SUM(CASE WHEN party_member THEN 1 ELSE 0 END) AS party_members, 0 AS party_reporting, \
+             SUM(CASE WHEN stars = 1 THEN 1 ELSE 0 END) AS stars1, SUM(CASE WHEN stars = 2 THEN 1 ELSE 0 END) AS stars2, \
+             SUM(CASE WHEN stars = 3 THEN 1 ELSE 0 END) AS stars3, SUM(CASE WHEN stars = 4 THEN 1 ELSE 0 END) AS stars4, \
+             SUM(CASE WHEN stars = 5 THEN 1 ELSE 0 END) AS stars5, \
+             0 AS half_hours, 0 AS records, 0 AS activities_held, 0 AS people_served \
+             FROM volunteer GROUP BY unit_code, {d}",
+            d = day("created_at")
+        ),
+        // party members counted at the community they report to
+        format!(
+            "SELECT reported_unit_code, {d}, 0, 0, COUNT(*), 0, 0, 0, 0, 0, 0, 0, 0, 0 \
+             FROM volunteer WHERE party_member AND reported_unit_code IS NOT NULL \
+             GROUP BY reported_unit_code, {d}",
+            d = day("created_at")
+        ),
+        format!(
+            "SELECT unit_code, {d}, 0, 0, 0, 0, 0, 0, 0, 0, SUM(half_hours), \
+             SUM(CASE WHEN corrects_id IS NULL THEN 1 ELSE 0 END), 0, 0 \
+             FROM service_record WHERE state = 'approved' GROUP BY unit_code, {d}",
+            d = day("started_at")
+        ),
+        format!(
+            "SELECT unit_code, {d}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, COUNT(*), SUM(COALESCE(people_served, 0)) \
+             FROM activity WHERE state = 'closed' GROUP BY unit_code, {d}",
+            d = day("starts_at")
+        ),
+    ];
+    let cols = COLUMNS.join(", ");
+    let sums = COLUMNS
+        .iter()
+        .map(|c| format!("SUM({c})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let union = sources.join(" UNION ALL ");
+    let insert = format!(
+        "INSERT INTO unit_daily (unit_code, day, {cols}) \
+         SELECT unit_code, day, {sums} FROM ({union}) AS s (unit_code, day, {cols}) \
+         GROUP BY unit_code, day"
+    );
+    // SQLite names a subquery's columns from its first SELECT; PostgreSQL takes the
+    // column list. The first SELECT names them all, so SQLite needs no list.
+    let insert = match backend {
+        DbBackend::Postgres => insert,
+        _ => insert.replace(&format!(" AS s (unit_code, day, {cols})"), " AS s"),
+    };
+    conn.execute_unprepared("DELETE FROM unit_daily").await?;
+    conn.execute_raw(Statement::from_string(backend, insert))
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,716 @@
+//! Service records: one volunteer's hours, from a check-in session, logged by the
+//! volunteer, or back-filled (补录) by an organiser with a reason. Recorded →
+//! approved or rejected, by a holder of `service_record.approve` who did not record
+//! it. Approved records never change: a correction is a new record linked to the one
+//! it corrects, carrying the difference (negative to take hours away), approved like
+//! any other. The volunteer's total (`volunteer.approved_half_hours`) and the daily
+//! figures change in the transaction of each approval.
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{service_record, volunteer};
+use policies::{Action, Resource, UnitCode};
+use sea_orm::sea_query::{Expr, Order};
+use sea_orm::ExprTrait;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QuerySelect, TransactionTrait,
+};
+use serde_json::json;
+
+use crate::error::{ServiceError, ServiceResult};
+use crate::pagination::{Page, PageRequest};
+use crate::services::access::Access;
+use crate::services::activities::{self, ActivityRecord};
+use crate::services::audit::{self, Entry};
+use crate::services::daily::{self, Delta};
+use crate::services::{ranges, scoped, signups, stars, Store};
+
+/// Hours credited for one session of `minutes`, in half hours: each full hour
+/// counts, and the rest by the rule — under 15 minutes nothing, 15 to under 45
+/// minutes half an hour, 45 minutes or more a full hour.
+pub fn credited_half_hours(minutes: i64) -> i64 {
+    if minutes <= 0 {
+        return 0;
+    }
+    let rest = match minutes % 60 {
+        0..15 => 0,
+        15..45 => 1,
+        _ => 2,
+    };
+    minutes / 60 * 2 + rest
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    CheckIn,
+    Logged,
+    Backfill,
+    Correction,
+    Revocation,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::CheckIn => "check_in",
+            Source::Logged => "logged",
+            Source::Backfill => "backfill",
+            Source::Correction => "correction",
+            Source::Revocation => "revocation",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ServiceRecord {
+    pub id: i64,
+    pub volunteer_id: i64,
+    pub activity_id: Option<i64>,
+    pub unit: UnitCode,
+    pub half_hours: i32,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub source: String,
+    pub content: String,
+    pub reason: Option<String>,
+    pub state: String,
+    pub recorded_by: Option<i64>,
+    pub recorded_at: DateTime<Utc>,
+    pub decided_by: Option<i64>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decision_note: Option<String>,
+    pub corrects_id: Option<i64>,
+    pub fraud: bool,
+}
+
+impl TryFrom<service_record::Model> for ServiceRecord {
+    type Error = ServiceError;
+    fn try_from(m: service_record::Model) -> ServiceResult<Self> {
+        Ok(ServiceRecord {
+            unit: super::stored_unit(&m.unit_code)?,
+            id: m.id,
+            volunteer_id: m.volunteer_id,
+            activity_id: m.activity_id,
+            half_hours: m.half_hours,
+            started_at: m.started_at,
+            ended_at: m.ended_at,
+            source: m.source,
+            content: m.content,
+            reason: m.reason,
+            state: m.state,
+            recorded_by: m.recorded_by,
+            recorded_at: m.recorded_at,
+            decided_by: m.decided_by,
+            decided_at: m.decided_at,
+            decision_note: m.decision_note,
+            corrects_id: m.corrects_id,
+            fraud: m.fraud,
+        })
+    }
+}
+
+struct NewRecord<'a> {
+    volunteer: &'a volunteer::Model,
+    activity_id: Option<i64>,
+    attendance_id: Option<i64>,
+    unit: &'a UnitCode,
+    half_hours: i32,
+    started_at: DateTime<Utc>,
+    ended_at: Option<DateTime<Utc>>,
+    source: Source,
+    content: String,
+    reason: Option<String>,
+    corrects_id: Option<i64>,
+}
+
+async fn insert(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+    r: NewRecord<'_>,
+) -> ServiceResult<service_record::Model> {
+    let m = service_record::ActiveModel {
+        volunteer_id: Set(r.volunteer.id),
+        user_id: Set(r.volunteer.user_id),
+        activity_id: Set(r.activity_id),
+        attendance_id: Set(r.attendance_id),
+        unit_code: Set(r.unit.to_string()),
+        half_hours: Set(r.half_hours),
+        started_at: Set(r.started_at),
+        ended_at: Set(r.ended_at),
+        source: Set(r.source.as_str().into()),
+        content: Set(r.content),
+        reason: Set(r.reason),
+        state: Set("recorded".into()),
+        recorded_by: Set(access.actor()),
+        recorded_at: Set(super::now()),
+        corrects_id: Set(r.corrects_id),
+        fraud: Set(false),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    audit::record(
+        conn,
+        access,
+        access.actor(),
+        Entry {
+            action: "service_record.record",
+            target: Some(format!("service_record:{}", m.id)),
+            unit: Some(r.unit),
+            summary: json!({
+                "volunteer": m.volunteer_id,
+                "halfHours": m.half_hours,
+                "source": m.source,
+                "corrects": m.corrects_id,
+            }),
+        },
+    )
+    .await?;
+    Ok(m)
+}
+
+/// The record of a finished check-in session, if it credits anything.
+pub(super) async fn record_session(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+    a: &ActivityRecord,
+    session: &entity::attendance::Model,
+    minutes: i64,
+) -> ServiceResult<Option<ServiceRecord>> {
+    let half = credited_half_hours(minutes);
+    if half == 0 {
+        return Ok(None);
+    }
+    let v = volunteer::Entity::find_by_id(session.volunteer_id)
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound("volunteer"))?;
+    let m = insert(
+        conn,
+        access,
+        NewRecord {
+            volunteer: &v,
+            activity_id: Some(a.id),
+            attendance_id: Some(session.id),
+            unit: &a.unit,
+            half_hours: i32::try_from(half).unwrap_or(i32::MAX),
+            started_at: session.check_in_at,
+            ended_at: session.check_out_at,
+            source: Source::CheckIn,
+            content: a.title.clone(),
+            reason: None,
+            corrects_id: None,
+        },
+    )
+    .await?;
+    Ok(Some(m.try_into()?))
+}
+
+/// The record made for a check-in session, if any.
+pub(super) async fn for_attendance(
+    conn: &impl ConnectionTrait,
+    attendance_id: i64,
+) -> ServiceResult<Option<ServiceRecord>> {
+    service_record::Entity::find()
+        .filter(service_record::Column::AttendanceId.eq(attendance_id))
+        .one(conn)
+        .await?
+        .map(ServiceRecord::try_from)
+        .transpose()
+}
+
+/// Hours as half-hour units: a multiple of 0.5.
+fn half_hours_of(hours: f64) -> ServiceResult<i32> {
+    let half = hours * 2.0;
+    if !half.is_finite() || half.fract() != 0.0 || half.abs() > 2000.0 {
+        return Err(ServiceError::bad_input("`hours` must be a multiple of 0.5"));
+    }
+    Ok(half as i32)
+}
+
+pub struct LogHours {
+    pub volunteer_id: Option<i64>,
+    pub activity_id: Option<i64>,
+    /// Where the hours were served, for hours outside an activity (default: the
+    /// volunteer's home unit).
+    pub unit_code: Option<String>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub hours: f64,
+    pub content: Option<String>,
+    pub reason: Option<String>,
+    /// The approved record this one corrects; `hours` is then the difference.
+    pub corrects_id: Option<i64>,
+}
+
+/// Logs hours: the volunteer's own, an organiser's back-fill, or a correction.
+pub async fn log_hours(
+    store: &Store,
+    access: &Access,
+    input: LogHours,
+) -> ServiceResult<ServiceRecord> {
+    let half = half_hours_of(input.hours)?;
+    let reason = input
+        .reason
+        .as_deref()
+        .map(|r| super::required_text("reason", r, 500))
+        .transpose()?;
+    let txn = store.db.begin().await?;
+    let m = match input.corrects_id {
+        Some(original_id) => {
+            let original = scoped::find_one::<service_record::Entity>(
+                &txn,
+                access,
+                Action::Read,
+                service_record::Column::Id,
+                original_id,
+                "service record",
+            )
+            .await?;
+            let unit = super::stored_unit(&original.unit_code)?;
+            access.require_for(
+                Resource::ServiceRecord,
+                Action::Create,
+                &unit,
+                original.user_id,
+            )?;
+            if original.state != "approved" || original.corrects_id.is_some() {
+                return Err(ServiceError::Conflict(
+                    "only an approved original record can be corrected".into(),
+                ));
+            }
+            let Some(reason) = reason else {
+                return Err(ServiceError::bad_input("a correction needs a `reason`"));
+            };
+            if half == 0 {
+                return Err(ServiceError::bad_input(
+                    "a correction changes the hours by a non-zero amount",
+                ));
+            }
+            if net_of(&txn, original_id).await? + i64::from(half) < 0 {
+                return Err(ServiceError::bad_input(
+                    "a correction cannot take away more hours than the record holds",
+                ));
+            }
+            let v = volunteer::Entity::find_by_id(original.volunteer_id)
+                .one(&txn)
+                .await?
+                .ok_or(ServiceError::NotFound("volunteer"))?;
+            insert(
+                &txn,
+                access,
+                NewRecord {
+                    volunteer: &v,
+                    activity_id: original.activity_id,
+                    attendance_id: None,
+                    unit: &unit,
+                    half_hours: half,
+                    started_at: original.started_at,
+                    ended_at: original.ended_at,
+                    source: Source::Correction,
+                    content: input
+                        .content
+                        .as_deref()
+                        .map(|c| super::required_text("content", c, 200))
+                        .transpose()?
+                        .unwrap_or(original.content.clone()),
+                    reason: Some(reason),
+                    corrects_id: Some(original_id),
+                },
+            )
+            .await?
+        }
+        None => {
+            if !(1..=48).contains(&half) {
+                return Err(ServiceError::bad_input(
+                    "`hours` must be 0.5 to 24 per record",
+                ));
+            }
+            let v = signups::volunteer_for(&txn, access, input.volunteer_id).await?;
+            let activity = match input.activity_id {
+                Some(id) => Some(activities::get_in(&txn, access, id).await?),
+                None => None,
+            };
+            let unit = match (&activity, &input.unit_code) {
+                (Some(a), _) => a.unit.clone(),
+                (None, Some(code)) => {
+                    let u = super::parse_unit("unitCode", code)?;
+                    super::units::require_exists(&txn, &u).await?;
+                    u
+                }
+                (None, None) => super::stored_unit(&v.unit_code)?,
+            };
+            let now = super::now();
+            let started_at = input
+                .started_at
+                .or(activity.as_ref().map(|a| a.starts_at))
+                .ok_or_else(|| {
+                    ServiceError::bad_input("give `startedAt` for hours outside an activity")
+                })?;
+            if started_at > now {
+                return Err(ServiceError::bad_input("hours cannot be logged in advance"));
+            }
+            if started_at < now - Duration::days(366) {
+                return Err(ServiceError::bad_input(
+                    "hours older than a year cannot be logged",
+                ));
+            }
+            let own = v.user_id.is_some() && v.user_id == access.actor();
+            let source = if own {
+                access.require_for(Resource::ServiceRecord, Action::Create, &unit, v.user_id)?;
+                Source::Logged
+            } else {
+                access.require(Resource::ServiceRecord, Action::Create, &unit)?;
+                if reason.is_none() {
+                    return Err(ServiceError::bad_input(
+                        "back-filled hours (补录) need a `reason`",
+                    ));
+                }
+                Source::Backfill
+            };
+            let content = match (&input.content, &activity) {
+                (Some(c), _) => super::required_text("content", c, 200)?,
+                (None, Some(a)) => a.title.clone(),
+                (None, None) => {
+                    return Err(ServiceError::bad_input("describe the service in `content`"))
+                }
+            };
+            insert(
+                &txn,
+                access,
+                NewRecord {
+                    volunteer: &v,
+                    activity_id: activity.as_ref().map(|a| a.id),
+                    attendance_id: None,
+                    unit: &unit,
+                    half_hours: half,
+                    started_at,
+                    ended_at: Some(started_at + Duration::minutes(i64::from(half) * 30)),
+                    source,
+                    content,
+                    reason,
+                    corrects_id: None,
+                },
+            )
+            .await?
+        }
+    };
+    txn.commit().await?;
+    m.try_into()
+}
+
+/// The approved hours of an original record with its approved corrections.
+async fn net_of(conn: &impl ConnectionTrait, original_id: i64) -> ServiceResult<i64> {
+    let sum: Option<Option<i64>> = service_record::Entity::find()
+        .select_only()
+        .column_as(Expr::cust("SUM(half_hours)"), "s")
+        .filter(service_record::Column::State.eq("approved"))
+        .filter(
+            sea_orm::Condition::any()
+                .add(service_record::Column::Id.eq(original_id))
+                .add(service_record::Column::CorrectsId.eq(original_id)),
+        )
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(sum.flatten().unwrap_or(0))
+}
+
+/// A record the caller may decide on: in scope for approval, still recorded, and
+/// neither recorded by the caller nor the caller's own hours.
+async fn decidable(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+    id: i64,
+) -> ServiceResult<service_record::Model> {
+    let m = scoped::find_one::<service_record::Entity>(
+        conn,
+        access,
+        Action::Read,
+        service_record::Column::Id,
+        id,
+        "service record",
+    )
+    .await?;
+    let unit = super::stored_unit(&m.unit_code)?;
+    access.require(Resource::ServiceRecord, Action::Approve, &unit)?;
+    let me = access.user_id()?;
+    if m.recorded_by == Some(me) || m.user_id == Some(me) {
+        return Err(ServiceError::Forbidden(
+            "hours are decided by someone other than the person who recorded them or served them"
+                .into(),
+        ));
+    }
+    if m.state != "recorded" {
+        return Err(ServiceError::Conflict(format!(
+            "the record is already {}; approved records never change (log a correction instead)",
+            m.state
+        )));
+    }
+    Ok(m)
+}
+
+/// Marks a recorded record decided, unless a concurrent decision came first.
+async fn decide(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+    id: i64,
+    state: &str,
+    note: Option<String>,
+) -> ServiceResult<()> {
+    let done = service_record::Entity::update_many()
+        .col_expr(service_record::Column::State, Expr::value(state))
+        .col_expr(
+            service_record::Column::DecidedBy,
+            Expr::value(access.actor()),
+        )
+        .col_expr(service_record::Column::DecidedAt, Expr::value(super::now()))
+        .col_expr(service_record::Column::DecisionNote, Expr::value(note))
+        .filter(service_record::Column::Id.eq(id))
+        .filter(service_record::Column::State.eq("recorded"))
+        .exec(conn)
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(ServiceError::Conflict(
+            "the record was decided meanwhile".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Adds approved hours to the volunteer's total and the daily figures, and
+/// nominates the volunteer for any star the new total reaches.
+async fn credit(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+    m: &service_record::Model,
+    half_hours: i64,
+    records: i64,
+) -> ServiceResult<()> {
+    volunteer::Entity::update_many()
+        .col_expr(
+            volunteer::Column::ApprovedHalfHours,
+            Expr::col(volunteer::Column::ApprovedHalfHours).add(half_hours),
+        )
+        .filter(volunteer::Column::Id.eq(m.volunteer_id))
+        .exec(conn)
+        .await?;
+    daily::bump(
+        conn,
+        &super::stored_unit(&m.unit_code)?,
+        daily::day_of(m.started_at),
+        Delta {
+            half_hours,
+            records,
+            ..Default::default()
+        },
+    )
+    .await?;
+    stars::nominate_if_due(conn, access, m.volunteer_id).await
+}
+
+pub async fn approve(
+    store: &Store,
+    access: &Access,
+    id: i64,
+    note: Option<String>,
+) -> ServiceResult<ServiceRecord> {
+    let txn = store.db.begin().await?;
+    let m = decidable(&txn, access, id).await?;
+    if let Some(original) = m.corrects_id {
+        if net_of(&txn, original).await? + i64::from(m.half_hours) < 0 {
+            return Err(ServiceError::Conflict(
+                "this correction would take away more hours than the record holds".into(),
+            ));
+        }
+    }
+    decide(&txn, access, id, "approved", note).await?;
+    let records = i64::from(m.corrects_id.is_none());
+    credit(&txn, access, &m, i64::from(m.half_hours), records).await?;
+    audit::record(
+        &txn,
+        access,
+        access.actor(),
+        Entry {
+            action: "service_record.approve",
+            target: Some(format!("service_record:{id}")),
+            unit: Some(&super::stored_unit(&m.unit_code)?),
+            summary: json!({ "volunteer": m.volunteer_id, "halfHours": m.half_hours }),
+        },
+    )
+    .await?;
+    let after = service_record::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("service record"))?;
+    txn.commit().await?;
+    after.try_into()
+}
+
+pub async fn reject(
+    store: &Store,
+    access: &Access,
+    id: i64,
+    reason: &str,
+) -> ServiceResult<ServiceRecord> {
+    let reason = super::required_text("reason", reason, 500)?;
+    let txn = store.db.begin().await?;
+    let m = decidable(&txn, access, id).await?;
+    decide(&txn, access, id, "rejected", Some(reason.clone())).await?;
+    audit::record(
+        &txn,
+        access,
+        access.actor(),
+        Entry {
+            action: "service_record.reject",
+            target: Some(format!("service_record:{id}")),
+            unit: Some(&super::stored_unit(&m.unit_code)?),
+            summary: json!({ "volunteer": m.volunteer_id, "reason": reason }),
+        },
+    )
+    .await?;
+    let after = service_record::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("service record"))?;
+    txn.commit().await?;
+    after.try_into()
+}
+
+/// Revokes an approved record's hours for fraud: a linked record takes all of them
+/// away (approved at once by the caller, who must hold the approve permission), the
+/// volunteer is barred from stars for the policy's period, and its listed
+/// nominations are withdrawn.
+pub async fn revoke_for_fraud(
+    store: &Store,
+    access: &Access,
+    id: i64,
+    reason: &str,
+) -> ServiceResult<ServiceRecord> {
+    let reason = super::required_text("reason", reason, 500)?;
+    let txn = store.db.begin().await?;
+    let original = scoped::find_one::<service_record::Entity>(
+        &txn,
+        access,
+        Action::Read,
+        service_record::Column::Id,
+        id,
+        "service record",
+    )
+    .await?;
+    let unit = super::stored_unit(&original.unit_code)?;
+    access.require(Resource::ServiceRecord, Action::Approve, &unit)?;
+    if original.state != "approved" || original.corrects_id.is_some() {
+        return Err(ServiceError::Conflict(
+            "only an approved original record can be revoked".into(),
+        ));
+    }
+    let net = net_of(&txn, id).await?;
+    if net <= 0 {
+        return Err(ServiceError::Conflict(
+            "the record's hours are already taken away".into(),
+        ));
+    }
+    let v = volunteer::Entity::find_by_id(original.volunteer_id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("volunteer"))?;
+    let m = insert(
+        &txn,
+        access,
+        NewRecord {
+            volunteer: &v,
+            activity_id: original.activity_id,
+            attendance_id: None,
+            unit: &unit,
+            half_hours: -i32::try_from(net).unwrap_or(i32::MAX),
+            started_at: original.started_at,
+            ended_at: original.ended_at,
+            source: Source::Revocation,
+            content: original.content.clone(),
+            reason: Some(reason.clone()),
+            corrects_id: Some(id),
+        },
+    )
+    .await?;
+    decide(&txn, access, m.id, "approved", Some(reason.clone())).await?;
+    service_record::Entity::update_many()
+        .col_expr(service_record::Column::Fraud, Expr::value(true))
+        .filter(service_record::Column::Id.eq(m.id))
+        .exec(&txn)
+        .await?;
+    let bar = stars::bar(&txn, access, v.id).await?;
+    credit(&txn, access, &m, -net, 0).await?;
+    audit::record(
+        &txn,
+        access,
+        access.actor(),
+        Entry {
+            action: "service_record.revoke",
+            target: Some(format!("service_record:{id}")),
+            unit: Some(&unit),
+            summary: json!({ "volunteer": v.id, "halfHours": -net, "reason": reason, "barredUntil": bar }),
+        },
+    )
+    .await?;
+    let after = service_record::Entity::find_by_id(m.id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("service record"))?;
+    txn.commit().await?;
+    after.try_into()
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RecordFilter {
+    pub under: Option<UnitCode>,
+    pub volunteer_id: Option<i64>,
+    pub activity_id: Option<i64>,
+    pub state: Option<String>,
+}
+
+/// Newest first.
+pub async fn list(
+    store: &Store,
+    access: &Access,
+    filter: &RecordFilter,
+    page: &PageRequest,
+    want_total: bool,
+) -> ServiceResult<(Page<ServiceRecord>, u64)> {
+    let Some(mut q) = scoped::find::<service_record::Entity>(access, Action::Read)? else {
+        return Ok((Page::from_overfetch(Vec::new(), page), 0));
+    };
+    if let Some(under) = &filter.under {
+        q = q.filter(ranges::subtree(service_record::Column::UnitCode, under));
+    }
+    if let Some(v) = filter.volunteer_id {
+        q = q.filter(service_record::Column::VolunteerId.eq(v));
+    }
+    if let Some(a) = filter.activity_id {
+        q = q.filter(service_record::Column::ActivityId.eq(a));
+    }
+    if let Some(s) = &filter.state {
+        q = q.filter(service_record::Column::State.eq(s.as_str()));
+    }
+    super::page_by_id(
+        store,
+        q,
+        service_record::Column::Id,
+        Order::Desc,
+        page,
+        want_total,
+    )
+    .await
+}
+
+pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<ServiceRecord> {
+    scoped::find_one::<service_record::Entity>(
+        &store.db,
+        access,
+        Action::Read,
+        service_record::Column::Id,
+        id,
+        "service record",
+    )
+    .await?
+    .try_into()
+}

@@ -1,0 +1,579 @@
+//! Sign-ups (volunteer × activity) and attendance: check-in and check-out by the
+//! activity's rotating code or by an organiser with a reason. Each check-out credits
+//! the session's hours as a service record awaiting approval.
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{activity, attendance, signup, volunteer};
+use policies::{Action, Resource, UnitCode};
+use sea_orm::sea_query::{Expr, Order};
+use sea_orm::ExprTrait;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
+};
+use serde_json::json;
+
+use crate::error::{ServiceError, ServiceResult};
+use crate::pagination::{Page, PageRequest};
+use crate::services::access::Access;
+use crate::services::activities::{self, ActivityRecord, State};
+use crate::services::audit::{self, Entry};
+use crate::services::records::{self, ServiceRecord};
+use crate::services::{ranges, scoped, Store};
+
+#[derive(Debug, Clone)]
+pub struct SignupRecord {
+    pub id: i64,
+    pub activity_id: i64,
+    pub volunteer_id: i64,
+    pub unit: UnitCode,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<signup::Model> for SignupRecord {
+    type Error = ServiceError;
+    fn try_from(m: signup::Model) -> ServiceResult<Self> {
+        Ok(SignupRecord {
+            unit: super::stored_unit(&m.unit_code)?,
+            id: m.id,
+            activity_id: m.activity_id,
+            volunteer_id: m.volunteer_id,
+            active: m.state == "active",
+            created_at: m.created_at,
+            cancelled_at: m.cancelled_at,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AttendanceRecord {
+    pub id: i64,
+    pub signup_id: i64,
+    pub check_in_at: DateTime<Utc>,
+    pub check_out_at: Option<DateTime<Utc>>,
+    pub check_in_method: String,
+    pub check_out_method: Option<String>,
+    pub check_in_reason: Option<String>,
+    pub check_out_reason: Option<String>,
+}
+
+impl From<attendance::Model> for AttendanceRecord {
+    fn from(m: attendance::Model) -> Self {
+        AttendanceRecord {
+            id: m.id,
+            signup_id: m.signup_id,
+            check_in_at: m.check_in_at,
+            check_out_at: m.check_out_at,
+            check_in_method: m.check_in_method,
+            check_out_method: m.check_out_method,
+            check_in_reason: m.check_in_reason,
+            check_out_reason: m.check_out_reason,
+        }
+    }
+}
+
+/// The caller's own volunteer record (through its linked user account).
+pub(super) async fn own_volunteer(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+) -> ServiceResult<volunteer::Model> {
+    let me = access.user_id()?;
+    volunteer::Entity::find()
+        .filter(volunteer::Column::UserId.eq(me))
+        .one(conn)
+        .await?
+        .ok_or_else(|| {
+            ServiceError::bad_input(
+                "you are not registered as a volunteer; name the volunteer with `volunteerId`",
+            )
+        })
+}
+
+/// The volunteer named, or the caller's own.
+pub(super) async fn volunteer_for(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+    id: Option<i64>,
+) -> ServiceResult<volunteer::Model> {
+    match id {
+        Some(id) => super::volunteers::find_scoped(conn, access, Action::Read, id).await,
+        None => own_volunteer(conn, access).await,
+    }
+}
+
+pub async fn sign_up(
+    store: &Store,
+    access: &Access,
+    activity_id: i64,
+    volunteer_id: Option<i64>,
+) -> ServiceResult<SignupRecord> {
+    let txn = store.db.begin().await?;
+    let a = activities::get_in(&txn, access, activity_id).await?;
+    let v = volunteer_for(&txn, access, volunteer_id).await?;
+    access.require_for(Resource::Signup, Action::Create, &a.unit, v.user_id)?;
+    if v.status != "active" {
+        return Err(ServiceError::Conflict("the volunteer is not active".into()));
+    }
+    let existing = signup::Entity::find()
+        .filter(signup::Column::ActivityId.eq(a.id))
+        .filter(signup::Column::VolunteerId.eq(v.id))
+        .one(&txn)
+        .await?;
+    // Signing up twice changes nothing.
+    if let Some(s) = existing.as_ref().filter(|s| s.state == "active") {
+        return s.clone().try_into();
+    }
+    if !a.recruiting(super::now()) {
+        return Err(ServiceError::Conflict(
+            "the activity is not open for sign-up".into(),
+        ));
+    }
+    // The seat is taken by a conditional increment: under concurrency the database
+    // serialises the updates of the row and re-checks the condition, so the count
+    // never passes the capacity.
+    let taken = activity::Entity::update_many()
+        .col_expr(
+            activity::Column::SignedUp,
+            Expr::col(activity::Column::SignedUp).add(1),
+        )
+        .filter(activity::Column::Id.eq(a.id))
+        .filter(activity::Column::State.eq(State::Published.as_str()))
+        .filter(Expr::col(activity::Column::SignedUp).lt(Expr::col(activity::Column::Capacity)))
+        .exec(&txn)
+        .await?;
+    if taken.rows_affected == 0 {
+        return Err(ServiceError::Conflict("the activity is full".into()));
+    }
+    let now = super::now();
+    let m = match existing {
+        Some(s) => {
+            let mut s: signup::ActiveModel = s.into();
+            s.state = Set("active".into());
+            s.cancelled_at = Set(None);
+            s.created_at = Set(now);
+            s.update(&txn).await?
+        }
+        None => {
+            signup::ActiveModel {
+                activity_id: Set(a.id),
+                volunteer_id: Set(v.id),
+                user_id: Set(v.user_id),
+                unit_code: Set(a.unit.to_string()),
+                state: Set("active".into()),
+                created_at: Set(now),
+                cancelled_at: Set(None),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?
+        }
+    };
+    audit::record(
+        &txn,
+        access,
+        access.actor(),
+        Entry {
+            action: "signup.create",
+            target: Some(format!("signup:{}", m.id)),
+            unit: Some(&a.unit),
+            summary: json!({ "activity": a.id, "volunteer": v.id }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    m.try_into()
+}
+
+pub async fn cancel(store: &Store, access: &Access, id: i64) -> ServiceResult<SignupRecord> {
+    let txn = store.db.begin().await?;
+    let s = scoped::find_one::<signup::Entity>(
+        &txn,
+        access,
+        Action::Update,
+        signup::Column::Id,
+        id,
+        "sign-up",
+    )
+    .await?;
+    if s.state != "active" {
+        return Err(ServiceError::Conflict(
+            "the sign-up is already cancelled".into(),
+        ));
+    }
+    let a = activity::Entity::find_by_id(s.activity_id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("activity"))?;
+    if super::now() >= a.starts_at {
+        return Err(ServiceError::Conflict(
+            "a sign-up can be cancelled only before the activity starts".into(),
+        ));
+    }
+    let now = super::now();
+    let done = signup::Entity::update_many()
+        .col_expr(signup::Column::State, Expr::value("cancelled"))
+        .col_expr(signup::Column::CancelledAt, Expr::value(now))
+        .filter(signup::Column::Id.eq(id))
+        .filter(signup::Column::State.eq("active"))
+        .exec(&txn)
+        .await?;
+    if done.rows_affected == 1 {
+        activity::Entity::update_many()
+            .col_expr(
+                activity::Column::SignedUp,
+                Expr::col(activity::Column::SignedUp).sub(1),
+            )
+            .filter(activity::Column::Id.eq(s.activity_id))
+            .exec(&txn)
+            .await?;
+    }
+    audit::record(
+        &txn,
+        access,
+        access.actor(),
+        Entry {
+            action: "signup.cancel",
+            target: Some(format!("signup:{id}")),
+            unit: Some(&super::stored_unit(&s.unit_code)?),
+            summary: json!({ "activity": s.activity_id, "volunteer": s.volunteer_id }),
+        },
+    )
+    .await?;
+    let m = signup::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("sign-up"))?;
+    txn.commit().await?;
+    m.try_into()
+}
+
+/// Cancels every active sign-up of a cancelled activity; returns how many.
+pub(super) async fn cancel_all(
+    conn: &impl ConnectionTrait,
+    activity_id: i64,
+) -> ServiceResult<u64> {
+    let done = signup::Entity::update_many()
+        .col_expr(signup::Column::State, Expr::value("cancelled"))
+        .col_expr(signup::Column::CancelledAt, Expr::value(super::now()))
+        .filter(signup::Column::ActivityId.eq(activity_id))
+        .filter(signup::Column::State.eq("active"))
+        .exec(conn)
+        .await?;
+    activity::Entity::update_many()
+        .col_expr(activity::Column::SignedUp, Expr::value(0))
+        .filter(activity::Column::Id.eq(activity_id))
+        .exec(conn)
+        .await?;
+    Ok(done.rows_affected)
+}
+
+/// How a check-in or check-out is made.
+pub enum Proof {
+    /// The activity's current code, submitted by the volunteer.
+    Code(String),
+    /// An organiser's manual entry: why, and optionally when it happened.
+    Manual {
+        reason: String,
+        at: Option<DateTime<Utc>>,
+    },
+}
+
+pub struct Attendance {
+    pub activity_id: i64,
+    pub volunteer_id: Option<i64>,
+    pub proof: Proof,
+}
+
+/// Codes are accepted from an hour before the start until the end.
+const EARLY_CHECK_IN: i64 = 60;
+
+struct Checked {
+    activity: ActivityRecord,
+    signup: signup::Model,
+    at: DateTime<Utc>,
+    method: &'static str,
+    reason: Option<String>,
+}
+
+/// The shared checks of check-in and check-out: the activity runs, the volunteer is
+/// signed up, and the proof holds.
+async fn verify(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+    input: &Attendance,
+) -> ServiceResult<Checked> {
+    let a = activities::get_in(conn, access, input.activity_id).await?;
+    let v = volunteer_for(conn, access, input.volunteer_id).await?;
+    let now = super::now();
+    let (at, method, reason) = match &input.proof {
+        Proof::Code(code) => {
+            // Only the volunteer itself submits the code.
+            if v.user_id.is_none() || v.user_id != access.actor() {
+                return Err(ServiceError::Forbidden(
+                    "a check-in code is submitted by the volunteer itself; organisers check people in manually".into(),
+                ));
+            }
+            if !activities::code_matches(&a, code, now) {
+                return Err(ServiceError::bad_input(
+                    "the check-in code is wrong or has expired",
+                ));
+            }
+            (now, "code", None)
+        }
+        Proof::Manual { reason, at } => {
+            let reason = super::required_text("reason", reason, 500)?;
+            access.require(Resource::Signup, Action::Update, &a.unit)?;
+            let at = at.map(|t| t.trunc_subsecs_micro()).unwrap_or(now);
+            if at > now + Duration::minutes(5) {
+                return Err(ServiceError::bad_input("`at` is in the future"));
+            }
+            (at, "manual", Some(reason))
+        }
+    };
+    if !matches!(a.state, State::Published | State::InProgress) {
+        return Err(ServiceError::Conflict(format!(
+            "no check-in or check-out for an activity that is {}",
+            a.state.as_str()
+        )));
+    }
+    if at < a.starts_at - Duration::minutes(EARLY_CHECK_IN) || at > a.ends_at {
+        return Err(ServiceError::Conflict(
+            "check-in and check-out happen between an hour before the start and the end".into(),
+        ));
+    }
+    let s = signup::Entity::find()
+        .filter(signup::Column::ActivityId.eq(a.id))
+        .filter(signup::Column::VolunteerId.eq(v.id))
+        .filter(signup::Column::State.eq("active"))
+        .one(conn)
+        .await?
+        .ok_or_else(|| ServiceError::Conflict("the volunteer is not signed up".into()))?;
+    Ok(Checked {
+        activity: a,
+        signup: s,
+        at,
+        method,
+        reason,
+    })
+}
+
+trait MicroTrunc {
+    fn trunc_subsecs_micro(self) -> Self;
+}
+
+impl MicroTrunc for DateTime<Utc> {
+    fn trunc_subsecs_micro(self) -> Self {
+        use chrono::SubsecRound;
+        self.trunc_subsecs(6)
+    }
+}
+
+async fn open_session(
+    conn: &impl ConnectionTrait,
+    signup_id: i64,
+) -> ServiceResult<Option<attendance::Model>> {
+    Ok(attendance::Entity::find()
+        .filter(attendance::Column::SignupId.eq(signup_id))
+        .filter(attendance::Column::CheckOutAt.is_null())
+        .one(conn)
+        .await?)
+}
+
+/// Checks a volunteer in. Checking in while already checked in returns the open
+/// session unchanged.
+pub async fn check_in(
+    store: &Store,
+    access: &Access,
+    input: Attendance,
+) -> ServiceResult<AttendanceRecord> {
+    let txn = store.db.begin().await?;
+    let c = verify(&txn, access, &input).await?;
+    if let Some(open) = open_session(&txn, c.signup.id).await? {
+        return Ok(open.into());
+    }
+    let m = attendance::ActiveModel {
+        signup_id: Set(c.signup.id),
+        activity_id: Set(c.activity.id),
+        volunteer_id: Set(c.signup.volunteer_id),
+        unit_code: Set(c.activity.unit.to_string()),
+        check_in_at: Set(c.at),
+        check_in_method: Set(c.method.into()),
+        check_in_reason: Set(c.reason.clone()),
+        checked_in_by: Set(access.actor()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    activities::mark_started(&txn, access, c.activity.id).await?;
+    audit::record(
+        &txn,
+        access,
+        access.actor(),
+        Entry {
+            action: "attendance.check_in",
+            target: Some(format!("signup:{}", c.signup.id)),
+            unit: Some(&c.activity.unit),
+            summary: json!({ "activity": c.activity.id, "volunteer": c.signup.volunteer_id, "method": c.method, "reason": c.reason }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(m.into())
+}
+
+/// Checks a volunteer out and records the session's hours (rounded by
+/// [`records::credited_half_hours`]); a session under 15 minutes credits nothing.
+/// Checking out when already checked out returns the last session unchanged.
+pub async fn check_out(
+    store: &Store,
+    access: &Access,
+    input: Attendance,
+) -> ServiceResult<(AttendanceRecord, Option<ServiceRecord>)> {
+    let txn = store.db.begin().await?;
+    let c = verify(&txn, access, &input).await?;
+    let Some(open) = open_session(&txn, c.signup.id).await? else {
+        let last = attendance::Entity::find()
+            .filter(attendance::Column::SignupId.eq(c.signup.id))
+            .order_by_desc(attendance::Column::Id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| ServiceError::Conflict("the volunteer has not checked in".into()))?;
+        let record = records::for_attendance(&txn, last.id).await?;
+        return Ok((last.into(), record));
+    };
+    if c.at < open.check_in_at {
+        return Err(ServiceError::bad_input(
+            "check-out cannot be before check-in",
+        ));
+    }
+    let (session, record) = finish(
+        &txn,
+        access,
+        &c.activity,
+        open,
+        c.at,
+        c.method,
+        c.reason.clone(),
+    )
+    .await?;
+    audit::record(
+        &txn,
+        access,
+        access.actor(),
+        Entry {
+            action: "attendance.check_out",
+            target: Some(format!("signup:{}", c.signup.id)),
+            unit: Some(&c.activity.unit),
+            summary: json!({
+                "activity": c.activity.id,
+                "volunteer": c.signup.volunteer_id,
+                "method": c.method,
+                "reason": c.reason,
+                "halfHours": record.as_ref().map(|r| r.half_hours),
+            }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((session, record))
+}
+
+async fn finish(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+    a: &ActivityRecord,
+    open: attendance::Model,
+    at: DateTime<Utc>,
+    method: &str,
+    reason: Option<String>,
+) -> ServiceResult<(AttendanceRecord, Option<ServiceRecord>)> {
+    let mut s: attendance::ActiveModel = open.clone().into();
+    s.check_out_at = Set(Some(at));
+    s.check_out_method = Set(Some(method.into()));
+    s.check_out_reason = Set(reason);
+    s.checked_out_by = Set(access.actor());
+    let s = s.update(conn).await?;
+    let minutes = (at - open.check_in_at).num_minutes();
+    let record = records::record_session(conn, access, a, &s, minutes).await?;
+    Ok((s.into(), record))
+}
+
+/// Checks out everyone still checked in (when the activity closes).
+pub(super) async fn check_out_everyone(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+    a: &ActivityRecord,
+    at: DateTime<Utc>,
+) -> ServiceResult<usize> {
+    let open = attendance::Entity::find()
+        .filter(attendance::Column::ActivityId.eq(a.id))
+        .filter(attendance::Column::CheckOutAt.is_null())
+        .all(conn)
+        .await?;
+    let n = open.len();
+    for session in open {
+        let at = std::cmp::max(at, session.check_in_at);
+        finish(conn, access, a, session, at, "closed", None).await?;
+    }
+    Ok(n)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SignupFilter {
+    pub under: Option<UnitCode>,
+    pub activity_id: Option<i64>,
+    pub volunteer_id: Option<i64>,
+    pub active: Option<bool>,
+}
+
+pub async fn list(
+    store: &Store,
+    access: &Access,
+    filter: &SignupFilter,
+    page: &PageRequest,
+    want_total: bool,
+) -> ServiceResult<(Page<SignupRecord>, u64)> {
+    let Some(mut q) = scoped::find::<signup::Entity>(access, Action::Read)? else {
+        return Ok((Page::from_overfetch(Vec::new(), page), 0));
+    };
+    if let Some(under) = &filter.under {
+        q = q.filter(ranges::subtree(signup::Column::UnitCode, under));
+    }
+    if let Some(a) = filter.activity_id {
+        q = q.filter(signup::Column::ActivityId.eq(a));
+    }
+    if let Some(v) = filter.volunteer_id {
+        q = q.filter(signup::Column::VolunteerId.eq(v));
+    }
+    if let Some(active) = filter.active {
+        q = q.filter(signup::Column::State.eq(if active { "active" } else { "cancelled" }));
+    }
+    super::page_by_id(store, q, signup::Column::Id, Order::Asc, page, want_total).await
+}
+
+pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<SignupRecord> {
+    scoped::find_one::<signup::Entity>(
+        &store.db,
+        access,
+        Action::Read,
+        signup::Column::Id,
+        id,
+        "sign-up",
+    )
+    .await?
+    .try_into()
+}
+
+/// The check-in sessions of a sign-up the caller has already been allowed to read.
+pub async fn sessions(store: &Store, signup_id: i64) -> ServiceResult<Vec<AttendanceRecord>> {
+    Ok(attendance::Entity::find()
+        .filter(attendance::Column::SignupId.eq(signup_id))
+        .order_by_asc(attendance::Column::Id)
+        .all(&store.db)
+        .await?
+        .into_iter()
+        .map(AttendanceRecord::from)
+        .collect())
+}

@@ -1,0 +1,404 @@
+//! Star ratings (星级志愿者). Reaching a threshold of approved hours nominates the
+//! volunteer; the nomination is a public notice for the policy's number of working
+//! days; then an admin at the level the policy names for that star grants it.
+//! A volunteer whose hours were revoked for fraud is barred for the policy's period.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
+use entity::{star_nomination, unit, volunteer};
+use policies::{Action, GrantLevel, Level, Resource, UnitCode};
+use sea_orm::sea_query::{Expr, OnConflict, Order};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    TransactionTrait,
+};
+use serde_json::json;
+
+use crate::error::{ServiceError, ServiceResult};
+use crate::pagination::{Page, PageRequest};
+use crate::services::access::Access;
+use crate::services::audit::{self, Entry};
+use crate::services::daily::{self, Delta};
+use crate::services::{ranges, scoped, Store};
+
+/// The end of a public notice that starts at `from`: the start (China Standard
+/// Time) of the day after `days` full working days (Monday to Friday) following the
+/// day of `from`. Public holidays are not known here and count as working days.
+pub fn notice_end(from: DateTime<Utc>, days: u32) -> DateTime<Utc> {
+    let mut day: NaiveDate = daily::day_of(from);
+    let mut left = days;
+    while left > 0 {
+        day += Duration::days(1);
+        if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+            left -= 1;
+        }
+    }
+    daily::start_of(day + Duration::days(1))
+}
+
+#[derive(Debug, Clone)]
+pub struct NominationRecord {
+    pub id: i64,
+    pub volunteer_id: i64,
+    pub unit: UnitCode,
+    pub stars: i16,
+    pub half_hours: i64,
+    pub state: String,
+    pub nominated_at: DateTime<Utc>,
+    pub listed_until: DateTime<Utc>,
+    pub granted_by: Option<i64>,
+    pub granted_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<star_nomination::Model> for NominationRecord {
+    type Error = ServiceError;
+    fn try_from(m: star_nomination::Model) -> ServiceResult<Self> {
+        Ok(NominationRecord {
+            unit: super::stored_unit(&m.unit_code)?,
+            id: m.id,
+            volunteer_id: m.volunteer_id,
+            stars: m.stars,
+            half_hours: m.half_hours,
+            state: m.state,
+            nominated_at: m.nominated_at,
+            listed_until: m.listed_until,
+            granted_by: m.granted_by,
+            granted_at: m.granted_at,
+        })
+    }
+}
+
+/// Nominates the volunteer for every star its approved total reaches that it
+/// neither holds nor was nominated for, unless it is barred.
+pub(super) async fn nominate_if_due(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+    volunteer_id: i64,
+) -> ServiceResult<()> {
+    let Some(v) = volunteer::Entity::find_by_id(volunteer_id)
+        .one(conn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let now = super::now();
+    if v.barred_until.is_some_and(|b| b > now) {
+        return Ok(());
+    }
+    let rules = access.policy().star_rules();
+    let due = rules.stars_for(v.approved_half_hours as f64 / 2.0);
+    let listed_until = notice_end(now, rules.notice_working_days);
+    for stars in (v.stars + 1)..=i16::from(due) {
+        let inserted = star_nomination::Entity::insert(star_nomination::ActiveModel {
+            volunteer_id: Set(v.id),
+            user_id: Set(v.user_id),
+            unit_code: Set(v.unit_code.clone()),
+            stars: Set(stars),
+            half_hours: Set(v.approved_half_hours),
+            state: Set("listed".into()),
+            nominated_at: Set(now),
+            listed_until: Set(listed_until),
+            ..Default::default()
+        })
+        .on_conflict(
+            OnConflict::columns([
+                star_nomination::Column::VolunteerId,
+                star_nomination::Column::Stars,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+        if inserted > 0 {
+            audit::record(
+                conn,
+                access,
+                access.actor(),
+                Entry {
+                    action: "star.nominate",
+                    target: Some(format!("volunteer:{}", v.id)),
+                    unit: Some(&super::stored_unit(&v.unit_code)?),
+                    summary: json!({ "stars": stars, "halfHours": v.approved_half_hours, "listedUntil": listed_until }),
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Bars a volunteer after fraud and withdraws its listed nominations; returns the
+/// end of the bar.
+pub(super) async fn bar(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+    volunteer_id: i64,
+) -> ServiceResult<DateTime<Utc>> {
+    let until =
+        super::now() + Duration::days(i64::from(access.policy().star_rules().fraud_bar_days));
+    volunteer::Entity::update_many()
+        .col_expr(volunteer::Column::BarredUntil, Expr::value(until))
+        .filter(volunteer::Column::Id.eq(volunteer_id))
+        .exec(conn)
+        .await?;
+    star_nomination::Entity::update_many()
+        .col_expr(star_nomination::Column::State, Expr::value("withdrawn"))
+        .filter(star_nomination::Column::VolunteerId.eq(volunteer_id))
+        .filter(star_nomination::Column::State.eq("listed"))
+        .exec(conn)
+        .await?;
+    Ok(until)
+}
+
+/// The level a grant of `stars` needs at `unit`: "root" is the level of the top unit
+/// of the hierarchy above it.
+async fn needed_level(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+    stars: i16,
+    at: &UnitCode,
+) -> ServiceResult<Level> {
+    let rules = access.policy().star_rules();
+    let level = u8::try_from(stars)
+        .ok()
+        .and_then(|s| rules.grant_level(s))
+        .ok_or_else(|| ServiceError::bad_input("no such star rating"))?;
+    match level {
+        GrantLevel::AtLeast(l) => Ok(l),
+        GrantLevel::Root => {
+            let mut chain = at.ancestors();
+            chain.push(at.clone());
+            for code in chain {
+                let exists = unit::Entity::find()
+                    .filter(unit::Column::Code.eq(code.as_str()))
+                    .count(conn)
+                    .await?;
+                if exists > 0 {
+                    return Ok(code.level());
+                }
+            }
+            Ok(at.level())
+        }
+    }
+}
+
+pub async fn grant(store: &Store, access: &Access, id: i64) -> ServiceResult<NominationRecord> {
+    let txn = store.db.begin().await?;
+    let n = scoped::find_one::<star_nomination::Entity>(
+        &txn,
+        access,
+        Action::Read,
+        star_nomination::Column::Id,
+        id,
+        "star nomination",
+    )
+    .await?;
+    let unit = super::stored_unit(&n.unit_code)?;
+    let level = needed_level(&txn, access, n.stars, &unit).await?;
+    let decision = policies::check_from_level(
+        access.policy(),
+        access.principal()?,
+        Resource::StarNomination,
+        Action::Grant,
+        &unit,
+        level,
+    );
+    if !decision.allowed() {
+        if access.actor().is_none() {
+            return Err(ServiceError::Unauthenticated("sign in first".into()));
+        }
+        return Err(ServiceError::Forbidden(decision.reason()));
+    }
+    if n.state != "listed" {
+        return Err(ServiceError::Conflict(format!(
+            "the nomination is {}",
+            n.state
+        )));
+    }
+    let now = super::now();
+    if now < n.listed_until {
+        return Err(ServiceError::Conflict(format!(
+            "the nomination is publicly listed until {}; grant it after that",
+            n.listed_until.to_rfc3339()
+        )));
+    }
+    let v = volunteer::Entity::find_by_id(n.volunteer_id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("volunteer"))?;
+    if v.barred_until.is_some_and(|b| b > now) {
+        return Err(ServiceError::Conflict(
+            "the volunteer is barred from star ratings after revoked hours".into(),
+        ));
+    }
+    if v.stars >= n.stars {
+        return Err(ServiceError::Conflict(format!(
+            "the volunteer already holds {} stars",
+            v.stars
+        )));
+    }
+    let earned = access
+        .policy()
+        .star_rules()
+        .stars_for(v.approved_half_hours as f64 / 2.0);
+    if i16::from(earned) < n.stars {
+        return Err(ServiceError::Conflict(
+            "the volunteer's approved hours no longer reach this star".into(),
+        ));
+    }
+    let done = star_nomination::Entity::update_many()
+        .col_expr(star_nomination::Column::State, Expr::value("granted"))
+        .col_expr(
+            star_nomination::Column::GrantedBy,
+            Expr::value(access.actor()),
+        )
+        .col_expr(star_nomination::Column::GrantedAt, Expr::value(now))
+        .filter(star_nomination::Column::Id.eq(id))
+        .filter(star_nomination::Column::State.eq("listed"))
+        .exec(&txn)
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(ServiceError::Conflict(
+            "the nomination was decided meanwhile".into(),
+        ));
+    }
+    // Lower nominations still listed are superseded by this grant.
+    star_nomination::Entity::update_many()
+        .col_expr(star_nomination::Column::State, Expr::value("superseded"))
+        .filter(star_nomination::Column::VolunteerId.eq(v.id))
+        .filter(star_nomination::Column::State.eq("listed"))
+        .filter(star_nomination::Column::Stars.lt(n.stars))
+        .exec(&txn)
+        .await?;
+    volunteer::Entity::update_many()
+        .col_expr(volunteer::Column::Stars, Expr::value(n.stars))
+        .filter(volunteer::Column::Id.eq(v.id))
+        .exec(&txn)
+        .await?;
+    daily::bump(
+        &txn,
+        &super::stored_unit(&v.unit_code)?,
+        daily::day_of(now),
+        Delta::star_change(v.stars, n.stars),
+    )
+    .await?;
+    audit::record(
+        &txn,
+        access,
+        access.actor(),
+        Entry {
+            action: "star.grant",
+            target: Some(format!("volunteer:{}", v.id)),
+            unit: Some(&unit),
+            summary: json!({ "stars": n.stars, "from": v.stars, "decision": decision.reason() }),
+        },
+    )
+    .await?;
+    let after = star_nomination::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("star nomination"))?;
+    txn.commit().await?;
+    after.try_into()
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NominationFilter {
+    pub under: Option<UnitCode>,
+    pub state: Option<String>,
+    pub volunteer_id: Option<i64>,
+}
+
+pub async fn list(
+    store: &Store,
+    access: &Access,
+    filter: &NominationFilter,
+    page: &PageRequest,
+    want_total: bool,
+) -> ServiceResult<(Page<NominationRecord>, u64)> {
+    let Some(mut q) = scoped::find::<star_nomination::Entity>(access, Action::Read)? else {
+        return Ok((Page::from_overfetch(Vec::new(), page), 0));
+    };
+    if let Some(under) = &filter.under {
+        q = q.filter(ranges::subtree(star_nomination::Column::UnitCode, under));
+    }
+    if let Some(s) = &filter.state {
+        q = q.filter(star_nomination::Column::State.eq(s.as_str()));
+    }
+    if let Some(v) = filter.volunteer_id {
+        q = q.filter(star_nomination::Column::VolunteerId.eq(v));
+    }
+    super::page_by_id(
+        store,
+        q,
+        star_nomination::Column::Id,
+        Order::Desc,
+        page,
+        want_total,
+    )
+    .await
+}
+
+pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<NominationRecord> {
+    scoped::find_one::<star_nomination::Entity>(
+        &store.db,
+        access,
+        Action::Read,
+        star_nomination::Column::Id,
+        id,
+        "star nomination",
+    )
+    .await?
+    .try_into()
+}
+
+/// The nominee's name as a public notice shows it: in full to callers who may read
+/// the volunteer, otherwise with all but the first and last characters hidden.
+pub async fn nominee_name(
+    store: &Store,
+    access: &Access,
+    n: &NominationRecord,
+) -> ServiceResult<Option<String>> {
+    let Some(v) = volunteer::Entity::find_by_id(n.volunteer_id)
+        .one(&store.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let readable = access
+        .require_for(Resource::Volunteer, Action::Read, &n.unit, v.user_id)
+        .is_ok();
+    Ok(Some(if readable {
+        v.real_name
+    } else {
+        crate::codes::mask_name(&v.real_name)
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn notice_counts_working_days_in_china_time() {
+        // Thursday 26 Nov 2026, 10:00 CST: Fri, Mon, Tue, Wed, Thu → ends Fri 4 Dec 00:00 CST.
+        assert_eq!(
+            notice_end(at("2026-11-26T02:00:00Z"), 5),
+            at("2026-12-03T16:00:00Z")
+        );
+        // Saturday: Mon..Fri of the next week → ends the Saturday after.
+        assert_eq!(
+            notice_end(at("2026-11-28T02:00:00Z"), 5),
+            at("2026-12-04T16:00:00Z")
+        );
+        // 23:30 UTC on Sunday is already Monday in China.
+        assert_eq!(
+            notice_end(at("2026-11-29T23:30:00Z"), 1),
+            at("2026-12-01T16:00:00Z")
+        );
+    }
+}

@@ -1,0 +1,28 @@
+use sea_orm::entity::prelude::*;
+
+/// Figures of one unit on one day (China Standard Time). Stocks are daily changes.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "unit_daily")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub unit_code: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub day: Date,
+    pub volunteers: i64,
+    pub party_members: i64,
+    pub party_reporting: i64,
+    pub stars1: i64,
+    pub stars2: i64,
+    pub stars3: i64,
+    pub stars4: i64,
+    pub stars5: i64,
+    pub half_hours: i64,
+    pub records: i64,
+    pub activities_held: i64,
+    pub people_served: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
