@@ -110,8 +110,8 @@ async fn daily_figures(
 ) -> ServiceResult<HashMap<String, Figures>> {
     // Dates are formatted from validated values, so they can stand in the SQL text.
     let flow = |col: &str| match from {
-        Some(f) => format!("SUM(CASE WHEN day >= '{f}' THEN {col} ELSE 0 END)"),
-        None => format!("SUM({col})"),
+        Some(f) => format!("CAST(SUM(CASE WHEN day >= '{f}' THEN {col} ELSE 0 END) AS BIGINT)"),
+        None => format!("CAST(SUM({col}) AS BIGINT)"),
     };
     let prefix = Expr::cust(format!("substr(unit_code, 1, {len})"));
     let mut q = unit_daily::Entity::find()
@@ -132,7 +132,8 @@ async fn daily_figures(
         "stars5",
     ];
     for c in stocks {
-        q = q.column_as(Expr::cust(format!("SUM({c})")), c);
+        // PostgreSQL sums bigints as numeric.
+        q = q.column_as(Expr::cust(format!("CAST(SUM({c}) AS BIGINT)")), c);
     }
     for (c, alias) in [
         ("volunteers", "new_volunteers"),
