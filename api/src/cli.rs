@@ -51,6 +51,12 @@ pub enum Command {
         teams: u64,
         #[arg(long, default_value_t = 227)]
         organizations: u64,
+        /// Closed activities over the past year.
+        #[arg(long, default_value_t = 40_000)]
+        activities: u64,
+        /// Approved service records of those activities.
+        #[arg(long, default_value_t = 2_000_000)]
+        records: u64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
@@ -160,6 +166,8 @@ pub async fn run_with_config(cli: Cli, config: Config) -> Result<(), CliError> {
             volunteers,
             teams,
             organizations,
+            activities,
+            records,
             seed,
         } => {
             let under = UnitCode::parse(&under)
@@ -176,12 +184,14 @@ pub async fn run_with_config(cli: Cli, config: Config) -> Result<(), CliError> {
                 volunteers,
                 teams,
                 organizations,
+                activities,
+                records,
                 seed,
             };
             let r = crate::demo::generate(&db, &opts, true).await?;
             println!(
-                "demo data under {}: {} organisations, {} stations, {} teams, {} volunteers, {} team memberships in {:.1} s",
-                opts.under, r.organizations, r.stations, r.teams, r.volunteers, r.memberships, r.seconds
+                "demo data under {}: {} organisations, {} stations, {} teams, {} volunteers, {} team memberships, {} activities, {} service records in {:.1} s",
+                opts.under, r.organizations, r.stations, r.teams, r.volunteers, r.memberships, r.activities, r.records, r.seconds
             );
             Ok(())
         }

@@ -13,7 +13,7 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
 use crate::services::ranges;
@@ -24,6 +24,10 @@ pub struct DemoOptions {
     pub volunteers: u64,
     pub teams: u64,
     pub organizations: u64,
+    /// Closed activities over the past year.
+    pub activities: u64,
+    /// Approved service records from those activities (about 2 million for Yuexiu).
+    pub records: u64,
     pub seed: u64,
 }
 
@@ -46,6 +50,8 @@ pub struct DemoReport {
     pub teams: u64,
     pub volunteers: u64,
     pub memberships: u64,
+    pub activities: u64,
+    pub records: u64,
     pub seconds: f64,
 }
 
@@ -399,12 +405,220 @@ pub async fn generate(
         b.inc(chunk.len() as u64);
     }
     b.finish_and_clear();
+
+    activities_and_records(
+        db,
+        opts,
+        &mut rng,
+        &team_units,
+        root_team,
+        &mut report,
+        progress,
+    )
+    .await?;
+    // Stars follow the default thresholds, as if every nomination had been granted.
+    let star_sql = "UPDATE volunteer SET stars = CASE \
+        WHEN approved_half_hours >= 3000 THEN 5 WHEN approved_half_hours >= 2000 THEN 4 \
+        WHEN approved_half_hours >= 1200 THEN 3 WHEN approved_half_hours >= 600 THEN 2 \
+        WHEN approved_half_hours >= 200 THEN 1 ELSE 0 END";
+    db.execute_unprepared(&format!(
+        "{star_sql} WHERE unit_code >= '{root}' AND unit_code < '{}'",
+        root.subtree_upper_bound().unwrap_or_else(|| "~".into())
+    ))
+    .await?;
+    let b = bar(progress, 1, "daily figures");
+    crate::services::daily::rebuild(db)
+        .await
+        .map_err(|e| DbErr::Custom(e.to_string()))?;
+    b.finish_and_clear();
     if db.get_database_backend() == DatabaseBackend::Postgres {
         // Fresh statistics so the planner sees the new volumes at once.
         db.execute_unprepared("ANALYZE").await?;
     }
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Closed activities spread over the past year at the subtree's streets and
+/// communities, each with approved service records of volunteers from its street.
+/// Busy volunteers serve much more than others (a skewed pick), as in real data.
+async fn activities_and_records(
+    db: &DatabaseConnection,
+    opts: &DemoOptions,
+    rng: &mut StdRng,
+    team_units: &[(i64, String)],
+    root_team: i64,
+    report: &mut DemoReport,
+    progress: bool,
+) -> Result<(), DemoError> {
+    if opts.activities == 0 {
+        return Ok(());
+    }
+    let root = &opts.under;
+    let now = crate::services::now();
+    // Volunteers by street (the first 9 digits), for picking participants.
+    let mut pools: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+    let rows: Vec<(i64, String)> = volunteer::Entity::find()
+        .select_only()
+        .column(volunteer::Column::Id)
+        .column(volunteer::Column::UnitCode)
+        .filter(ranges::subtree(volunteer::Column::UnitCode, root))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (id, unit) in rows {
+        // Activities sit at streets, or at the root when it is below a street.
+        let key = unit
+            .chars()
+            .take(root.as_str().len().max(9))
+            .collect::<String>();
+        pools.entry(key).or_default().push(id);
+    }
+    let streets: Vec<String> = pools.keys().cloned().collect();
+    if streets.is_empty() {
+        return Ok(());
+    }
+    let per_activity = (opts.records / opts.activities).max(1);
+    let titles = [
+        "长者饭堂助餐",
+        "社区义诊",
+        "垃圾分类宣传",
+        "青少年课业辅导",
+        "独居老人探访",
+        "反诈宣传进社区",
+        "文明交通劝导",
+        "社区环境清洁",
+        "助残康复陪伴",
+        "法律咨询服务日",
+    ];
+    let b = bar(progress, opts.records, "service records");
+    let mut made_records = 0u64;
+    let mut left = opts.activities;
+    while left > 0 {
+        let n = left.min(200);
+        left -= n;
+        let txn = db.begin().await?;
+        let mut acts = Vec::new();
+        let mut plans = Vec::new();
+        for _ in 0..n {
+            let street = streets.choose(rng).cloned().unwrap_or_default();
+            let team = team_units
+                .iter()
+                .filter(|(_, u)| u.starts_with(street.as_str()))
+                .map(|(id, _)| *id)
+                .collect::<Vec<_>>()
+                .choose(rng)
+                .copied()
+                .unwrap_or(root_team);
+            let (title, field) = {
+                let i = rng.random_range(0..titles.len());
+                (titles[i], SERVICE_FIELDS[i % SERVICE_FIELDS.len()].0)
+            };
+            let start = now - chrono::Duration::minutes(rng.random_range(60 * 24..60 * 24 * 365));
+            let minutes = rng.random_range(60..=240);
+            let count = rng
+                .random_range(per_activity / 2..=per_activity * 3 / 2)
+                .max(1);
+            acts.push(entity::activity::ActiveModel {
+                title: Set(title.to_owned()),
+                field_code: Set(field.to_owned()),
+                unit_code: Set(street.clone()),
+                project_id: Set(None),
+                team_id: Set(Some(team)),
+                place: Set(format!("{street}党群服务中心")),
+                starts_at: Set(start),
+                ends_at: Set(start + chrono::Duration::minutes(minutes)),
+                recruit_from: Set(None),
+                recruit_until: Set(None),
+                capacity: Set(i32::try_from(count).unwrap_or(i32::MAX)),
+                signed_up: Set(i32::try_from(count).unwrap_or(i32::MAX)),
+                state: Set("closed".into()),
+                people_served: Set(Some(rng.random_range(10..300))),
+                checkin_secret: Set(format!("{:032x}", rng.random::<u128>())),
+                created_by: Set(None),
+                state_changed_by: Set(None),
+                state_changed_at: Set(start + chrono::Duration::minutes(minutes)),
+                created_at: Set(start - chrono::Duration::days(7)),
+                ..Default::default()
+            });
+            plans.push((street, start, minutes, count, title));
+        }
+        // The new rows are those past the largest id before the insert, in order.
+        let before: Option<i64> = entity::activity::Entity::find()
+            .select_only()
+            .column_as(sea_orm::sea_query::Expr::cust("MAX(id)"), "m")
+            .into_tuple()
+            .one(&txn)
+            .await?
+            .flatten();
+        entity::activity::Entity::insert_many(acts)
+            .exec_without_returning(&txn)
+            .await?;
+        let ids: Vec<i64> = entity::activity::Entity::find()
+            .select_only()
+            .column(entity::activity::Column::Id)
+            .filter(entity::activity::Column::Id.gt(before.unwrap_or(0)))
+            .order_by_asc(entity::activity::Column::Id)
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        let mut records = Vec::new();
+        for (i, (street, start, minutes, count, title)) in plans.into_iter().enumerate() {
+            let pool = &pools[&street];
+            for _ in 0..count {
+                // Skewed towards the front of the pool: a few volunteers do much.
+                let k = (rng.random::<f64>().powi(3) * pool.len() as f64) as usize;
+                let v = pool[k.min(pool.len() - 1)];
+                let served = rng.random_range(30..=minutes);
+                let half = crate::services::records::credited_half_hours(served);
+                if half == 0 {
+                    continue;
+                }
+                records.push(entity::service_record::ActiveModel {
+                    volunteer_id: Set(v),
+                    user_id: Set(None),
+                    activity_id: Set(ids.get(i).copied()),
+                    attendance_id: Set(None),
+                    unit_code: Set(street.clone()),
+                    half_hours: Set(i32::try_from(half).unwrap_or(0)),
+                    started_at: Set(start),
+                    ended_at: Set(Some(start + chrono::Duration::minutes(served))),
+                    source: Set("backfill".into()),
+                    content: Set(title.to_owned()),
+                    reason: Set(Some("demo data".into())),
+                    state: Set("approved".into()),
+                    recorded_by: Set(None),
+                    recorded_at: Set(start + chrono::Duration::minutes(minutes)),
+                    decided_by: Set(None),
+                    decided_at: Set(Some(start + chrono::Duration::days(1))),
+                    decision_note: Set(None),
+                    corrects_id: Set(None),
+                    fraud: Set(false),
+                    ..Default::default()
+                });
+            }
+        }
+        made_records += records.len() as u64;
+        b.inc(records.len() as u64);
+        for c in records.chunks(BATCH) {
+            entity::service_record::Entity::insert_many(c.to_vec())
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+    }
+    b.finish_and_clear();
+    report.activities = opts.activities;
+    report.records = made_records;
+    // Each volunteer's ledger total, from its approved records.
+    db.execute_unprepared(&format!(
+        "UPDATE volunteer SET approved_half_hours = COALESCE((SELECT SUM(half_hours) FROM service_record r \
+         WHERE r.volunteer_id = volunteer.id AND r.state = 'approved'), 0) \
+         WHERE unit_code >= '{root}' AND unit_code < '{}'",
+        root.subtree_upper_bound().unwrap_or_else(|| "~".into())
+    ))
+    .await?;
+    Ok(())
 }
 
 async fn insert_team(

@@ -11,6 +11,8 @@ fn opts(seed: u64) -> DemoOptions {
         volunteers: 1_500,
         teams: 30,
         organizations: 6,
+        activities: 60,
+        records: 3_000,
         seed,
     }
 }
@@ -122,6 +124,8 @@ async fn unit_stats_equal_a_recount_and_stay_in_scope() {
     liurong.under = UnitCode::parse("440104004").unwrap();
     liurong.volunteers = 700;
     liurong.teams = 12;
+    liurong.activities = 20;
+    liurong.records = 500;
     generate(&app.db, &liurong, false).await.unwrap();
     let admin = app.admin_token().await;
     let stats = app
@@ -129,9 +133,10 @@ async fn unit_stats_equal_a_recount_and_stay_in_scope() {
             &admin,
             r#"{ unitStats(code: "440104") {
                    unitCode streets communities
-                   figures { volunteers partyMembers partyMembersReporting teams organizations }
+                   figures { volunteers partyMembers partyMembersReporting teams organizations
+                             activitiesHeld peopleServed hoursServed serviceRecords volunteersByStar }
                    stations { kind count streetsCovered communitiesCovered streetCoverage communityCoverage }
-                   children { unitCode figures { volunteers partyMembers teams organizations } } } }"#,
+                   children { unitCode figures { volunteers partyMembers teams organizations hoursServed } } } }"#,
             json!({}),
         )
         .await["unitStats"]
@@ -170,6 +175,46 @@ async fn unit_stats_equal_a_recount_and_stay_in_scope() {
     assert_eq!(
         stats["figures"]["partyMembersReporting"],
         stats["figures"]["partyMembers"]
+    );
+    // Activity and hour figures against a recount from the rows.
+    let one = |q: &'static str| {
+        let app = &app;
+        async move {
+            use sea_orm::{ConnectionTrait, Statement};
+            let row = app
+                .db
+                .query_one_raw(Statement::from_string(app.db.get_database_backend(), q))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get_by_index::<i64>(0).unwrap()
+        }
+    };
+    let half = one("SELECT CAST(SUM(half_hours) AS BIGINT) FROM service_record WHERE state = 'approved' AND unit_code LIKE '440104%'").await;
+    assert!(half > 1_000);
+    assert_eq!(
+        stats["figures"]["hoursServed"].as_f64().unwrap(),
+        half as f64 / 2.0
+    );
+    assert_eq!(
+        stats["figures"]["serviceRecords"],
+        one("SELECT COUNT(*) FROM service_record WHERE state = 'approved' AND unit_code LIKE '440104%'").await
+    );
+    assert_eq!(stats["figures"]["activitiesHeld"], 80);
+    assert_eq!(
+        stats["figures"]["peopleServed"],
+        one("SELECT CAST(SUM(people_served) AS BIGINT) FROM activity WHERE state = 'closed'").await
+    );
+    let stars = stats["figures"]["volunteersByStar"].as_array().unwrap();
+    for (n, count) in stars.iter().enumerate() {
+        let q = format!("SELECT COUNT(*) FROM volunteer WHERE stars = {}", n + 1);
+        let q: &'static str = Box::leak(q.into_boxed_str());
+        assert_eq!(count.as_i64().unwrap(), one(q).await, "{} stars", n + 1);
+    }
+    // The ledger: every volunteer's total is the sum of its approved records.
+    assert_eq!(
+        one("SELECT COUNT(*) FROM volunteer v WHERE approved_half_hours <> COALESCE((SELECT SUM(half_hours) FROM service_record r WHERE r.volunteer_id = v.id AND r.state = 'approved'), 0)").await,
+        0
     );
     let children = stats["children"].as_array().unwrap();
     assert_eq!(children.len(), 18);
@@ -235,7 +280,27 @@ async fn unit_stats_equal_a_recount_and_stay_in_scope() {
     }
     // A period with no registrations counts none.
     let none = app
-        .data_as(&admin, r#"{ unitStats(code: "440104", from: "2001-01-01T00:00:00Z", to: "2002-01-01T00:00:00Z") { figures { volunteers } } }"#, json!({}))
+        .data_as(&admin, r#"{ unitStats(code: "440104", from: "2001-01-01", to: "2002-01-01") { figures { volunteers newVolunteers hoursServed } } }"#, json!({}))
         .await;
-    assert_eq!(none["unitStats"]["figures"]["volunteers"], 0);
+    assert_eq!(
+        none["unitStats"]["figures"],
+        json!({ "volunteers": 0, "newVolunteers": 0, "hoursServed": 0.0 })
+    );
+    // A period counts the hours served in it; the whole year counts them all.
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let year = app
+        .data_as(&admin, &format!(r#"{{ unitStats(code: "440104", from: "{}", to: "{today}") {{ figures {{ hoursServed newVolunteers volunteers }} }} }}"#, today - chrono::Duration::days(400)), json!({}))
+        .await;
+    assert_eq!(
+        year["unitStats"]["figures"]["hoursServed"],
+        stats["figures"]["hoursServed"]
+    );
+    assert_eq!(year["unitStats"]["figures"]["newVolunteers"], 2_200);
+    let half_year = app
+        .data_as(&admin, &format!(r#"{{ unitStats(code: "440104", from: "{}", to: "{today}") {{ figures {{ hoursServed }} }} }}"#, today - chrono::Duration::days(182)), json!({}))
+        .await;
+    let part = half_year["unitStats"]["figures"]["hoursServed"]
+        .as_f64()
+        .unwrap();
+    assert!(part > 0.0 && part < stats["figures"]["hoursServed"].as_f64().unwrap());
 }
