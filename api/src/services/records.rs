@@ -714,3 +714,35 @@ pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<Servi
     .await?
     .try_into()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::credited_half_hours;
+
+    #[test]
+    fn the_rounding_table() {
+        // (minutes, half hours): under 15 → 0; 15 to under 45 → 0.5 h; 45 to 60 → 1 h;
+        // whole hours count and the rest follows the same rule.
+        let table = [
+            (0, 0),
+            (1, 0),
+            (14, 0),
+            (15, 1),
+            (30, 1),
+            (44, 1),
+            (45, 2),
+            (59, 2),
+            (60, 2),
+            (74, 2),
+            (75, 3),
+            (104, 3),
+            (105, 4),
+            (150, 5),
+            (179, 6),
+            (-5, 0),
+        ];
+        for (minutes, half) in table {
+            assert_eq!(credited_half_hours(minutes), half, "{minutes} min");
+        }
+    }
+}
