@@ -26,7 +26,9 @@ const NOT_SCOPED_ROWS: &[(&str, &str)] = &[
 ];
 
 /// Types that are public by policy (unit.read is public): they carry `code`.
-const PUBLIC_TYPES: &[&str] = &["Unit"];
+/// Types that are public by policy: units (unit.read) and star nominations (a public
+/// notice, star_nomination.read; names masked, see service.rs).
+const PUBLIC_TYPES: &[&str] = &["Unit", "StarNomination"];
 
 async fn introspect(app: &kapok_tests::TestApp) -> Value {
     app.data(
@@ -91,6 +93,13 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
     app.user_with_role("far_vol", "440105001101", Some("volunteer"))
         .await;
     app.login_payload("out_vol", "wrong-password").await;
+    // Approvers other than the admin who records (no one approves their own entries).
+    let (_, d104) = app
+        .user_with_role("d_yuexiu", "440104", Some("district_admin"))
+        .await;
+    let (_, d105) = app
+        .user_with_role("d_haizhu", "440105", Some("district_admin"))
+        .await;
     let credit_codes = [
         "91350100M000100Y43",
         "53440104MJL000001E",
@@ -105,7 +114,7 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
     .enumerate()
     {
         let street = &community[..9];
-        app.data_as(
+        let made = app.data_as(
             &admin,
             r#"mutation($v: RegisterVolunteerInput!, $o: CreateOrganizationInput!, $s: CreateStationInput!) {
                  registerVolunteer(input: $v) { volunteer { id } }
@@ -131,6 +140,46 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
             json!({ "i": { "name": format!("项目{i}"), "field": "elderly_care", "unitCode": street, "teamId": team["createTeam"]["team"]["id"] } }),
         )
         .await;
+        // An activity with a sign-up, approved hours, a nomination and a certificate.
+        let volunteer_id = made["registerVolunteer"]["volunteer"]["id"].clone();
+        let start = chrono::Utc::now() + chrono::Duration::days(3);
+        let act = app
+            .data_as(
+                &admin,
+                "mutation($i: CreateActivityInput!) { createActivity(input: $i) { activity { id } } }",
+                json!({ "i": { "title": format!("活动{i}"), "field": "elderly_care", "unitCode": street, "teamId": team["createTeam"]["team"]["id"], "place": "社区", "startsAt": start.to_rfc3339(), "endsAt": (start + chrono::Duration::hours(2)).to_rfc3339(), "capacity": 10 } }),
+            )
+            .await;
+        let act = act["createActivity"]["activity"]["id"].clone();
+        app.data_as(
+            &admin,
+            "mutation($id: ID!) { publishActivity(input: { id: $id }) { activity { id } } }",
+            json!({ "id": act }),
+        )
+        .await;
+        app.data_as(&admin, "mutation($a: ID!, $v: ID!) { signUp(input: { activityId: $a, volunteerId: $v }) { signup { id } } }", json!({ "a": act, "v": volunteer_id })).await;
+        let approver = if community.starts_with("440105") {
+            &d105
+        } else {
+            &d104
+        };
+        for _ in 0..5 {
+            let r = app
+                .data_as(
+                    &admin,
+                    "mutation($v: ID!, $t: DateTime!) { logHours(input: { volunteerId: $v, hours: 24, content: \"值守\", reason: \"补录\", startedAt: $t }) { serviceRecord { id } } }",
+                    json!({ "v": volunteer_id, "t": (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339() }),
+                )
+                .await;
+            app.data_as(approver, "mutation($id: ID!) { approveServiceRecord(input: { id: $id }) { serviceRecord { id } } }", json!({ "id": r["logHours"]["serviceRecord"]["id"] })).await;
+        }
+        let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+        app.data_as(
+            &admin,
+            "mutation($v: ID!, $f: NaiveDate!, $t: NaiveDate!, $u: String) { issueCertificate(input: { volunteerId: $v, from: $f, to: $t, unitCode: $u }) { certificate { id } } }",
+            json!({ "v": volunteer_id, "f": (today - chrono::Duration::days(7)).to_string(), "t": today.to_string(), "u": street }),
+        )
+        .await;
     }
 
     // Every global ID outside the street, as the admin sees them.
@@ -144,7 +193,11 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
                  organizations(first: 100) { edges { node { id unitCode } } }
                  stations(first: 100) { edges { node { id unitCode } } }
                  teams(first: 100) { edges { node { id unitCode } } }
-                 projects(first: 100) { edges { node { id unitCode } } } }"#,
+                 projects(first: 100) { edges { node { id unitCode } } }
+                 activities(first: 100) { edges { node { id unitCode } } }
+                 signups(first: 100) { edges { node { id unitCode } } }
+                 serviceRecords(first: 100) { edges { node { id unitCode } } }
+                 certificates(first: 100) { edges { node { id unitCode } } } }"#,
             json!({}),
         )
         .await;
@@ -158,6 +211,10 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
         "stations",
         "teams",
         "projects",
+        "activities",
+        "signups",
+        "serviceRecords",
+        "certificates",
     ] {
         for e in all[list]["edges"].as_array().unwrap() {
             let unit = e["node"]["unitCode"].as_str().unwrap_or("");
@@ -197,7 +254,7 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
                 );
                 let node_fields = fields_of(&app, node_ty).await;
                 let probe = if PUBLIC_TYPES.contains(&node_ty) {
-                    "code"
+                    "__typename"
                 } else {
                     assert!(
                         node_fields.contains("unitCode"),
@@ -254,6 +311,12 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
         "node",
         "user",
         "units",
+        "activities",
+        "activity",
+        "signups",
+        "serviceRecords",
+        "starNominations",
+        "certificates",
     ] {
         assert!(
             checked.iter().any(|c| c == expected),
