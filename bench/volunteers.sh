@@ -2,8 +2,10 @@
 # Benchmark: p50/p99 of volunteers(under:"440104", first:100) as the city admin and
 # of a street admin's volunteers(first:100), on Yuexiu-sized demo data (180,000
 # volunteers, 1,400 teams, 227 organisations), and unitStats(code:"440104") with its
-# children, against the release build.
+# children, against the release build; plus a year of activities and ~2 million
+# service records, unitStats for a period, and a street admin's serviceRecords.
 # Usage: bench/volunteers.sh [DATABASE_URL]   (needs wrk; loopback only, bounded)
+# SKIP_DEMO=1 reuses a database that already holds the demo data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
@@ -11,7 +13,9 @@ cargo build --release --bin kapok
 url="${1:-sqlite://$(mktemp -d)/bench.db?mode=rwc}"
 port=18090
 export DATABASE_URL="$url" KAPOK_LISTEN="127.0.0.1:$port" KAPOK_LOG=warn KAPOK_ADMIN_PASSWORD=bench-admin-password
-target/release/kapok demo-data --under 440104 --volunteers "${VOLUNTEERS:-180000}"
+if [ -z "${SKIP_DEMO:-}" ]; then
+  time target/release/kapok demo-data --under 440104 --volunteers "${VOLUNTEERS:-180000}" --records "${RECORDS:-2000000}" --activities "${ACTIVITIES:-40000}"
+fi
 target/release/kapok serve &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
@@ -27,6 +31,11 @@ TOKEN="$admin" QUERY=district wrk -t2 -c"${CONNECTIONS:-4}" -d"${DURATION:-15}s"
 echo "district list without totalCount:"
 TOKEN="$admin" QUERY=district_page wrk -t2 -c"${CONNECTIONS:-4}" -d"${DURATION:-15}s" --latency -s bench/volunteers_query.lua "http://127.0.0.1:$port/graphql"
 echo "unitStats of the district, with its 18 streets:"
+gql '{"query":"{ unitStats(code: \"440104\") { figures { volunteers activitiesHeld hoursServed serviceRecords volunteersByStar } } }"}' "$admin"; echo
 TOKEN="$admin" QUERY=stats wrk -t2 -c"${CONNECTIONS:-4}" -d"${DURATION:-15}s" --latency -s bench/volunteers_query.lua "http://127.0.0.1:$port/graphql"
+echo "unitStats of the district for a half year:"
+TOKEN="$admin" QUERY=stats_year wrk -t2 -c"${CONNECTIONS:-4}" -d"${DURATION:-15}s" --latency -s bench/volunteers_query.lua "http://127.0.0.1:$port/graphql"
 echo "street admin's own list:"; gql '{"query":"{ volunteers(first: 1) { totalCount } }"}' "$street"; echo
 TOKEN="$street" QUERY=street wrk -t2 -c"${CONNECTIONS:-4}" -d"${DURATION:-15}s" --latency -s bench/volunteers_query.lua "http://127.0.0.1:$port/graphql"
+echo "street admin's serviceRecords(first: 100):"
+TOKEN="$street" QUERY=records wrk -t2 -c"${CONNECTIONS:-4}" -d"${DURATION:-15}s" --latency -s bench/volunteers_query.lua "http://127.0.0.1:$port/graphql"

@@ -430,7 +430,8 @@ async fn permissions_and_explanations() {
     let outside = w.app.data_as(&w.street_admin, q, perms(JIUNANHAI)).await;
     assert_eq!(
         outside["myPermissions"],
-        json!([{ "resource": "UNIT", "action": "READ" }])
+        json!([{ "resource": "UNIT", "action": "READ" }, { "resource": "STAR_NOMINATION", "action": "READ" }]),
+        "only what is public"
     );
 
     let explain = "query($i: ExplainAccessInput!) { explainAccess(input: $i) { allowed reason assignment { role unitCode } } }";
