@@ -558,6 +558,8 @@ impl Certificate {
 #[derive(Default)]
 pub struct ServiceQuery;
 
+// The complexity functions async-graphql generates take every argument.
+#[allow(clippy::too_many_arguments)]
 #[Object]
 impl ServiceQuery {
     /// Activities the caller may see, newest first (drafts only for their
@@ -894,6 +896,96 @@ pub struct CertificatePayload {
     pub certificate: Certificate,
 }
 
+impl From<ActivityRecord> for ActivityPayload {
+    fn from(a: ActivityRecord) -> Self {
+        ActivityPayload {
+            activity: Activity(a),
+        }
+    }
+}
+
+impl From<Published> for PublishActivityPayload {
+    fn from(p: Published) -> Self {
+        let (a, submitted_for_review) = match p {
+            Published::Published(a) => (a, false),
+            Published::SubmittedForReview(a) => (a, true),
+        };
+        PublishActivityPayload {
+            activity: Activity(a),
+            submitted_for_review,
+        }
+    }
+}
+
+impl From<SignupRecord> for SignupPayload {
+    fn from(s: SignupRecord) -> Self {
+        SignupPayload { signup: Signup(s) }
+    }
+}
+
+impl From<AttendanceRecord> for CheckInPayload {
+    fn from(s: AttendanceRecord) -> Self {
+        CheckInPayload { session: s.into() }
+    }
+}
+
+impl From<(AttendanceRecord, Option<RecordData>)> for CheckOutPayload {
+    fn from((s, r): (AttendanceRecord, Option<RecordData>)) -> Self {
+        CheckOutPayload {
+            session: s.into(),
+            service_record: r.map(ServiceRecord),
+        }
+    }
+}
+
+impl From<RecordData> for ServiceRecordPayload {
+    fn from(r: RecordData) -> Self {
+        ServiceRecordPayload {
+            service_record: ServiceRecord(r),
+        }
+    }
+}
+
+impl From<NominationRecord> for GrantStarPayload {
+    fn from(n: NominationRecord) -> Self {
+        GrantStarPayload {
+            nomination: StarNomination(n),
+        }
+    }
+}
+
+impl From<CertificateRecord> for CertificatePayload {
+    fn from(c: CertificateRecord) -> Self {
+        CertificatePayload {
+            certificate: Certificate(c),
+        }
+    }
+}
+
+/// A mutation's service call turned into its payload, with errors mapped once.
+async fn answer<T, P: From<T>>(
+    run: impl std::future::Future<Output = Result<T, ServiceError>>,
+) -> GqlResult<P> {
+    run.await.map(P::from).map_err(|e| e.extend())
+}
+
+/// The store, the caller, and the record a mutation's `id` names.
+fn target<'a>(
+    ctx: &'a Context<'_>,
+    kind: NodeKind,
+    id: &ID,
+) -> Result<
+    (
+        &'a crate::services::Store,
+        &'a crate::services::access::Access,
+        i64,
+    ),
+    ServiceError,
+> {
+    let (store, access) = parts(ctx)?;
+    Ok((store, access, id_of(kind, id)?))
+}
+
 #[derive(Default)]
 pub struct ServiceMutation;
 
@@ -905,7 +997,7 @@ impl ServiceMutation {
         ctx: &Context<'_>,
         input: CreateActivityInput,
     ) -> GqlResult<ActivityPayload> {
-        let run = async {
+        answer(async {
             let new = NewActivity {
                 title: input.title,
                 field: input.field,
@@ -921,12 +1013,8 @@ impl ServiceMutation {
             };
             let (store, access) = parts(ctx)?;
             activities::create(store, access, new).await
-        };
-        run.await
-            .map(|a| ActivityPayload {
-                activity: Activity(a),
-            })
-            .map_err(|e| e.extend())
+        })
+        .await
     }
 
     /// Publishes a draft, or submits it for review where the policy asks for one
@@ -936,23 +1024,11 @@ impl ServiceMutation {
         ctx: &Context<'_>,
         input: PublishActivityInput,
     ) -> GqlResult<PublishActivityPayload> {
-        let run = async {
-            let id = id_of(NodeKind::Activity, &input.id)?;
-            let (store, access) = parts(ctx)?;
+        answer(async {
+            let (store, access, id) = target(ctx, NodeKind::Activity, &input.id)?;
             activities::publish(store, access, id).await
-        };
-        run.await
-            .map(|p| match p {
-                Published::Published(a) => PublishActivityPayload {
-                    activity: Activity(a),
-                    submitted_for_review: false,
-                },
-                Published::SubmittedForReview(a) => PublishActivityPayload {
-                    activity: Activity(a),
-                    submitted_for_review: true,
-                },
-            })
-            .map_err(|e| e.extend())
+        })
+        .await
     }
 
     /// Cancels an activity before it starts (its sign-ups with it).
@@ -961,16 +1037,11 @@ impl ServiceMutation {
         ctx: &Context<'_>,
         input: CancelActivityInput,
     ) -> GqlResult<ActivityPayload> {
-        let run = async {
-            let id = id_of(NodeKind::Activity, &input.id)?;
-            let (store, access) = parts(ctx)?;
+        answer(async {
+            let (store, access, id) = target(ctx, NodeKind::Activity, &input.id)?;
             activities::cancel(store, access, id, &input.reason).await
-        };
-        run.await
-            .map(|a| ActivityPayload {
-                activity: Activity(a),
-            })
-            .map_err(|e| e.extend())
+        })
+        .await
     }
 
     /// Closes an activity in progress, recording the people it served.
@@ -979,30 +1050,22 @@ impl ServiceMutation {
         ctx: &Context<'_>,
         input: CloseActivityInput,
     ) -> GqlResult<ActivityPayload> {
-        let run = async {
-            let id = id_of(NodeKind::Activity, &input.id)?;
-            let (store, access) = parts(ctx)?;
+        answer(async {
+            let (store, access, id) = target(ctx, NodeKind::Activity, &input.id)?;
             activities::close(store, access, id, input.people_served).await
-        };
-        run.await
-            .map(|a| ActivityPayload {
-                activity: Activity(a),
-            })
-            .map_err(|e| e.extend())
+        })
+        .await
     }
 
     /// Signs a volunteer up; signing up twice returns the same sign-up. CONFLICT
     /// when the activity is full or not recruiting.
     async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> GqlResult<SignupPayload> {
-        let run = async {
-            let activity = id_of(NodeKind::Activity, &input.activity_id)?;
+        answer(async {
+            let (store, access, activity) = target(ctx, NodeKind::Activity, &input.activity_id)?;
             let volunteer = opt_id(NodeKind::Volunteer, &input.volunteer_id)?;
-            let (store, access) = parts(ctx)?;
             signups::sign_up(store, access, activity, volunteer).await
-        };
-        run.await
-            .map(|s| SignupPayload { signup: Signup(s) })
-            .map_err(|e| e.extend())
+        })
+        .await
     }
 
     /// Cancels a sign-up before the activity starts.
@@ -1011,14 +1074,11 @@ impl ServiceMutation {
         ctx: &Context<'_>,
         input: CancelSignupInput,
     ) -> GqlResult<SignupPayload> {
-        let run = async {
-            let id = id_of(NodeKind::Signup, &input.signup_id)?;
-            let (store, access) = parts(ctx)?;
+        answer(async {
+            let (store, access, id) = target(ctx, NodeKind::Signup, &input.signup_id)?;
             signups::cancel(store, access, id).await
-        };
-        run.await
-            .map(|s| SignupPayload { signup: Signup(s) })
-            .map_err(|e| e.extend())
+        })
+        .await
     }
 
     /// Checks in; checking in again while checked in returns the open session.
@@ -1027,14 +1087,12 @@ impl ServiceMutation {
         ctx: &Context<'_>,
         input: AttendanceInput,
     ) -> GqlResult<CheckInPayload> {
-        let run = async {
+        answer(async {
             let input = input.into_service()?;
             let (store, access) = parts(ctx)?;
             signups::check_in(store, access, input).await
-        };
-        run.await
-            .map(|s| CheckInPayload { session: s.into() })
-            .map_err(|e| e.extend())
+        })
+        .await
     }
 
     /// Checks out and records the session's hours, rounded by the rule.
@@ -1043,17 +1101,12 @@ impl ServiceMutation {
         ctx: &Context<'_>,
         input: AttendanceInput,
     ) -> GqlResult<CheckOutPayload> {
-        let run = async {
+        answer(async {
             let input = input.into_service()?;
             let (store, access) = parts(ctx)?;
             signups::check_out(store, access, input).await
-        };
-        run.await
-            .map(|(s, r)| CheckOutPayload {
-                session: s.into(),
-                service_record: r.map(ServiceRecord),
-            })
-            .map_err(|e| e.extend())
+        })
+        .await
     }
 
     async fn log_hours(
@@ -1061,7 +1114,7 @@ impl ServiceMutation {
         ctx: &Context<'_>,
         input: LogHoursInput,
     ) -> GqlResult<ServiceRecordPayload> {
-        let run = async {
+        answer(async {
             let log = LogHours {
                 volunteer_id: opt_id(NodeKind::Volunteer, &input.volunteer_id)?,
                 activity_id: opt_id(NodeKind::Activity, &input.activity_id)?,
@@ -1074,12 +1127,8 @@ impl ServiceMutation {
             };
             let (store, access) = parts(ctx)?;
             records::log_hours(store, access, log).await
-        };
-        run.await
-            .map(|r| ServiceRecordPayload {
-                service_record: ServiceRecord(r),
-            })
-            .map_err(|e| e.extend())
+        })
+        .await
     }
 
     /// Approves recorded hours: by a holder of `service_record.approve` who neither
@@ -1089,16 +1138,11 @@ impl ServiceMutation {
         ctx: &Context<'_>,
         input: ApproveServiceRecordInput,
     ) -> GqlResult<ServiceRecordPayload> {
-        let run = async {
-            let id = id_of(NodeKind::ServiceRecord, &input.id)?;
-            let (store, access) = parts(ctx)?;
+        answer(async {
+            let (store, access, id) = target(ctx, NodeKind::ServiceRecord, &input.id)?;
             records::approve(store, access, id, input.note).await
-        };
-        run.await
-            .map(|r| ServiceRecordPayload {
-                service_record: ServiceRecord(r),
-            })
-            .map_err(|e| e.extend())
+        })
+        .await
     }
 
     async fn reject_service_record(
@@ -1106,16 +1150,11 @@ impl ServiceMutation {
         ctx: &Context<'_>,
         input: RejectServiceRecordInput,
     ) -> GqlResult<ServiceRecordPayload> {
-        let run = async {
-            let id = id_of(NodeKind::ServiceRecord, &input.id)?;
-            let (store, access) = parts(ctx)?;
+        answer(async {
+            let (store, access, id) = target(ctx, NodeKind::ServiceRecord, &input.id)?;
             records::reject(store, access, id, &input.reason).await
-        };
-        run.await
-            .map(|r| ServiceRecordPayload {
-                service_record: ServiceRecord(r),
-            })
-            .map_err(|e| e.extend())
+        })
+        .await
     }
 
     /// Takes away an approved record's hours for fraud (a linked revocation record)
@@ -1125,16 +1164,11 @@ impl ServiceMutation {
         ctx: &Context<'_>,
         input: RejectServiceRecordInput,
     ) -> GqlResult<ServiceRecordPayload> {
-        let run = async {
-            let id = id_of(NodeKind::ServiceRecord, &input.id)?;
-            let (store, access) = parts(ctx)?;
+        answer(async {
+            let (store, access, id) = target(ctx, NodeKind::ServiceRecord, &input.id)?;
             records::revoke_for_fraud(store, access, id, &input.reason).await
-        };
-        run.await
-            .map(|r| ServiceRecordPayload {
-                service_record: ServiceRecord(r),
-            })
-            .map_err(|e| e.extend())
+        })
+        .await
     }
 
     /// Grants a nominated star after its public notice, by an admin at the level
@@ -1144,16 +1178,11 @@ impl ServiceMutation {
         ctx: &Context<'_>,
         input: GrantStarInput,
     ) -> GqlResult<GrantStarPayload> {
-        let run = async {
-            let id = id_of(NodeKind::StarNomination, &input.nomination_id)?;
-            let (store, access) = parts(ctx)?;
+        answer(async {
+            let (store, access, id) = target(ctx, NodeKind::StarNomination, &input.nomination_id)?;
             stars::grant(store, access, id).await
-        };
-        run.await
-            .map(|n| GrantStarPayload {
-                nomination: StarNomination(n),
-            })
-            .map_err(|e| e.extend())
+        })
+        .await
     }
 
     /// Certifies the approved hours recorded by a unit for a volunteer in a period.
@@ -1162,7 +1191,7 @@ impl ServiceMutation {
         ctx: &Context<'_>,
         input: IssueCertificateInput,
     ) -> GqlResult<CertificatePayload> {
-        let run = async {
+        answer(async {
             let issue = IssueCertificate {
                 volunteer_id: id_of(NodeKind::Volunteer, &input.volunteer_id)?,
                 from: input.from,
@@ -1171,11 +1200,7 @@ impl ServiceMutation {
             };
             let (store, access) = parts(ctx)?;
             certificates::issue(store, access, issue).await
-        };
-        run.await
-            .map(|c| CertificatePayload {
-                certificate: Certificate(c),
-            })
-            .map_err(|e| e.extend())
+        })
+        .await
     }
 }

@@ -398,6 +398,14 @@ pub async fn log_hours(
     m.try_into()
 }
 
+async fn reload(conn: &impl ConnectionTrait, id: i64) -> ServiceResult<ServiceRecord> {
+    service_record::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound("service record"))?
+        .try_into()
+}
+
 /// The approved hours of an original record with its approved corrections.
 async fn net_of(conn: &impl ConnectionTrait, original_id: i64) -> ServiceResult<i64> {
     let sum: Option<Option<i64>> = service_record::Entity::find()
@@ -538,12 +546,9 @@ pub async fn approve(
         },
     )
     .await?;
-    let after = service_record::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound("service record"))?;
+    let after = reload(&txn, id).await?;
     txn.commit().await?;
-    after.try_into()
+    Ok(after)
 }
 
 pub async fn reject(
@@ -568,12 +573,9 @@ pub async fn reject(
         },
     )
     .await?;
-    let after = service_record::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound("service record"))?;
+    let after = reload(&txn, id).await?;
     txn.commit().await?;
-    after.try_into()
+    Ok(after)
 }
 
 /// Revokes an approved record's hours for fraud: a linked record takes all of them
@@ -652,12 +654,9 @@ pub async fn revoke_for_fraud(
         },
     )
     .await?;
-    let after = service_record::Entity::find_by_id(m.id)
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound("service record"))?;
+    let after = reload(&txn, m.id).await?;
     txn.commit().await?;
-    after.try_into()
+    Ok(after)
 }
 
 #[derive(Debug, Clone, Default)]

@@ -406,7 +406,9 @@ pub async fn check_in(
     }
     .insert(&txn)
     .await?;
-    activities::mark_started(&txn, access, c.activity.id).await?;
+    if c.at >= c.activity.starts_at {
+        activities::mark_started(&txn, access, c.activity.id).await?;
+    }
     audit::record(
         &txn,
         access,
