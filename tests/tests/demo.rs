@@ -304,3 +304,55 @@ async fn unit_stats_equal_a_recount_and_stay_in_scope() {
         .unwrap();
     assert!(part > 0.0 && part < stats["figures"]["hoursServed"].as_f64().unwrap());
 }
+
+#[tokio::test]
+async fn service_record_pages_walk_every_record_once_newest_first_by_unit() {
+    let app = spawn_app().await;
+    let mut o = opts(6);
+    o.under = UnitCode::parse("440104").unwrap();
+    o.volunteers = 900;
+    o.teams = 20;
+    o.activities = 40;
+    o.records = 1_200;
+    generate(&app.db, &o, false).await.unwrap();
+    let admin = app.admin_token().await;
+    let q = r#"query($after: String) { serviceRecords(under: "440104", first: 100, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } edges { node { id unitCode } } } }"#;
+    let mut after = json!(null);
+    let mut seen: Vec<(String, i64)> = Vec::new();
+    let mut total = 0;
+    loop {
+        let data = app.data_as(&admin, q, json!({ "after": after })).await;
+        let conn = &data["serviceRecords"];
+        total = conn["totalCount"].as_i64().unwrap();
+        for e in conn["edges"].as_array().unwrap() {
+            let id = e["node"]["id"].as_str().unwrap();
+            seen.push((e["node"]["unitCode"].as_str().unwrap().to_owned(), raw(id)));
+        }
+        if conn["pageInfo"]["hasNextPage"] == json!(false) {
+            break;
+        }
+        after = conn["pageInfo"]["endCursor"].clone();
+    }
+    assert!(total > 500, "{total}");
+    assert_eq!(seen.len() as i64, total);
+    let unique: std::collections::HashSet<_> = seen.iter().map(|(_, id)| *id).collect();
+    assert_eq!(unique.len() as i64, total);
+    let mut sorted = seen.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(seen, sorted, "by unit, newest first within a unit");
+}
+
+fn raw(id: &str) -> i64 {
+    use base64::Engine;
+    let s = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(id)
+        .unwrap();
+    String::from_utf8(s)
+        .unwrap()
+        .split_once(':')
+        .unwrap()
+        .1
+        .parse()
+        .unwrap()
+}

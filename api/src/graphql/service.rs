@@ -562,8 +562,9 @@ pub struct ServiceQuery;
 #[allow(clippy::too_many_arguments)]
 #[Object]
 impl ServiceQuery {
-    /// Activities the caller may see, newest first (drafts only for their
-    /// organisers and reviewers); `from`/`to` bound the start time.
+    /// Activities the caller may see, by unit and newest first within a unit
+    /// (drafts only for their organisers and reviewers); `from`/`to` bound the
+    /// start time.
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
     #[allow(clippy::too_many_arguments)]
     async fn activities(
@@ -592,7 +593,12 @@ impl ServiceQuery {
             activities::list(store, access, &filter, &page, wants_total(ctx)).await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, |a| a.id.to_string(), Activity))
+        Ok(from_page(
+            page,
+            total,
+            |a| format!("{}/{}", a.unit, a.id),
+            Activity,
+        ))
     }
 
     async fn activity(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Activity> {
@@ -630,7 +636,8 @@ impl ServiceQuery {
         Ok(from_page(page, total, |s| s.id.to_string(), Signup))
     }
 
-    /// Service records the caller may see, newest first (a volunteer: its own).
+    /// Service records the caller may see (a volunteer: its own), by recording unit
+    /// and newest first within a unit.
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
     #[allow(clippy::too_many_arguments)]
     async fn service_records(
@@ -655,7 +662,12 @@ impl ServiceQuery {
             records::list(store, access, &filter, &page, wants_total(ctx)).await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, |r| r.id.to_string(), ServiceRecord))
+        Ok(from_page(
+            page,
+            total,
+            |r| format!("{}/{}", r.unit, r.id),
+            ServiceRecord,
+        ))
     }
 
     /// Star nominations, newest first: a public notice, readable by anyone.

@@ -332,7 +332,7 @@ pub struct ActivityFilter {
     pub team_id: Option<i64>,
 }
 
-/// Newest first.
+/// By unit, newest first within each unit (the index's order).
 pub async fn list(
     store: &Store,
     access: &Access,
@@ -384,10 +384,10 @@ pub async fn list(
     if let Some(t) = filter.team_id {
         q = q.filter(activity::Column::TeamId.eq(t));
     }
-    super::page_by_id(
+    super::page_by_unit(
         store,
         q,
-        activity::Column::Id,
+        (activity::Column::UnitCode, activity::Column::Id),
         Order::Desc,
         page,
         want_total,

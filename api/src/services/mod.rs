@@ -123,14 +123,15 @@ pub(crate) fn required_text(arg: &str, s: &str, max: usize) -> ServiceResult<Str
     Ok(s.to_owned())
 }
 
-/// One page of a list ordered by (unit code, id): the order of the `(unit_code, id)`
-/// index, so a subtree's first page is read straight off the index range and the
-/// query stops after `first + 1` rows, however large the subtree. Cursor: `code/id`.
+/// One page of a list ordered by (unit code, id), ascending or descending: the order
+/// of the `(unit_code, id)` index, so a subtree's first page is read straight off the
+/// index range and the query stops after `first + 1` rows, however large the subtree
+/// (ordering a range by id alone would sort all of it). Cursor: `code/id`.
 pub(crate) async fn page_by_unit<E, R>(
     store: &Store,
     query: Select<E>,
-    unit: E::Column,
-    id: E::Column,
+    (unit, id): (E::Column, E::Column),
+    order: Order,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<R>, u64)>
@@ -150,17 +151,26 @@ where
         let bad = || ServiceError::bad_input("`after` is not a valid cursor");
         let (code, last) = after.split_once('/').ok_or_else(bad)?;
         let last: i64 = last.parse().map_err(|_| bad())?;
-        query = query.filter(unit.gte(code)).filter(
-            sea_orm::Condition::any().add(unit.gt(code)).add(
-                sea_orm::Condition::all()
-                    .add(unit.eq(code))
-                    .add(id.gt(last)),
+        query = match order {
+            Order::Desc => query.filter(unit.lte(code)).filter(
+                sea_orm::Condition::any().add(unit.lt(code)).add(
+                    sea_orm::Condition::all()
+                        .add(unit.eq(code))
+                        .add(id.lt(last)),
+                ),
             ),
-        );
+            _ => query.filter(unit.gte(code)).filter(
+                sea_orm::Condition::any().add(unit.gt(code)).add(
+                    sea_orm::Condition::all()
+                        .add(unit.eq(code))
+                        .add(id.gt(last)),
+                ),
+            ),
+        };
     }
     let rows = query
-        .order_by(unit, Order::Asc)
-        .order_by(id, Order::Asc)
+        .order_by(unit, order.clone())
+        .order_by(id, order)
         .limit(page.first + 1)
         .all(&store.db)
         .await?

@@ -667,7 +667,7 @@ pub struct RecordFilter {
     pub state: Option<String>,
 }
 
-/// Newest first.
+/// By recording unit, newest first within each unit (the index's order).
 pub async fn list(
     store: &Store,
     access: &Access,
@@ -690,10 +690,10 @@ pub async fn list(
     if let Some(s) = &filter.state {
         q = q.filter(service_record::Column::State.eq(s.as_str()));
     }
-    super::page_by_id(
+    super::page_by_unit(
         store,
         q,
-        service_record::Column::Id,
+        (service_record::Column::UnitCode, service_record::Column::Id),
         Order::Desc,
         page,
         want_total,

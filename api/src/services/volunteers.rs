@@ -552,8 +552,8 @@ pub async fn list(
     super::page_by_unit(
         store,
         q,
-        volunteer::Column::UnitCode,
-        volunteer::Column::Id,
+        (volunteer::Column::UnitCode, volunteer::Column::Id),
+        sea_orm::sea_query::Order::Asc,
         page,
         want_total,
     )
