@@ -23,19 +23,21 @@ for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && 
 gql() { curl -sf -H 'content-type: application/json' ${2:+-H "authorization: Bearer $2"} "http://127.0.0.1:$port/graphql" -d "$1"; }
 token() { gql "{\"query\":\"mutation { login(input: { username: \\\"$1\\\", password: \\\"$2\\\" }) { accessToken } }\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["login"]["accessToken"])'; }
 admin=$(token admin bench-admin-password)
-uid=$(gql '{"query":"mutation { createUser(input: { username: \"bench_street\", password: \"bench-street-pw\", displayName: \"北京街道\", homeUnitCode: \"440104003\" }) { user { id } } }"}' "$admin" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["createUser"]["user"]["id"])')
-gql "{\"query\":\"mutation { grantRole(input: { userId: \\\"$uid\\\", role: \\\"street_admin\\\", unitCode: \\\"440104003\\\" }) { assignment { id } } }\"}" "$admin" >/dev/null
+# The street admin exists already when the database is reused (SKIP_DEMO=1).
+if uid=$(gql '{"query":"mutation { createUser(input: { username: \"bench_street\", password: \"bench-street-pw\", displayName: \"北京街道\", homeUnitCode: \"440104003\" }) { user { id } } }"}' "$admin" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["createUser"]["user"]["id"])' 2>/dev/null); then
+  gql "{\"query\":\"mutation { grantRole(input: { userId: \\\"$uid\\\", role: \\\"street_admin\\\", unitCode: \\\"440104003\\\" }) { assignment { id } } }\"}" "$admin" >/dev/null
+fi
 street=$(token bench_street bench-street-pw)
 echo "district list as city admin:"; gql '{"query":"{ volunteers(under: \"440104\", first: 1) { totalCount } }"}' "$admin"; echo
-TOKEN="$admin" QUERY=district wrk -t2 -c"${CONNECTIONS:-4}" -d"${DURATION:-15}s" --latency -s bench/volunteers_query.lua "http://127.0.0.1:$port/graphql"
+TOKEN="$admin" QUERY=district wrk -t"${THREADS:-2}" -c"${CONNECTIONS:-4}" -d"${DURATION:-15}s" --latency -s bench/volunteers_query.lua "http://127.0.0.1:$port/graphql"
 echo "district list without totalCount:"
-TOKEN="$admin" QUERY=district_page wrk -t2 -c"${CONNECTIONS:-4}" -d"${DURATION:-15}s" --latency -s bench/volunteers_query.lua "http://127.0.0.1:$port/graphql"
+TOKEN="$admin" QUERY=district_page wrk -t"${THREADS:-2}" -c"${CONNECTIONS:-4}" -d"${DURATION:-15}s" --latency -s bench/volunteers_query.lua "http://127.0.0.1:$port/graphql"
 echo "unitStats of the district, with its 18 streets:"
 gql '{"query":"{ unitStats(code: \"440104\") { figures { volunteers activitiesHeld hoursServed serviceRecords volunteersByStar } } }"}' "$admin"; echo
-TOKEN="$admin" QUERY=stats wrk -t2 -c"${CONNECTIONS:-4}" -d"${DURATION:-15}s" --latency -s bench/volunteers_query.lua "http://127.0.0.1:$port/graphql"
+TOKEN="$admin" QUERY=stats wrk -t"${THREADS:-2}" -c"${CONNECTIONS:-4}" -d"${DURATION:-15}s" --latency -s bench/volunteers_query.lua "http://127.0.0.1:$port/graphql"
 echo "unitStats of the district for a half year:"
-TOKEN="$admin" QUERY=stats_year wrk -t2 -c"${CONNECTIONS:-4}" -d"${DURATION:-15}s" --latency -s bench/volunteers_query.lua "http://127.0.0.1:$port/graphql"
+TOKEN="$admin" QUERY=stats_year wrk -t"${THREADS:-2}" -c"${CONNECTIONS:-4}" -d"${DURATION:-15}s" --latency -s bench/volunteers_query.lua "http://127.0.0.1:$port/graphql"
 echo "street admin's own list:"; gql '{"query":"{ volunteers(first: 1) { totalCount } }"}' "$street"; echo
-TOKEN="$street" QUERY=street wrk -t2 -c"${CONNECTIONS:-4}" -d"${DURATION:-15}s" --latency -s bench/volunteers_query.lua "http://127.0.0.1:$port/graphql"
+TOKEN="$street" QUERY=street wrk -t"${THREADS:-2}" -c"${CONNECTIONS:-4}" -d"${DURATION:-15}s" --latency -s bench/volunteers_query.lua "http://127.0.0.1:$port/graphql"
 echo "street admin's serviceRecords(first: 100):"
-TOKEN="$street" QUERY=records wrk -t2 -c"${CONNECTIONS:-4}" -d"${DURATION:-15}s" --latency -s bench/volunteers_query.lua "http://127.0.0.1:$port/graphql"
+TOKEN="$street" QUERY=records wrk -t"${THREADS:-2}" -c"${CONNECTIONS:-4}" -d"${DURATION:-15}s" --latency -s bench/volunteers_query.lua "http://127.0.0.1:$port/graphql"
