@@ -459,7 +459,7 @@ pub async fn publish(store: &Store, access: &Access, id: i64) -> ServiceResult<P
     }
     if a.starts_at <= super::now() {
         return Err(ServiceError::Conflict(
-            "the activity's start has passed; change its dates first".into(),
+            "the activity's start has passed; it can no longer be published".into(),
         ));
     }
     let reviewer = match a.unit.parent() {
