@@ -320,7 +320,7 @@ async fn service_record_pages_walk_every_record_once_newest_first_by_unit() {
         totalCount pageInfo { hasNextPage endCursor } edges { node { id unitCode } } } }"#;
     let mut after = json!(null);
     let mut seen: Vec<(String, i64)> = Vec::new();
-    let mut total = 0;
+    let mut total: i64;
     loop {
         let data = app.data_as(&admin, q, json!({ "after": after })).await;
         let conn = &data["serviceRecords"];
