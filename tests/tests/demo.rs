@@ -229,6 +229,17 @@ async fn unit_stats_equal_a_recount_and_stay_in_scope() {
         sum += n;
     }
     assert_eq!(sum, 2_200, "children add up to the whole");
+    // Unfiltered totals come from the kept figures: check them against the rows.
+    for c in children {
+        let code = c["unitCode"].as_str().unwrap();
+        let q = format!("SELECT COUNT(*) FROM volunteer WHERE unit_code LIKE '{code}%'");
+        let q: &'static str = Box::leak(q.into_boxed_str());
+        assert_eq!(c["figures"]["volunteers"], one(q).await, "{code}");
+    }
+    assert_eq!(
+        one("SELECT COUNT(*) FROM volunteer WHERE unit_code LIKE '440104%'").await,
+        2_200
+    );
     let points = stats["stations"]
         .as_array()
         .unwrap()

@@ -11,6 +11,7 @@ use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait, Statement};
 
 use crate::error::ServiceResult;
+use crate::services::access::Access;
 
 /// Offices count days in China Standard Time (UTC+8, no daylight saving).
 pub fn day_of(t: DateTime<Utc>) -> NaiveDate {
@@ -180,4 +181,58 @@ pub async fn rebuild(conn: &impl ConnectionTrait) -> ServiceResult<()> {
     conn.execute_raw(Statement::from_string(backend, insert))
         .await?;
     Ok(())
+}
+
+/// The number of volunteers the caller may read under `under` (or in its whole
+/// scope), summed from the kept figures: one range per subtree of the caller's plan.
+/// `None` when the plan also reaches rows by owner, which the figures cannot count.
+pub(super) async fn volunteer_count(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+    under: Option<&UnitCode>,
+) -> ServiceResult<Option<u64>> {
+    use policies::{Action, Resource};
+    use sea_orm::{Condition, QueryFilter, QuerySelect};
+    let scope = policies::plan(
+        access.policy(),
+        access.principal()?,
+        Resource::Volunteer,
+        Action::Read,
+    );
+    if scope.own.is_some() {
+        return Ok(None);
+    }
+    let ranges: Vec<&UnitCode> = if scope.public {
+        under.into_iter().collect()
+    } else {
+        scope
+            .subtrees
+            .iter()
+            .filter_map(|(s, _)| match under {
+                None => Some(*s),
+                Some(u) if s.contains(u) => Some(u),
+                Some(u) if u.contains(s) => Some(*s),
+                Some(_) => None,
+            })
+            .collect()
+    };
+    if ranges.is_empty() && !(scope.public && under.is_none()) {
+        return Ok(Some(0));
+    }
+    let mut any = Condition::any();
+    for r in &ranges {
+        any = any.add(super::ranges::subtree(unit_daily::Column::UnitCode, r));
+    }
+    let sum: Option<Option<i64>> = unit_daily::Entity::find()
+        .select_only()
+        .column_as(Expr::cust("CAST(SUM(volunteers) AS BIGINT)"), "n")
+        .filter(if ranges.is_empty() {
+            Condition::all()
+        } else {
+            any
+        })
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(Some(u64::try_from(sum.flatten().unwrap_or(0)).unwrap_or(0)))
 }

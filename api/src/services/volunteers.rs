@@ -549,15 +549,27 @@ pub async fn list(
     if let Some(pm) = filter.party_member {
         q = q.filter(volunteer::Column::PartyMember.eq(pm));
     }
-    super::page_by_unit(
+    // An unfiltered list is counted from the kept daily figures (a few thousand
+    // rows for a district) instead of a COUNT over every volunteer in the subtree.
+    let unfiltered = filter.search.is_none()
+        && filter.field.is_none()
+        && filter.team_id.is_none()
+        && filter.stars.is_none()
+        && filter.party_member.is_none();
+    let kept = match (want_total, unfiltered) {
+        (true, true) => daily::volunteer_count(&store.db, access, filter.under.as_ref()).await?,
+        _ => None,
+    };
+    let (page, total) = super::page_by_unit(
         store,
         q,
         (volunteer::Column::UnitCode, volunteer::Column::Id),
         sea_orm::sea_query::Order::Asc,
         page,
-        want_total,
+        want_total && kept.is_none(),
     )
-    .await
+    .await?;
+    Ok((page, kept.unwrap_or(total)))
 }
 
 /// What of a volunteer the daily figures count.
