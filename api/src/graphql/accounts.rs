@@ -11,7 +11,9 @@ use crate::error::ServiceError;
 use crate::graphql::connection::{from_page, wants_total, Connection};
 use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::units::{Unit, UnitLevel};
-use crate::graphql::{access, id_of, load_unit, parse_under, parts, store, visible, GqlResult};
+use crate::graphql::{
+    access, id_of, load_unit, opt_id, parse_under, parts, store, visible, GqlResult,
+};
 use crate::pagination::PageRequest;
 use crate::services::audit::{self, AuditFilter, AuditRecord};
 use crate::services::auth as auth_service;
@@ -386,10 +388,7 @@ impl AccountQuery {
             let filter = AssignmentFilter {
                 under: parse_under(under.as_deref())?,
                 role,
-                user_id: user_id
-                    .as_ref()
-                    .map(|id| id_of(NodeKind::User, id))
-                    .transpose()?,
+                user_id: opt_id(NodeKind::User, &user_id)?,
             };
             roles::list(
                 parts(ctx)?.0,
@@ -469,10 +468,7 @@ impl AccountQuery {
             let page = PageRequest::parse(first, after.as_deref())?;
             let filter = AuditFilter {
                 under: parse_under(under.as_deref())?,
-                actor_id: actor_id
-                    .as_ref()
-                    .map(|id| id_of(NodeKind::User, id))
-                    .transpose()?,
+                actor_id: opt_id(NodeKind::User, &actor_id)?,
                 action,
             };
             audit::list(

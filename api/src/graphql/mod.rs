@@ -168,3 +168,29 @@ pub(crate) fn visible<T>(r: Result<T, crate::error::ServiceError>) -> GqlResult<
         Err(e) => Err(e.extend()),
     }
 }
+
+/// An optional ID argument, which must name a `kind` record when given.
+pub(crate) fn opt_id(
+    kind: node::NodeKind,
+    id: &Option<async_graphql::ID>,
+) -> Result<Option<i64>, crate::error::ServiceError> {
+    id.as_ref().map(|id| id_of(kind, id)).transpose()
+}
+
+/// A mutation's service call turned into its payload, with errors mapped once.
+pub(crate) async fn answer<T, P: From<T>>(
+    run: impl std::future::Future<Output = Result<T, crate::error::ServiceError>>,
+) -> GqlResult<P> {
+    use async_graphql::ErrorExtensions;
+    run.await.map(P::from).map_err(|e| e.extend())
+}
+
+/// The store, the caller, and the record a mutation's `id` names.
+pub(crate) fn target<'a>(
+    ctx: &'a Context<'_>,
+    kind: node::NodeKind,
+    id: &async_graphql::ID,
+) -> Result<(&'a Store, &'a Access, i64), crate::error::ServiceError> {
+    let (store, access) = parts(ctx)?;
+    Ok((store, access, id_of(kind, id)?))
+}

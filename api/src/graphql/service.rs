@@ -10,7 +10,9 @@ use crate::graphql::connection::{from_page, wants_total, Connection};
 use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::units::Unit;
 use crate::graphql::volunteers::{IdType, Project, Team, Volunteer};
-use crate::graphql::{access, id_of, load_unit, parse_under, parts, store, visible, GqlResult};
+use crate::graphql::{
+    access, answer, id_of, load_unit, opt_id, parse_under, parts, store, target, visible, GqlResult,
+};
 use crate::pagination::PageRequest;
 use crate::services::activities::{self, ActivityFilter, ActivityRecord, NewActivity, Published};
 use crate::services::certificates::{self, CertificateFilter, CertificateRecord, IssueCertificate};
@@ -61,10 +63,6 @@ impl From<ActivityState> for activities::State {
             ActivityState::Cancelled => S::Cancelled,
         }
     }
-}
-
-fn opt_id(kind: NodeKind, id: &Option<ID>) -> Result<Option<i64>, ServiceError> {
-    id.as_ref().map(|id| id_of(kind, id)).transpose()
 }
 
 async fn user_of(ctx: &Context<'_>, id: Option<i64>) -> GqlResult<Option<User>> {
@@ -170,7 +168,7 @@ impl Activity {
     /// The current check-in code: for the activity's organisers only (null for
     /// everyone else), while it is published or in progress.
     async fn check_in_code(&self, ctx: &Context<'_>) -> GqlResult<Option<CheckInCode>> {
-        match activities::check_in_code(store(ctx)?, access(ctx)?, self.0.id).await {
+        match activities::check_in_code(access(ctx)?, &self.0) {
             Ok(c) => Ok(Some(CheckInCode {
                 qr_payload: format!(
                     "kapok:checkin:{}:{}",
@@ -972,30 +970,6 @@ impl From<CertificateRecord> for CertificatePayload {
             certificate: Certificate(c),
         }
     }
-}
-
-/// A mutation's service call turned into its payload, with errors mapped once.
-async fn answer<T, P: From<T>>(
-    run: impl std::future::Future<Output = Result<T, ServiceError>>,
-) -> GqlResult<P> {
-    run.await.map(P::from).map_err(|e| e.extend())
-}
-
-/// The store, the caller, and the record a mutation's `id` names.
-fn target<'a>(
-    ctx: &'a Context<'_>,
-    kind: NodeKind,
-    id: &ID,
-) -> Result<
-    (
-        &'a crate::services::Store,
-        &'a crate::services::access::Access,
-        i64,
-    ),
-    ServiceError,
-> {
-    let (store, access) = parts(ctx)?;
-    Ok((store, access, id_of(kind, id)?))
 }
 
 #[derive(Default)]

@@ -8,7 +8,9 @@ use crate::codes::IdKind;
 use crate::graphql::connection::{from_page, wants_total, Connection};
 use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::units::Unit;
-use crate::graphql::{access, id_of, load_unit, parse_under, parts, store, visible, GqlResult};
+use crate::graphql::{
+    access, answer, id_of, load_unit, opt_id, parse_under, parts, store, target, visible, GqlResult,
+};
 use crate::pagination::PageRequest;
 use crate::services::organizations::{self, NewOrganization, OrganizationRecord};
 use crate::services::projects::{self, NewProject, ProjectRecord};
@@ -505,12 +507,8 @@ impl VolunteerMutation {
         ctx: &Context<'_>,
         input: CreateStationInput,
     ) -> GqlResult<CreateStationPayload> {
-        let organization_id = input
-            .organization_id
-            .as_ref()
-            .map(|id| id_of(NodeKind::Organization, id))
-            .transpose()
-            .map_err(|e| e.extend())?;
+        let organization_id =
+            opt_id(NodeKind::Organization, &input.organization_id).map_err(|e| e.extend())?;
         let new = NewStation {
             kind: input.kind.as_str(),
             name: input.name,
@@ -535,12 +533,7 @@ impl VolunteerMutation {
         ctx: &Context<'_>,
         input: RegisterVolunteerInput,
     ) -> GqlResult<RegisterVolunteerPayload> {
-        let user_id = input
-            .user_id
-            .as_ref()
-            .map(|id| id_of(NodeKind::User, id))
-            .transpose()
-            .map_err(|e| e.extend())?;
+        let user_id = opt_id(NodeKind::User, &input.user_id).map_err(|e| e.extend())?;
         let new = NewVolunteer {
             real_name: input.real_name,
             id_kind: input.id_type.into(),
@@ -712,10 +705,7 @@ impl TeamQuery {
     ) -> GqlResult<Connection<Team>> {
         let run = async {
             let page = PageRequest::parse(first, after.as_deref())?;
-            let parent_id = parent_id
-                .as_ref()
-                .map(|id| id_of(NodeKind::Team, id))
-                .transpose()?;
+            let parent_id = opt_id(NodeKind::Team, &parent_id)?;
             let filter = TeamFilter {
                 under: parse_under(under.as_deref())?,
                 parent_id,
@@ -801,6 +791,26 @@ pub struct CreateProjectPayload {
     pub project: Project,
 }
 
+impl From<TeamRecord> for CreateTeamPayload {
+    fn from(t: TeamRecord) -> Self {
+        CreateTeamPayload { team: Team(t) }
+    }
+}
+
+impl From<TeamRecord> for TeamMemberPayload {
+    fn from(t: TeamRecord) -> Self {
+        TeamMemberPayload { team: Team(t) }
+    }
+}
+
+impl From<ProjectRecord> for CreateProjectPayload {
+    fn from(p: ProjectRecord) -> Self {
+        CreateProjectPayload {
+            project: Project(p),
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct TeamMutation;
 
@@ -811,27 +821,18 @@ impl TeamMutation {
         ctx: &Context<'_>,
         input: CreateTeamInput,
     ) -> GqlResult<CreateTeamPayload> {
-        let run = async {
+        answer(async {
             let new = NewTeam {
                 name: input.name,
                 unit_code: input.unit_code,
-                parent_id: input
-                    .parent_id
-                    .as_ref()
-                    .map(|id| id_of(NodeKind::Team, id))
-                    .transpose()?,
+                parent_id: opt_id(NodeKind::Team, &input.parent_id)?,
                 fields: input.fields,
-                leader_id: input
-                    .leader_id
-                    .as_ref()
-                    .map(|id| id_of(NodeKind::Volunteer, id))
-                    .transpose()?,
+                leader_id: opt_id(NodeKind::Volunteer, &input.leader_id)?,
             };
-            teams::create(parts(ctx)?.0, parts(ctx)?.1, new).await
-        };
-        run.await
-            .map(|t| CreateTeamPayload { team: Team(t) })
-            .map_err(|e| e.extend())
+            let (store, access) = parts(ctx)?;
+            teams::create(store, access, new).await
+        })
+        .await
     }
 
     async fn add_team_member(
@@ -839,12 +840,12 @@ impl TeamMutation {
         ctx: &Context<'_>,
         input: TeamMemberInput,
     ) -> GqlResult<TeamMemberPayload> {
-        let team = id_of(NodeKind::Team, &input.team_id).map_err(|e| e.extend())?;
-        let volunteer = id_of(NodeKind::Volunteer, &input.volunteer_id).map_err(|e| e.extend())?;
-        teams::add_member(store(ctx)?, access(ctx)?, team, volunteer)
-            .await
-            .map(|t| TeamMemberPayload { team: Team(t) })
-            .map_err(|e| e.extend())
+        answer(async {
+            let (store, access, team) = target(ctx, NodeKind::Team, &input.team_id)?;
+            let volunteer = id_of(NodeKind::Volunteer, &input.volunteer_id)?;
+            teams::add_member(store, access, team, volunteer).await
+        })
+        .await
     }
 
     async fn remove_team_member(
@@ -852,12 +853,12 @@ impl TeamMutation {
         ctx: &Context<'_>,
         input: TeamMemberInput,
     ) -> GqlResult<TeamMemberPayload> {
-        let team = id_of(NodeKind::Team, &input.team_id).map_err(|e| e.extend())?;
-        let volunteer = id_of(NodeKind::Volunteer, &input.volunteer_id).map_err(|e| e.extend())?;
-        teams::remove_member(store(ctx)?, access(ctx)?, team, volunteer)
-            .await
-            .map(|t| TeamMemberPayload { team: Team(t) })
-            .map_err(|e| e.extend())
+        answer(async {
+            let (store, access, team) = target(ctx, NodeKind::Team, &input.team_id)?;
+            let volunteer = id_of(NodeKind::Volunteer, &input.volunteer_id)?;
+            teams::remove_member(store, access, team, volunteer).await
+        })
+        .await
     }
 
     async fn create_project(
@@ -865,32 +866,21 @@ impl TeamMutation {
         ctx: &Context<'_>,
         input: CreateProjectInput,
     ) -> GqlResult<CreateProjectPayload> {
-        let run = async {
+        answer(async {
             let new = NewProject {
                 name: input.name,
                 field: input.field,
                 unit_code: input.unit_code,
-                team_id: input
-                    .team_id
-                    .as_ref()
-                    .map(|id| id_of(NodeKind::Team, id))
-                    .transpose()?,
-                organization_id: input
-                    .organization_id
-                    .as_ref()
-                    .map(|id| id_of(NodeKind::Organization, id))
-                    .transpose()?,
+                team_id: opt_id(NodeKind::Team, &input.team_id)?,
+                organization_id: opt_id(NodeKind::Organization, &input.organization_id)?,
                 description: input.description,
                 starts_on: input.starts_on,
                 ends_on: input.ends_on,
             };
-            projects::create(parts(ctx)?.0, parts(ctx)?.1, new).await
-        };
-        run.await
-            .map(|p| CreateProjectPayload {
-                project: Project(p),
-            })
-            .map_err(|e| e.extend())
+            let (store, access) = parts(ctx)?;
+            projects::create(store, access, new).await
+        })
+        .await
     }
 }
 

@@ -131,22 +131,27 @@ impl Access {
         ))
     }
 
-    /// Like [`Access::require`] for a row that may belong to a user (`owner`), so an
+    /// Like [`Access::check`] for a row that may belong to a user (`owner`), so an
     /// "own" permission counts too.
-    pub fn require_for(
+    pub fn check_for(
         &self,
         resource: Resource,
         action: Action,
         unit: &UnitCode,
         owner: Option<i64>,
-    ) -> ServiceResult<()> {
+    ) -> ServiceResult<Decision<'_>> {
         let principal = self.principal()?;
-        let decision = match owner {
+        Ok(match owner {
             Some(owner) => {
                 policies::check_owned(&self.policy, principal, resource, action, unit, owner)
             }
             None => policies::check(&self.policy, principal, resource, action, unit),
-        };
+        })
+    }
+
+    /// Ok when `decision` allows; otherwise UNAUTHENTICATED for anonymous callers and
+    /// FORBIDDEN, with the engine's reason, for everyone else.
+    pub fn enforce(&self, decision: &Decision<'_>) -> ServiceResult<()> {
         if decision.allowed() {
             return Ok(());
         }
@@ -156,6 +161,17 @@ impl Access {
         Err(ServiceError::Forbidden(decision.reason()))
     }
 
+    /// Like [`Access::require`] for a row that may belong to a user (`owner`).
+    pub fn require_for(
+        &self,
+        resource: Resource,
+        action: Action,
+        unit: &UnitCode,
+        owner: Option<i64>,
+    ) -> ServiceResult<()> {
+        self.enforce(&self.check_for(resource, action, unit, owner)?)
+    }
+
     /// FORBIDDEN, with the engine's reason, unless allowed at `unit`.
     pub fn require(
         &self,
@@ -163,13 +179,6 @@ impl Access {
         action: Action,
         unit: &UnitCode,
     ) -> ServiceResult<()> {
-        let decision = self.check(resource, action, unit)?;
-        if decision.allowed() {
-            return Ok(());
-        }
-        if self.principal.user_id.is_none() {
-            return Err(ServiceError::Unauthenticated("sign in first".into()));
-        }
-        Err(ServiceError::Forbidden(decision.reason()))
+        self.require_for(resource, action, unit, None)
     }
 }

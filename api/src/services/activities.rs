@@ -88,16 +88,19 @@ pub struct ActivityRecord {
     pub created_by: Option<i64>,
     pub state_changed_by: Option<i64>,
     pub state_changed_at: DateTime<Utc>,
+    /// The state as stored, which conditional moves compare against.
+    stored: State,
     checkin_secret: String,
 }
 
 impl TryFrom<activity::Model> for ActivityRecord {
     type Error = ServiceError;
     fn try_from(m: activity::Model) -> ServiceResult<Self> {
-        let mut state = State::from_db(&m.state)?;
-        if state == State::Published && super::now() >= m.starts_at {
-            state = State::InProgress;
-        }
+        let stored = State::from_db(&m.state)?;
+        let state = match stored {
+            State::Published if super::now() >= m.starts_at => State::InProgress,
+            other => other,
+        };
         Ok(ActivityRecord {
             unit: super::stored_unit(&m.unit_code)?,
             id: m.id,
@@ -117,6 +120,7 @@ impl TryFrom<activity::Model> for ActivityRecord {
             created_by: m.created_by,
             state_changed_by: m.state_changed_by,
             state_changed_at: m.state_changed_at,
+            stored,
             checkin_secret: m.checkin_secret,
         })
     }
@@ -166,9 +170,8 @@ pub(super) fn code_matches(a: &ActivityRecord, code: &str, now: DateTime<Utc>) -
         .any(|w| code_for(&a.checkin_secret, *w) == code.trim())
 }
 
-/// The check-in code, for organisers of the activity.
-pub async fn check_in_code(store: &Store, access: &Access, id: i64) -> ServiceResult<CheckInCode> {
-    let a = get(store, access, id).await?;
+/// The check-in code of an activity the caller has read, for its organisers.
+pub fn check_in_code(access: &Access, a: &ActivityRecord) -> ServiceResult<CheckInCode> {
     access.require(Resource::Signup, Action::Update, &a.unit)?;
     if !matches!(a.state, State::Published | State::InProgress) {
         return Err(ServiceError::Conflict(format!(
@@ -176,7 +179,7 @@ pub async fn check_in_code(store: &Store, access: &Access, id: i64) -> ServiceRe
             a.state.as_str()
         )));
     }
-    Ok(current_code(&a, super::now()))
+    Ok(current_code(a, super::now()))
 }
 
 pub struct NewActivity {
@@ -400,7 +403,7 @@ pub async fn list(
 async fn transition(
     conn: &impl ConnectionTrait,
     access: &Access,
-    a: &activity::Model,
+    a: &ActivityRecord,
     to: State,
     people_served: Option<i32>,
 ) -> ServiceResult<()> {
@@ -412,7 +415,7 @@ async fn transition(
         )
         .col_expr(activity::Column::StateChangedAt, Expr::value(super::now()))
         .filter(activity::Column::Id.eq(a.id))
-        .filter(activity::Column::State.eq(a.state.as_str()));
+        .filter(activity::Column::State.eq(a.stored.as_str()));
     if let Some(n) = people_served {
         update = update.col_expr(activity::Column::PeopleServed, Expr::value(n));
     }
@@ -423,19 +426,6 @@ async fn transition(
         ));
     }
     Ok(())
-}
-
-async fn load_for_update(
-    conn: &impl ConnectionTrait,
-    access: &Access,
-    id: i64,
-) -> ServiceResult<(activity::Model, ActivityRecord)> {
-    let record = get_in(conn, access, id).await?;
-    let model = activity::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or(ServiceError::NotFound("activity"))?;
-    Ok((model, record))
 }
 
 /// What `publishActivity` did.
@@ -450,7 +440,7 @@ pub enum Published {
 /// publishes it; a reviewer's own call publishes at once.
 pub async fn publish(store: &Store, access: &Access, id: i64) -> ServiceResult<Published> {
     let txn = store.db.begin().await?;
-    let (m, a) = load_for_update(&txn, access, id).await?;
+    let a = get_in(&txn, access, id).await?;
     if !a.state.unpublished() {
         return Err(ServiceError::Conflict(format!(
             "the activity is already {}",
@@ -497,7 +487,7 @@ pub async fn publish(store: &Store, access: &Access, id: i64) -> ServiceResult<P
             (State::PendingReview, "activity.submit", reviewer.reason())
         }
     };
-    transition(&txn, access, &m, to, None).await?;
+    transition(&txn, access, &a, to, None).await?;
     audit::record(
         &txn,
         access,
@@ -527,7 +517,7 @@ pub async fn cancel(
 ) -> ServiceResult<ActivityRecord> {
     let reason = super::required_text("reason", reason, 500)?;
     let txn = store.db.begin().await?;
-    let (m, a) = load_for_update(&txn, access, id).await?;
+    let a = get_in(&txn, access, id).await?;
     access.require(Resource::Activity, Action::Update, &a.unit)?;
     if !matches!(
         a.state,
@@ -538,7 +528,7 @@ pub async fn cancel(
             a.state.as_str()
         )));
     }
-    transition(&txn, access, &m, State::Cancelled, None).await?;
+    transition(&txn, access, &a, State::Cancelled, None).await?;
     let cancelled = signups::cancel_all(&txn, id).await?;
     audit::record(
         &txn,
@@ -571,7 +561,7 @@ pub async fn close(
         ));
     }
     let txn = store.db.begin().await?;
-    let (m, a) = load_for_update(&txn, access, id).await?;
+    let a = get_in(&txn, access, id).await?;
     access.require(Resource::Activity, Action::Update, &a.unit)?;
     if a.state != State::InProgress {
         return Err(ServiceError::Conflict(format!(
@@ -581,7 +571,7 @@ pub async fn close(
     }
     let at = super::now().min(a.ends_at);
     let checked_out = signups::check_out_everyone(&txn, access, &a, at).await?;
-    transition(&txn, access, &m, State::Closed, Some(people_served)).await?;
+    transition(&txn, access, &a, State::Closed, Some(people_served)).await?;
     daily::bump(
         &txn,
         &a.unit,

@@ -202,35 +202,34 @@ pub(super) async fn volunteer_count(
     if scope.own.is_some() {
         return Ok(None);
     }
-    let ranges: Vec<&UnitCode> = if scope.public {
-        under.into_iter().collect()
-    } else {
-        scope
-            .subtrees
-            .iter()
-            .filter_map(|(s, _)| match under {
-                None => Some(*s),
-                Some(u) if s.contains(u) => Some(u),
-                Some(u) if u.contains(s) => Some(*s),
-                Some(_) => None,
+    let col = unit_daily::Column::UnitCode;
+    // The caller's reach narrowed to `under`: one range per subtree of the plan.
+    let condition = match (scope.public, under) {
+        (true, None) => Condition::all(),
+        (true, Some(u)) => Condition::all().add(super::ranges::subtree(col, u)),
+        (false, _) => {
+            let ranges: Vec<&UnitCode> = scope
+                .subtrees
+                .iter()
+                .filter_map(|(s, _)| match under {
+                    None => Some(*s),
+                    Some(u) if s.contains(u) => Some(u),
+                    Some(u) if u.contains(s) => Some(*s),
+                    Some(_) => None,
+                })
+                .collect();
+            if ranges.is_empty() {
+                return Ok(Some(0));
+            }
+            ranges.iter().fold(Condition::any(), |any, r| {
+                any.add(super::ranges::subtree(col, r))
             })
-            .collect()
+        }
     };
-    if ranges.is_empty() && !(scope.public && under.is_none()) {
-        return Ok(Some(0));
-    }
-    let mut any = Condition::any();
-    for r in &ranges {
-        any = any.add(super::ranges::subtree(unit_daily::Column::UnitCode, r));
-    }
     let sum: Option<Option<i64>> = unit_daily::Entity::find()
         .select_only()
         .column_as(Expr::cust("CAST(SUM(volunteers) AS BIGINT)"), "n")
-        .filter(if ranges.is_empty() {
-            Condition::all()
-        } else {
-            any
-        })
+        .filter(condition)
         .into_tuple()
         .one(conn)
         .await?;

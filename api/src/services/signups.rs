@@ -2,7 +2,7 @@
 //! activity's rotating code or by an organiser with a reason. Each check-out credits
 //! the session's hours as a service record awaiting approval.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use entity::{activity, attendance, signup, volunteer};
 use policies::{Action, Resource, UnitCode};
 use sea_orm::sea_query::{Expr, Order};
@@ -325,7 +325,8 @@ async fn verify(
         Proof::Manual { reason, at } => {
             let reason = super::required_text("reason", reason, 500)?;
             access.require(Resource::Signup, Action::Update, &a.unit)?;
-            let at = at.map(|t| t.trunc_subsecs_micro()).unwrap_or(now);
+            // Stored to the microsecond (PostgreSQL's precision), like `now`.
+            let at = at.map(|t| t.trunc_subsecs(6)).unwrap_or(now);
             if at > now + Duration::minutes(5) {
                 return Err(ServiceError::bad_input("`at` is in the future"));
             }
@@ -357,17 +358,6 @@ async fn verify(
         method,
         reason,
     })
-}
-
-trait MicroTrunc {
-    fn trunc_subsecs_micro(self) -> Self;
-}
-
-impl MicroTrunc for DateTime<Utc> {
-    fn trunc_subsecs_micro(self) -> Self {
-        use chrono::SubsecRound;
-        self.trunc_subsecs(6)
-    }
 }
 
 async fn open_session(

@@ -8,8 +8,8 @@ use entity::{star_nomination, unit, volunteer};
 use policies::{Action, GrantLevel, Level, Resource, UnitCode};
 use sea_orm::sea_query::{Expr, OnConflict, Order};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 use serde_json::json;
 
@@ -166,18 +166,20 @@ async fn needed_level(
     match level {
         GrantLevel::AtLeast(l) => Ok(l),
         GrantLevel::Root => {
+            // The shortest loaded code on the chain from the top down to `at`.
             let mut chain = at.ancestors();
             chain.push(at.clone());
-            for code in chain {
-                let exists = unit::Entity::find()
-                    .filter(unit::Column::Code.eq(code.as_str()))
-                    .count(conn)
-                    .await?;
-                if exists > 0 {
-                    return Ok(code.level());
-                }
-            }
-            Ok(at.level())
+            let top: Option<String> = unit::Entity::find()
+                .select_only()
+                .column(unit::Column::Code)
+                .filter(unit::Column::Code.is_in(chain.iter().map(|c| c.as_str())))
+                .order_by_asc(unit::Column::Code)
+                .into_tuple()
+                .one(conn)
+                .await?;
+            Ok(top
+                .and_then(|c| UnitCode::parse(&c).ok())
+                .map_or(at.level(), |c| c.level()))
         }
     }
 }
@@ -203,12 +205,7 @@ pub async fn grant(store: &Store, access: &Access, id: i64) -> ServiceResult<Nom
         &unit,
         level,
     );
-    if !decision.allowed() {
-        if access.actor().is_none() {
-            return Err(ServiceError::Unauthenticated("sign in first".into()));
-        }
-        return Err(ServiceError::Forbidden(decision.reason()));
-    }
+    access.enforce(&decision)?;
     if n.state != "listed" {
         return Err(ServiceError::Conflict(format!(
             "the nomination is {}",
@@ -366,8 +363,8 @@ pub async fn nominee_name(
         return Ok(None);
     };
     let readable = access
-        .require_for(Resource::Volunteer, Action::Read, &n.unit, v.user_id)
-        .is_ok();
+        .check_for(Resource::Volunteer, Action::Read, &n.unit, v.user_id)?
+        .allowed();
     Ok(Some(if readable {
         v.real_name
     } else {

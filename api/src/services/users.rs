@@ -133,13 +133,7 @@ pub(super) async fn find_scoped(
     action: Action,
     id: i64,
 ) -> ServiceResult<user::Model> {
-    let Some(q) = scoped::find::<user::Entity>(access, action)? else {
-        return Err(ServiceError::NotFound("user"));
-    };
-    q.filter(user::Column::Id.eq(id))
-        .one(conn)
-        .await?
-        .ok_or(ServiceError::NotFound("user"))
+    scoped::find_one::<user::Entity>(conn, access, action, user::Column::Id, id, "user").await
 }
 
 pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<UserRecord> {

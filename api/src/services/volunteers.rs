@@ -90,24 +90,12 @@ pub async fn personal_data(
     access: &Access,
     v: &VolunteerRecord,
 ) -> ServiceResult<PersonalData> {
-    let principal = access.principal()?;
-    let decision = match v.user_id {
-        Some(owner) => policies::check_owned(
-            access.policy(),
-            principal,
-            Resource::Volunteer,
-            Action::ReadPersonal,
-            &v.unit,
-            owner,
-        ),
-        None => policies::check(
-            access.policy(),
-            principal,
-            Resource::Volunteer,
-            Action::ReadPersonal,
-            &v.unit,
-        ),
-    };
+    let decision = access.check_for(
+        Resource::Volunteer,
+        Action::ReadPersonal,
+        &v.unit,
+        v.user_id,
+    )?;
     if !decision.allowed() {
         return Ok(PersonalData {
             id_number: mask_id_number(&v.id_number),
@@ -358,13 +346,15 @@ pub(super) async fn find_scoped(
     action: Action,
     id: i64,
 ) -> ServiceResult<volunteer::Model> {
-    let Some(q) = scoped::find::<volunteer::Entity>(access, action)? else {
-        return Err(ServiceError::NotFound("volunteer"));
-    };
-    q.filter(volunteer::Column::Id.eq(id))
-        .one(conn)
-        .await?
-        .ok_or(ServiceError::NotFound("volunteer"))
+    scoped::find_one::<volunteer::Entity>(
+        conn,
+        access,
+        action,
+        volunteer::Column::Id,
+        id,
+        "volunteer",
+    )
+    .await
 }
 
 pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<VolunteerRecord> {
@@ -435,26 +425,12 @@ pub async fn update(
     // After: nothing moves into a subtree the caller does not hold (a volunteer
     // serving itself moves only within its own record's reach).
     if after_unit != before.unit {
-        let allowed_after = match before.user_id {
-            Some(owner) => policies::check_owned(
-                access.policy(),
-                access.principal()?,
-                Resource::Volunteer,
-                Action::Update,
-                &after_unit,
-                owner,
-            ),
-            None => policies::check(
-                access.policy(),
-                access.principal()?,
-                Resource::Volunteer,
-                Action::Update,
-                &after_unit,
-            ),
-        };
-        if !allowed_after.allowed() {
-            return Err(ServiceError::Forbidden(allowed_after.reason()));
-        }
+        access.require_for(
+            Resource::Volunteer,
+            Action::Update,
+            &after_unit,
+            before.user_id,
+        )?;
     }
     active.updated_at = Set(super::now());
     let m = active.update(&txn).await?;
