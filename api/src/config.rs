@@ -9,10 +9,6 @@ pub struct Config {
     pub database_url: String,
     /// `KAPOK_LISTEN`: address:port to bind.
     pub listen: String,
-    /// `KAPOK_MAX_DEPTH`: deepest GraphQL selection accepted.
-    pub max_depth: usize,
-    /// `KAPOK_MAX_COMPLEXITY`: largest GraphQL query complexity accepted.
-    pub max_complexity: usize,
     /// `KAPOK_LOAD_DIVISIONS`: load the bundled Guangzhou divisions into an empty database.
     pub load_default_divisions: bool,
     /// `KAPOK_ENV`: `dev` (default) or `production`.
@@ -28,8 +24,63 @@ pub struct Config {
     pub admin_password: Option<String>,
     /// `KAPOK_POLICY_FILE`: a policy file to use instead of the built-in one.
     pub policy_file: Option<String>,
-    /// `KAPOK_LOGIN_MAX_FAILURES`: failed sign-ins per username or address before back-off.
+    /// `KAPOK_LOGIN_MAX_FAILURES`: failed sign-ins per (account, client address) before
+    /// that pair must wait.
     pub login_max_failures: u32,
+    /// `KAPOK_LOGIN_ADDRESS_MAX_FAILURES`: failed sign-ins from one client address,
+    /// whatever the account, before the address must wait.
+    pub login_address_max_failures: u32,
+    /// `KAPOK_LOGIN_ACCOUNT_SLOWDOWN`: failed sign-ins for one account from all
+    /// addresses before attempts from addresses that never signed in to it are slowed.
+    pub login_account_slowdown: u32,
+    /// `KAPOK_HASH_CONCURRENCY`: password hashes computed at once (each takes 19 MiB).
+    pub hash_concurrency: usize,
+    /// `KAPOK_HASH_WAIT_MS`: how long a sign-in waits for a hashing slot before 429.
+    pub hash_wait_ms: u64,
+    /// Request size and shape limits.
+    pub limits: Limits,
+    /// `KAPOK_RATE_LIMIT` / `KAPOK_RATE_BURST`: requests per second per client
+    /// address on `/graphql` (0 turns the limit off) and the burst allowed.
+    pub rate_limit_per_sec: u32,
+    pub rate_limit_burst: u32,
+    /// `KAPOK_TRUSTED_PROXIES`: peers whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// `KAPOK_INTROSPECTION`: schema introspection and field suggestions; on in dev
+    /// mode, off in production unless set.
+    pub introspection: bool,
+    /// `KAPOK_GRAPHIQL`: serve `/graphiql`; on in dev mode, off in production unless set.
+    pub graphiql: bool,
+}
+
+/// What one request may ask for. Every limit is checked before any work that grows
+/// with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// `KAPOK_MAX_BODY_BYTES`: request bodies (and GET query strings) beyond this are 413.
+    pub max_body_bytes: usize,
+    /// `KAPOK_MAX_FIELDS`: fields in a document once every fragment is expanded.
+    pub max_fields: usize,
+    /// `KAPOK_MAX_ALIASES`: aliased fields in an operation, fragments expanded.
+    pub max_aliases: usize,
+    /// `KAPOK_MAX_ROOT_FIELDS`: top-level fields of an operation.
+    pub max_root_fields: usize,
+    /// `KAPOK_MAX_DEPTH`: deepest selection accepted.
+    pub max_depth: usize,
+    /// `KAPOK_MAX_COMPLEXITY`: largest query cost accepted.
+    pub max_complexity: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 256 * 1024,
+            max_fields: 2_000,
+            max_aliases: 30,
+            max_root_fields: 20,
+            max_depth: DEFAULT_MAX_DEPTH,
+            max_complexity: DEFAULT_MAX_COMPLEXITY,
+        }
+    }
 }
 
 pub const MIN_SECRET_LEN: usize = 32;
@@ -54,7 +105,7 @@ pub enum ConfigError {
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://kapok.db?mode=rwc";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
-pub const DEFAULT_MAX_DEPTH: usize = 12;
+pub const DEFAULT_MAX_DEPTH: usize = 16;
 pub const DEFAULT_MAX_COMPLEXITY: usize = 5_000;
 
 impl Config {
@@ -70,6 +121,7 @@ impl Config {
                 })
             }
         };
+        let defaults = Limits::default();
         let jwt_secret = match var("KAPOK_JWT_SECRET") {
             Some(s) if s.len() >= MIN_SECRET_LEN => s.into_bytes(),
             Some(_) => return Err(ConfigError::ShortSecret),
@@ -84,10 +136,25 @@ impl Config {
             admin_password: var("KAPOK_ADMIN_PASSWORD"),
             policy_file: var("KAPOK_POLICY_FILE"),
             login_max_failures: parse_usize("KAPOK_LOGIN_MAX_FAILURES", 5)? as u32,
+            login_address_max_failures: parse_usize("KAPOK_LOGIN_ADDRESS_MAX_FAILURES", 30)? as u32,
+            login_account_slowdown: parse_usize("KAPOK_LOGIN_ACCOUNT_SLOWDOWN", 10)? as u32,
+            hash_concurrency: parse_usize("KAPOK_HASH_CONCURRENCY", default_hash_concurrency())?,
+            hash_wait_ms: parse_usize("KAPOK_HASH_WAIT_MS", 2_000)? as u64,
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             listen: var("KAPOK_LISTEN").unwrap_or_else(|| DEFAULT_LISTEN.into()),
-            max_depth: parse_usize("KAPOK_MAX_DEPTH", DEFAULT_MAX_DEPTH)?,
-            max_complexity: parse_usize("KAPOK_MAX_COMPLEXITY", DEFAULT_MAX_COMPLEXITY)?,
+            limits: Limits {
+                max_body_bytes: parse_usize("KAPOK_MAX_BODY_BYTES", defaults.max_body_bytes)?,
+                max_fields: parse_usize("KAPOK_MAX_FIELDS", defaults.max_fields)?,
+                max_aliases: parse_count("KAPOK_MAX_ALIASES", defaults.max_aliases)?,
+                max_root_fields: parse_usize("KAPOK_MAX_ROOT_FIELDS", defaults.max_root_fields)?,
+                max_depth: parse_usize("KAPOK_MAX_DEPTH", defaults.max_depth)?,
+                max_complexity: parse_usize("KAPOK_MAX_COMPLEXITY", defaults.max_complexity)?,
+            },
+            rate_limit_per_sec: parse_count("KAPOK_RATE_LIMIT", 50)? as u32,
+            rate_limit_burst: parse_usize("KAPOK_RATE_BURST", 200)? as u32,
+            trusted_proxies: parse_addrs("KAPOK_TRUSTED_PROXIES")?,
+            introspection: parse_bool("KAPOK_INTROSPECTION", dev_mode)?,
+            graphiql: parse_bool("KAPOK_GRAPHIQL", dev_mode)?,
             load_default_divisions: parse_bool("KAPOK_LOAD_DIVISIONS", true)?,
         })
     }
@@ -97,8 +164,7 @@ impl Config {
         Config {
             database_url: database_url.into(),
             listen: "127.0.0.1:0".into(),
-            max_depth: DEFAULT_MAX_DEPTH,
-            max_complexity: DEFAULT_MAX_COMPLEXITY,
+            limits: Limits::default(),
             load_default_divisions: true,
             dev_mode: true,
             jwt_secret: random_secret(),
@@ -107,8 +173,26 @@ impl Config {
             admin_password: None,
             policy_file: None,
             login_max_failures: 5,
+            login_address_max_failures: 30,
+            login_account_slowdown: 10,
+            hash_concurrency: default_hash_concurrency(),
+            hash_wait_ms: 2_000,
+            // Tests and tools send many requests from one address; the abuse tests
+            // turn the limit on.
+            rate_limit_per_sec: 0,
+            rate_limit_burst: 200,
+            trusted_proxies: Vec::new(),
+            introspection: true,
+            graphiql: true,
         }
     }
+}
+
+/// One hash per core: argon2 is CPU- and memory-bound, more at once only queues.
+fn default_hash_concurrency() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
 }
 
 fn random_secret() -> Vec<u8> {
@@ -136,6 +220,35 @@ fn parse_usize(name: &'static str, default: usize) -> Result<usize, ConfigError>
                 value: v,
             }),
     }
+}
+
+/// Like [`parse_usize`], but 0 is allowed (it turns the limit off).
+fn parse_count(name: &'static str, default: usize) -> Result<usize, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v.trim().parse::<usize>().map_err(|_| ConfigError::Invalid {
+            name,
+            expected: "a whole number",
+            value: v,
+        }),
+    }
+}
+
+fn parse_addrs(name: &'static str) -> Result<Vec<std::net::IpAddr>, ConfigError> {
+    let Some(v) = var(name) else {
+        return Ok(Vec::new());
+    };
+    v.split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(|a| {
+            a.parse().map_err(|_| ConfigError::Invalid {
+                name,
+                expected: "a comma-separated list of IP addresses",
+                value: a.to_owned(),
+            })
+        })
+        .collect()
 }
 
 fn parse_bool(name: &'static str, default: bool) -> Result<bool, ConfigError> {

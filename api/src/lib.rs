@@ -11,6 +11,7 @@ pub mod divisions;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod pagination;
 pub mod services;
 pub mod telemetry;

@@ -241,8 +241,8 @@ async fn bad_arguments_have_stable_codes() {
 #[tokio::test]
 async fn too_deep_and_too_complex_queries_are_refused() {
     let app = kapok_tests::spawn_app_with(|c| {
-        c.max_depth = 6;
-        c.max_complexity = 500;
+        c.limits.max_depth = 6;
+        c.limits.max_complexity = 500;
     })
     .await;
     let deep = r#"{ unit(code: "440104003108") { parent { parent { parent { parent { parent { name } } } } } } }"#;

@@ -336,7 +336,9 @@ impl AccountQuery {
 
     /// Users the caller may see, by id; `under` keeps users whose home unit is in
     /// that subtree; `search` matches usernames and display names.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+    )]
     async fn users(
         &self,
         ctx: &Context<'_>,
@@ -373,7 +375,9 @@ impl AccountQuery {
     }
 
     /// Live role assignments the caller may see.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+    )]
     async fn role_assignments(
         &self,
         ctx: &Context<'_>,
@@ -454,7 +458,9 @@ impl AccountQuery {
     }
 
     /// Audit entries the caller may read, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+    )]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,

@@ -27,6 +27,63 @@ pub struct TotalCount {
     pub total_count: i64,
 }
 
+/// What counting a whole list costs in query complexity: a count reads every row in
+/// scope, so it is priced like a long page, not like one field.
+pub const TOTAL_COUNT_COST: usize = 250;
+
+/// The complexity of a list field: each row costs its selection, a page asking for
+/// no rows (`first: 0`) still costs one row since the query runs all the same, and
+/// `totalCount` costs [`TOTAL_COUNT_COST`] once (not once per row). `field` is the
+/// list field as written; a fragment spread in its selection may hide `totalCount`,
+/// so it is charged as if it did.
+pub fn list_cost(
+    first: Option<i32>,
+    child_complexity: usize,
+    field: &async_graphql::parser::types::Field,
+) -> usize {
+    cost_with_count(first, child_complexity, field, TOTAL_COUNT_COST)
+}
+
+/// A list nested under a list whose counts the loader answers for all parents in one
+/// grouped query: counting costs little per parent.
+pub fn batched_list_cost(
+    first: Option<i32>,
+    child_complexity: usize,
+    field: &async_graphql::parser::types::Field,
+) -> usize {
+    cost_with_count(first, child_complexity, field, BATCHED_COUNT_COST)
+}
+
+pub const BATCHED_COUNT_COST: usize = 5;
+
+fn cost_with_count(
+    first: Option<i32>,
+    child_complexity: usize,
+    field: &async_graphql::parser::types::Field,
+    count_cost: usize,
+) -> usize {
+    let rows = first
+        .unwrap_or(crate::pagination::DEFAULT_PAGE_SIZE as i32)
+        .clamp(1, crate::pagination::MAX_PAGE_SIZE as i32) as usize;
+    let count = if may_select_total(&field.selection_set.node) {
+        count_cost
+    } else {
+        0
+    };
+    rows.saturating_mul(child_complexity)
+        .saturating_add(1)
+        .saturating_add(count)
+}
+
+fn may_select_total(set: &async_graphql::parser::types::SelectionSet) -> bool {
+    use async_graphql::parser::types::Selection;
+    set.items.iter().any(|item| match &item.node {
+        Selection::Field(f) => f.node.name.node == "totalCount",
+        Selection::FragmentSpread(_) => true,
+        Selection::InlineFragment(i) => may_select_total(&i.node.selection_set.node),
+    })
+}
+
 pub type Connection<T> = connection::Connection<Cursor, T, TotalCount>;
 
 /// True when the client selected `totalCount` on the connection being resolved, so

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod connection;
+pub mod guard;
 pub mod node;
 pub mod service;
 pub mod units;
@@ -55,10 +56,14 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
 /// The schema with what every request shares attached; the caller (`Access`) and
 /// its loaders are attached per request by [`request_data`].
 pub fn build_schema(store: Store, config: &Config) -> AppSchema {
-    builder()
-        .limit_depth(config.max_depth)
-        .limit_complexity(config.max_complexity)
-        .data(store)
+    let mut b = builder()
+        .limit_depth(config.limits.max_depth)
+        .limit_complexity(config.limits.max_complexity);
+    if !config.introspection {
+        // Production: no schema to map out and no "did you mean …" hints.
+        b = b.disable_introspection().disable_suggestions();
+    }
+    b.data(store)
         .data(Arc::new(TokenKeys::new(config)))
         .data(Arc::new(Throttle::new(config.login_max_failures)))
         .finish()

@@ -185,7 +185,9 @@ impl Activity {
         }
     }
     /// Sign-ups the caller may see.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+    )]
     async fn signups(
         &self,
         ctx: &Context<'_>,
@@ -563,7 +565,9 @@ impl ServiceQuery {
     /// Activities the caller may see, by unit and newest first within a unit
     /// (drafts only for their organisers and reviewers); `from`/`to` bound the
     /// start time.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn activities(
         &self,
@@ -608,7 +612,9 @@ impl ServiceQuery {
     }
 
     /// Sign-ups the caller may see (a volunteer: its own).
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+    )]
     async fn signups(
         &self,
         ctx: &Context<'_>,
@@ -636,7 +642,9 @@ impl ServiceQuery {
 
     /// Service records the caller may see (a volunteer: its own), by recording unit
     /// and newest first within a unit.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn service_records(
         &self,
@@ -669,7 +677,9 @@ impl ServiceQuery {
     }
 
     /// Star nominations, newest first: a public notice, readable by anyone.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+    )]
     async fn star_nominations(
         &self,
         ctx: &Context<'_>,
@@ -694,7 +704,9 @@ impl ServiceQuery {
     }
 
     /// Certificates the caller may see, newest first (a volunteer: its own).
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+    )]
     async fn certificates(
         &self,
         ctx: &Context<'_>,

@@ -102,7 +102,9 @@ impl Unit {
     }
 
     /// The units directly below, in code order.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "crate::graphql::connection::batched_list_cost(first, child_complexity, __field)"
+    )]
     async fn children(
         &self,
         ctx: &Context<'_>,
@@ -158,7 +160,9 @@ impl UnitQuery {
 
     /// Units in code order: of one level, strictly under a unit, and/or whose name
     /// contains `search`.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+    )]
     async fn units(
         &self,
         ctx: &Context<'_>,

@@ -281,7 +281,9 @@ pub struct VolunteerQuery;
 
 #[Object]
 impl VolunteerQuery {
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+    )]
     async fn organizations(
         &self,
         ctx: &Context<'_>,
@@ -305,7 +307,9 @@ impl VolunteerQuery {
         Ok(from_page(page, total, |o| o.id.to_string(), Organization))
     }
 
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+    )]
     async fn stations(
         &self,
         ctx: &Context<'_>,
@@ -345,7 +349,9 @@ impl VolunteerQuery {
     }
 
     /// Volunteers the caller may see; `search` matches names and volunteer numbers.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn volunteers(
         &self,
@@ -623,7 +629,9 @@ impl Team {
         Ok(counts.get(&self.0.id).copied().unwrap_or(0) as i64)
     }
     /// Members the caller may see.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+    )]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -694,7 +702,9 @@ pub struct TeamQuery;
 #[Object]
 impl TeamQuery {
     /// Teams the caller may see; `parentId` lists one team's sub-teams.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+    )]
     async fn teams(
         &self,
         ctx: &Context<'_>,
@@ -717,7 +727,9 @@ impl TeamQuery {
         Ok(from_page(page, total, |t| t.id.to_string(), Team))
     }
 
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+    )]
     async fn projects(
         &self,
         ctx: &Context<'_>,

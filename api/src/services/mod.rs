@@ -37,15 +37,72 @@ use crate::pagination::{Page, PageRequest};
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    last_pool_sample: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 impl Store {
-    pub fn new(db: DatabaseConnection) -> Store {
-        Store { db }
+    pub fn new(mut db: DatabaseConnection) -> Store {
+        db.set_metric_callback(|info| {
+            crate::metrics::METRICS
+                .statement
+                .observe(info.elapsed.as_secs_f64())
+        });
+        Store {
+            db,
+            last_pool_sample: std::sync::Arc::new(std::sync::Mutex::new(None)),
+        }
     }
 
     pub async fn ping(&self) -> Result<(), DbErr> {
         self.db.ping().await
+    }
+
+    /// Closes the pool: connections end cleanly instead of being reset.
+    pub async fn close(&self) {
+        if let Err(e) = self.db.close_by_ref().await {
+            tracing::warn!(error = %e, "closing the database pool");
+        }
+    }
+
+    /// Records the pool's connections and how long getting one takes now; at most
+    /// once a second, so scrapes cannot keep the pool busy.
+    pub async fn sample_pool(&self) {
+        use std::time::{Duration, Instant};
+        {
+            let mut last = self
+                .last_pool_sample
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if last.is_some_and(|t: Instant| t.elapsed() < Duration::from_secs(1)) {
+                return;
+            }
+            *last = Some(Instant::now());
+        }
+        let m = &crate::metrics::METRICS;
+        macro_rules! sample {
+            ($pool:expr) => {{
+                let pool = $pool;
+                let size = i64::from(pool.size());
+                let idle = pool.num_idle() as i64;
+                m.pool.with_label_values(&["in_use"]).set(size - idle);
+                m.pool.with_label_values(&["idle"]).set(idle);
+                m.pool
+                    .with_label_values(&["max"])
+                    .set(i64::from(pool.options().get_max_connections()));
+                let started = Instant::now();
+                if let Ok(Ok(conn)) =
+                    tokio::time::timeout(Duration::from_secs(2), pool.acquire()).await
+                {
+                    m.pool_wait.observe(started.elapsed().as_secs_f64());
+                    drop(conn);
+                }
+            }};
+        }
+        match self.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => sample!(self.db.get_postgres_connection_pool()),
+            sea_orm::DbBackend::Sqlite => sample!(self.db.get_sqlite_connection_pool()),
+            _ => {}
+        }
     }
 }
 

@@ -1,22 +1,30 @@
-//! The HTTP server: GraphQL over HTTP, GraphiQL and health probes. Each GraphQL
-//! request is authenticated here and carries its caller (`Access`) to the resolvers.
+//! The HTTP server: GraphQL over HTTP, GraphiQL, health probes and metrics. Each
+//! GraphQL request is limited and authenticated here and carries its caller
+//! (`Access`) to the resolvers.
 
-use std::net::TcpListener;
+mod graphiql;
+mod graphql;
+mod rate;
+
+use graphql::Refusal;
+
+use std::net::{IpAddr, TcpListener};
 use std::sync::Arc;
 
-use actix_web::dev::Server;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::{guard, web, App, HttpRequest, HttpResponse, HttpServer};
-use async_graphql::http::GraphiQLSource;
-use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse};
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer};
 use policies::{Policy, PolicyError};
+use tracing::Instrument;
 
 use crate::auth::TokenKeys;
-use crate::config::Config;
+use crate::config::{Config, Limits};
 use crate::db;
 use crate::divisions;
-use crate::error::{normalize_errors, ErrorCode};
-use crate::graphql::{build_schema, request_data, AppSchema};
+use crate::graphql::{build_schema, AppSchema};
+use crate::metrics::METRICS;
 use crate::services::access::{Access, RequestMeta};
 use crate::services::auth::{self as auth_service, TokenRejection};
 use crate::services::Store;
@@ -60,22 +68,28 @@ pub fn load_policy(config: &Config) -> Result<Policy, StartupError> {
     }
 }
 
-struct AppState {
+pub(crate) struct AppState {
     schema: AppSchema,
     store: Store,
     keys: TokenKeys,
     policy: Arc<Policy>,
+    limits: Limits,
+    rate: Option<rate::ClientRateLimit>,
+    trusted_proxies: Vec<IpAddr>,
+    graphiql: bool,
 }
 
 pub struct Application {
     port: u16,
     server: Server,
+    store: Store,
 }
 
 impl Application {
     /// Validates the policy, connects, migrates, loads Guangzhou into an empty
     /// database, creates the first administrator, and binds the port.
     pub async fn build(config: &Config) -> Result<Application, StartupError> {
+        std::sync::LazyLock::force(&METRICS);
         let policy = Arc::new(load_policy(config)?);
         let conn = db::connect(&config.database_url)
             .await
@@ -121,40 +135,57 @@ impl Application {
             .port();
         let state = web::Data::new(AppState {
             schema: build_schema(store.clone(), config),
-            store,
+            store: store.clone(),
             keys: TokenKeys::new(config),
             policy,
+            limits: config.limits,
+            rate: rate::ClientRateLimit::new(config.rate_limit_per_sec, config.rate_limit_burst),
+            trusted_proxies: config.trusted_proxies.clone(),
+            graphiql: config.graphiql,
         });
         let server = run(listener, state).map_err(|source| StartupError::Bind {
             addr: config.listen.clone(),
             source,
         })?;
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            store,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// Serves until SIGINT or SIGTERM, then drains in-flight requests.
+    /// Serves until SIGINT or SIGTERM, then drains in-flight requests and closes the
+    /// database pool (so PostgreSQL sees clean disconnects).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.store.close().await;
+        served
     }
 }
 
 fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()
-            .wrap(actix_web::middleware::Logger::new("%r %s %Dms"))
+            .wrap(from_fn(request_context))
             .app_data(state.clone())
             .service(
                 web::resource("/graphql")
-                    .route(web::post().to(graphql))
-                    .route(web::get().to(graphql_get)),
+                    .route(web::post().to(graphql::post))
+                    .route(web::get().to(graphql::get)),
             )
-            .service(web::resource("/graphiql").guard(guard::Get()).to(graphiql))
+            .service(
+                web::scope("/graphiql")
+                    .wrap(actix_web::middleware::Compress::default())
+                    .route("", web::get().to(graphiql::page))
+                    .route("/assets/{name}", web::get().to(graphiql::asset)),
+            )
             .route("/healthz", web::get().to(healthz))
             .route("/readyz", web::get().to(readyz))
+            .route("/metrics", web::get().to(metrics))
             .route("/certificates/{number}", web::get().to(verify_certificate))
     })
     .listen(listener)?
@@ -163,8 +194,18 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
     Ok(server)
 }
 
-fn request_meta(http: &HttpRequest) -> RequestMeta {
-    let request_id = http
+/// The request id of this request: the client's `X-Request-Id` when it is short
+/// and printable, else a new one.
+#[derive(Clone)]
+struct RequestId(String);
+
+/// Gives every request an id (echoed in `X-Request-Id`), a tracing span carrying it,
+/// and one log line when it ends.
+async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = req
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
@@ -174,17 +215,80 @@ fn request_meta(http: &HttpRequest) -> RequestMeta {
             use rand::Rng;
             format!("{:016x}", rand::rng().random::<u64>())
         });
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %req.method(),
+        path = %req.path()
+    );
+    let started = std::time::Instant::now();
+    let mut res = next.call(req).instrument(span.clone()).await?;
+    if let Ok(v) = header::HeaderValue::from_str(&id) {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static("x-request-id"), v);
+    }
+    span.in_scope(|| {
+        tracing::info!(
+            status = res.status().as_u16(),
+            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request done"
+        )
+    });
+    Ok(res)
+}
+
+/// The client's address: the TCP peer, or, when the peer is a trusted proxy, the
+/// last address in `X-Forwarded-For` that is not one (a header any client writes
+/// must not steer throttling unless a proxy we trust wrote it).
+pub(crate) fn client_ip(state: &AppState, http: &HttpRequest) -> Option<IpAddr> {
+    let peer = http.peer_addr()?.ip();
+    if !state.trusted_proxies.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded = http
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter_map(|a| a.parse::<IpAddr>().ok())
+        .collect::<Vec<_>>();
+    Some(
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|a| !state.trusted_proxies.contains(a))
+            .unwrap_or(peer),
+    )
+}
+
+fn request_meta(state: &AppState, http: &HttpRequest) -> RequestMeta {
+    let request_id = http
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
     RequestMeta {
-        // The peer, not X-Forwarded-For: a header the client writes must not steer
-        // sign-in throttling.
-        client_addr: http.peer_addr().map(|a| a.ip().to_string()),
+        client_addr: client_ip(state, http).map(|ip| ip.to_string()),
         request_id,
     }
 }
 
+/// 429 with `Retry-After` when this client has used up its bucket.
+pub(crate) fn rate_limited(state: &AppState, http: &HttpRequest) -> Result<(), Refusal> {
+    let (Some(rate), Some(ip)) = (&state.rate, client_ip(state, http)) else {
+        return Ok(());
+    };
+    rate.check(ip).map_err(|wait| {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        Refusal::RateLimited(secs.max(1))
+    })
+}
+
 /// The caller of this request, from its `Authorization: Bearer` token.
-async fn caller(state: &AppState, http: &HttpRequest) -> Access {
-    let meta = request_meta(http);
+pub(crate) async fn caller(state: &AppState, http: &HttpRequest) -> Access {
+    let meta = request_meta(state, http);
     let policy = state.policy.clone();
     let Some(value) = http.headers().get(header::AUTHORIZATION) else {
         return Access::anonymous(policy, meta);
@@ -214,64 +318,6 @@ async fn caller(state: &AppState, http: &HttpRequest) -> Access {
     }
 }
 
-async fn execute(
-    state: &AppState,
-    http: &HttpRequest,
-    req: async_graphql::Request,
-) -> GraphQLResponse {
-    let access = caller(state, http).await;
-    let req = request_data(req, &state.store, access);
-    let mut resp = state.schema.execute(req).await;
-    normalize_errors(&mut resp);
-    resp.into()
-}
-
-async fn graphql(
-    state: web::Data<AppState>,
-    http: HttpRequest,
-    req: GraphQLRequest,
-) -> GraphQLResponse {
-    execute(&state, &http, req.into_inner()).await
-}
-
-/// GET carries queries only (GraphQL over HTTP): a mutation must not run from a link.
-async fn graphql_get(
-    state: web::Data<AppState>,
-    http: HttpRequest,
-    req: GraphQLRequest,
-) -> HttpResponse {
-    let req = req.into_inner();
-    let is_mutation = async_graphql::parser::parse_query(&req.query)
-        .ok()
-        .map(|doc| {
-            doc.operations.iter().any(|(name, op)| {
-                let selected = match (&req.operation_name, name) {
-                    (Some(want), Some(n)) => want.as_str() == n.as_str(),
-                    (Some(_), None) => false,
-                    (None, _) => true,
-                };
-                selected && op.node.ty == async_graphql::parser::types::OperationType::Mutation
-            })
-        })
-        .unwrap_or(false);
-    if is_mutation {
-        return HttpResponse::MethodNotAllowed()
-            .insert_header((header::ALLOW, "POST"))
-            .json(serde_json::json!({ "errors": [{
-                "message": "mutations must be sent with POST",
-                "extensions": { "code": ErrorCode::BadUserInput.as_str() }
-            }]}));
-    }
-    let resp = execute(&state, &http, req).await;
-    actix_web::Responder::respond_to(resp, &http).map_into_boxed_body()
-}
-
-async fn graphiql() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(GraphiQLSource::build().endpoint("/graphql").finish())
-}
-
 /// The process is up.
 async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
@@ -287,6 +333,15 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
                 .json(serde_json::json!({ "status": "database unreachable" }))
         }
     }
+}
+
+/// Prometheus text format. The pool is sampled here, at most once a second.
+async fn metrics(state: web::Data<AppState>, http: HttpRequest) -> Result<HttpResponse, Refusal> {
+    rate_limited(&state, &http)?;
+    state.store.sample_pool().await;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(METRICS.render()))
 }
 
 /// Public verification of a certificate by its number: masked name and ID number,
