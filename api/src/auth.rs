@@ -1,9 +1,8 @@
-//! Credentials: argon2id password hashes, JWT access tokens, opaque refresh tokens,
-//! and the sign-in throttle.
+//! Credentials: argon2id password hashes (a bounded number at once), JWT access
+//! tokens and opaque refresh tokens.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::OnceLock;
+use std::time::Duration;
 
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -26,18 +25,74 @@ pub enum CredentialError {
     Hash,
     #[error("the blocking pool is gone")]
     Join,
+    /// Every hashing slot stayed busy for the whole wait.
+    #[error("too many sign-ins at once")]
+    Busy,
 }
 
-/// Hashes on the blocking pool: 19 MiB of memory-hard work must not stall the async workers.
+/// How many hashes run at once, and how long a caller waits for a slot. Each hash
+/// holds 19 MiB: without a bound, 150 parallel sign-ins took 1.1 GB.
+struct HashGate {
+    slots: tokio::sync::Semaphore,
+    wait: Duration,
+}
+
+static GATE: OnceLock<HashGate> = OnceLock::new();
+
+/// Sets the hashing bound for this process (the first call wins; the server calls
+/// it at start from `KAPOK_HASH_CONCURRENCY` and `KAPOK_HASH_WAIT_MS`).
+pub fn configure_hashing(concurrency: usize, wait: Duration) {
+    let _ = GATE.set(HashGate {
+        slots: tokio::sync::Semaphore::new(concurrency.max(1)),
+        wait,
+    });
+}
+
+fn gate() -> &'static HashGate {
+    GATE.get_or_init(|| HashGate {
+        slots: tokio::sync::Semaphore::new(
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+        ),
+        wait: Duration::from_secs(2),
+    })
+}
+
+/// Runs `work` on the blocking pool once a hashing slot is free, waiting at most the
+/// configured time for one.
+async fn with_slot<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, CredentialError> {
+    use crate::metrics::{GaugeGuard, METRICS};
+    let gate = gate();
+    let queued = GaugeGuard::new(&METRICS.hash_waiting);
+    let permit = match tokio::time::timeout(gate.wait, gate.slots.acquire()).await {
+        Ok(Ok(permit)) => permit,
+        _ => {
+            METRICS.hash_rejected.inc();
+            return Err(CredentialError::Busy);
+        }
+    };
+    drop(queued);
+    let _running = GaugeGuard::new(&METRICS.hash_running);
+    let result = tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|_| CredentialError::Join);
+    drop(permit);
+    result
+}
+
+/// Hashes on the blocking pool: 19 MiB of memory-hard work must not stall the async
+/// workers, and at most a bounded number run at once.
 pub async fn hash_password(password: String) -> Result<String, CredentialError> {
-    tokio::task::spawn_blocking(move || {
+    with_slot(move || {
         argon2()
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
             .map_err(|_| CredentialError::Hash)
     })
-    .await
-    .map_err(|_| CredentialError::Join)?
+    .await?
 }
 
 /// A hash of a password nobody knows: unknown users are verified against it so a
@@ -54,7 +109,7 @@ pub async fn verify_password(
     password: String,
     hash: Option<String>,
 ) -> Result<bool, CredentialError> {
-    tokio::task::spawn_blocking(move || {
+    with_slot(move || {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| DUMMY_HASH.clone());
         let ok = argon2()
@@ -63,7 +118,6 @@ pub async fn verify_password(
         ok && known
     })
     .await
-    .map_err(|_| CredentialError::Join)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -141,65 +195,6 @@ pub fn hash_refresh_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Failed sign-ins per username and per client address. After `max_failures` in a
-/// row, each further attempt must wait, doubling from 1 s up to 15 min. Kept in
-/// memory: a restart forgets it, and each server process throttles on its own.
-pub struct Throttle {
-    max_failures: u32,
-    state: Mutex<HashMap<String, (u32, Instant)>>,
-}
-
-const MAX_BACKOFF: Duration = Duration::from_secs(15 * 60);
-
-impl Throttle {
-    pub fn new(max_failures: u32) -> Throttle {
-        Throttle {
-            max_failures,
-            state: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Seconds to wait before `keys` may try again, if any must wait.
-    pub fn wait(&self, keys: &[String]) -> Option<u64> {
-        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        keys.iter()
-            .filter_map(|k| state.get(k))
-            .filter(|(n, _)| *n >= self.max_failures)
-            .filter_map(|(n, last)| {
-                let until = *last + self.backoff(*n);
-                (until > now).then(|| (until - now).as_secs().max(1))
-            })
-            .max()
-    }
-
-    fn backoff(&self, failures: u32) -> Duration {
-        let over = failures.saturating_sub(self.max_failures).min(20);
-        Duration::from_secs(1u64 << over).min(MAX_BACKOFF)
-    }
-
-    pub fn failed(&self, keys: &[String]) {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        // Forget entries whose back-off has long passed, so the map stays small.
-        if state.len() > 10_000 {
-            state.retain(|_, (_, last)| now.duration_since(*last) < MAX_BACKOFF);
-        }
-        for k in keys {
-            let e = state.entry(k.clone()).or_insert((0, now));
-            e.0 += 1;
-            e.1 = now;
-        }
-    }
-
-    pub fn succeeded(&self, keys: &[String]) {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        for k in keys {
-            state.remove(k);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,18 +233,5 @@ mod tests {
         );
         let expired = keys.issue(7, 9, now - 3600).unwrap();
         assert_eq!(keys.verify(&expired), None);
-    }
-
-    #[test]
-    fn throttle_backs_off_after_max_failures() {
-        let t = Throttle::new(3);
-        let keys = vec!["user:a".to_owned()];
-        for _ in 0..3 {
-            assert!(t.wait(&keys).is_none());
-            t.failed(&keys);
-        }
-        assert!(t.wait(&keys).is_some());
-        t.succeeded(&keys);
-        assert!(t.wait(&keys).is_none());
     }
 }

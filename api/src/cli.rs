@@ -66,6 +66,41 @@ pub enum Command {
     /// Work with the access policy.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Check, export and archive the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Copy the embedded SQLite database to FILE while the server runs (for
+    /// PostgreSQL, use pg_dump).
+    Backup {
+        /// The new file to write.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain and report the first entry that breaks it.
+    Verify,
+    /// Write the entries created before DATE to FILE (JSON Lines, gzip) and check
+    /// the file against the chain.
+    Export {
+        /// A day (the start of it in China Standard Time) or an RFC 3339 time.
+        #[arg(long)]
+        before: String,
+        file: PathBuf,
+    },
+    /// Export like `export`, then remove the exported entries, leaving an anchor so
+    /// `verify` still checks what remains.
+    Archive {
+        #[arg(long)]
+        before: String,
+        file: PathBuf,
+    },
+    /// Sign-in attempts refused by the throttle, per client address and window.
+    Throttled {
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -114,6 +149,13 @@ pub enum CliError {
     PolicyCheck(String),
     #[error(transparent)]
     Demo(#[from] crate::demo::DemoError),
+    #[error(transparent)]
+    Audit(#[from] crate::ops::audit::AuditOpsError),
+    #[error(transparent)]
+    Backup(#[from] crate::ops::backup::BackupError),
+    /// `kapok audit verify` found the chain broken (already reported on stdout).
+    #[error("the audit chain is broken")]
+    ChainBroken,
 }
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
@@ -192,6 +234,18 @@ pub async fn run_with_config(cli: Cli, config: Config) -> Result<(), CliError> {
             println!(
                 "demo data under {}: {} organisations, {} stations, {} teams, {} volunteers, {} team memberships, {} activities, {} service records in {:.1} s",
                 opts.under, r.organizations, r.stations, r.teams, r.volunteers, r.memberships, r.activities, r.records, r.seconds
+            );
+            Ok(())
+        }
+        Command::Audit(cmd) => audit_command(&config, cmd).await,
+        Command::Backup { file } => {
+            let db = db::connect(&config.database_url)
+                .await
+                .map_err(StartupError::Connect)?;
+            let bytes = crate::ops::backup::backup(&db, &file).await?;
+            println!(
+                "backed up to {} ({bytes} bytes, integrity check ok)",
+                file.display()
             );
             Ok(())
         }
@@ -294,6 +348,110 @@ fn policy_check(config: &Config, file: Option<PathBuf>) -> Result<(), CliError> 
             "{} decision cases failed",
             report.failures.len()
         )))
+    }
+}
+
+/// `--before`: a day in China Standard Time (its start) or an RFC 3339 time.
+fn parse_before(s: &str) -> Result<chrono::DateTime<chrono::Utc>, CliError> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&chrono::Utc));
+    }
+    let day = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+        CliError::BadArgument(format!(
+            "--before: {s:?} is neither a day (2026-06-01) nor an RFC 3339 time"
+        ))
+    })?;
+    let cst = chrono::FixedOffset::east_opt(8 * 3600)
+        .ok_or_else(|| CliError::BadArgument("time zone".into()))?;
+    day.and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(cst).single())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .ok_or_else(|| CliError::BadArgument(format!("--before: {s:?}")))
+}
+
+fn bar(message: &'static str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(message);
+    bar
+}
+
+async fn audit_command(config: &Config, cmd: AuditCommand) -> Result<(), CliError> {
+    use crate::ops::audit;
+    let db = db::connect(&config.database_url)
+        .await
+        .map_err(StartupError::Connect)?;
+    db::migrate(&db).await.map_err(StartupError::Migrate)?;
+    match cmd {
+        AuditCommand::Verify => {
+            let progress = bar("verifying");
+            let report = audit::verify(&db, Some(&progress)).await?;
+            progress.finish_and_clear();
+            let from = report
+                .anchored_after
+                .map(|id| format!(" (continuing from archived entry {id})"))
+                .unwrap_or_default();
+            match report.first_break {
+                None => {
+                    println!("audit chain intact: {} entries{from}", report.entries);
+                    Ok(())
+                }
+                Some(b) => {
+                    println!(
+                        "audit chain BROKEN at entry {}: {} ({} entries checked{from})",
+                        b.id, b.problem, report.entries
+                    );
+                    Err(CliError::ChainBroken)
+                }
+            }
+        }
+        AuditCommand::Export { before, file } => {
+            let before = parse_before(&before)?;
+            let progress = bar("exporting");
+            let r = audit::export(&db, before, &file, Some(&progress)).await?;
+            progress.finish_and_clear();
+            println!(
+                "exported {} entries created before {before} to {} (sha256 {}); the file was read back and checked",
+                r.entries,
+                file.display(),
+                r.file_sha256
+            );
+            Ok(())
+        }
+        AuditCommand::Archive { before, file } => {
+            let before = parse_before(&before)?;
+            let progress = bar("archiving");
+            let r = audit::archive(&db, before, &file, Some(&progress)).await?;
+            progress.finish_and_clear();
+            println!(
+                "archived {} entries created before {before} to {} (sha256 {}); removed {} from the database, anchor recorded",
+                r.export.entries,
+                file.display(),
+                r.export.file_sha256,
+                r.removed
+            );
+            Ok(())
+        }
+        AuditCommand::Throttled { limit } => {
+            let rows = audit::throttled(&db, limit).await?;
+            println!(
+                "{:<40} {:<25} {:>9}  last username",
+                "client address", "window start (UTC)", "attempts"
+            );
+            for r in rows {
+                let start = chrono::DateTime::from_timestamp_millis(r.window_start)
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_default();
+                println!(
+                    "{:<40} {:<25} {:>9}  {}",
+                    r.client_addr, start, r.attempts, r.last_username
+                );
+            }
+            Ok(())
+        }
     }
 }
 

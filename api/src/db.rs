@@ -22,6 +22,13 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Database::connect(opts).await
 }
 
+/// Runs the migrations, then chains audit entries written before the audit chain
+/// existed (a no-op once the chain has started).
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    Migrator::up(db, None).await?;
+    let sealed = crate::ops::audit::seal_legacy(db).await?;
+    if sealed > 0 {
+        tracing::info!(entries = sealed, "chained the existing audit entries");
+    }
+    Ok(())
 }

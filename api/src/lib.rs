@@ -12,6 +12,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod metrics;
+pub mod ops;
 pub mod pagination;
 pub mod services;
 pub mod telemetry;

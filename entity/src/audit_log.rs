@@ -13,6 +13,10 @@ pub struct Model {
     pub client_addr: Option<String>,
     pub request_id: Option<String>,
     pub created_at: DateTimeUtc,
+    /// The hash of the entry before this one in the chain (null for the first).
+    pub prev_hash: Option<String>,
+    /// SHA-256 over this entry's content and `prev_hash`, hex.
+    pub hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,8 +3,11 @@
 
 pub mod activity;
 pub mod attendance;
+pub mod audit_anchor;
 pub mod audit_log;
 pub mod certificate;
+pub mod login_known_address;
+pub mod login_throttled;
 pub mod organization;
 pub mod project;
 pub mod refresh_token;
@@ -23,3 +26,4 @@ pub mod unit_daily;
 pub mod user;
 pub mod volunteer;
 pub mod volunteer_field;
+pub mod volunteer_move;

@@ -5,6 +5,7 @@ mod m20261126_000002_accounts;
 mod m20261126_000003_volunteers;
 mod m20261126_000004_teams;
 mod m20261126_000005_activities;
+mod m20261130_000006_hardening;
 
 pub use m20261126_000003_volunteers::SERVICE_FIELDS;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_volunteers::Migration),
             Box::new(m20261126_000004_teams::Migration),
             Box::new(m20261126_000005_activities::Migration),
+            Box::new(m20261130_000006_hardening::Migration),
         ]
     }
 }

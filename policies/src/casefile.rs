@@ -34,7 +34,23 @@ struct Case {
     revoke: Option<GrantQ>,
     field: Option<FieldQ>,
     list: Option<ListQ>,
+    manage: Option<ManageQ>,
     expect: Expect,
+}
+
+/// May the caller manage user `user`, who holds `holds`?
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManageQ {
+    user: i64,
+    holds: Vec<HeldRole>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HeldRole {
+    role: String,
+    unit: UnitCode,
 }
 
 fn default_user() -> i64 {
@@ -137,9 +153,10 @@ fn run_case(policy: &Policy, fixture: &[UnitCode], case: &Case) -> Result<(), St
         case.revoke.is_some(),
         case.field.is_some(),
         case.list.is_some(),
+        case.manage.is_some(),
     ];
     if asked.iter().filter(|x| **x).count() != 1 {
-        return Err("exactly one of check, grant, revoke, field, list is required".into());
+        return Err("exactly one of check, grant, revoke, field, list, manage is required".into());
     }
     if let Some(l) = &case.list {
         let scope = engine::plan(policy, &principal, l.resource, l.action);
@@ -171,6 +188,14 @@ fn run_case(policy: &Policy, fixture: &[UnitCode], case: &Case) -> Result<(), St
         )
     } else if let Some(g) = &case.revoke {
         engine::can_revoke(policy, &principal, g.grantee, &g.role, &g.unit)
+    } else if let Some(m) = &case.manage {
+        let held: Vec<(String, UnitCode)> = m
+            .holds
+            .iter()
+            .map(|h| (h.role.clone(), h.unit.clone()))
+            .collect();
+        engine::can_manage(policy, &principal, m.user, &held)
+            .ok_or("the user holds no roles: nothing decides")?
     } else if let Some(f) = &case.field {
         engine::field_allowed(policy, &principal, &f.type_name, &f.field, &f.unit, f.owner)
             .ok_or("no field rule for that field")?

@@ -134,6 +134,12 @@ pub enum Denial {
     LevelTooLow {
         needed: crate::Level,
     },
+    /// The user to manage holds a role the caller could not grant.
+    HoldsStrongerRole {
+        role: String,
+        unit: UnitCode,
+        because: Box<Denial>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,6 +226,17 @@ impl fmt::Display for Decision<'_> {
                 }
                 Denial::LevelTooLow { needed } => {
                     write!(f, "{r}.{a} here needs a role held at a {needed} or above")
+                }
+                Denial::HoldsStrongerRole {
+                    role,
+                    unit,
+                    because,
+                } => {
+                    let inner = Decision::deny(r, a, (**because).clone());
+                    write!(
+                        f,
+                        "the user holds {role} at {unit}, which you could not grant ({inner})"
+                    )
                 }
             },
         }
@@ -399,6 +416,38 @@ pub fn can_revoke<'a>(
     unit: &UnitCode,
 ) -> Decision<'a> {
     delegate(policy, principal, grantee, role, unit, None, Action::Revoke)
+}
+
+/// May `principal` manage (disable, reset the password of, end the sessions of,
+/// move) a user who holds the roles `held`? Only if it could grant every one of
+/// them: managing an account is as strong as the strongest role on it, so a street
+/// admin cannot disable a district admin who happens to live in its street.
+/// `None` when the user holds no roles (nothing here to refuse); otherwise the
+/// first refusal, or the grant that covered the last role.
+pub fn can_manage<'a>(
+    policy: &Policy,
+    principal: &'a Principal,
+    user: i64,
+    held: &[(String, UnitCode)],
+) -> Option<Decision<'a>> {
+    let mut last = None;
+    for (role, unit) in held {
+        // Expiry does not matter here: nothing is being granted.
+        let d = delegate(policy, principal, user, role, unit, None, Action::Grant);
+        if let Outcome::Denied(because) = d.outcome {
+            return Some(Decision::deny(
+                Resource::User,
+                Action::Disable,
+                Denial::HoldsStrongerRole {
+                    role: role.clone(),
+                    unit: unit.clone(),
+                    because: Box::new(because),
+                },
+            ));
+        }
+        last = Some(d);
+    }
+    last
 }
 
 fn delegate<'a>(

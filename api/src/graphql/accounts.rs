@@ -6,7 +6,7 @@ use async_graphql::{Context, Enum, ErrorExtensions, InputObject, Object, SimpleO
 use chrono::{DateTime, Utc};
 use policies::UnitCode;
 
-use crate::auth::{Throttle, TokenKeys};
+use crate::auth::TokenKeys;
 use crate::error::ServiceError;
 use crate::graphql::connection::{from_page, wants_total, Connection};
 use crate::graphql::node::{global_id, NodeKind};
@@ -569,11 +569,11 @@ impl AuthMutation {
     /// Signs in. A wrong username and a wrong password give the same error.
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> GqlResult<AuthPayload> {
         let keys = ctx.data::<Arc<TokenKeys>>()?;
-        let throttle = ctx.data::<Arc<Throttle>>()?;
+        let rules = ctx.data::<crate::services::throttle::ThrottleRules>()?;
         auth_service::login(
             store(ctx)?,
             keys,
-            throttle,
+            rules,
             access(ctx)?,
             &input.username,
             input.password,

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
-use crate::auth::{Throttle, TokenKeys};
+use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::services::access::Access;
 use crate::services::units::{UnitLoader, UnitReader};
@@ -65,7 +65,11 @@ pub fn build_schema(store: Store, config: &Config) -> AppSchema {
     }
     b.data(store)
         .data(Arc::new(TokenKeys::new(config)))
-        .data(Arc::new(Throttle::new(config.login_max_failures)))
+        .data(crate::services::throttle::ThrottleRules {
+            pair_max: config.login_max_failures,
+            address_max: config.login_address_max_failures,
+            account_slowdown: config.login_account_slowdown,
+        })
         .finish()
 }
 

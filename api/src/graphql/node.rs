@@ -8,7 +8,7 @@ use crate::error::ServiceError;
 use crate::graphql::accounts::{AuditEntry, RoleAssignment, User};
 use crate::graphql::service::{Activity, Certificate, ServiceRecord, Signup, StarNomination};
 use crate::graphql::units::Unit;
-use crate::graphql::volunteers::{Organization, Project, Station, Team, Volunteer};
+use crate::graphql::volunteers::{Organization, Project, Station, Team, Volunteer, VolunteerMove};
 use crate::graphql::{access, store, unit_reader};
 use crate::services::{
     activities, audit, certificates, organizations, projects, records, roles, signups, stars,
@@ -32,10 +32,11 @@ pub enum NodeKind {
     ServiceRecord,
     StarNomination,
     Certificate,
+    VolunteerMove,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 14] = [
+    const ALL: [NodeKind; 15] = [
         NodeKind::Unit,
         NodeKind::User,
         NodeKind::RoleAssignment,
@@ -50,6 +51,7 @@ impl NodeKind {
         NodeKind::ServiceRecord,
         NodeKind::StarNomination,
         NodeKind::Certificate,
+        NodeKind::VolunteerMove,
     ];
 
     fn tag(self) -> &'static str {
@@ -68,6 +70,7 @@ impl NodeKind {
             NodeKind::ServiceRecord => "ServiceRecord",
             NodeKind::StarNomination => "StarNomination",
             NodeKind::Certificate => "Certificate",
+            NodeKind::VolunteerMove => "VolunteerMove",
         }
     }
 
@@ -110,6 +113,7 @@ pub enum Node {
     ServiceRecord(ServiceRecord),
     StarNomination(StarNomination),
     Certificate(Certificate),
+    VolunteerMove(VolunteerMove),
 }
 
 #[derive(Default)]
@@ -166,7 +170,10 @@ impl NodeQuery {
                 .map(|n| Node::StarNomination(StarNomination(n))),
             NodeKind::Certificate => certificates::get(store, access, raw)
                 .await
-                .map(|c| Node::Certificate(Certificate(c))),
+                .map(|c| Node::Certificate(Certificate::new(c))),
+            NodeKind::VolunteerMove => volunteers::get_move(store, access, raw)
+                .await
+                .map(|m| Node::VolunteerMove(VolunteerMove(m))),
         };
         node.map_err(|e| match e {
             ServiceError::NotFound(_) => ServiceError::NotFound("node").extend(),

@@ -489,44 +489,71 @@ pub struct CertificateLine {
 }
 
 /// A volunteer service record certificate (志愿服务记录证明).
-pub struct Certificate(pub CertificateRecord);
+pub struct Certificate {
+    record: CertificateRecord,
+    personal: tokio::sync::OnceCell<certificates::CertificatePersonal>,
+}
+
+impl Certificate {
+    pub fn new(record: CertificateRecord) -> Certificate {
+        Certificate {
+            record,
+            personal: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// Decided (and, when unmasked, audited) once per certificate per request.
+    async fn personal(&self, ctx: &Context<'_>) -> GqlResult<&certificates::CertificatePersonal> {
+        let (store, access) = (store(ctx)?, access(ctx)?);
+        self.personal
+            .get_or_try_init(|| certificates::personal(store, access, &self.record))
+            .await
+            .map_err(|e| e.extend())
+    }
+}
 
 #[Object]
 impl Certificate {
     pub async fn id(&self) -> ID {
-        global_id(NodeKind::Certificate, self.0.id)
+        global_id(NodeKind::Certificate, self.record.id)
     }
     /// Unique; verify at `GET /certificates/{number}`.
     async fn number(&self) -> &str {
-        &self.0.number
+        &self.record.number
     }
     async fn volunteer(&self, ctx: &Context<'_>) -> GqlResult<Option<Volunteer>> {
-        volunteer_of(ctx, self.0.volunteer_id).await
+        volunteer_of(ctx, self.record.volunteer_id).await
     }
     async fn real_name(&self) -> &str {
-        &self.0.real_name
+        &self.record.real_name
     }
     async fn id_type(&self) -> Option<IdType> {
-        crate::codes::IdKind::from_db(&self.0.id_kind).map(IdType::from)
+        crate::codes::IdKind::from_db(&self.record.id_kind).map(IdType::from)
     }
-    /// As printed on the certificate.
-    async fn id_number(&self) -> &str {
-        &self.0.id_number
+    /// As printed on the certificate; masked (`440104********1234`) unless the caller
+    /// holds `volunteer.read_personal` over the volunteer (each unmasked read is
+    /// audited).
+    async fn id_number(&self, ctx: &Context<'_>) -> GqlResult<String> {
+        Ok(self.personal(ctx).await?.id_number.clone())
+    }
+    /// Whether `idNumber` (and the printable page) are masked for this caller.
+    async fn personal_data_masked(&self, ctx: &Context<'_>) -> GqlResult<bool> {
+        Ok(self.personal(ctx).await?.masked)
     }
     async fn volunteer_number(&self) -> &str {
-        &self.0.volunteer_number
+        &self.record.volunteer_number
     }
     async fn from(&self) -> NaiveDate {
-        self.0.period_from
+        self.record.period_from
     }
     async fn to(&self) -> NaiveDate {
-        self.0.period_to
+        self.record.period_to
     }
     async fn hours(&self) -> f64 {
-        self.0.half_hours as f64 / 2.0
+        self.record.half_hours as f64 / 2.0
     }
     async fn content(&self) -> Vec<CertificateLine> {
-        self.0
+        self.record
             .content
             .iter()
             .map(|l| CertificateLine {
@@ -537,21 +564,25 @@ impl Certificate {
     }
     /// The issuing unit.
     async fn unit_code(&self) -> &str {
-        self.0.unit.as_str()
+        self.record.unit.as_str()
     }
     async fn issuing_unit(&self) -> &str {
-        &self.0.unit_name
+        &self.record.unit_name
     }
     /// The person who issued it.
     async fn handler(&self) -> &str {
-        &self.0.handler_name
+        &self.record.handler_name
     }
     async fn issued_at(&self) -> DateTime<Utc> {
-        self.0.issued_at
+        self.record.issued_at
     }
-    /// The certificate as a printable A4 HTML page.
-    async fn printable_html(&self) -> String {
-        certificates::printable_html(&self.0)
+    /// The certificate as a printable A4 HTML page (the ID number under the same
+    /// rule as `idNumber`).
+    async fn printable_html(&self, ctx: &Context<'_>) -> GqlResult<String> {
+        Ok(certificates::printable_html(
+            &self.record,
+            self.personal(ctx).await?,
+        ))
     }
 }
 
@@ -738,7 +769,12 @@ impl ServiceQuery {
             ))
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, |c| c.id.to_string(), Certificate))
+        Ok(from_page(
+            page,
+            total,
+            |c| c.id.to_string(),
+            Certificate::new,
+        ))
     }
 }
 
@@ -979,7 +1015,7 @@ impl From<NominationRecord> for GrantStarPayload {
 impl From<CertificateRecord> for CertificatePayload {
     fn from(c: CertificateRecord) -> Self {
         CertificatePayload {
-            certificate: Certificate(c),
+            certificate: Certificate::new(c),
         }
     }
 }

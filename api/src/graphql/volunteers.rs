@@ -393,6 +393,33 @@ impl VolunteerQuery {
         Ok(from_page(page, total, volunteer_cursor, Volunteer::new))
     }
 
+    /// Requests to move into the caller's reach (and the caller's own), newest first.
+    #[graphql(
+        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+    )]
+    async fn volunteer_moves(
+        &self,
+        ctx: &Context<'_>,
+        state: Option<MoveState>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<VolunteerMove>> {
+        let run = async {
+            let page = PageRequest::parse(first, after.as_deref())?;
+            let (store, access) = parts(ctx)?;
+            volunteers::list_moves(
+                store,
+                access,
+                state.map(|s| s.as_str()),
+                &page,
+                wants_total(ctx),
+            )
+            .await
+        };
+        let (page, total) = run.await.map_err(|e| e.extend())?;
+        Ok(from_page(page, total, |m| m.id.to_string(), VolunteerMove))
+    }
+
     async fn volunteer(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Volunteer>> {
         let raw = id_of(NodeKind::Volunteer, &id).map_err(|e| e.extend())?;
         volunteers::get(store(ctx)?, access(ctx)?, raw)
@@ -480,6 +507,68 @@ pub struct UpdateVolunteerInput {
 #[derive(SimpleObject)]
 pub struct UpdateVolunteerPayload {
     pub volunteer: Volunteer,
+    /// When a volunteer changed its own `unitCode`: the request now waiting for the
+    /// destination's administrators (the record has not moved yet).
+    pub move_request: Option<VolunteerMove>,
+}
+
+string_enum!(
+    /// Where a move request stands.
+    MoveState {
+        Pending => "pending",
+        Accepted => "accepted",
+        Declined => "declined",
+        Withdrawn => "withdrawn",
+    }
+);
+
+/// A volunteer's request to move its registration to another community, decided
+/// by the destination's administrators.
+pub struct VolunteerMove(pub volunteers::MoveRecord);
+
+#[Object]
+impl VolunteerMove {
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::VolunteerMove, self.0.id)
+    }
+    async fn volunteer(&self, ctx: &Context<'_>) -> GqlResult<Option<Volunteer>> {
+        visible(volunteers::get(store(ctx)?, access(ctx)?, self.0.volunteer_id).await)
+            .map(|v| v.map(Volunteer::new))
+    }
+    /// The destination: the unit whose administrators decide.
+    async fn unit_code(&self) -> &str {
+        self.0.to.as_str()
+    }
+    async fn from_unit_code(&self) -> &str {
+        self.0.from.as_str()
+    }
+    async fn to_unit_code(&self) -> &str {
+        self.0.to.as_str()
+    }
+    async fn state(&self) -> Option<MoveState> {
+        MoveState::from_db(&self.0.state)
+    }
+    async fn decision_reason(&self) -> Option<&str> {
+        self.0.decision_reason.as_deref()
+    }
+    async fn decided_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.0.decided_at
+    }
+    async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.created_at
+    }
+}
+
+#[derive(InputObject)]
+pub struct DecideVolunteerMoveInput {
+    pub id: ID,
+    /// Required when declining.
+    pub reason: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct DecideVolunteerMovePayload {
+    pub move_request: VolunteerMove,
 }
 
 #[derive(Default)]
@@ -579,11 +668,47 @@ impl VolunteerMutation {
         };
         volunteers::update(store(ctx)?, access(ctx)?, id, changes)
             .await
-            .map(|v| UpdateVolunteerPayload {
-                volunteer: Volunteer::new(v),
+            .map(|u| UpdateVolunteerPayload {
+                volunteer: Volunteer::new(u.volunteer),
+                move_request: u.move_request.map(VolunteerMove),
             })
             .map_err(|e| e.extend())
     }
+
+    /// Moves the volunteer as it asked (an administrator of the destination, not the
+    /// volunteer itself).
+    async fn accept_volunteer_move(
+        &self,
+        ctx: &Context<'_>,
+        input: DecideVolunteerMoveInput,
+    ) -> GqlResult<DecideVolunteerMovePayload> {
+        decide_move(ctx, input, true).await
+    }
+
+    /// Declines a move request, with a reason.
+    async fn decline_volunteer_move(
+        &self,
+        ctx: &Context<'_>,
+        input: DecideVolunteerMoveInput,
+    ) -> GqlResult<DecideVolunteerMovePayload> {
+        decide_move(ctx, input, false).await
+    }
+}
+
+async fn decide_move(
+    ctx: &Context<'_>,
+    input: DecideVolunteerMoveInput,
+    accept: bool,
+) -> GqlResult<DecideVolunteerMovePayload> {
+    answer(async {
+        let (store, access, id) = target(ctx, NodeKind::VolunteerMove, &input.id)?;
+        volunteers::decide_move(store, access, id, accept, input.reason)
+            .await
+            .map(|m| DecideVolunteerMovePayload {
+                move_request: VolunteerMove(m),
+            })
+    })
+    .await
 }
 
 /// A volunteer team; teams form a tree.

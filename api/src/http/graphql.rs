@@ -433,6 +433,17 @@ async fn execute(
     let request_error = resp.data == async_graphql::Value::Null
         && !resp.errors.is_empty()
         && resp.errors.iter().all(|e| e.path.is_empty());
+    // A sign-in throttled or a resource busy: the client should wait, and say so in
+    // the status as well as in the error.
+    let retry_after = resp
+        .errors
+        .iter()
+        .filter_map(|e| e.extensions.as_ref()?.get("retryAfter"))
+        .filter_map(|v| match v {
+            async_graphql::Value::Number(n) => n.as_u64(),
+            _ => None,
+        })
+        .max();
     let (status, body) = match (media, request_error) {
         (Media::GraphqlResponse, true) => (
             StatusCode::BAD_REQUEST,
@@ -441,9 +452,16 @@ async fn execute(
         _ => (StatusCode::OK, serde_json::to_vec(&resp)),
     };
     Ok(match body {
-        Ok(body) => HttpResponse::build(status)
-            .content_type(media.content_type())
-            .body(body),
+        Ok(body) => {
+            let mut res = HttpResponse::build(match retry_after {
+                Some(_) => StatusCode::TOO_MANY_REQUESTS,
+                None => status,
+            });
+            if let Some(secs) = retry_after {
+                res.insert_header((header::RETRY_AFTER, secs.to_string()));
+            }
+            res.content_type(media.content_type()).body(body)
+        }
         Err(e) => {
             tracing::error!(error = %e, "cannot serialise a GraphQL response");
             HttpResponse::InternalServerError().json(json!({ "errors": [{

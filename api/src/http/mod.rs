@@ -90,6 +90,10 @@ impl Application {
     /// database, creates the first administrator, and binds the port.
     pub async fn build(config: &Config) -> Result<Application, StartupError> {
         std::sync::LazyLock::force(&METRICS);
+        crate::auth::configure_hashing(
+            config.hash_concurrency,
+            std::time::Duration::from_millis(config.hash_wait_ms),
+        );
         let policy = Arc::new(load_policy(config)?);
         let conn = db::connect(&config.database_url)
             .await

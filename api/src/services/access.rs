@@ -149,6 +149,15 @@ impl Access {
         })
     }
 
+    /// FORBIDDEN unless the caller could grant every role in `held` (the roles of a
+    /// user it wants to manage); see [`policies::can_manage`].
+    pub fn require_manage(&self, user: i64, held: &[(String, UnitCode)]) -> ServiceResult<()> {
+        match policies::can_manage(&self.policy, self.principal()?, user, held) {
+            Some(decision) => self.enforce(&decision),
+            None => Ok(()),
+        }
+    }
+
     /// Ok when `decision` allows; otherwise UNAUTHENTICATED for anonymous callers and
     /// FORBIDDEN, with the engine's reason, for everyone else.
     pub fn enforce(&self, decision: &Decision<'_>) -> ServiceResult<()> {

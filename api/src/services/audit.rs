@@ -1,10 +1,16 @@
-//! The audit log: append-only. Entries are written by services inside the
-//! transaction of the change they record; there is no update or delete path.
+//! The audit log: append-only and hash-chained. Entries are written by services
+//! inside the transaction of the change they record; each carries a SHA-256 over its
+//! content and the previous entry's hash, so an edit, a deletion or a reordering
+//! breaks the chain where it happened (`kapok audit verify`). The only removal is
+//! the operator's archive step, which leaves an anchor the chain continues from.
 
 use entity::audit_log;
 use policies::{Action, UnitCode};
 use sea_orm::sea_query::Order;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    TransactionSession, TransactionTrait,
+};
 use serde_json::Value;
 
 use crate::error::ServiceResult;
@@ -49,26 +55,149 @@ pub(super) struct Entry<'a> {
     pub summary: Value,
 }
 
-pub(super) async fn record(
-    conn: &impl ConnectionTrait,
+/// Longest text kept in any audited field (target, every string in a summary):
+/// whatever a client sends, an entry stays small.
+pub const MAX_FIELD_CHARS: usize = 200;
+/// Longest summary kept, as JSON; a longer one is replaced by a truncated preview.
+pub const MAX_SUMMARY_BYTES: usize = 4096;
+/// Items kept of any list in a summary.
+const MAX_LIST_ITEMS: usize = 50;
+
+/// `s` cut to `max` characters, marked with `…` when cut.
+pub(crate) fn cap_text(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_owned(),
+        Some((cut, _)) => {
+            let mut t = s[..cut].to_owned();
+            t.push('…');
+            t
+        }
+    }
+}
+
+fn cap_value(v: Value, depth: usize) -> Value {
+    match v {
+        Value::String(s) => Value::String(cap_text(&s, MAX_FIELD_CHARS)),
+        Value::Array(items) if depth < 4 => Value::Array(
+            items
+                .into_iter()
+                .take(MAX_LIST_ITEMS)
+                .map(|v| cap_value(v, depth + 1))
+                .collect(),
+        ),
+        Value::Object(map) if depth < 4 => Value::Object(
+            map.into_iter()
+                .take(MAX_LIST_ITEMS)
+                .map(|(k, v)| (cap_text(&k, 64), cap_value(v, depth + 1)))
+                .collect(),
+        ),
+        Value::Array(_) | Value::Object(_) => Value::String("…".into()),
+        other => other,
+    }
+}
+
+/// The summary as stored: every string capped, at most [`MAX_SUMMARY_BYTES`].
+fn capped_summary(v: Value) -> String {
+    let text = cap_value(v, 0).to_string();
+    if text.len() <= MAX_SUMMARY_BYTES {
+        return text;
+    }
+    serde_json::json!({ "truncated": true, "preview": cap_text(&text, 1000) }).to_string()
+}
+
+/// What an entry's hash covers: every column but the id, in a fixed order, with the
+/// previous entry's hash. Times are RFC 3339 to the microsecond (what both
+/// databases keep), so a hash computed before the insert matches the row read back.
+pub(crate) fn entry_hash(m: &audit_log::Model, prev_hash: Option<&str>) -> String {
+    use sha2::{Digest, Sha256};
+    let content = serde_json::json!([
+        prev_hash.unwrap_or(""),
+        m.actor_id,
+        m.action,
+        m.target,
+        m.unit_code,
+        m.summary,
+        m.client_addr,
+        m.request_id,
+        m.created_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+    ]);
+    hex::encode(Sha256::digest(content.to_string().as_bytes()))
+}
+
+/// Serialises writers of the chain until the enclosing transaction ends, so that
+/// each entry names the one committed before it. SQLite has one writer anyway.
+pub(crate) async fn lock_chain(conn: &impl ConnectionTrait) -> ServiceResult<()> {
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        conn.execute_unprepared("SELECT pg_advisory_xact_lock(7207001)")
+            .await?;
+    }
+    Ok(())
+}
+
+/// The hash the next entry must name: the newest entry's, or, when every entry has
+/// been archived, the newest anchor's.
+async fn chain_tail(conn: &impl ConnectionTrait) -> ServiceResult<Option<String>> {
+    if let Some(last) = audit_log::Entity::find()
+        .order_by_desc(audit_log::Column::Id)
+        .one(conn)
+        .await?
+    {
+        return Ok(last.hash);
+    }
+    Ok(entity::audit_anchor::Entity::find()
+        .order_by_desc(entity::audit_anchor::Column::Id)
+        .one(conn)
+        .await?
+        .map(|a| a.through_hash))
+}
+
+pub(super) async fn record<C>(
+    conn: &C,
     access: &Access,
     actor: Option<i64>,
     entry: Entry<'_>,
-) -> ServiceResult<()> {
+) -> ServiceResult<()>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
     let meta = access.meta();
+    let mut m = audit_log::Model {
+        id: 0,
+        actor_id: actor,
+        action: cap_text(entry.action, 64),
+        target: entry.target.map(|t| cap_text(&t, MAX_FIELD_CHARS)),
+        unit_code: entry.unit.map(|u| u.to_string()),
+        summary: capped_summary(entry.summary),
+        client_addr: meta.client_addr.as_deref().map(|a| cap_text(a, 64)),
+        request_id: Some(cap_text(&meta.request_id, 64)).filter(|r| !r.is_empty()),
+        created_at: super::now(),
+        prev_hash: None,
+        hash: None,
+    };
+    // Inside the caller's transaction this is a savepoint: the chain lock is held
+    // until the caller commits.
+    let txn = conn.begin().await?;
+    lock_chain(&txn).await?;
+    let prev = chain_tail(&txn).await?;
+    m.hash = Some(entry_hash(&m, prev.as_deref()));
+    m.prev_hash = prev;
     audit_log::Entity::insert(audit_log::ActiveModel {
-        actor_id: Set(actor),
-        action: Set(entry.action.to_owned()),
-        target: Set(entry.target),
-        unit_code: Set(entry.unit.map(|u| u.to_string())),
-        summary: Set(entry.summary.to_string()),
-        client_addr: Set(meta.client_addr.clone()),
-        request_id: Set(Some(meta.request_id.clone()).filter(|r| !r.is_empty())),
-        created_at: Set(super::now()),
+        actor_id: Set(m.actor_id),
+        action: Set(m.action),
+        target: Set(m.target),
+        unit_code: Set(m.unit_code),
+        summary: Set(m.summary),
+        client_addr: Set(m.client_addr),
+        request_id: Set(m.request_id),
+        created_at: Set(m.created_at),
+        prev_hash: Set(m.prev_hash),
+        hash: Set(m.hash),
         ..Default::default()
     })
-    .exec_without_returning(conn)
+    .exec_without_returning(&txn)
     .await?;
+    txn.commit().await?;
     Ok(())
 }
 

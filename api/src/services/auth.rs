@@ -11,10 +11,11 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::auth::{self, Throttle, TokenKeys};
+use crate::auth::{self, TokenKeys};
 use crate::error::{ServiceError, ServiceResult};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
+use crate::services::throttle::{self, Attempt, ThrottleRules};
 use crate::services::users::{self, NewUser, UserRecord};
 use crate::services::{roles, Store};
 
@@ -69,47 +70,49 @@ async fn new_refresh(conn: &impl ConnectionTrait, session_id: i64) -> ServiceRes
     Ok(token)
 }
 
+/// Longest username and password a sign-in looks at: anything longer is refused
+/// before it reaches the throttle, the database, the hasher or the audit log.
+pub const MAX_USERNAME_BYTES: usize = 64;
+pub const MAX_PASSWORD_BYTES: usize = 4 * super::users::MAX_PASSWORD_LEN;
+
 pub async fn login(
     store: &Store,
     keys: &TokenKeys,
-    throttle: &Throttle,
+    rules: &ThrottleRules,
     access: &Access,
     username: &str,
     password: String,
 ) -> ServiceResult<Tokens> {
-    let mut throttle_keys = vec![format!("user:{}", username.to_lowercase())];
-    if let Some(addr) = &access.meta().client_addr {
-        throttle_keys.push(format!("addr:{addr}"));
-    }
-    if let Some(wait) = throttle.wait(&throttle_keys) {
-        audit::record(
-            &store.db,
-            access,
-            None,
-            Entry {
-                action: "auth.login_throttled",
-                target: Some(format!("username:{username}")),
-                unit: None,
-                summary: json!({ "username": username, "retryAfter": wait }),
-            },
-        )
-        .await?;
-        return Err(ServiceError::Unauthenticated(format!(
-            "too many failed sign-ins; try again in {wait} s"
+    if username.len() > MAX_USERNAME_BYTES || password.len() > MAX_PASSWORD_BYTES {
+        return Err(ServiceError::bad_input(format!(
+            "usernames are at most {MAX_USERNAME_BYTES} bytes and passwords at most {} characters",
+            super::users::MAX_PASSWORD_LEN
         )));
     }
+    let addr = access.meta().client_addr.clone();
     let found = user::Entity::find()
         .filter(user::Column::Username.eq(username))
         .one(&store.db)
         .await?;
+    let known = match &found {
+        Some(u) => throttle::known_address(&store.db, u.id, addr.as_deref()).await?,
+        None => false,
+    };
+    let attempt = Attempt::new(username, addr.as_deref(), known);
+    // The attempt is counted before the password is checked, in one statement per
+    // key, so parallel guesses cannot all slip under the limit.
+    if let Err(e) = throttle::reserve(&store.db, rules, &attempt).await {
+        if matches!(e, ServiceError::Throttled { .. }) {
+            refused(store, access, found.as_ref(), username, &e).await?;
+        }
+        return Err(e);
+    }
     // Unknown users are checked against a dummy hash: same answer, same time.
-    let ok = auth::verify_password(password, found.as_ref().map(|u| u.password_hash.clone()))
-        .await
-        .map_err(internal)?;
+    let ok =
+        auth::verify_password(password, found.as_ref().map(|u| u.password_hash.clone())).await?;
     let user = match found {
         Some(u) if ok && !u.disabled => u,
         other => {
-            throttle.failed(&throttle_keys);
             // An unknown username belongs to no unit; the attempt is filed at the
             // root so that the deployment's top administrators and auditors see it.
             let unit = match &other {
@@ -138,9 +141,9 @@ pub async fn login(
             return Err(ServiceError::Unauthenticated(BAD_CREDENTIALS.into()));
         }
     };
-    throttle.succeeded(&throttle_keys[..1]);
     let record = UserRecord::try_from(user.clone())?;
     let txn = store.db.begin().await?;
+    throttle::succeeded(&txn, &attempt, user.id, addr.as_deref()).await?;
     let (sid, access_token, refresh_token) = open_session(&txn, keys, user.id).await?;
     audit::record(
         &txn,
@@ -161,6 +164,50 @@ pub async fn login(
         expires_in: keys.access_ttl_secs,
         user: record,
     })
+}
+
+/// A throttled attempt: counted in its address's row for the window; the window's
+/// first refusal is audited, the rest only counted, so a flood of attempts cannot
+/// fill the disk.
+async fn refused(
+    store: &Store,
+    access: &Access,
+    found: Option<&user::Model>,
+    username: &str,
+    e: &ServiceError,
+) -> ServiceResult<()> {
+    crate::metrics::METRICS.throttled.inc();
+    let unit = match found {
+        Some(u) => UnitCode::parse(&u.home_unit_code).ok(),
+        None => root_unit(&store.db).await?,
+    };
+    let addr = access.meta().client_addr.clone();
+    let first = throttle::count_refused(
+        &store.db,
+        addr.as_deref(),
+        username,
+        unit.as_ref().map(|u| u.as_str()),
+    )
+    .await?;
+    if first {
+        audit::record(
+            &store.db,
+            access,
+            found.map(|u| u.id),
+            Entry {
+                action: "auth.login_throttled",
+                target: Some(format!("username:{username}")),
+                unit: unit.as_ref(),
+                summary: json!({
+                    "username": username,
+                    "retryAfter": e.retry_after(),
+                    "note": "first refusal from this address in this 15-minute window; `kapok audit throttled` counts them all",
+                }),
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Rotates a refresh token. A token used twice means it leaked: the whole session

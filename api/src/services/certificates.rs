@@ -4,7 +4,7 @@
 //! one — with a unique, unguessable number anyone can verify publicly.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{certificate, service_record, unit};
+use entity::{certificate, service_record, unit, volunteer};
 use policies::{Action, Resource, UnitCode};
 use sea_orm::sea_query::{Expr, Order};
 use sea_orm::{
@@ -41,7 +41,8 @@ pub struct CertificateRecord {
     pub content: Vec<ContentLine>,
     pub real_name: String,
     pub id_kind: String,
-    pub id_number: String,
+    /// Personal data: reach it through [`personal`].
+    id_number: String,
     pub volunteer_number: String,
     pub handler_name: String,
     pub issued_at: DateTime<Utc>,
@@ -267,6 +268,46 @@ pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<Certi
     complete(store, m).await
 }
 
+/// A certificate's ID number as this caller may see it.
+#[derive(Debug, Clone)]
+pub struct CertificatePersonal {
+    pub id_number: String,
+    pub masked: bool,
+}
+
+/// The ID number on a certificate follows the volunteer's rule: unmasked only with
+/// `volunteer.read_personal` over the volunteer (where it is registered now), and
+/// every unmasked read is audited.
+pub async fn personal(
+    store: &Store,
+    access: &Access,
+    c: &CertificateRecord,
+) -> ServiceResult<CertificatePersonal> {
+    // The certificate was readable; its volunteer is read only to decide the rule.
+    let v = volunteer::Entity::find_by_id(c.volunteer_id)
+        .one(&store.db)
+        .await?
+        .ok_or(ServiceError::NotFound("volunteer"))?;
+    let unit = super::stored_unit(&v.unit_code)?;
+    let open = volunteers::may_read_personal(
+        store,
+        access,
+        &unit,
+        v.user_id,
+        format!("certificate:{}", c.id),
+        &c.volunteer_number,
+    )
+    .await?;
+    Ok(CertificatePersonal {
+        id_number: if open {
+            c.id_number.clone()
+        } else {
+            mask_id_number(&c.id_number)
+        },
+        masked: !open,
+    })
+}
+
 /// What public verification shows: enough to confirm a paper certificate, with
 /// the name and ID number masked.
 #[derive(Debug, Clone, Serialize)]
@@ -331,7 +372,7 @@ fn hours_text(half_hours: i64) -> String {
 
 /// The printable certificate (A4, for the browser's print dialog), with the full
 /// name and ID number: only for callers who may read the certificate.
-pub fn printable_html(c: &CertificateRecord) -> String {
+pub fn printable_html(c: &CertificateRecord, personal: &CertificatePersonal) -> String {
     let rows: String = c
         .content
         .iter()
@@ -365,7 +406,7 @@ td, th {{ border: 1px solid #000; padding: 4px 8px }} .n {{ text-align: right }}
         number = escape(&c.number),
         name = escape(&c.real_name),
         kind = escape(&c.id_kind),
-        id = escape(&c.id_number),
+        id = escape(&personal.id_number),
         vnum = escape(&c.volunteer_number),
         from = c.period_from,
         to = c.period_to,

@@ -20,6 +20,7 @@ pub mod stars;
 pub mod stations;
 pub mod stats;
 pub mod teams;
+pub mod throttle;
 pub mod units;
 pub mod users;
 pub mod volunteers;

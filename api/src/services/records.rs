@@ -12,8 +12,8 @@ use policies::{Action, Resource, UnitCode};
 use sea_orm::sea_query::{Expr, Order};
 use sea_orm::ExprTrait;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QuerySelect, TransactionTrait,
 };
 use serde_json::json;
 
@@ -124,7 +124,7 @@ struct NewRecord<'a> {
 }
 
 async fn insert(
-    conn: &impl ConnectionTrait,
+    conn: &(impl ConnectionTrait + TransactionTrait),
     access: &Access,
     r: NewRecord<'_>,
 ) -> ServiceResult<service_record::Model> {
@@ -171,7 +171,7 @@ async fn insert(
 
 /// The record of a finished check-in session, if it credits anything.
 pub(super) async fn record_session(
-    conn: &impl ConnectionTrait,
+    conn: &(impl ConnectionTrait + TransactionTrait),
     access: &Access,
     a: &ActivityRecord,
     session: &entity::attendance::Model,
@@ -357,6 +357,7 @@ pub async fn log_hours(
             let own = v.user_id.is_some() && v.user_id == access.actor();
             let source = if own {
                 access.require_for(Resource::ServiceRecord, Action::Create, &unit, v.user_id)?;
+                serves_at(&txn, &v, &unit, activity.as_ref()).await?;
                 Source::Logged
             } else {
                 access.require(Resource::ServiceRecord, Action::Create, &unit)?;
@@ -423,10 +424,93 @@ async fn net_of(conn: &impl ConnectionTrait, original_id: i64) -> ServiceResult<
     Ok(sum.flatten().unwrap_or(0))
 }
 
+/// Where a volunteer may log its own hours: its community (a volunteer of a grid
+/// also at the grid's community), the units of its teams, and activities it signed
+/// up for. Logging 24 hours "at the city" is not service anyone can vouch for.
+async fn serves_at(
+    conn: &impl ConnectionTrait,
+    v: &volunteer::Model,
+    unit: &UnitCode,
+    activity: Option<&ActivityRecord>,
+) -> ServiceResult<()> {
+    if let Some(a) = activity {
+        let signed_up = entity::signup::Entity::find()
+            .filter(entity::signup::Column::ActivityId.eq(a.id))
+            .filter(entity::signup::Column::VolunteerId.eq(v.id))
+            .filter(entity::signup::Column::State.eq("active"))
+            .count(conn)
+            .await?;
+        if signed_up == 0 {
+            return Err(ServiceError::Forbidden(
+                "you log your own hours only for activities you signed up for".into(),
+            ));
+        }
+        return Ok(());
+    }
+    let home = super::stored_unit(&v.unit_code)?;
+    if *unit == home
+        || (home.level() == policies::Level::Grid && home.parent().as_ref() == Some(unit))
+    {
+        return Ok(());
+    }
+    let team_units: Vec<String> = entity::team::Entity::find()
+        .select_only()
+        .column(entity::team::Column::UnitCode)
+        .filter(
+            entity::team::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(entity::team_member::Column::TeamId)
+                    .from(entity::team_member::Entity)
+                    .and_where(entity::team_member::Column::VolunteerId.eq(v.id))
+                    .to_owned(),
+            ),
+        )
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if team_units.iter().any(|t| t == unit.as_str()) {
+        return Ok(());
+    }
+    Err(ServiceError::Forbidden(
+        "you log your own hours only at your community, your teams' units, or for activities you signed up for".into(),
+    ))
+}
+
+/// The person behind the approver's account and the one behind the record are the
+/// same when the record's volunteer is linked to the approver's account, or when the
+/// approver's own volunteer record names the same person (name and birth date)
+/// under another document.
+async fn same_person(
+    conn: &impl ConnectionTrait,
+    me: i64,
+    record_volunteer: i64,
+) -> ServiceResult<bool> {
+    let Some(v) = volunteer::Entity::find_by_id(record_volunteer)
+        .one(conn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    if v.user_id == Some(me) {
+        return Ok(true);
+    }
+    let Some(mine) = volunteer::Entity::find()
+        .filter(volunteer::Column::UserId.eq(me))
+        .one(conn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    Ok(mine.id == v.id
+        || (mine.real_name == v.real_name
+            && mine.birth_date.is_some()
+            && mine.birth_date == v.birth_date))
+}
+
 /// A record the caller may decide on: in scope for approval, still recorded, and
 /// neither recorded by the caller nor the caller's own hours.
 async fn decidable(
-    conn: &impl ConnectionTrait,
+    conn: &(impl ConnectionTrait + TransactionTrait),
     access: &Access,
     id: i64,
 ) -> ServiceResult<service_record::Model> {
@@ -442,7 +526,10 @@ async fn decidable(
     let unit = super::stored_unit(&m.unit_code)?;
     access.require(Resource::ServiceRecord, Action::Approve, &unit)?;
     let me = access.user_id()?;
-    if m.recorded_by == Some(me) || m.user_id == Some(me) {
+    if m.recorded_by == Some(me)
+        || m.user_id == Some(me)
+        || same_person(conn, me, m.volunteer_id).await?
+    {
         return Err(ServiceError::Forbidden(
             "hours are decided by someone other than the person who recorded them or served them"
                 .into(),
@@ -459,7 +546,7 @@ async fn decidable(
 
 /// Marks a recorded record decided, unless a concurrent decision came first.
 async fn decide(
-    conn: &impl ConnectionTrait,
+    conn: &(impl ConnectionTrait + TransactionTrait),
     access: &Access,
     id: i64,
     state: &str,
@@ -488,7 +575,7 @@ async fn decide(
 /// Adds approved hours to the volunteer's total and the daily figures, and
 /// nominates the volunteer for any star the new total reaches.
 async fn credit(
-    conn: &impl ConnectionTrait,
+    conn: &(impl ConnectionTrait + TransactionTrait),
     access: &Access,
     m: &service_record::Model,
     half_hours: i64,

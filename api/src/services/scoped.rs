@@ -4,7 +4,7 @@
 
 use entity::{
     activity, audit_log, certificate, organization, project, role_assignment, service_record,
-    signup, star_nomination, station, team, unit, user, volunteer,
+    signup, star_nomination, station, team, unit, user, volunteer, volunteer_move,
 };
 use policies::{Action, Resource};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select};
@@ -79,6 +79,18 @@ impl ScopedEntity for volunteer::Entity {
     }
     fn owner_column() -> Option<volunteer::Column> {
         Some(volunteer::Column::UserId)
+    }
+}
+
+/// Move requests are read where they lead (the destination decides) and by the
+/// volunteer who asked.
+impl ScopedEntity for volunteer_move::Entity {
+    const RESOURCE: Resource = Resource::Volunteer;
+    fn unit_column() -> volunteer_move::Column {
+        volunteer_move::Column::ToUnitCode
+    }
+    fn owner_column() -> Option<volunteer_move::Column> {
+        Some(volunteer_move::Column::RequestedBy)
     }
 }
 

@@ -93,7 +93,7 @@ pub(super) async fn own_volunteer(
 
 /// The volunteer named, or the caller's own.
 pub(super) async fn volunteer_for(
-    conn: &impl ConnectionTrait,
+    conn: &(impl ConnectionTrait + TransactionTrait),
     access: &Access,
     id: Option<i64>,
 ) -> ServiceResult<volunteer::Model> {
@@ -251,7 +251,7 @@ pub async fn cancel(store: &Store, access: &Access, id: i64) -> ServiceResult<Si
 
 /// Cancels every active sign-up of a cancelled activity; returns how many.
 pub(super) async fn cancel_all(
-    conn: &impl ConnectionTrait,
+    conn: &(impl ConnectionTrait + TransactionTrait),
     activity_id: i64,
 ) -> ServiceResult<u64> {
     let done = signup::Entity::update_many()
@@ -300,7 +300,7 @@ struct Checked {
 /// The shared checks of check-in and check-out: the activity runs, the volunteer is
 /// signed up, and the proof holds.
 async fn verify(
-    conn: &impl ConnectionTrait,
+    conn: &(impl ConnectionTrait + TransactionTrait),
     access: &Access,
     input: &Attendance,
 ) -> ServiceResult<Checked> {
@@ -361,7 +361,7 @@ async fn verify(
 }
 
 async fn open_session(
-    conn: &impl ConnectionTrait,
+    conn: &(impl ConnectionTrait + TransactionTrait),
     signup_id: i64,
 ) -> ServiceResult<Option<attendance::Model>> {
     Ok(attendance::Entity::find()
@@ -473,7 +473,7 @@ pub async fn check_out(
 }
 
 async fn finish(
-    conn: &impl ConnectionTrait,
+    conn: &(impl ConnectionTrait + TransactionTrait),
     access: &Access,
     a: &ActivityRecord,
     open: attendance::Model,
@@ -494,7 +494,7 @@ async fn finish(
 
 /// Checks out everyone still checked in (when the activity closes).
 pub(super) async fn check_out_everyone(
-    conn: &impl ConnectionTrait,
+    conn: &(impl ConnectionTrait + TransactionTrait),
     access: &Access,
     a: &ActivityRecord,
     at: DateTime<Utc>,

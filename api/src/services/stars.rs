@@ -70,7 +70,7 @@ impl TryFrom<star_nomination::Model> for NominationRecord {
 /// Nominates the volunteer for every star its approved total reaches that it
 /// neither holds nor was nominated for, unless it is barred.
 pub(super) async fn nominate_if_due(
-    conn: &impl ConnectionTrait,
+    conn: &(impl ConnectionTrait + TransactionTrait),
     access: &Access,
     volunteer_id: i64,
 ) -> ServiceResult<()> {

@@ -226,9 +226,7 @@ async fn insert_user(
 pub async fn create(store: &Store, access: &Access, input: NewUser) -> ServiceResult<UserRecord> {
     let (username, display_name, unit) = validate_new(store, &input).await?;
     access.require(Resource::User, Action::Create, &unit)?;
-    let hash = auth::hash_password(input.password)
-        .await
-        .map_err(|e| ServiceError::Database(sea_orm::DbErr::Custom(e.to_string())))?;
+    let hash = auth::hash_password(input.password).await?;
     let txn = store.db.begin().await?;
     let model = insert_user(&txn, &username, &display_name, hash, &unit).await?;
     audit::record(
@@ -266,9 +264,7 @@ pub async fn create_as_operator(
             unit.level()
         )));
     }
-    let hash = auth::hash_password(input.password)
-        .await
-        .map_err(|e| ServiceError::Database(sea_orm::DbErr::Custom(e.to_string())))?;
+    let hash = auth::hash_password(input.password).await?;
     let txn = store.db.begin().await?;
     let model = insert_user(&txn, &username, &display_name, hash, &unit).await?;
     let assignment =
@@ -303,6 +299,7 @@ pub async fn set_disabled(
     }
     let txn = store.db.begin().await?;
     let model = find_scoped(&txn, access, Action::Disable, id).await?;
+    require_manage(&txn, access, &model).await?;
     let unit: UnitCode = UserRecord::try_from(model.clone())?.home_unit;
     let mut active: user::ActiveModel = model.into();
     active.disabled = Set(disabled);
@@ -329,6 +326,22 @@ pub async fn set_disabled(
     .await?;
     txn.commit().await?;
     model.try_into()
+}
+
+/// Managing an account (disabling it, resetting its password, ending its sessions,
+/// moving it) is as strong as the strongest role on it: the caller must be able to
+/// grant every role the user holds.
+pub(super) async fn require_manage(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+    target: &user::Model,
+) -> ServiceResult<()> {
+    let held: Vec<(String, UnitCode)> = super::roles::live_assignments(conn, target.id)
+        .await?
+        .into_iter()
+        .map(|a| (a.role, a.unit))
+        .collect();
+    access.require_manage(target.id, &held)
 }
 
 /// Ends one session (if it is still live).
@@ -379,15 +392,11 @@ pub async fn change_password(
         .one(&store.db)
         .await?
         .ok_or_else(|| ServiceError::Unauthenticated("sign in first".into()))?;
-    let ok = auth::verify_password(current, Some(model.password_hash.clone()))
-        .await
-        .map_err(|e| ServiceError::Database(sea_orm::DbErr::Custom(e.to_string())))?;
+    let ok = auth::verify_password(current, Some(model.password_hash.clone())).await?;
     if !ok {
         return Err(ServiceError::bad_input("the current password is wrong"));
     }
-    let hash = auth::hash_password(new)
-        .await
-        .map_err(|e| ServiceError::Database(sea_orm::DbErr::Custom(e.to_string())))?;
+    let hash = auth::hash_password(new).await?;
     let unit = UserRecord::try_from(model.clone())?.home_unit;
     let txn = store.db.begin().await?;
     let mut active: user::ActiveModel = model.into();

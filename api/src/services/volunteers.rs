@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use entity::{service_field, volunteer, volunteer_field};
+use entity::{service_field, volunteer, volunteer_field, volunteer_move};
 use policies::{Action, Level, Resource, UnitCode};
 use sea_orm::sea_query::LikeExpr;
 use sea_orm::{
@@ -90,18 +90,43 @@ pub async fn personal_data(
     access: &Access,
     v: &VolunteerRecord,
 ) -> ServiceResult<PersonalData> {
-    let decision = access.check_for(
-        Resource::Volunteer,
-        Action::ReadPersonal,
+    if !may_read_personal(
+        store,
+        access,
         &v.unit,
         v.user_id,
-    )?;
-    if !decision.allowed() {
+        format!("volunteer:{}", v.id),
+        &v.number,
+    )
+    .await?
+    {
         return Ok(PersonalData {
             id_number: mask_id_number(&v.id_number),
             phone: v.phone.as_deref().map(mask_phone),
             masked: true,
         });
+    }
+    Ok(PersonalData {
+        id_number: v.id_number.clone(),
+        phone: v.phone.clone(),
+        masked: false,
+    })
+}
+
+/// The one rule for a volunteer's personal data wherever it appears (the record,
+/// certificates, printable pages): `volunteer.read_personal` over the volunteer (its
+/// home unit, or the volunteer itself). A yes is audited, naming what was read.
+pub(super) async fn may_read_personal(
+    store: &Store,
+    access: &Access,
+    unit: &UnitCode,
+    owner: Option<i64>,
+    target: String,
+    volunteer_number: &str,
+) -> ServiceResult<bool> {
+    let decision = access.check_for(Resource::Volunteer, Action::ReadPersonal, unit, owner)?;
+    if !decision.allowed() {
+        return Ok(false);
     }
     audit::record(
         &store.db,
@@ -109,17 +134,13 @@ pub async fn personal_data(
         access.actor(),
         Entry {
             action: "volunteer.read_personal",
-            target: Some(format!("volunteer:{}", v.id)),
-            unit: Some(&v.unit),
-            summary: json!({ "volunteer": v.number }),
+            target: Some(target),
+            unit: Some(unit),
+            summary: json!({ "volunteer": volunteer_number }),
         },
     )
     .await?;
-    Ok(PersonalData {
-        id_number: v.id_number.clone(),
-        phone: v.phone.clone(),
-        masked: false,
-    })
+    Ok(true)
 }
 
 pub struct ServiceFieldRecord {
@@ -274,13 +295,16 @@ pub async fn register(
     };
     let txn = store.db.begin().await?;
     units::require_exists(&txn, &unit).await?;
+    access.require(Resource::Volunteer, Action::Create, &unit)?;
     if let Some(r) = &reported {
         units::require_exists(&txn, r).await?;
+        // The community reported to is a unit like any other: within the caller's reach.
+        access.require(Resource::Volunteer, Action::Create, r)?;
     }
-    access.require(Resource::Volunteer, Action::Create, &unit)?;
     check_fields(&txn, &input.fields).await?;
     if let Some(user) = input.user_id {
         users::find_scoped(&txn, access, Action::Read, user).await?;
+        require_unlinked(&txn, user).await?;
     }
     // One registration per person across the whole system. The answer says only
     // that: not where, nor by whom.
@@ -340,6 +364,21 @@ pub async fn register(
     m.try_into()
 }
 
+/// An account speaks for one person, so it links to at most one volunteer record:
+/// otherwise a second record under another document could approve the first's hours.
+async fn require_unlinked(conn: &impl ConnectionTrait, user: i64) -> ServiceResult<()> {
+    let linked = volunteer::Entity::find()
+        .filter(volunteer::Column::UserId.eq(user))
+        .count(conn)
+        .await?;
+    if linked > 0 {
+        return Err(ServiceError::Conflict(
+            "this account is already linked to a volunteer record".into(),
+        ));
+    }
+    Ok(())
+}
+
 pub(super) async fn find_scoped(
     conn: &impl ConnectionTrait,
     access: &Access,
@@ -374,15 +413,32 @@ pub struct VolunteerChanges {
     pub reported_unit_code: Option<String>,
 }
 
+/// What `update` did: the record as it is now, and, when the volunteer asked to move
+/// itself, the request that now waits for the destination's administrators.
+pub struct Updated {
+    pub volunteer: VolunteerRecord,
+    pub move_request: Option<MoveRecord>,
+}
+
 pub async fn update(
     store: &Store,
     access: &Access,
     id: i64,
-    changes: VolunteerChanges,
-) -> ServiceResult<VolunteerRecord> {
+    mut changes: VolunteerChanges,
+) -> ServiceResult<Updated> {
     let txn = store.db.begin().await?;
     // Before: the caller may update the volunteer where it is now.
     let model = find_scoped(&txn, access, Action::Update, id).await?;
+    // A volunteer moving its own record asks; the destination's administrators decide.
+    let self_move = match &changes.unit_code {
+        Some(code) if model.user_id.is_some() && model.user_id == access.actor() => {
+            let to = home_unit("unitCode", code)?;
+            units::require_exists(&txn, &to).await?;
+            changes.unit_code = None;
+            (to.as_str() != model.unit_code).then_some(to)
+        }
+        _ => None,
+    };
     let before_model = model.clone();
     let before = VolunteerRecord::try_from(model.clone())?;
     let mut active: volunteer::ActiveModel = model.into();
@@ -418,6 +474,8 @@ pub async fn update(
     if let Some(code) = &changes.reported_unit_code {
         let r = home_unit("reportedUnitCode", code)?;
         units::require_exists(&txn, &r).await?;
+        // Checked like every unit: a community outside the caller's reach is refused.
+        access.require(Resource::Volunteer, Action::Update, &r)?;
         active.reported_unit_code = Set(Some(r.to_string()));
         changed.push("reportedUnitCode");
     }
@@ -448,20 +506,249 @@ pub async fn update(
         count_in(&txn, &before_model, -1).await?;
         count_in(&txn, &m, 1).await?;
     }
-    audit::record(
+    if !changed.is_empty() {
+        audit::record(
+            &txn,
+            access,
+            access.actor(),
+            Entry {
+                action: "volunteer.update",
+                target: Some(format!("volunteer:{id}")),
+                unit: Some(&after_unit),
+                summary: json!({ "changed": changed, "from": before.unit, "to": after_unit }),
+            },
+        )
+        .await?;
+    }
+    let move_request = match self_move {
+        Some(to) => Some(request_move(&txn, access, &m, &to).await?),
+        None => None,
+    };
+    txn.commit().await?;
+    Ok(Updated {
+        volunteer: m.try_into()?,
+        move_request,
+    })
+}
+
+/// A volunteer's request to move its registration to another community.
+#[derive(Debug, Clone)]
+pub struct MoveRecord {
+    pub id: i64,
+    pub volunteer_id: i64,
+    pub from: UnitCode,
+    pub to: UnitCode,
+    pub requested_by: Option<i64>,
+    pub state: String,
+    pub note: Option<String>,
+    pub decided_by: Option<i64>,
+    pub decided_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub decision_reason: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl TryFrom<volunteer_move::Model> for MoveRecord {
+    type Error = ServiceError;
+    fn try_from(m: volunteer_move::Model) -> ServiceResult<Self> {
+        Ok(MoveRecord {
+            from: super::stored_unit(&m.from_unit_code)?,
+            to: super::stored_unit(&m.to_unit_code)?,
+            id: m.id,
+            volunteer_id: m.volunteer_id,
+            requested_by: m.requested_by,
+            state: m.state,
+            note: m.note,
+            decided_by: m.decided_by,
+            decided_at: m.decided_at,
+            decision_reason: m.decision_reason,
+            created_at: m.created_at,
+        })
+    }
+}
+
+/// Files a move request (replacing a pending one), audited where the volunteer is
+/// and where it wants to go.
+async fn request_move(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    access: &Access,
+    v: &volunteer::Model,
+    to: &UnitCode,
+) -> ServiceResult<MoveRecord> {
+    let from = super::stored_unit(&v.unit_code)?;
+    volunteer_move::Entity::update_many()
+        .col_expr(volunteer_move::Column::State, "withdrawn".into())
+        .filter(volunteer_move::Column::VolunteerId.eq(v.id))
+        .filter(volunteer_move::Column::State.eq("pending"))
+        .exec(conn)
+        .await?;
+    let m = volunteer_move::ActiveModel {
+        volunteer_id: Set(v.id),
+        from_unit_code: Set(from.to_string()),
+        to_unit_code: Set(to.to_string()),
+        requested_by: Set(access.actor()),
+        state: Set("pending".into()),
+        created_at: Set(super::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    for unit in [&from, to] {
+        audit::record(
+            conn,
+            access,
+            access.actor(),
+            Entry {
+                action: "volunteer.move_requested",
+                target: Some(format!("volunteer:{}", v.id)),
+                unit: Some(unit),
+                summary: json!({ "move": m.id, "from": from, "to": to }),
+            },
+        )
+        .await?;
+    }
+    m.try_into()
+}
+
+/// Move requests into the caller's reach (and a volunteer's own), newest first.
+pub async fn list_moves(
+    store: &Store,
+    access: &Access,
+    state: Option<&str>,
+    page: &PageRequest,
+    want_total: bool,
+) -> ServiceResult<(Page<MoveRecord>, u64)> {
+    let Some(mut q) = scoped::find::<volunteer_move::Entity>(access, Action::Read)? else {
+        return Ok((Page::from_overfetch(Vec::new(), page), 0));
+    };
+    if let Some(state) = state {
+        q = q.filter(volunteer_move::Column::State.eq(state));
+    }
+    super::page_by_id(
+        store,
+        q,
+        volunteer_move::Column::Id,
+        sea_orm::sea_query::Order::Desc,
+        page,
+        want_total,
+    )
+    .await
+}
+
+pub async fn get_move(store: &Store, access: &Access, id: i64) -> ServiceResult<MoveRecord> {
+    scoped::find_one::<volunteer_move::Entity>(
+        &store.db,
+        access,
+        Action::Read,
+        volunteer_move::Column::Id,
+        id,
+        "move request",
+    )
+    .await?
+    .try_into()
+}
+
+/// Accepts (moving the volunteer) or declines a pending move request: by someone
+/// who may update volunteers at the destination, never by the one who asked.
+pub async fn decide_move(
+    store: &Store,
+    access: &Access,
+    id: i64,
+    accept: bool,
+    reason: Option<String>,
+) -> ServiceResult<MoveRecord> {
+    let reason = reason
+        .as_deref()
+        .map(|r| super::required_text("reason", r, 500))
+        .transpose()?;
+    if !accept && reason.is_none() {
+        return Err(ServiceError::bad_input("declining a move needs a `reason`"));
+    }
+    let txn = store.db.begin().await?;
+    let request = scoped::find_one::<volunteer_move::Entity>(
         &txn,
         access,
-        access.actor(),
-        Entry {
-            action: "volunteer.update",
-            target: Some(format!("volunteer:{id}")),
-            unit: Some(&after_unit),
-            summary: json!({ "changed": changed, "from": before.unit, "to": after_unit }),
-        },
+        Action::Read,
+        volunteer_move::Column::Id,
+        id,
+        "move request",
     )
     .await?;
+    let to = super::stored_unit(&request.to_unit_code)?;
+    let from = super::stored_unit(&request.from_unit_code)?;
+    access.require(Resource::Volunteer, Action::Update, &to)?;
+    let me = access.user_id()?;
+    if request.requested_by == Some(me) {
+        return Err(ServiceError::Forbidden(
+            "a move is accepted by an administrator of the destination other than the volunteer"
+                .into(),
+        ));
+    }
+    if request.state != "pending" {
+        return Err(ServiceError::Conflict(format!(
+            "the request is already {}",
+            request.state
+        )));
+    }
+    let v = volunteer::Entity::find_by_id(request.volunteer_id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("volunteer"))?;
+    let now = super::now();
+    let state = if accept { "accepted" } else { "declined" };
+    let done = volunteer_move::Entity::update_many()
+        .col_expr(volunteer_move::Column::State, state.into())
+        .col_expr(volunteer_move::Column::DecidedBy, Some(me).into())
+        .col_expr(volunteer_move::Column::DecidedAt, Some(now).into())
+        .col_expr(
+            volunteer_move::Column::DecisionReason,
+            reason.clone().into(),
+        )
+        .filter(volunteer_move::Column::Id.eq(id))
+        .filter(volunteer_move::Column::State.eq("pending"))
+        .exec(&txn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(ServiceError::Conflict(
+            "the request was decided meanwhile".into(),
+        ));
+    }
+    if accept {
+        if v.unit_code != request.from_unit_code {
+            return Err(ServiceError::Conflict(
+                "the volunteer has moved since the request; it must ask again".into(),
+            ));
+        }
+        let mut active: volunteer::ActiveModel = v.clone().into();
+        active.unit_code = Set(to.to_string());
+        active.updated_at = Set(now);
+        let moved = active.update(&txn).await?;
+        count_in(&txn, &v, -1).await?;
+        count_in(&txn, &moved, 1).await?;
+    }
+    for unit in [&from, &to] {
+        audit::record(
+            &txn,
+            access,
+            Some(me),
+            Entry {
+                action: if accept {
+                    "volunteer.move_accepted"
+                } else {
+                    "volunteer.move_declined"
+                },
+                target: Some(format!("volunteer:{}", v.id)),
+                unit: Some(unit),
+                summary: json!({ "move": id, "from": from, "to": to, "reason": reason }),
+            },
+        )
+        .await?;
+    }
+    let decided = volunteer_move::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("move request"))?;
     txn.commit().await?;
-    m.try_into()
+    decided.try_into()
 }
 
 #[derive(Debug, Clone, Default)]
