@@ -1,7 +1,6 @@
 //! Credentials: argon2id password hashes (a bounded number at once), JWT access
 //! tokens and opaque refresh tokens.
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -32,40 +31,40 @@ pub enum CredentialError {
 
 /// How many hashes run at once, and how long a caller waits for a slot. Each hash
 /// holds 19 MiB: without a bound, 150 parallel sign-ins took 1.1 GB.
-struct HashGate {
+#[derive(Debug)]
+pub struct HashGate {
     slots: tokio::sync::Semaphore,
     wait: Duration,
 }
 
-static GATE: OnceLock<HashGate> = OnceLock::new();
-
-/// Sets the hashing bound for this process (the first call wins; the server calls
-/// it at start from `KAPOK_HASH_CONCURRENCY` and `KAPOK_HASH_WAIT_MS`).
-pub fn configure_hashing(concurrency: usize, wait: Duration) {
-    let _ = GATE.set(HashGate {
-        slots: tokio::sync::Semaphore::new(concurrency.max(1)),
-        wait,
-    });
+impl HashGate {
+    pub fn new(concurrency: usize, wait: Duration) -> HashGate {
+        HashGate {
+            slots: tokio::sync::Semaphore::new(concurrency.max(1)),
+            wait,
+        }
+    }
 }
 
-fn gate() -> &'static HashGate {
-    GATE.get_or_init(|| HashGate {
-        slots: tokio::sync::Semaphore::new(
+impl Default for HashGate {
+    /// One slot per core, two seconds' wait.
+    fn default() -> Self {
+        HashGate::new(
             std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(2),
-        ),
-        wait: Duration::from_secs(2),
-    })
+            Duration::from_secs(2),
+        )
+    }
 }
 
 /// Runs `work` on the blocking pool once a hashing slot is free, waiting at most the
 /// configured time for one.
 async fn with_slot<T: Send + 'static>(
+    gate: &HashGate,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, CredentialError> {
     use crate::metrics::{GaugeGuard, METRICS};
-    let gate = gate();
     let queued = GaugeGuard::new(&METRICS.hash_waiting);
     let permit = match tokio::time::timeout(gate.wait, gate.slots.acquire()).await {
         Ok(Ok(permit)) => permit,
@@ -85,8 +84,8 @@ async fn with_slot<T: Send + 'static>(
 
 /// Hashes on the blocking pool: 19 MiB of memory-hard work must not stall the async
 /// workers, and at most a bounded number run at once.
-pub async fn hash_password(password: String) -> Result<String, CredentialError> {
-    with_slot(move || {
+pub async fn hash_password(gate: &HashGate, password: String) -> Result<String, CredentialError> {
+    with_slot(gate, move || {
         argon2()
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
@@ -106,10 +105,11 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 
 /// Verifies on the blocking pool. `None` verifies against the dummy hash and fails.
 pub async fn verify_password(
+    gate: &HashGate,
     password: String,
     hash: Option<String>,
 ) -> Result<bool, CredentialError> {
-    with_slot(move || {
+    with_slot(gate, move || {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| DUMMY_HASH.clone());
         let ok = argon2()
@@ -201,17 +201,35 @@ mod tests {
 
     #[tokio::test]
     async fn passwords_verify_and_unknown_users_fail() {
-        let hash = hash_password("correct horse".into()).await.unwrap();
+        let gate = HashGate::default();
+        let hash = hash_password(&gate, "correct horse".into()).await.unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify_password("correct horse".into(), Some(hash.clone()))
-            .await
-            .unwrap());
-        assert!(!verify_password("wrong".into(), Some(hash)).await.unwrap());
         assert!(
-            !verify_password("kapok-dummy-password-for-timing".into(), None)
+            verify_password(&gate, "correct horse".into(), Some(hash.clone()))
                 .await
                 .unwrap()
         );
+        assert!(!verify_password(&gate, "wrong".into(), Some(hash))
+            .await
+            .unwrap());
+        assert!(
+            !verify_password(&gate, "kapok-dummy-password-for-timing".into(), None)
+                .await
+                .unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn hashing_waits_for_a_slot_then_gives_up() {
+        let gate = std::sync::Arc::new(HashGate::new(1, Duration::from_millis(20)));
+        let busy = {
+            let gate = gate.clone();
+            tokio::spawn(async move { hash_password(&gate, "a-long-password".into()).await })
+        };
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let refused = hash_password(&gate, "another-password".into()).await;
+        assert!(matches!(refused, Err(CredentialError::Busy)), "{refused:?}");
+        assert!(busy.await.unwrap().is_ok());
     }
 
     #[test]

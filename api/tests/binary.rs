@@ -264,3 +264,157 @@ fn policy_check_runs_the_decision_table() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("audit_logs"));
 }
+
+#[tokio::test]
+async fn audit_commands_verify_export_archive_and_report_tampering() {
+    use sea_orm::ConnectionTrait;
+    let db = TestDb::create().await;
+    let out = kapok(db.url())
+        .args([
+            "import-divisions",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/data/guangzhou.csv"),
+        ])
+        .output()
+        .expect("import runs");
+    assert!(out.status.success());
+    // An import writes nothing to the audit log; a user created by the operator does.
+    let mut child = kapok(db.url())
+        .args([
+            "user",
+            "create",
+            "--username",
+            "ops_user",
+            "--role",
+            "street_admin",
+            "--unit",
+            "440104003",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"an-operator-password\n")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let out = kapok(db.url()).args(["audit", "verify"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("audit chain intact: 1 entries"), "{text}");
+
+    let dir = std::env::temp_dir().join(format!("kapok-cli-audit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("audit.jsonl.gz");
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(2))
+        .date_naive()
+        .to_string();
+    let out = kapok(db.url())
+        .args(["audit", "export", "--before", &tomorrow])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("exported 1 entries"), "{text}");
+    assert!(file.exists());
+
+    // Tamper with the database: verify exits non-zero and names the entry.
+    let conn = kapok_api::db::connect(db.url()).await.unwrap();
+    conn.execute_unprepared("UPDATE audit_log SET actor_id = 42")
+        .await
+        .unwrap();
+    let out = kapok(db.url()).args(["audit", "verify"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    assert!(text.contains("audit chain BROKEN at entry"), "{text}");
+    // Nothing is archived from a broken chain.
+    let out = kapok(db.url())
+        .args(["audit", "archive", "--before", &tomorrow])
+        .arg(dir.join("again.jsonl.gz"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("chain is broken"));
+
+    let out = kapok(db.url())
+        .args(["audit", "throttled"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("client address"));
+
+    let backup = dir.join("copy.db");
+    let out = kapok(db.url()).arg("backup").arg(&backup).output().unwrap();
+    if db.is_postgres() {
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
+    } else {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(backup.exists());
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn json_logs_carry_the_request_id() {
+    let db = TestDb::create().await;
+    let mut child = kapok(db.url())
+        .arg("serve")
+        .env("KAPOK_LOG_FORMAT", "json")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kapok starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let address = loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("the server announces its address");
+        let json: serde_json::Value = serde_json::from_str(&line).expect("every line is JSON");
+        let message = json["fields"]["message"].as_str().unwrap_or("");
+        if let Some(rest) = message.split("http://").nth(1) {
+            break rest.split("/graphql").next().unwrap_or_default().to_owned();
+        }
+    };
+    let res = reqwest::Client::new()
+        .post(format!("http://{address}/graphql"))
+        .header("x-request-id", "json-log-check-1")
+        .json(&serde_json::json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "json-log-check-1");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let found = loop {
+        let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) else {
+            break None;
+        };
+        let json: serde_json::Value = serde_json::from_str(&line).expect("every line is JSON");
+        if json["span"]["request_id"] == "json-log-check-1" {
+            break Some(json);
+        }
+    };
+    let found = found.expect("a log line with the request id");
+    assert_eq!(found["fields"]["message"], "request done");
+    assert_eq!(found["fields"]["status"], 200);
+    child.kill().ok();
+    child.wait().ok();
+}

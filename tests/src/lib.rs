@@ -136,7 +136,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// A direct connection, for arranging state and for breaking things on purpose.
     pub db: DatabaseConnection,
-    pub test_db: TestDb,
+    /// Shared with peers ([`spawn_peer`]): dropped with the last of them.
+    pub test_db: std::sync::Arc<TestDb>,
 }
 
 /// Starts the real server (migrations and the bundled Guangzhou load included) on a
@@ -156,7 +157,17 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     if std::env::var_os("KAPOK_TEST_LOG").is_some() {
         kapok_api::telemetry::init();
     }
-    let test_db = TestDb::create().await;
+    let test_db = std::sync::Arc::new(TestDb::create().await);
+    start_on(test_db, adjust).await
+}
+
+/// Another server on `app`'s database, as a second instance behind one load
+/// balancer would be.
+pub async fn spawn_peer(app: &TestApp, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    start_on(app.test_db.clone(), adjust).await
+}
+
+async fn start_on(test_db: std::sync::Arc<TestDb>, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = Config::for_database(test_db.url());
     config.admin_password = Some(ADMIN_PASSWORD.into());
     config.jwt_secret = TEST_JWT_SECRET.to_vec();
@@ -232,6 +243,40 @@ impl TestApp {
             .as_str()
             .unwrap_or_else(|| panic!("login as {username} failed: {body:#}"))
             .to_owned()
+    }
+
+    /// POSTs a GraphQL request with extra headers; the whole response.
+    pub async fn post_with(
+        &self,
+        headers: &[(&str, &str)],
+        query: &str,
+        variables: Value,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.send().await.expect("request sent")
+    }
+
+    /// A number from a SQL query on the test database (COUNT, SUM, …).
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        use sea_orm::ConnectionTrait;
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                sql,
+            ))
+            .await
+            .expect("query runs")
+            .expect("a row");
+        row.try_get_by_index::<i64>(0)
+            .or_else(|_| row.try_get_by_index::<i32>(0).map(i64::from))
+            .expect("a number")
     }
 
     pub async fn admin_token(&self) -> String {

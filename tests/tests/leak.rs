@@ -72,19 +72,26 @@ async fn fields_of(app: &kapok_tests::TestApp, ty: &str) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-#[tokio::test]
-async fn no_query_field_leaks_outside_the_callers_scope() {
-    let app = spawn_app().await;
+/// Full ID numbers and the phone number of the fixture's volunteers: personal data
+/// that must never reach a caller without `volunteer.read_personal`.
+const PERSONAL: [&str; 4] = [
+    "440104199003071239",
+    "440104198506150049",
+    "440104200001010059",
+    "13812345678",
+];
+
+/// Data on both sides of the street's boundary: users and roles, volunteers,
+/// organisations, stations, teams, projects, activities with sign-ups, approved
+/// hours, nominations and certificates, audit entries. Returns the admin's token.
+async fn fixture(app: &kapok_tests::TestApp) -> String {
     let admin = app.admin_token().await;
     // Data on both sides of the boundary, including audit entries and assignments.
-    let (_, street_admin) = app
-        .user_with_role("in_admin", STREET, Some("street_admin"))
+    app.user_with_role("in_admin", STREET, Some("street_admin"))
         .await;
-    let (_, worker) = app
-        .user_with_role("in_worker", "440104003108", Some("social_worker"))
+    app.user_with_role("in_worker", "440104003108", Some("social_worker"))
         .await;
-    let (_, volunteer) = app
-        .user_with_role("in_vol", "440104003108", Some("volunteer"))
+    app.user_with_role("in_vol", "440104003108", Some("volunteer"))
         .await;
     app.user_with_role("out_admin", "440104004", Some("street_admin"))
         .await;
@@ -182,6 +189,16 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
         .await;
     }
 
+    admin
+}
+
+#[tokio::test]
+async fn no_query_field_leaks_outside_the_callers_scope() {
+    let app = spawn_app().await;
+    let admin = fixture(&app).await;
+    let street_admin = app.login("in_admin", "in_admin-password").await;
+    let worker = app.login("in_worker", "in_worker-password").await;
+    let volunteer = app.login("in_vol", "in_vol-password").await;
     // Every global ID outside the street, as the admin sees them.
     let all = app
         .data_as(
@@ -323,4 +340,117 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
             "{expected} was not walked"
         );
     }
+}
+
+/// The leaf fields of a type (scalars and enums) that take no required argument.
+async fn leaf_fields(app: &kapok_tests::TestApp, ty: &str) -> Vec<String> {
+    let data = app
+        .data(
+            r#"query($t: String!) { __type(name: $t) { fields {
+                 name
+                 args { type { kind } }
+                 type { kind ofType { kind ofType { kind ofType { kind } } } }
+               } } }"#,
+            json!({ "t": ty }),
+        )
+        .await;
+    let mut out = Vec::new();
+    for f in data["__type"]["fields"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        let mut t = &f["type"];
+        while t["kind"] == "NON_NULL" || t["kind"] == "LIST" {
+            t = &t["ofType"];
+        }
+        let leaf = t["kind"] == "SCALAR" || t["kind"] == "ENUM";
+        let required = f["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["type"]["kind"] == "NON_NULL");
+        if leaf && !required {
+            out.push(f["name"].as_str().unwrap().to_owned());
+        }
+    }
+    out
+}
+
+/// Every leaf field of every list, read by callers without `volunteer.read_personal`
+/// (an auditor of the whole district, a volunteer, an anonymous caller): no full ID
+/// number or phone number appears anywhere in what comes back, printable pages and
+/// audit summaries included. The admin's unmasked reads are audited.
+#[tokio::test]
+async fn personal_data_is_masked_in_every_field_without_read_personal() {
+    let app = spawn_app().await;
+    let admin = fixture(&app).await;
+    let (_, auditor) = app
+        .user_with_role("district_auditor", "440104", Some("auditor"))
+        .await;
+    let volunteer = app.login("in_vol", "in_vol-password").await;
+    let schema = introspect(&app).await;
+    let fields = schema["__schema"]["queryType"]["fields"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let mut walked = 0;
+    for caller in [Some(&auditor), Some(&volunteer), None] {
+        for f in &fields {
+            let name = f["name"].as_str().unwrap();
+            let ty = type_name(&f["type"]);
+            let Some(node_ty) = ty.strip_suffix("Connection") else {
+                continue;
+            };
+            let leaves = leaf_fields(&app, node_ty).await;
+            let q = format!(
+                "{{ {name}(first: 50) {{ edges {{ node {{ {} }} }} }} }}",
+                leaves.join(" ")
+            );
+            let body = match caller {
+                Some(token) => app.gql_as(token, &q, json!({})).await,
+                None => app.gql(&q, json!({})).await,
+            };
+            let text = body.to_string();
+            for secret in PERSONAL {
+                assert!(
+                    !text.contains(secret),
+                    "{name} shows {secret} to a caller without read_personal: {text}"
+                );
+            }
+            walked += 1;
+        }
+    }
+    assert!(walked >= 30, "{walked}");
+    // The auditor does see the certificates, masked, with the page masked too.
+    let certs = app
+        .data_as(
+            &auditor,
+            "{ certificates(first: 10) { edges { node { idNumber personalDataMasked printableHtml } } } }",
+            json!({}),
+        )
+        .await;
+    let edges = certs["certificates"]["edges"].as_array().unwrap();
+    assert!(!edges.is_empty());
+    for e in edges {
+        assert_eq!(e["node"]["personalDataMasked"], true);
+        assert!(e["node"]["idNumber"].as_str().unwrap().contains("****"));
+    }
+    // The admin holds read_personal: unmasked, and each read is audited.
+    let before = app
+        .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'volunteer.read_personal' AND target LIKE 'certificate:%'")
+        .await;
+    let certs = app
+        .data_as(
+            &admin,
+            "{ certificates(first: 10) { edges { node { idNumber printableHtml } } } }",
+            json!({}),
+        )
+        .await;
+    let shown = certs.to_string();
+    assert!(shown.contains("440104199003071239"));
+    let after = app
+        .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'volunteer.read_personal' AND target LIKE 'certificate:%'")
+        .await;
+    assert_eq!(after - before, 3, "one audited read per certificate");
 }

@@ -379,10 +379,17 @@ async fn execute(
             .and_then(|v| v.to_str().ok()),
     );
     let mut request = build_request(params)?;
-    let operation = METRICS.operation_label(request.operation_name.as_deref());
+    let mut operation = METRICS.operation_label(request.operation_name.as_deref());
     // Parsed once here: the shape check needs the document, and execution reuses it.
     // A document that does not parse is left to the executor, which reports it.
     if let Ok(doc) = async_graphql::parser::parse_query(&request.query) {
+        if request.operation_name.is_none() {
+            if let DocumentOperations::Multiple(ops) = &doc.operations {
+                if ops.len() == 1 {
+                    operation = METRICS.operation_label(ops.keys().next().map(|n| n.as_str()));
+                }
+            }
+        }
         if let Err(e) = guard::check(&doc, request.operation_name.as_deref(), &state.limits) {
             METRICS.refuse("shape");
             METRICS.observe_request(

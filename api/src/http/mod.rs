@@ -90,10 +90,7 @@ impl Application {
     /// database, creates the first administrator, and binds the port.
     pub async fn build(config: &Config) -> Result<Application, StartupError> {
         std::sync::LazyLock::force(&METRICS);
-        crate::auth::configure_hashing(
-            config.hash_concurrency,
-            std::time::Duration::from_millis(config.hash_wait_ms),
-        );
+
         let policy = Arc::new(load_policy(config)?);
         let conn = db::connect(&config.database_url)
             .await
@@ -107,7 +104,13 @@ impl Application {
                 );
             }
         }
-        let store = Store::new(conn);
+        let store = Store::with_hashing(
+            conn,
+            crate::auth::HashGate::new(
+                config.hash_concurrency,
+                std::time::Duration::from_millis(config.hash_wait_ms),
+            ),
+        );
         let operator = Access::anonymous(
             policy.clone(),
             RequestMeta {

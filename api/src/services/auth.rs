@@ -108,8 +108,12 @@ pub async fn login(
         return Err(e);
     }
     // Unknown users are checked against a dummy hash: same answer, same time.
-    let ok =
-        auth::verify_password(password, found.as_ref().map(|u| u.password_hash.clone())).await?;
+    let ok = auth::verify_password(
+        &store.hashing,
+        password,
+        found.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await?;
     let user = match found {
         Some(u) if ok && !u.disabled => u,
         other => {

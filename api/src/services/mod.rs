@@ -38,11 +38,18 @@ use crate::pagination::{Page, PageRequest};
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    /// Bounds password hashing for everything this store serves.
+    hashing: std::sync::Arc<crate::auth::HashGate>,
     last_pool_sample: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 impl Store {
-    pub fn new(mut db: DatabaseConnection) -> Store {
+    /// A store with the default hashing bound (one hash per core).
+    pub fn new(db: DatabaseConnection) -> Store {
+        Store::with_hashing(db, crate::auth::HashGate::default())
+    }
+
+    pub fn with_hashing(mut db: DatabaseConnection, hashing: crate::auth::HashGate) -> Store {
         db.set_metric_callback(|info| {
             crate::metrics::METRICS
                 .statement
@@ -50,6 +57,7 @@ impl Store {
         });
         Store {
             db,
+            hashing: std::sync::Arc::new(hashing),
             last_pool_sample: std::sync::Arc::new(std::sync::Mutex::new(None)),
         }
     }

@@ -77,18 +77,20 @@ impl ThrottleRules {
     }
 }
 
-/// SQL for the wait after the `f`-th failure in a row: none below `max`, then 1 s
-/// doubling up to `cap`. Only numbers we generate go into the text.
-fn delay_sql(f: &str, max: u32, cap_ms: i64) -> String {
+/// SQL for the time before which the next attempt waits, after the `f`-th failure
+/// in a row: no wait (0, not `now`: concurrent requests read the clock at slightly
+/// different moments) below `max`, then 1 s doubling up to `cap`. Only numbers we
+/// generate go into the text.
+fn next_at_sql(f: &str, max: u32, cap_ms: i64, now: i64) -> String {
     let mut sql = format!("CASE WHEN {f} < {max} THEN 0");
     let mut delay = 1000i64;
     let mut n = max;
     while delay < cap_ms {
-        sql.push_str(&format!(" WHEN {f} = {n} THEN {delay}"));
+        sql.push_str(&format!(" WHEN {f} = {n} THEN {}", now + delay));
         delay *= 2;
         n += 1;
     }
-    sql.push_str(&format!(" ELSE {cap_ms} END"));
+    sql.push_str(&format!(" ELSE {} END", now + cap_ms));
     sql
 }
 
@@ -115,16 +117,16 @@ async fn reserve_key(
     );
     let sql = format!(
         "INSERT INTO login_throttle (\"key\", failures, next_at, updated_at) \
-         VALUES ({p1}, 1, {now} + ({first}), {now}) \
+         VALUES ({p1}, 1, {first}, {now}) \
          ON CONFLICT (\"key\") DO UPDATE SET \
            failures = {newf}, \
-           next_at = {now} + ({delay}), \
+           next_at = {next}, \
            updated_at = {now} \
          WHERE login_throttle.next_at <= {now} \
          RETURNING failures",
         p1 = param(backend, 1),
-        first = delay_sql("1", max, cap_ms),
-        delay = delay_sql(&format!("({newf})"), max, cap_ms),
+        first = next_at_sql("1", max, cap_ms, now),
+        next = next_at_sql(&format!("({newf})"), max, cap_ms, now),
     );
     let row = conn
         .query_one_raw(Statement::from_sql_and_values(
@@ -326,10 +328,10 @@ mod tests {
 
     #[test]
     fn delays_double_up_to_the_cap() {
-        let sql = delay_sql("f", 5, 8_000);
+        let sql = next_at_sql("f", 5, 8_000, 100);
         assert_eq!(
             sql,
-            "CASE WHEN f < 5 THEN 0 WHEN f = 5 THEN 1000 WHEN f = 6 THEN 2000 WHEN f = 7 THEN 4000 ELSE 8000 END"
+            "CASE WHEN f < 5 THEN 0 WHEN f = 5 THEN 1100 WHEN f = 6 THEN 2100 WHEN f = 7 THEN 4100 ELSE 8100 END"
         );
     }
 

@@ -226,7 +226,7 @@ async fn insert_user(
 pub async fn create(store: &Store, access: &Access, input: NewUser) -> ServiceResult<UserRecord> {
     let (username, display_name, unit) = validate_new(store, &input).await?;
     access.require(Resource::User, Action::Create, &unit)?;
-    let hash = auth::hash_password(input.password).await?;
+    let hash = auth::hash_password(&store.hashing, input.password).await?;
     let txn = store.db.begin().await?;
     let model = insert_user(&txn, &username, &display_name, hash, &unit).await?;
     audit::record(
@@ -264,7 +264,7 @@ pub async fn create_as_operator(
             unit.level()
         )));
     }
-    let hash = auth::hash_password(input.password).await?;
+    let hash = auth::hash_password(&store.hashing, input.password).await?;
     let txn = store.db.begin().await?;
     let model = insert_user(&txn, &username, &display_name, hash, &unit).await?;
     let assignment =
@@ -392,11 +392,12 @@ pub async fn change_password(
         .one(&store.db)
         .await?
         .ok_or_else(|| ServiceError::Unauthenticated("sign in first".into()))?;
-    let ok = auth::verify_password(current, Some(model.password_hash.clone())).await?;
+    let ok =
+        auth::verify_password(&store.hashing, current, Some(model.password_hash.clone())).await?;
     if !ok {
         return Err(ServiceError::bad_input("the current password is wrong"));
     }
-    let hash = auth::hash_password(new).await?;
+    let hash = auth::hash_password(&store.hashing, new).await?;
     let unit = UserRecord::try_from(model.clone())?.home_unit;
     let txn = store.db.begin().await?;
     let mut active: user::ActiveModel = model.into();
