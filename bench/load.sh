@@ -9,7 +9,8 @@ command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"
 cargo build --release --bin kapok
 url="${1:-sqlite://$(mktemp -d)/bench.db?mode=rwc}"
 port=18089
-DATABASE_URL="$url" KAPOK_LISTEN="127.0.0.1:$port" KAPOK_LOG=warn target/release/kapok serve &
+# Rate limiting off: wrk sends everything from one address.
+DATABASE_URL="$url" KAPOK_LISTEN="127.0.0.1:$port" KAPOK_LOG=warn KAPOK_RATE_LIMIT=0 target/release/kapok serve &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.5; done

@@ -12,7 +12,8 @@ command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"
 cargo build --release --bin kapok
 url="${1:-sqlite://$(mktemp -d)/bench.db?mode=rwc}"
 port=18090
-export DATABASE_URL="$url" KAPOK_LISTEN="127.0.0.1:$port" KAPOK_LOG=warn KAPOK_ADMIN_PASSWORD=bench-admin-password
+# Rate limiting off: wrk sends everything from one address.
+export DATABASE_URL="$url" KAPOK_LISTEN="127.0.0.1:$port" KAPOK_LOG=warn KAPOK_ADMIN_PASSWORD=bench-admin-password KAPOK_RATE_LIMIT=0
 if [ -z "${SKIP_DEMO:-}" ]; then
   time target/release/kapok demo-data --under 440104 --volunteers "${VOLUNTEERS:-180000}" --records "${RECORDS:-2000000}" --activities "${ACTIVITIES:-40000}"
 fi

@@ -22,26 +22,62 @@ fn argon2() -> Argon2<'static> {
 pub enum CredentialError {
     #[error("password hashing failed")]
     Hash,
-    #[error("the blocking pool is gone")]
+    #[error("the hashing threads are gone")]
     Join,
     /// Every hashing slot stayed busy for the whole wait.
     #[error("too many sign-ins at once")]
     Busy,
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
 /// How many hashes run at once, and how long a caller waits for a slot. Each hash
-/// holds 19 MiB: without a bound, 150 parallel sign-ins took 1.1 GB.
-#[derive(Debug)]
+/// holds 19 MiB: without a bound, 150 parallel sign-ins took 1.1 GB. Hashes run on
+/// this gate's own threads, one per slot, so the memory the allocator keeps after a
+/// hash is at most one block per thread, however many sign-ins came through.
 pub struct HashGate {
     slots: tokio::sync::Semaphore,
     wait: Duration,
+    jobs: std::sync::mpsc::SyncSender<Job>,
+}
+
+impl std::fmt::Debug for HashGate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HashGate")
+            .field("free_slots", &self.slots.available_permits())
+            .field("wait", &self.wait)
+            .finish()
+    }
 }
 
 impl HashGate {
     pub fn new(concurrency: usize, wait: Duration) -> HashGate {
+        let concurrency = concurrency.max(1);
+        let (jobs, queue) = std::sync::mpsc::sync_channel::<Job>(concurrency);
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+        for i in 0..concurrency {
+            let queue = queue.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("kapok-hash-{i}"))
+                .spawn(move || loop {
+                    // The threads end when the gate (the sender) is dropped.
+                    let job = match queue.lock() {
+                        Ok(q) => q.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "cannot start a password hashing thread");
+            }
+        }
         HashGate {
-            slots: tokio::sync::Semaphore::new(concurrency.max(1)),
+            slots: tokio::sync::Semaphore::new(concurrency),
             wait,
+            jobs,
         }
     }
 }
@@ -58,7 +94,7 @@ impl Default for HashGate {
     }
 }
 
-/// Runs `work` on the blocking pool once a hashing slot is free, waiting at most the
+/// Runs `work` on one of the gate's threads once a slot is free, waiting at most the
 /// configured time for one.
 async fn with_slot<T: Send + 'static>(
     gate: &HashGate,
@@ -75,14 +111,18 @@ async fn with_slot<T: Send + 'static>(
     };
     drop(queued);
     let _running = GaugeGuard::new(&METRICS.hash_running);
-    let result = tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|_| CredentialError::Join);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    gate.jobs
+        .send(Box::new(move || {
+            let _ = tx.send(work());
+        }))
+        .map_err(|_| CredentialError::Join)?;
+    let result = rx.await.map_err(|_| CredentialError::Join);
     drop(permit);
     result
 }
 
-/// Hashes on the blocking pool: 19 MiB of memory-hard work must not stall the async
+/// Hashes on the gate's threads: 19 MiB of memory-hard work must not stall the async
 /// workers, and at most a bounded number run at once.
 pub async fn hash_password(gate: &HashGate, password: String) -> Result<String, CredentialError> {
     with_slot(gate, move || {
@@ -103,7 +143,7 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         .unwrap_or_default()
 });
 
-/// Verifies on the blocking pool. `None` verifies against the dummy hash and fails.
+/// Verifies on the gate's threads. `None` verifies against the dummy hash and fails.
 pub async fn verify_password(
     gate: &HashGate,
     password: String,

@@ -151,12 +151,9 @@ async fn production_mode_refuses_to_start_without_a_secret() {
     }
 }
 
-#[tokio::test]
-async fn user_create_reads_the_password_from_stdin() {
-    use std::io::Write;
-    let db = TestDb::create().await;
-    // `migrate` alone creates no units; `serve` would load Guangzhou, so load it here.
-    let out = kapok(db.url())
+/// `migrate` alone creates no units; `serve` would load Guangzhou, so load it here.
+fn import_guangzhou(db_url: &str) {
+    let out = kapok(db_url)
         .args([
             "import-divisions",
             concat!(env!("CARGO_MANIFEST_DIR"), "/data/guangzhou.csv"),
@@ -164,16 +161,27 @@ async fn user_create_reads_the_password_from_stdin() {
         .output()
         .expect("import runs");
     assert!(out.status.success());
-    let mut child = kapok(db.url())
+}
+
+/// `kapok user create` with the password on stdin.
+fn user_create(
+    db_url: &str,
+    username: &str,
+    role: &str,
+    unit: &str,
+    password: &str,
+) -> std::process::Output {
+    use std::io::Write;
+    let mut child = kapok(db_url)
         .args([
             "user",
             "create",
             "--username",
-            "ops_zhang",
+            username,
             "--role",
-            "street_admin",
+            role,
             "--unit",
-            "440104003",
+            unit,
         ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -184,9 +192,22 @@ async fn user_create_reads_the_password_from_stdin() {
         .stdin
         .take()
         .unwrap()
-        .write_all(b"a-long-password-1\n")
+        .write_all(format!("{password}\n").as_bytes())
         .unwrap();
-    let out = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn user_create_reads_the_password_from_stdin() {
+    let db = TestDb::create().await;
+    import_guangzhou(db.url());
+    let out = user_create(
+        db.url(),
+        "ops_zhang",
+        "street_admin",
+        "440104003",
+        "a-long-password-1",
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -196,28 +217,13 @@ async fn user_create_reads_the_password_from_stdin() {
     assert!(stdout.contains("created user ops_zhang"), "{stdout}");
 
     // The role must fit the unit's level.
-    let mut child = kapok(db.url())
-        .args([
-            "user",
-            "create",
-            "--username",
-            "ops_li",
-            "--role",
-            "street_admin",
-            "--unit",
-            "440104",
-        ])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"a-long-password-1\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = user_create(
+        db.url(),
+        "ops_li",
+        "street_admin",
+        "440104",
+        "a-long-password-1",
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be held at a district"));
 }
@@ -269,38 +275,16 @@ fn policy_check_runs_the_decision_table() {
 async fn audit_commands_verify_export_archive_and_report_tampering() {
     use sea_orm::ConnectionTrait;
     let db = TestDb::create().await;
-    let out = kapok(db.url())
-        .args([
-            "import-divisions",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/data/guangzhou.csv"),
-        ])
-        .output()
-        .expect("import runs");
-    assert!(out.status.success());
+    import_guangzhou(db.url());
     // An import writes nothing to the audit log; a user created by the operator does.
-    let mut child = kapok(db.url())
-        .args([
-            "user",
-            "create",
-            "--username",
-            "ops_user",
-            "--role",
-            "street_admin",
-            "--unit",
-            "440104003",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"an-operator-password\n")
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    let out = user_create(
+        db.url(),
+        "ops_user",
+        "street_admin",
+        "440104003",
+        "an-operator-password",
+    );
+    assert!(out.status.success());
     let out = kapok(db.url()).args(["audit", "verify"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");

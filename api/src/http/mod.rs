@@ -353,21 +353,28 @@ async fn metrics(state: web::Data<AppState>, http: HttpRequest) -> Result<HttpRe
 
 /// Public verification of a certificate by its number: masked name and ID number,
 /// hours, period and issuing unit. 404 with a code for unknown numbers.
-async fn verify_certificate(state: web::Data<AppState>, number: web::Path<String>) -> HttpResponse {
+async fn verify_certificate(
+    state: web::Data<AppState>,
+    http: HttpRequest,
+    number: web::Path<String>,
+) -> Result<HttpResponse, Refusal> {
     use crate::error::ServiceError;
-    match crate::services::certificates::verify(&state.store, &number).await {
-        Ok(v) => HttpResponse::Ok().json(v),
-        Err(ServiceError::NotFound(_)) => HttpResponse::NotFound().json(serde_json::json!({
-            "valid": false,
-            "code": "NOT_FOUND",
-            "message": "no certificate has this number",
-        })),
-        Err(e) => {
-            tracing::error!(error = ?e, "certificate verification failed");
-            HttpResponse::InternalServerError().json(serde_json::json!({
-                "code": "INTERNAL",
-                "message": "internal error",
-            }))
-        }
-    }
+    rate_limited(&state, &http)?;
+    Ok(
+        match crate::services::certificates::verify(&state.store, &number).await {
+            Ok(v) => HttpResponse::Ok().json(v),
+            Err(ServiceError::NotFound(_)) => HttpResponse::NotFound().json(serde_json::json!({
+                "valid": false,
+                "code": "NOT_FOUND",
+                "message": "no certificate has this number",
+            })),
+            Err(e) => {
+                tracing::error!(error = ?e, "certificate verification failed");
+                HttpResponse::InternalServerError().json(serde_json::json!({
+                    "code": "INTERNAL",
+                    "message": "internal error",
+                }))
+            }
+        },
+    )
 }
