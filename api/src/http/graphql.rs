@@ -121,7 +121,10 @@ impl actix_web::ResponseError for Refusal {
         if let Refusal::RateLimited(secs) = self {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
-        if matches!(self, Refusal::TooLarge(_) | Refusal::UnsupportedMediaType(_)) {
+        if matches!(
+            self,
+            Refusal::TooLarge(_) | Refusal::UnsupportedMediaType(_)
+        ) {
             // The body was not read: close rather than read the rest of it (a
             // 300 MB body) only to keep the connection alive.
             res.force_close();

@@ -14,7 +14,6 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::services::audit::{entry_hash, lock_chain};
@@ -33,6 +32,22 @@ pub enum AuditOpsError {
 }
 
 const BATCH: u64 = 2_000;
+
+/// The next entries after `after` in id order (up to `through`, when given).
+async fn batch_after(
+    conn: &impl ConnectionTrait,
+    after: i64,
+    through: Option<i64>,
+) -> Result<Vec<audit_log::Model>, DbErr> {
+    let mut q = audit_log::Entity::find().filter(audit_log::Column::Id.gt(after));
+    if let Some(end) = through {
+        q = q.filter(audit_log::Column::Id.lte(end));
+    }
+    q.order_by_asc(audit_log::Column::Id)
+        .limit(BATCH)
+        .all(conn)
+        .await
+}
 
 /// Where a walk of the chain found it broken.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,12 +119,7 @@ pub async fn verify(
     }
     let mut checked = 0;
     loop {
-        let rows = audit_log::Entity::find()
-            .filter(audit_log::Column::Id.gt(after))
-            .order_by_asc(audit_log::Column::Id)
-            .limit(BATCH)
-            .all(conn)
-            .await?;
+        let rows = batch_after(conn, after, None).await?;
         let Some(last) = rows.last() else { break };
         after = last.id;
         let before = checked;
@@ -150,12 +160,7 @@ pub async fn seal_legacy(conn: &DatabaseConnection) -> Result<u64, DbErr> {
     let mut after = 0;
     let mut sealed = 0;
     loop {
-        let rows = audit_log::Entity::find()
-            .filter(audit_log::Column::Id.gt(after))
-            .order_by_asc(audit_log::Column::Id)
-            .limit(BATCH)
-            .all(&txn)
-            .await?;
+        let rows = batch_after(&txn, after, None).await?;
         let Some(last) = rows.last() else { break };
         after = last.id;
         for m in rows {
@@ -172,59 +177,6 @@ pub async fn seal_legacy(conn: &DatabaseConnection) -> Result<u64, DbErr> {
     }
     txn.commit().await?;
     Ok(sealed)
-}
-
-/// One entry as exported: every column, so the file can be checked on its own.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct ExportedEntry {
-    pub id: i64,
-    pub actor_id: Option<i64>,
-    pub action: String,
-    pub target: Option<String>,
-    pub unit_code: Option<String>,
-    pub summary: String,
-    pub client_addr: Option<String>,
-    pub request_id: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub prev_hash: Option<String>,
-    pub hash: Option<String>,
-}
-
-impl From<audit_log::Model> for ExportedEntry {
-    fn from(m: audit_log::Model) -> Self {
-        ExportedEntry {
-            id: m.id,
-            actor_id: m.actor_id,
-            action: m.action,
-            target: m.target,
-            unit_code: m.unit_code,
-            summary: m.summary,
-            client_addr: m.client_addr,
-            request_id: m.request_id,
-            created_at: m.created_at,
-            prev_hash: m.prev_hash,
-            hash: m.hash,
-        }
-    }
-}
-
-impl From<ExportedEntry> for audit_log::Model {
-    fn from(e: ExportedEntry) -> Self {
-        audit_log::Model {
-            id: e.id,
-            actor_id: e.actor_id,
-            action: e.action,
-            target: e.target,
-            unit_code: e.unit_code,
-            summary: e.summary,
-            client_addr: e.client_addr,
-            request_id: e.request_id,
-            created_at: e.created_at,
-            prev_hash: e.prev_hash,
-            hash: e.hash,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -295,13 +247,7 @@ pub async fn export(
     let mut expected = start_hash.clone();
     let mut checked = 0;
     loop {
-        let rows = audit_log::Entity::find()
-            .filter(audit_log::Column::Id.gt(after))
-            .filter(audit_log::Column::Id.lte(end))
-            .order_by_asc(audit_log::Column::Id)
-            .limit(BATCH)
-            .all(conn)
-            .await?;
+        let rows = batch_after(conn, after, Some(end)).await?;
         let Some(last) = rows.last() else { break };
         after = last.id;
         // Only an unbroken chain is exported: an archive of a tampered log would
@@ -314,8 +260,8 @@ pub async fn export(
             )));
         }
         for m in rows {
-            let line = serde_json::to_string(&ExportedEntry::from(m))
-                .map_err(|e| AuditOpsError::Invalid(e.to_string()))?;
+            let line =
+                serde_json::to_string(&m).map_err(|e| AuditOpsError::Invalid(e.to_string()))?;
             gz.write_all(line.as_bytes())
                 .and_then(|_| gz.write_all(b"\n"))
                 .map_err(file_err(&partial))?;
@@ -357,10 +303,9 @@ pub fn check_file(
     let mut checked = 0;
     for line in reader.lines() {
         let line = line.map_err(file_err(file))?;
-        let e: ExportedEntry = serde_json::from_str(&line).map_err(|e| {
+        let m: audit_log::Model = serde_json::from_str(&line).map_err(|e| {
             AuditOpsError::Invalid(format!("{}: a line is not an entry: {e}", file.display()))
         })?;
-        let m = audit_log::Model::from(e);
         if let Some(b) = check_run([&m], &mut expected, &mut checked) {
             return Err(AuditOpsError::Invalid(format!(
                 "{}: entry {} fails its check: {}",

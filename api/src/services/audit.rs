@@ -8,7 +8,7 @@ use entity::audit_log;
 use policies::{Action, UnitCode};
 use sea_orm::sea_query::Order;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     TransactionSession, TransactionTrait,
 };
 use serde_json::Value;
@@ -182,21 +182,11 @@ where
     let prev = chain_tail(&txn).await?;
     m.hash = Some(entry_hash(&m, prev.as_deref()));
     m.prev_hash = prev;
-    audit_log::Entity::insert(audit_log::ActiveModel {
-        actor_id: Set(m.actor_id),
-        action: Set(m.action),
-        target: Set(m.target),
-        unit_code: Set(m.unit_code),
-        summary: Set(m.summary),
-        client_addr: Set(m.client_addr),
-        request_id: Set(m.request_id),
-        created_at: Set(m.created_at),
-        prev_hash: Set(m.prev_hash),
-        hash: Set(m.hash),
-        ..Default::default()
-    })
-    .exec_without_returning(&txn)
-    .await?;
+    let mut row = audit_log::ActiveModel::from(m).reset_all();
+    row.id = sea_orm::ActiveValue::NotSet;
+    audit_log::Entity::insert(row)
+        .exec_without_returning(&txn)
+        .await?;
     txn.commit().await?;
     Ok(())
 }
