@@ -50,6 +50,11 @@ pub struct Config {
     pub introspection: bool,
     /// `KAPOK_GRAPHIQL`: serve `/graphiql`; on in dev mode, off in production unless set.
     pub graphiql: bool,
+    /// `KAPOK_CORS_ORIGINS`: web origins (`https://app.example.cn`) whose pages may
+    /// call the API from a browser; none by default.
+    pub cors_origins: Vec<String>,
+    /// `KAPOK_DOCUMENT_CACHE_BYTES`: memory for parsed documents and persisted queries.
+    pub document_cache_bytes: usize,
 }
 
 /// What one request may ask for. Every limit is checked before any work that grows
@@ -155,6 +160,11 @@ impl Config {
             trusted_proxies: parse_addrs("KAPOK_TRUSTED_PROXIES")?,
             introspection: parse_bool("KAPOK_INTROSPECTION", dev_mode)?,
             graphiql: parse_bool("KAPOK_GRAPHIQL", dev_mode)?,
+            cors_origins: parse_origins("KAPOK_CORS_ORIGINS")?,
+            document_cache_bytes: parse_count(
+                "KAPOK_DOCUMENT_CACHE_BYTES",
+                DEFAULT_DOCUMENT_CACHE,
+            )?,
             load_default_divisions: parse_bool("KAPOK_LOAD_DIVISIONS", true)?,
         })
     }
@@ -184,8 +194,43 @@ impl Config {
             trusted_proxies: Vec::new(),
             introspection: true,
             graphiql: true,
+            cors_origins: Vec::new(),
+            document_cache_bytes: DEFAULT_DOCUMENT_CACHE,
         }
     }
+}
+
+pub const DEFAULT_DOCUMENT_CACHE: usize = 32 * 1024 * 1024;
+
+/// `https://host[:port]` or `http://…`: an origin, not a URL with a path.
+fn parse_origins(name: &'static str) -> Result<Vec<String>, ConfigError> {
+    let Some(v) = var(name) else {
+        return Ok(Vec::new());
+    };
+    v.split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|o| {
+            let rest = o
+                .strip_prefix("https://")
+                .or_else(|| o.strip_prefix("http://"));
+            match rest {
+                Some(host)
+                    if !host.is_empty()
+                        && host
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b)) =>
+                {
+                    Ok(o.to_owned())
+                }
+                _ => Err(ConfigError::Invalid {
+                    name,
+                    expected: "a comma-separated list of origins such as https://app.example.cn",
+                    value: o.to_owned(),
+                }),
+            }
+        })
+        .collect()
 }
 
 /// One hash per core: argon2 is CPU- and memory-bound, more at once only queues.

@@ -54,6 +54,10 @@ pub enum ServiceError {
     /// Sign-in attempts for this account or from this address must wait.
     #[error("too many failed sign-ins; try again in {retry_after} s")]
     Throttled { retry_after: u64 },
+    /// An administrator reset the password: only `changePassword` (and signing out)
+    /// work until the one-time password is replaced.
+    #[error("change your one-time password first (changePassword)")]
+    PasswordChangeRequired,
     /// A bounded resource (password hashing) stayed busy; the request may be retried.
     #[error("the server is busy; try again in {retry_after} s")]
     Busy { retry_after: u64 },
@@ -71,6 +75,7 @@ impl ServiceError {
             ServiceError::Unauthenticated(_) => ErrorCode::Unauthenticated,
             ServiceError::Throttled { .. } => ErrorCode::Unauthenticated,
             ServiceError::Busy { .. } => ErrorCode::Forbidden,
+            ServiceError::PasswordChangeRequired => ErrorCode::Forbidden,
             ServiceError::Database(_) => ErrorCode::Internal,
         }
     }
@@ -80,6 +85,7 @@ impl ServiceError {
         match self {
             ServiceError::Throttled { .. } => Some("THROTTLED"),
             ServiceError::Busy { .. } => Some("SERVER_BUSY"),
+            ServiceError::PasswordChangeRequired => Some("PASSWORD_CHANGE_REQUIRED"),
             _ => None,
         }
     }

@@ -32,6 +32,8 @@ pub struct Metrics {
     pub hash_rejected: IntCounter,
     /// Sign-in attempts refused by the throttle.
     pub throttled: IntCounter,
+    /// Parsed documents kept (persisted queries included), and their counted bytes.
+    pub documents: IntGaugeVec,
     operations: Mutex<HashSet<String>>,
 }
 
@@ -118,6 +120,14 @@ impl Metrics {
             "Sign-in attempts refused by the throttle",
         )
         .expect("valid metric");
+        let documents = IntGaugeVec::new(
+            Opts::new(
+                "document_cache",
+                "Parsed documents kept by hash (entries) and the bytes they are counted as",
+            ),
+            &["measure"],
+        )
+        .expect("valid metric");
         for c in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
@@ -129,6 +139,7 @@ impl Metrics {
             Box::new(hash_waiting.clone()),
             Box::new(hash_rejected.clone()),
             Box::new(throttled.clone()),
+            Box::new(documents.clone()),
         ] {
             let _ = registry.register(c);
         }
@@ -144,6 +155,7 @@ impl Metrics {
             hash_waiting,
             hash_rejected,
             throttled,
+            documents,
             operations: Mutex::new(HashSet::new()),
         }
     }

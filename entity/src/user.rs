@@ -11,6 +11,9 @@ pub struct Model {
     pub password_hash: String,
     pub home_unit_code: String,
     pub disabled: bool,
+    /// Set by an administrator's password reset: the one-time password must be
+    /// replaced (`changePassword`) before anything else.
+    pub must_change_password: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

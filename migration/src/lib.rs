@@ -6,6 +6,7 @@ mod m20261126_000003_volunteers;
 mod m20261126_000004_teams;
 mod m20261126_000005_activities;
 mod m20261130_000006_hardening;
+mod m20261130_000007_password_reset;
 
 pub use m20261126_000003_volunteers::SERVICE_FIELDS;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_teams::Migration),
             Box::new(m20261126_000005_activities::Migration),
             Box::new(m20261130_000006_hardening::Migration),
+            Box::new(m20261130_000007_password_reset::Migration),
         ]
     }
 }

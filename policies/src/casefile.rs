@@ -35,7 +35,15 @@ struct Case {
     field: Option<FieldQ>,
     list: Option<ListQ>,
     manage: Option<ManageQ>,
+    grantable: Option<GrantableQ>,
     expect: Expect,
+}
+
+/// Which roles may the caller grant at `unit`?
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GrantableQ {
+    unit: UnitCode,
 }
 
 /// May the caller manage user `user`, who holds `holds`?
@@ -111,6 +119,8 @@ struct Expect {
     reason: Option<String>,
     /// For list cases: the fixture units in scope, in code order.
     units: Option<Vec<UnitCode>>,
+    /// For grantable cases: the roles, highest rank first, as `role` or `role until T`.
+    roles: Option<Vec<String>>,
 }
 
 /// The outcome of a case file: how many cases ran and what failed.
@@ -154,9 +164,31 @@ fn run_case(policy: &Policy, fixture: &[UnitCode], case: &Case) -> Result<(), St
         case.field.is_some(),
         case.list.is_some(),
         case.manage.is_some(),
+        case.grantable.is_some(),
     ];
     if asked.iter().filter(|x| **x).count() != 1 {
-        return Err("exactly one of check, grant, revoke, field, list, manage is required".into());
+        return Err(
+            "exactly one of check, grant, revoke, field, list, manage, grantable is required"
+                .into(),
+        );
+    }
+    if let Some(g) = &case.grantable {
+        let got: Vec<String> = engine::grantable_roles(policy, &principal, &g.unit)
+            .into_iter()
+            .map(|(role, until, _)| match until {
+                Some(t) => format!("{role} until {t}"),
+                None => role,
+            })
+            .collect();
+        let want = case
+            .expect
+            .roles
+            .as_ref()
+            .ok_or("grantable cases need expect.roles")?;
+        if &got != want {
+            return Err(format!("expected roles {want:?}, got {got:?}"));
+        }
+        return Ok(());
     }
     if let Some(l) = &case.list {
         let scope = engine::plan(policy, &principal, l.resource, l.action);

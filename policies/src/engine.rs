@@ -450,6 +450,55 @@ pub fn can_manage<'a>(
     last
 }
 
+/// The roles `principal` could grant at `unit`, highest rank first, each with the
+/// latest expiry such a grant may have (`None`: no limit) and the deciding grant.
+/// What an admin app offers in its "grant a role" form.
+pub fn grantable_roles<'a>(
+    policy: &Policy,
+    principal: &'a Principal,
+    unit: &UnitCode,
+) -> Vec<(String, Option<i64>, Decision<'a>)> {
+    // Nobody in particular: the grantee is not the caller.
+    const SOMEONE_ELSE: i64 = i64::MIN;
+    let mut limits: Vec<i64> = principal.live().filter_map(|a| a.expires_at).collect();
+    limits.sort_unstable_by(|a, b| b.cmp(a));
+    let mut out = Vec::new();
+    let mut roles: Vec<&String> = policy.role_names.iter().collect();
+    roles.sort_by_key(|r| std::cmp::Reverse(policy.roles.get(*r).map(|x| x.rank).unwrap_or(0)));
+    for role in roles {
+        let open = delegate(
+            policy,
+            principal,
+            SOMEONE_ELSE,
+            role,
+            unit,
+            Some(None),
+            Action::Grant,
+        );
+        if open.allowed() {
+            out.push((role.clone(), None, open));
+            continue;
+        }
+        // The grantor's own role expires: a grant may run until then at most.
+        for limit in &limits {
+            let bounded = delegate(
+                policy,
+                principal,
+                SOMEONE_ELSE,
+                role,
+                unit,
+                Some(Some(*limit)),
+                Action::Grant,
+            );
+            if bounded.allowed() {
+                out.push((role.clone(), Some(*limit), bounded));
+                break;
+            }
+        }
+    }
+    out
+}
+
 fn delegate<'a>(
     policy: &Policy,
     principal: &'a Principal,

@@ -9,8 +9,8 @@ pub mod model;
 pub mod unit;
 
 pub use engine::{
-    can_grant, can_manage, can_revoke, check, check_from_level, check_owned, field_allowed, plan,
-    Assignment, Decision, Denial, Grant, Outcome, Principal, Scope,
+    can_grant, can_manage, can_revoke, check, check_from_level, check_owned, field_allowed,
+    grantable_roles, plan, Assignment, Decision, Denial, Grant, Outcome, Principal, Scope,
 };
 pub use model::{
     Action, ActivityRules, FieldRule, GrantLevel, Policy, PolicyError, Reach, Resource, Role,

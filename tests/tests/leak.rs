@@ -15,6 +15,10 @@ const NOT_SCOPED_ROWS: &[(&str, &str)] = &[
     ("roles", "the policy's role definitions, not data"),
     ("myPermissions", "the caller's own permissions"),
     (
+        "grantableRoles",
+        "the caller's own delegation rights: role definitions from the policy",
+    ),
+    (
         "explainAccess",
         "guarded by access.explain; covered in scoping.rs",
     ),

@@ -273,3 +273,119 @@ async fn the_community_reported_to_is_checked_like_every_unit() {
         .await;
     assert_eq!(error_codes(&moved), ["FORBIDDEN"], "{moved:#}");
 }
+
+#[tokio::test]
+async fn admins_see_what_they_may_grant_and_reset_passwords_of_users_they_manage() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (_, street) = app
+        .user_with_role("sa_grants", "440104003", Some("street_admin"))
+        .await;
+    let grantable = "query($u: String!) { grantableRoles(unitCode: $u) { role { name } until } }";
+    let inside = app
+        .data_as(&street, grantable, json!({ "u": "440104003108" }))
+        .await;
+    let names: Vec<&str> = inside["grantableRoles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["role"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "community_admin",
+            "auditor",
+            "fund_manager",
+            "social_worker",
+            "volunteer"
+        ]
+    );
+    assert!(inside["grantableRoles"][0]["until"].is_null());
+    let outside = app
+        .data_as(&street, grantable, json!({ "u": "440105001101" }))
+        .await;
+    assert_eq!(outside["grantableRoles"], json!([]));
+
+    // A social worker of the street, signed in.
+    let (worker_id, worker_token) = app
+        .user_with_role("sw_reset", "440104003108", Some("social_worker"))
+        .await;
+    let reset = "mutation($i: ResetPasswordInput!) { resetPassword(input: $i) { user { username } temporaryPassword } }";
+    let out = app
+        .data_as(&street, reset, json!({ "i": { "userId": worker_id } }))
+        .await;
+    let temporary = out["resetPassword"]["temporaryPassword"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(temporary.len(), 16);
+    // Every session of the user ended.
+    let body = app
+        .gql_as(&worker_token, "{ me { username } }", json!({}))
+        .await;
+    assert_eq!(error_codes(&body), ["UNAUTHENTICATED"]);
+    // The one-time password signs in, but only to choose a new one.
+    let login = app
+        .gql(
+            "mutation($i: LoginInput!) { login(input: $i) { accessToken passwordChangeRequired } }",
+            json!({ "i": { "username": "sw_reset", "password": temporary } }),
+        )
+        .await;
+    assert_eq!(
+        login["data"]["login"]["passwordChangeRequired"], true,
+        "{login:#}"
+    );
+    let token = login["data"]["login"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = app
+        .gql_as(&token, "{ volunteers { totalCount } }", json!({}))
+        .await;
+    assert_eq!(error_codes(&body), ["FORBIDDEN"], "{body:#}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["reason"],
+        "PASSWORD_CHANGE_REQUIRED"
+    );
+    app.data_as(
+        &token,
+        "mutation($i: ChangePasswordInput!) { changePassword(input: $i) { user { username } } }",
+        json!({ "i": { "currentPassword": temporary, "newPassword": "a-new-long-password" } }),
+    )
+    .await;
+    let body = app
+        .data_as(&token, "{ volunteers { totalCount } }", json!({}))
+        .await;
+    assert!(body["volunteers"]["totalCount"].is_number());
+    // The audit says it happened, and never what the password was.
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'user.reset_password'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE summary LIKE '%{temporary}%'"
+        ))
+        .await,
+        0
+    );
+    // Not a district admin who lives in the street, and not oneself.
+    let (district_admin, _) = app.user_with_role("da_reset", "440104003108", None).await;
+    app.data_as(
+        &admin,
+        "mutation($i: GrantRoleInput!) { grantRole(input: $i) { assignment { id } } }",
+        json!({ "i": { "userId": district_admin, "role": "district_admin", "unitCode": "440104" } }),
+    )
+    .await;
+    let body = app
+        .gql_as(&street, reset, json!({ "i": { "userId": district_admin } }))
+        .await;
+    assert_eq!(error_codes(&body), ["FORBIDDEN"], "{body:#}");
+    let me = app.data_as(&street, "{ me { id } }", json!({})).await;
+    let body = app
+        .gql_as(&street, reset, json!({ "i": { "userId": me["me"]["id"] } }))
+        .await;
+    assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "{body:#}");
+}

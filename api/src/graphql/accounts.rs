@@ -413,6 +413,31 @@ impl AccountQuery {
         Ok(role_definitions(&policy))
     }
 
+    /// The roles the caller may grant at a unit (highest rank first), for an admin
+    /// app's "grant a role" form.
+    async fn grantable_roles(
+        &self,
+        ctx: &Context<'_>,
+        unit_code: String,
+    ) -> GqlResult<Vec<GrantableRole>> {
+        let unit = UnitCode::parse(&unit_code)
+            .map_err(|e| ServiceError::bad_input(format!("`unitCode`: {e}")).extend())?;
+        let access = access(ctx)?;
+        let list = roles::grantable_at(access, &unit).map_err(|e| e.extend())?;
+        let policy = access.policy_arc();
+        let mut defs = role_definitions(&policy);
+        Ok(list
+            .into_iter()
+            .filter_map(|(role, until)| {
+                let i = defs.iter().position(|d| d.name == role)?;
+                Some(GrantableRole {
+                    role: defs.swap_remove(i),
+                    until,
+                })
+            })
+            .collect())
+    }
+
     /// What the caller may do at a unit, so apps can show or hide actions.
     async fn my_permissions(
         &self,
@@ -519,6 +544,27 @@ fn role_definitions(policy: &Arc<policies::Policy>) -> Vec<RoleDefinition> {
 }
 
 #[derive(InputObject)]
+pub struct ResetPasswordInput {
+    pub user_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct ResetPasswordPayload {
+    pub user: User,
+    /// Hand it to the user once; it must be changed at the next sign-in.
+    pub temporary_password: String,
+}
+
+/// A role the caller may grant at a unit, and until when.
+#[derive(SimpleObject)]
+pub struct GrantableRole {
+    pub role: RoleDefinition,
+    /// The latest expiry a grant may have (the grantor's own role expires then);
+    /// null: no limit.
+    pub until: Option<DateTime<Utc>>,
+}
+
+#[derive(InputObject)]
 pub struct LoginInput {
     pub username: String,
     pub password: String,
@@ -545,6 +591,10 @@ pub struct AuthPayload {
     /// Seconds until the access token expires.
     pub expires_in: i32,
     pub user: User,
+    /// The password was a one-time password set by an administrator: this session
+    /// can only `changePassword` (everything else is FORBIDDEN with reason
+    /// `PASSWORD_CHANGE_REQUIRED`) or `logout`.
+    pub password_change_required: bool,
 }
 
 #[derive(SimpleObject)]
@@ -558,6 +608,7 @@ fn auth_payload(t: auth_service::Tokens) -> AuthPayload {
         refresh_token: t.refresh_token,
         expires_in: i32::try_from(t.expires_in).unwrap_or(i32::MAX),
         user: User(t.user),
+        password_change_required: t.password_change_required,
     }
 }
 
@@ -733,6 +784,25 @@ impl AccountMutation {
         users::set_disabled(store(ctx)?, access(ctx)?, id, input.disabled)
             .await
             .map(|u| SetUserDisabledPayload { user: User(u) })
+            .map_err(|e| e.extend())
+    }
+
+    /// Sets a one-time password for a user the caller manages (`user.update` over the
+    /// user, and the power to grant every role it holds). All of the user's sessions
+    /// end; the one-time password only lets the user choose a new one. It is shown
+    /// here once and stored nowhere but as a hash.
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ResetPasswordInput,
+    ) -> GqlResult<ResetPasswordPayload> {
+        let id = id_of(NodeKind::User, &input.user_id).map_err(|e| e.extend())?;
+        users::reset_password(store(ctx)?, access(ctx)?, id)
+            .await
+            .map(|(u, password)| ResetPasswordPayload {
+                user: User(u),
+                temporary_password: password,
+            })
             .map_err(|e| e.extend())
     }
 

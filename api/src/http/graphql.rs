@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{caller, AppState};
+use super::{caller, documents, AppState};
 use crate::error::{normalize_errors, ErrorCode};
 use crate::graphql::{guard, request_data};
 use crate::metrics::METRICS;
@@ -149,8 +149,14 @@ struct Params {
 
 /// Checks each parameter's type and builds the request. A wrong type is 400.
 fn build_request(p: Params) -> Result<async_graphql::Request, Refusal> {
+    let persisted = p
+        .extensions
+        .as_ref()
+        .is_some_and(|e| e.get("persistedQuery").is_some());
     let query = match p.query {
         Some(Value::String(q)) => q,
+        // A persisted query may come as its hash alone.
+        None if persisted => String::new(),
         None => return Err(Refusal::bad("MISSING_QUERY", "the request has no `query`")),
         Some(_) => {
             return Err(Refusal::bad(
@@ -352,6 +358,40 @@ pub(super) async fn get(
     execute(&state, &http, params, Method::GET).await
 }
 
+/// The hash of an automatic persisted query (`extensions.persistedQuery`, version 1).
+fn persisted_hash(request: &async_graphql::Request) -> Result<Option<documents::Hash>, Refusal> {
+    let Some(pq) = request.extensions.get("persistedQuery") else {
+        return Ok(None);
+    };
+    let invalid = || {
+        Refusal::bad(
+            "INVALID_PERSISTED_QUERY",
+            "`extensions.persistedQuery` must be { version: 1, sha256Hash: <64 hex digits> }",
+        )
+    };
+    let async_graphql::Value::Object(pq) = pq else {
+        return Err(invalid());
+    };
+    let version_one =
+        matches!(pq.get("version"), Some(async_graphql::Value::Number(n)) if n.as_u64() == Some(1));
+    match pq.get("sha256Hash") {
+        Some(async_graphql::Value::String(h)) if version_one => {
+            documents::parse_hex(h).map(Some).ok_or_else(invalid)
+        }
+        _ => Err(invalid()),
+    }
+}
+
+/// Apollo clients recognise this message and send the query text with its hash.
+fn persisted_query_not_found(media: Media) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(media.content_type())
+        .json(json!({ "errors": [{
+            "message": "PersistedQueryNotFound",
+            "extensions": { "code": ErrorCode::BadUserInput.as_str(), "reason": "PERSISTED_QUERY_NOT_FOUND" },
+        }]}))
+}
+
 /// Whether the operation the request names is a mutation (or subscription).
 fn names_a_mutation(
     doc: &async_graphql::parser::types::ExecutableDocument,
@@ -387,10 +427,44 @@ async fn execute(
             .and_then(|v| v.to_str().ok()),
     );
     let mut request = build_request(params)?;
+    let key = match persisted_hash(&request)? {
+        Some(hash) if request.query.is_empty() => match state.documents.get(&hash) {
+            Some(known) => {
+                request.query = known.query.clone();
+                hash
+            }
+            None => return Ok(persisted_query_not_found(media)),
+        },
+        Some(hash) => {
+            if documents::hash(&request.query) != hash {
+                return Err(Refusal::bad(
+                    "PERSISTED_QUERY_HASH_MISMATCH",
+                    "`extensions.persistedQuery.sha256Hash` is not the SHA-256 of `query`",
+                ));
+            }
+            hash
+        }
+        None => documents::hash(&request.query),
+    };
     let mut operation = METRICS.operation_label(request.operation_name.as_deref());
-    // Parsed once here: the shape check needs the document, and execution reuses it.
-    // A document that does not parse is left to the executor, which reports it.
-    if let Ok(doc) = async_graphql::parser::parse_query(&request.query) {
+    // Each distinct document is parsed once (then kept by its hash, which is also
+    // how persisted queries are found). The shape check runs every time; a document
+    // that does not parse is left to the executor, which reports it.
+    let parsed = match state.documents.get(&key) {
+        Some(known) => Some(known.parsed.clone()),
+        None => async_graphql::parser::parse_query(&request.query)
+            .ok()
+            .inspect(|doc| {
+                state.documents.put(
+                    key,
+                    std::sync::Arc::new(documents::Document {
+                        query: request.query.clone(),
+                        parsed: doc.clone(),
+                    }),
+                )
+            }),
+    };
+    if let Some(doc) = parsed {
         if request.operation_name.is_none() {
             if let DocumentOperations::Multiple(ops) = &doc.operations {
                 if ops.len() == 1 {

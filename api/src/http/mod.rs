@@ -2,6 +2,7 @@
 //! GraphQL request is limited and authenticated here and carries its caller
 //! (`Access`) to the resolvers.
 
+mod documents;
 mod graphiql;
 mod graphql;
 mod rate;
@@ -77,6 +78,8 @@ pub(crate) struct AppState {
     rate: Option<rate::ClientRateLimit>,
     trusted_proxies: Vec<IpAddr>,
     graphiql: bool,
+    cors_origins: Vec<String>,
+    documents: documents::Documents,
 }
 
 pub struct Application {
@@ -149,6 +152,8 @@ impl Application {
             rate: rate::ClientRateLimit::new(config.rate_limit_per_sec, config.rate_limit_burst),
             trusted_proxies: config.trusted_proxies.clone(),
             graphiql: config.graphiql,
+            cors_origins: config.cors_origins.clone(),
+            documents: documents::Documents::new(config.document_cache_bytes),
         });
         let server = run(listener, state).map_err(|source| StartupError::Bind {
             addr: config.listen.clone(),
@@ -181,6 +186,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
             .app_data(state.clone())
             .service(
                 web::resource("/graphql")
+                    .wrap(cors(&state.cors_origins))
                     .route(web::post().to(graphql::post))
                     .route(web::get().to(graphql::get)),
             )
@@ -199,6 +205,33 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
     .shutdown_timeout(20)
     .run();
     Ok(server)
+}
+
+/// Browsers may call `/graphql` from the configured origins only (none by default).
+/// Other origins are not blocked here — scripts and servers send no `Origin` worth
+/// trusting — but get no CORS headers, so a browser keeps the answer from the page.
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default()
+        .block_on_origin_mismatch(false)
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
+            header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static("x-kapok-request"),
+            header::HeaderName::from_static("apollo-require-preflight"),
+        ])
+        .expose_headers([
+            header::HeaderName::from_static("x-request-id"),
+            header::RETRY_AFTER,
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
 }
 
 /// The request id of this request: the client's `X-Request-Id` when it is short
@@ -316,7 +349,9 @@ pub(crate) async fn caller(state: &AppState, http: &HttpRequest) -> Access {
         );
     };
     match auth_service::authenticate(&state.store, &state.keys, token).await {
-        Ok((principal, sid)) => Access::signed_in(policy, meta, principal, sid),
+        Ok((principal, sid, must_change)) => {
+            Access::signed_in(policy, meta, principal, sid, must_change)
+        }
         Err(TokenRejection::Invalid(reason)) => Access::rejected(policy, meta, reason),
         Err(TokenRejection::Database(e)) => {
             tracing::error!(error = %e, "database error while checking a token");
@@ -346,6 +381,15 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 async fn metrics(state: web::Data<AppState>, http: HttpRequest) -> Result<HttpResponse, Refusal> {
     rate_limited(&state, &http)?;
     state.store.sample_pool().await;
+    let (entries, bytes) = state.documents.usage();
+    METRICS
+        .documents
+        .with_label_values(&["entries"])
+        .set(entries as i64);
+    METRICS
+        .documents
+        .with_label_values(&["bytes"])
+        .set(bytes as i64);
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(METRICS.render()))

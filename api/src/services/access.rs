@@ -18,6 +18,9 @@ enum AuthState {
     Anonymous,
     SignedIn {
         session_id: i64,
+        /// The password was reset by an administrator: nothing but changing it
+        /// (and signing out) is allowed until it is.
+        must_change_password: bool,
     },
     /// A token was sent and is not valid (bad signature, expired, revoked session,
     /// disabled user): the request is refused, not downgraded to anonymous.
@@ -50,12 +53,16 @@ impl Access {
         meta: RequestMeta,
         principal: Principal,
         session_id: i64,
+        must_change_password: bool,
     ) -> Access {
         Access {
             principal: Arc::new(principal),
             policy,
             meta,
-            state: AuthState::SignedIn { session_id },
+            state: AuthState::SignedIn {
+                session_id,
+                must_change_password,
+            },
         }
     }
 
@@ -73,10 +80,10 @@ impl Access {
         }
     }
 
-    /// The principal to decide with. Fails when the request's token was refused.
-    pub fn principal(&self) -> ServiceResult<&Principal> {
+    /// Fails when the request's token was refused or could not be checked.
+    fn token_checked(&self) -> ServiceResult<()> {
         match &self.state {
-            AuthState::Anonymous | AuthState::SignedIn { .. } => Ok(&self.principal),
+            AuthState::Anonymous | AuthState::SignedIn { .. } => Ok(()),
             AuthState::Rejected(reason) => Err(ServiceError::Unauthenticated((*reason).to_owned())),
             AuthState::Unavailable => Err(ServiceError::Database(DbErr::Custom(
                 "could not check the access token".into(),
@@ -84,17 +91,33 @@ impl Access {
         }
     }
 
-    /// The signed-in user, or UNAUTHENTICATED.
+    /// The principal to decide with. Fails when the request's token was refused, and
+    /// for a user who must first replace a one-time password.
+    pub fn principal(&self) -> ServiceResult<&Principal> {
+        self.token_checked()?;
+        if let AuthState::SignedIn {
+            must_change_password: true,
+            ..
+        } = self.state
+        {
+            return Err(ServiceError::PasswordChangeRequired);
+        }
+        Ok(&self.principal)
+    }
+
+    /// The signed-in user, or UNAUTHENTICATED. Available to a user who must change
+    /// its password (that is what `changePassword` and `logout` need).
     pub fn user_id(&self) -> ServiceResult<i64> {
-        self.principal()?
+        self.token_checked()?;
+        self.principal
             .user_id
             .ok_or_else(|| ServiceError::Unauthenticated("sign in first".into()))
     }
 
     pub fn session_id(&self) -> ServiceResult<i64> {
-        self.principal()?;
+        self.token_checked()?;
         match self.state {
-            AuthState::SignedIn { session_id } => Ok(session_id),
+            AuthState::SignedIn { session_id, .. } => Ok(session_id),
             _ => Err(ServiceError::Unauthenticated("sign in first".into())),
         }
     }
@@ -147,6 +170,17 @@ impl Access {
             }
             None => policies::check(&self.policy, principal, resource, action, unit),
         })
+    }
+
+    /// The roles the caller could grant at `unit` and the latest expiry of each grant
+    /// (epoch seconds; `None`: no limit).
+    pub fn grantable_roles(&self, unit: &UnitCode) -> ServiceResult<Vec<(String, Option<i64>)>> {
+        Ok(
+            policies::grantable_roles(&self.policy, self.principal()?, unit)
+                .into_iter()
+                .map(|(role, until, _)| (role, until))
+                .collect(),
+        )
     }
 
     /// FORBIDDEN unless the caller could grant every role in `held` (the roles of a

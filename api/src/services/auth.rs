@@ -24,6 +24,9 @@ pub struct Tokens {
     pub refresh_token: String,
     pub expires_in: i64,
     pub user: UserRecord,
+    /// The password is a one-time password set by an administrator: the session
+    /// can only change it.
+    pub password_change_required: bool,
 }
 
 const BAD_CREDENTIALS: &str = "wrong username or password";
@@ -167,6 +170,7 @@ pub async fn login(
         refresh_token,
         expires_in: keys.access_ttl_secs,
         user: record,
+        password_change_required: user.must_change_password,
     })
 }
 
@@ -292,6 +296,7 @@ pub async fn refresh(
         refresh_token,
         expires_in: keys.access_ttl_secs,
         user: record,
+        password_change_required: u.must_change_password,
     })
 }
 
@@ -334,7 +339,7 @@ pub async fn authenticate(
     store: &Store,
     keys: &TokenKeys,
     token: &str,
-) -> Result<(Principal, i64), TokenRejection> {
+) -> Result<(Principal, i64, bool), TokenRejection> {
     let (user_id, sid) = keys.verify(token).ok_or(TokenRejection::Invalid(
         "the access token is invalid or expired",
     ))?;
@@ -354,16 +359,17 @@ pub async fn authenticate(
         .one(&store.db)
         .await
         .map_err(TokenRejection::Database)?;
-    if u.is_none_or(|u| u.disabled) {
-        return Err(TokenRejection::Invalid("the account is disabled"));
-    }
+    let must_change_password = match u {
+        Some(u) if !u.disabled => u.must_change_password,
+        _ => return Err(TokenRejection::Invalid("the account is disabled")),
+    };
     let principal = roles::principal_for(&store.db, user_id)
         .await
         .map_err(|e| match e {
             ServiceError::Database(e) => TokenRejection::Database(e),
             _ => TokenRejection::Invalid("the account cannot be loaded"),
         })?;
-    Ok((principal, sid))
+    Ok((principal, sid, must_change_password))
 }
 
 /// Creates `admin` with the top role at the root unit when there are no users yet.

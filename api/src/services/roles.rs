@@ -379,3 +379,16 @@ pub fn permissions_at(access: &Access, unit: &UnitCode) -> ServiceResult<Vec<(Re
     }
     Ok(out)
 }
+
+/// The roles the caller may grant at `unit`, highest rank first, each with the
+/// latest expiry such a grant may have (`None`: no limit).
+pub fn grantable_at(
+    access: &Access,
+    unit: &UnitCode,
+) -> ServiceResult<Vec<(String, Option<DateTime<Utc>>)>> {
+    Ok(access
+        .grantable_roles(unit)?
+        .into_iter()
+        .map(|(role, until)| (role, until.and_then(|t| DateTime::from_timestamp(t, 0))))
+        .collect())
+}

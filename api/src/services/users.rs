@@ -402,6 +402,7 @@ pub async fn change_password(
     let txn = store.db.begin().await?;
     let mut active: user::ActiveModel = model.into();
     active.password_hash = Set(hash);
+    active.must_change_password = Set(false);
     active.updated_at = Set(super::now());
     let model = active.update(&txn).await?;
     // Other devices signed in with the old password are signed out.
@@ -420,4 +421,47 @@ pub async fn change_password(
     .await?;
     txn.commit().await?;
     model.try_into()
+}
+
+/// Sets a one-time password for a user the caller manages: `user.update` over the
+/// user and the power to grant every role it holds. All the user's sessions end, and
+/// the new password works only to choose another (`changePassword`). Returns the
+/// one-time password, to be handed over once; it is stored nowhere but as a hash.
+pub async fn reset_password(
+    store: &Store,
+    access: &Access,
+    id: i64,
+) -> ServiceResult<(UserRecord, String)> {
+    let me = access.user_id()?;
+    if me == id {
+        return Err(ServiceError::bad_input(
+            "change your own password with changePassword",
+        ));
+    }
+    let target = find_scoped(&store.db, access, Action::Update, id).await?;
+    require_manage(&store.db, access, &target).await?;
+    let password = auth::new_refresh_token()[..16].to_owned();
+    let hash = auth::hash_password(&store.hashing, password.clone()).await?;
+    let txn = store.db.begin().await?;
+    let unit = UserRecord::try_from(target.clone())?.home_unit;
+    let mut active: user::ActiveModel = target.into();
+    active.password_hash = Set(hash);
+    active.must_change_password = Set(true);
+    active.updated_at = Set(super::now());
+    let model = active.update(&txn).await?;
+    revoke_sessions(&txn, id, None, "password reset by an administrator").await?;
+    audit::record(
+        &txn,
+        access,
+        Some(me),
+        Entry {
+            action: "user.reset_password",
+            target: Some(format!("user:{id}")),
+            unit: Some(&unit),
+            summary: json!({ "sessionsEnded": true }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((model.try_into()?, password))
 }
