@@ -162,3 +162,141 @@ async fn browsers_may_call_from_the_configured_origins_only() {
         .unwrap();
     assert!(res.headers().get("access-control-allow-origin").is_none());
 }
+
+/// This server's SQL statement count so far (`kapok_db_statements_total`).
+async fn statements(app: &kapok_tests::TestApp) -> u64 {
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("kapok_db_statements_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("kapok_db_statements_total in /metrics")
+}
+
+/// Statements one request costs.
+async fn cost(app: &kapok_tests::TestApp, token: &str, query: &str) -> (u64, usize) {
+    let before = statements(app).await;
+    let data = app.data_as(token, query, json!({})).await;
+    let after = statements(app).await;
+    let rows = data
+        .as_object()
+        .and_then(|o| o.values().next())
+        .and_then(|c| c["edges"].as_array())
+        .map_or(0, Vec::len);
+    (after - before, rows)
+}
+
+/// Every relation on a list item is batched: a page of 40 costs (about) the statements
+/// a page of 3 does. Broken by resolving any of these relations one row at a time.
+#[tokio::test]
+async fn a_pages_statement_count_does_not_grow_with_its_length() {
+    use kapok_api::demo::{generate, DemoOptions};
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let opts = DemoOptions {
+        under: policies::UnitCode::parse("440104003").unwrap(),
+        volunteers: 200,
+        teams: 45,
+        organizations: 4,
+        activities: 45,
+        records: 300,
+        seed: 11,
+    };
+    generate(&app.db, &opts, false).await.unwrap();
+    // Demo teams are flat and leaderless, activities teamless, stations without an
+    // operator: link them so that every relation has something to fetch.
+    for link in [
+        "UPDATE team SET leader_id = (SELECT MIN(id) FROM volunteer), \
+         parent_id = (SELECT MIN(t.id) FROM team t) \
+         WHERE id <> (SELECT MIN(t.id) FROM team t)",
+        "UPDATE activity SET team_id = (SELECT MAX(id) FROM team)",
+        "UPDATE station SET organization_id = (SELECT MIN(id) FROM organization)",
+    ] {
+        app.db.execute_unprepared(link).await.unwrap();
+    }
+    let admin = app.admin_token().await;
+    let shapes = [
+        "serviceRecords(first: FIRST) { edges { node { hours unit { name } \
+           volunteer { realName fields unit { name } } \
+           activity { title unit { name } project { name } team { name } stateChangedBy { username } } \
+           recordedBy { username } decidedBy { username } corrects { id } } } }",
+        "volunteers(first: FIRST) { edges { node { realName fields unit { name parent { name } } } } }",
+        "teams(first: FIRST) { edges { node { name fields memberCount leader { realName } parent { name } unit { name } } } }",
+        "activities(first: FIRST) { edges { node { title project { name team { name } } team { leader { realName } } stateChangedBy { username roles { role } } } } }",
+        "stations(first: FIRST) { edges { node { name organization { name } unit { name } } } }",
+    ];
+    for shape in shapes {
+        let (small_cost, small_rows) = cost(
+            &app,
+            &admin,
+            &format!("{{ {} }}", shape.replace("FIRST", "3")),
+        )
+        .await;
+        let (big_cost, big_rows) = cost(
+            &app,
+            &admin,
+            &format!("{{ {} }}", shape.replace("FIRST", "40")),
+        )
+        .await;
+        assert!(
+            big_rows > small_rows,
+            "{shape}: {small_rows} then {big_rows} rows"
+        );
+        // A relation resolved row by row adds a statement per extra row (37 here);
+        // a batch split in two because its rows were polled more than the loader's
+        // delay apart adds one. The bound tells the two apart.
+        let slack = (big_rows - small_rows) as u64 / 3;
+        assert!(
+            big_cost <= small_cost + slack,
+            "{shape}: {small_rows} rows cost {small_cost} statements, {big_rows} rows cost {big_cost}"
+        );
+    }
+}
+
+/// Relay's `node` and `nodes`: null for what is missing or out of reach, in the order
+/// asked; a malformed ID is the caller's mistake; at most 100 IDs at once.
+#[tokio::test]
+async fn node_and_nodes_follow_the_relay_specification() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (me, street) = app
+        .user_with_role("nodes_street", "440104003", Some("street_admin"))
+        .await;
+    let (outside, _) = app.user_with_role("nodes_outside", "440104004", None).await;
+    let missing = "VXNlcjo5OTk5OTk"; // User:999999
+    let q = "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on User { username } } }";
+    let data = app
+        .data_as(&street, q, json!({ "ids": [outside, me, missing, me] }))
+        .await;
+    assert_eq!(
+        data["nodes"],
+        json!([null, { "id": me, "username": "nodes_street" }, null, { "id": me, "username": "nodes_street" }])
+    );
+    // The administrator of the city sees both users.
+    let data = app.data_as(&admin, q, json!({ "ids": [outside] })).await;
+    assert_eq!(data["nodes"][0]["username"], "nodes_outside");
+    let one = app
+        .data_as(
+            &street,
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": outside }),
+        )
+        .await;
+    assert!(one["node"].is_null());
+    let bad = app.gql_as(&street, q, json!({ "ids": ["garbage"] })).await;
+    assert_eq!(kapok_tests::error_codes(&bad), ["BAD_USER_INPUT"]);
+    let many: Vec<&str> = std::iter::repeat_n(me.as_str(), 101).collect();
+    let body = app.gql_as(&street, q, json!({ "ids": many })).await;
+    assert_eq!(
+        kapok_tests::error_codes(&body),
+        ["BAD_USER_INPUT"],
+        "{body:#}"
+    );
+}

@@ -63,8 +63,14 @@ async fn error_bodies_are_stable() {
         .gql(r#"{ unit(code: "44x") { name } }"#, json!({}))
         .await;
     assert_json_snapshot!("bad_code", bad_code);
+    // Read by code, a missing unit is null; a change naming it is NOT_FOUND.
+    let admin = app.admin_token().await;
     let missing = app
-        .gql(r#"{ unit(code: "440104999") { name } }"#, json!({}))
+        .gql_as(
+            &admin,
+            r#"mutation { renameUnit(input: { code: "440104999", name: "x" }) { unit { name } } }"#,
+            json!({}),
+        )
         .await;
     assert_json_snapshot!("missing_unit", missing);
     let oversized = app

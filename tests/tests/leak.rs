@@ -255,6 +255,7 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
         .unwrap()
         .clone();
     let mut checked = Vec::new();
+    let mut nested = Vec::new();
     for caller in [&street_admin, &worker, &volunteer] {
         for f in &fields {
             let name = f["name"].as_str().unwrap();
@@ -294,16 +295,50 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
                     assert!(unit.starts_with(STREET), "{name} leaked {id} at {unit:?}");
                     assert!(!outside_ids.contains(&id.to_owned()), "{name} leaked {id}");
                 }
+                // One level below: every relation of the listed rows that is itself
+                // a scoped record shows only what the caller may see on its own.
+                for (field, selection) in relation_fields(&app, node_ty).await {
+                    let q = format!(
+                        "{{ {name}(first: 50) {{ edges {{ node {{ {field} {selection} }} }} }} }}"
+                    );
+                    let data = app.data_as(caller, &q, json!({})).await;
+                    for e in data[name]["edges"].as_array().unwrap() {
+                        for rel in nested_records(&e["node"][&field]) {
+                            let id = rel["id"].as_str().unwrap_or("");
+                            let unit = rel["unitCode"].as_str().unwrap_or("");
+                            assert!(
+                                unit.starts_with(STREET),
+                                "{name}.{field} leaked {id} at {unit:?}"
+                            );
+                            assert!(
+                                !outside_ids.contains(&id.to_owned()),
+                                "{name}.{field} leaked {id}"
+                            );
+                        }
+                    }
+                    nested.push(format!("{node_ty}.{field}"));
+                }
+                checked.push(name.to_owned());
+            } else if required == ["ids"] {
+                // Many records by ID: each outside ID is null in its place.
+                for chunk in outside_ids.chunks(100) {
+                    let q = format!("query($ids: [ID!]!) {{ {name}(ids: $ids) {{ __typename }} }}");
+                    let data = app.data_as(caller, &q, json!({ "ids": chunk })).await;
+                    let got = data[name].as_array().unwrap();
+                    assert_eq!(got.len(), chunk.len());
+                    assert!(got.iter().all(Value::is_null), "{name} leaked: {data:#}");
+                }
                 checked.push(name.to_owned());
             } else if required == ["id"] {
-                // A single record by ID: every outside ID must be NOT_FOUND (or, for a
-                // typed field, an ID of another kind is refused as input).
+                // A single record by ID: every outside ID is null, exactly like a
+                // missing one (or, for a typed field, an ID of another kind is
+                // refused as input).
                 for id in &outside_ids {
                     let q = format!("query($id: ID!) {{ {name}(id: $id) {{ __typename }} }}");
                     let body = app.gql_as(caller, &q, json!({ "id": id })).await;
                     let codes = error_codes(&body);
                     assert!(
-                        codes == ["NOT_FOUND"] || codes == ["BAD_USER_INPUT"],
+                        codes.is_empty() || codes == ["BAD_USER_INPUT"],
                         "{name}({id}) answered {body:#}"
                     );
                     assert!(
@@ -319,7 +354,24 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
             }
         }
     }
+    // The nested walk reaches the relations front-ends use most.
     for expected in [
+        "ServiceRecord.volunteer",
+        "ServiceRecord.activity",
+        "Signup.volunteer",
+        "Team.leader",
+        "Team.members",
+        "Activity.signups",
+        "User.roles",
+        "Station.organization",
+    ] {
+        assert!(
+            nested.iter().any(|n| n == expected),
+            "{expected} was not walked: {nested:?}"
+        );
+    }
+    for expected in [
+        "nodes",
         "teams",
         "projects",
         "volunteers",
@@ -343,6 +395,64 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
             checked.iter().any(|c| c == expected),
             "{expected} was not walked"
         );
+    }
+}
+
+/// Fields of `ty` that lead to scoped records (objects, lists of objects or
+/// connections whose records have `id` and `unitCode`), with the selection that
+/// reads their ids and units. Public types (units) are left out.
+async fn relation_fields(app: &kapok_tests::TestApp, ty: &str) -> Vec<(String, String)> {
+    let data = app
+        .data(
+            r#"query($t: String!) { __type(name: $t) { fields {
+                 name
+                 args { type { kind } }
+                 type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }
+               } } }"#,
+            json!({ "t": ty }),
+        )
+        .await;
+    let mut out = Vec::new();
+    for f in data["__type"]["fields"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        let required = f["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["type"]["kind"] == "NON_NULL");
+        let target = type_name(&f["type"]);
+        if required || PUBLIC_TYPES.contains(&target.as_str()) {
+            continue;
+        }
+        let name = f["name"].as_str().unwrap().to_owned();
+        let (record_ty, selection) = match target.strip_suffix("Connection") {
+            Some(node_ty) => (
+                node_ty.to_owned(),
+                "(first: 10) { edges { node { id unitCode } } }".to_owned(),
+            ),
+            None => (target.clone(), "{ id unitCode }".to_owned()),
+        };
+        let fields = fields_of(app, &record_ty).await;
+        if fields.contains("id") && fields.contains("unitCode") {
+            out.push((name, selection));
+        }
+    }
+    out
+}
+
+/// The records in a relation's value: one object, a list, or a connection's nodes.
+fn nested_records(v: &Value) -> Vec<&Value> {
+    if let Some(edges) = v.get("edges").and_then(Value::as_array) {
+        edges.iter().map(|e| &e["node"]).collect()
+    } else if let Some(items) = v.as_array() {
+        items.iter().filter(|i| !i.is_null()).collect()
+    } else if v.is_object() {
+        vec![v]
+    } else {
+        Vec::new()
     }
 }
 

@@ -9,6 +9,7 @@ use policies::UnitCode;
 use crate::auth::TokenKeys;
 use crate::error::ServiceError;
 use crate::graphql::connection::{from_page, wants_total, Connection};
+use crate::graphql::loaders;
 use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::units::{Unit, UnitLevel};
 use crate::graphql::{
@@ -182,9 +183,7 @@ impl User {
         if !own && !users::field_visible(access, "roles", &self.0) {
             return Ok(None);
         }
-        let list = roles::of_user(store(ctx)?, access, self.0.id)
-            .await
-            .map_err(|e| e.extend())?;
+        let list = loaders::children::<loaders::UserRoles>(ctx, self.0.id).await?;
         Ok(Some(list.into_iter().map(RoleAssignment).collect()))
     }
 
@@ -216,7 +215,7 @@ impl RoleAssignment {
 
     /// The holder, when the caller may see it.
     async fn user(&self, ctx: &Context<'_>) -> GqlResult<Option<User>> {
-        Ok(visible(users::get(store(ctx)?, access(ctx)?, self.0.user_id).await)?.map(User))
+        crate::graphql::service::user_of(ctx, Some(self.0.user_id)).await
     }
 
     async fn expires_at(&self) -> Option<DateTime<Utc>> {
@@ -366,12 +365,11 @@ impl AccountQuery {
         Ok(from_page(page, total, |u| u.id.to_string(), User))
     }
 
+    /// The user with this ID; null when it does not exist or the caller may not
+    /// see it.
     async fn user(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<User>> {
         let raw = id_of(NodeKind::User, &id).map_err(|e| e.extend())?;
-        users::get(store(ctx)?, access(ctx)?, raw)
-            .await
-            .map(|u| Some(User(u)))
-            .map_err(|e| e.extend())
+        Ok(visible(users::get(store(ctx)?, access(ctx)?, raw).await)?.map(User))
     }
 
     /// Live role assignments the caller may see.

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod connection;
 pub mod guard;
+pub mod loaders;
 pub mod node;
 pub mod service;
 pub mod units;
@@ -20,7 +21,9 @@ use crate::services::access::Access;
 use crate::services::units::{UnitLoader, UnitReader};
 use crate::services::Store;
 
+/// Every read, one root field per resource list or record.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(
     units::UnitQuery,
     node::NodeQuery,
@@ -31,7 +34,9 @@ pub struct QueryRoot(
     service::ServiceQuery,
 );
 
+/// Every change; each mutation takes one `input` and returns a payload.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
 pub struct MutationRoot(
     accounts::AuthMutation,
     accounts::AccountMutation,
@@ -73,12 +78,13 @@ pub fn build_schema(store: Store, config: &Config) -> AppSchema {
         .finish()
 }
 
-/// Attaches the caller and its unit loader to a request.
+/// Attaches the caller and its loaders (units, relations of list items) to a request.
 pub fn request_data(
     request: async_graphql::Request,
     store: &Store,
     access: Access,
 ) -> async_graphql::Request {
+    let request = request.data(loaders::Relations::new(store.clone(), access.clone()));
     let request = match UnitReader::new(store, &access) {
         Ok(reader) => request
             .data(DataLoader::new(UnitLoader(reader.clone()), tokio::spawn))

@@ -9,7 +9,7 @@ use crate::graphql::accounts::{AuditEntry, RoleAssignment, User};
 use crate::graphql::service::{Activity, Certificate, ServiceRecord, Signup, StarNomination};
 use crate::graphql::units::Unit;
 use crate::graphql::volunteers::{Organization, Project, Station, Team, Volunteer, VolunteerMove};
-use crate::graphql::{access, store, unit_reader};
+use crate::graphql::{access, store, unit_reader, visible};
 use crate::services::{
     activities, audit, certificates, organizations, projects, records, roles, signups, stars,
     stations, teams, users, volunteers,
@@ -119,67 +119,93 @@ pub enum Node {
 #[derive(Default)]
 pub struct NodeQuery;
 
+/// How many IDs one `nodes` call may ask for.
+pub const MAX_NODES: usize = 100;
+
 #[Object]
 impl NodeQuery {
-    /// Fetches any record by its global ID. A record that does not exist, or that
-    /// the caller may not see, is NOT_FOUND: the two cannot be told apart.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Node> {
-        let (kind, raw) = parse_global_id(&id).map_err(|e| e.extend())?;
-        let (store, access) = (store(ctx)?, access(ctx)?);
-        let node = match kind {
-            NodeKind::Unit => unit_reader(ctx)?
-                .by_id(raw)
-                .await
-                .and_then(|u| u.ok_or(ServiceError::NotFound("node")))
-                .map(|u| Node::Unit(Unit(u))),
-            NodeKind::User => users::get(store, access, raw)
-                .await
-                .map(|u| Node::User(User(u))),
-            NodeKind::RoleAssignment => roles::get(store, access, raw)
-                .await
-                .map(|a| Node::RoleAssignment(RoleAssignment(a))),
-            NodeKind::AuditEntry => audit::get(store, access, raw)
-                .await
-                .map(|a| Node::AuditEntry(AuditEntry(a))),
-            NodeKind::Organization => organizations::get(store, access, raw)
-                .await
-                .map(|o| Node::Organization(Organization(o))),
-            NodeKind::Station => stations::get(store, access, raw)
-                .await
-                .map(|o| Node::Station(Station(o))),
-            NodeKind::Volunteer => volunteers::get(store, access, raw)
-                .await
-                .map(|v| Node::Volunteer(Volunteer::new(v))),
-            NodeKind::Team => teams::get(store, access, raw)
-                .await
-                .map(|t| Node::Team(Team(t))),
-            NodeKind::Project => projects::get(store, access, raw)
-                .await
-                .map(|p| Node::Project(Project(p))),
-            NodeKind::Activity => activities::get(store, access, raw)
-                .await
-                .map(|a| Node::Activity(Activity(a))),
-            NodeKind::Signup => signups::get(store, access, raw)
-                .await
-                .map(|s| Node::Signup(Signup(s))),
-            NodeKind::ServiceRecord => records::get(store, access, raw)
-                .await
-                .map(|r| Node::ServiceRecord(ServiceRecord(r))),
-            NodeKind::StarNomination => stars::get(store, access, raw)
-                .await
-                .map(|n| Node::StarNomination(StarNomination(n))),
-            NodeKind::Certificate => certificates::get(store, access, raw)
-                .await
-                .map(|c| Node::Certificate(Certificate::new(c))),
-            NodeKind::VolunteerMove => volunteers::get_move(store, access, raw)
-                .await
-                .map(|m| Node::VolunteerMove(VolunteerMove(m))),
-        };
-        node.map_err(|e| match e {
-            ServiceError::NotFound(_) => ServiceError::NotFound("node").extend(),
-            other => other.extend(),
-        })
+    /// Fetches any record by its global ID (Relay's `node`). Null when the record
+    /// does not exist or the caller may not see it: the two cannot be told apart.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+        resolve(ctx, &id).await
     }
+
+    /// Fetches up to 100 records by global ID, in the order asked; each missing or
+    /// unseen record is null in its place (Relay's `nodes`).
+    #[graphql(complexity = "ids.len().max(1) * child_complexity + 1")]
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        ids: Vec<ID>,
+    ) -> async_graphql::Result<Vec<Option<Node>>> {
+        if ids.len() > MAX_NODES {
+            return Err(
+                ServiceError::bad_input(format!("`ids` may hold at most {MAX_NODES} IDs")).extend(),
+            );
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for id in &ids {
+            out.push(resolve(ctx, id).await?);
+        }
+        Ok(out)
+    }
+}
+
+/// One record by global ID through its service's scoped `get`; `None` for missing
+/// or out of scope, an error for a malformed ID or a refused caller.
+async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<Node>> {
+    let (kind, raw) = parse_global_id(id).map_err(|e| e.extend())?;
+    let (store, access) = (store(ctx)?, access(ctx)?);
+    let node = match kind {
+        NodeKind::Unit => unit_reader(ctx)?
+            .by_id(raw)
+            .await
+            .and_then(|u| u.ok_or(ServiceError::NotFound("node")))
+            .map(|u| Node::Unit(Unit(u))),
+        NodeKind::User => users::get(store, access, raw)
+            .await
+            .map(|u| Node::User(User(u))),
+        NodeKind::RoleAssignment => roles::get(store, access, raw)
+            .await
+            .map(|a| Node::RoleAssignment(RoleAssignment(a))),
+        NodeKind::AuditEntry => audit::get(store, access, raw)
+            .await
+            .map(|a| Node::AuditEntry(AuditEntry(a))),
+        NodeKind::Organization => organizations::get(store, access, raw)
+            .await
+            .map(|o| Node::Organization(Organization(o))),
+        NodeKind::Station => stations::get(store, access, raw)
+            .await
+            .map(|o| Node::Station(Station(o))),
+        NodeKind::Volunteer => volunteers::get(store, access, raw)
+            .await
+            .map(|v| Node::Volunteer(Volunteer::new(v))),
+        NodeKind::Team => teams::get(store, access, raw)
+            .await
+            .map(|t| Node::Team(Team(t))),
+        NodeKind::Project => projects::get(store, access, raw)
+            .await
+            .map(|p| Node::Project(Project(p))),
+        NodeKind::Activity => activities::get(store, access, raw)
+            .await
+            .map(|a| Node::Activity(Activity(a))),
+        NodeKind::Signup => signups::get(store, access, raw)
+            .await
+            .map(|s| Node::Signup(Signup(s))),
+        NodeKind::ServiceRecord => records::get(store, access, raw)
+            .await
+            .map(|r| Node::ServiceRecord(ServiceRecord(r))),
+        NodeKind::StarNomination => stars::get(store, access, raw)
+            .await
+            .map(|n| Node::StarNomination(StarNomination(n))),
+        NodeKind::Certificate => certificates::get(store, access, raw)
+            .await
+            .map(|c| Node::Certificate(Certificate::new(c))),
+        NodeKind::VolunteerMove => volunteers::get_move(store, access, raw)
+            .await
+            .map(|m| Node::VolunteerMove(VolunteerMove(m))),
+    };
+    visible(node)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::error::ServiceError;
 use crate::graphql::accounts::User;
 use crate::graphql::connection::{from_page, wants_total, Connection};
+use crate::graphql::loaders;
 use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::units::Unit;
 use crate::graphql::volunteers::{IdType, Project, Team, Volunteer};
@@ -21,7 +22,6 @@ use crate::services::signups::{
     self, Attendance, AttendanceRecord, Proof, SignupFilter, SignupRecord,
 };
 use crate::services::stars::{self, NominationFilter, NominationRecord};
-use crate::services::{projects, teams, users, volunteers};
 
 /// Where an activity is in its life.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -65,18 +65,22 @@ impl From<ActivityState> for activities::State {
     }
 }
 
-async fn user_of(ctx: &Context<'_>, id: Option<i64>) -> GqlResult<Option<User>> {
-    let Some(id) = id else { return Ok(None) };
-    Ok(visible(users::get(store(ctx)?, access(ctx)?, id).await)?.map(User))
+pub(crate) async fn user_of(ctx: &Context<'_>, id: Option<i64>) -> GqlResult<Option<User>> {
+    Ok(loaders::load_opt::<loaders::Users>(ctx, id)
+        .await?
+        .map(User))
 }
 
-async fn volunteer_of(ctx: &Context<'_>, id: i64) -> GqlResult<Option<Volunteer>> {
-    Ok(visible(volunteers::get(store(ctx)?, access(ctx)?, id).await)?.map(Volunteer::new))
+pub(crate) async fn volunteer_of(ctx: &Context<'_>, id: i64) -> GqlResult<Option<Volunteer>> {
+    Ok(loaders::load::<loaders::Volunteers>(ctx, id)
+        .await?
+        .map(Volunteer::new))
 }
 
 async fn activity_of(ctx: &Context<'_>, id: Option<i64>) -> GqlResult<Option<Activity>> {
-    let Some(id) = id else { return Ok(None) };
-    Ok(visible(activities::get(store(ctx)?, access(ctx)?, id).await)?.map(Activity))
+    Ok(loaders::load_opt::<loaders::Activities>(ctx, id)
+        .await?
+        .map(Activity))
 }
 
 /// The check-in code of an activity, shown by front-ends as a QR code.
@@ -111,16 +115,16 @@ impl Activity {
         load_unit(ctx, &self.0.unit).await
     }
     async fn project(&self, ctx: &Context<'_>) -> GqlResult<Option<Project>> {
-        let Some(id) = self.0.project_id else {
-            return Ok(None);
-        };
-        Ok(visible(projects::get(store(ctx)?, access(ctx)?, id).await)?.map(Project))
+        Ok(
+            loaders::load_opt::<loaders::Projects>(ctx, self.0.project_id)
+                .await?
+                .map(Project),
+        )
     }
     async fn team(&self, ctx: &Context<'_>) -> GqlResult<Option<Team>> {
-        let Some(id) = self.0.team_id else {
-            return Ok(None);
-        };
-        Ok(visible(teams::get(store(ctx)?, access(ctx)?, id).await)?.map(Team))
+        Ok(loaders::load_opt::<loaders::Teams>(ctx, self.0.team_id)
+            .await?
+            .map(Team))
     }
     async fn place(&self) -> &str {
         &self.0.place
@@ -281,9 +285,8 @@ impl Signup {
     }
     /// Check-in sessions, oldest first.
     async fn sessions(&self, ctx: &Context<'_>) -> GqlResult<Vec<AttendanceSession>> {
-        Ok(signups::sessions(store(ctx)?, self.0.id)
-            .await
-            .map_err(|e| e.extend())?
+        Ok(loaders::children::<loaders::SignupSessions>(ctx, self.0.id)
+            .await?
             .into_iter()
             .map(AttendanceSession::from)
             .collect())
@@ -397,10 +400,11 @@ impl ServiceRecord {
     }
     /// The approved record this one corrects.
     async fn corrects(&self, ctx: &Context<'_>) -> GqlResult<Option<ServiceRecord>> {
-        let Some(id) = self.0.corrects_id else {
-            return Ok(None);
-        };
-        Ok(visible(records::get(store(ctx)?, access(ctx)?, id).await)?.map(ServiceRecord))
+        Ok(
+            loaders::load_opt::<loaders::ServiceRecords>(ctx, self.0.corrects_id)
+                .await?
+                .map(ServiceRecord),
+        )
     }
     /// True for hours revoked for fraud.
     async fn fraud(&self) -> bool {
@@ -444,8 +448,12 @@ impl StarNomination {
     }
     /// The nominee's name; masked (`张*丰`) for callers who cannot read the volunteer.
     async fn volunteer_name(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
-        stars::nominee_name(store(ctx)?, access(ctx)?, &self.0)
-            .await
+        let Some(nominee) = loaders::load::<loaders::Nominees>(ctx, self.0.volunteer_id).await?
+        else {
+            return Ok(None);
+        };
+        stars::nominee_name(access(ctx)?, &self.0, &nominee)
+            .map(Some)
             .map_err(|e| e.extend())
     }
     /// The volunteer's home unit when nominated.
@@ -634,12 +642,11 @@ impl ServiceQuery {
         ))
     }
 
-    async fn activity(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Activity> {
+    /// The activity with this ID; null when it does not exist or the caller may not
+    /// see it.
+    async fn activity(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Activity>> {
         let raw = id_of(NodeKind::Activity, &id).map_err(|e| e.extend())?;
-        activities::get(store(ctx)?, access(ctx)?, raw)
-            .await
-            .map(Activity)
-            .map_err(|e| e.extend())
+        Ok(visible(activities::get(store(ctx)?, access(ctx)?, raw).await)?.map(Activity))
     }
 
     /// Sign-ups the caller may see (a volunteer: its own).

@@ -6,7 +6,7 @@ use policies::{Level, UnitCode};
 use crate::error::{ServiceError, ServiceResult};
 use crate::graphql::connection::{from_page, wants_total, Connection};
 use crate::graphql::node::{global_id, NodeKind};
-use crate::graphql::{access, store, unit_loader, unit_reader, GqlResult};
+use crate::graphql::{access, store, unit_loader, unit_reader, visible, GqlResult};
 use crate::pagination::PageRequest;
 use crate::services::units::{self, ByCode, ChildCount, ChildrenOf, UnitFilter, UnitRecord};
 
@@ -148,14 +148,11 @@ pub struct UnitQuery;
 
 #[Object]
 impl UnitQuery {
-    /// A unit by its division code. A code that is not loaded is NOT_FOUND.
+    /// A unit by its division code; null when that code is not loaded or the caller
+    /// may not see it. A malformed code is BAD_USER_INPUT.
     async fn unit(&self, ctx: &Context<'_>, code: String) -> GqlResult<Option<Unit>> {
         let code = parse_code("code", &code).map_err(|e| e.extend())?;
-        let unit = unit_reader(ctx)?
-            .require(&code)
-            .await
-            .map_err(|e| e.extend())?;
-        Ok(Some(Unit(unit)))
+        Ok(visible(unit_reader(ctx)?.require(&code).await)?.map(Unit))
     }
 
     /// Units in code order: of one level, strictly under a unit, and/or whose name

@@ -6,6 +6,7 @@ use tokio::sync::OnceCell;
 
 use crate::codes::IdKind;
 use crate::graphql::connection::{from_page, wants_total, Connection};
+use crate::graphql::loaders;
 use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::units::Unit;
 use crate::graphql::{
@@ -161,10 +162,11 @@ impl Station {
     }
     /// The operating organisation, when the caller may see it.
     async fn organization(&self, ctx: &Context<'_>) -> GqlResult<Option<Organization>> {
-        let Some(id) = self.0.organization_id else {
-            return Ok(None);
-        };
-        Ok(visible(organizations::get(store(ctx)?, access(ctx)?, id).await)?.map(Organization))
+        Ok(
+            loaders::load_opt::<loaders::Organizations>(ctx, self.0.organization_id)
+                .await?
+                .map(Organization),
+        )
     }
 }
 
@@ -241,10 +243,7 @@ impl Volunteer {
     }
     /// Codes of the service fields the volunteer is interested in.
     async fn fields(&self, ctx: &Context<'_>) -> GqlResult<Vec<String>> {
-        let mut map = volunteers::fields_of(store(ctx)?, &[self.record.id])
-            .await
-            .map_err(|e| e.extend())?;
-        Ok(map.remove(&self.record.id).unwrap_or_default())
+        loaders::children::<loaders::VolunteerFields>(ctx, self.record.id).await
     }
     async fn party_member(&self) -> bool {
         self.record.party_member
@@ -420,12 +419,11 @@ impl VolunteerQuery {
         Ok(from_page(page, total, |m| m.id.to_string(), VolunteerMove))
     }
 
+    /// The volunteer with this ID; null when it does not exist or the caller may
+    /// not see it.
     async fn volunteer(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Volunteer>> {
         let raw = id_of(NodeKind::Volunteer, &id).map_err(|e| e.extend())?;
-        volunteers::get(store(ctx)?, access(ctx)?, raw)
-            .await
-            .map(|v| Some(Volunteer::new(v)))
-            .map_err(|e| e.extend())
+        Ok(visible(volunteers::get(store(ctx)?, access(ctx)?, raw).await)?.map(Volunteer::new))
     }
 }
 
@@ -532,8 +530,7 @@ impl VolunteerMove {
         global_id(NodeKind::VolunteerMove, self.0.id)
     }
     async fn volunteer(&self, ctx: &Context<'_>) -> GqlResult<Option<Volunteer>> {
-        visible(volunteers::get(store(ctx)?, access(ctx)?, self.0.volunteer_id).await)
-            .map(|v| v.map(Volunteer::new))
+        crate::graphql::service::volunteer_of(ctx, self.0.volunteer_id).await
     }
     /// The destination: the unit whose administrators decide.
     async fn unit_code(&self) -> &str {
@@ -730,28 +727,24 @@ impl Team {
     }
     /// The parent team, when the caller may see it.
     async fn parent(&self, ctx: &Context<'_>) -> GqlResult<Option<Team>> {
-        let Some(id) = self.0.parent_id else {
-            return Ok(None);
-        };
-        Ok(visible(teams::get(store(ctx)?, access(ctx)?, id).await)?.map(Team))
+        Ok(loaders::load_opt::<loaders::Teams>(ctx, self.0.parent_id)
+            .await?
+            .map(Team))
     }
     async fn fields(&self, ctx: &Context<'_>) -> GqlResult<Vec<String>> {
-        teams::fields_of(store(ctx)?, self.0.id)
-            .await
-            .map_err(|e| e.extend())
+        loaders::children::<loaders::TeamFields>(ctx, self.0.id).await
     }
     /// The leader, when the caller may see the volunteer.
     async fn leader(&self, ctx: &Context<'_>) -> GqlResult<Option<Volunteer>> {
-        let Some(id) = self.0.leader_id else {
-            return Ok(None);
-        };
-        Ok(visible(volunteers::get(store(ctx)?, access(ctx)?, id).await)?.map(Volunteer::new))
+        Ok(
+            loaders::load_opt::<loaders::Volunteers>(ctx, self.0.leader_id)
+                .await?
+                .map(Volunteer::new),
+        )
     }
     async fn member_count(&self, ctx: &Context<'_>) -> GqlResult<i64> {
-        let counts = teams::member_counts(store(ctx)?, &[self.0.id])
-            .await
-            .map_err(|e| e.extend())?;
-        Ok(counts.get(&self.0.id).copied().unwrap_or(0) as i64)
+        let n = loaders::children::<loaders::TeamMemberCounts>(ctx, self.0.id).await?;
+        Ok(i64::try_from(n).unwrap_or(i64::MAX))
     }
     /// Members the caller may see.
     #[graphql(
@@ -808,16 +801,16 @@ impl Project {
         self.0.ends_on
     }
     async fn team(&self, ctx: &Context<'_>) -> GqlResult<Option<Team>> {
-        let Some(id) = self.0.team_id else {
-            return Ok(None);
-        };
-        Ok(visible(teams::get(store(ctx)?, access(ctx)?, id).await)?.map(Team))
+        Ok(loaders::load_opt::<loaders::Teams>(ctx, self.0.team_id)
+            .await?
+            .map(Team))
     }
     async fn organization(&self, ctx: &Context<'_>) -> GqlResult<Option<Organization>> {
-        let Some(id) = self.0.organization_id else {
-            return Ok(None);
-        };
-        Ok(visible(organizations::get(store(ctx)?, access(ctx)?, id).await)?.map(Organization))
+        Ok(
+            loaders::load_opt::<loaders::Organizations>(ctx, self.0.organization_id)
+                .await?
+                .map(Organization),
+        )
     }
 }
 

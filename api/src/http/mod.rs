@@ -390,9 +390,18 @@ async fn metrics(state: web::Data<AppState>, http: HttpRequest) -> Result<HttpRe
         .documents
         .with_label_values(&["bytes"])
         .set(bytes as i64);
+    // This server's own statement count, written here rather than through the
+    // process-wide registry so that servers sharing a process (tests) do not mix.
+    let body = format!(
+        "{}# HELP kapok_db_statements_total SQL statements run by this server.\n\
+         # TYPE kapok_db_statements_total counter\n\
+         kapok_db_statements_total {}\n",
+        METRICS.render(),
+        state.store.statements()
+    );
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(METRICS.render()))
+        .body(body))
 }
 
 /// Public verification of a certificate by its number: masked name and ID number,

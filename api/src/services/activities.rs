@@ -324,6 +324,34 @@ pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<Activ
     get_in(&store.db, access, id).await
 }
 
+/// Many activities by id in one read, as [`get`] would return each (drafts only
+/// for their organisers and reviewers).
+pub async fn get_many(
+    store: &Store,
+    access: &Access,
+    ids: &[i64],
+) -> ServiceResult<std::collections::HashMap<i64, ActivityRecord>> {
+    let mut found = scoped::find_many::<activity::Entity, _>(
+        &store.db,
+        access,
+        Action::Read,
+        activity::Column::Id,
+        ids,
+        |a: &ActivityRecord| a.id,
+    )
+    .await?;
+    let mut hidden = Vec::new();
+    for a in found.values() {
+        if a.state.unpublished() && !organises(access, &a.unit)? {
+            hidden.push(a.id);
+        }
+    }
+    for id in hidden {
+        found.remove(&id);
+    }
+    Ok(found)
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ActivityFilter {
     pub under: Option<UnitCode>,

@@ -41,6 +41,9 @@ pub struct Store {
     /// Bounds password hashing for everything this store serves.
     hashing: std::sync::Arc<crate::auth::HashGate>,
     last_pool_sample: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
+    /// Statements run through this store's pool: the figure the statement-count
+    /// test reads, per server rather than per process.
+    statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Store {
@@ -50,7 +53,10 @@ impl Store {
     }
 
     pub fn with_hashing(mut db: DatabaseConnection, hashing: crate::auth::HashGate) -> Store {
-        db.set_metric_callback(|info| {
+        let statements = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counted = statements.clone();
+        db.set_metric_callback(move |info| {
+            counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             crate::metrics::METRICS
                 .statement
                 .observe(info.elapsed.as_secs_f64())
@@ -59,7 +65,13 @@ impl Store {
             db,
             hashing: std::sync::Arc::new(hashing),
             last_pool_sample: std::sync::Arc::new(std::sync::Mutex::new(None)),
+            statements,
         }
+    }
+
+    /// How many SQL statements this store has run since it was made.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub async fn ping(&self) -> Result<(), DbErr> {

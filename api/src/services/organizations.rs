@@ -147,6 +147,23 @@ pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<Organ
     get_in(&store.db, access, id).await
 }
 
+/// Many organizations by id in one read, as [`get`] would return each.
+pub async fn get_many(
+    store: &Store,
+    access: &Access,
+    ids: &[i64],
+) -> ServiceResult<std::collections::HashMap<i64, OrganizationRecord>> {
+    scoped::find_many::<organization::Entity, _>(
+        &store.db,
+        access,
+        Action::Read,
+        organization::Column::Id,
+        ids,
+        |r: &OrganizationRecord| r.id,
+    )
+    .await
+}
+
 /// [`get`] on a given connection, e.g. inside a transaction (SQLite has one
 /// connection: a second one cannot be had while a transaction holds it).
 pub(super) async fn get_in(

@@ -136,6 +136,23 @@ pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<Proje
     get_in(&store.db, access, id).await
 }
 
+/// Many projects by id in one read, as [`get`] would return each.
+pub async fn get_many(
+    store: &Store,
+    access: &Access,
+    ids: &[i64],
+) -> ServiceResult<std::collections::HashMap<i64, ProjectRecord>> {
+    scoped::find_many::<project::Entity, _>(
+        &store.db,
+        access,
+        Action::Read,
+        project::Column::Id,
+        ids,
+        |r: &ProjectRecord| r.id,
+    )
+    .await
+}
+
 pub(super) async fn get_in(
     conn: &impl sea_orm::ConnectionTrait,
     access: &Access,

@@ -801,6 +801,23 @@ pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<Servi
     .try_into()
 }
 
+/// Many service records by id in one read, as [`get`] would return each.
+pub async fn get_many(
+    store: &Store,
+    access: &Access,
+    ids: &[i64],
+) -> ServiceResult<std::collections::HashMap<i64, ServiceRecord>> {
+    scoped::find_many::<service_record::Entity, _>(
+        &store.db,
+        access,
+        Action::Read,
+        service_record::Column::Id,
+        ids,
+        |r: &ServiceRecord| r.id,
+    )
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::credited_half_hours;

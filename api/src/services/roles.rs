@@ -184,6 +184,40 @@ pub async fn of_user(
     rows.into_iter().map(AssignmentRecord::try_from).collect()
 }
 
+/// [`of_user`] for many users in at most two reads (the caller's own roles, then
+/// everyone else's within scope).
+pub async fn of_users(
+    store: &Store,
+    access: &Access,
+    ids: &[i64],
+) -> ServiceResult<std::collections::HashMap<i64, Vec<AssignmentRecord>>> {
+    let mut out = std::collections::HashMap::new();
+    let me = access.user_id().ok();
+    let others: Vec<i64> = ids.iter().copied().filter(|id| Some(*id) != me).collect();
+    if let Some(me) = me.filter(|me| ids.contains(me)) {
+        out.insert(me, of_user(store, access, me).await?);
+    }
+    if others.is_empty() {
+        return Ok(out);
+    }
+    let Some(q) = scoped::find::<role_assignment::Entity>(access, Action::Read)? else {
+        return Ok(out);
+    };
+    let rows = q
+        .filter(role_assignment::Column::UserId.is_in(others))
+        .filter(live(super::now()))
+        .order_by_asc(role_assignment::Column::Id)
+        .all(&store.db)
+        .await?;
+    for row in rows {
+        let record = AssignmentRecord::try_from(row)?;
+        out.entry(record.user_id)
+            .or_insert_with(Vec::new)
+            .push(record);
+    }
+    Ok(out)
+}
+
 pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<AssignmentRecord> {
     let Some(q) = scoped::find::<role_assignment::Entity>(access, Action::Read)? else {
         return Err(ServiceError::NotFound("role assignment"));

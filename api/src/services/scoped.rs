@@ -204,3 +204,35 @@ pub(super) async fn find_one<E: ScopedEntity>(
         .await?
         .ok_or(ServiceError::NotFound(what))
 }
+
+/// The rows among `ids` that `access` may `action`, converted and keyed by id, in
+/// one statement. Ids that are missing or out of reach are simply absent, as a
+/// batched relation shows them as null.
+pub(super) async fn find_many<E, R>(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+    action: Action,
+    id_col: E::Column,
+    ids: &[i64],
+    key: impl Fn(&R) -> i64,
+) -> ServiceResult<std::collections::HashMap<i64, R>>
+where
+    E: ScopedEntity,
+    R: TryFrom<E::Model, Error = ServiceError>,
+{
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let Some(q) = find::<E>(access, action)? else {
+        return Ok(Default::default());
+    };
+    q.filter(id_col.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let r = R::try_from(m)?;
+            Ok((key(&r), r))
+        })
+        .collect()
+}

@@ -559,13 +559,23 @@ pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<Signu
 }
 
 /// The check-in sessions of a sign-up the caller has already been allowed to read.
-pub async fn sessions(store: &Store, signup_id: i64) -> ServiceResult<Vec<AttendanceRecord>> {
-    Ok(attendance::Entity::find()
-        .filter(attendance::Column::SignupId.eq(signup_id))
+pub async fn sessions_of(
+    store: &Store,
+    signup_ids: &[i64],
+) -> ServiceResult<std::collections::HashMap<i64, Vec<AttendanceRecord>>> {
+    let mut out: std::collections::HashMap<i64, Vec<AttendanceRecord>> = Default::default();
+    if signup_ids.is_empty() {
+        return Ok(out);
+    }
+    let rows = attendance::Entity::find()
+        .filter(attendance::Column::SignupId.is_in(signup_ids.iter().copied()))
         .order_by_asc(attendance::Column::Id)
         .all(&store.db)
-        .await?
-        .into_iter()
-        .map(AttendanceRecord::from)
-        .collect())
+        .await?;
+    for row in rows {
+        out.entry(row.signup_id)
+            .or_default()
+            .push(AttendanceRecord::from(row));
+    }
+    Ok(out)
 }

@@ -351,25 +351,50 @@ pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<Nomin
 
 /// The nominee's name as a public notice shows it: in full to callers who may read
 /// the volunteer, otherwise with all but the first and last characters hidden.
-pub async fn nominee_name(
+/// The name and account of nominees, by volunteer id: a public notice names its
+/// nominee whether or not the caller may read the volunteer, so this read is not
+/// scoped (the name is masked by [`nominee_name`] instead).
+#[derive(Debug, Clone)]
+pub struct Nominee {
+    real_name: String,
+    user_id: Option<i64>,
+}
+
+pub async fn nominees(
     store: &Store,
-    access: &Access,
-    n: &NominationRecord,
-) -> ServiceResult<Option<String>> {
-    let Some(v) = volunteer::Entity::find_by_id(n.volunteer_id)
-        .one(&store.db)
+    volunteer_ids: &[i64],
+) -> ServiceResult<std::collections::HashMap<i64, Nominee>> {
+    if volunteer_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(volunteer::Entity::find()
+        .filter(volunteer::Column::Id.is_in(volunteer_ids.iter().copied()))
+        .all(&store.db)
         .await?
-    else {
-        return Ok(None);
-    };
+        .into_iter()
+        .map(|v| {
+            (
+                v.id,
+                Nominee {
+                    real_name: v.real_name,
+                    user_id: v.user_id,
+                },
+            )
+        })
+        .collect())
+}
+
+/// The nominee's name as the caller may see it: in full for callers who may read
+/// the volunteer, masked (`张*丰`) for everyone else.
+pub fn nominee_name(access: &Access, n: &NominationRecord, v: &Nominee) -> ServiceResult<String> {
     let readable = access
         .check_for(Resource::Volunteer, Action::Read, &n.unit, v.user_id)?
         .allowed();
-    Ok(Some(if readable {
-        v.real_name
+    Ok(if readable {
+        v.real_name.clone()
     } else {
         crate::codes::mask_name(&v.real_name)
-    }))
+    })
 }
 
 #[cfg(test)]

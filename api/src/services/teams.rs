@@ -55,6 +55,23 @@ pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<TeamR
     get_in(&store.db, access, Action::Read, id).await
 }
 
+/// Many teams by id in one read, as [`get`] would return each.
+pub async fn get_many(
+    store: &Store,
+    access: &Access,
+    ids: &[i64],
+) -> ServiceResult<std::collections::HashMap<i64, TeamRecord>> {
+    scoped::find_many::<team::Entity, _>(
+        &store.db,
+        access,
+        Action::Read,
+        team::Column::Id,
+        ids,
+        |r: &TeamRecord| r.id,
+    )
+    .await
+}
+
 pub struct NewTeam {
     pub name: String,
     pub unit_code: String,
@@ -245,15 +262,21 @@ pub async fn list(
     super::page_by_id(store, q, team::Column::Id, Order::Asc, page, want_total).await
 }
 
-pub async fn fields_of(store: &Store, team_id: i64) -> ServiceResult<Vec<String>> {
-    Ok(team_field::Entity::find()
-        .filter(team_field::Column::TeamId.eq(team_id))
+/// The service fields of many teams in one query.
+pub async fn fields_of(store: &Store, ids: &[i64]) -> ServiceResult<HashMap<i64, Vec<String>>> {
+    let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let rows = team_field::Entity::find()
+        .filter(team_field::Column::TeamId.is_in(ids.iter().copied()))
         .order_by_asc(team_field::Column::FieldCode)
         .all(&store.db)
-        .await?
-        .into_iter()
-        .map(|f| f.field_code)
-        .collect())
+        .await?;
+    for f in rows {
+        out.entry(f.team_id).or_default().push(f.field_code);
+    }
+    Ok(out)
 }
 
 /// Member counts of many teams in one query.

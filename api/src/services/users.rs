@@ -142,6 +142,23 @@ pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<UserR
         .try_into()
 }
 
+/// Many users by id in one read, as [`get`] would return each.
+pub async fn get_many(
+    store: &Store,
+    access: &Access,
+    ids: &[i64],
+) -> ServiceResult<std::collections::HashMap<i64, UserRecord>> {
+    scoped::find_many::<user::Entity, _>(
+        &store.db,
+        access,
+        Action::Read,
+        user::Column::Id,
+        ids,
+        |r: &UserRecord| r.id,
+    )
+    .await
+}
+
 /// The signed-in user.
 pub async fn me(store: &Store, access: &Access) -> ServiceResult<UserRecord> {
     me_in(&store.db, access).await

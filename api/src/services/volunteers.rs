@@ -402,6 +402,23 @@ pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<Volun
         .try_into()
 }
 
+/// Many volunteers by id in one read, as [`get`] would return each.
+pub async fn get_many(
+    store: &Store,
+    access: &Access,
+    ids: &[i64],
+) -> ServiceResult<std::collections::HashMap<i64, VolunteerRecord>> {
+    scoped::find_many::<volunteer::Entity, _>(
+        &store.db,
+        access,
+        Action::Read,
+        volunteer::Column::Id,
+        ids,
+        |r: &VolunteerRecord| r.id,
+    )
+    .await
+}
+
 #[derive(Default)]
 pub struct VolunteerChanges {
     pub real_name: Option<String>,
