@@ -11,6 +11,7 @@ pub struct Model {
     pub project_id: Option<i64>,
     pub team_id: Option<i64>,
     pub place: String,
+    pub description: String,
     pub starts_at: DateTimeUtc,
     pub ends_at: DateTimeUtc,
     pub recruit_from: Option<DateTimeUtc>,

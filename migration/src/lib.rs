@@ -7,6 +7,7 @@ mod m20261126_000004_teams;
 mod m20261126_000005_activities;
 mod m20261130_000006_hardening;
 mod m20261130_000007_password_reset;
+mod m20261130_000008_activity_description;
 
 pub use m20261126_000003_volunteers::SERVICE_FIELDS;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_activities::Migration),
             Box::new(m20261130_000006_hardening::Migration),
             Box::new(m20261130_000007_password_reset::Migration),
+            Box::new(m20261130_000008_activity_description::Migration),
         ]
     }
 }

@@ -963,3 +963,181 @@ async fn activity_rules_refuse_bad_input() {
         .await;
     assert_eq!(code(&signup), "CONFLICT");
 }
+
+const UPDATE_ACTIVITY: &str = "mutation($i: UpdateActivityInput!) { updateActivity(input: $i) { activity { title description capacity place startsAt endsAt recruitUntil state } } }";
+const RETURN_ACTIVITY: &str =
+    "mutation($i: ReturnActivityInput!) { returnActivity(input: $i) { activity { state } } }";
+
+/// A draft changes freely; a reviewer returns a submitted one with a reason; once
+/// published, capacity never drops below the sign-ups and the times move only with a
+/// reason (audited); closed or cancelled activities do not change.
+#[tokio::test]
+async fn activities_change_within_what_their_state_allows() {
+    let w = world().await;
+    let app = &w.app;
+    let act = activity(&w, YANYUNXI, Duration::days(3), 3).await;
+    let d = app
+        .data_as(&w.worker, UPDATE_ACTIVITY, json!({ "i": { "id": act, "title": "长者饭堂助餐（周三）",
+            "description": "请提前十分钟到达，穿志愿者马甲。", "place": "盐运西社区长者饭堂二楼", "recruitUntil": ts(Utc::now() + Duration::days(2)) } }))
+        .await;
+    let a = &d["updateActivity"]["activity"];
+    assert_eq!(a["title"], "长者饭堂助餐（周三）");
+    assert_eq!(a["description"], "请提前十分钟到达，穿志愿者马甲。");
+    assert_eq!(a["place"], "盐运西社区长者饭堂二楼");
+    assert!(a["recruitUntil"].is_string());
+    // `null` clears a bound; leaving it out keeps it.
+    let d = app
+        .data_as(
+            &w.worker,
+            UPDATE_ACTIVITY,
+            json!({ "i": { "id": act, "recruitUntil": null } }),
+        )
+        .await;
+    assert!(d["updateActivity"]["activity"]["recruitUntil"].is_null());
+    assert_eq!(
+        d["updateActivity"]["activity"]["place"],
+        "盐运西社区长者饭堂二楼"
+    );
+
+    // Submitted for review, then sent back by the street office with a reason.
+    let sub = app
+        .data_as(&w.worker, PUBLISH, json!({ "i": { "id": act } }))
+        .await;
+    assert_eq!(sub["publishActivity"]["submittedForReview"], true);
+    let own = app
+        .gql_as(
+            &w.worker,
+            RETURN_ACTIVITY,
+            json!({ "i": { "id": act, "reason": "自己退回" } }),
+        )
+        .await;
+    assert_eq!(code(&own), "FORBIDDEN", "{own:#}");
+    let empty = app
+        .gql_as(
+            &w.reviewer,
+            RETURN_ACTIVITY,
+            json!({ "i": { "id": act, "reason": " " } }),
+        )
+        .await;
+    assert_eq!(code(&empty), "BAD_USER_INPUT");
+    let back = app
+        .data_as(
+            &w.reviewer,
+            RETURN_ACTIVITY,
+            json!({ "i": { "id": act, "reason": "请写明集合地点" } }),
+        )
+        .await;
+    assert_eq!(back["returnActivity"]["activity"]["state"], "DRAFT");
+    let again = app
+        .gql_as(
+            &w.reviewer,
+            RETURN_ACTIVITY,
+            json!({ "i": { "id": act, "reason": "再退" } }),
+        )
+        .await;
+    assert_eq!(code(&again), "CONFLICT");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'activity.return'")
+            .await,
+        1
+    );
+
+    // Published, with two volunteers signed up.
+    app.data_as(&w.reviewer, PUBLISH, json!({ "i": { "id": act } }))
+        .await;
+    app.data_as(&w.vol_token, SIGN_UP, json!({ "i": { "activityId": act } }))
+        .await;
+    let li = app
+        .data_as(&w.worker, "mutation($i: RegisterVolunteerInput!) { registerVolunteer(input: $i) { volunteer { id } } }",
+            json!({ "i": { "realName": "李四", "idType": "RESIDENT_ID", "idNumber": resident_id(8), "unitCode": YANYUNXI } }))
+        .await;
+    app.data_as(&w.worker, SIGN_UP, json!({ "i": { "activityId": act, "volunteerId": li["registerVolunteer"]["volunteer"]["id"] } }))
+        .await;
+    let below = app
+        .gql_as(
+            &w.worker,
+            UPDATE_ACTIVITY,
+            json!({ "i": { "id": act, "capacity": 1 } }),
+        )
+        .await;
+    assert_eq!(code(&below), "CONFLICT", "{below:#}");
+    let d = app
+        .data_as(
+            &w.worker,
+            UPDATE_ACTIVITY,
+            json!({ "i": { "id": act, "capacity": 2, "description": "午餐后集合" } }),
+        )
+        .await;
+    assert_eq!(d["updateActivity"]["activity"]["capacity"], 2);
+    assert_eq!(d["updateActivity"]["activity"]["state"], "PUBLISHED");
+    // Moving the times needs a reason, and a start in the future.
+    let later = Utc::now() + Duration::days(4);
+    let moved =
+        json!({ "id": act, "startsAt": ts(later), "endsAt": ts(later + Duration::hours(3)) });
+    let body = app
+        .gql_as(&w.worker, UPDATE_ACTIVITY, json!({ "i": moved }))
+        .await;
+    assert_eq!(code(&body), "BAD_USER_INPUT", "{body:#}");
+    assert!(message(&body).contains("reason"), "{body:#}");
+    let past = json!({ "id": act, "startsAt": ts(Utc::now() - Duration::hours(1)), "endsAt": ts(Utc::now() + Duration::hours(1)), "reason": "提前" });
+    let body = app
+        .gql_as(&w.worker, UPDATE_ACTIVITY, json!({ "i": past }))
+        .await;
+    assert_eq!(code(&body), "BAD_USER_INPUT", "{body:#}");
+    let mut with_reason = moved.clone();
+    with_reason["reason"] = json!("场地临时维修，顺延一天");
+    let d = app
+        .data_as(&w.worker, UPDATE_ACTIVITY, json!({ "i": with_reason }))
+        .await;
+    let starts = d["updateActivity"]["activity"]["startsAt"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(starts)
+            .unwrap()
+            .timestamp(),
+        later.timestamp()
+    );
+    let reason_logged = app
+        .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'activity.update' AND summary LIKE '%顺延一天%'")
+        .await;
+    assert_eq!(reason_logged, 1);
+    // Bad values are refused whatever the state.
+    for bad in [
+        json!({ "id": act, "title": " " }),
+        json!({ "id": act, "capacity": 0 }),
+        json!({ "id": act, "endsAt": ts(later - Duration::hours(1)), "reason": "x" }),
+        json!({ "id": act, "field": "no_such_field" }),
+    ] {
+        let body = app
+            .gql_as(&w.worker, UPDATE_ACTIVITY, json!({ "i": bad }))
+            .await;
+        assert_eq!(code(&body), "BAD_USER_INPUT", "{bad}: {body:#}");
+    }
+    // Another street's social worker cannot touch it; a cancelled activity is final.
+    let (_, other) = app
+        .user_with_role("sw_liurong_upd", LIURONG, Some("social_worker"))
+        .await;
+    let body = app
+        .gql_as(
+            &other,
+            UPDATE_ACTIVITY,
+            json!({ "i": { "id": act, "title": "改" } }),
+        )
+        .await;
+    assert_eq!(code(&body), "NOT_FOUND");
+    app.data_as(
+        &w.worker,
+        "mutation($i: CancelActivityInput!) { cancelActivity(input: $i) { activity { state } } }",
+        json!({ "i": { "id": act, "reason": "台风" } }),
+    )
+    .await;
+    let body = app
+        .gql_as(
+            &w.worker,
+            UPDATE_ACTIVITY,
+            json!({ "i": { "id": act, "description": "x" } }),
+        )
+        .await;
+    assert_eq!(code(&body), "CONFLICT");
+}

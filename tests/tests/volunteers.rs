@@ -536,3 +536,217 @@ async fn teams_form_a_tree_within_scope() {
         .await;
     assert_eq!(listed["projects"]["totalCount"], 1);
 }
+
+/// Every resource the policy lets a caller update has an update mutation: fields left
+/// out stay, `null` clears, each change is audited with its old and new value, and the
+/// rules of creation hold (scope, validation, owners, no team cycles).
+#[tokio::test]
+async fn organizations_stations_teams_projects_and_users_are_updated_in_scope() {
+    let app = spawn_app().await;
+    let (_, street) = app
+        .user_with_role("upd_beijing", "440104003", Some("street_admin"))
+        .await;
+    let (_, liurong) = app
+        .user_with_role("upd_liurong", "440104004", Some("street_admin"))
+        .await;
+    let org = app
+        .data_as(&street, "mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id } } }",
+            json!({ "i": { "name": "北京街社工服务中心", "kind": "SOCIAL_WORK_AGENCY", "creditCode": "52440104mj0000001m", "unitCode": "440104003", "contactName": "陈姑娘", "contactPhone": "13800138000" } }))
+        .await["createOrganization"]["organization"]["id"]
+        .clone();
+    let upd_org = "mutation($i: UpdateOrganizationInput!) { updateOrganization(input: $i) { organization { name kind contactName contactPhone creditCode } } }";
+    let o = app
+        .data_as(&street, upd_org, json!({ "i": { "id": org, "name": "北京街道社工服务中心", "kind": "SOCIAL_ORGANIZATION", "contactPhone": null } }))
+        .await;
+    let o = &o["updateOrganization"]["organization"];
+    assert_eq!(o["name"], "北京街道社工服务中心");
+    assert_eq!(o["kind"], "SOCIAL_ORGANIZATION");
+    assert_eq!(o["contactName"], "陈姑娘", "left out: kept");
+    assert!(o["contactPhone"].is_null(), "null: cleared");
+    assert_eq!(o["creditCode"], "52440104MJ0000001M");
+    let body = app
+        .gql_as(
+            &street,
+            upd_org,
+            json!({ "i": { "id": org, "contactPhone": "12345" } }),
+        )
+        .await;
+    assert_eq!(code_of(&body), "BAD_USER_INPUT");
+    let body = app
+        .gql_as(
+            &liurong,
+            upd_org,
+            json!({ "i": { "id": org, "name": "越界" } }),
+        )
+        .await;
+    assert_eq!(
+        code_of(&body),
+        "NOT_FOUND",
+        "another street's record is not there"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'organization.update'")
+            .await,
+        1,
+        "refused and empty changes are not audited"
+    );
+
+    // A station is renamed and closed; closing before opening is refused.
+    let station = app
+        .data_as(&street, "mutation($i: CreateStationInput!) { createStation(input: $i) { station { id } } }",
+            json!({ "i": { "kind": "DONATION_POINT", "name": "盐运西捐赠点", "unitCode": YANYUNXI, "openedOn": "2021-03-01" } }))
+        .await["createStation"]["station"]["id"]
+        .clone();
+    let upd_station = "mutation($i: UpdateStationInput!) { updateStation(input: $i) { station { name closedOn organization { id } } } }";
+    let s = app
+        .data_as(
+            &street,
+            upd_station,
+            json!({ "i": { "id": station, "closedOn": "2026-11-30", "organizationId": org } }),
+        )
+        .await;
+    assert_eq!(s["updateStation"]["station"]["closedOn"], "2026-11-30");
+    assert_eq!(s["updateStation"]["station"]["organization"]["id"], org);
+    let body = app
+        .gql_as(
+            &street,
+            upd_station,
+            json!({ "i": { "id": station, "closedOn": "2020-01-01" } }),
+        )
+        .await;
+    assert_eq!(code_of(&body), "BAD_USER_INPUT");
+
+    // Teams: renamed, new fields, a leader who joins, a parent, and no cycles.
+    let team = |name: &str, parent: Value| {
+        let app = &app;
+        let street = street.clone();
+        let name = name.to_owned();
+        async move {
+            app.data_as(
+                &street,
+                "mutation($i: CreateTeamInput!) { createTeam(input: $i) { team { id } } }",
+                json!({ "i": { "name": name, "unitCode": "440104003", "parentId": parent } }),
+            )
+            .await["createTeam"]["team"]["id"]
+                .clone()
+        }
+    };
+    let root = team("北京街道志愿服务总队", Value::Null).await;
+    let child = team("助老分队", root.clone()).await;
+    let leader = register(&app, &street, volunteer("李队长", ID_A, YANYUNXI)).await;
+    let upd_team = "mutation($i: UpdateTeamInput!) { updateTeam(input: $i) { team { name fields memberCount leader { id } parent { id } } } }";
+    let t = app
+        .data_as(&street, upd_team, json!({ "i": { "id": child, "name": "长者服务分队", "fields": ["elderly_care", "healthcare"], "leaderId": leader["id"] } }))
+        .await;
+    let t = &t["updateTeam"]["team"];
+    assert_eq!(t["name"], "长者服务分队");
+    assert_eq!(t["fields"], json!(["elderly_care", "healthcare"]));
+    assert_eq!(t["memberCount"], 1, "the new leader joined");
+    assert_eq!(t["leader"]["id"], leader["id"]);
+    assert_eq!(t["parent"]["id"], root);
+    for (input, why) in [
+        (json!({ "id": root, "parentId": child }), "its own sub-team"),
+        (json!({ "id": root, "parentId": root }), "itself"),
+        (
+            json!({ "id": child, "fields": ["no_such_field"] }),
+            "an unknown field",
+        ),
+    ] {
+        let body = app.gql_as(&street, upd_team, json!({ "i": input })).await;
+        assert_eq!(code_of(&body), "BAD_USER_INPUT", "{why}: {body:#}");
+    }
+    let t = app
+        .data_as(
+            &street,
+            upd_team,
+            json!({ "i": { "id": child, "parentId": null, "leaderId": null } }),
+        )
+        .await;
+    assert!(t["updateTeam"]["team"]["parent"].is_null());
+    assert!(t["updateTeam"]["team"]["leader"].is_null());
+
+    // Projects keep an owner.
+    let project = app
+        .data_as(&street, "mutation($i: CreateProjectInput!) { createProject(input: $i) { project { id } } }",
+            json!({ "i": { "name": "长者饭堂", "field": "elderly_care", "unitCode": "440104003", "teamId": root, "description": "" } }))
+        .await["createProject"]["project"]["id"]
+        .clone();
+    let upd_project = "mutation($i: UpdateProjectInput!) { updateProject(input: $i) { project { name description team { id } organization { id } } } }";
+    let body = app
+        .gql_as(
+            &street,
+            upd_project,
+            json!({ "i": { "id": project, "teamId": null } }),
+        )
+        .await;
+    assert_eq!(code_of(&body), "BAD_USER_INPUT", "no owner left: {body:#}");
+    let p = app
+        .data_as(&street, upd_project, json!({ "i": { "id": project, "teamId": null, "organizationId": org, "description": "每周三午餐" } }))
+        .await;
+    assert!(p["updateProject"]["project"]["team"].is_null());
+    assert_eq!(p["updateProject"]["project"]["organization"]["id"], org);
+    assert_eq!(p["updateProject"]["project"]["description"], "每周三午餐");
+
+    // Users: anyone renames themselves; moving someone needs the scope at both ends.
+    let (worker_id, worker) = app
+        .user_with_role("upd_worker", "440104003", Some("social_worker"))
+        .await;
+    let upd_user = "mutation($i: UpdateUserInput!) { updateUser(input: $i) { user { displayName unitCode } } }";
+    let me = app
+        .data_as(
+            &worker,
+            upd_user,
+            json!({ "i": { "id": worker_id, "displayName": "社工小陈" } }),
+        )
+        .await;
+    assert_eq!(me["updateUser"]["user"]["displayName"], "社工小陈");
+    let body = app
+        .gql_as(
+            &worker,
+            upd_user,
+            json!({ "i": { "id": worker_id, "homeUnitCode": YANYUNXI } }),
+        )
+        .await;
+    assert_eq!(code_of(&body), "BAD_USER_INPUT", "nobody moves themselves");
+    let moved = app
+        .data_as(
+            &street,
+            upd_user,
+            json!({ "i": { "id": worker_id, "homeUnitCode": YANYUNXI } }),
+        )
+        .await;
+    assert_eq!(moved["updateUser"]["user"]["unitCode"], YANYUNXI);
+    let body = app
+        .gql_as(
+            &street,
+            upd_user,
+            json!({ "i": { "id": worker_id, "homeUnitCode": JIUNANHAI } }),
+        )
+        .await;
+    assert_eq!(
+        code_of(&body),
+        "FORBIDDEN",
+        "the destination is outside the street"
+    );
+    let body = app
+        .gql_as(
+            &liurong,
+            upd_user,
+            json!({ "i": { "id": worker_id, "displayName": "x" } }),
+        )
+        .await;
+    assert_eq!(code_of(&body), "NOT_FOUND");
+    for action in [
+        "station.update",
+        "team.update",
+        "project.update",
+        "user.update",
+    ] {
+        let n = app
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM audit_log WHERE action = '{action}'"
+            ))
+            .await;
+        assert!(n >= 1, "{action} audited");
+    }
+}

@@ -694,6 +694,20 @@ pub struct RevokeRolePayload {
     pub assignment: RoleAssignment,
 }
 
+/// Changes to an account; fields left out stay as they are.
+#[derive(InputObject)]
+pub struct UpdateUserInput {
+    pub id: ID,
+    pub display_name: Option<String>,
+    /// The unit the account belongs to (its home unit).
+    pub home_unit_code: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct UpdateUserPayload {
+    pub user: User,
+}
+
 #[derive(InputObject)]
 pub struct SetUserDisabledInput {
     pub user_id: ID,
@@ -770,6 +784,25 @@ impl AccountMutation {
             .map(|a| RevokeRolePayload {
                 assignment: RoleAssignment(a),
             })
+            .map_err(|e| e.extend())
+    }
+
+    /// Changes an account: anyone their own display name; `user.update` over the user
+    /// for someone else's; moving a user to another home unit needs `user.update` at
+    /// both units and the power to grant every role the user holds.
+    async fn update_user(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateUserInput,
+    ) -> GqlResult<UpdateUserPayload> {
+        let id = id_of(NodeKind::User, &input.id).map_err(|e| e.extend())?;
+        let changes = users::UserChanges {
+            display_name: input.display_name,
+            home_unit_code: input.home_unit_code,
+        };
+        users::update(store(ctx)?, access(ctx)?, id, changes)
+            .await
+            .map(|u| UpdateUserPayload { user: User(u) })
             .map_err(|e| e.extend())
     }
 

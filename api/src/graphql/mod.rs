@@ -174,6 +174,26 @@ pub(crate) async fn load_unit(
         .map(units::Unit))
 }
 
+/// A clearable input field: left out is `None` (unchanged), `null` is `Some(None)`
+/// (cleared), a value is `Some(Some(v))`.
+pub(crate) fn maybe<T>(v: async_graphql::MaybeUndefined<T>) -> Option<Option<T>> {
+    match v {
+        async_graphql::MaybeUndefined::Undefined => None,
+        async_graphql::MaybeUndefined::Null => Some(None),
+        async_graphql::MaybeUndefined::Value(v) => Some(Some(v)),
+    }
+}
+
+/// A clearable ID input: left out, `null` or an ID of `kind`.
+pub(crate) fn maybe_id(
+    kind: node::NodeKind,
+    v: async_graphql::MaybeUndefined<async_graphql::ID>,
+) -> Result<Option<Option<i64>>, crate::error::ServiceError> {
+    maybe(v)
+        .map(|v| v.map(|id| id_of(kind, &id)).transpose())
+        .transpose()
+}
+
 /// `Some` for a record the caller may see, `None` for one it may not (or that is gone).
 pub(crate) fn visible<T>(r: Result<T, crate::error::ServiceError>) -> GqlResult<Option<T>> {
     use async_graphql::ErrorExtensions;

@@ -1,7 +1,9 @@
 //! Activities, sign-ups, check-in/out, service records, star nominations and
 //! certificates in GraphQL.
 
-use async_graphql::{Context, Enum, ErrorExtensions, InputObject, Object, SimpleObject, ID};
+use async_graphql::{
+    Context, Enum, ErrorExtensions, InputObject, MaybeUndefined, Object, SimpleObject, ID,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::error::ServiceError;
@@ -12,7 +14,8 @@ use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::units::Unit;
 use crate::graphql::volunteers::{IdType, Project, Team, Volunteer};
 use crate::graphql::{
-    access, answer, id_of, load_unit, opt_id, parse_under, parts, store, target, visible, GqlResult,
+    access, answer, id_of, load_unit, maybe, opt_id, parse_under, parts, store, target, visible,
+    GqlResult,
 };
 use crate::pagination::PageRequest;
 use crate::services::activities::{self, ActivityFilter, ActivityRecord, NewActivity, Published};
@@ -128,6 +131,10 @@ impl Activity {
     }
     async fn place(&self) -> &str {
         &self.0.place
+    }
+    /// What volunteers will do, what to bring, whom to ask.
+    async fn description(&self) -> &str {
+        &self.0.description
     }
     async fn starts_at(&self) -> DateTime<Utc> {
         self.0.starts_at
@@ -794,11 +801,46 @@ pub struct CreateActivityInput {
     pub project_id: Option<ID>,
     pub team_id: Option<ID>,
     pub place: String,
+    /// What volunteers will do, what to bring, whom to ask (up to 5,000 characters).
+    #[graphql(default)]
+    pub description: String,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub capacity: i32,
     pub recruit_from: Option<DateTime<Utc>>,
     pub recruit_until: Option<DateTime<Utc>>,
+}
+
+/// Changes to an activity; fields left out stay as they are. While a draft (or
+/// waiting for review) everything may change. Once published: `title`, `field`,
+/// `description` and `capacity` (not below the sign-ups) freely; `place`,
+/// `startsAt`, `endsAt` and the recruiting window only with a `reason`, before the
+/// start. Closed and cancelled activities do not change (CONFLICT).
+#[derive(InputObject)]
+pub struct UpdateActivityInput {
+    pub id: ID,
+    pub title: Option<String>,
+    /// Service field code.
+    pub field: Option<String>,
+    pub place: Option<String>,
+    pub description: Option<String>,
+    pub capacity: Option<i32>,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    /// `null` removes the bound; left out, it stays.
+    pub recruit_from: MaybeUndefined<DateTime<Utc>>,
+    /// `null` removes the bound; left out, it stays.
+    pub recruit_until: MaybeUndefined<DateTime<Utc>>,
+    /// Why a published activity's place or times change (audited).
+    pub reason: Option<String>,
+}
+
+/// A reviewer sends an activity waiting for review back to its author.
+#[derive(InputObject)]
+pub struct ReturnActivityInput {
+    pub id: ID,
+    /// What the author should change; kept in the audit log.
+    pub reason: String,
 }
 
 #[derive(SimpleObject)]
@@ -1046,6 +1088,7 @@ impl ServiceMutation {
                 project_id: opt_id(NodeKind::Project, &input.project_id)?,
                 team_id: opt_id(NodeKind::Team, &input.team_id)?,
                 place: input.place,
+                description: input.description,
                 starts_at: input.starts_at,
                 ends_at: input.ends_at,
                 capacity: input.capacity,
@@ -1068,6 +1111,45 @@ impl ServiceMutation {
         answer(async {
             let (store, access, id) = target(ctx, NodeKind::Activity, &input.id)?;
             activities::publish(store, access, id).await
+        })
+        .await
+    }
+
+    /// Changes an activity within what its state allows (see `UpdateActivityInput`).
+    async fn update_activity(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateActivityInput,
+    ) -> GqlResult<ActivityPayload> {
+        answer(async {
+            let (store, access, id) = target(ctx, NodeKind::Activity, &input.id)?;
+            let changes = activities::ActivityChanges {
+                title: input.title,
+                field: input.field,
+                place: input.place,
+                description: input.description,
+                capacity: input.capacity,
+                starts_at: input.starts_at,
+                ends_at: input.ends_at,
+                recruit_from: maybe(input.recruit_from),
+                recruit_until: maybe(input.recruit_until),
+                reason: input.reason,
+            };
+            activities::update(store, access, id, changes).await
+        })
+        .await
+    }
+
+    /// Sends an activity waiting for review back to its author as a draft, with the
+    /// reason (reviewers above the activity's unit only).
+    async fn return_activity(
+        &self,
+        ctx: &Context<'_>,
+        input: ReturnActivityInput,
+    ) -> GqlResult<ActivityPayload> {
+        answer(async {
+            let (store, access, id) = target(ctx, NodeKind::Activity, &input.id)?;
+            activities::return_to_author(store, access, id, &input.reason).await
         })
         .await
     }

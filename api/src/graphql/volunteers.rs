@@ -1,6 +1,8 @@
 //! Organisations, stations, service fields and volunteers in GraphQL.
 
-use async_graphql::{Context, Enum, ErrorExtensions, InputObject, Object, SimpleObject, ID};
+use async_graphql::{
+    Context, Enum, ErrorExtensions, InputObject, MaybeUndefined, Object, SimpleObject, ID,
+};
 use chrono::NaiveDate;
 use tokio::sync::OnceCell;
 
@@ -10,7 +12,8 @@ use crate::graphql::loaders;
 use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::units::Unit;
 use crate::graphql::{
-    access, answer, id_of, load_unit, opt_id, parse_under, parts, store, target, visible, GqlResult,
+    access, answer, id_of, load_unit, maybe, maybe_id, opt_id, parse_under, parts, store, target,
+    visible, GqlResult,
 };
 use crate::pagination::PageRequest;
 use crate::services::organizations::{self, NewOrganization, OrganizationRecord};
@@ -618,6 +621,46 @@ impl VolunteerMutation {
             .map_err(|e| e.extend())
     }
 
+    /// Changes an organisation (`organization.update` at its unit).
+    async fn update_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateOrganizationInput,
+    ) -> GqlResult<UpdateOrganizationPayload> {
+        answer(async {
+            let (store, access, id) = target(ctx, NodeKind::Organization, &input.id)?;
+            let changes = organizations::OrganizationChanges {
+                name: input.name,
+                kind: input.kind.map(OrganizationKind::as_str),
+                contact_name: maybe(input.contact_name),
+                contact_phone: maybe(input.contact_phone),
+            };
+            organizations::update(store, access, id, changes).await
+        })
+        .await
+    }
+
+    /// Changes or closes a station (`station.update` at its unit).
+    async fn update_station(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateStationInput,
+    ) -> GqlResult<UpdateStationPayload> {
+        answer(async {
+            let (store, access, id) = target(ctx, NodeKind::Station, &input.id)?;
+            let changes = stations::StationChanges {
+                kind: input.kind.map(StationKind::as_str),
+                name: input.name,
+                address: maybe(input.address),
+                opened_on: maybe(input.opened_on),
+                closed_on: maybe(input.closed_on),
+                organization_id: maybe_id(NodeKind::Organization, input.organization_id)?,
+            };
+            stations::update(store, access, id, changes).await
+        })
+        .await
+    }
+
     /// Registers a person once across the whole system: a second registration of the
     /// same ID number is CONFLICT, without saying where the first one is.
     async fn register_volunteer(
@@ -921,6 +964,114 @@ pub struct CreateProjectPayload {
     pub project: Project,
 }
 
+/// Changes to an organisation; fields left out stay as they are. The credit code and
+/// the unit it is registered at do not change.
+#[derive(InputObject)]
+pub struct UpdateOrganizationInput {
+    pub id: ID,
+    pub name: Option<String>,
+    pub kind: Option<OrganizationKind>,
+    /// `null` removes the contact.
+    pub contact_name: MaybeUndefined<String>,
+    /// `null` removes the contact phone.
+    pub contact_phone: MaybeUndefined<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct UpdateOrganizationPayload {
+    pub organization: Organization,
+}
+
+impl From<OrganizationRecord> for UpdateOrganizationPayload {
+    fn from(o: OrganizationRecord) -> Self {
+        UpdateOrganizationPayload {
+            organization: Organization(o),
+        }
+    }
+}
+
+/// Changes to a station; fields left out stay as they are, `null` clears one.
+/// Closing a station is setting `closedOn`.
+#[derive(InputObject)]
+pub struct UpdateStationInput {
+    pub id: ID,
+    pub kind: Option<StationKind>,
+    pub name: Option<String>,
+    pub address: MaybeUndefined<String>,
+    pub opened_on: MaybeUndefined<NaiveDate>,
+    /// The day the station closed (关闭); not before `openedOn`.
+    pub closed_on: MaybeUndefined<NaiveDate>,
+    /// The operating organisation, which the caller must see.
+    pub organization_id: MaybeUndefined<ID>,
+}
+
+#[derive(SimpleObject)]
+pub struct UpdateStationPayload {
+    pub station: Station,
+}
+
+impl From<StationRecord> for UpdateStationPayload {
+    fn from(s: StationRecord) -> Self {
+        UpdateStationPayload {
+            station: Station(s),
+        }
+    }
+}
+
+/// Changes to a team; fields left out stay as they are. A new parent must be a team
+/// the caller sees, at the team's unit or above, and not one of its sub-teams; a new
+/// leader joins the team if not a member yet.
+#[derive(InputObject)]
+pub struct UpdateTeamInput {
+    pub id: ID,
+    pub name: Option<String>,
+    /// Service-field codes; replaces the team's list.
+    pub fields: Option<Vec<String>>,
+    /// `null`: no leader.
+    pub leader_id: MaybeUndefined<ID>,
+    /// `null`: a top-level team.
+    pub parent_id: MaybeUndefined<ID>,
+}
+
+#[derive(SimpleObject)]
+pub struct UpdateTeamPayload {
+    pub team: Team,
+}
+
+impl From<TeamRecord> for UpdateTeamPayload {
+    fn from(t: TeamRecord) -> Self {
+        UpdateTeamPayload { team: Team(t) }
+    }
+}
+
+/// Changes to a project; fields left out stay as they are, `null` clears one. A
+/// project keeps an owner (a team or an organisation).
+#[derive(InputObject)]
+pub struct UpdateProjectInput {
+    pub id: ID,
+    pub name: Option<String>,
+    /// Service-field code.
+    pub field: Option<String>,
+    pub description: Option<String>,
+    pub starts_on: MaybeUndefined<NaiveDate>,
+    pub ends_on: MaybeUndefined<NaiveDate>,
+    pub team_id: MaybeUndefined<ID>,
+    pub organization_id: MaybeUndefined<ID>,
+}
+
+#[derive(SimpleObject)]
+pub struct UpdateProjectPayload {
+    pub project: Project,
+}
+
+impl From<ProjectRecord> for UpdateProjectPayload {
+    fn from(p: ProjectRecord) -> Self {
+        UpdateProjectPayload {
+            project: Project(p),
+        }
+    }
+}
+
 impl From<TeamRecord> for CreateTeamPayload {
     fn from(t: TeamRecord) -> Self {
         CreateTeamPayload { team: Team(t) }
@@ -961,6 +1112,47 @@ impl TeamMutation {
             };
             let (store, access) = parts(ctx)?;
             teams::create(store, access, new).await
+        })
+        .await
+    }
+
+    /// Changes a team: name, fields, leader, parent (`team.update` at its unit).
+    async fn update_team(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateTeamInput,
+    ) -> GqlResult<UpdateTeamPayload> {
+        answer(async {
+            let (store, access, id) = target(ctx, NodeKind::Team, &input.id)?;
+            let changes = teams::TeamChanges {
+                name: input.name,
+                fields: input.fields,
+                leader_id: maybe_id(NodeKind::Volunteer, input.leader_id)?,
+                parent_id: maybe_id(NodeKind::Team, input.parent_id)?,
+            };
+            teams::update(store, access, id, changes).await
+        })
+        .await
+    }
+
+    /// Changes a project (`project.update` at its unit).
+    async fn update_project(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateProjectInput,
+    ) -> GqlResult<UpdateProjectPayload> {
+        answer(async {
+            let (store, access, id) = target(ctx, NodeKind::Project, &input.id)?;
+            let changes = projects::ProjectChanges {
+                name: input.name,
+                field: input.field,
+                description: input.description,
+                starts_on: maybe(input.starts_on),
+                ends_on: maybe(input.ends_on),
+                team_id: maybe_id(NodeKind::Team, input.team_id)?,
+                organization_id: maybe_id(NodeKind::Organization, input.organization_id)?,
+            };
+            projects::update(store, access, id, changes).await
         })
         .await
     }

@@ -172,6 +172,25 @@ impl Access {
         })
     }
 
+    /// Like [`Access::check`], counting only roles held at `level` or above: a
+    /// reviewer or a star grant must come from the office above the unit.
+    pub fn check_from_level(
+        &self,
+        resource: Resource,
+        action: Action,
+        unit: &UnitCode,
+        level: policies::Level,
+    ) -> ServiceResult<Decision<'_>> {
+        Ok(policies::check_from_level(
+            &self.policy,
+            self.principal()?,
+            resource,
+            action,
+            unit,
+            level,
+        ))
+    }
+
     /// The roles the caller could grant at `unit` and the latest expiry of each grant
     /// (epoch seconds; `None`: no limit).
     pub fn grantable_roles(&self, unit: &UnitCode) -> ServiceResult<Vec<(String, Option<i64>)>> {

@@ -20,6 +20,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::pagination::{Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
+use crate::services::changes::Changes;
 use crate::services::daily::{self, Delta};
 use crate::services::{projects, ranges, scoped, signups, teams, units, volunteers, Store};
 
@@ -76,6 +77,7 @@ pub struct ActivityRecord {
     pub project_id: Option<i64>,
     pub team_id: Option<i64>,
     pub place: String,
+    pub description: String,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub recruit_from: Option<DateTime<Utc>>,
@@ -109,6 +111,7 @@ impl TryFrom<activity::Model> for ActivityRecord {
             project_id: m.project_id,
             team_id: m.team_id,
             place: m.place,
+            description: m.description,
             starts_at: m.starts_at,
             ends_at: m.ends_at,
             recruit_from: m.recruit_from,
@@ -189,6 +192,7 @@ pub struct NewActivity {
     pub project_id: Option<i64>,
     pub team_id: Option<i64>,
     pub place: String,
+    pub description: String,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub capacity: i32,
@@ -198,6 +202,65 @@ pub struct NewActivity {
 
 pub const MAX_CAPACITY: i32 = 10_000;
 
+/// The times and size of an activity, checked together wherever they are set.
+struct Schedule {
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    recruit_from: Option<DateTime<Utc>>,
+    recruit_until: Option<DateTime<Utc>>,
+    capacity: i32,
+}
+
+fn schedule_of(a: &ActivityRecord) -> Schedule {
+    Schedule {
+        starts_at: a.starts_at,
+        ends_at: a.ends_at,
+        recruit_from: a.recruit_from,
+        recruit_until: a.recruit_until,
+        capacity: a.capacity,
+    }
+}
+
+fn check_schedule(s: &Schedule) -> ServiceResult<()> {
+    if s.ends_at <= s.starts_at {
+        return Err(ServiceError::bad_input("`endsAt` must be after `startsAt`"));
+    }
+    if s.ends_at - s.starts_at > chrono::Duration::days(31) {
+        return Err(ServiceError::bad_input("an activity lasts at most 31 days"));
+    }
+    if !(1..=MAX_CAPACITY).contains(&s.capacity) {
+        return Err(ServiceError::bad_input(format!(
+            "`capacity` must be 1 to {MAX_CAPACITY}"
+        )));
+    }
+    if let (Some(f), Some(u)) = (s.recruit_from, s.recruit_until) {
+        if u <= f {
+            return Err(ServiceError::bad_input(
+                "`recruitUntil` must be after `recruitFrom`",
+            ));
+        }
+    }
+    if s.recruit_until.is_some_and(|u| u > s.starts_at)
+        || s.recruit_from.is_some_and(|f| f >= s.starts_at)
+    {
+        return Err(ServiceError::bad_input(
+            "recruiting happens before the activity starts",
+        ));
+    }
+    Ok(())
+}
+
+/// Descriptions are free text up to 5,000 characters; empty is allowed.
+fn description_text(d: &str) -> ServiceResult<String> {
+    let d = d.trim();
+    if d.chars().count() > 5_000 {
+        return Err(ServiceError::bad_input(
+            "`description` is longer than 5000 characters",
+        ));
+    }
+    Ok(d.to_owned())
+}
+
 pub async fn create(
     store: &Store,
     access: &Access,
@@ -205,32 +268,15 @@ pub async fn create(
 ) -> ServiceResult<ActivityRecord> {
     let title = super::required_text("title", &input.title, 200)?;
     let place = super::required_text("place", &input.place, 200)?;
+    let description = description_text(&input.description)?;
     let unit = super::parse_unit("unitCode", &input.unit_code)?;
-    if input.ends_at <= input.starts_at {
-        return Err(ServiceError::bad_input("`endsAt` must be after `startsAt`"));
-    }
-    if input.ends_at - input.starts_at > chrono::Duration::days(31) {
-        return Err(ServiceError::bad_input("an activity lasts at most 31 days"));
-    }
-    if !(1..=MAX_CAPACITY).contains(&input.capacity) {
-        return Err(ServiceError::bad_input(format!(
-            "`capacity` must be 1 to {MAX_CAPACITY}"
-        )));
-    }
-    if let (Some(f), Some(u)) = (input.recruit_from, input.recruit_until) {
-        if u <= f {
-            return Err(ServiceError::bad_input(
-                "`recruitUntil` must be after `recruitFrom`",
-            ));
-        }
-    }
-    if input.recruit_until.is_some_and(|u| u > input.starts_at)
-        || input.recruit_from.is_some_and(|f| f >= input.starts_at)
-    {
-        return Err(ServiceError::bad_input(
-            "recruiting happens before the activity starts",
-        ));
-    }
+    check_schedule(&Schedule {
+        starts_at: input.starts_at,
+        ends_at: input.ends_at,
+        recruit_from: input.recruit_from,
+        recruit_until: input.recruit_until,
+        capacity: input.capacity,
+    })?;
     if input.project_id.is_none() && input.team_id.is_none() {
         return Err(ServiceError::bad_input(
             "an activity belongs to a project or a team",
@@ -255,6 +301,7 @@ pub async fn create(
         project_id: Set(input.project_id),
         team_id: Set(input.team_id),
         place: Set(place),
+        description: Set(description),
         starts_at: Set(input.starts_at),
         ends_at: Set(input.ends_at),
         recruit_from: Set(input.recruit_from),
@@ -456,6 +503,232 @@ async fn transition(
     Ok(())
 }
 
+/// Whether the caller reviews `a`: `activity.approve` held at the office above the
+/// activity's unit (at the unit itself for the city, which has none above).
+fn reviewer<'a>(access: &'a Access, a: &ActivityRecord) -> ServiceResult<policies::Decision<'a>> {
+    match a.unit.parent() {
+        Some(parent) => {
+            access.check_from_level(Resource::Activity, Action::Approve, &a.unit, parent.level())
+        }
+        None => access.check(Resource::Activity, Action::Approve, &a.unit),
+    }
+}
+
+/// What `updateActivity` may change; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct ActivityChanges {
+    pub title: Option<String>,
+    pub field: Option<String>,
+    pub place: Option<String>,
+    pub description: Option<String>,
+    pub capacity: Option<i32>,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    /// `Some(None)` removes the bound.
+    pub recruit_from: Option<Option<DateTime<Utc>>>,
+    pub recruit_until: Option<Option<DateTime<Utc>>>,
+    /// Why a published activity's times or place change: required then, and audited,
+    /// because volunteers who signed up planned around them.
+    pub reason: Option<String>,
+}
+
+/// Changes an activity. Drafts and activities waiting for review change freely;
+/// once published, the title, field, description and capacity (never below the
+/// sign-ups) change freely, and the times, recruiting window and place only with a
+/// reason and before the start. Closed and cancelled activities do not change.
+pub async fn update(
+    store: &Store,
+    access: &Access,
+    id: i64,
+    ch: ActivityChanges,
+) -> ServiceResult<ActivityRecord> {
+    let txn = store.db.begin().await?;
+    let a = get_in(&txn, access, id).await?;
+    access.require(Resource::Activity, Action::Update, &a.unit)?;
+    if matches!(a.state, State::Closed | State::Cancelled) {
+        return Err(ServiceError::Conflict(format!(
+            "an activity that is {} cannot be changed",
+            a.state.as_str()
+        )));
+    }
+    let mut changes = Changes::<activity::Entity>::new();
+    let title = ch
+        .title
+        .as_deref()
+        .map(|t| super::required_text("title", t, 200))
+        .transpose()?;
+    changes.set("title", activity::Column::Title, &a.title, title);
+    if let Some(f) = ch.field.as_ref().filter(|f| **f != a.field) {
+        volunteers::check_fields(&txn, std::slice::from_ref(f)).await?;
+    }
+    changes.set(
+        "field",
+        activity::Column::FieldCode,
+        &a.field,
+        ch.field.clone(),
+    );
+    let description = ch
+        .description
+        .as_deref()
+        .map(description_text)
+        .transpose()?;
+    changes.set_text(
+        "description",
+        activity::Column::Description,
+        &a.description,
+        description,
+    );
+    let capacity = ch.capacity.unwrap_or(a.capacity);
+    if capacity != a.capacity {
+        check_schedule(&Schedule {
+            capacity,
+            ..schedule_of(&a)
+        })?;
+        if capacity < a.signed_up {
+            return Err(ServiceError::Conflict(format!(
+                "{} volunteers have signed up; the capacity cannot go below that",
+                a.signed_up
+            )));
+        }
+    }
+    changes.set(
+        "capacity",
+        activity::Column::Capacity,
+        &a.capacity,
+        Some(capacity),
+    );
+    let planned = plan_changes(&a, &ch, &mut changes)?;
+    check_schedule(&Schedule {
+        capacity,
+        ..planned
+    })?;
+    if changes.is_empty() {
+        return Ok(a);
+    }
+    let reason = ch
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    // The state the checks were made in; a sign-up that lands between the read and
+    // this write keeps its seat.
+    let guard = Condition::all()
+        .add(activity::Column::State.eq(a.stored.as_str()))
+        .add(activity::Column::SignedUp.lte(capacity));
+    changes
+        .apply(
+            &txn,
+            access,
+            activity::Column::Id,
+            id,
+            guard,
+            "activity.update",
+            &a.unit,
+            json!({ "state": a.state.as_str(), "reason": reason }),
+        )
+        .await?;
+    let after = get_in(&txn, access, id).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// The place, times and recruiting window after `ch`, added to `changes`; for a
+/// published activity only with a reason and before its start.
+fn plan_changes(
+    a: &ActivityRecord,
+    ch: &ActivityChanges,
+    changes: &mut Changes<activity::Entity>,
+) -> ServiceResult<Schedule> {
+    let planned = Schedule {
+        starts_at: ch.starts_at.unwrap_or(a.starts_at),
+        ends_at: ch.ends_at.unwrap_or(a.ends_at),
+        recruit_from: ch.recruit_from.unwrap_or(a.recruit_from),
+        recruit_until: ch.recruit_until.unwrap_or(a.recruit_until),
+        capacity: a.capacity,
+    };
+    let before = changes.names().len();
+    let place = ch
+        .place
+        .as_deref()
+        .map(|p| super::required_text("place", p, 200))
+        .transpose()?;
+    changes.set("place", activity::Column::Place, &a.place, place);
+    use activity::Column as C;
+    changes.set(
+        "startsAt",
+        C::StartsAt,
+        &a.starts_at,
+        Some(planned.starts_at),
+    );
+    changes.set("endsAt", C::EndsAt, &a.ends_at, Some(planned.ends_at));
+    changes.set(
+        "recruitFrom",
+        C::RecruitFrom,
+        &a.recruit_from,
+        Some(planned.recruit_from),
+    );
+    changes.set(
+        "recruitUntil",
+        C::RecruitUntil,
+        &a.recruit_until,
+        Some(planned.recruit_until),
+    );
+    let moved = changes.names()[before..].join(", ");
+    if !moved.is_empty() && !a.state.unpublished() {
+        if a.state == State::InProgress {
+            return Err(ServiceError::Conflict(
+                "the activity has started; its place and times can no longer change".into(),
+            ));
+        }
+        if ch.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+            return Err(ServiceError::bad_input(format!(
+                "`reason` is required to change {moved} of a published activity"
+            )));
+        }
+        if planned.starts_at <= super::now() {
+            return Err(ServiceError::bad_input("`startsAt` must be in the future"));
+        }
+    }
+    Ok(planned)
+}
+
+/// A reviewer sends an activity waiting for review back to its author as a draft,
+/// saying why; the author edits it and submits it again.
+pub async fn return_to_author(
+    store: &Store,
+    access: &Access,
+    id: i64,
+    reason: &str,
+) -> ServiceResult<ActivityRecord> {
+    let reason = super::required_text("reason", reason, 500)?;
+    let txn = store.db.begin().await?;
+    let a = get_in(&txn, access, id).await?;
+    let decision = reviewer(access, &a)?;
+    access.enforce(&decision)?;
+    if a.state != State::PendingReview {
+        return Err(ServiceError::Conflict(format!(
+            "only an activity waiting for review can be returned; this one is {}",
+            a.state.as_str()
+        )));
+    }
+    transition(&txn, access, &a, State::Draft, None).await?;
+    audit::record(
+        &txn,
+        access,
+        access.actor(),
+        Entry {
+            action: "activity.return",
+            target: Some(format!("activity:{id}")),
+            unit: Some(&a.unit),
+            summary: json!({ "reason": reason, "decision": decision.reason() }),
+        },
+    )
+    .await?;
+    let after = get_in(&txn, access, id).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
 /// What `publishActivity` did.
 pub enum Published {
     Published(ActivityRecord),
@@ -480,17 +753,7 @@ pub async fn publish(store: &Store, access: &Access, id: i64) -> ServiceResult<P
             "the activity's start has passed; it can no longer be published".into(),
         ));
     }
-    let reviewer = match a.unit.parent() {
-        Some(parent) => policies::check_from_level(
-            access.policy(),
-            access.principal()?,
-            Resource::Activity,
-            Action::Approve,
-            &a.unit,
-            parent.level(),
-        ),
-        None => access.check(Resource::Activity, Action::Approve, &a.unit)?,
-    };
+    let reviewer = reviewer(access, &a)?;
     let needs_review = a.unit.parent().is_some()
         && access
             .policy()

@@ -8,6 +8,7 @@ pub mod activities;
 pub mod audit;
 pub mod auth;
 pub mod certificates;
+mod changes;
 pub mod daily;
 pub mod organizations;
 pub mod projects;

@@ -15,6 +15,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::pagination::{Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
+use crate::services::changes::Changes;
 use crate::services::{ranges, scoped, units, Store};
 
 pub const KINDS: [&str; 5] = [
@@ -117,6 +118,72 @@ pub async fn create(
     .await?;
     txn.commit().await?;
     m.try_into()
+}
+
+/// What `updateOrganization` changes; `None` leaves a field as it is, `Some(None)`
+/// clears a contact. The credit code and the unit are the organisation's identity
+/// and registration: they do not change here.
+#[derive(Debug, Default)]
+pub struct OrganizationChanges {
+    pub name: Option<String>,
+    pub kind: Option<&'static str>,
+    pub contact_name: Option<Option<String>>,
+    pub contact_phone: Option<Option<String>>,
+}
+
+pub async fn update(
+    store: &Store,
+    access: &Access,
+    id: i64,
+    ch: OrganizationChanges,
+) -> ServiceResult<OrganizationRecord> {
+    let name = ch
+        .name
+        .as_deref()
+        .map(|n| super::required_text("name", n, 200))
+        .transpose()?;
+    let contact_name = ch
+        .contact_name
+        .map(|c| c.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()));
+    let contact_phone = ch
+        .contact_phone
+        .map(|p| {
+            p.as_deref()
+                .map(Phone::parse)
+                .transpose()
+                .map(|p| p.map(|p| p.as_str().to_owned()))
+        })
+        .transpose()
+        .map_err(|e| ServiceError::bad_input(e.to_string()))?;
+    let txn = store.db.begin().await?;
+    let o = get_in(&txn, access, id).await?;
+    access.require(Resource::Organization, Action::Update, &o.unit)?;
+    let mut changes = Changes::<organization::Entity>::new();
+    use organization::Column as C;
+    changes.set("name", C::Name, &o.name, name);
+    changes.set("kind", C::Kind, &o.kind, ch.kind.map(str::to_owned));
+    changes.set("contactName", C::ContactName, &o.contact_name, contact_name);
+    changes.set(
+        "contactPhone",
+        C::ContactPhone,
+        &o.contact_phone,
+        contact_phone,
+    );
+    changes
+        .apply(
+            &txn,
+            access,
+            C::Id,
+            id,
+            sea_orm::Condition::all(),
+            "organization.update",
+            &o.unit,
+            json!({}),
+        )
+        .await?;
+    let after = get_in(&txn, access, id).await?;
+    txn.commit().await?;
+    Ok(after)
 }
 
 pub async fn list(

@@ -12,6 +12,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::pagination::{Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
+use crate::services::changes::Changes;
 use crate::services::{organizations, ranges, scoped, teams, units, volunteers, Store};
 
 #[derive(Debug, Clone)]
@@ -110,6 +111,92 @@ pub async fn create(
     .await?;
     txn.commit().await?;
     m.try_into()
+}
+
+/// What `updateProject` changes; `None` leaves a field as it is, `Some(None)`
+/// clears it. A project keeps an owner: a team or an organisation.
+#[derive(Debug, Default)]
+pub struct ProjectChanges {
+    pub name: Option<String>,
+    pub field: Option<String>,
+    pub description: Option<String>,
+    pub starts_on: Option<Option<NaiveDate>>,
+    pub ends_on: Option<Option<NaiveDate>>,
+    pub team_id: Option<Option<i64>>,
+    pub organization_id: Option<Option<i64>>,
+}
+
+pub async fn update(
+    store: &Store,
+    access: &Access,
+    id: i64,
+    ch: ProjectChanges,
+) -> ServiceResult<ProjectRecord> {
+    let name = ch
+        .name
+        .as_deref()
+        .map(|n| super::required_text("name", n, 200))
+        .transpose()?;
+    let txn = store.db.begin().await?;
+    let p = get_in(&txn, access, id).await?;
+    access.require(Resource::Project, Action::Update, &p.unit)?;
+    let starts_on = ch.starts_on.unwrap_or(p.starts_on);
+    let ends_on = ch.ends_on.unwrap_or(p.ends_on);
+    if let (Some(a), Some(b)) = (starts_on, ends_on) {
+        if b < a {
+            return Err(ServiceError::bad_input("`endsOn` is before `startsOn`"));
+        }
+    }
+    let team_id = ch.team_id.unwrap_or(p.team_id);
+    let organization_id = ch.organization_id.unwrap_or(p.organization_id);
+    if team_id.is_none() && organization_id.is_none() {
+        return Err(ServiceError::bad_input(
+            "a project is owned by a team or an organisation",
+        ));
+    }
+    if let Some(f) = ch.field.as_ref().filter(|f| **f != p.field) {
+        volunteers::check_fields(&txn, std::slice::from_ref(f)).await?;
+    }
+    if let Some(team) = team_id.filter(|t| Some(*t) != p.team_id) {
+        teams::get_in(&txn, access, Action::Read, team).await?;
+    }
+    if let Some(org) = organization_id.filter(|o| Some(*o) != p.organization_id) {
+        organizations::get_in(&txn, access, org).await?;
+    }
+    let mut changes = Changes::<project::Entity>::new();
+    use project::Column as C;
+    changes.set("name", C::Name, &p.name, name);
+    changes.set("field", C::FieldCode, &p.field, ch.field);
+    changes.set_text(
+        "description",
+        C::Description,
+        &p.description,
+        ch.description.map(|d| d.trim().to_owned()),
+    );
+    changes.set("startsOn", C::StartsOn, &p.starts_on, Some(starts_on));
+    changes.set("endsOn", C::EndsOn, &p.ends_on, Some(ends_on));
+    changes.set("teamId", C::TeamId, &p.team_id, Some(team_id));
+    changes.set(
+        "organizationId",
+        C::OrganizationId,
+        &p.organization_id,
+        Some(organization_id),
+    );
+    changes
+        .apply(
+            &txn,
+            access,
+            C::Id,
+            id,
+            sea_orm::Condition::all(),
+            "project.update",
+            &p.unit,
+            json!({}),
+        )
+        .await?;
+    let after = get_in(&txn, access, id).await?;
+    txn.commit().await?;
+    Ok(after)
 }
 
 pub async fn list(

@@ -197,14 +197,8 @@ pub async fn grant(store: &Store, access: &Access, id: i64) -> ServiceResult<Nom
     .await?;
     let unit = super::stored_unit(&n.unit_code)?;
     let level = needed_level(&txn, access, n.stars, &unit).await?;
-    let decision = policies::check_from_level(
-        access.policy(),
-        access.principal()?,
-        Resource::StarNomination,
-        Action::Grant,
-        &unit,
-        level,
-    );
+    let decision =
+        access.check_from_level(Resource::StarNomination, Action::Grant, &unit, level)?;
     access.enforce(&decision)?;
     if n.state != "listed" {
         return Err(ServiceError::Conflict(format!(

@@ -12,6 +12,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::pagination::{Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
+use crate::services::changes::Changes;
 use crate::services::{organizations, ranges, scoped, units, Store};
 
 pub const KINDS: [&str; 7] = [
@@ -113,6 +114,76 @@ pub async fn create(
     m.try_into()
 }
 
+/// What `updateStation` changes; `None` leaves a field as it is, `Some(None)`
+/// clears it. Closing a station is setting `closed_on`.
+#[derive(Debug, Default)]
+pub struct StationChanges {
+    pub kind: Option<&'static str>,
+    pub name: Option<String>,
+    pub address: Option<Option<String>>,
+    pub opened_on: Option<Option<NaiveDate>>,
+    pub closed_on: Option<Option<NaiveDate>>,
+    pub organization_id: Option<Option<i64>>,
+}
+
+pub async fn update(
+    store: &Store,
+    access: &Access,
+    id: i64,
+    ch: StationChanges,
+) -> ServiceResult<StationRecord> {
+    let name = ch
+        .name
+        .as_deref()
+        .map(|n| super::required_text("name", n, 200))
+        .transpose()?;
+    let address = ch
+        .address
+        .map(|a| a.map(|a| a.trim().to_owned()).filter(|a| !a.is_empty()));
+    let txn = store.db.begin().await?;
+    let st = get_in(&txn, access, id).await?;
+    access.require(Resource::Station, Action::Update, &st.unit)?;
+    let opened = ch.opened_on.unwrap_or(st.opened_on);
+    let closed = ch.closed_on.unwrap_or(st.closed_on);
+    if let (Some(open), Some(close)) = (opened, closed) {
+        if close < open {
+            return Err(ServiceError::bad_input("`closedOn` is before `openedOn`"));
+        }
+    }
+    if let Some(Some(org)) = ch.organization_id {
+        // The operator must be an organisation the caller can see.
+        organizations::get_in(&txn, access, org).await?;
+    }
+    let mut changes = Changes::<station::Entity>::new();
+    use station::Column as C;
+    changes.set("kind", C::Kind, &st.kind, ch.kind.map(str::to_owned));
+    changes.set("name", C::Name, &st.name, name);
+    changes.set("address", C::Address, &st.address, address);
+    changes.set("openedOn", C::OpenedOn, &st.opened_on, Some(opened));
+    changes.set("closedOn", C::ClosedOn, &st.closed_on, Some(closed));
+    changes.set(
+        "organizationId",
+        C::OrganizationId,
+        &st.organization_id,
+        ch.organization_id,
+    );
+    changes
+        .apply(
+            &txn,
+            access,
+            C::Id,
+            id,
+            sea_orm::Condition::all(),
+            "station.update",
+            &st.unit,
+            json!({}),
+        )
+        .await?;
+    let after = get_in(&txn, access, id).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
 pub async fn list(
     store: &Store,
     access: &Access,
@@ -134,8 +205,16 @@ pub async fn list(
 }
 
 pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<StationRecord> {
+    get_in(&store.db, access, id).await
+}
+
+async fn get_in(
+    conn: &impl sea_orm::ConnectionTrait,
+    access: &Access,
+    id: i64,
+) -> ServiceResult<StationRecord> {
     scoped::find_one::<station::Entity>(
-        &store.db,
+        conn,
         access,
         Action::Read,
         station::Column::Id,

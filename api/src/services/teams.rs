@@ -16,6 +16,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::pagination::{Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
+use crate::services::changes::Changes;
 use crate::services::{ranges, scoped, units, volunteers, Store};
 
 #[derive(Debug, Clone)]
@@ -137,6 +138,136 @@ pub async fn create(store: &Store, access: &Access, input: NewTeam) -> ServiceRe
     .await?;
     txn.commit().await?;
     m.try_into()
+}
+
+/// What `updateTeam` changes; `None` leaves a field as it is, `Some(None)` clears
+/// the leader or makes the team a root. The unit does not change.
+#[derive(Debug, Default)]
+pub struct TeamChanges {
+    pub name: Option<String>,
+    pub fields: Option<Vec<String>>,
+    pub leader_id: Option<Option<i64>>,
+    pub parent_id: Option<Option<i64>>,
+}
+
+/// How far up a chain of parents is followed before a move is refused as too deep.
+const MAX_TEAM_DEPTH: usize = 64;
+
+pub async fn update(
+    store: &Store,
+    access: &Access,
+    id: i64,
+    ch: TeamChanges,
+) -> ServiceResult<TeamRecord> {
+    let name = ch
+        .name
+        .as_deref()
+        .map(|n| super::required_text("name", n, 200))
+        .transpose()?;
+    let txn = store.db.begin().await?;
+    let t = get_in(&txn, access, Action::Read, id).await?;
+    access.require(Resource::Team, Action::Update, &t.unit)?;
+    let mut changes = Changes::<team::Entity>::new();
+    changes.set("name", team::Column::Name, &t.name, name);
+    if let Some(Some(parent)) = ch.parent_id {
+        check_parent(&txn, access, &t, parent).await?;
+    }
+    changes.set(
+        "parentId",
+        team::Column::ParentId,
+        &t.parent_id,
+        ch.parent_id,
+    );
+    if let Some(Some(leader)) = ch.leader_id.filter(|l| *l != t.leader_id) {
+        volunteers::find_scoped(&txn, access, Action::Read, leader).await?;
+        if !is_member(&txn, id, leader).await? {
+            insert_member(&txn, id, leader).await?;
+        }
+    }
+    changes.set(
+        "leaderId",
+        team::Column::LeaderId,
+        &t.leader_id,
+        ch.leader_id,
+    );
+    if let Some(mut fields) = ch.fields {
+        fields.sort();
+        fields.dedup();
+        volunteers::check_fields(&txn, &fields).await?;
+        let old: Vec<String> = team_field::Entity::find()
+            .filter(team_field::Column::TeamId.eq(id))
+            .order_by_asc(team_field::Column::FieldCode)
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|f| f.field_code)
+            .collect();
+        if old != fields {
+            team_field::Entity::delete_many()
+                .filter(team_field::Column::TeamId.eq(id))
+                .exec(&txn)
+                .await?;
+            if !fields.is_empty() {
+                team_field::Entity::insert_many(fields.iter().map(|f| team_field::ActiveModel {
+                    team_id: Set(id),
+                    field_code: Set(f.clone()),
+                }))
+                .exec_without_returning(&txn)
+                .await?;
+            }
+            changes.note("fields", old, fields);
+        }
+    }
+    changes
+        .apply(
+            &txn,
+            access,
+            team::Column::Id,
+            id,
+            sea_orm::Condition::all(),
+            "team.update",
+            &t.unit,
+            serde_json::json!({}),
+        )
+        .await?;
+    let after = get_in(&txn, access, Action::Read, id).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// A new parent must be a team the caller sees, at the team's unit or above it, and
+/// not the team itself or one of its sub-teams (no cycles).
+async fn check_parent(
+    conn: &impl ConnectionTrait,
+    access: &Access,
+    t: &TeamRecord,
+    parent: i64,
+) -> ServiceResult<()> {
+    let p = get_in(conn, access, Action::Read, parent).await?;
+    if !p.unit.contains(&t.unit) {
+        return Err(ServiceError::bad_input(format!(
+            "a sub-team sits at its parent's unit ({}) or below it, not at {}",
+            p.unit, t.unit
+        )));
+    }
+    // Walk up from the new parent: meeting the team means a cycle. This walk is
+    // about the tree's shape, not what the caller may read, so it is unscoped.
+    let mut next = Some(parent);
+    for _ in 0..MAX_TEAM_DEPTH {
+        let Some(current) = next else {
+            return Ok(());
+        };
+        if current == t.id {
+            return Err(ServiceError::bad_input(
+                "`parentId` is this team or one of its sub-teams",
+            ));
+        }
+        next = team::Entity::find_by_id(current)
+            .one(conn)
+            .await?
+            .and_then(|m| m.parent_id);
+    }
+    Err(ServiceError::bad_input("the team tree is too deep"))
 }
 
 async fn insert_member(

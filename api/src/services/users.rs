@@ -15,6 +15,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::pagination::{Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
+use crate::services::changes::Changes;
 use crate::services::{ranges, scoped, units, Store};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -343,6 +344,93 @@ pub async fn set_disabled(
     .await?;
     txn.commit().await?;
     model.try_into()
+}
+
+/// What `updateUser` changes; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct UserChanges {
+    pub display_name: Option<String>,
+    pub home_unit_code: Option<String>,
+}
+
+/// Changes an account. Anyone may rename themselves; renaming someone else needs
+/// `user.update` over them, and moving them to another home unit needs it at both
+/// units and the power to grant every role they hold (as strong as their roles).
+/// Nobody moves themselves.
+pub async fn update(
+    store: &Store,
+    access: &Access,
+    id: i64,
+    ch: UserChanges,
+) -> ServiceResult<UserRecord> {
+    let me = access.user_id()?;
+    let display_name = ch
+        .display_name
+        .as_deref()
+        .map(parse_display_name)
+        .transpose()?;
+    let home = ch
+        .home_unit_code
+        .as_deref()
+        .map(|u| super::parse_unit("homeUnitCode", u))
+        .transpose()?;
+    let txn = store.db.begin().await?;
+    let model = if me == id {
+        // Oneself: always visible, and only the display name may change.
+        user::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(ServiceError::NotFound("user"))?
+    } else {
+        find_scoped(&txn, access, Action::Update, id).await?
+    };
+    let u = UserRecord::try_from(model.clone())?;
+    let moving = home.as_ref().filter(|h| **h != u.home_unit);
+    if let Some(to) = moving {
+        if me == id {
+            return Err(ServiceError::bad_input(
+                "you cannot move yourself to another unit",
+            ));
+        }
+        units::require_exists(&txn, to).await?;
+        access.require(Resource::User, Action::Update, to)?;
+        require_manage(&txn, access, &model).await?;
+    }
+    let mut changes = Changes::<user::Entity>::new();
+    changes.set(
+        "displayName",
+        user::Column::DisplayName,
+        &u.display_name,
+        display_name,
+    );
+    changes.set(
+        "homeUnitCode",
+        user::Column::HomeUnitCode,
+        &u.home_unit.to_string(),
+        moving.map(|h| h.to_string()),
+    );
+    if changes.is_empty() {
+        return Ok(u);
+    }
+    changes
+        .also(user::Column::UpdatedAt, super::now())
+        .apply(
+            &txn,
+            access,
+            user::Column::Id,
+            id,
+            sea_orm::Condition::all(),
+            "user.update",
+            &u.home_unit,
+            json!({}),
+        )
+        .await?;
+    let after = user::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("user"))?;
+    txn.commit().await?;
+    after.try_into()
 }
 
 /// Managing an account (disabling it, resetting its password, ending its sessions,
