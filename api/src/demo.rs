@@ -168,12 +168,13 @@ pub async fn generate(
     let txn = db.begin().await?;
     let mut orgs = Vec::new();
     for i in 0..opts.organizations {
+        use entity::kinds::OrganizationKind as K;
         let kind = [
-            "social_organization",
-            "social_work_agency",
-            "social_work_agency",
-            "enterprise",
-            "party_organization",
+            K::SocialOrganization,
+            K::SocialWorkAgency,
+            K::SocialWorkAgency,
+            K::Enterprise,
+            K::PartyOrganization,
         ][i as usize % 5];
         orgs.push(organization::ActiveModel {
             name: Set(format!(
@@ -181,7 +182,7 @@ pub async fn generate(
                 SURNAMES[i as usize % SURNAMES.len()],
                 i + 1
             )),
-            kind: Set(kind.to_owned()),
+            kind: Set(kind),
             // The seed in the code keeps data sets of different seeds apart.
             credit_code: Set(credit_code(&area, opts.seed % 100 * 100_000 + i)),
             unit_code: Set(org_units[i as usize % org_units.len()].clone()),
@@ -201,9 +202,10 @@ pub async fn generate(
     // Stations: a social-work station and a charity workstation per street, a
     // social-work point per community, a donation point in every third community.
     let mut stations = Vec::new();
-    let mut station = |kind: &str, name: String, unit: &str| {
+    use entity::kinds::StationKind as SK;
+    let mut station = |kind: SK, name: String, unit: &str| {
         stations.push(station::ActiveModel {
-            kind: Set(kind.to_owned()),
+            kind: Set(kind),
             name: Set(name),
             unit_code: Set(unit.to_owned()),
             address: Set(None),
@@ -215,13 +217,13 @@ pub async fn generate(
         });
     };
     for s in &streets {
-        station("social_work_station", format!("{s}社工站"), s);
-        station("charity_workstation", format!("{s}慈善工作站"), s);
+        station(SK::SocialWorkStation, format!("{s}社工站"), s);
+        station(SK::CharityWorkstation, format!("{s}慈善工作站"), s);
     }
     for (i, c) in communities.iter().enumerate() {
-        station("social_work_point", format!("{c}社工点"), c);
+        station(SK::SocialWorkPoint, format!("{c}社工点"), c);
         if i % 3 == 0 {
-            station("donation_point", format!("{c}捐赠点"), c);
+            station(SK::DonationPoint, format!("{c}捐赠点"), c);
         }
     }
     report.stations = stations.len() as u64;
@@ -271,7 +273,11 @@ pub async fn generate(
                     rng.random_range(0..10),
                     rng.random_range(0..100_000_000u64)
                 ))),
-                gender: Set(if male { "male" } else { "female" }.into()),
+                gender: Set(if male {
+                    entity::kinds::Gender::Male
+                } else {
+                    entity::kinds::Gender::Female
+                }),
                 birth_date: Set(birth),
                 unit_code: Set(community.clone()),
                 user_id: Set(None),
@@ -532,7 +538,7 @@ async fn activities_and_records(
                 recruit_until: Set(None),
                 capacity: Set(i32::try_from(count).unwrap_or(i32::MAX)),
                 signed_up: Set(i32::try_from(count).unwrap_or(i32::MAX)),
-                state: Set("closed".into()),
+                state: Set(entity::kinds::ActivityState::Closed),
                 people_served: Set(Some(rng.random_range(10..300))),
                 checkin_secret: Set(format!("{:032x}", rng.random::<u128>())),
                 created_by: Set(None),
@@ -583,10 +589,10 @@ async fn activities_and_records(
                     half_hours: Set(i32::try_from(half).unwrap_or(0)),
                     started_at: Set(start),
                     ended_at: Set(Some(start + chrono::Duration::minutes(served))),
-                    source: Set("backfill".into()),
+                    source: Set(entity::kinds::ServiceRecordSource::Backfill),
                     content: Set(title.to_owned()),
                     reason: Set(Some("demo data".into())),
-                    state: Set("approved".into()),
+                    state: Set(entity::kinds::ServiceRecordState::Approved),
                     recorded_by: Set(None),
                     recorded_at: Set(start + chrono::Duration::minutes(minutes)),
                     decided_by: Set(None),

@@ -18,7 +18,7 @@ pub struct Model {
     pub recruit_until: Option<DateTimeUtc>,
     pub capacity: i32,
     pub signed_up: i32,
-    pub state: String,
+    pub state: crate::kinds::ActivityState,
     pub people_served: Option<i32>,
     pub checkin_secret: String,
     pub created_by: Option<i64>,

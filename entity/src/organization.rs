@@ -6,7 +6,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub name: String,
-    pub kind: String,
+    pub kind: crate::kinds::OrganizationKind,
     #[sea_orm(unique)]
     pub credit_code: String,
     pub unit_code: String,

@@ -11,7 +11,7 @@ pub struct Model {
     pub user_id: Option<i64>,
     /// The activity's unit.
     pub unit_code: String,
-    pub state: String,
+    pub state: crate::kinds::SignupState,
     pub created_at: DateTimeUtc,
     pub cancelled_at: Option<DateTimeUtc>,
 }

@@ -10,7 +10,7 @@ pub struct Model {
     pub unit_code: String,
     pub stars: i16,
     pub half_hours: i64,
-    pub state: String,
+    pub state: crate::kinds::NominationState,
     pub nominated_at: DateTimeUtc,
     pub listed_until: DateTimeUtc,
     pub granted_by: Option<i64>,

@@ -5,7 +5,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub kind: String,
+    pub kind: crate::kinds::StationKind,
     pub name: String,
     pub unit_code: String,
     pub address: Option<String>,

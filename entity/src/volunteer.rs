@@ -12,7 +12,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub id_number: String,
     pub phone: Option<String>,
-    pub gender: String,
+    pub gender: crate::kinds::Gender,
     pub birth_date: Option<Date>,
     pub unit_code: String,
     pub user_id: Option<i64>,

@@ -12,7 +12,7 @@ pub struct Model {
     pub to_unit_code: String,
     pub requested_by: Option<i64>,
     /// `pending`, `accepted`, `declined` or `withdrawn`.
-    pub state: String,
+    pub state: crate::kinds::MoveState,
     pub note: Option<String>,
     pub decided_by: Option<i64>,
     pub decided_at: Option<DateTimeUtc>,

@@ -2,7 +2,7 @@
 //! certificates in GraphQL.
 
 use async_graphql::{
-    Context, Enum, ErrorExtensions, InputObject, MaybeUndefined, Object, SimpleObject, ID,
+    Context, ErrorExtensions, InputObject, MaybeUndefined, Object, SimpleObject, ID,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -25,48 +25,9 @@ use crate::services::signups::{
     self, Attendance, AttendanceRecord, Proof, SignupFilter, SignupRecord,
 };
 use crate::services::stars::{self, NominationFilter, NominationRecord};
-
-/// Where an activity is in its life.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum ActivityState {
-    Draft,
-    /// Submitted and waiting for review by the office above.
-    PendingReview,
-    /// Open (sign-ups follow the recruiting window); not started.
-    Published,
-    /// Started, not closed.
-    InProgress,
-    Closed,
-    Cancelled,
-}
-
-impl From<activities::State> for ActivityState {
-    fn from(s: activities::State) -> Self {
-        use activities::State as S;
-        match s {
-            S::Draft => ActivityState::Draft,
-            S::PendingReview => ActivityState::PendingReview,
-            S::Published => ActivityState::Published,
-            S::InProgress => ActivityState::InProgress,
-            S::Closed => ActivityState::Closed,
-            S::Cancelled => ActivityState::Cancelled,
-        }
-    }
-}
-
-impl From<ActivityState> for activities::State {
-    fn from(s: ActivityState) -> Self {
-        use activities::State as S;
-        match s {
-            ActivityState::Draft => S::Draft,
-            ActivityState::PendingReview => S::PendingReview,
-            ActivityState::Published => S::Published,
-            ActivityState::InProgress => S::InProgress,
-            ActivityState::Closed => S::Closed,
-            ActivityState::Cancelled => S::Cancelled,
-        }
-    }
-}
+pub use entity::kinds::{
+    ActivityState, CheckMethod, NominationState, ServiceRecordSource, ServiceRecordState,
+};
 
 pub(crate) async fn user_of(ctx: &Context<'_>, id: Option<i64>) -> GqlResult<Option<User>> {
     Ok(loaders::load_opt::<loaders::Users>(ctx, id)
@@ -163,7 +124,7 @@ impl Activity {
         self.0.recruiting(Utc::now())
     }
     async fn state(&self) -> ActivityState {
-        self.0.state.into()
+        self.0.state
     }
     /// Who made the last change of state, when the caller may see the user.
     async fn state_changed_by(&self, ctx: &Context<'_>) -> GqlResult<Option<User>> {
@@ -219,25 +180,6 @@ impl Activity {
     }
 }
 
-/// How a check-in or check-out was made.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum CheckMethod {
-    /// The volunteer submitted the activity's code.
-    Code,
-    /// An organiser entered it, with a reason.
-    Manual,
-    /// Checked out when the activity closed.
-    Closed,
-}
-
-fn method(s: &str) -> CheckMethod {
-    match s {
-        "code" => CheckMethod::Code,
-        "manual" => CheckMethod::Manual,
-        _ => CheckMethod::Closed,
-    }
-}
-
 /// One check-in session.
 #[derive(SimpleObject)]
 pub struct AttendanceSession {
@@ -254,8 +196,8 @@ impl From<AttendanceRecord> for AttendanceSession {
         AttendanceSession {
             check_in_at: a.check_in_at,
             check_out_at: a.check_out_at,
-            check_in_method: method(&a.check_in_method),
-            check_out_method: a.check_out_method.as_deref().map(method),
+            check_in_method: a.check_in_method,
+            check_out_method: a.check_out_method,
             check_in_reason: a.check_in_reason,
             check_out_reason: a.check_out_reason,
         }
@@ -300,48 +242,6 @@ impl Signup {
     }
 }
 
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum ServiceRecordState {
-    Recorded,
-    Approved,
-    Rejected,
-}
-
-impl ServiceRecordState {
-    fn as_str(self) -> &'static str {
-        match self {
-            ServiceRecordState::Recorded => "recorded",
-            ServiceRecordState::Approved => "approved",
-            ServiceRecordState::Rejected => "rejected",
-        }
-    }
-}
-
-/// Where a service record came from.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum ServiceRecordSource {
-    /// A check-in session, rounded by the rule.
-    CheckIn,
-    /// Logged by the volunteer.
-    Logged,
-    /// Back-filled (补录) by an organiser, with a reason.
-    Backfill,
-    /// A correction of an approved record (the difference in hours).
-    Correction,
-    /// Hours taken away for fraud.
-    Revocation,
-}
-
-fn source(s: &str) -> ServiceRecordSource {
-    match s {
-        "check_in" => ServiceRecordSource::CheckIn,
-        "logged" => ServiceRecordSource::Logged,
-        "backfill" => ServiceRecordSource::Backfill,
-        "correction" => ServiceRecordSource::Correction,
-        _ => ServiceRecordSource::Revocation,
-    }
-}
-
 /// Hours of one volunteer, awaiting or past approval.
 pub struct ServiceRecord(pub RecordData);
 
@@ -374,7 +274,7 @@ impl ServiceRecord {
         self.0.ended_at
     }
     async fn source(&self) -> ServiceRecordSource {
-        source(&self.0.source)
+        self.0.source
     }
     /// What was done.
     async fn content(&self) -> &str {
@@ -384,11 +284,7 @@ impl ServiceRecord {
         self.0.reason.as_deref()
     }
     async fn state(&self) -> ServiceRecordState {
-        match self.0.state.as_str() {
-            "approved" => ServiceRecordState::Approved,
-            "rejected" => ServiceRecordState::Rejected,
-            _ => ServiceRecordState::Recorded,
-        }
+        self.0.state
     }
     async fn recorded_by(&self, ctx: &Context<'_>) -> GqlResult<Option<User>> {
         user_of(ctx, self.0.recorded_by).await
@@ -416,28 +312,6 @@ impl ServiceRecord {
     /// True for hours revoked for fraud.
     async fn fraud(&self) -> bool {
         self.0.fraud
-    }
-}
-
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum NominationState {
-    /// On public notice, waiting for a grant.
-    Listed,
-    Granted,
-    /// Withdrawn after hours were revoked for fraud.
-    Withdrawn,
-    /// A higher star was granted first.
-    Superseded,
-}
-
-impl NominationState {
-    fn as_str(self) -> &'static str {
-        match self {
-            NominationState::Listed => "listed",
-            NominationState::Granted => "granted",
-            NominationState::Withdrawn => "withdrawn",
-            NominationState::Superseded => "superseded",
-        }
     }
 }
 
@@ -478,12 +352,7 @@ impl StarNomination {
         self.0.half_hours as f64 / 2.0
     }
     async fn state(&self) -> NominationState {
-        match self.0.state.as_str() {
-            "granted" => NominationState::Granted,
-            "withdrawn" => NominationState::Withdrawn,
-            "superseded" => NominationState::Superseded,
-            _ => NominationState::Listed,
-        }
+        self.0.state
     }
     async fn nominated_at(&self) -> DateTime<Utc> {
         self.0.nominated_at
@@ -631,7 +500,7 @@ impl ServiceQuery {
             let page = PageRequest::parse(first, after.as_deref())?;
             let filter = ActivityFilter {
                 under: parse_under(under.as_deref())?,
-                state: state.map(Into::into),
+                state,
                 from,
                 to,
                 project_id: opt_id(NodeKind::Project, &project_id)?,
@@ -707,7 +576,7 @@ impl ServiceQuery {
                 under: parse_under(under.as_deref())?,
                 volunteer_id: opt_id(NodeKind::Volunteer, &volunteer_id)?,
                 activity_id: opt_id(NodeKind::Activity, &activity_id)?,
-                state: state.map(|s| s.as_str().to_owned()),
+                state,
             };
             let (store, access) = parts(ctx)?;
             records::list(store, access, &filter, &page, wants_total(ctx)).await
@@ -738,7 +607,7 @@ impl ServiceQuery {
             let page = PageRequest::parse(first, after.as_deref())?;
             let filter = NominationFilter {
                 under: parse_under(under.as_deref())?,
-                state: state.map(|s| s.as_str().to_owned()),
+                state,
                 volunteer_id: opt_id(NodeKind::Volunteer, &volunteer_id)?,
             };
             let (store, access) = parts(ctx)?;

@@ -24,54 +24,7 @@ use crate::services::teams::{self, NewTeam, TeamFilter, TeamRecord};
 use crate::services::volunteers::{
     self, NewVolunteer, PersonalData, VolunteerChanges, VolunteerFilter, VolunteerRecord,
 };
-
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $s:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-        pub enum $name { $($variant),+ }
-        impl $name {
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $s),+ }
-            }
-            pub fn from_db(s: &str) -> Option<$name> {
-                match s { $($s => Some($name::$variant),)+ _ => None }
-            }
-        }
-    };
-}
-
-string_enum!(
-    /// What kind of body an organisation is.
-    OrganizationKind {
-        SocialOrganization => "social_organization",
-        SocialWorkAgency => "social_work_agency",
-        Enterprise => "enterprise",
-        PartyOrganization => "party_organization",
-        Other => "other",
-    }
-);
-
-string_enum!(
-    /// Kinds of station (see DOMAIN.md).
-    StationKind {
-        SocialWorkStation => "social_work_station",
-        SocialWorkPoint => "social_work_point",
-        CharityWorkstation => "charity_workstation",
-        DonationPoint => "donation_point",
-        TimeBankStation => "time_bank_station",
-        CharitySpace => "charity_space",
-        CharitySupermarket => "charity_supermarket",
-    }
-);
-
-string_enum!(
-    Gender {
-        Male => "male",
-        Female => "female",
-        Unknown => "unknown",
-    }
-);
+pub use entity::kinds::{Gender, MoveState, OrganizationKind, StationKind};
 
 /// The identity document a volunteer registered with.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -114,8 +67,8 @@ impl Organization {
     async fn name(&self) -> &str {
         &self.0.name
     }
-    async fn kind(&self) -> Option<OrganizationKind> {
-        OrganizationKind::from_db(&self.0.kind)
+    async fn kind(&self) -> OrganizationKind {
+        self.0.kind
     }
     /// Unified social credit code (统一社会信用代码).
     async fn credit_code(&self) -> &str {
@@ -142,8 +95,8 @@ impl Station {
     pub async fn id(&self) -> ID {
         global_id(NodeKind::Station, self.0.id)
     }
-    async fn kind(&self) -> Option<StationKind> {
-        StationKind::from_db(&self.0.kind)
+    async fn kind(&self) -> StationKind {
+        self.0.kind
     }
     async fn name(&self) -> &str {
         &self.0.name
@@ -232,7 +185,7 @@ impl Volunteer {
         Ok(self.personal(ctx).await?.masked)
     }
     async fn gender(&self) -> Gender {
-        Gender::from_db(&self.record.gender).unwrap_or(Gender::Unknown)
+        self.record.gender
     }
     async fn birth_date(&self) -> Option<NaiveDate> {
         self.record.birth_date
@@ -327,7 +280,7 @@ impl VolunteerQuery {
                 store,
                 access,
                 parse_under(under.as_deref())?.as_ref(),
-                kind.map(StationKind::as_str),
+                kind,
                 &page,
                 wants_total(ctx),
             )
@@ -513,16 +466,6 @@ pub struct UpdateVolunteerPayload {
     pub move_request: Option<VolunteerMove>,
 }
 
-string_enum!(
-    /// Where a move request stands.
-    MoveState {
-        Pending => "pending",
-        Accepted => "accepted",
-        Declined => "declined",
-        Withdrawn => "withdrawn",
-    }
-);
-
 /// A volunteer's request to move its registration to another community, decided
 /// by the destination's administrators.
 pub struct VolunteerMove(pub volunteers::MoveRecord);
@@ -545,8 +488,8 @@ impl VolunteerMove {
     async fn to_unit_code(&self) -> &str {
         self.0.to.as_str()
     }
-    async fn state(&self) -> Option<MoveState> {
-        MoveState::from_db(&self.0.state)
+    async fn state(&self) -> MoveState {
+        self.0.state
     }
     async fn decision_reason(&self) -> Option<&str> {
         self.0.decision_reason.as_deref()
@@ -583,7 +526,7 @@ impl VolunteerMutation {
     ) -> GqlResult<CreateOrganizationPayload> {
         let new = NewOrganization {
             name: input.name,
-            kind: input.kind.as_str(),
+            kind: input.kind,
             credit_code: input.credit_code,
             unit_code: input.unit_code,
             contact_name: input.contact_name,
@@ -605,7 +548,7 @@ impl VolunteerMutation {
         let organization_id =
             opt_id(NodeKind::Organization, &input.organization_id).map_err(|e| e.extend())?;
         let new = NewStation {
-            kind: input.kind.as_str(),
+            kind: input.kind,
             name: input.name,
             unit_code: input.unit_code,
             address: input.address,
@@ -631,7 +574,7 @@ impl VolunteerMutation {
             let (store, access, id) = target(ctx, NodeKind::Organization, &input.id)?;
             let changes = organizations::OrganizationChanges {
                 name: input.name,
-                kind: input.kind.map(OrganizationKind::as_str),
+                kind: input.kind,
                 contact_name: maybe(input.contact_name),
                 contact_phone: maybe(input.contact_phone),
             };
@@ -649,7 +592,7 @@ impl VolunteerMutation {
         answer(async {
             let (store, access, id) = target(ctx, NodeKind::Station, &input.id)?;
             let changes = stations::StationChanges {
-                kind: input.kind.map(StationKind::as_str),
+                kind: input.kind,
                 name: input.name,
                 address: maybe(input.address),
                 opened_on: maybe(input.opened_on),
@@ -674,7 +617,7 @@ impl VolunteerMutation {
             id_kind: input.id_type.into(),
             id_number: input.id_number,
             phone: input.phone,
-            gender: input.gender.map(|g| g.as_str().to_owned()),
+            gender: input.gender,
             birth_date: input.birth_date,
             unit_code: input.unit_code,
             fields: input.fields,
@@ -1315,15 +1258,13 @@ impl StatsQuery {
             stations: s
                 .stations
                 .iter()
-                .filter_map(|st| {
-                    Some(StationCoverage {
-                        kind: StationKind::from_db(st.kind)?,
-                        count: st.count as i64,
-                        streets_covered: st.streets_covered as i64,
-                        communities_covered: st.communities_covered as i64,
-                        street_coverage: share(st.streets_covered, s.streets),
-                        community_coverage: share(st.communities_covered, s.communities),
-                    })
+                .map(|st| StationCoverage {
+                    kind: st.kind,
+                    count: st.count as i64,
+                    streets_covered: st.streets_covered as i64,
+                    communities_covered: st.communities_covered as i64,
+                    street_coverage: share(st.streets_covered, s.streets),
+                    community_coverage: share(st.communities_covered, s.communities),
                 })
                 .collect(),
             children: s

@@ -191,6 +191,78 @@ impl Access {
         ))
     }
 
+    /// Where the caller may `action` on `resource`: the subtrees and, for owned rows,
+    /// the caller itself. Reads are scoped by this (see `scoped`).
+    pub fn plan(&self, resource: Resource, action: Action) -> ServiceResult<policies::Scope<'_>> {
+        Ok(policies::plan(
+            &self.policy,
+            self.principal()?,
+            resource,
+            action,
+        ))
+    }
+
+    /// Whether a field guarded by a field rule may be shown for a row at `unit`; an
+    /// unguarded field is shown, and so is nothing to a refused caller.
+    pub fn field_allowed(
+        &self,
+        type_name: &str,
+        field: &str,
+        unit: &UnitCode,
+        owner: Option<i64>,
+    ) -> bool {
+        let Ok(principal) = self.principal() else {
+            return false;
+        };
+        policies::field_allowed(&self.policy, principal, type_name, field, unit, owner)
+            .is_none_or(|d| d.allowed())
+    }
+
+    /// May the caller grant `role` at `unit` to `grantee`, until `expires_at`?
+    pub fn can_grant(
+        &self,
+        grantee: i64,
+        role: &str,
+        unit: &UnitCode,
+        expires_at: Option<i64>,
+    ) -> ServiceResult<Decision<'_>> {
+        Ok(policies::can_grant(
+            &self.policy,
+            self.principal()?,
+            grantee,
+            role,
+            unit,
+            expires_at,
+        ))
+    }
+
+    /// May the caller revoke `grantee`'s `role` at `unit`?
+    pub fn can_revoke(
+        &self,
+        grantee: i64,
+        role: &str,
+        unit: &UnitCode,
+    ) -> ServiceResult<Decision<'_>> {
+        Ok(policies::can_revoke(
+            &self.policy,
+            self.principal()?,
+            grantee,
+            role,
+            unit,
+        ))
+    }
+
+    /// The decision the policy would make for another principal (`explainAccess`).
+    pub fn decide_for<'p>(
+        &self,
+        principal: &'p Principal,
+        resource: Resource,
+        action: Action,
+        unit: &UnitCode,
+    ) -> Decision<'p> {
+        policies::check(&self.policy, principal, resource, action, unit)
+    }
+
     /// The roles the caller could grant at `unit` and the latest expiry of each grant
     /// (epoch seconds; `None`: no limit).
     pub fn grantable_roles(&self, unit: &UnitCode) -> ServiceResult<Vec<(String, Option<i64>)>> {

@@ -24,49 +24,7 @@ use crate::services::changes::Changes;
 use crate::services::daily::{self, Delta};
 use crate::services::{projects, ranges, scoped, signups, teams, units, volunteers, Store};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
-    Draft,
-    PendingReview,
-    Published,
-    InProgress,
-    Closed,
-    Cancelled,
-}
-
-impl State {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Draft => "draft",
-            State::PendingReview => "pending_review",
-            State::Published => "published",
-            State::InProgress => "in_progress",
-            State::Closed => "closed",
-            State::Cancelled => "cancelled",
-        }
-    }
-
-    fn from_db(s: &str) -> ServiceResult<State> {
-        Ok(match s {
-            "draft" => State::Draft,
-            "pending_review" => State::PendingReview,
-            "published" => State::Published,
-            "in_progress" => State::InProgress,
-            "closed" => State::Closed,
-            "cancelled" => State::Cancelled,
-            other => {
-                return Err(ServiceError::Database(sea_orm::DbErr::Custom(format!(
-                    "stored activity state {other:?} is invalid"
-                ))))
-            }
-        })
-    }
-
-    /// Seen only by those who organise or review it.
-    fn unpublished(self) -> bool {
-        matches!(self, State::Draft | State::PendingReview)
-    }
-}
+pub use entity::kinds::ActivityState as State;
 
 #[derive(Debug, Clone)]
 pub struct ActivityRecord {
@@ -98,7 +56,7 @@ pub struct ActivityRecord {
 impl TryFrom<activity::Model> for ActivityRecord {
     type Error = ServiceError;
     fn try_from(m: activity::Model) -> ServiceResult<Self> {
-        let stored = State::from_db(&m.state)?;
+        let stored = m.state;
         let state = match stored {
             State::Published if super::now() >= m.starts_at => State::InProgress,
             other => other,
@@ -308,7 +266,7 @@ pub async fn create(
         recruit_until: Set(input.recruit_until),
         capacity: Set(input.capacity),
         signed_up: Set(0),
-        state: Set(State::Draft.as_str().into()),
+        state: Set(State::Draft),
         people_served: Set(None),
         checkin_secret: Set(hex::encode(secret)),
         created_by: Set(access.actor()),

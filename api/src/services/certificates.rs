@@ -116,12 +116,7 @@ pub async fn issue(
     let unit = match &input.unit_code {
         Some(code) => super::parse_unit("unitCode", code)?,
         None => {
-            let scope = policies::plan(
-                access.policy(),
-                access.principal()?,
-                Resource::Certificate,
-                Action::Create,
-            );
+            let scope = access.plan(Resource::Certificate, Action::Create)?;
             match scope.subtrees.as_slice() {
                 [(code, _)] => (*code).clone(),
                 [] => {

@@ -193,12 +193,7 @@ pub(super) async fn volunteer_count(
 ) -> ServiceResult<Option<u64>> {
     use policies::{Action, Resource};
     use sea_orm::{Condition, QueryFilter, QuerySelect};
-    let scope = policies::plan(
-        access.policy(),
-        access.principal()?,
-        Resource::Volunteer,
-        Action::Read,
-    );
+    let scope = access.plan(Resource::Volunteer, Action::Read)?;
     if scope.own.is_some() {
         return Ok(None);
     }

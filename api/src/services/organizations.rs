@@ -1,6 +1,7 @@
 //! Social organisations, social-work agencies, partner enterprises and party
 //! organisations, each registered at a unit.
 
+use entity::kinds::OrganizationKind;
 use entity::organization;
 use policies::{Action, Resource, UnitCode};
 use sea_orm::sea_query::Order;
@@ -18,19 +19,11 @@ use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
 use crate::services::{ranges, scoped, units, Store};
 
-pub const KINDS: [&str; 5] = [
-    "social_organization",
-    "social_work_agency",
-    "enterprise",
-    "party_organization",
-    "other",
-];
-
 #[derive(Debug, Clone)]
 pub struct OrganizationRecord {
     pub id: i64,
     pub name: String,
-    pub kind: String,
+    pub kind: OrganizationKind,
     pub credit_code: String,
     pub unit: UnitCode,
     pub contact_name: Option<String>,
@@ -54,7 +47,7 @@ impl TryFrom<organization::Model> for OrganizationRecord {
 
 pub struct NewOrganization {
     pub name: String,
-    pub kind: &'static str,
+    pub kind: OrganizationKind,
     pub credit_code: String,
     pub unit_code: String,
     pub contact_name: Option<String>,
@@ -91,7 +84,7 @@ pub async fn create(
     }
     let m = organization::ActiveModel {
         name: Set(name.clone()),
-        kind: Set(input.kind.to_owned()),
+        kind: Set(input.kind),
         credit_code: Set(code.as_str().to_owned()),
         unit_code: Set(unit.to_string()),
         contact_name: Set(input
@@ -126,7 +119,7 @@ pub async fn create(
 #[derive(Debug, Default)]
 pub struct OrganizationChanges {
     pub name: Option<String>,
-    pub kind: Option<&'static str>,
+    pub kind: Option<OrganizationKind>,
     pub contact_name: Option<Option<String>>,
     pub contact_phone: Option<Option<String>>,
 }
@@ -161,7 +154,7 @@ pub async fn update(
     let mut changes = Changes::<organization::Entity>::new();
     use organization::Column as C;
     changes.set("name", C::Name, &o.name, name);
-    changes.set("kind", C::Kind, &o.kind, ch.kind.map(str::to_owned));
+    changes.set("kind", C::Kind, &o.kind, ch.kind);
     changes.set("contactName", C::ContactName, &o.contact_name, contact_name);
     changes.set(
         "contactPhone",

@@ -40,26 +40,7 @@ pub fn credited_half_hours(minutes: i64) -> i64 {
     minutes / 60 * 2 + rest
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    CheckIn,
-    Logged,
-    Backfill,
-    Correction,
-    Revocation,
-}
-
-impl Source {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::CheckIn => "check_in",
-            Source::Logged => "logged",
-            Source::Backfill => "backfill",
-            Source::Correction => "correction",
-            Source::Revocation => "revocation",
-        }
-    }
-}
+pub use entity::kinds::{ServiceRecordSource as Source, ServiceRecordState as State};
 
 #[derive(Debug, Clone)]
 pub struct ServiceRecord {
@@ -70,10 +51,10 @@ pub struct ServiceRecord {
     pub half_hours: i32,
     pub started_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
-    pub source: String,
+    pub source: Source,
     pub content: String,
     pub reason: Option<String>,
-    pub state: String,
+    pub state: State,
     pub recorded_by: Option<i64>,
     pub recorded_at: DateTime<Utc>,
     pub decided_by: Option<i64>,
@@ -137,10 +118,10 @@ async fn insert(
         half_hours: Set(r.half_hours),
         started_at: Set(r.started_at),
         ended_at: Set(r.ended_at),
-        source: Set(r.source.as_str().into()),
+        source: Set(r.source),
         content: Set(r.content),
         reason: Set(r.reason),
-        state: Set("recorded".into()),
+        state: Set(State::Recorded),
         recorded_by: Set(access.actor()),
         recorded_at: Set(super::now()),
         corrects_id: Set(r.corrects_id),
@@ -273,7 +254,7 @@ pub async fn log_hours(
                 &unit,
                 original.user_id,
             )?;
-            if original.state != "approved" || original.corrects_id.is_some() {
+            if original.state != State::Approved || original.corrects_id.is_some() {
                 return Err(ServiceError::Conflict(
                     "only an approved original record can be corrected".into(),
                 ));
@@ -412,7 +393,7 @@ async fn net_of(conn: &impl ConnectionTrait, original_id: i64) -> ServiceResult<
     let sum: Option<Option<i64>> = service_record::Entity::find()
         .select_only()
         .column_as(Expr::cust("SUM(half_hours)"), "s")
-        .filter(service_record::Column::State.eq("approved"))
+        .filter(service_record::Column::State.eq(State::Approved))
         .filter(
             sea_orm::Condition::any()
                 .add(service_record::Column::Id.eq(original_id))
@@ -535,7 +516,7 @@ async fn decidable(
                 .into(),
         ));
     }
-    if m.state != "recorded" {
+    if m.state != State::Recorded {
         return Err(ServiceError::Conflict(format!(
             "the record is already {}; approved records never change (log a correction instead)",
             m.state
@@ -549,7 +530,7 @@ async fn decide(
     conn: &(impl ConnectionTrait + TransactionTrait),
     access: &Access,
     id: i64,
-    state: &str,
+    state: State,
     note: Option<String>,
 ) -> ServiceResult<()> {
     let done = service_record::Entity::update_many()
@@ -561,7 +542,7 @@ async fn decide(
         .col_expr(service_record::Column::DecidedAt, Expr::value(super::now()))
         .col_expr(service_record::Column::DecisionNote, Expr::value(note))
         .filter(service_record::Column::Id.eq(id))
-        .filter(service_record::Column::State.eq("recorded"))
+        .filter(service_record::Column::State.eq(State::Recorded))
         .exec(conn)
         .await?;
     if done.rows_affected == 0 {
@@ -618,7 +599,7 @@ pub async fn approve(
             ));
         }
     }
-    decide(&txn, access, id, "approved", note).await?;
+    decide(&txn, access, id, State::Approved, note).await?;
     let records = i64::from(m.corrects_id.is_none());
     credit(&txn, access, &m, i64::from(m.half_hours), records).await?;
     audit::record(
@@ -647,7 +628,7 @@ pub async fn reject(
     let reason = super::required_text("reason", reason, 500)?;
     let txn = store.db.begin().await?;
     let m = decidable(&txn, access, id).await?;
-    decide(&txn, access, id, "rejected", Some(reason.clone())).await?;
+    decide(&txn, access, id, State::Rejected, Some(reason.clone())).await?;
     audit::record(
         &txn,
         access,
@@ -688,7 +669,7 @@ pub async fn revoke_for_fraud(
     .await?;
     let unit = super::stored_unit(&original.unit_code)?;
     access.require(Resource::ServiceRecord, Action::Approve, &unit)?;
-    if original.state != "approved" || original.corrects_id.is_some() {
+    if original.state != State::Approved || original.corrects_id.is_some() {
         return Err(ServiceError::Conflict(
             "only an approved original record can be revoked".into(),
         ));
@@ -721,7 +702,7 @@ pub async fn revoke_for_fraud(
         },
     )
     .await?;
-    decide(&txn, access, m.id, "approved", Some(reason.clone())).await?;
+    decide(&txn, access, m.id, State::Approved, Some(reason.clone())).await?;
     service_record::Entity::update_many()
         .col_expr(service_record::Column::Fraud, Expr::value(true))
         .filter(service_record::Column::Id.eq(m.id))
@@ -751,7 +732,7 @@ pub struct RecordFilter {
     pub under: Option<UnitCode>,
     pub volunteer_id: Option<i64>,
     pub activity_id: Option<i64>,
-    pub state: Option<String>,
+    pub state: Option<State>,
 }
 
 /// By recording unit, newest first within each unit (the index's order).

@@ -253,14 +253,12 @@ pub async fn grant(
     // The grantee must be someone the caller can see; otherwise it does not exist.
     let grantee = users::find_scoped(&txn, access, Action::Read, input.user_id).await?;
     units::require_exists(&txn, &unit).await?;
-    let decision = policies::can_grant(
-        access.policy(),
-        access.principal()?,
+    let decision = access.can_grant(
         grantee.id,
         &input.role,
         &unit,
         input.expires_at.map(|e| e.timestamp()),
-    );
+    )?;
     if !decision.allowed() {
         return Err(ServiceError::Forbidden(decision.reason()));
     }
@@ -331,13 +329,7 @@ pub async fn revoke(
             "the assignment is already revoked".into(),
         ));
     }
-    let decision = policies::can_revoke(
-        access.policy(),
-        access.principal()?,
-        record.user_id,
-        &record.role,
-        &record.unit,
-    );
+    let decision = access.can_revoke(record.user_id, &record.role, &record.unit)?;
     if !decision.allowed() {
         return Err(ServiceError::Forbidden(decision.reason()));
     }
@@ -384,7 +376,7 @@ pub async fn explain(
     access.require(Resource::Access, Action::Explain, &unit)?;
     let target = users::find_scoped(&store.db, access, Action::Read, user_id).await?;
     let principal = principal_for(&store.db, target.id).await?;
-    let decision = policies::check(access.policy(), &principal, resource, action, &unit);
+    let decision = access.decide_for(&principal, resource, action, &unit);
     let assignment = match decision.assignment() {
         Some(a) => role_assignment::Entity::find_by_id(a.id)
             .one(&store.db)
@@ -402,11 +394,10 @@ pub async fn explain(
 
 /// What the caller may do at a unit, for showing and hiding actions in apps.
 pub fn permissions_at(access: &Access, unit: &UnitCode) -> ServiceResult<Vec<(Resource, Action)>> {
-    let principal = access.principal()?;
     let mut out = Vec::new();
     for r in Resource::ALL {
         for a in r.actions() {
-            if policies::check(access.policy(), principal, r, *a, unit).allowed() {
+            if access.check(r, *a, unit)?.allowed() {
                 out.push((r, *a));
             }
         }

@@ -161,7 +161,7 @@ pub(super) fn condition<E: ScopedEntity>(
     access: &Access,
     action: Action,
 ) -> ServiceResult<Option<Condition>> {
-    let scope = policies::plan(access.policy(), access.principal()?, E::RESOURCE, action);
+    let scope = access.plan(E::RESOURCE, action)?;
     if scope.is_everything() {
         return Ok(Some(Condition::all()));
     }

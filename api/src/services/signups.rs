@@ -3,6 +3,7 @@
 //! the session's hours as a service record awaiting approval.
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
+use entity::kinds::{CheckMethod, SignupState};
 use entity::{activity, attendance, signup, volunteer};
 use policies::{Action, Resource, UnitCode};
 use sea_orm::sea_query::{Expr, Order};
@@ -40,7 +41,7 @@ impl TryFrom<signup::Model> for SignupRecord {
             id: m.id,
             activity_id: m.activity_id,
             volunteer_id: m.volunteer_id,
-            active: m.state == "active",
+            active: m.state == SignupState::Active,
             created_at: m.created_at,
             cancelled_at: m.cancelled_at,
         })
@@ -53,8 +54,8 @@ pub struct AttendanceRecord {
     pub signup_id: i64,
     pub check_in_at: DateTime<Utc>,
     pub check_out_at: Option<DateTime<Utc>>,
-    pub check_in_method: String,
-    pub check_out_method: Option<String>,
+    pub check_in_method: CheckMethod,
+    pub check_out_method: Option<CheckMethod>,
     pub check_in_reason: Option<String>,
     pub check_out_reason: Option<String>,
 }
@@ -122,7 +123,7 @@ pub async fn sign_up(
         .one(&txn)
         .await?;
     // Signing up twice changes nothing.
-    if let Some(s) = existing.as_ref().filter(|s| s.state == "active") {
+    if let Some(s) = existing.as_ref().filter(|s| s.state == SignupState::Active) {
         return s.clone().try_into();
     }
     if !a.recruiting(super::now()) {
@@ -150,7 +151,7 @@ pub async fn sign_up(
     let m = match existing {
         Some(s) => {
             let mut s: signup::ActiveModel = s.into();
-            s.state = Set("active".into());
+            s.state = Set(SignupState::Active);
             s.cancelled_at = Set(None);
             s.created_at = Set(now);
             s.update(&txn).await?
@@ -161,7 +162,7 @@ pub async fn sign_up(
                 volunteer_id: Set(v.id),
                 user_id: Set(v.user_id),
                 unit_code: Set(a.unit.to_string()),
-                state: Set("active".into()),
+                state: Set(SignupState::Active),
                 created_at: Set(now),
                 cancelled_at: Set(None),
                 ..Default::default()
@@ -197,7 +198,7 @@ pub async fn cancel(store: &Store, access: &Access, id: i64) -> ServiceResult<Si
         "sign-up",
     )
     .await?;
-    if s.state != "active" {
+    if s.state != SignupState::Active {
         return Err(ServiceError::Conflict(
             "the sign-up is already cancelled".into(),
         ));
@@ -213,10 +214,10 @@ pub async fn cancel(store: &Store, access: &Access, id: i64) -> ServiceResult<Si
     }
     let now = super::now();
     let done = signup::Entity::update_many()
-        .col_expr(signup::Column::State, Expr::value("cancelled"))
+        .col_expr(signup::Column::State, Expr::value(SignupState::Cancelled))
         .col_expr(signup::Column::CancelledAt, Expr::value(now))
         .filter(signup::Column::Id.eq(id))
-        .filter(signup::Column::State.eq("active"))
+        .filter(signup::Column::State.eq(SignupState::Active))
         .exec(&txn)
         .await?;
     if done.rows_affected == 1 {
@@ -255,10 +256,10 @@ pub(super) async fn cancel_all(
     activity_id: i64,
 ) -> ServiceResult<u64> {
     let done = signup::Entity::update_many()
-        .col_expr(signup::Column::State, Expr::value("cancelled"))
+        .col_expr(signup::Column::State, Expr::value(SignupState::Cancelled))
         .col_expr(signup::Column::CancelledAt, Expr::value(super::now()))
         .filter(signup::Column::ActivityId.eq(activity_id))
-        .filter(signup::Column::State.eq("active"))
+        .filter(signup::Column::State.eq(SignupState::Active))
         .exec(conn)
         .await?;
     activity::Entity::update_many()
@@ -293,7 +294,7 @@ struct Checked {
     activity: ActivityRecord,
     signup: signup::Model,
     at: DateTime<Utc>,
-    method: &'static str,
+    method: CheckMethod,
     reason: Option<String>,
 }
 
@@ -320,7 +321,7 @@ async fn verify(
                     "the check-in code is wrong or has expired",
                 ));
             }
-            (now, "code", None)
+            (now, CheckMethod::Code, None)
         }
         Proof::Manual { reason, at } => {
             let reason = super::required_text("reason", reason, 500)?;
@@ -330,7 +331,7 @@ async fn verify(
             if at > now + Duration::minutes(5) {
                 return Err(ServiceError::bad_input("`at` is in the future"));
             }
-            (at, "manual", Some(reason))
+            (at, CheckMethod::Manual, Some(reason))
         }
     };
     if !matches!(a.state, State::Published | State::InProgress) {
@@ -347,7 +348,7 @@ async fn verify(
     let s = signup::Entity::find()
         .filter(signup::Column::ActivityId.eq(a.id))
         .filter(signup::Column::VolunteerId.eq(v.id))
-        .filter(signup::Column::State.eq("active"))
+        .filter(signup::Column::State.eq(SignupState::Active))
         .one(conn)
         .await?
         .ok_or_else(|| ServiceError::Conflict("the volunteer is not signed up".into()))?;
@@ -389,7 +390,7 @@ pub async fn check_in(
         volunteer_id: Set(c.signup.volunteer_id),
         unit_code: Set(c.activity.unit.to_string()),
         check_in_at: Set(c.at),
-        check_in_method: Set(c.method.into()),
+        check_in_method: Set(c.method),
         check_in_reason: Set(c.reason.clone()),
         checked_in_by: Set(access.actor()),
         ..Default::default()
@@ -478,12 +479,12 @@ async fn finish(
     a: &ActivityRecord,
     open: attendance::Model,
     at: DateTime<Utc>,
-    method: &str,
+    method: CheckMethod,
     reason: Option<String>,
 ) -> ServiceResult<(AttendanceRecord, Option<ServiceRecord>)> {
     let mut s: attendance::ActiveModel = open.clone().into();
     s.check_out_at = Set(Some(at));
-    s.check_out_method = Set(Some(method.into()));
+    s.check_out_method = Set(Some(method));
     s.check_out_reason = Set(reason);
     s.checked_out_by = Set(access.actor());
     let s = s.update(conn).await?;
@@ -507,7 +508,7 @@ pub(super) async fn check_out_everyone(
     let n = open.len();
     for session in open {
         let at = std::cmp::max(at, session.check_in_at);
-        finish(conn, access, a, session, at, "closed", None).await?;
+        finish(conn, access, a, session, at, CheckMethod::Closed, None).await?;
     }
     Ok(n)
 }
@@ -540,7 +541,11 @@ pub async fn list(
         q = q.filter(signup::Column::VolunteerId.eq(v));
     }
     if let Some(active) = filter.active {
-        q = q.filter(signup::Column::State.eq(if active { "active" } else { "cancelled" }));
+        q = q.filter(signup::Column::State.eq(if active {
+            SignupState::Active
+        } else {
+            SignupState::Cancelled
+        }));
     }
     super::page_by_id(store, q, signup::Column::Id, Order::Asc, page, want_total).await
 }

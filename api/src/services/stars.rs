@@ -4,6 +4,7 @@
 //! A volunteer whose hours were revoked for fraud is barred for the policy's period.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
+use entity::kinds::NominationState;
 use entity::{star_nomination, unit, volunteer};
 use policies::{Action, GrantLevel, Level, Resource, UnitCode};
 use sea_orm::sea_query::{Expr, OnConflict, Order};
@@ -42,7 +43,7 @@ pub struct NominationRecord {
     pub unit: UnitCode,
     pub stars: i16,
     pub half_hours: i64,
-    pub state: String,
+    pub state: NominationState,
     pub nominated_at: DateTime<Utc>,
     pub listed_until: DateTime<Utc>,
     pub granted_by: Option<i64>,
@@ -94,7 +95,7 @@ pub(super) async fn nominate_if_due(
             unit_code: Set(v.unit_code.clone()),
             stars: Set(stars),
             half_hours: Set(v.approved_half_hours),
-            state: Set("listed".into()),
+            state: Set(NominationState::Listed),
             nominated_at: Set(now),
             listed_until: Set(listed_until),
             ..Default::default()
@@ -142,9 +143,12 @@ pub(super) async fn bar(
         .exec(conn)
         .await?;
     star_nomination::Entity::update_many()
-        .col_expr(star_nomination::Column::State, Expr::value("withdrawn"))
+        .col_expr(
+            star_nomination::Column::State,
+            Expr::value(NominationState::Withdrawn),
+        )
         .filter(star_nomination::Column::VolunteerId.eq(volunteer_id))
-        .filter(star_nomination::Column::State.eq("listed"))
+        .filter(star_nomination::Column::State.eq(NominationState::Listed))
         .exec(conn)
         .await?;
     Ok(until)
@@ -200,7 +204,7 @@ pub async fn grant(store: &Store, access: &Access, id: i64) -> ServiceResult<Nom
     let decision =
         access.check_from_level(Resource::StarNomination, Action::Grant, &unit, level)?;
     access.enforce(&decision)?;
-    if n.state != "listed" {
+    if n.state != NominationState::Listed {
         return Err(ServiceError::Conflict(format!(
             "the nomination is {}",
             n.state
@@ -238,14 +242,17 @@ pub async fn grant(store: &Store, access: &Access, id: i64) -> ServiceResult<Nom
         ));
     }
     let done = star_nomination::Entity::update_many()
-        .col_expr(star_nomination::Column::State, Expr::value("granted"))
+        .col_expr(
+            star_nomination::Column::State,
+            Expr::value(NominationState::Granted),
+        )
         .col_expr(
             star_nomination::Column::GrantedBy,
             Expr::value(access.actor()),
         )
         .col_expr(star_nomination::Column::GrantedAt, Expr::value(now))
         .filter(star_nomination::Column::Id.eq(id))
-        .filter(star_nomination::Column::State.eq("listed"))
+        .filter(star_nomination::Column::State.eq(NominationState::Listed))
         .exec(&txn)
         .await?;
     if done.rows_affected == 0 {
@@ -255,9 +262,12 @@ pub async fn grant(store: &Store, access: &Access, id: i64) -> ServiceResult<Nom
     }
     // Lower nominations still listed are superseded by this grant.
     star_nomination::Entity::update_many()
-        .col_expr(star_nomination::Column::State, Expr::value("superseded"))
+        .col_expr(
+            star_nomination::Column::State,
+            Expr::value(NominationState::Superseded),
+        )
         .filter(star_nomination::Column::VolunteerId.eq(v.id))
-        .filter(star_nomination::Column::State.eq("listed"))
+        .filter(star_nomination::Column::State.eq(NominationState::Listed))
         .filter(star_nomination::Column::Stars.lt(n.stars))
         .exec(&txn)
         .await?;
@@ -296,7 +306,7 @@ pub async fn grant(store: &Store, access: &Access, id: i64) -> ServiceResult<Nom
 #[derive(Debug, Clone, Default)]
 pub struct NominationFilter {
     pub under: Option<UnitCode>,
-    pub state: Option<String>,
+    pub state: Option<NominationState>,
     pub volunteer_id: Option<i64>,
 }
 

@@ -2,6 +2,7 @@
 //! time-bank stations, charity spaces and charity supermarkets.
 
 use chrono::NaiveDate;
+use entity::kinds::StationKind;
 use entity::station;
 use policies::{Action, Resource, UnitCode};
 use sea_orm::sea_query::Order;
@@ -15,20 +16,10 @@ use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
 use crate::services::{organizations, ranges, scoped, units, Store};
 
-pub const KINDS: [&str; 7] = [
-    "social_work_station",
-    "social_work_point",
-    "charity_workstation",
-    "donation_point",
-    "time_bank_station",
-    "charity_space",
-    "charity_supermarket",
-];
-
 #[derive(Debug, Clone)]
 pub struct StationRecord {
     pub id: i64,
-    pub kind: String,
+    pub kind: StationKind,
     pub name: String,
     pub unit: UnitCode,
     pub address: Option<String>,
@@ -54,7 +45,7 @@ impl TryFrom<station::Model> for StationRecord {
 }
 
 pub struct NewStation {
-    pub kind: &'static str,
+    pub kind: StationKind,
     pub name: String,
     pub unit_code: String,
     pub address: Option<String>,
@@ -83,7 +74,7 @@ pub async fn create(
         organizations::get_in(&txn, access, org).await?;
     }
     let m = station::ActiveModel {
-        kind: Set(input.kind.to_owned()),
+        kind: Set(input.kind),
         name: Set(name.clone()),
         unit_code: Set(unit.to_string()),
         address: Set(input
@@ -118,7 +109,7 @@ pub async fn create(
 /// clears it. Closing a station is setting `closed_on`.
 #[derive(Debug, Default)]
 pub struct StationChanges {
-    pub kind: Option<&'static str>,
+    pub kind: Option<StationKind>,
     pub name: Option<String>,
     pub address: Option<Option<String>>,
     pub opened_on: Option<Option<NaiveDate>>,
@@ -156,7 +147,7 @@ pub async fn update(
     }
     let mut changes = Changes::<station::Entity>::new();
     use station::Column as C;
-    changes.set("kind", C::Kind, &st.kind, ch.kind.map(str::to_owned));
+    changes.set("kind", C::Kind, &st.kind, ch.kind);
     changes.set("name", C::Name, &st.name, name);
     changes.set("address", C::Address, &st.address, address);
     changes.set("openedOn", C::OpenedOn, &st.opened_on, Some(opened));
@@ -188,7 +179,7 @@ pub async fn list(
     store: &Store,
     access: &Access,
     under: Option<&UnitCode>,
-    kind: Option<&'static str>,
+    kind: Option<StationKind>,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<StationRecord>, u64)> {

@@ -14,7 +14,7 @@ use sea_orm::{
 
 use crate::error::{ServiceError, ServiceResult};
 use crate::services::access::Access;
-use crate::services::{daily, ranges, stations, Store};
+use crate::services::{daily, ranges, Store};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Figures {
@@ -40,7 +40,7 @@ pub struct Figures {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct StationFigures {
-    pub kind: &'static str,
+    pub kind: entity::kinds::StationKind,
     pub count: u64,
     pub streets_covered: u64,
     pub communities_covered: u64,
@@ -273,7 +273,8 @@ pub async fn unit_stats(
     let streets = units_of(Level::Street).count(db).await?;
     let communities = units_of(Level::Community).count(db).await?;
     let mut station_figures = Vec::new();
-    for kind in stations::KINDS {
+    use sea_orm::Iterable;
+    for kind in entity::kinds::StationKind::iter() {
         let q = || {
             within(
                 station::Entity::find(),

@@ -179,18 +179,7 @@ pub(super) async fn me_in(
 
 /// Whether a field guarded by a field rule may be shown on this user.
 pub fn field_visible(access: &Access, field: &str, user: &UserRecord) -> bool {
-    let Ok(principal) = access.principal() else {
-        return false;
-    };
-    policies::field_allowed(
-        access.policy(),
-        principal,
-        "User",
-        field,
-        &user.home_unit,
-        Some(user.id),
-    )
-    .is_none_or(|d| d.allowed())
+    access.field_allowed("User", field, &user.home_unit, Some(user.id))
 }
 
 pub struct NewUser {

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use entity::kinds::{Gender, MoveState};
 use entity::{service_field, volunteer, volunteer_field, volunteer_move};
 use policies::{Action, Level, Resource, UnitCode};
 use sea_orm::sea_query::LikeExpr;
@@ -30,7 +31,7 @@ pub struct VolunteerRecord {
     pub id_kind: IdKind,
     id_number: String,
     phone: Option<String>,
-    pub gender: String,
+    pub gender: Gender,
     pub birth_date: Option<NaiveDate>,
     pub unit: UnitCode,
     pub user_id: Option<i64>,
@@ -244,7 +245,7 @@ pub struct NewVolunteer {
     pub id_number: String,
     pub phone: Option<String>,
     /// Required for documents other than the resident ID, which carries them.
-    pub gender: Option<String>,
+    pub gender: Option<Gender>,
     pub birth_date: Option<NaiveDate>,
     pub unit_code: String,
     pub fields: Vec<String>,
@@ -282,16 +283,14 @@ pub async fn register(
     }
     let (gender, birth_date) = match doc.resident() {
         Some(id) => (
-            if id.is_male() { "male" } else { "female" }.to_owned(),
+            if id.is_male() {
+                Gender::Male
+            } else {
+                Gender::Female
+            },
             Some(id.birth_date()),
         ),
-        None => (
-            match input.gender.as_deref() {
-                Some(g @ ("male" | "female")) => g.to_owned(),
-                _ => "unknown".to_owned(),
-            },
-            input.birth_date,
-        ),
+        None => (input.gender.unwrap_or(Gender::Unknown), input.birth_date),
     };
     let txn = store.db.begin().await?;
     units::require_exists(&txn, &unit).await?;
@@ -556,7 +555,7 @@ pub struct MoveRecord {
     pub from: UnitCode,
     pub to: UnitCode,
     pub requested_by: Option<i64>,
-    pub state: String,
+    pub state: MoveState,
     pub note: Option<String>,
     pub decided_by: Option<i64>,
     pub decided_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -593,9 +592,9 @@ async fn request_move(
 ) -> ServiceResult<MoveRecord> {
     let from = super::stored_unit(&v.unit_code)?;
     volunteer_move::Entity::update_many()
-        .col_expr(volunteer_move::Column::State, "withdrawn".into())
+        .col_expr(volunteer_move::Column::State, MoveState::Withdrawn.into())
         .filter(volunteer_move::Column::VolunteerId.eq(v.id))
-        .filter(volunteer_move::Column::State.eq("pending"))
+        .filter(volunteer_move::Column::State.eq(MoveState::Pending))
         .exec(conn)
         .await?;
     let m = volunteer_move::ActiveModel {
@@ -603,7 +602,7 @@ async fn request_move(
         from_unit_code: Set(from.to_string()),
         to_unit_code: Set(to.to_string()),
         requested_by: Set(access.actor()),
-        state: Set("pending".into()),
+        state: Set(MoveState::Pending),
         created_at: Set(super::now()),
         ..Default::default()
     }
@@ -700,7 +699,7 @@ pub async fn decide_move(
                 .into(),
         ));
     }
-    if request.state != "pending" {
+    if request.state != MoveState::Pending {
         return Err(ServiceError::Conflict(format!(
             "the request is already {}",
             request.state
@@ -711,7 +710,11 @@ pub async fn decide_move(
         .await?
         .ok_or(ServiceError::NotFound("volunteer"))?;
     let now = super::now();
-    let state = if accept { "accepted" } else { "declined" };
+    let state = if accept {
+        MoveState::Accepted
+    } else {
+        MoveState::Declined
+    };
     let done = volunteer_move::Entity::update_many()
         .col_expr(volunteer_move::Column::State, state.into())
         .col_expr(volunteer_move::Column::DecidedBy, Some(me).into())
@@ -721,7 +724,7 @@ pub async fn decide_move(
             reason.clone().into(),
         )
         .filter(volunteer_move::Column::Id.eq(id))
-        .filter(volunteer_move::Column::State.eq("pending"))
+        .filter(volunteer_move::Column::State.eq(MoveState::Pending))
         .exec(&txn)
         .await?;
     if done.rows_affected != 1 {

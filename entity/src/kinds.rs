@@ -1,0 +1,193 @@
+//! The closed sets the tables store as strings (states, kinds, methods). Each is one
+//! enum: sea-orm stores it as its string, and with the `graphql` feature the API
+//! exposes it as a GraphQL enum from the same definition, so there is no mirror to
+//! keep in step and no string literal for a state anywhere else.
+
+use sea_orm::entity::prelude::*;
+
+macro_rules! kind {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $value:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+        #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+        #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+        pub enum $name {
+            $( $(#[$vmeta])* #[sea_orm(string_value = $value)] $variant, )+
+        }
+
+        impl $name {
+            /// The stored string.
+            pub fn as_str(self) -> &'static str {
+                match self { $( $name::$variant => $value, )+ }
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+kind!(
+    /// What kind of body an organisation is.
+    OrganizationKind {
+        /// A registered social organisation (社会组织).
+        SocialOrganization = "social_organization",
+        /// A social-work agency (社工机构).
+        SocialWorkAgency = "social_work_agency",
+        /// A partner enterprise (爱心企业).
+        Enterprise = "enterprise",
+        /// A party organisation (党组织).
+        PartyOrganization = "party_organization",
+        /// Anything else.
+        Other = "other",
+    }
+);
+
+kind!(
+    /// Kinds of station: the places where community service happens.
+    StationKind {
+        /// A street's social-work station (社工站).
+        SocialWorkStation = "social_work_station",
+        /// A community's social-work point (社工点).
+        SocialWorkPoint = "social_work_point",
+        /// A street's charity workstation (慈善工作站).
+        CharityWorkstation = "charity_workstation",
+        /// A community donation point (捐赠点).
+        DonationPoint = "donation_point",
+        /// A time-bank station (时间银行站点).
+        TimeBankStation = "time_bank_station",
+        /// A community charity space (慈善空间).
+        CharitySpace = "charity_space",
+        /// A charity supermarket (慈善超市).
+        CharitySupermarket = "charity_supermarket",
+    }
+);
+
+kind!(
+    /// Where an activity is in its life.
+    ActivityState {
+        /// Being written; seen by its organisers and reviewers only.
+        Draft = "draft",
+        /// Submitted and waiting for review by the office above (待审核).
+        PendingReview = "pending_review",
+        /// Open (sign-ups follow the recruiting window); not started.
+        Published = "published",
+        /// Started, not closed.
+        InProgress = "in_progress",
+        /// Closed by its organiser, with the people it served.
+        Closed = "closed",
+        /// Called off before it started; its sign-ups were cancelled with it.
+        Cancelled = "cancelled",
+    }
+);
+
+impl ActivityState {
+    /// Seen only by those who organise or review it.
+    pub fn unpublished(self) -> bool {
+        matches!(self, ActivityState::Draft | ActivityState::PendingReview)
+    }
+}
+
+kind!(
+    /// Whether a sign-up holds a seat.
+    SignupState {
+        /// Holds a seat.
+        Active = "active",
+        /// Given up by the volunteer or an organiser, or with the activity.
+        Cancelled = "cancelled",
+    }
+);
+
+kind!(
+    /// Where a service record is in its review.
+    ServiceRecordState {
+        /// Waiting for approval.
+        Recorded = "recorded",
+        /// Approved: the hours count.
+        Approved = "approved",
+        /// Rejected, with a note.
+        Rejected = "rejected",
+    }
+);
+
+kind!(
+    /// Where a service record came from.
+    ServiceRecordSource {
+        /// A check-in session, rounded by the rule.
+        CheckIn = "check_in",
+        /// Logged by the volunteer.
+        Logged = "logged",
+        /// Back-filled (补录) by an organiser, with a reason.
+        Backfill = "backfill",
+        /// A correction of an approved record (the difference in hours).
+        Correction = "correction",
+        /// Hours taken away for fraud.
+        Revocation = "revocation",
+    }
+);
+
+kind!(
+    /// Where a star nomination (星级评定) is.
+    NominationState {
+        /// On public notice (公示), waiting for a grant.
+        Listed = "listed",
+        /// Granted: the volunteer holds the stars.
+        Granted = "granted",
+        /// Withdrawn after hours were revoked for fraud.
+        Withdrawn = "withdrawn",
+        /// A higher star was granted first.
+        Superseded = "superseded",
+    }
+);
+
+kind!(
+    /// Where a volunteer's request to move to another unit is.
+    MoveState {
+        /// Waiting for the destination's administrators.
+        Pending = "pending",
+        /// Accepted: the volunteer moved.
+        Accepted = "accepted",
+        /// Declined, with a reason.
+        Declined = "declined",
+        /// Replaced by a newer request for the same volunteer.
+        Withdrawn = "withdrawn",
+    }
+);
+
+kind!(
+    /// How a check-in or check-out was made.
+    CheckMethod {
+        /// The volunteer submitted the activity's code.
+        Code = "code",
+        /// An organiser entered it, with a reason.
+        Manual = "manual",
+        /// Checked out when the activity closed.
+        Closed = "closed",
+    }
+);
+
+kind!(
+    /// A volunteer's gender, as derived from the resident ID or given.
+    Gender {
+        /// Male.
+        Male = "male",
+        /// Female.
+        Female = "female",
+        /// Not known (documents that do not carry it).
+        Unknown = "unknown",
+    }
+);
