@@ -75,36 +75,9 @@ impl ResidentId {
     }
 }
 
-/// Kinds of identity document a volunteer may register with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IdKind {
-    ResidentId,
-    Passport,
-    HkMacauPermit,
-    TaiwanPermit,
-}
-
-impl IdKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IdKind::ResidentId => "resident_id",
-            IdKind::Passport => "passport",
-            IdKind::HkMacauPermit => "hk_macau_permit",
-            IdKind::TaiwanPermit => "taiwan_permit",
-        }
-    }
-
-    pub fn from_db(s: &str) -> Option<IdKind> {
-        [
-            IdKind::ResidentId,
-            IdKind::Passport,
-            IdKind::HkMacauPermit,
-            IdKind::TaiwanPermit,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-}
+/// Kinds of identity document a volunteer may register with (stored and exposed as
+/// one enum, `entity::kinds::IdType`).
+pub use entity::kinds::IdType as IdKind;
 
 /// A validated identity document number of a given kind.
 #[derive(Debug, Clone, PartialEq, Eq)]

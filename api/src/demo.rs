@@ -266,7 +266,7 @@ pub async fn generate(
                     SURNAMES.choose(&mut rng).unwrap_or(&"王"),
                     GIVEN.choose(&mut rng).unwrap_or(&"伟")
                 )),
-                id_kind: Set("resident_id".into()),
+                id_kind: Set(entity::kinds::IdType::ResidentId),
                 id_number: Set(id),
                 phone: Set(Some(format!(
                     "13{}{:08}",
@@ -284,7 +284,7 @@ pub async fn generate(
                 party_member: Set(party),
                 party_organization: Set(party.then(|| "在职党员".to_owned())),
                 reported_unit_code: Set(party.then_some(community)),
-                status: Set("active".into()),
+                status: Set(entity::kinds::VolunteerStatus::Active),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()

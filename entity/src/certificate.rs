@@ -17,7 +17,7 @@ pub struct Model {
     /// Service content in the period, as JSON lines.
     pub content: String,
     pub real_name: String,
-    pub id_kind: String,
+    pub id_kind: crate::kinds::IdType,
     pub id_number: String,
     pub volunteer_number: String,
     pub handler_id: i64,

@@ -191,3 +191,25 @@ kind!(
         Unknown = "unknown",
     }
 );
+
+kind!(
+    /// The identity document a volunteer registered with.
+    IdType {
+        /// Resident identity card of the PRC (居民身份证), 18 characters.
+        ResidentId = "resident_id",
+        /// Passport (护照).
+        Passport = "passport",
+        /// Mainland travel permit for Hong Kong and Macao residents (港澳居民来往内地通行证).
+        HkMacauPermit = "hk_macau_permit",
+        /// Mainland travel permit for Taiwan residents (台湾居民来往大陆通行证).
+        TaiwanPermit = "taiwan_permit",
+    }
+);
+
+kind!(
+    /// Whether a volunteer is registered and serving.
+    VolunteerStatus {
+        /// Registered; may sign up for activities.
+        Active = "active",
+    }
+);

@@ -8,7 +8,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub volunteer_number: Option<String>,
     pub real_name: String,
-    pub id_kind: String,
+    pub id_kind: crate::kinds::IdType,
     #[sea_orm(unique)]
     pub id_number: String,
     pub phone: Option<String>,
@@ -19,7 +19,7 @@ pub struct Model {
     pub party_member: bool,
     pub party_organization: Option<String>,
     pub reported_unit_code: Option<String>,
-    pub status: String,
+    pub status: crate::kinds::VolunteerStatus,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     /// Sum of approved service records, in half hours.

@@ -412,7 +412,7 @@ impl Certificate {
         &self.record.real_name
     }
     async fn id_type(&self) -> Option<IdType> {
-        crate::codes::IdKind::from_db(&self.record.id_kind).map(IdType::from)
+        Some(self.record.id_kind)
     }
     /// As printed on the certificate; masked (`440104********1234`) unless the caller
     /// holds `volunteer.read_personal` over the volunteer (each unmasked read is

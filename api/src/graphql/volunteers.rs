@@ -1,12 +1,11 @@
 //! Organisations, stations, service fields and volunteers in GraphQL.
 
 use async_graphql::{
-    Context, Enum, ErrorExtensions, InputObject, MaybeUndefined, Object, SimpleObject, ID,
+    Context, ErrorExtensions, InputObject, MaybeUndefined, Object, SimpleObject, ID,
 };
 use chrono::NaiveDate;
 use tokio::sync::OnceCell;
 
-use crate::codes::IdKind;
 use crate::graphql::connection::{from_page, wants_total, Connection};
 use crate::graphql::loaders;
 use crate::graphql::node::{global_id, NodeKind};
@@ -24,38 +23,9 @@ use crate::services::teams::{self, NewTeam, TeamFilter, TeamRecord};
 use crate::services::volunteers::{
     self, NewVolunteer, PersonalData, VolunteerChanges, VolunteerFilter, VolunteerRecord,
 };
-pub use entity::kinds::{Gender, MoveState, OrganizationKind, StationKind};
-
-/// The identity document a volunteer registered with.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum IdType {
-    ResidentId,
-    Passport,
-    HkMacauPermit,
-    TaiwanPermit,
-}
-
-impl From<IdType> for IdKind {
-    fn from(t: IdType) -> Self {
-        match t {
-            IdType::ResidentId => IdKind::ResidentId,
-            IdType::Passport => IdKind::Passport,
-            IdType::HkMacauPermit => IdKind::HkMacauPermit,
-            IdType::TaiwanPermit => IdKind::TaiwanPermit,
-        }
-    }
-}
-
-impl From<IdKind> for IdType {
-    fn from(k: IdKind) -> Self {
-        match k {
-            IdKind::ResidentId => IdType::ResidentId,
-            IdKind::Passport => IdType::Passport,
-            IdKind::HkMacauPermit => IdType::HkMacauPermit,
-            IdKind::TaiwanPermit => IdType::TaiwanPermit,
-        }
-    }
-}
+pub use entity::kinds::{
+    Gender, IdType, MoveState, OrganizationKind, StationKind, VolunteerStatus,
+};
 
 pub struct Organization(pub OrganizationRecord);
 
@@ -169,7 +139,7 @@ impl Volunteer {
         &self.record.real_name
     }
     async fn id_type(&self) -> IdType {
-        self.record.id_kind.into()
+        self.record.id_kind
     }
     /// Masked (`440104********1234`) unless the caller holds `volunteer.read_personal`
     /// over this volunteer; unmasked reads are audited.
@@ -211,8 +181,8 @@ impl Volunteer {
     async fn reported_unit_code(&self) -> Option<&str> {
         self.record.reported_unit.as_ref().map(|u| u.as_str())
     }
-    async fn status(&self) -> &str {
-        &self.record.status
+    async fn status(&self) -> VolunteerStatus {
+        self.record.status
     }
     async fn registered_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.record.created_at
@@ -614,7 +584,7 @@ impl VolunteerMutation {
         let user_id = opt_id(NodeKind::User, &input.user_id).map_err(|e| e.extend())?;
         let new = NewVolunteer {
             real_name: input.real_name,
-            id_kind: input.id_type.into(),
+            id_kind: input.id_type,
             id_number: input.id_number,
             phone: input.phone,
             gender: input.gender,

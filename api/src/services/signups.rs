@@ -114,7 +114,7 @@ pub async fn sign_up(
     let a = activities::get_in(&txn, access, activity_id).await?;
     let v = volunteer_for(&txn, access, volunteer_id).await?;
     access.require_for(Resource::Signup, Action::Create, &a.unit, v.user_id)?;
-    if v.status != "active" {
+    if v.status != entity::kinds::VolunteerStatus::Active {
         return Err(ServiceError::Conflict("the volunteer is not active".into()));
     }
     let existing = signup::Entity::find()

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use entity::kinds::{Gender, MoveState};
+use entity::kinds::{Gender, MoveState, VolunteerStatus};
 use entity::{service_field, volunteer, volunteer_field, volunteer_move};
 use policies::{Action, Level, Resource, UnitCode};
 use sea_orm::sea_query::LikeExpr;
@@ -38,7 +38,7 @@ pub struct VolunteerRecord {
     pub party_member: bool,
     pub party_organization: Option<String>,
     pub reported_unit: Option<UnitCode>,
-    pub status: String,
+    pub status: VolunteerStatus,
     pub created_at: chrono::DateTime<chrono::Utc>,
     /// Approved service hours, in half hours.
     pub approved_half_hours: i64,
@@ -56,7 +56,7 @@ impl TryFrom<volunteer::Model> for VolunteerRecord {
                 .as_deref()
                 .map(super::stored_unit)
                 .transpose()?,
-            id_kind: IdKind::from_db(&m.id_kind).unwrap_or(IdKind::Passport),
+            id_kind: m.id_kind,
             number: m.volunteer_number.unwrap_or_default(),
             id: m.id,
             real_name: m.real_name,
@@ -320,7 +320,7 @@ pub async fn register(
     let m = volunteer::ActiveModel {
         volunteer_number: Set(None),
         real_name: Set(real_name),
-        id_kind: Set(doc.kind.as_str().to_owned()),
+        id_kind: Set(doc.kind),
         id_number: Set(doc.number().to_owned()),
         phone: Set(phone.map(|p| p.as_str().to_owned())),
         gender: Set(gender),
@@ -333,7 +333,7 @@ pub async fn register(
             .map(|p| p.trim().to_owned())
             .filter(|p| !p.is_empty())),
         reported_unit_code: Set(reported.as_ref().map(|r| r.to_string())),
-        status: Set("active".into()),
+        status: Set(VolunteerStatus::Active),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
