@@ -395,7 +395,7 @@ async fn every_mutation_and_login_attempt_is_audited() {
     let log = app
         .data_as(
             &admin,
-            "{ auditLog(first: 100) { totalCount edges { node { action actorId target unitCode summary clientAddr requestId createdAt } } } }",
+            "{ auditLog(first: 100) { totalCount edges { node { action actorId actor { username } target unitCode summary clientAddr requestId createdAt } } } }",
             json!({}),
         )
         .await;
@@ -426,6 +426,20 @@ async fn every_mutation_and_login_attempt_is_audited() {
     assert!(failed_unknown["node"]["requestId"].is_string());
     // Newest first.
     assert_eq!(actions[0], "unit.rename");
+    // The actor is a user, and the summary a JSON object, not a string to parse.
+    let rename = &log["auditLog"]["edges"][0]["node"];
+    assert_eq!(rename["actor"]["username"], "admin");
+    assert!(rename["summary"].is_object(), "{rename:#}");
+    let defs = app
+        .data_as(
+            &admin,
+            "{ roleAssignments(first: 5) { edges { node { role definition { name rank levels } } } } }",
+            json!({}),
+        )
+        .await;
+    for e in defs["roleAssignments"]["edges"].as_array().unwrap() {
+        assert_eq!(e["node"]["definition"]["name"], e["node"]["role"]);
+    }
     // Filters.
     let grants = app
         .data_as(

@@ -134,7 +134,7 @@ async fn unit_stats_equal_a_recount_and_stay_in_scope() {
             r#"{ unitStats(code: "440104") {
                    unitCode streets communities
                    figures { volunteers partyMembers partyMembersReporting teams organizations
-                             activitiesHeld peopleServed hoursServed serviceRecords volunteersByStar }
+                             activitiesHeld peopleServed hoursServed serviceRecords volunteersByStar { stars count } }
                    stations { kind count streetsCovered communitiesCovered streetCoverage communityCoverage }
                    children { unitCode figures { volunteers partyMembers teams organizations hoursServed } } } }"#,
             json!({}),
@@ -206,10 +206,17 @@ async fn unit_stats_equal_a_recount_and_stay_in_scope() {
         one("SELECT CAST(SUM(people_served) AS BIGINT) FROM activity WHERE state = 'closed'").await
     );
     let stars = stats["figures"]["volunteersByStar"].as_array().unwrap();
-    for (n, count) in stars.iter().enumerate() {
+    assert_eq!(stars.len(), 5);
+    for (n, s) in stars.iter().enumerate() {
+        assert_eq!(s["stars"], n + 1);
         let q = format!("SELECT COUNT(*) FROM volunteer WHERE stars = {}", n + 1);
         let q: &'static str = Box::leak(q.into_boxed_str());
-        assert_eq!(count.as_i64().unwrap(), one(q).await, "{} stars", n + 1);
+        assert_eq!(
+            s["count"].as_i64().unwrap(),
+            one(q).await,
+            "{} stars",
+            n + 1
+        );
     }
     // The ledger: every volunteer's total is the sum of its approved records.
     assert_eq!(

@@ -149,7 +149,7 @@ fn resident_id(seq: u32) -> String {
 }
 
 /// The figures `unitStats` reports that a rebuild from the rows must reproduce.
-const FIGURES: &str = r#"{ unitStats(code: "440104003") { figures { volunteers newVolunteers partyMembers partyMembersReporting activitiesHeld peopleServed hoursServed serviceRecords volunteersByStar } children { unitCode figures { volunteers hoursServed serviceRecords } } } }"#;
+const FIGURES: &str = r#"{ unitStats(code: "440104003") { figures { volunteers newVolunteers partyMembers partyMembersReporting activitiesHeld peopleServed hoursServed serviceRecords volunteersByStar { stars count } } children { unitCode figures { volunteers hoursServed serviceRecords } } } }"#;
 
 #[test]
 fn totals_equal_the_sum_of_approved_records_and_stats_equal_a_recount() {

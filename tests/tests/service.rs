@@ -736,11 +736,18 @@ async fn stars_are_nominated_listed_and_granted_by_level() {
         )
         .await;
     assert_eq!(n["starNominations"]["totalCount"], 3);
-    let five_star = app.data_as(&w.reviewer, "{ volunteers(stars: 5, first: 10) { totalCount } unitStats(code: \"440104003\") { figures { volunteersByStar } } }", json!({})).await;
+    let five_star = app.data_as(&w.reviewer, "{ volunteers(stars: 5, first: 10) { totalCount } unitStats(code: \"440104003\") { figures { volunteersByStar { count } } children { unit { name } } } }", json!({})).await;
     assert_eq!(five_star["volunteers"]["totalCount"], 1);
     assert_eq!(
         five_star["unitStats"]["figures"]["volunteersByStar"],
-        json!([0, 0, 0, 0, 1])
+        json!([{ "count": 0 }, { "count": 0 }, { "count": 0 }, { "count": 0 }, { "count": 1 }])
+    );
+    assert_eq!(
+        five_star["unitStats"]["children"][0]["unit"]["name"]
+            .as_str()
+            .map(|n| n.ends_with("社区居委会")),
+        Some(true),
+        "{five_star:#}"
     );
 }
 

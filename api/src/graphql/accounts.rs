@@ -201,8 +201,18 @@ impl RoleAssignment {
         global_id(NodeKind::RoleAssignment, self.0.id)
     }
 
+    /// The role's name; its definition is `definition`.
     async fn role(&self) -> &str {
         &self.0.role
+    }
+
+    /// What the role allows, from the policy (null for a role the policy no longer
+    /// defines).
+    async fn definition(&self, ctx: &Context<'_>) -> GqlResult<Option<RoleDefinition>> {
+        let policy = access(ctx)?.policy_arc();
+        Ok(role_definitions(&policy)
+            .into_iter()
+            .find(|d| d.name == self.0.role))
     }
 
     async fn unit_code(&self) -> &str {
@@ -240,9 +250,14 @@ impl AuditEntry {
         global_id(NodeKind::AuditEntry, self.0.id)
     }
 
-    /// The user who acted (absent for anonymous attempts and operators).
+    /// The ID of the user who acted (absent for anonymous attempts and operators).
     async fn actor_id(&self) -> Option<ID> {
         self.0.actor_id.map(|a| global_id(NodeKind::User, a))
+    }
+
+    /// The user who acted, when the caller may see that user.
+    async fn actor(&self, ctx: &Context<'_>) -> GqlResult<Option<User>> {
+        crate::graphql::service::user_of(ctx, self.0.actor_id).await
     }
 
     /// E.g. `role.grant`, `auth.login_failed`.
@@ -258,9 +273,14 @@ impl AuditEntry {
         self.0.unit_code.as_deref()
     }
 
-    /// What changed, as a JSON object.
-    async fn summary(&self) -> &str {
-        &self.0.summary
+    /// What changed, as a JSON object (for updates: each field's `from` and `to`).
+    async fn summary(&self) -> async_graphql::Json<serde_json::Value> {
+        // Entries are written by us as JSON; one that is not (edited by hand) is
+        // shown as its text rather than failing the page.
+        async_graphql::Json(
+            serde_json::from_str(&self.0.summary)
+                .unwrap_or_else(|_| serde_json::Value::String(self.0.summary.clone())),
+        )
     }
 
     async fn client_addr(&self) -> Option<&str> {

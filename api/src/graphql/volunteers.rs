@@ -1143,8 +1143,17 @@ pub struct Figures {
     pub service_records: i64,
     /// Hours served per registered volunteer (0 when there are none).
     pub hours_per_volunteer: f64,
-    /// Volunteers holding 1, 2, 3, 4 and 5 stars at the end of the period.
-    pub volunteers_by_star: Vec<i64>,
+    /// Volunteers holding each star rating (1 to 5) at the end of the period.
+    pub volunteers_by_star: Vec<StarCount>,
+}
+
+/// How many volunteers hold a star rating.
+#[derive(SimpleObject)]
+pub struct StarCount {
+    /// The rating, 1 to 5 stars (星级).
+    pub stars: i32,
+    /// Volunteers holding exactly this rating.
+    pub count: i64,
 }
 
 impl From<stats::Figures> for Figures {
@@ -1166,7 +1175,15 @@ impl From<stats::Figures> for Figures {
             } else {
                 0.0
             },
-            volunteers_by_star: f.stars.to_vec(),
+            volunteers_by_star: f
+                .stars
+                .iter()
+                .zip(1..)
+                .map(|(count, stars)| StarCount {
+                    stars,
+                    count: *count,
+                })
+                .collect(),
         }
     }
 }
@@ -1186,9 +1203,20 @@ pub struct StationCoverage {
 
 /// One child unit's figures, for league tables.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct ChildStats {
     pub unit_code: String,
     pub figures: Figures,
+    #[graphql(skip)]
+    code: policies::UnitCode,
+}
+
+#[async_graphql::ComplexObject]
+impl ChildStats {
+    /// The child unit (batched with the other children).
+    async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
+        load_unit(ctx, &self.code).await
+    }
 }
 
 #[derive(SimpleObject)]
@@ -1243,6 +1271,7 @@ impl StatsQuery {
                 .map(|(u, f)| ChildStats {
                     unit_code: u.to_string(),
                     figures: f.into(),
+                    code: u,
                 })
                 .collect(),
         })
