@@ -769,7 +769,7 @@ async fn hours_revoked_for_fraud_bar_the_volunteer() {
     )
     .await;
     earn(&w, 1).await; // 24 + 80 + 1 = 105 h: nominated for one star
-    let revoke = "mutation($i: RejectServiceRecordInput!) { revokeServiceRecord(input: $i) { serviceRecord { hours fraud source corrects { id } } } }";
+    let revoke = "mutation($i: RevokeServiceRecordInput!) { revokeServiceRecord(input: $i) { serviceRecord { hours fraud source corrects { id } } } }";
     let r = app
         .data_as(
             &w.reviewer,

@@ -754,8 +754,19 @@ pub struct CancelSignupInput {
 }
 
 #[derive(SimpleObject)]
-pub struct SignupPayload {
+pub struct SignUpPayload {
     pub signup: Signup,
+}
+
+#[derive(SimpleObject)]
+pub struct CancelSignupPayload {
+    pub signup: Signup,
+}
+
+impl From<SignupRecord> for CancelSignupPayload {
+    fn from(s: SignupRecord) -> Self {
+        CancelSignupPayload { signup: Signup(s) }
+    }
 }
 
 /// Check-in or check-out: with the activity's `code` (the volunteer itself), or
@@ -846,6 +857,14 @@ pub struct RejectServiceRecordInput {
     pub reason: String,
 }
 
+/// Takes away an approved record's hours for fraud.
+#[derive(InputObject)]
+pub struct RevokeServiceRecordInput {
+    pub id: ID,
+    /// What was found; kept in the audit log and on the revocation record.
+    pub reason: String,
+}
+
 #[derive(InputObject)]
 pub struct GrantStarInput {
     pub nomination_id: ID,
@@ -893,9 +912,9 @@ impl From<Published> for PublishActivityPayload {
     }
 }
 
-impl From<SignupRecord> for SignupPayload {
+impl From<SignupRecord> for SignUpPayload {
     fn from(s: SignupRecord) -> Self {
-        SignupPayload { signup: Signup(s) }
+        SignUpPayload { signup: Signup(s) }
     }
 }
 
@@ -1051,7 +1070,7 @@ impl ServiceMutation {
 
     /// Signs a volunteer up; signing up twice returns the same sign-up. CONFLICT
     /// when the activity is full or not recruiting.
-    async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> GqlResult<SignupPayload> {
+    async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> GqlResult<SignUpPayload> {
         answer(async {
             let (store, access, activity) = target(ctx, NodeKind::Activity, &input.activity_id)?;
             let volunteer = opt_id(NodeKind::Volunteer, &input.volunteer_id)?;
@@ -1065,7 +1084,7 @@ impl ServiceMutation {
         &self,
         ctx: &Context<'_>,
         input: CancelSignupInput,
-    ) -> GqlResult<SignupPayload> {
+    ) -> GqlResult<CancelSignupPayload> {
         answer(async {
             let (store, access, id) = target(ctx, NodeKind::Signup, &input.signup_id)?;
             signups::cancel(store, access, id).await
@@ -1154,7 +1173,7 @@ impl ServiceMutation {
     async fn revoke_service_record(
         &self,
         ctx: &Context<'_>,
-        input: RejectServiceRecordInput,
+        input: RevokeServiceRecordInput,
     ) -> GqlResult<ServiceRecordPayload> {
         answer(async {
             let (store, access, id) = target(ctx, NodeKind::ServiceRecord, &input.id)?;
