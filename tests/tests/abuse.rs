@@ -436,7 +436,7 @@ async fn client_mistakes_are_never_internal() {
     let body = app
         .gql_as(
             &admin,
-            "query($f: NaiveDate) { unitStats(code: \"440104\", from: $f) { figures { volunteers } } }",
+            "query($f: Date) { unitStats(code: \"440104\", from: $f) { figures { volunteers } } }",
             json!({ "f": "2026-02-30" }),
         )
         .await;

@@ -187,7 +187,7 @@ async fn fixture(app: &kapok_tests::TestApp) -> String {
         let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
         app.data_as(
             &admin,
-            "mutation($v: ID!, $f: NaiveDate!, $t: NaiveDate!, $u: String) { issueCertificate(input: { volunteerId: $v, from: $f, to: $t, unitCode: $u }) { certificate { id } } }",
+            "mutation($v: ID!, $f: Date!, $t: Date!, $u: String) { issueCertificate(input: { volunteerId: $v, from: $f, to: $t, unitCode: $u }) { certificate { id } } }",
             json!({ "v": volunteer_id, "f": (today - chrono::Duration::days(7)).to_string(), "t": today.to_string(), "u": street }),
         )
         .await;

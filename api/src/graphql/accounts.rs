@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ErrorExtensions, InputObject, Object, SimpleObject, ID};
-use chrono::{DateTime, Utc};
 use policies::UnitCode;
 
 use crate::auth::TokenKeys;
@@ -11,6 +10,7 @@ use crate::error::ServiceError;
 use crate::graphql::connection::{from_page, wants_total, Connection};
 use crate::graphql::loaders;
 use crate::graphql::node::{global_id, NodeKind};
+use crate::graphql::scalars::Timestamp;
 use crate::graphql::units::{Unit, UnitLevel};
 use crate::graphql::{
     access, id_of, load_unit, opt_id, parse_under, parts, store, visible, GqlResult,
@@ -187,8 +187,8 @@ impl User {
         Ok(Some(list.into_iter().map(RoleAssignment).collect()))
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 }
 
@@ -228,16 +228,16 @@ impl RoleAssignment {
         crate::graphql::service::user_of(ctx, Some(self.0.user_id)).await
     }
 
-    async fn expires_at(&self) -> Option<DateTime<Utc>> {
-        self.0.expires_at
+    async fn expires_at(&self) -> Option<Timestamp> {
+        self.0.expires_at.map(Into::into)
     }
 
-    async fn granted_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn granted_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 
-    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
-        self.0.revoked_at
+    async fn revoked_at(&self) -> Option<Timestamp> {
+        self.0.revoked_at.map(Into::into)
     }
 }
 
@@ -291,8 +291,8 @@ impl AuditEntry {
         self.0.request_id.as_deref()
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 }
 
@@ -450,7 +450,7 @@ impl AccountQuery {
                 let i = defs.iter().position(|d| d.name == role)?;
                 Some(GrantableRole {
                     role: defs.swap_remove(i),
-                    until,
+                    until: until.map(Into::into),
                 })
             })
             .collect())
@@ -579,7 +579,7 @@ pub struct GrantableRole {
     pub role: RoleDefinition,
     /// The latest expiry a grant may have (the grantor's own role expires then);
     /// null: no limit.
-    pub until: Option<DateTime<Utc>>,
+    pub until: Option<Timestamp>,
 }
 
 #[derive(InputObject)]
@@ -696,7 +696,7 @@ pub struct GrantRoleInput {
     pub user_id: ID,
     pub role: String,
     pub unit_code: String,
-    pub expires_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<Timestamp>,
 }
 
 #[derive(SimpleObject)]
@@ -783,7 +783,7 @@ impl AccountMutation {
             user_id,
             role: input.role,
             unit_code: input.unit_code,
-            expires_at: input.expires_at,
+            expires_at: input.expires_at.map(Into::into),
         };
         roles::grant(store(ctx)?, access(ctx)?, grant)
             .await

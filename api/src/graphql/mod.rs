@@ -6,6 +6,7 @@ pub mod connection;
 pub mod guard;
 pub mod loaders;
 pub mod node;
+pub mod scalars;
 pub mod service;
 pub mod units;
 pub mod volunteers;
@@ -176,11 +177,11 @@ pub(crate) async fn load_unit(
 
 /// A clearable input field: left out is `None` (unchanged), `null` is `Some(None)`
 /// (cleared), a value is `Some(Some(v))`.
-pub(crate) fn maybe<T>(v: async_graphql::MaybeUndefined<T>) -> Option<Option<T>> {
+pub(crate) fn maybe<T, U: From<T>>(v: async_graphql::MaybeUndefined<T>) -> Option<Option<U>> {
     match v {
         async_graphql::MaybeUndefined::Undefined => None,
         async_graphql::MaybeUndefined::Null => Some(None),
-        async_graphql::MaybeUndefined::Value(v) => Some(Some(v)),
+        async_graphql::MaybeUndefined::Value(v) => Some(Some(v.into())),
     }
 }
 

@@ -4,13 +4,14 @@
 use async_graphql::{
     Context, ErrorExtensions, InputObject, MaybeUndefined, Object, SimpleObject, ID,
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::Utc;
 
 use crate::error::ServiceError;
 use crate::graphql::accounts::User;
 use crate::graphql::connection::{from_page, wants_total, Connection};
 use crate::graphql::loaders;
 use crate::graphql::node::{global_id, NodeKind};
+use crate::graphql::scalars::{Day, Timestamp};
 use crate::graphql::units::Unit;
 use crate::graphql::volunteers::{IdType, Project, Team, Volunteer};
 use crate::graphql::{
@@ -52,7 +53,7 @@ async fn activity_of(ctx: &Context<'_>, id: Option<i64>) -> GqlResult<Option<Act
 pub struct CheckInCode {
     pub code: String,
     /// The code rotates; the previous one is still accepted for one more period.
-    pub valid_until: DateTime<Utc>,
+    pub valid_until: Timestamp,
     /// What to put in the QR code: `kapok:checkin:<activity id>:<code>`.
     pub qr_payload: String,
 }
@@ -97,18 +98,18 @@ impl Activity {
     async fn description(&self) -> &str {
         &self.0.description
     }
-    async fn starts_at(&self) -> DateTime<Utc> {
-        self.0.starts_at
+    async fn starts_at(&self) -> Timestamp {
+        self.0.starts_at.into()
     }
-    async fn ends_at(&self) -> DateTime<Utc> {
-        self.0.ends_at
+    async fn ends_at(&self) -> Timestamp {
+        self.0.ends_at.into()
     }
-    async fn recruit_from(&self) -> Option<DateTime<Utc>> {
-        self.0.recruit_from
+    async fn recruit_from(&self) -> Option<Timestamp> {
+        self.0.recruit_from.map(Into::into)
     }
     /// Sign-ups close at this time, or at the start when not set.
-    async fn recruit_until(&self) -> Option<DateTime<Utc>> {
-        self.0.recruit_until
+    async fn recruit_until(&self) -> Option<Timestamp> {
+        self.0.recruit_until.map(Into::into)
     }
     async fn capacity(&self) -> i32 {
         self.0.capacity
@@ -130,8 +131,8 @@ impl Activity {
     async fn state_changed_by(&self, ctx: &Context<'_>) -> GqlResult<Option<User>> {
         user_of(ctx, self.0.state_changed_by).await
     }
-    async fn state_changed_at(&self) -> DateTime<Utc> {
-        self.0.state_changed_at
+    async fn state_changed_at(&self) -> Timestamp {
+        self.0.state_changed_at.into()
     }
     /// Recorded by the organiser at the close.
     async fn people_served(&self) -> Option<i32> {
@@ -148,7 +149,7 @@ impl Activity {
                     c.code
                 ),
                 code: c.code,
-                valid_until: c.valid_until,
+                valid_until: c.valid_until.into(),
             })),
             Err(
                 ServiceError::Forbidden(_) | ServiceError::Conflict(_) | ServiceError::NotFound(_),
@@ -183,8 +184,8 @@ impl Activity {
 /// One check-in session.
 #[derive(SimpleObject)]
 pub struct AttendanceSession {
-    pub check_in_at: DateTime<Utc>,
-    pub check_out_at: Option<DateTime<Utc>>,
+    pub check_in_at: Timestamp,
+    pub check_out_at: Option<Timestamp>,
     pub check_in_method: CheckMethod,
     pub check_out_method: Option<CheckMethod>,
     pub check_in_reason: Option<String>,
@@ -194,8 +195,8 @@ pub struct AttendanceSession {
 impl From<AttendanceRecord> for AttendanceSession {
     fn from(a: AttendanceRecord) -> Self {
         AttendanceSession {
-            check_in_at: a.check_in_at,
-            check_out_at: a.check_out_at,
+            check_in_at: a.check_in_at.into(),
+            check_out_at: a.check_out_at.map(Into::into),
             check_in_method: a.check_in_method,
             check_out_method: a.check_out_method,
             check_in_reason: a.check_in_reason,
@@ -226,11 +227,11 @@ impl Signup {
     async fn active(&self) -> bool {
         self.0.active
     }
-    async fn signed_up_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn signed_up_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
-    async fn cancelled_at(&self) -> Option<DateTime<Utc>> {
-        self.0.cancelled_at
+    async fn cancelled_at(&self) -> Option<Timestamp> {
+        self.0.cancelled_at.map(Into::into)
     }
     /// Check-in sessions, oldest first.
     async fn sessions(&self, ctx: &Context<'_>) -> GqlResult<Vec<AttendanceSession>> {
@@ -267,11 +268,11 @@ impl ServiceRecord {
     async fn hours(&self) -> f64 {
         f64::from(self.0.half_hours) / 2.0
     }
-    async fn started_at(&self) -> DateTime<Utc> {
-        self.0.started_at
+    async fn started_at(&self) -> Timestamp {
+        self.0.started_at.into()
     }
-    async fn ended_at(&self) -> Option<DateTime<Utc>> {
-        self.0.ended_at
+    async fn ended_at(&self) -> Option<Timestamp> {
+        self.0.ended_at.map(Into::into)
     }
     async fn source(&self) -> ServiceRecordSource {
         self.0.source
@@ -289,14 +290,14 @@ impl ServiceRecord {
     async fn recorded_by(&self, ctx: &Context<'_>) -> GqlResult<Option<User>> {
         user_of(ctx, self.0.recorded_by).await
     }
-    async fn recorded_at(&self) -> DateTime<Utc> {
-        self.0.recorded_at
+    async fn recorded_at(&self) -> Timestamp {
+        self.0.recorded_at.into()
     }
     async fn decided_by(&self, ctx: &Context<'_>) -> GqlResult<Option<User>> {
         user_of(ctx, self.0.decided_by).await
     }
-    async fn decided_at(&self) -> Option<DateTime<Utc>> {
-        self.0.decided_at
+    async fn decided_at(&self) -> Option<Timestamp> {
+        self.0.decided_at.map(Into::into)
     }
     async fn decision_note(&self) -> Option<&str> {
         self.0.decision_note.as_deref()
@@ -354,15 +355,15 @@ impl StarNomination {
     async fn state(&self) -> NominationState {
         self.0.state
     }
-    async fn nominated_at(&self) -> DateTime<Utc> {
-        self.0.nominated_at
+    async fn nominated_at(&self) -> Timestamp {
+        self.0.nominated_at.into()
     }
     /// The public notice runs until this time; no grant before it.
-    async fn listed_until(&self) -> DateTime<Utc> {
-        self.0.listed_until
+    async fn listed_until(&self) -> Timestamp {
+        self.0.listed_until.into()
     }
-    async fn granted_at(&self) -> Option<DateTime<Utc>> {
-        self.0.granted_at
+    async fn granted_at(&self) -> Option<Timestamp> {
+        self.0.granted_at.map(Into::into)
     }
 }
 
@@ -427,11 +428,11 @@ impl Certificate {
     async fn volunteer_number(&self) -> &str {
         &self.record.volunteer_number
     }
-    async fn from(&self) -> NaiveDate {
-        self.record.period_from
+    async fn from(&self) -> Day {
+        self.record.period_from.into()
     }
-    async fn to(&self) -> NaiveDate {
-        self.record.period_to
+    async fn to(&self) -> Day {
+        self.record.period_to.into()
     }
     async fn hours(&self) -> f64 {
         self.record.half_hours as f64 / 2.0
@@ -457,8 +458,8 @@ impl Certificate {
     async fn handler(&self) -> &str {
         &self.record.handler_name
     }
-    async fn issued_at(&self) -> DateTime<Utc> {
-        self.record.issued_at
+    async fn issued_at(&self) -> Timestamp {
+        self.record.issued_at.into()
     }
     /// The certificate as a printable A4 HTML page (the ID number under the same
     /// rule as `idNumber`).
@@ -489,8 +490,8 @@ impl ServiceQuery {
         ctx: &Context<'_>,
         under: Option<String>,
         state: Option<ActivityState>,
-        from: Option<DateTime<Utc>>,
-        to: Option<DateTime<Utc>>,
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
         project_id: Option<ID>,
         team_id: Option<ID>,
         first: Option<i32>,
@@ -501,8 +502,8 @@ impl ServiceQuery {
             let filter = ActivityFilter {
                 under: parse_under(under.as_deref())?,
                 state,
-                from,
-                to,
+                from: from.map(Into::into),
+                to: to.map(Into::into),
                 project_id: opt_id(NodeKind::Project, &project_id)?,
                 team_id: opt_id(NodeKind::Team, &team_id)?,
             };
@@ -673,11 +674,11 @@ pub struct CreateActivityInput {
     /// What volunteers will do, what to bring, whom to ask (up to 5,000 characters).
     #[graphql(default)]
     pub description: String,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
     pub capacity: i32,
-    pub recruit_from: Option<DateTime<Utc>>,
-    pub recruit_until: Option<DateTime<Utc>>,
+    pub recruit_from: Option<Timestamp>,
+    pub recruit_until: Option<Timestamp>,
 }
 
 /// Changes to an activity; fields left out stay as they are. While a draft (or
@@ -694,12 +695,12 @@ pub struct UpdateActivityInput {
     pub place: Option<String>,
     pub description: Option<String>,
     pub capacity: Option<i32>,
-    pub starts_at: Option<DateTime<Utc>>,
-    pub ends_at: Option<DateTime<Utc>>,
+    pub starts_at: Option<Timestamp>,
+    pub ends_at: Option<Timestamp>,
     /// `null` removes the bound; left out, it stays.
-    pub recruit_from: MaybeUndefined<DateTime<Utc>>,
+    pub recruit_from: MaybeUndefined<Timestamp>,
     /// `null` removes the bound; left out, it stays.
-    pub recruit_until: MaybeUndefined<DateTime<Utc>>,
+    pub recruit_until: MaybeUndefined<Timestamp>,
     /// Why a published activity's place or times change (audited).
     pub reason: Option<String>,
 }
@@ -779,7 +780,7 @@ pub struct AttendanceInput {
     pub code: Option<String>,
     pub reason: Option<String>,
     /// Manual entries only; default now.
-    pub at: Option<DateTime<Utc>>,
+    pub at: Option<Timestamp>,
 }
 
 impl AttendanceInput {
@@ -793,7 +794,7 @@ impl AttendanceInput {
             }
             (None, Some(reason)) => Proof::Manual {
                 reason,
-                at: self.at,
+                at: self.at.map(Into::into),
             },
             _ => {
                 return Err(ServiceError::bad_input(
@@ -832,7 +833,7 @@ pub struct LogHoursInput {
     pub activity_id: Option<ID>,
     /// Where the hours were served, for hours outside an activity.
     pub unit_code: Option<String>,
-    pub started_at: Option<DateTime<Utc>>,
+    pub started_at: Option<Timestamp>,
     /// A multiple of 0.5.
     pub hours: f64,
     pub content: Option<String>,
@@ -879,9 +880,9 @@ pub struct GrantStarPayload {
 pub struct IssueCertificateInput {
     pub volunteer_id: ID,
     /// First day of the period (China Standard Time), included.
-    pub from: NaiveDate,
+    pub from: Day,
     /// Last day of the period, included.
-    pub to: NaiveDate,
+    pub to: Day,
     /// The issuing unit; default: the unit where the caller issues certificates.
     pub unit_code: Option<String>,
 }
@@ -977,11 +978,11 @@ impl ServiceMutation {
                 team_id: opt_id(NodeKind::Team, &input.team_id)?,
                 place: input.place,
                 description: input.description,
-                starts_at: input.starts_at,
-                ends_at: input.ends_at,
+                starts_at: input.starts_at.into(),
+                ends_at: input.ends_at.into(),
                 capacity: input.capacity,
-                recruit_from: input.recruit_from,
-                recruit_until: input.recruit_until,
+                recruit_from: input.recruit_from.map(Into::into),
+                recruit_until: input.recruit_until.map(Into::into),
             };
             let (store, access) = parts(ctx)?;
             activities::create(store, access, new).await
@@ -1017,8 +1018,8 @@ impl ServiceMutation {
                 place: input.place,
                 description: input.description,
                 capacity: input.capacity,
-                starts_at: input.starts_at,
-                ends_at: input.ends_at,
+                starts_at: input.starts_at.map(Into::into),
+                ends_at: input.ends_at.map(Into::into),
                 recruit_from: maybe(input.recruit_from),
                 recruit_until: maybe(input.recruit_until),
                 reason: input.reason,
@@ -1130,7 +1131,7 @@ impl ServiceMutation {
                 volunteer_id: opt_id(NodeKind::Volunteer, &input.volunteer_id)?,
                 activity_id: opt_id(NodeKind::Activity, &input.activity_id)?,
                 unit_code: input.unit_code,
-                started_at: input.started_at,
+                started_at: input.started_at.map(Into::into),
                 hours: input.hours,
                 content: input.content,
                 reason: input.reason,
@@ -1205,8 +1206,8 @@ impl ServiceMutation {
         answer(async {
             let issue = IssueCertificate {
                 volunteer_id: id_of(NodeKind::Volunteer, &input.volunteer_id)?,
-                from: input.from,
-                to: input.to,
+                from: input.from.into(),
+                to: input.to.into(),
                 unit_code: input.unit_code,
             };
             let (store, access) = parts(ctx)?;

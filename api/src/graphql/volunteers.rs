@@ -3,12 +3,12 @@
 use async_graphql::{
     Context, ErrorExtensions, InputObject, MaybeUndefined, Object, SimpleObject, ID,
 };
-use chrono::NaiveDate;
 use tokio::sync::OnceCell;
 
 use crate::graphql::connection::{from_page, wants_total, Connection};
 use crate::graphql::loaders;
 use crate::graphql::node::{global_id, NodeKind};
+use crate::graphql::scalars::{Day, Timestamp};
 use crate::graphql::units::Unit;
 use crate::graphql::{
     access, answer, id_of, load_unit, maybe, maybe_id, opt_id, parse_under, parts, store, target,
@@ -80,11 +80,11 @@ impl Station {
     async fn address(&self) -> Option<&str> {
         self.0.address.as_deref()
     }
-    async fn opened_on(&self) -> Option<NaiveDate> {
-        self.0.opened_on
+    async fn opened_on(&self) -> Option<Day> {
+        self.0.opened_on.map(Into::into)
     }
-    async fn closed_on(&self) -> Option<NaiveDate> {
-        self.0.closed_on
+    async fn closed_on(&self) -> Option<Day> {
+        self.0.closed_on.map(Into::into)
     }
     /// The operating organisation, when the caller may see it.
     async fn organization(&self, ctx: &Context<'_>) -> GqlResult<Option<Organization>> {
@@ -157,8 +157,8 @@ impl Volunteer {
     async fn gender(&self) -> Gender {
         self.record.gender
     }
-    async fn birth_date(&self) -> Option<NaiveDate> {
-        self.record.birth_date
+    async fn birth_date(&self) -> Option<Day> {
+        self.record.birth_date.map(Into::into)
     }
     /// The home community (or grid).
     async fn unit_code(&self) -> &str {
@@ -184,8 +184,8 @@ impl Volunteer {
     async fn status(&self) -> VolunteerStatus {
         self.record.status
     }
-    async fn registered_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.record.created_at
+    async fn registered_at(&self) -> Timestamp {
+        self.record.created_at.into()
     }
     /// Approved service hours: the sum of the volunteer's approved service records.
     async fn approved_hours(&self) -> f64 {
@@ -196,8 +196,8 @@ impl Volunteer {
         i32::from(self.record.stars)
     }
     /// Set when hours were revoked for fraud: no star nominations or grants until then.
-    async fn barred_until(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-        self.record.barred_until
+    async fn barred_until(&self) -> Option<Timestamp> {
+        self.record.barred_until.map(Into::into)
     }
 }
 
@@ -379,8 +379,8 @@ pub struct CreateStationInput {
     pub name: String,
     pub unit_code: String,
     pub address: Option<String>,
-    pub opened_on: Option<NaiveDate>,
-    pub closed_on: Option<NaiveDate>,
+    pub opened_on: Option<Day>,
+    pub closed_on: Option<Day>,
     pub organization_id: Option<ID>,
 }
 
@@ -398,7 +398,7 @@ pub struct RegisterVolunteerInput {
     /// Only for documents other than the resident ID (which carries it).
     pub gender: Option<Gender>,
     /// Only for documents other than the resident ID (which carries it).
-    pub birth_date: Option<NaiveDate>,
+    pub birth_date: Option<Day>,
     /// The home community or grid.
     pub unit_code: String,
     #[graphql(default)]
@@ -464,11 +464,11 @@ impl VolunteerMove {
     async fn decision_reason(&self) -> Option<&str> {
         self.0.decision_reason.as_deref()
     }
-    async fn decided_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-        self.0.decided_at
+    async fn decided_at(&self) -> Option<Timestamp> {
+        self.0.decided_at.map(Into::into)
     }
-    async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 }
 
@@ -522,8 +522,8 @@ impl VolunteerMutation {
             name: input.name,
             unit_code: input.unit_code,
             address: input.address,
-            opened_on: input.opened_on,
-            closed_on: input.closed_on,
+            opened_on: input.opened_on.map(Into::into),
+            closed_on: input.closed_on.map(Into::into),
             organization_id,
         };
         stations::create(store(ctx)?, access(ctx)?, new)
@@ -588,7 +588,7 @@ impl VolunteerMutation {
             id_number: input.id_number,
             phone: input.phone,
             gender: input.gender,
-            birth_date: input.birth_date,
+            birth_date: input.birth_date.map(Into::into),
             unit_code: input.unit_code,
             fields: input.fields,
             party_member: input.party_member,
@@ -750,11 +750,11 @@ impl Project {
     async fn description(&self) -> &str {
         &self.0.description
     }
-    async fn starts_on(&self) -> Option<NaiveDate> {
-        self.0.starts_on
+    async fn starts_on(&self) -> Option<Day> {
+        self.0.starts_on.map(Into::into)
     }
-    async fn ends_on(&self) -> Option<NaiveDate> {
-        self.0.ends_on
+    async fn ends_on(&self) -> Option<Day> {
+        self.0.ends_on.map(Into::into)
     }
     async fn team(&self, ctx: &Context<'_>) -> GqlResult<Option<Team>> {
         Ok(loaders::load_opt::<loaders::Teams>(ctx, self.0.team_id)
@@ -868,8 +868,8 @@ pub struct CreateProjectInput {
     pub organization_id: Option<ID>,
     #[graphql(default)]
     pub description: String,
-    pub starts_on: Option<NaiveDate>,
-    pub ends_on: Option<NaiveDate>,
+    pub starts_on: Option<Day>,
+    pub ends_on: Option<Day>,
 }
 
 #[derive(SimpleObject)]
@@ -911,9 +911,9 @@ pub struct UpdateStationInput {
     pub kind: Option<StationKind>,
     pub name: Option<String>,
     pub address: MaybeUndefined<String>,
-    pub opened_on: MaybeUndefined<NaiveDate>,
+    pub opened_on: MaybeUndefined<Day>,
     /// The day the station closed (关闭); not before `openedOn`.
-    pub closed_on: MaybeUndefined<NaiveDate>,
+    pub closed_on: MaybeUndefined<Day>,
     /// The operating organisation, which the caller must see.
     pub organization_id: MaybeUndefined<ID>,
 }
@@ -966,8 +966,8 @@ pub struct UpdateProjectInput {
     /// Service-field code.
     pub field: Option<String>,
     pub description: Option<String>,
-    pub starts_on: MaybeUndefined<NaiveDate>,
-    pub ends_on: MaybeUndefined<NaiveDate>,
+    pub starts_on: MaybeUndefined<Day>,
+    pub ends_on: MaybeUndefined<Day>,
     pub team_id: MaybeUndefined<ID>,
     pub organization_id: MaybeUndefined<ID>,
 }
@@ -1109,8 +1109,8 @@ impl TeamMutation {
                 team_id: opt_id(NodeKind::Team, &input.team_id)?,
                 organization_id: opt_id(NodeKind::Organization, &input.organization_id)?,
                 description: input.description,
-                starts_on: input.starts_on,
-                ends_on: input.ends_on,
+                starts_on: input.starts_on.map(Into::into),
+                ends_on: input.ends_on.map(Into::into),
             };
             let (store, access) = parts(ctx)?;
             projects::create(store, access, new).await
@@ -1241,12 +1241,18 @@ impl StatsQuery {
         &self,
         ctx: &Context<'_>,
         code: String,
-        from: Option<NaiveDate>,
-        to: Option<NaiveDate>,
+        from: Option<Day>,
+        to: Option<Day>,
     ) -> GqlResult<UnitStats> {
-        let s = stats::unit_stats(store(ctx)?, access(ctx)?, &code, from, to)
-            .await
-            .map_err(|e| e.extend())?;
+        let s = stats::unit_stats(
+            store(ctx)?,
+            access(ctx)?,
+            &code,
+            from.map(Into::into),
+            to.map(Into::into),
+        )
+        .await
+        .map_err(|e| e.extend())?;
         let share = |n: u64, of: u64| if of == 0 { 0.0 } else { n as f64 / of as f64 };
         Ok(UnitStats {
             unit_code: s.unit.to_string(),
