@@ -101,92 +101,75 @@ where
     Ok(load::<B>(ctx, parent).await?.unwrap_or_default())
 }
 
-macro_rules! by_id {
-    ($(#[$doc:meta])* $name:ident => $value:ty, $fetch:path) => {
+/// One [`Batch`]: its name, the value per id, and how many are fetched at once.
+/// Records are fetched through their service's scoped `get_many`; children of
+/// records the caller already sees are not scoped again.
+macro_rules! batch {
+    ($(#[$doc:meta])* $name:ident => $value:ty, |$store:ident, $access:ident, $ids:ident| $load:expr) => {
         $(#[$doc])*
         pub enum $name {}
         impl Batch for $name {
             type Value = $value;
             async fn load(
-                store: &Store,
-                access: &Access,
-                ids: &[i64],
+                $store: &Store,
+                $access: &Access,
+                $ids: &[i64],
             ) -> ServiceResult<HashMap<i64, $value>> {
-                $fetch(store, access, ids).await
+                $load.await
             }
         }
     };
 }
 
-by_id!(
+batch!(
     /// Volunteers the caller may read.
-    Volunteers => volunteers::VolunteerRecord, volunteers::get_many
+    Volunteers => volunteers::VolunteerRecord, |store, access, ids| volunteers::get_many(store, access, ids)
 );
-by_id!(
+batch!(
     /// Activities the caller may read (drafts for organisers only).
-    Activities => activities::ActivityRecord, activities::get_many
+    Activities => activities::ActivityRecord, |store, access, ids| activities::get_many(store, access, ids)
 );
-by_id!(
+batch!(
     /// Users the caller may read.
-    Users => users::UserRecord, users::get_many
+    Users => users::UserRecord, |store, access, ids| users::get_many(store, access, ids)
 );
-by_id!(
+batch!(
     /// Teams the caller may read.
-    Teams => teams::TeamRecord, teams::get_many
+    Teams => teams::TeamRecord, |store, access, ids| teams::get_many(store, access, ids)
 );
-by_id!(
+batch!(
     /// Projects the caller may read.
-    Projects => projects::ProjectRecord, projects::get_many
+    Projects => projects::ProjectRecord, |store, access, ids| projects::get_many(store, access, ids)
 );
-by_id!(
+batch!(
     /// Organisations the caller may read.
-    Organizations => organizations::OrganizationRecord, organizations::get_many
+    Organizations => organizations::OrganizationRecord, |store, access, ids| organizations::get_many(store, access, ids)
 );
-by_id!(
+batch!(
     /// Service records the caller may read.
-    ServiceRecords => records::ServiceRecord, records::get_many
+    ServiceRecords => records::ServiceRecord, |store, access, ids| records::get_many(store, access, ids)
 );
-
-by_id!(
+batch!(
     /// Live role assignments of users, within the caller's scope (own roles always).
-    UserRoles => Vec<roles::AssignmentRecord>, roles::of_users
+    UserRoles => Vec<roles::AssignmentRecord>, |store, access, ids| roles::of_users(store, access, ids)
 );
-
-/// Children of records the caller already sees: not scoped again.
-macro_rules! children_of {
-    ($(#[$doc:meta])* $name:ident => $value:ty, $fetch:path) => {
-        $(#[$doc])*
-        pub enum $name {}
-        impl Batch for $name {
-            type Value = $value;
-            async fn load(
-                store: &Store,
-                _: &Access,
-                ids: &[i64],
-            ) -> ServiceResult<HashMap<i64, $value>> {
-                $fetch(store, ids).await
-            }
-        }
-    };
-}
-
-children_of!(
+batch!(
     /// Service-field codes of volunteers.
-    VolunteerFields => Vec<String>, volunteers::fields_of
+    VolunteerFields => Vec<String>, |store, _access, ids| volunteers::fields_of(store, ids)
 );
-children_of!(
+batch!(
     /// Service-field codes of teams.
-    TeamFields => Vec<String>, teams::fields_of
+    TeamFields => Vec<String>, |store, _access, ids| teams::fields_of(store, ids)
 );
-children_of!(
+batch!(
     /// How many members teams have.
-    TeamMemberCounts => u64, teams::member_counts
+    TeamMemberCounts => u64, |store, _access, ids| teams::member_counts(store, ids)
 );
-children_of!(
+batch!(
     /// Check-in sessions of sign-ups, oldest first.
-    SignupSessions => Vec<signups::AttendanceRecord>, signups::sessions_of
+    SignupSessions => Vec<signups::AttendanceRecord>, |store, _access, ids| signups::sessions_of(store, ids)
 );
-children_of!(
+batch!(
     /// Nominees' names for public notices (masked per caller by the resolver).
-    Nominees => stars::Nominee, stars::nominees
+    Nominees => stars::Nominee, |store, _access, ids| stars::nominees(store, ids)
 );

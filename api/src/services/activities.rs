@@ -396,16 +396,16 @@ pub async fn list(
     if let Some(state) = filter.state {
         q = q.filter(match state {
             State::Published => Condition::all()
-                .add(activity::Column::State.eq("published"))
+                .add(activity::Column::State.eq(State::Published))
                 .add(activity::Column::StartsAt.gt(now)),
             State::InProgress => Condition::any()
-                .add(activity::Column::State.eq("in_progress"))
+                .add(activity::Column::State.eq(State::InProgress))
                 .add(
                     Condition::all()
-                        .add(activity::Column::State.eq("published"))
+                        .add(activity::Column::State.eq(State::Published))
                         .add(activity::Column::StartsAt.lte(now)),
                 ),
-            other => Condition::all().add(activity::Column::State.eq(other.as_str())),
+            other => Condition::all().add(activity::Column::State.eq(other)),
         });
     }
     if let Some(from) = filter.from {
@@ -510,11 +510,7 @@ pub async fn update(
         )));
     }
     let mut changes = Changes::<activity::Entity>::new();
-    let title = ch
-        .title
-        .as_deref()
-        .map(|t| super::required_text("title", t, 200))
-        .transpose()?;
+    let title = super::optional_text("title", ch.title.as_deref(), 200)?;
     changes.set("title", activity::Column::Title, &a.title, title);
     if let Some(f) = ch.field.as_ref().filter(|f| **f != a.field) {
         volunteers::check_fields(&txn, std::slice::from_ref(f)).await?;
@@ -605,11 +601,7 @@ fn plan_changes(
         capacity: a.capacity,
     };
     let before = changes.names().len();
-    let place = ch
-        .place
-        .as_deref()
-        .map(|p| super::required_text("place", p, 200))
-        .transpose()?;
+    let place = super::optional_text("place", ch.place.as_deref(), 200)?;
     changes.set("place", activity::Column::Place, &a.place, place);
     use activity::Column as C;
     changes.set(

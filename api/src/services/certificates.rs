@@ -145,7 +145,7 @@ pub async fn issue(
         .column(service_record::Column::Content)
         .column_as(Expr::cust("SUM(half_hours)"), "h")
         .filter(service_record::Column::VolunteerId.eq(v.id))
-        .filter(service_record::Column::State.eq("approved"))
+        .filter(service_record::Column::State.eq(entity::kinds::ServiceRecordState::Approved))
         .filter(ranges::subtree(service_record::Column::UnitCode, &unit))
         .filter(service_record::Column::StartedAt.gte(start))
         .filter(service_record::Column::StartedAt.lt(end))

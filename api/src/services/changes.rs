@@ -87,6 +87,29 @@ impl<E: EntityTrait> Changes<E> {
         self
     }
 
+    /// [`Changes::apply`] with no guard beyond the id and nothing more to audit.
+    pub async fn save(
+        self,
+        conn: &(impl ConnectionTrait + TransactionTrait),
+        access: &Access,
+        id_col: E::Column,
+        id: i64,
+        action: &'static str,
+        unit: &UnitCode,
+    ) -> ServiceResult<()> {
+        self.apply(
+            conn,
+            access,
+            id_col,
+            id,
+            sea_orm::Condition::all(),
+            action,
+            unit,
+            Value::Object(Map::new()),
+        )
+        .await
+    }
+
     /// Writes the changes to the row `id_col = id` (also matching `guard`, the state
     /// the checks were made against: when another change got there first, CONFLICT)
     /// and records `action` in the audit log with the changes and `extra`.

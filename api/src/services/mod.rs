@@ -202,6 +202,15 @@ pub(crate) fn required_text(arg: &str, s: &str, max: usize) -> ServiceResult<Str
     Ok(s.to_owned())
 }
 
+/// [`required_text`] for a field an update may leave out.
+pub(crate) fn optional_text(
+    arg: &str,
+    s: Option<&str>,
+    max: usize,
+) -> ServiceResult<Option<String>> {
+    s.map(|s| required_text(arg, s, max)).transpose()
+}
+
 /// One page of a list ordered by (unit code, id), ascending or descending: the order
 /// of the `(unit_code, id)` index, so a subtree's first page is read straight off the
 /// index range and the query stops after `first + 1` rows, however large the subtree

@@ -130,11 +130,7 @@ pub async fn update(
     id: i64,
     ch: OrganizationChanges,
 ) -> ServiceResult<OrganizationRecord> {
-    let name = ch
-        .name
-        .as_deref()
-        .map(|n| super::required_text("name", n, 200))
-        .transpose()?;
+    let name = super::optional_text("name", ch.name.as_deref(), 200)?;
     let contact_name = ch
         .contact_name
         .map(|c| c.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()));
@@ -163,16 +159,7 @@ pub async fn update(
         contact_phone,
     );
     changes
-        .apply(
-            &txn,
-            access,
-            C::Id,
-            id,
-            sea_orm::Condition::all(),
-            "organization.update",
-            &o.unit,
-            json!({}),
-        )
+        .save(&txn, access, C::Id, id, "organization.update", &o.unit)
         .await?;
     let after = get_in(&txn, access, id).await?;
     txn.commit().await?;

@@ -132,11 +132,7 @@ pub async fn update(
     id: i64,
     ch: ProjectChanges,
 ) -> ServiceResult<ProjectRecord> {
-    let name = ch
-        .name
-        .as_deref()
-        .map(|n| super::required_text("name", n, 200))
-        .transpose()?;
+    let name = super::optional_text("name", ch.name.as_deref(), 200)?;
     let txn = store.db.begin().await?;
     let p = get_in(&txn, access, id).await?;
     access.require(Resource::Project, Action::Update, &p.unit)?;
@@ -183,16 +179,7 @@ pub async fn update(
         Some(organization_id),
     );
     changes
-        .apply(
-            &txn,
-            access,
-            C::Id,
-            id,
-            sea_orm::Condition::all(),
-            "project.update",
-            &p.unit,
-            json!({}),
-        )
+        .save(&txn, access, C::Id, id, "project.update", &p.unit)
         .await?;
     let after = get_in(&txn, access, id).await?;
     txn.commit().await?;

@@ -230,11 +230,7 @@ pub async fn log_hours(
     input: LogHours,
 ) -> ServiceResult<ServiceRecord> {
     let half = half_hours_of(input.hours)?;
-    let reason = input
-        .reason
-        .as_deref()
-        .map(|r| super::required_text("reason", r, 500))
-        .transpose()?;
+    let reason = super::optional_text("reason", input.reason.as_deref(), 500)?;
     let txn = store.db.begin().await?;
     let m = match input.corrects_id {
         Some(original_id) => {
@@ -418,7 +414,7 @@ async fn serves_at(
         let signed_up = entity::signup::Entity::find()
             .filter(entity::signup::Column::ActivityId.eq(a.id))
             .filter(entity::signup::Column::VolunteerId.eq(v.id))
-            .filter(entity::signup::Column::State.eq("active"))
+            .filter(entity::signup::Column::State.eq(entity::kinds::SignupState::Active))
             .count(conn)
             .await?;
         if signed_up == 0 {
@@ -756,7 +752,7 @@ pub async fn list(
         q = q.filter(service_record::Column::ActivityId.eq(a));
     }
     if let Some(s) = &filter.state {
-        q = q.filter(service_record::Column::State.eq(s.as_str()));
+        q = q.filter(service_record::Column::State.eq(*s));
     }
     super::page_by_unit(
         store,

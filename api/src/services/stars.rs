@@ -324,7 +324,7 @@ pub async fn list(
         q = q.filter(ranges::subtree(star_nomination::Column::UnitCode, under));
     }
     if let Some(s) = &filter.state {
-        q = q.filter(star_nomination::Column::State.eq(s.as_str()));
+        q = q.filter(star_nomination::Column::State.eq(*s));
     }
     if let Some(v) = filter.volunteer_id {
         q = q.filter(star_nomination::Column::VolunteerId.eq(v));

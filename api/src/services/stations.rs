@@ -123,11 +123,7 @@ pub async fn update(
     id: i64,
     ch: StationChanges,
 ) -> ServiceResult<StationRecord> {
-    let name = ch
-        .name
-        .as_deref()
-        .map(|n| super::required_text("name", n, 200))
-        .transpose()?;
+    let name = super::optional_text("name", ch.name.as_deref(), 200)?;
     let address = ch
         .address
         .map(|a| a.map(|a| a.trim().to_owned()).filter(|a| !a.is_empty()));
@@ -159,16 +155,7 @@ pub async fn update(
         ch.organization_id,
     );
     changes
-        .apply(
-            &txn,
-            access,
-            C::Id,
-            id,
-            sea_orm::Condition::all(),
-            "station.update",
-            &st.unit,
-            json!({}),
-        )
+        .save(&txn, access, C::Id, id, "station.update", &st.unit)
         .await?;
     let after = get_in(&txn, access, id).await?;
     txn.commit().await?;

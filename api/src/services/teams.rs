@@ -159,11 +159,7 @@ pub async fn update(
     id: i64,
     ch: TeamChanges,
 ) -> ServiceResult<TeamRecord> {
-    let name = ch
-        .name
-        .as_deref()
-        .map(|n| super::required_text("name", n, 200))
-        .transpose()?;
+    let name = super::optional_text("name", ch.name.as_deref(), 200)?;
     let txn = store.db.begin().await?;
     let t = get_in(&txn, access, Action::Read, id).await?;
     access.require(Resource::Team, Action::Update, &t.unit)?;
@@ -219,16 +215,7 @@ pub async fn update(
         }
     }
     changes
-        .apply(
-            &txn,
-            access,
-            team::Column::Id,
-            id,
-            sea_orm::Condition::all(),
-            "team.update",
-            &t.unit,
-            serde_json::json!({}),
-        )
+        .save(&txn, access, team::Column::Id, id, "team.update", &t.unit)
         .await?;
     let after = get_in(&txn, access, Action::Read, id).await?;
     txn.commit().await?;

@@ -403,15 +403,13 @@ pub async fn update(
     }
     changes
         .also(user::Column::UpdatedAt, super::now())
-        .apply(
+        .save(
             &txn,
             access,
             user::Column::Id,
             id,
-            sea_orm::Condition::all(),
             "user.update",
             &u.home_unit,
-            json!({}),
         )
         .await?;
     let after = user::Entity::find_by_id(id)

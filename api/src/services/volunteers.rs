@@ -672,10 +672,7 @@ pub async fn decide_move(
     accept: bool,
     reason: Option<String>,
 ) -> ServiceResult<MoveRecord> {
-    let reason = reason
-        .as_deref()
-        .map(|r| super::required_text("reason", r, 500))
-        .transpose()?;
+    let reason = super::optional_text("reason", reason.as_deref(), 500)?;
     if !accept && reason.is_none() {
         return Err(ServiceError::bad_input("declining a move needs a `reason`"));
     }
