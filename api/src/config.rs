@@ -33,6 +33,9 @@ pub struct Config {
     /// `KAPOK_LOGIN_ACCOUNT_SLOWDOWN`: failed sign-ins for one account from all
     /// addresses before attempts from addresses that never signed in to it are slowed.
     pub login_account_slowdown: u32,
+    /// `KAPOK_LOGIN_FIRST_WAIT_MS`: the first wait once a sign-in limit is reached;
+    /// it doubles with each further failure (to 15 min, or 60 s for the account key).
+    pub login_first_wait_ms: i64,
     /// `KAPOK_HASH_CONCURRENCY`: password hashes computed at once (each takes 19 MiB).
     pub hash_concurrency: usize,
     /// `KAPOK_HASH_WAIT_MS`: how long a sign-in waits for a hashing slot before 429.
@@ -143,6 +146,8 @@ impl Config {
             login_max_failures: parse_usize("KAPOK_LOGIN_MAX_FAILURES", 5)? as u32,
             login_address_max_failures: parse_usize("KAPOK_LOGIN_ADDRESS_MAX_FAILURES", 30)? as u32,
             login_account_slowdown: parse_usize("KAPOK_LOGIN_ACCOUNT_SLOWDOWN", 10)? as u32,
+            login_first_wait_ms: parse_usize("KAPOK_LOGIN_FIRST_WAIT_MS", 1_000)?.clamp(1, 900_000)
+                as i64,
             hash_concurrency: parse_usize("KAPOK_HASH_CONCURRENCY", default_hash_concurrency())?,
             hash_wait_ms: parse_usize("KAPOK_HASH_WAIT_MS", 2_000)? as u64,
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
@@ -185,6 +190,7 @@ impl Config {
             login_max_failures: 5,
             login_address_max_failures: 30,
             login_account_slowdown: 10,
+            login_first_wait_ms: 1_000,
             hash_concurrency: default_hash_concurrency(),
             hash_wait_ms: 2_000,
             // Tests and tools send many requests from one address; the abuse tests

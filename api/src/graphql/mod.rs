@@ -75,6 +75,7 @@ pub fn build_schema(store: Store, config: &Config) -> AppSchema {
             pair_max: config.login_max_failures,
             address_max: config.login_address_max_failures,
             account_slowdown: config.login_account_slowdown,
+            first_wait_ms: config.login_first_wait_ms,
         })
         .finish()
 }

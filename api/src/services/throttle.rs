@@ -35,6 +35,8 @@ pub struct ThrottleRules {
     pub pair_max: u32,
     pub address_max: u32,
     pub account_slowdown: u32,
+    /// The first wait once a key reaches its limit; it doubles from there.
+    pub first_wait_ms: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,22 +70,36 @@ impl Attempt {
 }
 
 impl ThrottleRules {
-    fn rule(&self, kind: KeyKind) -> (u32, i64) {
-        match kind {
+    fn rule(&self, kind: KeyKind) -> Backoff {
+        let (max, cap_ms) = match kind {
             KeyKind::Pair => (self.pair_max, MAX_BACKOFF_MS),
             KeyKind::Address => (self.address_max, MAX_BACKOFF_MS),
             KeyKind::Account => (self.account_slowdown, MAX_SLOWDOWN_MS),
+        };
+        Backoff {
+            max,
+            first_ms: self.first_wait_ms.clamp(1, cap_ms),
+            cap_ms,
         }
     }
 }
 
+/// After `max` failures a key waits `first_ms`, doubling up to `cap_ms`.
+#[derive(Debug, Clone, Copy)]
+struct Backoff {
+    max: u32,
+    first_ms: i64,
+    cap_ms: i64,
+}
+
 /// SQL for the time before which the next attempt waits, after the `f`-th failure
 /// in a row: no wait (0, not `now`: concurrent requests read the clock at slightly
-/// different moments) below `max`, then 1 s doubling up to `cap`. Only numbers we
-/// generate go into the text.
-fn next_at_sql(f: &str, max: u32, cap_ms: i64, now: i64) -> String {
+/// different moments) below `max`, then the first wait doubling up to the cap. Only
+/// numbers we generate go into the text.
+fn next_at_sql(f: &str, b: Backoff, now: i64) -> String {
+    let (max, cap_ms) = (b.max, b.cap_ms);
     let mut sql = format!("CASE WHEN {f} < {max} THEN 0");
-    let mut delay = 1000i64;
+    let mut delay = b.first_ms;
     let mut n = max;
     while delay < cap_ms {
         sql.push_str(&format!(" WHEN {f} = {n} THEN {}", now + delay));
@@ -106,8 +122,7 @@ fn param(backend: DbBackend, n: usize) -> String {
 async fn reserve_key(
     conn: &impl ConnectionTrait,
     key: &str,
-    max: u32,
-    cap_ms: i64,
+    backoff: Backoff,
     now: i64,
 ) -> ServiceResult<Option<i64>> {
     let backend = conn.get_database_backend();
@@ -125,8 +140,8 @@ async fn reserve_key(
          WHERE login_throttle.next_at <= {now} \
          RETURNING failures",
         p1 = param(backend, 1),
-        first = next_at_sql("1", max, cap_ms, now),
-        next = next_at_sql(&format!("({newf})"), max, cap_ms, now),
+        first = next_at_sql("1", backoff, now),
+        next = next_at_sql(&format!("({newf})"), backoff, now),
     );
     let row = conn
         .query_one_raw(Statement::from_sql_and_values(
@@ -174,8 +189,10 @@ where
     let txn = conn.begin().await?;
     let mut refused = None;
     for (kind, key) in &attempt.keys {
-        let (max, cap) = rules.rule(*kind);
-        if reserve_key(&txn, key, max, cap, now).await?.is_none() {
+        if reserve_key(&txn, key, rules.rule(*kind), now)
+            .await?
+            .is_none()
+        {
             refused = Some(key);
             break;
         }
@@ -328,7 +345,12 @@ mod tests {
 
     #[test]
     fn delays_double_up_to_the_cap() {
-        let sql = next_at_sql("f", 5, 8_000, 100);
+        let b = Backoff {
+            max: 5,
+            first_ms: 1_000,
+            cap_ms: 8_000,
+        };
+        let sql = next_at_sql("f", b, 100);
         assert_eq!(
             sql,
             "CASE WHEN f < 5 THEN 0 WHEN f = 5 THEN 1100 WHEN f = 6 THEN 2100 WHEN f = 7 THEN 4100 ELSE 8100 END"
