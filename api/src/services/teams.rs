@@ -190,14 +190,10 @@ pub async fn update(
         fields.sort();
         fields.dedup();
         volunteers::check_fields(&txn, &fields).await?;
-        let old: Vec<String> = team_field::Entity::find()
-            .filter(team_field::Column::TeamId.eq(id))
-            .order_by_asc(team_field::Column::FieldCode)
-            .all(&txn)
+        let old = fields_in(&txn, &[id])
             .await?
-            .into_iter()
-            .map(|f| f.field_code)
-            .collect();
+            .remove(&id)
+            .unwrap_or_default();
         if old != fields {
             team_field::Entity::delete_many()
                 .filter(team_field::Column::TeamId.eq(id))
@@ -382,6 +378,14 @@ pub async fn list(
 
 /// The service fields of many teams in one query.
 pub async fn fields_of(store: &Store, ids: &[i64]) -> ServiceResult<HashMap<i64, Vec<String>>> {
+    fields_in(&store.db, ids).await
+}
+
+/// [`fields_of`] on any connection, so an update reads them in its transaction.
+async fn fields_in(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+) -> ServiceResult<HashMap<i64, Vec<String>>> {
     let mut out: HashMap<i64, Vec<String>> = HashMap::new();
     if ids.is_empty() {
         return Ok(out);
@@ -389,7 +393,7 @@ pub async fn fields_of(store: &Store, ids: &[i64]) -> ServiceResult<HashMap<i64,
     let rows = team_field::Entity::find()
         .filter(team_field::Column::TeamId.is_in(ids.iter().copied()))
         .order_by_asc(team_field::Column::FieldCode)
-        .all(&store.db)
+        .all(conn)
         .await?;
     for f in rows {
         out.entry(f.team_id).or_default().push(f.field_code);
