@@ -210,9 +210,9 @@ impl RoleAssignment {
     /// defines).
     async fn definition(&self, ctx: &Context<'_>) -> GqlResult<Option<RoleDefinition>> {
         let policy = access(ctx)?.policy_arc();
-        Ok(role_definitions(&policy)
-            .into_iter()
-            .find(|d| d.name == self.0.role))
+        Ok(policy
+            .role(&self.0.role)
+            .map(|r| role_definition(&self.0.role, r)))
     }
 
     async fn unit_code(&self) -> &str {
@@ -443,13 +443,11 @@ impl AccountQuery {
         let access = access(ctx)?;
         let list = roles::grantable_at(access, &unit).map_err(|e| e.extend())?;
         let policy = access.policy_arc();
-        let mut defs = role_definitions(&policy);
         Ok(list
             .into_iter()
             .filter_map(|(role, until)| {
-                let i = defs.iter().position(|d| d.name == role)?;
                 Some(GrantableRole {
-                    role: defs.swap_remove(i),
+                    role: role_definition(&role, policy.role(&role)?),
                     until: until.map(Into::into),
                 })
             })
@@ -538,27 +536,30 @@ fn role_definitions(policy: &Arc<policies::Policy>) -> Vec<RoleDefinition> {
     policy
         .role_names()
         .iter()
-        .filter_map(|name| policy.role(name).map(|r| (name, r)))
-        .map(|(name, r)| RoleDefinition {
-            name: name.clone(),
-            description: r.description.clone(),
-            levels: r.levels.iter().map(|l| (*l).into()).collect(),
-            rank: r.rank as i32,
-            permissions: r
-                .permissions
-                .iter()
-                .map(|p| RolePermission {
-                    resource: p.resource.into(),
-                    actions: p.actions.iter().map(|a| (*a).into()).collect(),
-                    scope: match p.scope {
-                        policies::Reach::Subtree => PermissionScope::Subtree,
-                        policies::Reach::Own => PermissionScope::Own,
-                    },
-                })
-                .collect(),
-            grantable: r.grantable.clone(),
-        })
+        .filter_map(|name| policy.role(name).map(|r| role_definition(name, r)))
         .collect()
+}
+
+fn role_definition(name: &str, r: &policies::Role) -> RoleDefinition {
+    RoleDefinition {
+        name: name.to_owned(),
+        description: r.description.clone(),
+        levels: r.levels.iter().map(|l| (*l).into()).collect(),
+        rank: r.rank as i32,
+        permissions: r
+            .permissions
+            .iter()
+            .map(|p| RolePermission {
+                resource: p.resource.into(),
+                actions: p.actions.iter().map(|a| (*a).into()).collect(),
+                scope: match p.scope {
+                    policies::Reach::Subtree => PermissionScope::Subtree,
+                    policies::Reach::Own => PermissionScope::Own,
+                },
+            })
+            .collect(),
+        grantable: r.grantable.clone(),
+    }
 }
 
 #[derive(InputObject)]
