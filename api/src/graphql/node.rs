@@ -143,12 +143,40 @@ impl NodeQuery {
                 ServiceError::bad_input(format!("`ids` may hold at most {MAX_NODES} IDs")).extend(),
             );
         }
-        let mut out = Vec::with_capacity(ids.len());
-        for id in &ids {
-            out.push(resolve(ctx, id).await?);
-        }
-        Ok(out)
+        // Together, so kinds with a batched loader cost one read per kind, not per ID.
+        futures_util::future::try_join_all(ids.iter().map(|id| resolve_batched(ctx, id))).await
     }
+}
+
+/// [`resolve`], through the request's loader for kinds that have one, so the IDs of
+/// one `nodes` call share their reads.
+async fn resolve_batched(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<Node>> {
+    use super::loaders::{self as l, load};
+    let (kind, raw) = parse_global_id(id).map_err(|e| e.extend())?;
+    Ok(match kind {
+        NodeKind::Volunteer => load::<l::Volunteers>(ctx, raw)
+            .await?
+            .map(|v| Node::Volunteer(Volunteer::new(v))),
+        NodeKind::Activity => load::<l::Activities>(ctx, raw)
+            .await?
+            .map(|a| Node::Activity(Activity(a))),
+        NodeKind::User => load::<l::Users>(ctx, raw)
+            .await?
+            .map(|u| Node::User(User(u))),
+        NodeKind::Team => load::<l::Teams>(ctx, raw)
+            .await?
+            .map(|t| Node::Team(Team(t))),
+        NodeKind::Project => load::<l::Projects>(ctx, raw)
+            .await?
+            .map(|p| Node::Project(Project(p))),
+        NodeKind::Organization => load::<l::Organizations>(ctx, raw)
+            .await?
+            .map(|o| Node::Organization(Organization(o))),
+        NodeKind::ServiceRecord => load::<l::ServiceRecords>(ctx, raw)
+            .await?
+            .map(|r| Node::ServiceRecord(ServiceRecord(r))),
+        _ => resolve(ctx, id).await?,
+    })
 }
 
 /// One record by global ID through its service's scoped `get`; `None` for missing
