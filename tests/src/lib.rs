@@ -187,6 +187,26 @@ async fn start_on(test_db: std::sync::Arc<TestDb>, adjust: impl FnOnce(&mut Conf
 }
 
 impl TestApp {
+    /// The server's `/metrics` text (Prometheus exposition format).
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(format!("{}/metrics", self.address))
+            .send()
+            .await
+            .expect("GET /metrics")
+            .text()
+            .await
+            .expect("metrics body")
+    }
+
+    /// The value of an unlabelled metric in `/metrics`, if present.
+    pub async fn metric(&self, name: &str) -> Option<f64> {
+        let text = self.metrics().await;
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ').map(str::to_owned))
+            .and_then(|n| n.trim().parse().ok())
+    }
+
     /// POSTs a GraphQL request and returns the whole response body.
     pub async fn gql(&self, query: &str, variables: Value) -> Value {
         self.client

@@ -307,15 +307,7 @@ async fn hashing_is_bounded_and_excess_gets_429() {
             "{b:#}"
         );
     }
-    let res = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let res = app.metrics().await;
     assert!(res.contains("kapok_signin_hash_rejected_total"), "{res}");
     assert!(res.contains("kapok_signin_hash_queue"));
 }
@@ -586,15 +578,7 @@ async fn metrics_count_requests_and_refusals() {
     app.post_with(&[], "query Ping { __typename }", json!({}))
         .await;
     app.gql(&fragment_bomb(20), json!({})).await;
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     for needle in [
         r#"kapok_graphql_requests_total{code="OK",operation="Ping"}"#,
         "kapok_graphql_request_duration_seconds_bucket",

@@ -89,23 +89,13 @@ async fn each_distinct_document_is_parsed_once() {
             .and_then(|n| n.parse().ok())
             .unwrap_or(0)
     };
-    let scrape = || async {
-        app.client
-            .get(format!("{}/metrics", app.address))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    };
-    let before = metric(&scrape().await);
+    let before = metric(&app.metrics().await);
     for _ in 0..5 {
         app.data(QUERY, json!({})).await;
     }
     // The metrics sample at most once a second.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    assert_eq!(metric(&scrape().await), before + 1);
+    assert_eq!(metric(&app.metrics().await), before + 1);
 }
 
 #[tokio::test]
@@ -165,19 +155,9 @@ async fn browsers_may_call_from_the_configured_origins_only() {
 
 /// This server's SQL statement count so far (`kapok_db_statements_total`).
 async fn statements(app: &kapok_tests::TestApp) -> u64 {
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
+    app.metric("kapok_db_statements_total")
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("kapok_db_statements_total "))
-        .and_then(|n| n.trim().parse().ok())
-        .expect("kapok_db_statements_total in /metrics")
+        .expect("kapok_db_statements_total in /metrics") as u64
 }
 
 /// Statements one request costs.

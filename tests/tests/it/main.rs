@@ -1,0 +1,17 @@
+//! The end-to-end tests, as one binary: one link instead of one per file.
+
+mod abuse;
+mod auth;
+mod conventions;
+mod demo;
+mod http;
+mod import;
+mod leak;
+mod ledger;
+mod operations;
+mod outside;
+mod policy_edges;
+mod scoping;
+mod service;
+mod units;
+mod volunteers;
