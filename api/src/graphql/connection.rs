@@ -1,7 +1,7 @@
 //! Relay connection plumbing shared by every list.
 
 use async_graphql::connection::{self, CursorType};
-use async_graphql::{Context, SimpleObject};
+use async_graphql::Context;
 
 use crate::pagination::{decode_cursor, encode_cursor, Page};
 
@@ -19,12 +19,6 @@ impl CursorType for Cursor {
     fn encode_cursor(&self) -> String {
         encode_cursor(&self.0)
     }
-}
-
-#[derive(SimpleObject, Debug, Clone, Copy, Default)]
-pub struct TotalCount {
-    /// Number of items in the whole list, across all pages.
-    pub total_count: i64,
 }
 
 /// What counting a whole list costs in query complexity: a count reads every row in
@@ -84,7 +78,55 @@ fn may_select_total(set: &async_graphql::parser::types::SelectionSet) -> bool {
     })
 }
 
-pub type Connection<T> = connection::Connection<Cursor, T, TotalCount>;
+type Edge<T> = connection::Edge<Cursor, T, connection::EmptyFields>;
+
+/// A page of a list, per the Relay cursor connection specification. Its GraphQL name
+/// is the item's name + `Connection` (`ActivityConnection`). Kapok's own rather than
+/// async-graphql's so the type carries a description like every other type.
+pub struct Connection<T: async_graphql::OutputType> {
+    edges: Vec<Edge<T>>,
+    has_previous_page: bool,
+    has_next_page: bool,
+    total_count: i64,
+}
+
+impl<T: async_graphql::OutputType> async_graphql::TypeName for Connection<T> {
+    fn type_name() -> std::borrow::Cow<'static, str> {
+        format!("{}Connection", T::type_name()).into()
+    }
+}
+
+/// One page of a list: its items (`nodes`, or `edges` with a cursor each), where the
+/// page sits in the list (`pageInfo`) and how long the whole list is (`totalCount`).
+/// Ask for the next page with `after: pageInfo.endCursor`.
+#[async_graphql::Object(name_type)]
+impl<T: async_graphql::OutputType> Connection<T> {
+    /// Where this page sits: whether more pages follow or precede it, and the
+    /// cursors of its first and last items.
+    async fn page_info(&self) -> connection::PageInfo {
+        connection::PageInfo {
+            has_previous_page: self.has_previous_page,
+            has_next_page: self.has_next_page,
+            start_cursor: self.edges.first().map(|e| e.cursor.encode_cursor()),
+            end_cursor: self.edges.last().map(|e| e.cursor.encode_cursor()),
+        }
+    }
+
+    /// The page's items, each with its cursor.
+    async fn edges(&self) -> &[Edge<T>] {
+        &self.edges
+    }
+
+    /// The page's items, without cursors.
+    async fn nodes(&self) -> Vec<&T> {
+        self.edges.iter().map(|e| &e.node).collect()
+    }
+
+    /// Number of items in the whole list, across all pages.
+    async fn total_count(&self) -> i64 {
+        self.total_count
+    }
+}
 
 /// True when the client selected `totalCount` on the connection being resolved, so
 /// the count query runs only when someone reads it.
@@ -102,16 +144,14 @@ pub fn from_page<R, T>(
 where
     T: async_graphql::OutputType,
 {
-    let mut conn = connection::Connection::with_additional_fields(
-        page.has_previous_page,
-        page.has_next_page,
-        TotalCount {
-            total_count: total_count as i64,
-        },
-    );
-    conn.edges.extend(page.rows.into_iter().map(|r| {
-        let cursor = Cursor(key(&r));
-        connection::Edge::new(cursor, node(r))
-    }));
-    conn
+    Connection {
+        edges: page
+            .rows
+            .into_iter()
+            .map(|r| connection::Edge::new(Cursor(key(&r)), node(r)))
+            .collect(),
+        has_previous_page: page.has_previous_page,
+        has_next_page: page.has_next_page,
+        total_count: total_count as i64,
+    }
 }
