@@ -24,34 +24,58 @@ use crate::services::users::{self, NewUser, UserFilter, UserRecord};
 /// A resource protected by the policy.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum PolicyResource {
+    /// Administrative units (divisions).
     Unit,
+    /// Staff accounts.
     User,
+    /// Roles given to users at units.
     RoleAssignment,
+    /// The audit log.
     AuditLog,
+    /// Explanations of access decisions.
     Access,
+    /// Organisations.
     Organization,
+    /// Stations.
     Station,
+    /// Volunteers.
     Volunteer,
+    /// Volunteer teams.
     Team,
+    /// Volunteer service projects.
     Project,
+    /// Activities.
     Activity,
+    /// Sign-ups and attendance.
     Signup,
+    /// Service records (hours).
     ServiceRecord,
+    /// Star ratings and their nominations.
     StarNomination,
+    /// Service certificates.
     Certificate,
 }
 
 /// An action on a resource.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum PolicyAction {
+    /// See records.
     Read,
+    /// Create records.
     Create,
+    /// Change records.
     Update,
+    /// Disable accounts.
     Disable,
+    /// Grant roles or stars.
     Grant,
+    /// Revoke roles or service records.
     Revoke,
+    /// Ask why a user may or may not do something.
     Explain,
+    /// See personal data unmasked (names, ID numbers, phones).
     ReadPersonal,
+    /// Approve or reject submitted records (activities, hours, moves).
     Approve,
 }
 
@@ -147,16 +171,20 @@ impl From<PolicyAction> for policies::Action {
 /// A person who signs in to Kapok.
 pub struct User(pub UserRecord);
 
+/// A staff account of an office (区/街道/社区 worker), with roles at units.
 #[Object]
 impl User {
+    /// The record's global ID (opaque; use it with `node` and `nodes`).
     pub async fn id(&self) -> ID {
         global_id(NodeKind::User, self.0.id)
     }
 
+    /// The sign-in name.
     async fn username(&self) -> &str {
         &self.0.username
     }
 
+    /// The name shown in apps.
     async fn display_name(&self) -> &str {
         &self.0.display_name
     }
@@ -166,6 +194,7 @@ impl User {
         self.0.home_unit.as_str()
     }
 
+    /// The unit the user works at.
     async fn home_unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
         load_unit(ctx, &self.0.home_unit).await
     }
@@ -187,6 +216,7 @@ impl User {
         Ok(Some(list.into_iter().map(RoleAssignment).collect()))
     }
 
+    /// When the account was created.
     async fn created_at(&self) -> Timestamp {
         self.0.created_at.into()
     }
@@ -195,8 +225,10 @@ impl User {
 /// One role held by one user at one unit.
 pub struct RoleAssignment(pub AssignmentRecord);
 
+/// A role a user holds at a unit (and below it), from when and until when.
 #[Object]
 impl RoleAssignment {
+    /// The record's global ID (opaque; use it with `node` and `nodes`).
     pub async fn id(&self) -> ID {
         global_id(NodeKind::RoleAssignment, self.0.id)
     }
@@ -215,10 +247,12 @@ impl RoleAssignment {
             .map(|r| role_definition(&self.0.role, r)))
     }
 
+    /// Division code of the unit the record belongs to.
     async fn unit_code(&self) -> &str {
         self.0.unit.as_str()
     }
 
+    /// The unit the record belongs to (null when the caller cannot see it).
     async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
         load_unit(ctx, &self.0.unit).await
     }
@@ -228,14 +262,17 @@ impl RoleAssignment {
         crate::graphql::service::user_of(ctx, Some(self.0.user_id)).await
     }
 
+    /// When the role ends by itself, if it does.
     async fn expires_at(&self) -> Option<Timestamp> {
         self.0.expires_at.map(Into::into)
     }
 
+    /// When it was granted.
     async fn granted_at(&self) -> Timestamp {
         self.0.created_at.into()
     }
 
+    /// When it was revoked, if it was.
     async fn revoked_at(&self) -> Option<Timestamp> {
         self.0.revoked_at.map(Into::into)
     }
@@ -244,8 +281,10 @@ impl RoleAssignment {
 /// One audited event: a mutation or a sign-in attempt.
 pub struct AuditEntry(pub AuditRecord);
 
+/// One audited act: who did what, to which record, at which unit, from where and when (操作日志).
 #[Object]
 impl AuditEntry {
+    /// The record's global ID (opaque; use it with `node` and `nodes`).
     pub async fn id(&self) -> ID {
         global_id(NodeKind::AuditEntry, self.0.id)
     }
@@ -265,10 +304,12 @@ impl AuditEntry {
         &self.0.action
     }
 
+    /// The record acted on, as `kind:id`.
     async fn target(&self) -> Option<&str> {
         self.0.target.as_deref()
     }
 
+    /// The unit where the act took effect.
     async fn unit_code(&self) -> Option<&str> {
         self.0.unit_code.as_deref()
     }
@@ -283,60 +324,80 @@ impl AuditEntry {
         )
     }
 
+    /// The client's address as the server saw it.
     async fn client_addr(&self) -> Option<&str> {
         self.0.client_addr.as_deref()
     }
 
+    /// The request's ID (the `x-request-id` response header), to find it in the logs.
     async fn request_id(&self) -> Option<&str> {
         self.0.request_id.as_deref()
     }
 
+    /// When it happened.
     async fn created_at(&self) -> Timestamp {
         self.0.created_at.into()
     }
 }
 
+/// What a role allows on one kind of record.
 #[derive(SimpleObject)]
 pub struct RolePermission {
+    /// The kind of record.
     pub resource: PolicyResource,
+    /// The actions allowed on it.
     pub actions: Vec<PolicyAction>,
+    /// Where: in the whole subtree of the role's unit, or only the holder's own records.
     pub scope: PermissionScope,
 }
 
 /// A role as the policy defines it.
 #[derive(SimpleObject)]
 pub struct RoleDefinition {
+    /// The role's name, as `grantRole` takes it.
     pub name: String,
+    /// What the role is for, from the policy.
     pub description: String,
     /// Levels the role may be held at.
     pub levels: Vec<UnitLevel>,
     /// Higher ranks may grant lower ones (per `grantable`).
     pub rank: i32,
+    /// What the role allows.
     pub permissions: Vec<RolePermission>,
     /// Roles a holder may grant.
     pub grantable: Vec<String>,
 }
 
+/// One action on one kind of record.
 #[derive(SimpleObject)]
 pub struct Permission {
+    /// The kind of record.
     pub resource: PolicyResource,
+    /// The action.
     pub action: PolicyAction,
 }
 
 /// A decision with its reasons.
 #[derive(SimpleObject)]
 pub struct AccessExplanation {
+    /// Whether the action is allowed.
     pub allowed: bool,
+    /// Why, in the policy's words: the role and rule that allow it, or why nothing does.
     pub reason: String,
     /// The assignment that decided, when one did.
     pub assignment: Option<RoleAssignment>,
 }
 
+/// The question to explain: may this user do this action on this resource at this unit?
 #[derive(InputObject)]
 pub struct ExplainAccessInput {
+    /// The user asked about.
     pub user_id: ID,
+    /// The kind of record.
     pub resource: PolicyResource,
+    /// The action.
     pub action: PolicyAction,
+    /// Division code of the unit where the record would be.
     pub unit_code: String,
 }
 
@@ -361,9 +422,18 @@ impl AccountQuery {
     async fn users(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only records at this unit or below it (its division code, e.g. `440104`); left out, everything the caller may read."
+        )]
         under: Option<String>,
+        #[graphql(desc = "Only users whose username or display name contains this text.")]
         search: Option<String>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<User>> {
         let run = async {
@@ -387,7 +457,11 @@ impl AccountQuery {
 
     /// The user with this ID; null when it does not exist or the caller may not
     /// see it.
-    async fn user(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<User>> {
+    async fn user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user's global ID.")] id: ID,
+    ) -> GqlResult<Option<User>> {
         let raw = id_of(NodeKind::User, &id).map_err(|e| e.extend())?;
         Ok(visible(users::get(store(ctx)?, access(ctx)?, raw).await)?.map(User))
     }
@@ -399,10 +473,18 @@ impl AccountQuery {
     async fn role_assignments(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only records at this unit or below it (its division code, e.g. `440104`); left out, everything the caller may read."
+        )]
         under: Option<String>,
-        role: Option<String>,
-        user_id: Option<ID>,
-        first: Option<i32>,
+        #[graphql(desc = "Only assignments of this role.")] role: Option<String>,
+        #[graphql(desc = "Only this user's assignments.")] user_id: Option<ID>,
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<RoleAssignment>> {
         let run = async {
@@ -436,6 +518,7 @@ impl AccountQuery {
     async fn grantable_roles(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Division code of the unit where the role would be granted.")]
         unit_code: String,
     ) -> GqlResult<Vec<GrantableRole>> {
         let unit = UnitCode::parse(&unit_code)
@@ -458,7 +541,7 @@ impl AccountQuery {
     async fn my_permissions(
         &self,
         ctx: &Context<'_>,
-        unit_code: String,
+        #[graphql(desc = "Division code of the unit asked about.")] unit_code: String,
     ) -> GqlResult<Vec<Permission>> {
         let unit = UnitCode::parse(&unit_code)
             .map_err(|e| ServiceError::bad_input(format!("`unitCode`: {e}")).extend())?;
@@ -476,6 +559,7 @@ impl AccountQuery {
     async fn explain_access(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: ExplainAccessInput,
     ) -> GqlResult<AccessExplanation> {
         let user = id_of(NodeKind::User, &input.user_id).map_err(|e| e.extend())?;
@@ -505,10 +589,18 @@ impl AccountQuery {
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only records at this unit or below it (its division code, e.g. `440104`); left out, everything the caller may read."
+        )]
         under: Option<String>,
-        actor_id: Option<ID>,
-        action: Option<String>,
-        first: Option<i32>,
+        #[graphql(desc = "Only acts of this user.")] actor_id: Option<ID>,
+        #[graphql(desc = "Only this action, e.g. `role.grant`.")] action: Option<String>,
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<AuditEntry>> {
         let run = async {
@@ -562,13 +654,17 @@ fn role_definition(name: &str, r: &policies::Role) -> RoleDefinition {
     }
 }
 
+/// Give a user a one-time password; all their sessions end.
 #[derive(InputObject)]
 pub struct ResetPasswordInput {
+    /// The user's global ID.
     pub user_id: ID,
 }
 
+/// The result of `resetPassword`.
 #[derive(SimpleObject)]
 pub struct ResetPasswordPayload {
+    /// The user whose password was reset.
     pub user: User,
     /// Hand it to the user once; it must be changed at the next sign-in.
     pub temporary_password: String,
@@ -577,23 +673,30 @@ pub struct ResetPasswordPayload {
 /// A role the caller may grant at a unit, and until when.
 #[derive(SimpleObject)]
 pub struct GrantableRole {
+    /// The role and what it allows.
     pub role: RoleDefinition,
     /// The latest expiry a grant may have (the grantor's own role expires then);
     /// null: no limit.
     pub until: Option<Timestamp>,
 }
 
+/// Sign in with a username and password.
 #[derive(InputObject)]
 pub struct LoginInput {
+    /// The sign-in name.
     pub username: String,
+    /// The password.
     pub password: String,
 }
 
+/// Trade a refresh token for a new access token.
 #[derive(InputObject)]
 pub struct RefreshSessionInput {
+    /// The refresh token from the last sign-in or refresh (each works once).
     pub refresh_token: String,
 }
 
+/// End a session.
 #[derive(InputObject, Default)]
 pub struct LogoutInput {
     /// Sign out every session of the user, not just this one.
@@ -601,6 +704,7 @@ pub struct LogoutInput {
     pub all_sessions: bool,
 }
 
+/// A signed-in session: its tokens and the user.
 #[derive(SimpleObject)]
 pub struct AuthPayload {
     /// A JWT for `Authorization: Bearer …`.
@@ -609,6 +713,7 @@ pub struct AuthPayload {
     pub refresh_token: String,
     /// Seconds until the access token expires.
     pub expires_in: i32,
+    /// The signed-in user.
     pub user: User,
     /// The password was a one-time password set by an administrator: this session
     /// can only `changePassword` (everything else is FORBIDDEN with reason
@@ -616,8 +721,10 @@ pub struct AuthPayload {
     pub password_change_required: bool,
 }
 
+/// The result of `logout`.
 #[derive(SimpleObject)]
 pub struct LogoutPayload {
+    /// True when a session was ended.
     pub signed_out: bool,
 }
 
@@ -637,7 +744,12 @@ pub struct AuthMutation;
 #[Object]
 impl AuthMutation {
     /// Signs in. A wrong username and a wrong password give the same error.
-    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> GqlResult<AuthPayload> {
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
+        input: LoginInput,
+    ) -> GqlResult<AuthPayload> {
         let keys = ctx.data::<Arc<TokenKeys>>()?;
         let rules = ctx.data::<crate::services::throttle::ThrottleRules>()?;
         auth_service::login(
@@ -657,6 +769,7 @@ impl AuthMutation {
     async fn refresh_session(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: RefreshSessionInput,
     ) -> GqlResult<AuthPayload> {
         let keys = ctx.data::<Arc<TokenKeys>>()?;
@@ -670,7 +783,11 @@ impl AuthMutation {
     async fn logout(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] input: LogoutInput,
+        #[graphql(
+            desc = "What to do; each field is described on the input type.",
+            default
+        )]
+        input: LogoutInput,
     ) -> GqlResult<LogoutPayload> {
         auth_service::logout(store(ctx)?, access(ctx)?, input.all_sessions)
             .await
@@ -679,75 +796,107 @@ impl AuthMutation {
     }
 }
 
+/// A new staff account.
 #[derive(InputObject)]
 pub struct CreateUserInput {
+    /// Sign-in name: 3 to 64 lowercase letters, digits, `_`, `.` or `-`.
     pub username: String,
+    /// Initial password, 8 to 128 characters.
     pub password: String,
+    /// The name shown in apps.
     pub display_name: String,
+    /// Division code of the unit the user works at.
     pub home_unit_code: String,
 }
 
+/// The result of `createUser`.
 #[derive(SimpleObject)]
 pub struct CreateUserPayload {
+    /// The new user.
     pub user: User,
 }
 
+/// Give a user a role at a unit.
 #[derive(InputObject)]
 pub struct GrantRoleInput {
+    /// The user's global ID.
     pub user_id: ID,
+    /// The role's name (see `roles` or `grantableRoles`).
     pub role: String,
+    /// Division code of the unit the role applies at (and below).
     pub unit_code: String,
+    /// When the role ends; left out, it lasts until revoked (or until the grantor's own role ends).
     pub expires_at: Option<Timestamp>,
 }
 
+/// The result of `grantRole`.
 #[derive(SimpleObject)]
 pub struct GrantRolePayload {
+    /// The new role assignment.
     pub assignment: RoleAssignment,
 }
 
+/// End a role assignment now.
 #[derive(InputObject)]
 pub struct RevokeRoleInput {
+    /// The role assignment's global ID.
     pub assignment_id: ID,
 }
 
+/// The result of `revokeRole`.
 #[derive(SimpleObject)]
 pub struct RevokeRolePayload {
+    /// The assignment, now revoked.
     pub assignment: RoleAssignment,
 }
 
 /// Changes to an account; fields left out stay as they are.
 #[derive(InputObject)]
 pub struct UpdateUserInput {
+    /// The user's global ID.
     pub id: ID,
+    /// A new display name.
     pub display_name: Option<String>,
     /// The unit the account belongs to (its home unit).
     pub home_unit_code: Option<String>,
 }
 
+/// The result of `updateUser`.
 #[derive(SimpleObject)]
 pub struct UpdateUserPayload {
+    /// The user as it is now.
     pub user: User,
 }
 
+/// Disable or re-enable a staff account; disabling ends its sessions.
 #[derive(InputObject)]
 pub struct SetUserDisabledInput {
+    /// The user's global ID.
     pub user_id: ID,
+    /// True to disable, false to enable.
     pub disabled: bool,
 }
 
+/// The result of `setUserDisabled`.
 #[derive(SimpleObject)]
 pub struct SetUserDisabledPayload {
+    /// The user as it is now.
     pub user: User,
 }
 
+/// Change the caller's own password.
 #[derive(InputObject)]
 pub struct ChangePasswordInput {
+    /// The password now in use.
     pub current_password: String,
+    /// The new password, 8 to 128 characters.
     pub new_password: String,
 }
 
+/// The result of `changePassword`.
 #[derive(SimpleObject)]
 pub struct ChangePasswordPayload {
+    /// The user whose password changed.
     pub user: User,
 }
 
@@ -756,9 +905,11 @@ pub struct AccountMutation;
 
 #[Object]
 impl AccountMutation {
+    /// Create a staff account at a unit in the caller's scope.
     async fn create_user(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: CreateUserInput,
     ) -> GqlResult<CreateUserPayload> {
         let new = NewUser {
@@ -777,6 +928,7 @@ impl AccountMutation {
     async fn grant_role(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: GrantRoleInput,
     ) -> GqlResult<GrantRolePayload> {
         let user_id = id_of(NodeKind::User, &input.user_id).map_err(|e| e.extend())?;
@@ -794,9 +946,11 @@ impl AccountMutation {
             .map_err(|e| e.extend())
     }
 
+    /// End a role assignment the caller may revoke.
     async fn revoke_role(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: RevokeRoleInput,
     ) -> GqlResult<RevokeRolePayload> {
         let id = id_of(NodeKind::RoleAssignment, &input.assignment_id).map_err(|e| e.extend())?;
@@ -814,6 +968,7 @@ impl AccountMutation {
     async fn update_user(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: UpdateUserInput,
     ) -> GqlResult<UpdateUserPayload> {
         let id = id_of(NodeKind::User, &input.id).map_err(|e| e.extend())?;
@@ -827,9 +982,11 @@ impl AccountMutation {
             .map_err(|e| e.extend())
     }
 
+    /// Disable or re-enable a staff account; disabling ends its sessions at once.
     async fn set_user_disabled(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: SetUserDisabledInput,
     ) -> GqlResult<SetUserDisabledPayload> {
         let id = id_of(NodeKind::User, &input.user_id).map_err(|e| e.extend())?;
@@ -846,6 +1003,7 @@ impl AccountMutation {
     async fn reset_password(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: ResetPasswordInput,
     ) -> GqlResult<ResetPasswordPayload> {
         let id = id_of(NodeKind::User, &input.user_id).map_err(|e| e.extend())?;
@@ -862,6 +1020,7 @@ impl AccountMutation {
     async fn change_password(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: ChangePasswordInput,
     ) -> GqlResult<ChangePasswordPayload> {
         users::change_password(

@@ -97,7 +97,11 @@ pub fn parse_global_id(id: &str) -> Result<(NodeKind, i64), ServiceError> {
 
 /// Any record with a global ID.
 #[derive(Interface)]
-#[graphql(field(name = "id", ty = "ID"))]
+#[graphql(field(
+    name = "id",
+    ty = "ID",
+    desc = "The record's global ID (opaque; use it with `node` and `nodes`)."
+))]
 pub enum Node {
     Unit(Unit),
     User(User),
@@ -126,7 +130,11 @@ pub const MAX_NODES: usize = 100;
 impl NodeQuery {
     /// Fetches any record by its global ID (Relay's `node`). Null when the record
     /// does not exist or the caller may not see it: the two cannot be told apart.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global ID from any record.")] id: ID,
+    ) -> async_graphql::Result<Option<Node>> {
         resolve(ctx, &id).await
     }
 
@@ -136,7 +144,7 @@ impl NodeQuery {
     async fn nodes(
         &self,
         ctx: &Context<'_>,
-        ids: Vec<ID>,
+        #[graphql(desc = "Up to 100 global IDs.")] ids: Vec<ID>,
     ) -> async_graphql::Result<Vec<Option<Node>>> {
         if ids.len() > MAX_NODES {
             return Err(

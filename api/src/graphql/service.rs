@@ -51,6 +51,7 @@ async fn activity_of(ctx: &Context<'_>, id: Option<i64>) -> GqlResult<Option<Act
 /// The check-in code of an activity, shown by front-ends as a QR code.
 #[derive(SimpleObject)]
 pub struct CheckInCode {
+    /// The code volunteers enter on site.
     pub code: String,
     /// The code rotates; the previous one is still accepted for one more period.
     pub valid_until: Timestamp,
@@ -61,11 +62,14 @@ pub struct CheckInCode {
 /// A volunteer activity.
 pub struct Activity(pub ActivityRecord);
 
+/// A volunteer service activity (志愿服务活动) at a unit: recruited, signed up for, attended and closed with its hours.
 #[Object]
 impl Activity {
+    /// The record's global ID (opaque; use it with `node` and `nodes`).
     pub async fn id(&self) -> ID {
         global_id(NodeKind::Activity, self.0.id)
     }
+    /// The activity's title as volunteers see it.
     async fn title(&self) -> &str {
         &self.0.title
     }
@@ -73,12 +77,15 @@ impl Activity {
     async fn field(&self) -> &str {
         &self.0.field
     }
+    /// Division code of the unit the record belongs to.
     async fn unit_code(&self) -> &str {
         self.0.unit.as_str()
     }
+    /// The unit the record belongs to (null when the caller cannot see it).
     async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
         load_unit(ctx, &self.0.unit).await
     }
+    /// The project the activity belongs to, if any.
     async fn project(&self, ctx: &Context<'_>) -> GqlResult<Option<Project>> {
         Ok(
             loaders::load_opt::<loaders::Projects>(ctx, self.0.project_id)
@@ -86,11 +93,13 @@ impl Activity {
                 .map(Project),
         )
     }
+    /// The team that runs the activity, if any.
     async fn team(&self, ctx: &Context<'_>) -> GqlResult<Option<Team>> {
         Ok(loaders::load_opt::<loaders::Teams>(ctx, self.0.team_id)
             .await?
             .map(Team))
     }
+    /// Where it takes place.
     async fn place(&self) -> &str {
         &self.0.place
     }
@@ -98,12 +107,15 @@ impl Activity {
     async fn description(&self) -> &str {
         &self.0.description
     }
+    /// When it starts.
     async fn starts_at(&self) -> Timestamp {
         self.0.starts_at.into()
     }
+    /// When it ends.
     async fn ends_at(&self) -> Timestamp {
         self.0.ends_at.into()
     }
+    /// When sign-ups open; null means from publication.
     async fn recruit_from(&self) -> Option<Timestamp> {
         self.0.recruit_from.map(Into::into)
     }
@@ -111,12 +123,15 @@ impl Activity {
     async fn recruit_until(&self) -> Option<Timestamp> {
         self.0.recruit_until.map(Into::into)
     }
+    /// How many volunteers it takes.
     async fn capacity(&self) -> i32 {
         self.0.capacity
     }
+    /// How many volunteers hold a sign-up now.
     async fn signed_up(&self) -> i32 {
         self.0.signed_up
     }
+    /// Places still free (capacity minus sign-ups, never below 0).
     async fn seats_left(&self) -> i32 {
         (self.0.capacity - self.0.signed_up).max(0)
     }
@@ -124,6 +139,7 @@ impl Activity {
     async fn recruiting(&self) -> bool {
         self.0.recruiting(Utc::now())
     }
+    /// Where the activity is in its life cycle.
     async fn state(&self) -> ActivityState {
         self.0.state
     }
@@ -131,6 +147,7 @@ impl Activity {
     async fn state_changed_by(&self, ctx: &Context<'_>) -> GqlResult<Option<User>> {
         user_of(ctx, self.0.state_changed_by).await
     }
+    /// When the state last changed.
     async fn state_changed_at(&self) -> Timestamp {
         self.0.state_changed_at.into()
     }
@@ -164,7 +181,12 @@ impl Activity {
     async fn signups(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<Signup>> {
         let run = async {
@@ -184,11 +206,17 @@ impl Activity {
 /// One check-in session.
 #[derive(SimpleObject)]
 pub struct AttendanceSession {
+    /// When the volunteer checked in.
     pub check_in_at: Timestamp,
+    /// When the volunteer checked out; null while still on site.
     pub check_out_at: Option<Timestamp>,
+    /// How the check-in was made.
     pub check_in_method: CheckMethod,
+    /// How the check-out was made.
     pub check_out_method: Option<CheckMethod>,
+    /// Why a manual check-in was entered.
     pub check_in_reason: Option<String>,
+    /// Why a manual check-out was entered.
     pub check_out_reason: Option<String>,
 }
 
@@ -208,14 +236,18 @@ impl From<AttendanceRecord> for AttendanceSession {
 /// A volunteer's sign-up for an activity.
 pub struct Signup(pub SignupRecord);
 
+/// A volunteer's place on an activity (报名), with its attendance.
 #[Object]
 impl Signup {
+    /// The record's global ID (opaque; use it with `node` and `nodes`).
     pub async fn id(&self) -> ID {
         global_id(NodeKind::Signup, self.0.id)
     }
+    /// The activity (null when out of the caller's reach).
     async fn activity(&self, ctx: &Context<'_>) -> GqlResult<Option<Activity>> {
         activity_of(ctx, Some(self.0.activity_id)).await
     }
+    /// The volunteer (null when out of the caller's reach).
     async fn volunteer(&self, ctx: &Context<'_>) -> GqlResult<Option<Volunteer>> {
         volunteer_of(ctx, self.0.volunteer_id).await
     }
@@ -227,9 +259,11 @@ impl Signup {
     async fn active(&self) -> bool {
         self.0.active
     }
+    /// When the volunteer signed up.
     async fn signed_up_at(&self) -> Timestamp {
         self.0.created_at.into()
     }
+    /// When the sign-up was cancelled, if it was.
     async fn cancelled_at(&self) -> Option<Timestamp> {
         self.0.cancelled_at.map(Into::into)
     }
@@ -246,14 +280,18 @@ impl Signup {
 /// Hours of one volunteer, awaiting or past approval.
 pub struct ServiceRecord(pub RecordData);
 
+/// Service hours (服务时长记录) of one volunteer: from an activity's attendance or entered by hand, and their review.
 #[Object]
 impl ServiceRecord {
+    /// The record's global ID (opaque; use it with `node` and `nodes`).
     pub async fn id(&self) -> ID {
         global_id(NodeKind::ServiceRecord, self.0.id)
     }
+    /// The volunteer who served (null when out of the caller's reach).
     async fn volunteer(&self, ctx: &Context<'_>) -> GqlResult<Option<Volunteer>> {
         volunteer_of(ctx, self.0.volunteer_id).await
     }
+    /// The activity served in (null when none or out of the caller's reach).
     async fn activity(&self, ctx: &Context<'_>) -> GqlResult<Option<Activity>> {
         activity_of(ctx, self.0.activity_id).await
     }
@@ -261,6 +299,7 @@ impl ServiceRecord {
     async fn unit_code(&self) -> &str {
         self.0.unit.as_str()
     }
+    /// The unit the record belongs to (null when the caller cannot see it).
     async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
         load_unit(ctx, &self.0.unit).await
     }
@@ -268,12 +307,15 @@ impl ServiceRecord {
     async fn hours(&self) -> f64 {
         f64::from(self.0.half_hours) / 2.0
     }
+    /// When the service started.
     async fn started_at(&self) -> Timestamp {
         self.0.started_at.into()
     }
+    /// When it ended.
     async fn ended_at(&self) -> Option<Timestamp> {
         self.0.ended_at.map(Into::into)
     }
+    /// How the record came about.
     async fn source(&self) -> ServiceRecordSource {
         self.0.source
     }
@@ -281,24 +323,31 @@ impl ServiceRecord {
     async fn content(&self) -> &str {
         &self.0.content
     }
+    /// Why it was entered by hand, if it was.
     async fn reason(&self) -> Option<&str> {
         self.0.reason.as_deref()
     }
+    /// Where it is in review.
     async fn state(&self) -> ServiceRecordState {
         self.0.state
     }
+    /// Who entered it (null for attendance or out of the caller's reach).
     async fn recorded_by(&self, ctx: &Context<'_>) -> GqlResult<Option<User>> {
         user_of(ctx, self.0.recorded_by).await
     }
+    /// When it was entered.
     async fn recorded_at(&self) -> Timestamp {
         self.0.recorded_at.into()
     }
+    /// Who approved, rejected or revoked it.
     async fn decided_by(&self, ctx: &Context<'_>) -> GqlResult<Option<User>> {
         user_of(ctx, self.0.decided_by).await
     }
+    /// When that decision was made.
     async fn decided_at(&self) -> Option<Timestamp> {
         self.0.decided_at.map(Into::into)
     }
+    /// The note or reason given with the decision.
     async fn decision_note(&self) -> Option<&str> {
         self.0.decision_note.as_deref()
     }
@@ -319,8 +368,10 @@ impl ServiceRecord {
 /// A volunteer nominated for a star rating; a public notice (公示).
 pub struct StarNomination(pub NominationRecord);
 
+/// A nomination for a star rating (星级志愿者), published for a notice period (公示) before it is granted.
 #[Object]
 impl StarNomination {
+    /// The record's global ID (opaque; use it with `node` and `nodes`).
     pub async fn id(&self) -> ID {
         global_id(NodeKind::StarNomination, self.0.id)
     }
@@ -342,9 +393,11 @@ impl StarNomination {
     async fn unit_code(&self) -> &str {
         self.0.unit.as_str()
     }
+    /// The unit the record belongs to (null when the caller cannot see it).
     async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
         load_unit(ctx, &self.0.unit).await
     }
+    /// The star level nominated for (1 to 5).
     async fn stars(&self) -> i32 {
         i32::from(self.0.stars)
     }
@@ -352,9 +405,11 @@ impl StarNomination {
     async fn hours(&self) -> f64 {
         self.0.half_hours as f64 / 2.0
     }
+    /// Where the nomination is.
     async fn state(&self) -> NominationState {
         self.0.state
     }
+    /// When it was made.
     async fn nominated_at(&self) -> Timestamp {
         self.0.nominated_at.into()
     }
@@ -362,14 +417,18 @@ impl StarNomination {
     async fn listed_until(&self) -> Timestamp {
         self.0.listed_until.into()
     }
+    /// When the stars were granted, if they were.
     async fn granted_at(&self) -> Option<Timestamp> {
         self.0.granted_at.map(Into::into)
     }
 }
 
+/// One line of a certificate: a kind of service and its hours.
 #[derive(SimpleObject)]
 pub struct CertificateLine {
+    /// What was done.
     pub content: String,
+    /// Approved hours of it.
     pub hours: f64,
 }
 
@@ -397,8 +456,10 @@ impl Certificate {
     }
 }
 
+/// A volunteer service certificate (志愿服务证明): the approved hours of one volunteer over a period, as issued.
 #[Object]
 impl Certificate {
+    /// The record's global ID (opaque; use it with `node` and `nodes`).
     pub async fn id(&self) -> ID {
         global_id(NodeKind::Certificate, self.record.id)
     }
@@ -406,12 +467,15 @@ impl Certificate {
     async fn number(&self) -> &str {
         &self.record.number
     }
+    /// The volunteer (null when the caller cannot see the record).
     async fn volunteer(&self, ctx: &Context<'_>) -> GqlResult<Option<Volunteer>> {
         volunteer_of(ctx, self.record.volunteer_id).await
     }
+    /// The volunteer's name as printed (masked without personal-data permission).
     async fn real_name(&self) -> &str {
         &self.record.real_name
     }
+    /// The kind of ID document, as printed.
     async fn id_type(&self) -> Option<IdType> {
         Some(self.record.id_kind)
     }
@@ -425,18 +489,23 @@ impl Certificate {
     async fn personal_data_masked(&self, ctx: &Context<'_>) -> GqlResult<bool> {
         Ok(self.personal(ctx).await?.masked)
     }
+    /// The volunteer number as printed.
     async fn volunteer_number(&self) -> &str {
         &self.record.volunteer_number
     }
+    /// First day of the period covered.
     async fn from(&self) -> Day {
         self.record.period_from.into()
     }
+    /// Last day of the period covered.
     async fn to(&self) -> Day {
         self.record.period_to.into()
     }
+    /// Approved service hours in the period.
     async fn hours(&self) -> f64 {
         self.record.half_hours as f64 / 2.0
     }
+    /// The service done, one line per kind of service with its hours.
     async fn content(&self) -> Vec<CertificateLine> {
         self.record
             .content
@@ -451,6 +520,7 @@ impl Certificate {
     async fn unit_code(&self) -> &str {
         self.record.unit.as_str()
     }
+    /// Name of the unit that issued it.
     async fn issuing_unit(&self) -> &str {
         &self.record.unit_name
     }
@@ -458,6 +528,7 @@ impl Certificate {
     async fn handler(&self) -> &str {
         &self.record.handler_name
     }
+    /// When it was issued.
     async fn issued_at(&self) -> Timestamp {
         self.record.issued_at.into()
     }
@@ -488,13 +559,23 @@ impl ServiceQuery {
     async fn activities(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only records at this unit or below it (its division code, e.g. `440104`); left out, everything the caller may read."
+        )]
         under: Option<String>,
-        state: Option<ActivityState>,
-        from: Option<Timestamp>,
-        to: Option<Timestamp>,
-        project_id: Option<ID>,
-        team_id: Option<ID>,
-        first: Option<i32>,
+        #[graphql(desc = "Only activities in this state.")] state: Option<ActivityState>,
+        #[graphql(desc = "Only activities starting at or after this time.")] from: Option<
+            Timestamp,
+        >,
+        #[graphql(desc = "Only activities starting before this time.")] to: Option<Timestamp>,
+        #[graphql(desc = "Only activities of this project.")] project_id: Option<ID>,
+        #[graphql(desc = "Only activities of this team.")] team_id: Option<ID>,
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<Activity>> {
         let run = async {
@@ -521,7 +602,11 @@ impl ServiceQuery {
 
     /// The activity with this ID; null when it does not exist or the caller may not
     /// see it.
-    async fn activity(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Activity>> {
+    async fn activity(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The activity's global ID.")] id: ID,
+    ) -> GqlResult<Option<Activity>> {
         let raw = id_of(NodeKind::Activity, &id).map_err(|e| e.extend())?;
         Ok(visible(activities::get(store(ctx)?, access(ctx)?, raw).await)?.map(Activity))
     }
@@ -533,11 +618,20 @@ impl ServiceQuery {
     async fn signups(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only records at this unit or below it (its division code, e.g. `440104`); left out, everything the caller may read."
+        )]
         under: Option<String>,
-        activity_id: Option<ID>,
-        volunteer_id: Option<ID>,
+        #[graphql(desc = "Only sign-ups for this activity.")] activity_id: Option<ID>,
+        #[graphql(desc = "Only this volunteer's sign-ups.")] volunteer_id: Option<ID>,
+        #[graphql(desc = "Only sign-ups still held (true) or cancelled ones (false).")]
         active: Option<bool>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<Signup>> {
         let run = async {
@@ -564,11 +658,19 @@ impl ServiceQuery {
     async fn service_records(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only records at this unit or below it (its division code, e.g. `440104`); left out, everything the caller may read."
+        )]
         under: Option<String>,
-        volunteer_id: Option<ID>,
-        activity_id: Option<ID>,
-        state: Option<ServiceRecordState>,
-        first: Option<i32>,
+        #[graphql(desc = "Only this volunteer's records.")] volunteer_id: Option<ID>,
+        #[graphql(desc = "Only records of this activity.")] activity_id: Option<ID>,
+        #[graphql(desc = "Only records in this state.")] state: Option<ServiceRecordState>,
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<ServiceRecord>> {
         let run = async {
@@ -598,10 +700,18 @@ impl ServiceQuery {
     async fn star_nominations(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only records at this unit or below it (its division code, e.g. `440104`); left out, everything the caller may read."
+        )]
         under: Option<String>,
-        state: Option<NominationState>,
-        volunteer_id: Option<ID>,
-        first: Option<i32>,
+        #[graphql(desc = "Only nominations in this state.")] state: Option<NominationState>,
+        #[graphql(desc = "Only this volunteer's nominations.")] volunteer_id: Option<ID>,
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<StarNomination>> {
         let run = async {
@@ -625,9 +735,17 @@ impl ServiceQuery {
     async fn certificates(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only records at this unit or below it (its division code, e.g. `440104`); left out, everything the caller may read."
+        )]
         under: Option<String>,
-        volunteer_id: Option<ID>,
-        first: Option<i32>,
+        #[graphql(desc = "Only this volunteer's certificates.")] volunteer_id: Option<ID>,
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<Certificate>> {
         let run = async {
@@ -662,22 +780,33 @@ impl ServiceQuery {
     }
 }
 
+/// A new activity, created as a draft.
 #[derive(InputObject)]
 pub struct CreateActivityInput {
+    /// The activity's title.
     pub title: String,
     /// Service field code.
     pub field: String,
+    /// Division code of the unit that runs it.
     pub unit_code: String,
+    /// The project it belongs to, if any.
     pub project_id: Option<ID>,
+    /// The team that runs it, if any.
     pub team_id: Option<ID>,
+    /// Where it takes place.
     pub place: String,
     /// What volunteers will do, what to bring, whom to ask (up to 5,000 characters).
     #[graphql(default)]
     pub description: String,
+    /// When it starts.
     pub starts_at: Timestamp,
+    /// When it ends; after `startsAt`.
     pub ends_at: Timestamp,
+    /// How many volunteers it takes (at least 1).
     pub capacity: i32,
+    /// When sign-ups open; left out, from publication.
     pub recruit_from: Option<Timestamp>,
+    /// When sign-ups close; left out, at the start.
     pub recruit_until: Option<Timestamp>,
 }
 
@@ -688,14 +817,21 @@ pub struct CreateActivityInput {
 /// start. Closed and cancelled activities do not change (CONFLICT).
 #[derive(InputObject)]
 pub struct UpdateActivityInput {
+    /// The activity's global ID.
     pub id: ID,
+    /// A new title.
     pub title: Option<String>,
     /// Service field code.
     pub field: Option<String>,
+    /// A new place (once published, only with a `reason`).
     pub place: Option<String>,
+    /// A new description; null clears it.
     pub description: Option<String>,
+    /// A new capacity, not below the sign-ups held.
     pub capacity: Option<i32>,
+    /// A new start (once published, only with a `reason`, and still in the future).
     pub starts_at: Option<Timestamp>,
+    /// A new end (once published, only with a `reason`).
     pub ends_at: Option<Timestamp>,
     /// `null` removes the bound; left out, it stays.
     pub recruit_from: MaybeUndefined<Timestamp>,
@@ -708,59 +844,80 @@ pub struct UpdateActivityInput {
 /// A reviewer sends an activity waiting for review back to its author.
 #[derive(InputObject)]
 pub struct ReturnActivityInput {
+    /// The activity's global ID.
     pub id: ID,
     /// What the author should change; kept in the audit log.
     pub reason: String,
 }
 
+/// The result of an activity mutation.
 #[derive(SimpleObject)]
 pub struct ActivityPayload {
+    /// The activity as it is now.
     pub activity: Activity,
 }
 
+/// Publish a draft activity (or submit it for review when the policy requires one).
 #[derive(InputObject)]
 pub struct PublishActivityInput {
+    /// The activity's global ID.
     pub id: ID,
 }
 
+/// The result of `publishActivity`.
 #[derive(SimpleObject)]
 pub struct PublishActivityPayload {
+    /// The activity as it is now.
     pub activity: Activity,
     /// True when the call submitted the activity for review instead of publishing.
     pub submitted_for_review: bool,
 }
 
+/// Cancel an activity; everyone signed up is released.
 #[derive(InputObject)]
 pub struct CancelActivityInput {
+    /// The activity's global ID.
     pub id: ID,
+    /// Why, shown to the volunteers who had signed up.
     pub reason: String,
 }
 
+/// Close a finished activity, which records its volunteers' hours.
 #[derive(InputObject)]
 pub struct CloseActivityInput {
+    /// The activity's global ID.
     pub id: ID,
+    /// How many people the activity served (服务人次), for the statistics.
     pub people_served: i32,
 }
 
+/// Sign up for an activity that is recruiting.
 #[derive(InputObject)]
 pub struct SignUpInput {
+    /// The activity's global ID.
     pub activity_id: ID,
     /// Default: the caller's own volunteer record.
     pub volunteer_id: Option<ID>,
 }
 
+/// Give up a place on an activity.
 #[derive(InputObject)]
 pub struct CancelSignupInput {
+    /// The sign-up's global ID.
     pub signup_id: ID,
 }
 
+/// The result of `signUp`.
 #[derive(SimpleObject)]
 pub struct SignUpPayload {
+    /// The new sign-up.
     pub signup: Signup,
 }
 
+/// The result of `cancelSignup`.
 #[derive(SimpleObject)]
 pub struct CancelSignupPayload {
+    /// The sign-up, now cancelled.
     pub signup: Signup,
 }
 
@@ -774,10 +931,13 @@ impl From<SignupRecord> for CancelSignupPayload {
 /// manually by an organiser with a `reason` (and optionally when it happened).
 #[derive(InputObject)]
 pub struct AttendanceInput {
+    /// The activity's global ID.
     pub activity_id: ID,
     /// Default: the caller's own volunteer record.
     pub volunteer_id: Option<ID>,
+    /// The activity's check-in code shown on site (签到码); give this or `reason`.
     pub code: Option<String>,
+    /// For a manual entry by an organiser: why the code was not used.
     pub reason: Option<String>,
     /// Manual entries only; default now.
     pub at: Option<Timestamp>,
@@ -810,13 +970,17 @@ impl AttendanceInput {
     }
 }
 
+/// The result of `checkIn`.
 #[derive(SimpleObject)]
 pub struct CheckInPayload {
+    /// The attendance session opened.
     pub session: AttendanceSession,
 }
 
+/// The result of `checkOut`.
 #[derive(SimpleObject)]
 pub struct CheckOutPayload {
+    /// The attendance session closed.
     pub session: AttendanceSession,
     /// The hours credited for the session (awaiting approval); null when it lasted
     /// under 15 minutes.
@@ -830,54 +994,74 @@ pub struct CheckOutPayload {
 pub struct LogHoursInput {
     /// Default: the caller's own volunteer record.
     pub volunteer_id: Option<ID>,
+    /// The activity the hours were served in, if any.
     pub activity_id: Option<ID>,
     /// Where the hours were served, for hours outside an activity.
     pub unit_code: Option<String>,
+    /// When the service started.
     pub started_at: Option<Timestamp>,
     /// A multiple of 0.5.
     pub hours: f64,
+    /// What was done (for hours outside an activity).
     pub content: Option<String>,
+    /// Why the hours are entered by hand (补录原因).
     pub reason: Option<String>,
+    /// The service record this one corrects, if it is a correction.
     pub corrects_id: Option<ID>,
 }
 
+/// The result of a service-record mutation.
 #[derive(SimpleObject)]
 pub struct ServiceRecordPayload {
+    /// The service record as it is now.
     pub service_record: ServiceRecord,
 }
 
+/// Approve a pending service record so its hours count.
 #[derive(InputObject)]
 pub struct ApproveServiceRecordInput {
+    /// The service record's global ID.
     pub id: ID,
+    /// An optional note kept with the decision.
     pub note: Option<String>,
 }
 
+/// Reject a pending service record.
 #[derive(InputObject)]
 pub struct RejectServiceRecordInput {
+    /// The service record's global ID.
     pub id: ID,
+    /// Why, shown to the volunteer.
     pub reason: String,
 }
 
 /// Takes away an approved record's hours for fraud.
 #[derive(InputObject)]
 pub struct RevokeServiceRecordInput {
+    /// The service record's global ID.
     pub id: ID,
     /// What was found; kept in the audit log and on the revocation record.
     pub reason: String,
 }
 
+/// Grant the stars of a nomination whose notice period has passed.
 #[derive(InputObject)]
 pub struct GrantStarInput {
+    /// The nomination's global ID.
     pub nomination_id: ID,
 }
 
+/// The result of `grantStar`.
 #[derive(SimpleObject)]
 pub struct GrantStarPayload {
+    /// The nomination, now granted.
     pub nomination: StarNomination,
 }
 
+/// Issue a service certificate for a volunteer.
 #[derive(InputObject)]
 pub struct IssueCertificateInput {
+    /// The volunteer's global ID.
     pub volunteer_id: ID,
     /// First day of the period (China Standard Time), included.
     pub from: Day,
@@ -887,8 +1071,10 @@ pub struct IssueCertificateInput {
     pub unit_code: Option<String>,
 }
 
+/// The result of `issueCertificate`.
 #[derive(SimpleObject)]
 pub struct CertificatePayload {
+    /// The issued certificate.
     pub certificate: Certificate,
 }
 
@@ -967,6 +1153,7 @@ impl ServiceMutation {
     async fn create_activity(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: CreateActivityInput,
     ) -> GqlResult<ActivityPayload> {
         answer(async {
@@ -995,6 +1182,7 @@ impl ServiceMutation {
     async fn publish_activity(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: PublishActivityInput,
     ) -> GqlResult<PublishActivityPayload> {
         answer(async {
@@ -1008,6 +1196,7 @@ impl ServiceMutation {
     async fn update_activity(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: UpdateActivityInput,
     ) -> GqlResult<ActivityPayload> {
         answer(async {
@@ -1034,6 +1223,7 @@ impl ServiceMutation {
     async fn return_activity(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: ReturnActivityInput,
     ) -> GqlResult<ActivityPayload> {
         answer(async {
@@ -1047,6 +1237,7 @@ impl ServiceMutation {
     async fn cancel_activity(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: CancelActivityInput,
     ) -> GqlResult<ActivityPayload> {
         answer(async {
@@ -1060,6 +1251,7 @@ impl ServiceMutation {
     async fn close_activity(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: CloseActivityInput,
     ) -> GqlResult<ActivityPayload> {
         answer(async {
@@ -1071,7 +1263,12 @@ impl ServiceMutation {
 
     /// Signs a volunteer up; signing up twice returns the same sign-up. CONFLICT
     /// when the activity is full or not recruiting.
-    async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> GqlResult<SignUpPayload> {
+    async fn sign_up(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
+        input: SignUpInput,
+    ) -> GqlResult<SignUpPayload> {
         answer(async {
             let (store, access, activity) = target(ctx, NodeKind::Activity, &input.activity_id)?;
             let volunteer = opt_id(NodeKind::Volunteer, &input.volunteer_id)?;
@@ -1084,6 +1281,7 @@ impl ServiceMutation {
     async fn cancel_signup(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: CancelSignupInput,
     ) -> GqlResult<CancelSignupPayload> {
         answer(async {
@@ -1097,6 +1295,7 @@ impl ServiceMutation {
     async fn check_in(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: AttendanceInput,
     ) -> GqlResult<CheckInPayload> {
         answer(async {
@@ -1111,6 +1310,7 @@ impl ServiceMutation {
     async fn check_out(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: AttendanceInput,
     ) -> GqlResult<CheckOutPayload> {
         answer(async {
@@ -1121,9 +1321,11 @@ impl ServiceMutation {
         .await
     }
 
+    /// Enter service hours by hand (补录), or a correction of a record; they wait for approval.
     async fn log_hours(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: LogHoursInput,
     ) -> GqlResult<ServiceRecordPayload> {
         answer(async {
@@ -1148,6 +1350,7 @@ impl ServiceMutation {
     async fn approve_service_record(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: ApproveServiceRecordInput,
     ) -> GqlResult<ServiceRecordPayload> {
         answer(async {
@@ -1157,9 +1360,11 @@ impl ServiceMutation {
         .await
     }
 
+    /// Reject a pending service record with a reason.
     async fn reject_service_record(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: RejectServiceRecordInput,
     ) -> GqlResult<ServiceRecordPayload> {
         answer(async {
@@ -1174,6 +1379,7 @@ impl ServiceMutation {
     async fn revoke_service_record(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: RevokeServiceRecordInput,
     ) -> GqlResult<ServiceRecordPayload> {
         answer(async {
@@ -1188,6 +1394,7 @@ impl ServiceMutation {
     async fn grant_star(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: GrantStarInput,
     ) -> GqlResult<GrantStarPayload> {
         answer(async {
@@ -1201,6 +1408,7 @@ impl ServiceMutation {
     async fn issue_certificate(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: IssueCertificateInput,
     ) -> GqlResult<CertificatePayload> {
         answer(async {

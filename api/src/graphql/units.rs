@@ -13,11 +13,17 @@ use crate::services::units::{self, ByCode, ChildCount, ChildrenOf, UnitFilter, U
 /// Level of a unit in the administrative hierarchy.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum UnitLevel {
+    /// A province (省).
     Province,
+    /// A city (市).
     City,
+    /// A district or county (区/县).
     District,
+    /// A street or town (街道/镇).
     Street,
+    /// A community or village (社区/村).
     Community,
+    /// A grid inside a community (网格).
     Grid,
 }
 
@@ -54,8 +60,10 @@ fn parse_code(arg: &str, value: &str) -> ServiceResult<UnitCode> {
 /// A node of the administrative hierarchy: city, district, street, community or grid.
 pub struct Unit(pub UnitRecord);
 
+/// An administrative unit (行政区划): province, city, district, street, community or grid. Every record belongs to one, and callers see units below the ones their roles are at.
 #[Object]
 impl Unit {
+    /// The record's global ID (opaque; use it with `node` and `nodes`).
     pub async fn id(&self) -> ID {
         global_id(NodeKind::Unit, self.0.id)
     }
@@ -65,10 +73,12 @@ impl Unit {
         self.0.code.as_str()
     }
 
+    /// The unit's name, e.g. 越秀区.
     async fn name(&self) -> &str {
         &self.0.name
     }
 
+    /// Where the unit sits in the hierarchy.
     async fn level(&self) -> UnitLevel {
         self.0.level.into()
     }
@@ -108,7 +118,12 @@ impl Unit {
     async fn children(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<Unit>> {
         let page = PageRequest::parse(first, after.as_deref()).map_err(|e| e.extend())?;
@@ -133,7 +148,7 @@ impl Unit {
     async fn descendant_count(
         &self,
         ctx: &Context<'_>,
-        level: Option<UnitLevel>,
+        #[graphql(desc = "Count only descendants at this level.")] level: Option<UnitLevel>,
     ) -> GqlResult<i64> {
         let n = unit_reader(ctx)?
             .descendant_count(&self.0.code, level.map(Into::into))
@@ -150,7 +165,12 @@ pub struct UnitQuery;
 impl UnitQuery {
     /// A unit by its division code; null when that code is not loaded or the caller
     /// may not see it. A malformed code is BAD_USER_INPUT.
-    async fn unit(&self, ctx: &Context<'_>, code: String) -> GqlResult<Option<Unit>> {
+    async fn unit(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The unit's division code (6, 9 or 12 digits, e.g. `440104`).")]
+        code: String,
+    ) -> GqlResult<Option<Unit>> {
         let code = parse_code("code", &code).map_err(|e| e.extend())?;
         Ok(visible(unit_reader(ctx)?.require(&code).await)?.map(Unit))
     }
@@ -163,10 +183,18 @@ impl UnitQuery {
     async fn units(
         &self,
         ctx: &Context<'_>,
-        level: Option<UnitLevel>,
+        #[graphql(desc = "Only units at this level.")] level: Option<UnitLevel>,
+        #[graphql(
+            desc = "Only records at this unit or below it (its division code, e.g. `440104`); left out, everything the caller may read."
+        )]
         under: Option<String>,
-        search: Option<String>,
-        first: Option<i32>,
+        #[graphql(desc = "Only units whose name contains this text.")] search: Option<String>,
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<Unit>> {
         let reader = unit_reader(ctx)?;
@@ -193,28 +221,37 @@ impl UnitQuery {
     }
 }
 
+/// A new unit below an existing one (e.g. a grid under a community).
 #[derive(InputObject)]
 pub struct CreateUnitInput {
     /// The unit to add below.
     pub parent_code: String,
     /// The new code: the parent's code extended by one level (a grid: 3 more digits).
     pub code: String,
+    /// The unit's name.
     pub name: String,
 }
 
+/// The result of `createUnit`.
 #[derive(SimpleObject)]
 pub struct CreateUnitPayload {
+    /// The new unit.
     pub unit: Unit,
 }
 
+/// Rename a unit (its code stays).
 #[derive(InputObject)]
 pub struct RenameUnitInput {
+    /// The unit's division code.
     pub code: String,
+    /// The new name.
     pub name: String,
 }
 
+/// The result of `renameUnit`.
 #[derive(SimpleObject)]
 pub struct RenameUnitPayload {
+    /// The renamed unit.
     pub unit: Unit,
 }
 
@@ -227,6 +264,7 @@ impl UnitMutation {
     async fn create_unit(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: CreateUnitInput,
     ) -> GqlResult<CreateUnitPayload> {
         let unit = units::create(
@@ -241,9 +279,11 @@ impl UnitMutation {
         Ok(CreateUnitPayload { unit: Unit(unit) })
     }
 
+    /// Rename a unit in the caller's scope.
     async fn rename_unit(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: RenameUnitInput,
     ) -> GqlResult<RenameUnitPayload> {
         let unit = units::rename(store(ctx)?, access(ctx)?, &input.code, &input.name)

@@ -29,14 +29,18 @@ pub use entity::kinds::{
 
 pub struct Organization(pub OrganizationRecord);
 
+/// An organisation working with the units: a social organisation, social-work agency, enterprise or party organisation.
 #[Object]
 impl Organization {
+    /// The record's global ID (opaque; use it with `node` and `nodes`).
     pub async fn id(&self) -> ID {
         global_id(NodeKind::Organization, self.0.id)
     }
+    /// Its registered name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// What kind of body it is.
     async fn kind(&self) -> OrganizationKind {
         self.0.kind
     }
@@ -44,15 +48,19 @@ impl Organization {
     async fn credit_code(&self) -> &str {
         &self.0.credit_code
     }
+    /// Division code of the unit the record belongs to.
     async fn unit_code(&self) -> &str {
         self.0.unit.as_str()
     }
+    /// The unit the record belongs to (null when the caller cannot see it).
     async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
         load_unit(ctx, &self.0.unit).await
     }
+    /// A contact person (personal data: null without permission to read it).
     async fn contact_name(&self) -> Option<&str> {
         self.0.contact_name.as_deref()
     }
+    /// The contact's phone number (personal data: null without permission to read it).
     async fn contact_phone(&self) -> Option<&str> {
         self.0.contact_phone.as_deref()
     }
@@ -60,29 +68,38 @@ impl Organization {
 
 pub struct Station(pub StationRecord);
 
+/// A place where community service happens: a social-work station, charity workstation, donation point and so on.
 #[Object]
 impl Station {
+    /// The record's global ID (opaque; use it with `node` and `nodes`).
     pub async fn id(&self) -> ID {
         global_id(NodeKind::Station, self.0.id)
     }
+    /// What kind of station it is.
     async fn kind(&self) -> StationKind {
         self.0.kind
     }
+    /// Its name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// Division code of the unit the record belongs to.
     async fn unit_code(&self) -> &str {
         self.0.unit.as_str()
     }
+    /// The unit the record belongs to (null when the caller cannot see it).
     async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
         load_unit(ctx, &self.0.unit).await
     }
+    /// Its street address.
     async fn address(&self) -> Option<&str> {
         self.0.address.as_deref()
     }
+    /// The day it opened.
     async fn opened_on(&self) -> Option<Day> {
         self.0.opened_on.map(Into::into)
     }
+    /// The day it closed, if it has.
     async fn closed_on(&self) -> Option<Day> {
         self.0.closed_on.map(Into::into)
     }
@@ -96,9 +113,12 @@ impl Station {
     }
 }
 
+/// A field of volunteer service (服务领域), e.g. elderly care or environmental protection.
 #[derive(SimpleObject)]
 pub struct ServiceField {
+    /// Its code, as inputs take it.
     pub code: String,
+    /// Its name.
     pub name: String,
 }
 
@@ -126,8 +146,10 @@ impl Volunteer {
     }
 }
 
+/// A registered volunteer (注册志愿者) at a unit. Personal data is masked without permission to read it.
 #[Object]
 impl Volunteer {
+    /// The record's global ID (opaque; use it with `node` and `nodes`).
     pub async fn id(&self) -> ID {
         global_id(NodeKind::Volunteer, self.record.id)
     }
@@ -135,9 +157,11 @@ impl Volunteer {
     async fn volunteer_number(&self) -> &str {
         &self.record.number
     }
+    /// Legal name (masked, e.g. 张*明, without personal-data permission).
     async fn real_name(&self) -> &str {
         &self.record.real_name
     }
+    /// The kind of ID document registered.
     async fn id_type(&self) -> IdType {
         self.record.id_kind
     }
@@ -154,9 +178,11 @@ impl Volunteer {
     async fn personal_data_masked(&self, ctx: &Context<'_>) -> GqlResult<bool> {
         Ok(self.personal(ctx).await?.masked)
     }
+    /// Gender, from the ID number where it says.
     async fn gender(&self) -> Gender {
         self.record.gender
     }
+    /// Date of birth, from the ID number where it says (null without personal-data permission).
     async fn birth_date(&self) -> Option<Day> {
         self.record.birth_date.map(Into::into)
     }
@@ -164,6 +190,7 @@ impl Volunteer {
     async fn unit_code(&self) -> &str {
         self.record.unit.as_str()
     }
+    /// The unit the volunteer is registered at.
     async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
         load_unit(ctx, &self.record.unit).await
     }
@@ -171,9 +198,11 @@ impl Volunteer {
     async fn fields(&self, ctx: &Context<'_>) -> GqlResult<Vec<String>> {
         loaders::children::<loaders::VolunteerFields>(ctx, self.record.id).await
     }
+    /// Whether the volunteer is a Communist Party member.
     async fn party_member(&self) -> bool {
         self.record.party_member
     }
+    /// A party member's party organisation.
     async fn party_organization(&self) -> Option<&str> {
         self.record.party_organization.as_deref()
     }
@@ -181,9 +210,11 @@ impl Volunteer {
     async fn reported_unit_code(&self) -> Option<&str> {
         self.record.reported_unit.as_ref().map(|u| u.as_str())
     }
+    /// Whether the volunteer is active.
     async fn status(&self) -> VolunteerStatus {
         self.record.status
     }
+    /// When the volunteer registered.
     async fn registered_at(&self) -> Timestamp {
         self.record.created_at.into()
     }
@@ -206,14 +237,23 @@ pub struct VolunteerQuery;
 
 #[Object]
 impl VolunteerQuery {
+    /// Organisations the caller may see.
     #[graphql(
         complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
     )]
     async fn organizations(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only records at this unit or below it (its division code, e.g. `440104`); left out, everything the caller may read."
+        )]
         under: Option<String>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<Organization>> {
         let run = async {
@@ -232,15 +272,24 @@ impl VolunteerQuery {
         Ok(from_page(page, total, |o| o.id.to_string(), Organization))
     }
 
+    /// Stations the caller may see.
     #[graphql(
         complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
     )]
     async fn stations(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only records at this unit or below it (its division code, e.g. `440104`); left out, everything the caller may read."
+        )]
         under: Option<String>,
-        kind: Option<StationKind>,
-        first: Option<i32>,
+        #[graphql(desc = "Only stations of this kind.")] kind: Option<StationKind>,
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<Station>> {
         let run = async {
@@ -281,14 +330,27 @@ impl VolunteerQuery {
     async fn volunteers(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only records at this unit or below it (its division code, e.g. `440104`); left out, everything the caller may read."
+        )]
         under: Option<String>,
+        #[graphql(desc = "Only volunteers whose name or volunteer number contains this text.")]
         search: Option<String>,
-        field: Option<String>,
+        #[graphql(desc = "Only volunteers offering this service field (its code).")] field: Option<
+            String,
+        >,
         #[graphql(desc = "Volunteers holding exactly this many stars (0 to 5).")] stars: Option<
             i32,
         >,
-        party_member: Option<bool>,
-        first: Option<i32>,
+        #[graphql(desc = "Only party members (true) or non-members (false).")] party_member: Option<
+            bool,
+        >,
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<Volunteer>> {
         let run = async {
@@ -325,8 +387,13 @@ impl VolunteerQuery {
     async fn volunteer_moves(
         &self,
         ctx: &Context<'_>,
-        state: Option<MoveState>,
-        first: Option<i32>,
+        #[graphql(desc = "Only requests in this state.")] state: Option<MoveState>,
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<VolunteerMove>> {
         let run = async {
@@ -347,7 +414,11 @@ impl VolunteerQuery {
 
     /// The volunteer with this ID; null when it does not exist or the caller may
     /// not see it.
-    async fn volunteer(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Volunteer>> {
+    async fn volunteer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The volunteer's global ID.")] id: ID,
+    ) -> GqlResult<Option<Volunteer>> {
         let raw = id_of(NodeKind::Volunteer, &id).map_err(|e| e.extend())?;
         Ok(visible(volunteers::get(store(ctx)?, access(ctx)?, raw).await)?.map(Volunteer::new))
     }
@@ -358,42 +429,66 @@ fn volunteer_cursor(v: &VolunteerRecord) -> String {
     format!("{}/{}", v.unit, v.id)
 }
 
+/// A new organisation at a unit.
 #[derive(InputObject)]
 pub struct CreateOrganizationInput {
+    /// The organisation's registered name.
     pub name: String,
+    /// What kind of body it is.
     pub kind: OrganizationKind,
+    /// Its unified social credit code (统一社会信用代码, 18 characters, check digit verified).
     pub credit_code: String,
+    /// Division code of the unit it works at.
     pub unit_code: String,
+    /// A contact person.
     pub contact_name: Option<String>,
+    /// The contact's phone number.
     pub contact_phone: Option<String>,
 }
 
+/// The result of `createOrganization`.
 #[derive(SimpleObject)]
 pub struct CreateOrganizationPayload {
+    /// The new organisation.
     pub organization: Organization,
 }
 
+/// A new station (a place where community service happens) at a unit.
 #[derive(InputObject)]
 pub struct CreateStationInput {
+    /// What kind of station it is.
     pub kind: StationKind,
+    /// The station's name.
     pub name: String,
+    /// Division code of the street or community it serves.
     pub unit_code: String,
+    /// Its street address.
     pub address: Option<String>,
+    /// The day it opened.
     pub opened_on: Option<Day>,
+    /// The day it closed, if it has.
     pub closed_on: Option<Day>,
+    /// The organisation that runs it, if any.
     pub organization_id: Option<ID>,
 }
 
+/// The result of `createStation`.
 #[derive(SimpleObject)]
 pub struct CreateStationPayload {
+    /// The new station.
     pub station: Station,
 }
 
+/// Register a person as a volunteer (志愿者注册) at a unit.
 #[derive(InputObject)]
 pub struct RegisterVolunteerInput {
+    /// The person's legal name.
     pub real_name: String,
+    /// The kind of ID document.
     pub id_type: IdType,
+    /// The ID number (a resident ID card's check digit is verified); unique across the system.
     pub id_number: String,
+    /// A mobile number (11 digits).
     pub phone: Option<String>,
     /// Only for documents other than the resident ID (which carries it).
     pub gender: Option<Gender>,
@@ -401,35 +496,52 @@ pub struct RegisterVolunteerInput {
     pub birth_date: Option<Day>,
     /// The home community or grid.
     pub unit_code: String,
+    /// Codes of the service fields the volunteer offers (see `serviceFields`).
     #[graphql(default)]
     pub fields: Vec<String>,
+    /// Whether the volunteer is a Communist Party member.
     #[graphql(default)]
     pub party_member: bool,
+    /// A party member's party organisation.
     pub party_organization: Option<String>,
+    /// The community a serving party member reports to (在职党员回社区报到).
     pub reported_unit_code: Option<String>,
     /// A user account to link, so the volunteer can serve itself.
     pub user_id: Option<ID>,
 }
 
+/// The result of `registerVolunteer`.
 #[derive(SimpleObject)]
 pub struct RegisterVolunteerPayload {
+    /// The new volunteer.
     pub volunteer: Volunteer,
 }
 
+/// Change a volunteer's record; fields left out stay as they are.
 #[derive(InputObject)]
 pub struct UpdateVolunteerInput {
+    /// The volunteer's global ID.
     pub volunteer_id: ID,
+    /// A corrected legal name.
     pub real_name: Option<String>,
+    /// A new mobile number; null clears it.
     pub phone: Option<String>,
+    /// A new unit: within the caller's scope a direct move, otherwise a move request the receiving unit decides.
     pub unit_code: Option<String>,
+    /// The service fields, replacing the old ones.
     pub fields: Option<Vec<String>>,
+    /// Whether the volunteer is a party member.
     pub party_member: Option<bool>,
+    /// The party organisation; null clears it.
     pub party_organization: Option<String>,
+    /// The community a serving party member reports to; null clears it.
     pub reported_unit_code: Option<String>,
 }
 
+/// The result of `updateVolunteer`.
 #[derive(SimpleObject)]
 pub struct UpdateVolunteerPayload {
+    /// The volunteer as it is now.
     pub volunteer: Volunteer,
     /// When a volunteer changed its own `unitCode`: the request now waiting for the
     /// destination's administrators (the record has not moved yet).
@@ -440,11 +552,14 @@ pub struct UpdateVolunteerPayload {
 /// by the destination's administrators.
 pub struct VolunteerMove(pub volunteers::MoveRecord);
 
+/// A request to move a volunteer to a unit outside the requester's scope, decided by the receiving unit.
 #[Object]
 impl VolunteerMove {
+    /// The record's global ID (opaque; use it with `node` and `nodes`).
     pub async fn id(&self) -> ID {
         global_id(NodeKind::VolunteerMove, self.0.id)
     }
+    /// The volunteer (null when out of the caller's reach).
     async fn volunteer(&self, ctx: &Context<'_>) -> GqlResult<Option<Volunteer>> {
         crate::graphql::service::volunteer_of(ctx, self.0.volunteer_id).await
     }
@@ -452,35 +567,45 @@ impl VolunteerMove {
     async fn unit_code(&self) -> &str {
         self.0.to.as_str()
     }
+    /// Division code of the unit the volunteer leaves.
     async fn from_unit_code(&self) -> &str {
         self.0.from.as_str()
     }
+    /// Division code of the unit the volunteer joins.
     async fn to_unit_code(&self) -> &str {
         self.0.to.as_str()
     }
+    /// Where the request is.
     async fn state(&self) -> MoveState {
         self.0.state
     }
+    /// The reason given with the decision.
     async fn decision_reason(&self) -> Option<&str> {
         self.0.decision_reason.as_deref()
     }
+    /// When it was decided.
     async fn decided_at(&self) -> Option<Timestamp> {
         self.0.decided_at.map(Into::into)
     }
+    /// When it was asked for.
     async fn created_at(&self) -> Timestamp {
         self.0.created_at.into()
     }
 }
 
+/// Accept or decline a volunteer's move to another unit.
 #[derive(InputObject)]
 pub struct DecideVolunteerMoveInput {
+    /// The move request's global ID.
     pub id: ID,
     /// Required when declining.
     pub reason: Option<String>,
 }
 
+/// The result of deciding a move request.
 #[derive(SimpleObject)]
 pub struct DecideVolunteerMovePayload {
+    /// The move request as decided.
     pub move_request: VolunteerMove,
 }
 
@@ -489,9 +614,11 @@ pub struct VolunteerMutation;
 
 #[Object]
 impl VolunteerMutation {
+    /// Register an organisation at a unit.
     async fn create_organization(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: CreateOrganizationInput,
     ) -> GqlResult<CreateOrganizationPayload> {
         let new = NewOrganization {
@@ -510,9 +637,11 @@ impl VolunteerMutation {
             .map_err(|e| e.extend())
     }
 
+    /// Register a station at a street or community.
     async fn create_station(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: CreateStationInput,
     ) -> GqlResult<CreateStationPayload> {
         let organization_id =
@@ -538,6 +667,7 @@ impl VolunteerMutation {
     async fn update_organization(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: UpdateOrganizationInput,
     ) -> GqlResult<UpdateOrganizationPayload> {
         answer(async {
@@ -557,6 +687,7 @@ impl VolunteerMutation {
     async fn update_station(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: UpdateStationInput,
     ) -> GqlResult<UpdateStationPayload> {
         answer(async {
@@ -579,6 +710,7 @@ impl VolunteerMutation {
     async fn register_volunteer(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: RegisterVolunteerInput,
     ) -> GqlResult<RegisterVolunteerPayload> {
         let user_id = opt_id(NodeKind::User, &input.user_id).map_err(|e| e.extend())?;
@@ -604,9 +736,11 @@ impl VolunteerMutation {
             .map_err(|e| e.extend())
     }
 
+    /// Change a volunteer's record; moving to a unit outside the caller's scope creates a move request.
     async fn update_volunteer(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: UpdateVolunteerInput,
     ) -> GqlResult<UpdateVolunteerPayload> {
         let id = id_of(NodeKind::Volunteer, &input.volunteer_id).map_err(|e| e.extend())?;
@@ -633,6 +767,7 @@ impl VolunteerMutation {
     async fn accept_volunteer_move(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: DecideVolunteerMoveInput,
     ) -> GqlResult<DecideVolunteerMovePayload> {
         decide_move(ctx, input, true).await
@@ -642,6 +777,7 @@ impl VolunteerMutation {
     async fn decline_volunteer_move(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: DecideVolunteerMoveInput,
     ) -> GqlResult<DecideVolunteerMovePayload> {
         decide_move(ctx, input, false).await
@@ -667,17 +803,22 @@ async fn decide_move(
 /// A volunteer team; teams form a tree.
 pub struct Team(pub TeamRecord);
 
+/// A volunteer team (志愿服务队) at a unit, with a leader and members; teams may nest.
 #[Object]
 impl Team {
+    /// The record's global ID (opaque; use it with `node` and `nodes`).
     pub async fn id(&self) -> ID {
         global_id(NodeKind::Team, self.0.id)
     }
+    /// The team's name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// Division code of the unit the record belongs to.
     async fn unit_code(&self) -> &str {
         self.0.unit.as_str()
     }
+    /// The unit the record belongs to (null when the caller cannot see it).
     async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
         load_unit(ctx, &self.0.unit).await
     }
@@ -687,6 +828,7 @@ impl Team {
             .await?
             .map(Team))
     }
+    /// Codes of the service fields it works in.
     async fn fields(&self, ctx: &Context<'_>) -> GqlResult<Vec<String>> {
         loaders::children::<loaders::TeamFields>(ctx, self.0.id).await
     }
@@ -698,6 +840,7 @@ impl Team {
                 .map(Volunteer::new),
         )
     }
+    /// How many members it has.
     async fn member_count(&self, ctx: &Context<'_>) -> GqlResult<i64> {
         let n = loaders::children::<loaders::TeamMemberCounts>(ctx, self.0.id).await?;
         Ok(i64::try_from(n).unwrap_or(i64::MAX))
@@ -709,7 +852,12 @@ impl Team {
     async fn members(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<Volunteer>> {
         let run = async {
@@ -729,11 +877,14 @@ impl Team {
 /// A service project on the published list.
 pub struct Project(pub ProjectRecord);
 
+/// A volunteer service project (志愿服务项目): a standing programme that activities belong to.
 #[Object]
 impl Project {
+    /// The record's global ID (opaque; use it with `node` and `nodes`).
     pub async fn id(&self) -> ID {
         global_id(NodeKind::Project, self.0.id)
     }
+    /// The project's name.
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -741,26 +892,33 @@ impl Project {
     async fn field(&self) -> &str {
         &self.0.field
     }
+    /// Division code of the unit the record belongs to.
     async fn unit_code(&self) -> &str {
         self.0.unit.as_str()
     }
+    /// The unit the record belongs to (null when the caller cannot see it).
     async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
         load_unit(ctx, &self.0.unit).await
     }
+    /// What the project does.
     async fn description(&self) -> &str {
         &self.0.description
     }
+    /// First day.
     async fn starts_on(&self) -> Option<Day> {
         self.0.starts_on.map(Into::into)
     }
+    /// Last day.
     async fn ends_on(&self) -> Option<Day> {
         self.0.ends_on.map(Into::into)
     }
+    /// The team that runs it (null when none or out of the caller's reach).
     async fn team(&self, ctx: &Context<'_>) -> GqlResult<Option<Team>> {
         Ok(loaders::load_opt::<loaders::Teams>(ctx, self.0.team_id)
             .await?
             .map(Team))
     }
+    /// The organisation behind it (null when none or out of the caller's reach).
     async fn organization(&self, ctx: &Context<'_>) -> GqlResult<Option<Organization>> {
         Ok(
             loaders::load_opt::<loaders::Organizations>(ctx, self.0.organization_id)
@@ -782,9 +940,17 @@ impl TeamQuery {
     async fn teams(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only records at this unit or below it (its division code, e.g. `440104`); left out, everything the caller may read."
+        )]
         under: Option<String>,
-        parent_id: Option<ID>,
-        first: Option<i32>,
+        #[graphql(desc = "Only sub-teams of this team.")] parent_id: Option<ID>,
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<Team>> {
         let run = async {
@@ -801,15 +967,24 @@ impl TeamQuery {
         Ok(from_page(page, total, |t| t.id.to_string(), Team))
     }
 
+    /// Projects the caller may see.
     #[graphql(
         complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
     )]
     async fn projects(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only records at this unit or below it (its division code, e.g. `440104`); left out, everything the caller may read."
+        )]
         under: Option<String>,
-        field: Option<String>,
-        first: Option<i32>,
+        #[graphql(desc = "Only projects in this service field (its code).")] field: Option<String>,
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<Project>> {
         let run = async {
@@ -830,50 +1005,71 @@ impl TeamQuery {
     }
 }
 
+/// A new volunteer team (志愿服务队) at a unit.
 #[derive(InputObject)]
 pub struct CreateTeamInput {
+    /// The team's name.
     pub name: String,
+    /// Division code of the unit it belongs to.
     pub unit_code: String,
     /// The parent team: the new team sits at its unit or below it.
     pub parent_id: Option<ID>,
+    /// Codes of the service fields it works in (see `serviceFields`).
     #[graphql(default)]
     pub fields: Vec<String>,
     /// A volunteer to lead the team (also made a member).
     pub leader_id: Option<ID>,
 }
 
+/// The result of `createTeam`.
 #[derive(SimpleObject)]
 pub struct CreateTeamPayload {
+    /// The new team.
     pub team: Team,
 }
 
+/// A volunteer and a team.
 #[derive(InputObject)]
 pub struct TeamMemberInput {
+    /// The team's global ID.
     pub team_id: ID,
+    /// The volunteer's global ID.
     pub volunteer_id: ID,
 }
 
+/// The result of adding or removing a team member.
 #[derive(SimpleObject)]
 pub struct TeamMemberPayload {
+    /// The team as it is now.
     pub team: Team,
 }
 
+/// A new volunteer service project (志愿服务项目) at a unit.
 #[derive(InputObject)]
 pub struct CreateProjectInput {
+    /// The project's name.
     pub name: String,
     /// Service field code.
     pub field: String,
+    /// Division code of the unit that runs it.
     pub unit_code: String,
+    /// The team that runs it, if any.
     pub team_id: Option<ID>,
+    /// The organisation behind it, if any.
     pub organization_id: Option<ID>,
+    /// What the project does.
     #[graphql(default)]
     pub description: String,
+    /// First day.
     pub starts_on: Option<Day>,
+    /// Last day; not before `startsOn`.
     pub ends_on: Option<Day>,
 }
 
+/// The result of `createProject`.
 #[derive(SimpleObject)]
 pub struct CreateProjectPayload {
+    /// The new project.
     pub project: Project,
 }
 
@@ -881,8 +1077,11 @@ pub struct CreateProjectPayload {
 /// the unit it is registered at do not change.
 #[derive(InputObject)]
 pub struct UpdateOrganizationInput {
+    /// The organisation's global ID.
     pub id: ID,
+    /// A new name.
     pub name: Option<String>,
+    /// A new kind.
     pub kind: Option<OrganizationKind>,
     /// `null` removes the contact.
     pub contact_name: MaybeUndefined<String>,
@@ -890,8 +1089,10 @@ pub struct UpdateOrganizationInput {
     pub contact_phone: MaybeUndefined<String>,
 }
 
+/// The result of `updateOrganization`.
 #[derive(SimpleObject)]
 pub struct UpdateOrganizationPayload {
+    /// The organisation as it is now.
     pub organization: Organization,
 }
 
@@ -907,10 +1108,15 @@ impl From<OrganizationRecord> for UpdateOrganizationPayload {
 /// Closing a station is setting `closedOn`.
 #[derive(InputObject)]
 pub struct UpdateStationInput {
+    /// The station's global ID.
     pub id: ID,
+    /// A new kind.
     pub kind: Option<StationKind>,
+    /// A new name.
     pub name: Option<String>,
+    /// A new address; null clears it.
     pub address: MaybeUndefined<String>,
+    /// A new opening day; null clears it.
     pub opened_on: MaybeUndefined<Day>,
     /// The day the station closed (关闭); not before `openedOn`.
     pub closed_on: MaybeUndefined<Day>,
@@ -918,8 +1124,10 @@ pub struct UpdateStationInput {
     pub organization_id: MaybeUndefined<ID>,
 }
 
+/// The result of `updateStation`.
 #[derive(SimpleObject)]
 pub struct UpdateStationPayload {
+    /// The station as it is now.
     pub station: Station,
 }
 
@@ -936,7 +1144,9 @@ impl From<StationRecord> for UpdateStationPayload {
 /// leader joins the team if not a member yet.
 #[derive(InputObject)]
 pub struct UpdateTeamInput {
+    /// The team's global ID.
     pub id: ID,
+    /// A new name.
     pub name: Option<String>,
     /// Service-field codes; replaces the team's list.
     pub fields: Option<Vec<String>>,
@@ -946,8 +1156,10 @@ pub struct UpdateTeamInput {
     pub parent_id: MaybeUndefined<ID>,
 }
 
+/// The result of `updateTeam`.
 #[derive(SimpleObject)]
 pub struct UpdateTeamPayload {
+    /// The team as it is now.
     pub team: Team,
 }
 
@@ -961,19 +1173,28 @@ impl From<TeamRecord> for UpdateTeamPayload {
 /// project keeps an owner (a team or an organisation).
 #[derive(InputObject)]
 pub struct UpdateProjectInput {
+    /// The project's global ID.
     pub id: ID,
+    /// A new name.
     pub name: Option<String>,
     /// Service-field code.
     pub field: Option<String>,
+    /// A new description.
     pub description: Option<String>,
+    /// A new first day; null clears it.
     pub starts_on: MaybeUndefined<Day>,
+    /// A new last day; null clears it.
     pub ends_on: MaybeUndefined<Day>,
+    /// A new team; null clears it (a project keeps a team or an organisation).
     pub team_id: MaybeUndefined<ID>,
+    /// A new organisation; null clears it (a project keeps a team or an organisation).
     pub organization_id: MaybeUndefined<ID>,
 }
 
+/// The result of `updateProject`.
 #[derive(SimpleObject)]
 pub struct UpdateProjectPayload {
+    /// The project as it is now.
     pub project: Project,
 }
 
@@ -1010,9 +1231,11 @@ pub struct TeamMutation;
 
 #[Object]
 impl TeamMutation {
+    /// Create a volunteer team at a unit, optionally under a parent team and with a leader.
     async fn create_team(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: CreateTeamInput,
     ) -> GqlResult<CreateTeamPayload> {
         answer(async {
@@ -1033,6 +1256,7 @@ impl TeamMutation {
     async fn update_team(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: UpdateTeamInput,
     ) -> GqlResult<UpdateTeamPayload> {
         answer(async {
@@ -1052,6 +1276,7 @@ impl TeamMutation {
     async fn update_project(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: UpdateProjectInput,
     ) -> GqlResult<UpdateProjectPayload> {
         answer(async {
@@ -1070,9 +1295,11 @@ impl TeamMutation {
         .await
     }
 
+    /// Add a volunteer to a team.
     async fn add_team_member(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: TeamMemberInput,
     ) -> GqlResult<TeamMemberPayload> {
         answer(async {
@@ -1083,9 +1310,11 @@ impl TeamMutation {
         .await
     }
 
+    /// Remove a volunteer from a team (not its leader).
     async fn remove_team_member(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: TeamMemberInput,
     ) -> GqlResult<TeamMemberPayload> {
         answer(async {
@@ -1096,9 +1325,11 @@ impl TeamMutation {
         .await
     }
 
+    /// Create a volunteer service project.
     async fn create_project(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
         input: CreateProjectInput,
     ) -> GqlResult<CreateProjectPayload> {
         answer(async {
@@ -1126,6 +1357,7 @@ pub struct Figures {
     pub volunteers: i64,
     /// Volunteers registered during the period (net of moves in and out).
     pub new_volunteers: i64,
+    /// Party members among the volunteers (党员志愿者).
     pub party_members: i64,
     /// Party members reporting to a community here (在职党员回社区报到).
     pub party_members_reporting: i64,
@@ -1192,12 +1424,17 @@ impl From<stats::Figures> for Figures {
 /// have one (at the unit or below it).
 #[derive(SimpleObject)]
 pub struct StationCoverage {
+    /// The kind of station.
     pub kind: StationKind,
+    /// Open stations of that kind in the subtree.
     pub count: i64,
+    /// Streets with at least one of them.
     pub streets_covered: i64,
+    /// Communities with at least one of them.
     pub communities_covered: i64,
     /// Covered streets / streets in the subtree (0 when there are none).
     pub street_coverage: f64,
+    /// Share of communities covered, 0 to 1.
     pub community_coverage: f64,
 }
 
@@ -1205,7 +1442,9 @@ pub struct StationCoverage {
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct ChildStats {
+    /// The child unit's division code.
     pub unit_code: String,
+    /// The child unit's figures for the same period.
     pub figures: Figures,
     #[graphql(skip)]
     code: policies::UnitCode,
@@ -1219,13 +1458,20 @@ impl ChildStats {
     }
 }
 
+/// The figures a unit reports upward for a period, with a line per child unit.
 #[derive(SimpleObject)]
 pub struct UnitStats {
+    /// The unit's division code.
     pub unit_code: String,
+    /// The unit's own figures (its whole subtree).
     pub figures: Figures,
+    /// Streets in the subtree.
     pub streets: i64,
+    /// Communities in the subtree.
     pub communities: i64,
+    /// Station coverage by kind.
     pub stations: Vec<StationCoverage>,
+    /// The same figures for each child unit.
     pub children: Vec<ChildStats>,
 }
 
@@ -1240,8 +1486,12 @@ impl StatsQuery {
     async fn unit_stats(
         &self,
         ctx: &Context<'_>,
-        code: String,
+        #[graphql(desc = "The unit's division code.")] code: String,
+        #[graphql(
+            desc = "First day of the period (China Standard Time); left out, no lower bound."
+        )]
         from: Option<Day>,
+        #[graphql(desc = "Last day of the period, inclusive; left out, no upper bound.")]
         to: Option<Day>,
     ) -> GqlResult<UnitStats> {
         let s = stats::unit_stats(

@@ -280,3 +280,75 @@ async fn node_and_nodes_follow_the_relay_specification() {
         "{body:#}"
     );
 }
+
+/// Every type, field, argument, input field and enum value the API exposes carries a
+/// description, read through introspection as a client's tools would; none points to
+/// a file outside the repository.
+#[tokio::test]
+async fn every_part_of_the_schema_is_described() {
+    let app = spawn_app().await;
+    let body = app
+        .gql(
+            r#"{ __schema { types {
+                name kind description
+                fields(includeDeprecated: true) { name description args { name description } }
+                inputFields { name description }
+                enumValues(includeDeprecated: true) { name description }
+            } } }"#,
+            json!({}),
+        )
+        .await;
+    let types = body["data"]["__schema"]["types"]
+        .as_array()
+        .unwrap_or_else(|| panic!("introspection failed: {body:#}"));
+    let described = |v: &Value| v.as_str().is_some_and(|d| !d.trim().is_empty());
+    let (mut missing, mut outside, mut total) = (Vec::new(), Vec::new(), 0);
+    let mut check = |path: String, d: &Value| {
+        total += 1;
+        if !described(d) {
+            missing.push(path);
+        } else if d
+            .as_str()
+            .is_some_and(|d| d.contains("../") || d.contains(".md"))
+        {
+            outside.push(path);
+        }
+    };
+    for t in types {
+        let name = t["name"].as_str().unwrap_or_default();
+        // The introspection types and the built-in scalars belong to the GraphQL
+        // specification, not to Kapok.
+        if name.starts_with("__") || ["String", "Int", "Float", "Boolean", "ID"].contains(&name) {
+            continue;
+        }
+        check(name.to_owned(), &t["description"]);
+        for f in t["fields"].as_array().into_iter().flatten() {
+            let field = format!("{name}.{}", f["name"].as_str().unwrap_or_default());
+            check(field.clone(), &f["description"]);
+            for a in f["args"].as_array().into_iter().flatten() {
+                check(
+                    format!("{field}({})", a["name"].as_str().unwrap_or_default()),
+                    &a["description"],
+                );
+            }
+        }
+        for key in ["inputFields", "enumValues"] {
+            for f in t[key].as_array().into_iter().flatten() {
+                check(
+                    format!("{name}.{}", f["name"].as_str().unwrap_or_default()),
+                    &f["description"],
+                );
+            }
+        }
+    }
+    assert!(total > 900, "the walk saw only {total} parts of the schema");
+    assert!(
+        missing.is_empty(),
+        "{} of {total} undescribed: {missing:#?}",
+        missing.len()
+    );
+    assert!(
+        outside.is_empty(),
+        "descriptions pointing outside the repository: {outside:#?}"
+    );
+}
