@@ -3,7 +3,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
-use crate::error::ServiceError;
+use crate::error::{Reason, ServiceError};
 
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 pub const MAX_PAGE_SIZE: u64 = 100;
@@ -20,12 +20,18 @@ impl PageRequest {
         let first = match first {
             None => DEFAULT_PAGE_SIZE,
             Some(n) if n < 0 => {
-                return Err(ServiceError::bad_input("`first` must not be negative"));
+                return Err(Reason::OUT_OF_RANGE
+                    .at("first")
+                    .arg("min", 0)
+                    .arg("max", MAX_PAGE_SIZE)
+                    .into());
             }
             Some(n) if n as u64 > MAX_PAGE_SIZE => {
-                return Err(ServiceError::bad_input(format!(
-                    "`first` must be at most {MAX_PAGE_SIZE}, got {n}"
-                )));
+                return Err(Reason::OUT_OF_RANGE
+                    .at("first")
+                    .arg("min", 0)
+                    .arg("max", MAX_PAGE_SIZE)
+                    .into());
             }
             Some(n) => n as u64,
         };
@@ -67,7 +73,7 @@ pub fn decode_cursor(cursor: &str) -> Result<String, ServiceError> {
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.strip_prefix(CURSOR_PREFIX).map(str::to_owned))
-        .ok_or_else(|| ServiceError::bad_input("`after` is not a valid cursor"))
+        .ok_or_else(|| ServiceError::from(Reason::INVALID_CURSOR.at("after")))
 }
 
 #[cfg(test)]

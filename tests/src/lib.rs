@@ -180,7 +180,15 @@ async fn start_on(test_db: std::sync::Arc<TestDb>, adjust: impl FnOnce(&mut Conf
         .expect("connect");
     TestApp {
         address,
-        client: reqwest::Client::new(),
+        // English messages, which the assertions read; the Chinese default has its
+        // own test (conventions.rs).
+        client: reqwest::Client::builder()
+            .default_headers(reqwest::header::HeaderMap::from_iter([(
+                reqwest::header::ACCEPT_LANGUAGE,
+                reqwest::header::HeaderValue::from_static("en"),
+            )]))
+            .build()
+            .expect("HTTP client"),
         db,
         test_db,
     }

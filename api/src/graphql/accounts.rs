@@ -6,7 +6,7 @@ use async_graphql::{Context, Enum, ErrorExtensions, InputObject, Object, SimpleO
 use policies::UnitCode;
 
 use crate::auth::TokenKeys;
-use crate::error::ServiceError;
+use crate::error::{Problem, ServiceError};
 use crate::graphql::connection::{from_page, wants_total, Connection};
 use crate::graphql::loaders;
 use crate::graphql::node::{global_id, NodeKind};
@@ -522,7 +522,7 @@ impl AccountQuery {
         unit_code: String,
     ) -> GqlResult<Vec<GrantableRole>> {
         let unit = UnitCode::parse(&unit_code)
-            .map_err(|e| ServiceError::bad_input(format!("`unitCode`: {e}")).extend())?;
+            .map_err(|e| ServiceError::from(Problem::from(e).at("unitCode")).extend())?;
         let access = access(ctx)?;
         let list = roles::grantable_at(access, &unit).map_err(|e| e.extend())?;
         let policy = access.policy_arc();
@@ -544,7 +544,7 @@ impl AccountQuery {
         #[graphql(desc = "Division code of the unit asked about.")] unit_code: String,
     ) -> GqlResult<Vec<Permission>> {
         let unit = UnitCode::parse(&unit_code)
-            .map_err(|e| ServiceError::bad_input(format!("`unitCode`: {e}")).extend())?;
+            .map_err(|e| ServiceError::from(Problem::from(e).at("unitCode")).extend())?;
         let list = roles::permissions_at(access(ctx)?, &unit).map_err(|e| e.extend())?;
         Ok(list
             .into_iter()

@@ -17,38 +17,53 @@ use async_graphql::{Name, Positioned};
 use async_graphql_value::{ConstValue, Value};
 
 use crate::config::Limits;
+use crate::error::{Lang, Problem, Reason};
 
 /// Fragments spreading fragments deeper than this are refused: validation walks
 /// such chains recursively.
 pub const MAX_FRAGMENT_NESTING: usize = 50;
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a document's shape is refused; its messages are in the error catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ShapeError {
-    #[error("the document has {found} fields once its fragments are expanded; at most {max} are allowed")]
     TooManyFields { found: u64, max: usize },
-    #[error("the operation has {found} aliased fields; at most {max} are allowed")]
     TooManyAliases { found: u64, max: usize },
-    #[error("the operation has {found} top-level fields; at most {max} are allowed")]
     TooManyRootFields { found: u64, max: usize },
-    #[error("fragment {0} spreads itself")]
     FragmentCycle(String),
-    #[error("fragments are nested more than {MAX_FRAGMENT_NESTING} deep")]
     FragmentsTooDeep,
-    #[error("the document contains a NUL character")]
     NulCharacter,
 }
 
 impl ShapeError {
+    /// The refusal with the values its message names.
+    pub fn problem(&self) -> Problem {
+        match self {
+            ShapeError::TooManyFields { found, max } => {
+                Reason::TOO_MANY_FIELDS.arg("found", found).arg("max", max)
+            }
+            ShapeError::TooManyAliases { found, max } => {
+                Reason::TOO_MANY_ALIASES.arg("found", found).arg("max", max)
+            }
+            ShapeError::TooManyRootFields { found, max } => Reason::TOO_MANY_ROOT_FIELDS
+                .arg("found", found)
+                .arg("max", max),
+            ShapeError::FragmentCycle(name) => Reason::FRAGMENT_CYCLE.arg("name", name),
+            ShapeError::FragmentsTooDeep => {
+                Reason::FRAGMENTS_TOO_DEEP.arg("max", MAX_FRAGMENT_NESTING)
+            }
+            ShapeError::NulCharacter => Reason::NUL_CHARACTER.into(),
+        }
+    }
+
     /// The stable sub-code clients can match on (`extensions.reason`).
     pub fn reason(&self) -> &'static str {
-        match self {
-            ShapeError::TooManyFields { .. } => "TOO_MANY_FIELDS",
-            ShapeError::TooManyAliases { .. } => "TOO_MANY_ALIASES",
-            ShapeError::TooManyRootFields { .. } => "TOO_MANY_ROOT_FIELDS",
-            ShapeError::FragmentCycle(_) => "FRAGMENT_CYCLE",
-            ShapeError::FragmentsTooDeep => "FRAGMENTS_TOO_DEEP",
-            ShapeError::NulCharacter => "NUL_CHARACTER",
-        }
+        self.problem().reason.as_str()
+    }
+}
+
+impl std::fmt::Display for ShapeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.problem().render(Lang::En))
     }
 }
 

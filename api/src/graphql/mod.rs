@@ -135,9 +135,9 @@ pub(crate) fn id_of(
 ) -> Result<i64, crate::error::ServiceError> {
     match node::parse_global_id(id)? {
         (k, raw) if k == kind => Ok(raw),
-        _ => Err(crate::error::ServiceError::bad_input(
-            "the ID names another kind of record",
-        )),
+        _ => Err(crate::error::Reason::WRONG_KIND_OF_ID
+            .arg("value", id.as_str())
+            .into()),
     }
 }
 

@@ -4,7 +4,7 @@ use async_graphql::{Context, ErrorExtensions, Interface, Object, ID};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
-use crate::error::ServiceError;
+use crate::error::{Reason, ServiceError, Thing};
 use crate::graphql::accounts::{AuditEntry, RoleAssignment, User};
 use crate::graphql::service::{Activity, Certificate, ServiceRecord, Signup, StarNomination};
 use crate::graphql::units::Unit;
@@ -92,7 +92,7 @@ pub fn parse_global_id(id: &str) -> Result<(NodeKind, i64), ServiceError> {
             let (tag, raw) = s.split_once(':')?;
             Some((NodeKind::from_tag(tag)?, raw.parse::<i64>().ok()?))
         })
-        .ok_or_else(|| ServiceError::bad_input("`id` is not a valid ID"))
+        .ok_or_else(|| Reason::INVALID_ID.arg("value", id).into())
 }
 
 /// Any record with a global ID.
@@ -148,7 +148,7 @@ impl NodeQuery {
     ) -> async_graphql::Result<Vec<Option<Node>>> {
         if ids.len() > MAX_NODES {
             return Err(
-                ServiceError::bad_input(format!("`ids` may hold at most {MAX_NODES} IDs")).extend(),
+                ServiceError::from(Reason::TOO_MANY_IDS.at("ids").arg("max", MAX_NODES)).extend(),
             );
         }
         // Together, so kinds with a batched loader cost one read per kind, not per ID.
@@ -196,7 +196,7 @@ async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<Nod
         NodeKind::Unit => unit_reader(ctx)?
             .by_id(raw)
             .await
-            .and_then(|u| u.ok_or(ServiceError::NotFound("node")))
+            .and_then(|u| u.ok_or(ServiceError::NotFound(Thing::Node)))
             .map(|u| Node::Unit(Unit(u))),
         NodeKind::User => users::get(store, access, raw)
             .await

@@ -6,7 +6,7 @@ use async_graphql::{
 };
 use chrono::Utc;
 
-use crate::error::ServiceError;
+use crate::error::{ErrorCode, Reason, ServiceError};
 use crate::graphql::accounts::User;
 use crate::graphql::connection::{from_page, wants_total, Connection};
 use crate::graphql::loaders;
@@ -168,9 +168,12 @@ impl Activity {
                 code: c.code,
                 valid_until: c.valid_until.into(),
             })),
-            Err(
-                ServiceError::Forbidden(_) | ServiceError::Conflict(_) | ServiceError::NotFound(_),
-            ) => Ok(None),
+            Err(ServiceError::NotFound(_)) => Ok(None),
+            Err(ServiceError::Refused(p))
+                if matches!(p.reason.code(), ErrorCode::Forbidden | ErrorCode::Conflict) =>
+            {
+                Ok(None)
+            }
             Err(e) => Err(e.extend()),
         }
     }
@@ -948,7 +951,7 @@ impl AttendanceInput {
         let proof = match (self.code, self.reason) {
             (Some(code), None) => {
                 if self.at.is_some() {
-                    return Err(ServiceError::bad_input("`at` is only for manual entries"));
+                    return Err(Reason::AT_ONLY_FOR_MANUAL.at("at").into());
                 }
                 Proof::Code(code)
             }
@@ -956,11 +959,7 @@ impl AttendanceInput {
                 reason,
                 at: self.at.map(Into::into),
             },
-            _ => {
-                return Err(ServiceError::bad_input(
-                    "give either the activity's `code` or, for a manual entry, a `reason`",
-                ))
-            }
+            _ => return Err(Reason::CODE_OR_REASON.into()),
         };
         Ok(Attendance {
             activity_id: id_of(NodeKind::Activity, &self.activity_id)?,

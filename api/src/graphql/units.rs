@@ -3,7 +3,7 @@
 use async_graphql::{Context, Enum, ErrorExtensions, InputObject, Object, SimpleObject, ID};
 use policies::{Level, UnitCode};
 
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{Problem, ServiceError, ServiceResult, Thing};
 use crate::graphql::connection::{from_page, wants_total, Connection};
 use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::{access, store, unit_loader, unit_reader, visible, GqlResult};
@@ -54,7 +54,7 @@ impl From<UnitLevel> for Level {
 }
 
 fn parse_code(arg: &str, value: &str) -> ServiceResult<UnitCode> {
-    UnitCode::parse(value).map_err(|e| ServiceError::bad_input(format!("`{arg}`: {e}")))
+    UnitCode::parse(value).map_err(|e| Problem::from(e).at(arg.to_owned()).into())
 }
 
 /// A node of the administrative hierarchy: city, district, street, community or grid.
@@ -140,7 +140,7 @@ impl Unit {
         let rows = loader
             .load_one(ChildrenOf { parent, page })
             .await?
-            .ok_or_else(|| ServiceError::NotFound("unit").extend())?;
+            .ok_or_else(|| ServiceError::NotFound(Thing::Unit).extend())?;
         Ok(from_page(rows, total, |u| u.code.to_string(), Unit))
     }
 

@@ -361,7 +361,12 @@ impl VolunteerQuery {
                         .ok()
                         .filter(|s| (0..=5).contains(s))
                         .ok_or_else(|| {
-                            crate::error::ServiceError::bad_input("`stars` must be 0 to 5")
+                            crate::error::ServiceError::Refused(
+                                crate::error::Reason::OUT_OF_RANGE
+                                    .at("stars")
+                                    .arg("min", 0)
+                                    .arg("max", 5),
+                            )
                         })
                 })
                 .transpose()?;

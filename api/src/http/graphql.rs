@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{caller, documents, AppState};
-use crate::error::{normalize_errors, ErrorCode};
+use crate::error::{normalize_errors, ErrorCode, Lang, Problem, Reason};
 use crate::graphql::{guard, request_data};
 use crate::metrics::METRICS;
 
@@ -64,77 +64,83 @@ fn negotiate(accept: Option<&str>) -> Media {
 }
 
 /// Why a request is refused before any GraphQL work: answered in the GraphQL error
-/// shape with its status code, counted by reason in the metrics.
-#[derive(Debug, thiserror::Error)]
+/// shape, in the caller's language, with its status code, counted by reason in the
+/// metrics.
+#[derive(Debug)]
 pub(crate) enum Refusal {
-    #[error("too many requests from this address; try again in {0} s")]
     RateLimited(u64),
-    #[error("requests are limited to {0} bytes")]
     TooLarge(usize),
-    #[error("{0}")]
-    UnsupportedMediaType(&'static str),
-    #[error("{message}")]
-    BadRequest {
-        reason: &'static str,
-        message: &'static str,
-    },
-    #[error("this GET request may come from another site; send a header such as `X-Kapok-Request: 1` (or use POST with JSON)")]
+    UnsupportedMediaType,
+    BadRequest(Problem),
     CrossSite,
 }
 
 impl Refusal {
-    fn bad(reason: &'static str, message: &'static str) -> Refusal {
-        Refusal::BadRequest { reason, message }
+    fn bad(problem: impl Into<Problem>) -> Refusal {
+        Refusal::BadRequest(problem.into())
     }
 
-    fn reason(&self) -> &'static str {
+    fn problem(&self) -> Problem {
         match self {
-            Refusal::RateLimited(_) => "RATE_LIMITED",
-            Refusal::TooLarge(_) => "TOO_LARGE",
-            Refusal::UnsupportedMediaType(_) => "UNSUPPORTED_MEDIA_TYPE",
-            Refusal::BadRequest { reason, .. } => reason,
-            Refusal::CrossSite => "CSRF_PREVENTED",
+            Refusal::RateLimited(secs) => Reason::RATE_LIMITED.arg("seconds", secs),
+            Refusal::TooLarge(bytes) => Reason::TOO_LARGE.arg("bytes", bytes),
+            Refusal::UnsupportedMediaType => Reason::UNSUPPORTED_MEDIA_TYPE.into(),
+            Refusal::BadRequest(p) => p.clone(),
+            Refusal::CrossSite => Reason::CSRF_PREVENTED.into(),
         }
     }
 
-    fn code(&self) -> ErrorCode {
-        match self {
-            Refusal::RateLimited(_) => ErrorCode::Forbidden,
-            _ => ErrorCode::BadUserInput,
-        }
-    }
-}
-
-impl actix_web::ResponseError for Refusal {
     fn status_code(&self) -> StatusCode {
         match self {
             Refusal::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Refusal::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Refusal::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Refusal::BadRequest { .. } | Refusal::CrossSite => StatusCode::BAD_REQUEST,
+            Refusal::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Refusal::BadRequest(_) | Refusal::CrossSite => StatusCode::BAD_REQUEST,
         }
     }
 
-    fn error_response(&self) -> HttpResponse {
-        METRICS.refuse(&self.reason().to_ascii_lowercase());
+    /// The response, with the message in `lang`.
+    pub(crate) fn respond(&self, lang: Lang) -> HttpResponse {
+        let problem = self.problem();
+        METRICS.refuse(&problem.reason.as_str().to_ascii_lowercase());
         let mut res = HttpResponse::build(self.status_code());
         if let Refusal::RateLimited(secs) = self {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
-        if matches!(
-            self,
-            Refusal::TooLarge(_) | Refusal::UnsupportedMediaType(_)
-        ) {
+        if matches!(self, Refusal::TooLarge(_) | Refusal::UnsupportedMediaType) {
             // The body was not read: close rather than read the rest of it (a
             // 300 MB body) only to keep the connection alive.
             res.force_close();
         }
         res.content_type("application/json; charset=utf-8")
-            .json(json!({ "errors": [{
-                "message": self.to_string(),
-                "extensions": { "code": self.code().as_str(), "reason": self.reason() },
-            }]}))
+            .json(error_body(&problem, lang))
     }
+}
+
+/// The language the request asks for (`Accept-Language`).
+pub(crate) fn lang_of(http: &HttpRequest) -> Lang {
+    Lang::from_accept_language(
+        http.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
+/// The answer to a request that may have been refused before any GraphQL work.
+pub(crate) fn answer(http: &HttpRequest, r: Result<HttpResponse, Refusal>) -> HttpResponse {
+    r.unwrap_or_else(|refusal| refusal.respond(lang_of(http)))
+}
+
+/// A GraphQL response body holding one error.
+fn error_body(problem: &Problem, lang: Lang) -> Value {
+    let mut ext = json!({
+        "code": problem.reason.code().as_str(),
+        "reason": problem.reason.as_str(),
+    });
+    if let Some(field) = &problem.field {
+        ext["field"] = json!([field]);
+    }
+    json!({ "errors": [{ "message": problem.render(lang), "extensions": ext }] })
 }
 
 /// The parameters of a request, as the client sent them (JSON body or query string).
@@ -157,48 +163,27 @@ fn build_request(p: Params) -> Result<async_graphql::Request, Refusal> {
         Some(Value::String(q)) => q,
         // A persisted query may come as its hash alone.
         None if persisted => String::new(),
-        None => return Err(Refusal::bad("MISSING_QUERY", "the request has no `query`")),
-        Some(_) => {
-            return Err(Refusal::bad(
-                "INVALID_PARAMETER",
-                "`query` must be a string",
-            ))
-        }
+        None => return Err(Refusal::bad(Reason::MISSING_QUERY)),
+        Some(_) => return Err(Refusal::bad(Reason::INVALID_PARAMETER.at("query"))),
     };
     if query.contains('\0') {
-        return Err(Refusal::bad(
-            "NUL_CHARACTER",
-            "the document contains a NUL character",
-        ));
+        return Err(Refusal::bad(Reason::NUL_CHARACTER));
     }
     let mut request = async_graphql::Request::new(query);
     match p.operation_name {
         None => {}
         Some(Value::String(name)) => request = request.operation_name(name),
-        Some(_) => {
-            return Err(Refusal::bad(
-                "INVALID_PARAMETER",
-                "`operationName` must be a string",
-            ))
-        }
+        Some(_) => return Err(Refusal::bad(Reason::INVALID_PARAMETER.at("operationName"))),
     }
     match p.variables {
         None => {}
         Some(v @ Value::Object(_)) => {
             if has_nul(&v) {
-                return Err(Refusal::bad(
-                    "NUL_CHARACTER",
-                    "a variable contains a NUL character",
-                ));
+                return Err(Refusal::bad(Reason::NUL_CHARACTER));
             }
             request = request.variables(Variables::from_json(v));
         }
-        Some(_) => {
-            return Err(Refusal::bad(
-                "INVALID_PARAMETER",
-                "`variables` must be an object",
-            ))
-        }
+        Some(_) => return Err(Refusal::bad(Reason::INVALID_PARAMETER.at("variables"))),
     }
     match p.extensions {
         None => {}
@@ -209,12 +194,7 @@ fn build_request(p: Params) -> Result<async_graphql::Request, Refusal> {
                 }
             }
         }
-        Some(_) => {
-            return Err(Refusal::bad(
-                "INVALID_PARAMETER",
-                "`extensions` must be an object",
-            ))
-        }
+        Some(_) => return Err(Refusal::bad(Reason::INVALID_PARAMETER.at("extensions"))),
     }
     Ok(request)
 }
@@ -260,21 +240,17 @@ fn has_preflight_header(http: &HttpRequest) -> bool {
 /// without a preflight, and there are no uploads to take.
 fn json_content_type(http: &HttpRequest) -> Result<(), Refusal> {
     let Some(ct) = http.headers().get(header::CONTENT_TYPE) else {
-        return Err(Refusal::UnsupportedMediaType(
-            "a POST needs `Content-Type: application/json`",
-        ));
+        return Err(Refusal::UnsupportedMediaType);
     };
     let ct = ct.to_str().unwrap_or("").to_ascii_lowercase();
     let mut parts = ct.split(';').map(str::trim);
     if parts.next() != Some(JSON) {
-        return Err(Refusal::UnsupportedMediaType(
-            "only `Content-Type: application/json` is accepted (no forms, no uploads)",
-        ));
+        return Err(Refusal::UnsupportedMediaType);
     }
     for p in parts {
         if let Some(charset) = p.strip_prefix("charset=") {
             if !charset.trim_matches('"').eq_ignore_ascii_case("utf-8") {
-                return Err(Refusal::UnsupportedMediaType("the body must be UTF-8"));
+                return Err(Refusal::UnsupportedMediaType);
             }
         }
     }
@@ -298,8 +274,7 @@ async fn read_body(
     }
     let mut body = web::BytesMut::with_capacity(declared.unwrap_or(0).min(limit as u64) as usize);
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk
-            .map_err(|_| Refusal::bad("INVALID_BODY", "the request body could not be read"))?;
+        let chunk = chunk.map_err(|_| Refusal::bad(Reason::INVALID_BODY))?;
         if body.len() + chunk.len() > limit {
             return Err(Refusal::TooLarge(limit));
         }
@@ -312,50 +287,58 @@ pub(super) async fn post(
     state: web::Data<AppState>,
     http: HttpRequest,
     payload: web::Payload,
-) -> Result<HttpResponse, Refusal> {
-    super::rate_limited(&state, &http)?;
-    json_content_type(&http)?;
-    let body = read_body(&http, payload, state.limits.max_body_bytes).await?;
-    if body.is_empty() {
-        return Err(Refusal::bad("MISSING_BODY", "the request body is empty"));
-    }
-    let params: Params = serde_json::from_slice(&body).map_err(|_| {
-        Refusal::bad(
-            "INVALID_JSON",
-            "the body is not a JSON object with GraphQL parameters",
-        )
-    })?;
-    drop(body);
-    execute(&state, &http, params, Method::POST).await
+) -> HttpResponse {
+    let r = post_params(&state, &http, payload).await;
+    answer(&http, r)
 }
 
-pub(super) async fn get(
-    state: web::Data<AppState>,
-    http: HttpRequest,
+async fn post_params(
+    state: &AppState,
+    http: &HttpRequest,
+    payload: web::Payload,
 ) -> Result<HttpResponse, Refusal> {
-    super::rate_limited(&state, &http)?;
+    super::rate_limited(state, http)?;
+    json_content_type(http)?;
+    let body = read_body(http, payload, state.limits.max_body_bytes).await?;
+    if body.is_empty() {
+        return Err(Refusal::bad(Reason::MISSING_BODY));
+    }
+    let params: Params =
+        serde_json::from_slice(&body).map_err(|_| Refusal::bad(Reason::INVALID_JSON))?;
+    drop(body);
+    execute(state, http, params, Method::POST).await
+}
+
+pub(super) async fn get(state: web::Data<AppState>, http: HttpRequest) -> HttpResponse {
+    let r = get_params(&state, &http).await;
+    answer(&http, r)
+}
+
+async fn get_params(state: &AppState, http: &HttpRequest) -> Result<HttpResponse, Refusal> {
+    super::rate_limited(state, http)?;
     if http.query_string().len() > state.limits.max_body_bytes {
         return Err(Refusal::TooLarge(state.limits.max_body_bytes));
     }
-    if cross_site_browser_request(&http) && !has_preflight_header(&http) {
+    if cross_site_browser_request(http) && !has_preflight_header(http) {
         return Err(Refusal::CrossSite);
     }
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(http.query_string())
-        .map_err(|_| Refusal::bad("INVALID_PARAMETER", "the query string is malformed"))?;
+        .map_err(|_| Refusal::bad(Reason::INVALID_PARAMETER.at("query string")))?;
     let mut params = Params::default();
     for (k, v) in pairs {
-        let json = |v: &str, what| {
-            serde_json::from_str::<Value>(v).map_err(|_| Refusal::bad("INVALID_PARAMETER", what))
+        let json = |v: &str, what: &'static str| {
+            serde_json::from_str::<Value>(v)
+                .map_err(|_| Refusal::bad(Reason::INVALID_PARAMETER.at(what)))
         };
         match k.as_str() {
             "query" => params.query = Some(Value::String(v)),
             "operationName" => params.operation_name = Some(Value::String(v)),
-            "variables" => params.variables = Some(json(&v, "`variables` is not JSON")?),
-            "extensions" => params.extensions = Some(json(&v, "`extensions` is not JSON")?),
+            "variables" => params.variables = Some(json(&v, "variables")?),
+            "extensions" => params.extensions = Some(json(&v, "extensions")?),
             _ => {}
         }
     }
-    execute(&state, &http, params, Method::GET).await
+    execute(state, http, params, Method::GET).await
 }
 
 /// The hash of an automatic persisted query (`extensions.persistedQuery`, version 1).
@@ -363,12 +346,7 @@ fn persisted_hash(request: &async_graphql::Request) -> Result<Option<documents::
     let Some(pq) = request.extensions.get("persistedQuery") else {
         return Ok(None);
     };
-    let invalid = || {
-        Refusal::bad(
-            "INVALID_PERSISTED_QUERY",
-            "`extensions.persistedQuery` must be { version: 1, sha256Hash: <64 hex digits> }",
-        )
-    };
+    let invalid = || Refusal::bad(Reason::INVALID_PERSISTED_QUERY);
     let async_graphql::Value::Object(pq) = pq else {
         return Err(invalid());
     };
@@ -386,10 +364,10 @@ fn persisted_hash(request: &async_graphql::Request) -> Result<Option<documents::
 fn persisted_query_not_found(media: Media) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(media.content_type())
-        .json(json!({ "errors": [{
-            "message": "PersistedQueryNotFound",
-            "extensions": { "code": ErrorCode::BadUserInput.as_str(), "reason": "PERSISTED_QUERY_NOT_FOUND" },
-        }]}))
+        .json(error_body(
+            &Reason::PERSISTED_QUERY_NOT_FOUND.into(),
+            Lang::En,
+        ))
 }
 
 /// Whether the operation the request names is a mutation (or subscription).
@@ -437,16 +415,15 @@ async fn execute(
         },
         Some(hash) => {
             if documents::hash(&request.query) != hash {
-                return Err(Refusal::bad(
-                    "PERSISTED_QUERY_HASH_MISMATCH",
-                    "`extensions.persistedQuery.sha256Hash` is not the SHA-256 of `query`",
-                ));
+                return Err(Refusal::bad(Reason::PERSISTED_QUERY_HASH_MISMATCH));
             }
             hash
         }
         None => documents::hash(&request.query),
     };
     let mut operation = METRICS.operation_label(request.operation_name.as_deref());
+    let lang = lang_of(http);
+    let mut mutation = false;
     // Each distinct document is parsed once (then kept by its hash, which is also
     // how persisted queries are found). The shape check runs every time; a document
     // that does not parse is left to the executor, which reports it.
@@ -465,6 +442,7 @@ async fn execute(
             }),
     };
     if let Some(doc) = parsed {
+        mutation = names_a_mutation(&doc, request.operation_name.as_deref());
         if request.operation_name.is_none() {
             if let DocumentOperations::Multiple(ops) = &doc.operations {
                 if ops.len() == 1 {
@@ -479,10 +457,7 @@ async fn execute(
                 ErrorCode::BadUserInput.as_str(),
                 started.elapsed(),
             );
-            let body = json!({ "errors": [{
-                "message": e.to_string(),
-                "extensions": { "code": ErrorCode::BadUserInput.as_str(), "reason": e.reason() },
-            }]});
+            let body = error_body(&e.problem(), lang);
             let status = match media {
                 Media::GraphqlResponse => StatusCode::BAD_REQUEST,
                 Media::Json => StatusCode::OK,
@@ -491,21 +466,18 @@ async fn execute(
                 .content_type(media.content_type())
                 .json(body));
         }
-        if method == Method::GET && names_a_mutation(&doc, request.operation_name.as_deref()) {
+        if method == Method::GET && mutation {
             return Ok(HttpResponse::MethodNotAllowed()
                 .insert_header((header::ALLOW, "POST"))
                 .content_type(media.content_type())
-                .json(json!({ "errors": [{
-                    "message": "mutations must be sent with POST",
-                    "extensions": { "code": ErrorCode::BadUserInput.as_str(), "reason": "MUTATION_OVER_GET" }
-                }]})));
+                .json(error_body(&Reason::MUTATION_OVER_GET.into(), lang)));
         }
         request.set_parsed_query(doc);
     }
     let access = caller(state, http).await;
     let request = request_data(request, &state.store, access);
     let mut resp = state.schema.execute(request).await;
-    normalize_errors(&mut resp);
+    normalize_errors(&mut resp, lang, mutation);
     let code = resp
         .errors
         .first()

@@ -342,11 +342,7 @@ pub(crate) async fn caller(state: &AppState, http: &HttpRequest) -> Access {
         })
         .map(str::trim);
     let Some(token) = token else {
-        return Access::rejected(
-            policy,
-            meta,
-            "the Authorization header must be `Bearer <token>`",
-        );
+        return Access::rejected(policy, meta, crate::error::Reason::AUTHORIZATION_HEADER);
     };
     match auth_service::authenticate(&state.store, &state.keys, token).await {
         Ok((principal, sid, must_change)) => {
@@ -378,8 +374,10 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// Prometheus text format. The pool is sampled here, at most once a second.
-async fn metrics(state: web::Data<AppState>, http: HttpRequest) -> Result<HttpResponse, Refusal> {
-    rate_limited(&state, &http)?;
+async fn metrics(state: web::Data<AppState>, http: HttpRequest) -> HttpResponse {
+    if let Err(refusal) = rate_limited(&state, &http) {
+        return graphql::answer(&http, Err(refusal));
+    }
     state.store.sample_pool().await;
     let (entries, bytes) = state.documents.usage();
     METRICS
@@ -399,9 +397,9 @@ async fn metrics(state: web::Data<AppState>, http: HttpRequest) -> Result<HttpRe
         METRICS.render(),
         state.store.statements()
     );
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(body))
+        .body(body)
 }
 
 /// Public verification of a certificate by its number: masked name and ID number,
@@ -410,24 +408,27 @@ async fn verify_certificate(
     state: web::Data<AppState>,
     http: HttpRequest,
     number: web::Path<String>,
-) -> Result<HttpResponse, Refusal> {
-    use crate::error::ServiceError;
-    rate_limited(&state, &http)?;
-    Ok(
-        match crate::services::certificates::verify(&state.store, &number).await {
-            Ok(v) => HttpResponse::Ok().json(v),
-            Err(ServiceError::NotFound(_)) => HttpResponse::NotFound().json(serde_json::json!({
-                "valid": false,
-                "code": "NOT_FOUND",
-                "message": "no certificate has this number",
-            })),
-            Err(e) => {
+) -> HttpResponse {
+    if let Err(refusal) = rate_limited(&state, &http) {
+        return graphql::answer(&http, Err(refusal));
+    }
+    match crate::services::certificates::verify(&state.store, &number).await {
+        Ok(v) => HttpResponse::Ok().json(v),
+        Err(e) => {
+            if e.code() == crate::error::ErrorCode::Internal {
                 tracing::error!(error = ?e, "certificate verification failed");
-                HttpResponse::InternalServerError().json(serde_json::json!({
-                    "code": "INTERNAL",
-                    "message": "internal error",
-                }))
             }
-        },
-    )
+            let problem = e.problem();
+            let status = match e.code() {
+                crate::error::ErrorCode::NotFound => actix_web::http::StatusCode::NOT_FOUND,
+                _ => actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            HttpResponse::build(status).json(serde_json::json!({
+                "valid": false,
+                "code": problem.reason.code().as_str(),
+                "reason": problem.reason.as_str(),
+                "message": problem.render(graphql::lang_of(&http)),
+            }))
+        }
+    }
 }

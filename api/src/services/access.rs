@@ -5,7 +5,7 @@ use std::sync::Arc;
 use policies::{Action, Decision, Policy, Principal, Resource, UnitCode};
 use sea_orm::DbErr;
 
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{Problem, Reason, ServiceError, ServiceResult};
 
 #[derive(Debug, Clone, Default)]
 pub struct RequestMeta {
@@ -24,7 +24,7 @@ enum AuthState {
     },
     /// A token was sent and is not valid (bad signature, expired, revoked session,
     /// disabled user): the request is refused, not downgraded to anonymous.
-    Rejected(&'static str),
+    Rejected(Reason),
     /// The token could not be checked because the database failed.
     Unavailable,
 }
@@ -66,7 +66,7 @@ impl Access {
         }
     }
 
-    pub fn rejected(policy: Arc<Policy>, meta: RequestMeta, reason: &'static str) -> Access {
+    pub fn rejected(policy: Arc<Policy>, meta: RequestMeta, reason: Reason) -> Access {
         Access {
             state: AuthState::Rejected(reason),
             ..Access::anonymous(policy, meta)
@@ -84,7 +84,7 @@ impl Access {
     fn token_checked(&self) -> ServiceResult<()> {
         match &self.state {
             AuthState::Anonymous | AuthState::SignedIn { .. } => Ok(()),
-            AuthState::Rejected(reason) => Err(ServiceError::Unauthenticated((*reason).to_owned())),
+            AuthState::Rejected(reason) => Err(ServiceError::from(*reason)),
             AuthState::Unavailable => Err(ServiceError::Database(DbErr::Custom(
                 "could not check the access token".into(),
             ))),
@@ -111,14 +111,14 @@ impl Access {
         self.token_checked()?;
         self.principal
             .user_id
-            .ok_or_else(|| ServiceError::Unauthenticated("sign in first".into()))
+            .ok_or_else(|| ServiceError::from(Reason::SIGN_IN_REQUIRED))
     }
 
     pub fn session_id(&self) -> ServiceResult<i64> {
         self.token_checked()?;
         match self.state {
             AuthState::SignedIn { session_id, .. } => Ok(session_id),
-            _ => Err(ServiceError::Unauthenticated("sign in first".into())),
+            _ => Err(ServiceError::from(Reason::SIGN_IN_REQUIRED)),
         }
     }
 
@@ -290,9 +290,9 @@ impl Access {
             return Ok(());
         }
         if self.principal.user_id.is_none() {
-            return Err(ServiceError::Unauthenticated("sign in first".into()));
+            return Err(ServiceError::from(Reason::SIGN_IN_REQUIRED));
         }
-        Err(ServiceError::Forbidden(decision.reason()))
+        Err(ServiceError::from(denied(decision)))
     }
 
     /// Like [`Access::require`] for a row that may belong to a user (`owner`).
@@ -314,5 +314,40 @@ impl Access {
         unit: &UnitCode,
     ) -> ServiceResult<()> {
         self.require_for(resource, action, unit, None)
+    }
+}
+
+/// A refused decision as a [`Problem`]: the denial's kind is the reason, its details
+/// the message's values.
+pub(crate) fn denied(decision: &Decision<'_>) -> Problem {
+    use policies::{Denial, Outcome};
+    let permission = format!("{}.{}", decision.resource, decision.action);
+    let Outcome::Denied(denial) = &decision.outcome else {
+        // An allowed decision is never refused; should one reach here, refuse plainly.
+        return Reason::NOT_PERMITTED.arg("permission", permission);
+    };
+    match denial {
+        Denial::NoPermission => Reason::NOT_PERMITTED.arg("permission", permission),
+        Denial::Anonymous => Reason::SIGN_IN_REQUIRED.into(),
+        Denial::SelfGrant => Reason::SELF_GRANT.into(),
+        Denial::UnknownRole(role) => Reason::UNKNOWN_ROLE.at("role").arg("role", role),
+        Denial::LevelNotAllowed { role, level } => Reason::ROLE_LEVEL_NOT_ALLOWED
+            .at("role")
+            .arg("role", role)
+            .arg("level", level),
+        Denial::NotGrantable { role, by } => {
+            Reason::ROLE_NOT_GRANTABLE.arg("role", role).arg("by", by)
+        }
+        Denial::RankNotLower { role, by } => {
+            Reason::ROLE_RANK_NOT_LOWER.arg("role", role).arg("by", by)
+        }
+        Denial::OutlivesGrantor { role } => Reason::OUTLIVES_GRANTOR.arg("role", role),
+        Denial::OutsideSubtree { unit } => Reason::OUTSIDE_SUBTREE.arg("unit", unit),
+        Denial::LevelTooLow { needed } => Reason::LEVEL_TOO_LOW
+            .arg("permission", permission)
+            .arg("level", needed),
+        Denial::HoldsStrongerRole { role, unit, .. } => Reason::HOLDS_STRONGER_ROLE
+            .arg("role", role)
+            .arg("unit", unit),
     }
 }

@@ -16,7 +16,7 @@ use sea_orm::{
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
@@ -135,10 +135,9 @@ pub(super) fn code_matches(a: &ActivityRecord, code: &str, now: DateTime<Utc>) -
 pub fn check_in_code(access: &Access, a: &ActivityRecord) -> ServiceResult<CheckInCode> {
     access.require(Resource::Signup, Action::Update, &a.unit)?;
     if !matches!(a.state, State::Published | State::InProgress) {
-        return Err(ServiceError::Conflict(format!(
-            "no check-in for an activity that is {}",
-            a.state.as_str()
-        )));
+        return Err(Reason::CHECK_IN_CLOSED
+            .arg("state", a.state.as_str().to_ascii_uppercase())
+            .into());
     }
     Ok(current_code(a, super::now()))
 }
@@ -181,29 +180,33 @@ fn schedule_of(a: &ActivityRecord) -> Schedule {
 
 fn check_schedule(s: &Schedule) -> ServiceResult<()> {
     if s.ends_at <= s.starts_at {
-        return Err(ServiceError::bad_input("`endsAt` must be after `startsAt`"));
+        return Err(Reason::ENDS_BEFORE_START
+            .at("endsAt")
+            .arg("start", "startsAt")
+            .into());
     }
     if s.ends_at - s.starts_at > chrono::Duration::days(31) {
-        return Err(ServiceError::bad_input("an activity lasts at most 31 days"));
+        return Err(Reason::ACTIVITY_TOO_LONG.at("endsAt").into());
     }
     if !(1..=MAX_CAPACITY).contains(&s.capacity) {
-        return Err(ServiceError::bad_input(format!(
-            "`capacity` must be 1 to {MAX_CAPACITY}"
-        )));
+        return Err(Reason::OUT_OF_RANGE
+            .at("capacity")
+            .arg("min", 1)
+            .arg("max", MAX_CAPACITY)
+            .into());
     }
     if let (Some(f), Some(u)) = (s.recruit_from, s.recruit_until) {
         if u <= f {
-            return Err(ServiceError::bad_input(
-                "`recruitUntil` must be after `recruitFrom`",
-            ));
+            return Err(Reason::ENDS_BEFORE_START
+                .at("recruitUntil")
+                .arg("start", "recruitFrom")
+                .into());
         }
     }
     if s.recruit_until.is_some_and(|u| u > s.starts_at)
         || s.recruit_from.is_some_and(|f| f >= s.starts_at)
     {
-        return Err(ServiceError::bad_input(
-            "recruiting happens before the activity starts",
-        ));
+        return Err(Reason::RECRUITING_AFTER_START.at("recruitUntil").into());
     }
     Ok(())
 }
@@ -212,9 +215,10 @@ fn check_schedule(s: &Schedule) -> ServiceResult<()> {
 fn description_text(d: &str) -> ServiceResult<String> {
     let d = d.trim();
     if d.chars().count() > 5_000 {
-        return Err(ServiceError::bad_input(
-            "`description` is longer than 5000 characters",
-        ));
+        return Err(Reason::TEXT_TOO_LONG
+            .at("description")
+            .arg("max", 5000)
+            .into());
     }
     Ok(d.to_owned())
 }
@@ -236,9 +240,7 @@ pub async fn create(
         capacity: input.capacity,
     })?;
     if input.project_id.is_none() && input.team_id.is_none() {
-        return Err(ServiceError::bad_input(
-            "an activity belongs to a project or a team",
-        ));
+        return Err(Reason::ACTIVITY_NEEDS_OWNER.into());
     }
     let txn = store.db.begin().await?;
     units::require_exists(&txn, &unit).await?;
@@ -315,12 +317,12 @@ pub(super) async fn get_in(
         Action::Read,
         activity::Column::Id,
         id,
-        "activity",
+        Thing::Activity,
     )
     .await?
     .try_into()?;
     if a.state.unpublished() && !organises(access, &a.unit)? {
-        return Err(ServiceError::NotFound("activity"));
+        return Err(ServiceError::NotFound(Thing::Activity));
     }
     Ok(a)
 }
@@ -454,9 +456,7 @@ async fn transition(
     }
     let done = update.exec(conn).await?;
     if done.rows_affected == 0 {
-        return Err(ServiceError::Conflict(
-            "the activity was changed meanwhile; reload it".into(),
-        ));
+        return Err(Reason::EDIT_CONFLICT.into());
     }
     Ok(())
 }
@@ -504,10 +504,9 @@ pub async fn update(
     let a = get_in(&txn, access, id).await?;
     access.require(Resource::Activity, Action::Update, &a.unit)?;
     if matches!(a.state, State::Closed | State::Cancelled) {
-        return Err(ServiceError::Conflict(format!(
-            "an activity that is {} cannot be changed",
-            a.state.as_str()
-        )));
+        return Err(Reason::ACTIVITY_LOCKED
+            .arg("state", a.state.as_str().to_ascii_uppercase())
+            .into());
     }
     let mut changes = Changes::<activity::Entity>::new();
     let title = super::optional_text("title", ch.title.as_deref(), 200)?;
@@ -539,10 +538,10 @@ pub async fn update(
             ..schedule_of(&a)
         })?;
         if capacity < a.signed_up {
-            return Err(ServiceError::Conflict(format!(
-                "{} volunteers have signed up; the capacity cannot go below that",
-                a.signed_up
-            )));
+            return Err(Reason::CAPACITY_BELOW_SIGNUPS
+                .at("capacity")
+                .arg("count", a.signed_up)
+                .into());
         }
     }
     changes.set(
@@ -626,17 +625,13 @@ fn plan_changes(
     let moved = changes.names()[before..].join(", ");
     if !moved.is_empty() && !a.state.unpublished() {
         if a.state == State::InProgress {
-            return Err(ServiceError::Conflict(
-                "the activity has started; its place and times can no longer change".into(),
-            ));
+            return Err(Reason::ACTIVITY_STARTED.into());
         }
         if ch.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-            return Err(ServiceError::bad_input(format!(
-                "`reason` is required to change {moved} of a published activity"
-            )));
+            return Err(Reason::REASON_REQUIRED.at("reason").into());
         }
         if planned.starts_at <= super::now() {
-            return Err(ServiceError::bad_input("`startsAt` must be in the future"));
+            return Err(Reason::MUST_BE_FUTURE.at("startsAt").into());
         }
     }
     Ok(planned)
@@ -656,10 +651,9 @@ pub async fn return_to_author(
     let decision = reviewer(access, &a)?;
     access.enforce(&decision)?;
     if a.state != State::PendingReview {
-        return Err(ServiceError::Conflict(format!(
-            "only an activity waiting for review can be returned; this one is {}",
-            a.state.as_str()
-        )));
+        return Err(Reason::NOT_AWAITING_REVIEW
+            .arg("state", a.state.as_str().to_ascii_uppercase())
+            .into());
     }
     transition(&txn, access, &a, State::Draft, None).await?;
     audit::record(
@@ -693,15 +687,12 @@ pub async fn publish(store: &Store, access: &Access, id: i64) -> ServiceResult<P
     let txn = store.db.begin().await?;
     let a = get_in(&txn, access, id).await?;
     if !a.state.unpublished() {
-        return Err(ServiceError::Conflict(format!(
-            "the activity is already {}",
-            a.state.as_str()
-        )));
+        return Err(Reason::ALREADY_IN_STATE
+            .arg("state", a.state.as_str().to_ascii_uppercase())
+            .into());
     }
     if a.starts_at <= super::now() {
-        return Err(ServiceError::Conflict(
-            "the activity's start has passed; it can no longer be published".into(),
-        ));
+        return Err(Reason::START_PASSED.into());
     }
     let reviewer = reviewer(access, &a)?;
     let needs_review = a.unit.parent().is_some()
@@ -721,9 +712,7 @@ pub async fn publish(store: &Store, access: &Access, id: i64) -> ServiceResult<P
                 "no review needed".into(),
             )
         } else if a.state == State::PendingReview {
-            return Err(ServiceError::Conflict(
-                "the activity is waiting for review by the office above".into(),
-            ));
+            return Err(Reason::AWAITING_REVIEW.into());
         } else {
             (State::PendingReview, "activity.submit", reviewer.reason())
         }
@@ -764,10 +753,9 @@ pub async fn cancel(
         a.state,
         State::Draft | State::PendingReview | State::Published
     ) {
-        return Err(ServiceError::Conflict(format!(
-            "an activity that is {} cannot be cancelled",
-            a.state.as_str()
-        )));
+        return Err(Reason::NOT_CANCELLABLE
+            .arg("state", a.state.as_str().to_ascii_uppercase())
+            .into());
     }
     transition(&txn, access, &a, State::Cancelled, None).await?;
     let cancelled = signups::cancel_all(&txn, id).await?;
@@ -797,18 +785,19 @@ pub async fn close(
     people_served: i32,
 ) -> ServiceResult<ActivityRecord> {
     if !(0..=1_000_000).contains(&people_served) {
-        return Err(ServiceError::bad_input(
-            "`peopleServed` must be 0 to 1,000,000",
-        ));
+        return Err(Reason::OUT_OF_RANGE
+            .at("peopleServed")
+            .arg("min", 0)
+            .arg("max", "1,000,000")
+            .into());
     }
     let txn = store.db.begin().await?;
     let a = get_in(&txn, access, id).await?;
     access.require(Resource::Activity, Action::Update, &a.unit)?;
     if a.state != State::InProgress {
-        return Err(ServiceError::Conflict(format!(
-            "only an activity in progress can be closed; this one is {}",
-            a.state.as_str()
-        )));
+        return Err(Reason::NOT_IN_PROGRESS
+            .arg("state", a.state.as_str().to_ascii_uppercase())
+            .into());
     }
     let at = super::now().min(a.ends_at);
     let checked_out = signups::check_out_everyone(&txn, access, &a, at).await?;

@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use serde_json::Value;
 
-use crate::error::ServiceResult;
+use crate::error::{ServiceResult, Thing};
 use crate::pagination::{Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::{ranges, scoped, Store};
@@ -236,7 +236,7 @@ pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<Audit
         Action::Read,
         audit_log::Column::Id,
         id,
-        "audit entry",
+        Thing::AuditEntry,
     )
     .await
     .map(AuditRecord::from)

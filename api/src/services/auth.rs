@@ -12,7 +12,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::auth::{self, TokenKeys};
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{Reason, ServiceError, ServiceResult};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
 use crate::services::throttle::{self, Attempt, ThrottleRules};
@@ -28,8 +28,6 @@ pub struct Tokens {
     /// can only change it.
     pub password_change_required: bool,
 }
-
-const BAD_CREDENTIALS: &str = "wrong username or password";
 
 fn internal(e: impl std::fmt::Display) -> ServiceError {
     ServiceError::Database(sea_orm::DbErr::Custom(e.to_string()))
@@ -87,10 +85,10 @@ pub async fn login(
     password: String,
 ) -> ServiceResult<Tokens> {
     if username.len() > MAX_USERNAME_BYTES || password.len() > MAX_PASSWORD_BYTES {
-        return Err(ServiceError::bad_input(format!(
-            "usernames are at most {MAX_USERNAME_BYTES} bytes and passwords at most {} characters",
-            super::users::MAX_PASSWORD_LEN
-        )));
+        return Err(Reason::CREDENTIALS_TOO_LONG
+            .arg("username", MAX_USERNAME_BYTES)
+            .arg("password", super::users::MAX_PASSWORD_LEN)
+            .into());
     }
     let addr = access.meta().client_addr.clone();
     let found = user::Entity::find()
@@ -145,7 +143,7 @@ pub async fn login(
                 },
             )
             .await?;
-            return Err(ServiceError::Unauthenticated(BAD_CREDENTIALS.into()));
+            return Err(Reason::BAD_CREDENTIALS.into());
         }
     };
     let record = UserRecord::try_from(user.clone())?;
@@ -226,7 +224,7 @@ pub async fn refresh(
     access: &Access,
     token: &str,
 ) -> ServiceResult<Tokens> {
-    let invalid = || ServiceError::Unauthenticated("the refresh token is not valid".into());
+    let invalid = || ServiceError::from(Reason::REFRESH_TOKEN_INVALID.at("refreshToken"));
     let txn = store.db.begin().await?;
     let found = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(auth::hash_refresh_token(token)))
@@ -329,7 +327,7 @@ pub async fn logout(store: &Store, access: &Access, all_sessions: bool) -> Servi
 /// Why a presented access token does not sign anyone in.
 #[derive(Debug)]
 pub enum TokenRejection {
-    Invalid(&'static str),
+    Invalid(Reason),
     Database(sea_orm::DbErr),
 }
 
@@ -340,20 +338,16 @@ pub async fn authenticate(
     keys: &TokenKeys,
     token: &str,
 ) -> Result<(Principal, i64, bool), TokenRejection> {
-    let (user_id, sid) = keys.verify(token).ok_or(TokenRejection::Invalid(
-        "the access token is invalid or expired",
-    ))?;
+    let (user_id, sid) = keys
+        .verify(token)
+        .ok_or(TokenRejection::Invalid(Reason::TOKEN_INVALID))?;
     let s = session::Entity::find_by_id(sid)
         .one(&store.db)
         .await
         .map_err(TokenRejection::Database)?;
     match s {
         Some(s) if s.user_id == user_id && s.revoked_at.is_none() && s.expires_at > Utc::now() => {}
-        _ => {
-            return Err(TokenRejection::Invalid(
-                "the session has ended; sign in again",
-            ))
-        }
+        _ => return Err(TokenRejection::Invalid(Reason::SESSION_ENDED)),
     }
     let u = user::Entity::find_by_id(user_id)
         .one(&store.db)
@@ -361,13 +355,13 @@ pub async fn authenticate(
         .map_err(TokenRejection::Database)?;
     let must_change_password = match u {
         Some(u) if !u.disabled => u.must_change_password,
-        _ => return Err(TokenRejection::Invalid("the account is disabled")),
+        _ => return Err(TokenRejection::Invalid(Reason::ACCOUNT_DISABLED)),
     };
     let principal = roles::principal_for(&store.db, user_id)
         .await
         .map_err(|e| match e {
             ServiceError::Database(e) => TokenRejection::Database(e),
-            _ => TokenRejection::Invalid("the account cannot be loaded"),
+            _ => TokenRejection::Invalid(Reason::ACCOUNT_DISABLED),
         })?;
     Ok((principal, sid, must_change_password))
 }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::codes::{mask_id_number, mask_name};
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
@@ -111,7 +111,7 @@ pub async fn issue(
     input: IssueCertificate,
 ) -> ServiceResult<CertificateRecord> {
     if input.to < input.from {
-        return Err(ServiceError::bad_input("`to` is before `from`"));
+        return Err(Reason::RANGE_REVERSED.at("to").arg("start", "from").into());
     }
     let unit = match &input.unit_code {
         Some(code) => super::parse_unit("unitCode", code)?,
@@ -121,15 +121,11 @@ pub async fn issue(
                 [(code, _)] => (*code).clone(),
                 [] => {
                     access.user_id()?;
-                    return Err(ServiceError::Forbidden(
-                        "no role grants certificate.create".into(),
-                    ));
+                    return Err(Reason::NOT_PERMITTED
+                        .arg("permission", "certificate.create")
+                        .into());
                 }
-                _ => {
-                    return Err(ServiceError::bad_input(
-                        "you issue for several units: name one in `unitCode`",
-                    ))
-                }
+                _ => return Err(Reason::NAME_ISSUING_UNIT.at("unitCode").into()),
             }
         }
     };
@@ -164,9 +160,7 @@ pub async fn issue(
         .collect();
     let half_hours: i64 = content.iter().map(|l| l.half_hours).sum();
     if half_hours <= 0 {
-        return Err(ServiceError::bad_input(format!(
-            "no approved hours recorded by {unit} for this volunteer in the period"
-        )));
+        return Err(Reason::NO_APPROVED_HOURS.arg("unit", unit).into());
     }
     let handler = users::me_in(&txn, access).await?;
     let now = super::now();
@@ -257,7 +251,7 @@ pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<Certi
         Action::Read,
         certificate::Column::Id,
         id,
-        "certificate",
+        Thing::Certificate,
     )
     .await?;
     complete(store, m).await
@@ -282,7 +276,7 @@ pub async fn personal(
     let v = volunteer::Entity::find_by_id(c.volunteer_id)
         .one(&store.db)
         .await?
-        .ok_or(ServiceError::NotFound("volunteer"))?;
+        .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
     let unit = super::stored_unit(&v.unit_code)?;
     let open = volunteers::may_read_personal(
         store,
@@ -326,13 +320,13 @@ pub struct Verification {
 pub async fn verify(store: &Store, number: &str) -> ServiceResult<Verification> {
     let number = number.trim().to_ascii_uppercase();
     if number.len() > 40 || !number.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(ServiceError::NotFound("certificate"));
+        return Err(ServiceError::NotFound(Thing::Certificate));
     }
     let m = certificate::Entity::find()
         .filter(certificate::Column::Number.eq(number.as_str()))
         .one(&store.db)
         .await?
-        .ok_or(ServiceError::NotFound("certificate"))?;
+        .ok_or(ServiceError::NotFound(Thing::Certificate))?;
     let c = complete(store, m).await?;
     Ok(Verification {
         valid: true,

@@ -10,7 +10,7 @@ use sea_orm::{
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{Reason, ServiceResult};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
 
@@ -136,9 +136,7 @@ impl<E: EntityTrait> Changes<E> {
                 .exec(conn)
                 .await?;
             if done.rows_affected == 0 {
-                return Err(ServiceError::Conflict(
-                    "the record was changed meanwhile; reload it".into(),
-                ));
+                return Err(Reason::EDIT_CONFLICT.into());
             }
         }
         let target = action.split('.').next().unwrap_or(action);

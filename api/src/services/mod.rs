@@ -32,7 +32,7 @@ use sea_orm::{
     QuerySelect, Select,
 };
 
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{Problem, Reason, ServiceError, ServiceResult};
 use crate::pagination::{Page, PageRequest};
 
 /// Handle to the database, opaque outside `services`.
@@ -160,7 +160,7 @@ where
     if let Some(after) = &page.after {
         let after: i64 = after
             .parse()
-            .map_err(|_| ServiceError::bad_input("`after` is not a valid cursor"))?;
+            .map_err(|_| ServiceError::Refused(Reason::INVALID_CURSOR.at("after")))?;
         query = match order {
             Order::Desc => query.filter(id.lt(after)),
             _ => query.filter(id.gt(after)),
@@ -188,16 +188,17 @@ pub(crate) fn stored_unit(code: &str) -> ServiceResult<policies::UnitCode> {
 
 /// A unit code from input, named by its argument for the error message.
 pub(crate) fn parse_unit(arg: &str, code: &str) -> ServiceResult<policies::UnitCode> {
-    policies::UnitCode::parse(code).map_err(|e| ServiceError::bad_input(format!("`{arg}`: {e}")))
+    policies::UnitCode::parse(code).map_err(|e| Problem::from(e).at(arg.to_owned()).into())
 }
 
 /// Trimmed, non-empty text of at most `max` characters.
 pub(crate) fn required_text(arg: &str, s: &str, max: usize) -> ServiceResult<String> {
     let s = s.trim();
     if s.is_empty() || s.chars().count() > max {
-        return Err(ServiceError::bad_input(format!(
-            "`{arg}` must be 1 to {max} characters"
-        )));
+        return Err(Reason::TEXT_LENGTH
+            .at(arg.to_owned())
+            .arg("max", max)
+            .into());
     }
     Ok(s.to_owned())
 }
@@ -236,7 +237,7 @@ where
     };
     let mut query = query;
     if let Some(after) = &page.after {
-        let bad = || ServiceError::bad_input("`after` is not a valid cursor");
+        let bad = || ServiceError::Refused(Reason::INVALID_CURSOR.at("after"));
         let (code, last) = after.split_once('/').ok_or_else(bad)?;
         let last: i64 = last.parse().map_err(|_| bad())?;
         query = match order {

@@ -12,7 +12,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::codes::{Phone, SocialCreditCode};
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
@@ -61,14 +61,14 @@ pub async fn create(
 ) -> ServiceResult<OrganizationRecord> {
     let name = super::required_text("name", &input.name, 200)?;
     let code = SocialCreditCode::parse(&input.credit_code)
-        .map_err(|e| ServiceError::bad_input(e.to_string()))?;
+        .map_err(|e| Problem::from(e).at("creditCode"))?;
     let unit = super::parse_unit("unitCode", &input.unit_code)?;
     let phone = input
         .contact_phone
         .as_deref()
         .map(Phone::parse)
         .transpose()
-        .map_err(|e| ServiceError::bad_input(e.to_string()))?;
+        .map_err(|e| Problem::from(e).at("contactPhone"))?;
     let txn = store.db.begin().await?;
     units::require_exists(&txn, &unit).await?;
     access.require(Resource::Organization, Action::Create, &unit)?;
@@ -77,10 +77,10 @@ pub async fn create(
         .count(&txn)
         .await?;
     if taken > 0 {
-        return Err(ServiceError::Conflict(format!(
-            "an organisation with credit code {} is already registered",
-            code.as_str()
-        )));
+        return Err(Reason::CREDIT_CODE_TAKEN
+            .at("creditCode")
+            .arg("code", code.as_str())
+            .into());
     }
     let m = organization::ActiveModel {
         name: Set(name.clone()),
@@ -143,7 +143,7 @@ pub async fn update(
                 .map(|p| p.map(|p| p.as_str().to_owned()))
         })
         .transpose()
-        .map_err(|e| ServiceError::bad_input(e.to_string()))?;
+        .map_err(|e| Problem::from(e).at("contactPhone"))?;
     let txn = store.db.begin().await?;
     let o = get_in(&txn, access, id).await?;
     access.require(Resource::Organization, Action::Update, &o.unit)?;
@@ -224,7 +224,7 @@ pub(super) async fn get_in(
         Action::Read,
         organization::Column::Id,
         id,
-        "organization",
+        Thing::Organization,
     )
     .await?
     .try_into()

@@ -8,7 +8,7 @@ use sea_orm::sea_query::Order;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, QueryFilter, TransactionTrait};
 use serde_json::json;
 
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
@@ -65,13 +65,14 @@ pub async fn create(
     let unit = super::parse_unit("unitCode", &input.unit_code)?;
     if let (Some(a), Some(b)) = (input.starts_on, input.ends_on) {
         if b < a {
-            return Err(ServiceError::bad_input("`endsOn` is before `startsOn`"));
+            return Err(Reason::RANGE_REVERSED
+                .at("endsOn")
+                .arg("start", "startsOn")
+                .into());
         }
     }
     if input.team_id.is_none() && input.organization_id.is_none() {
-        return Err(ServiceError::bad_input(
-            "a project is owned by a team or an organisation",
-        ));
+        return Err(Reason::PROJECT_NEEDS_OWNER.into());
     }
     let txn = store.db.begin().await?;
     units::require_exists(&txn, &unit).await?;
@@ -140,15 +141,16 @@ pub async fn update(
     let ends_on = ch.ends_on.unwrap_or(p.ends_on);
     if let (Some(a), Some(b)) = (starts_on, ends_on) {
         if b < a {
-            return Err(ServiceError::bad_input("`endsOn` is before `startsOn`"));
+            return Err(Reason::RANGE_REVERSED
+                .at("endsOn")
+                .arg("start", "startsOn")
+                .into());
         }
     }
     let team_id = ch.team_id.unwrap_or(p.team_id);
     let organization_id = ch.organization_id.unwrap_or(p.organization_id);
     if team_id.is_none() && organization_id.is_none() {
-        return Err(ServiceError::bad_input(
-            "a project is owned by a team or an organisation",
-        ));
+        return Err(Reason::PROJECT_NEEDS_OWNER.into());
     }
     if let Some(f) = ch.field.as_ref().filter(|f| **f != p.field) {
         volunteers::check_fields(&txn, std::slice::from_ref(f)).await?;
@@ -238,7 +240,7 @@ pub(super) async fn get_in(
         Action::Read,
         project::Column::Id,
         id,
-        "project",
+        Thing::Project,
     )
     .await?
     .try_into()

@@ -17,7 +17,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::activities::{self, ActivityRecord};
@@ -165,7 +165,7 @@ pub(super) async fn record_session(
     let v = volunteer::Entity::find_by_id(session.volunteer_id)
         .one(conn)
         .await?
-        .ok_or(ServiceError::NotFound("volunteer"))?;
+        .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
     let m = insert(
         conn,
         access,
@@ -204,7 +204,7 @@ pub(super) async fn for_attendance(
 fn half_hours_of(hours: f64) -> ServiceResult<i32> {
     let half = hours * 2.0;
     if !half.is_finite() || half.fract() != 0.0 || half.abs() > 2000.0 {
-        return Err(ServiceError::bad_input("`hours` must be a multiple of 0.5"));
+        return Err(Reason::HOURS_NOT_HALVES.at("hours").into());
     }
     Ok(half as i32)
 }
@@ -240,7 +240,7 @@ pub async fn log_hours(
                 Action::Read,
                 service_record::Column::Id,
                 original_id,
-                "service record",
+                Thing::ServiceRecord,
             )
             .await?;
             let unit = super::stored_unit(&original.unit_code)?;
@@ -251,27 +251,21 @@ pub async fn log_hours(
                 original.user_id,
             )?;
             if original.state != State::Approved || original.corrects_id.is_some() {
-                return Err(ServiceError::Conflict(
-                    "only an approved original record can be corrected".into(),
-                ));
+                return Err(Reason::CORRECTS_NON_ORIGINAL.at("correctsId").into());
             }
             let Some(reason) = reason else {
-                return Err(ServiceError::bad_input("a correction needs a `reason`"));
+                return Err(Reason::REASON_REQUIRED.at("reason").into());
             };
             if half == 0 {
-                return Err(ServiceError::bad_input(
-                    "a correction changes the hours by a non-zero amount",
-                ));
+                return Err(Reason::CORRECTION_ZERO.at("hours").into());
             }
             if net_of(&txn, original_id).await? + i64::from(half) < 0 {
-                return Err(ServiceError::bad_input(
-                    "a correction cannot take away more hours than the record holds",
-                ));
+                return Err(Reason::CORRECTION_TOO_LARGE.at("hours").into());
             }
             let v = volunteer::Entity::find_by_id(original.volunteer_id)
                 .one(&txn)
                 .await?
-                .ok_or(ServiceError::NotFound("volunteer"))?;
+                .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
             insert(
                 &txn,
                 access,
@@ -298,9 +292,11 @@ pub async fn log_hours(
         }
         None => {
             if !(1..=48).contains(&half) {
-                return Err(ServiceError::bad_input(
-                    "`hours` must be 0.5 to 24 per record",
-                ));
+                return Err(Reason::OUT_OF_RANGE
+                    .at("hours")
+                    .arg("min", 0.5)
+                    .arg("max", 24)
+                    .into());
             }
             let v = signups::volunteer_for(&txn, access, input.volunteer_id).await?;
             let activity = match input.activity_id {
@@ -320,16 +316,12 @@ pub async fn log_hours(
             let started_at = input
                 .started_at
                 .or(activity.as_ref().map(|a| a.starts_at))
-                .ok_or_else(|| {
-                    ServiceError::bad_input("give `startedAt` for hours outside an activity")
-                })?;
+                .ok_or_else(|| ServiceError::from(Reason::REQUIRED.at("startedAt")))?;
             if started_at > now {
-                return Err(ServiceError::bad_input("hours cannot be logged in advance"));
+                return Err(Reason::IN_FUTURE.at("startedAt").into());
             }
             if started_at < now - Duration::days(366) {
-                return Err(ServiceError::bad_input(
-                    "hours older than a year cannot be logged",
-                ));
+                return Err(Reason::HOURS_TOO_OLD.at("startedAt").into());
             }
             let own = v.user_id.is_some() && v.user_id == access.actor();
             let source = if own {
@@ -339,18 +331,14 @@ pub async fn log_hours(
             } else {
                 access.require(Resource::ServiceRecord, Action::Create, &unit)?;
                 if reason.is_none() {
-                    return Err(ServiceError::bad_input(
-                        "back-filled hours (补录) need a `reason`",
-                    ));
+                    return Err(Reason::REASON_REQUIRED.at("reason").into());
                 }
                 Source::Backfill
             };
             let content = match (&input.content, &activity) {
                 (Some(c), _) => super::required_text("content", c, 200)?,
                 (None, Some(a)) => a.title.clone(),
-                (None, None) => {
-                    return Err(ServiceError::bad_input("describe the service in `content`"))
-                }
+                (None, None) => return Err(Reason::REQUIRED.at("content").into()),
             };
             insert(
                 &txn,
@@ -380,7 +368,7 @@ async fn reload(conn: &impl ConnectionTrait, id: i64) -> ServiceResult<ServiceRe
     service_record::Entity::find_by_id(id)
         .one(conn)
         .await?
-        .ok_or(ServiceError::NotFound("service record"))?
+        .ok_or(ServiceError::NotFound(Thing::ServiceRecord))?
         .try_into()
 }
 
@@ -418,9 +406,7 @@ async fn serves_at(
             .count(conn)
             .await?;
         if signed_up == 0 {
-            return Err(ServiceError::Forbidden(
-                "you log your own hours only for activities you signed up for".into(),
-            ));
+            return Err(Reason::OWN_HOURS_SIGNED_UP_ONLY.into());
         }
         return Ok(());
     }
@@ -448,9 +434,7 @@ async fn serves_at(
     if team_units.iter().any(|t| t == unit.as_str()) {
         return Ok(());
     }
-    Err(ServiceError::Forbidden(
-        "you log your own hours only at your community, your teams' units, or for activities you signed up for".into(),
-    ))
+    Err(Reason::OWN_HOURS_OUT_OF_REACH.into())
 }
 
 /// The person behind the approver's account and the one behind the record are the
@@ -497,7 +481,7 @@ async fn decidable(
         Action::Read,
         service_record::Column::Id,
         id,
-        "service record",
+        Thing::ServiceRecord,
     )
     .await?;
     let unit = super::stored_unit(&m.unit_code)?;
@@ -507,16 +491,12 @@ async fn decidable(
         || m.user_id == Some(me)
         || same_person(conn, me, m.volunteer_id).await?
     {
-        return Err(ServiceError::Forbidden(
-            "hours are decided by someone other than the person who recorded them or served them"
-                .into(),
-        ));
+        return Err(Reason::SELF_APPROVAL.into());
     }
     if m.state != State::Recorded {
-        return Err(ServiceError::Conflict(format!(
-            "the record is already {}; approved records never change (log a correction instead)",
-            m.state
-        )));
+        return Err(Reason::RECORD_DECIDED
+            .arg("state", m.state.as_str().to_ascii_uppercase())
+            .into());
     }
     Ok(m)
 }
@@ -542,9 +522,7 @@ async fn decide(
         .exec(conn)
         .await?;
     if done.rows_affected == 0 {
-        return Err(ServiceError::Conflict(
-            "the record was decided meanwhile".into(),
-        ));
+        return Err(Reason::EDIT_CONFLICT.into());
     }
     Ok(())
 }
@@ -590,9 +568,7 @@ pub async fn approve(
     let m = decidable(&txn, access, id).await?;
     if let Some(original) = m.corrects_id {
         if net_of(&txn, original).await? + i64::from(m.half_hours) < 0 {
-            return Err(ServiceError::Conflict(
-                "this correction would take away more hours than the record holds".into(),
-            ));
+            return Err(Reason::CORRECTION_TOO_LARGE.at("hours").into());
         }
     }
     decide(&txn, access, id, State::Approved, note).await?;
@@ -660,26 +636,22 @@ pub async fn revoke_for_fraud(
         Action::Read,
         service_record::Column::Id,
         id,
-        "service record",
+        Thing::ServiceRecord,
     )
     .await?;
     let unit = super::stored_unit(&original.unit_code)?;
     access.require(Resource::ServiceRecord, Action::Approve, &unit)?;
     if original.state != State::Approved || original.corrects_id.is_some() {
-        return Err(ServiceError::Conflict(
-            "only an approved original record can be revoked".into(),
-        ));
+        return Err(Reason::REVOKES_NON_ORIGINAL.into());
     }
     let net = net_of(&txn, id).await?;
     if net <= 0 {
-        return Err(ServiceError::Conflict(
-            "the record's hours are already taken away".into(),
-        ));
+        return Err(Reason::HOURS_ALREADY_REVOKED.into());
     }
     let v = volunteer::Entity::find_by_id(original.volunteer_id)
         .one(&txn)
         .await?
-        .ok_or(ServiceError::NotFound("volunteer"))?;
+        .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
     let m = insert(
         &txn,
         access,
@@ -772,7 +744,7 @@ pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<Servi
         Action::Read,
         service_record::Column::Id,
         id,
-        "service record",
+        Thing::ServiceRecord,
     )
     .await?
     .try_into()

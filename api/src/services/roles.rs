@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
@@ -220,12 +220,12 @@ pub async fn of_users(
 
 pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<AssignmentRecord> {
     let Some(q) = scoped::find::<role_assignment::Entity>(access, Action::Read)? else {
-        return Err(ServiceError::NotFound("role assignment"));
+        return Err(ServiceError::NotFound(Thing::RoleAssignment));
     };
     q.filter(role_assignment::Column::Id.eq(id))
         .one(&store.db)
         .await?
-        .ok_or(ServiceError::NotFound("role assignment"))?
+        .ok_or(ServiceError::NotFound(Thing::RoleAssignment))?
         .try_into()
 }
 
@@ -242,11 +242,10 @@ pub async fn grant(
     input: GrantInput,
 ) -> ServiceResult<AssignmentRecord> {
     let me = access.user_id()?;
-    let unit = UnitCode::parse(&input.unit_code)
-        .map_err(|e| ServiceError::bad_input(format!("`unitCode`: {e}")))?;
+    let unit = UnitCode::parse(&input.unit_code).map_err(|e| Problem::from(e).at("unitCode"))?;
     if let Some(e) = input.expires_at {
         if e <= Utc::now() {
-            return Err(ServiceError::bad_input("`expiresAt` must be in the future"));
+            return Err(Reason::MUST_BE_FUTURE.at("expiresAt").into());
         }
     }
     let txn = store.db.begin().await?;
@@ -260,7 +259,7 @@ pub async fn grant(
         input.expires_at.map(|e| e.timestamp()),
     )?;
     if !decision.allowed() {
-        return Err(ServiceError::Forbidden(decision.reason()));
+        return Err(ServiceError::from(super::access::denied(&decision)));
     }
     let by_assignment = decision.assignment().map(|a| a.id);
     let duplicate = role_assignment::Entity::find()
@@ -271,10 +270,11 @@ pub async fn grant(
         .count(&txn)
         .await?;
     if duplicate > 0 {
-        return Err(ServiceError::Conflict(format!(
-            "{} already holds {} at {unit}",
-            grantee.username, input.role
-        )));
+        return Err(Reason::ROLE_ALREADY_HELD
+            .arg("username", &grantee.username)
+            .arg("role", &input.role)
+            .arg("unit", &unit)
+            .into());
     }
     let id = insert_assignment(
         &txn,
@@ -303,7 +303,7 @@ pub async fn grant(
     let record = role_assignment::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or(ServiceError::NotFound("role assignment"))?;
+        .ok_or(ServiceError::NotFound(Thing::RoleAssignment))?;
     txn.commit().await?;
     record.try_into()
 }
@@ -316,22 +316,20 @@ pub async fn revoke(
     let me = access.user_id()?;
     let txn = store.db.begin().await?;
     let Some(q) = scoped::find::<role_assignment::Entity>(access, Action::Read)? else {
-        return Err(ServiceError::NotFound("role assignment"));
+        return Err(ServiceError::NotFound(Thing::RoleAssignment));
     };
     let model = q
         .filter(role_assignment::Column::Id.eq(assignment_id))
         .one(&txn)
         .await?
-        .ok_or(ServiceError::NotFound("role assignment"))?;
+        .ok_or(ServiceError::NotFound(Thing::RoleAssignment))?;
     let record = AssignmentRecord::try_from(model.clone())?;
     if record.revoked_at.is_some() {
-        return Err(ServiceError::Conflict(
-            "the assignment is already revoked".into(),
-        ));
+        return Err(Reason::ROLE_ALREADY_REVOKED.into());
     }
     let decision = access.can_revoke(record.user_id, &record.role, &record.unit)?;
     if !decision.allowed() {
-        return Err(ServiceError::Forbidden(decision.reason()));
+        return Err(ServiceError::from(super::access::denied(&decision)));
     }
     let mut active: role_assignment::ActiveModel = model.into();
     active.revoked_at = Set(Some(super::now()));
@@ -368,11 +366,10 @@ pub async fn explain(
     action: &str,
     unit_code: &str,
 ) -> ServiceResult<Explanation> {
-    let unit = UnitCode::parse(unit_code)
-        .map_err(|e| ServiceError::bad_input(format!("`unitCode`: {e}")))?;
+    let unit = UnitCode::parse(unit_code).map_err(|e| Problem::from(e).at("unitCode"))?;
     let resource =
-        Resource::from_str(resource).map_err(|e| ServiceError::bad_input(e.to_string()))?;
-    let action = Action::from_str(action).map_err(|e| ServiceError::bad_input(e.to_string()))?;
+        Resource::from_str(resource).map_err(|_| Reason::UNKNOWN_VALUE.at("resource"))?;
+    let action = Action::from_str(action).map_err(|_| Reason::UNKNOWN_VALUE.at("action"))?;
     access.require(Resource::Access, Action::Explain, &unit)?;
     let target = users::find_scoped(&store.db, access, Action::Read, user_id).await?;
     let principal = principal_for(&store.db, target.id).await?;

@@ -194,7 +194,7 @@ pub(super) async fn find_one<E: ScopedEntity>(
     action: Action,
     id_col: E::Column,
     id: i64,
-    what: &'static str,
+    what: crate::error::Thing,
 ) -> ServiceResult<E::Model> {
     let Some(q) = find::<E>(access, action)? else {
         return Err(ServiceError::NotFound(what));

@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::activities::{self, ActivityRecord, State};
@@ -85,11 +85,7 @@ pub(super) async fn own_volunteer(
         .filter(volunteer::Column::UserId.eq(me))
         .one(conn)
         .await?
-        .ok_or_else(|| {
-            ServiceError::bad_input(
-                "you are not registered as a volunteer; name the volunteer with `volunteerId`",
-            )
-        })
+        .ok_or_else(|| ServiceError::from(Reason::NOT_A_VOLUNTEER.at("volunteerId")))
 }
 
 /// The volunteer named, or the caller's own.
@@ -115,7 +111,7 @@ pub async fn sign_up(
     let v = volunteer_for(&txn, access, volunteer_id).await?;
     access.require_for(Resource::Signup, Action::Create, &a.unit, v.user_id)?;
     if v.status != entity::kinds::VolunteerStatus::Active {
-        return Err(ServiceError::Conflict("the volunteer is not active".into()));
+        return Err(Reason::VOLUNTEER_INACTIVE.into());
     }
     let existing = signup::Entity::find()
         .filter(signup::Column::ActivityId.eq(a.id))
@@ -127,9 +123,7 @@ pub async fn sign_up(
         return s.clone().try_into();
     }
     if !a.recruiting(super::now()) {
-        return Err(ServiceError::Conflict(
-            "the activity is not open for sign-up".into(),
-        ));
+        return Err(Reason::NOT_RECRUITING.into());
     }
     // The seat is taken by a conditional increment: under concurrency the database
     // serialises the updates of the row and re-checks the condition, so the count
@@ -145,7 +139,7 @@ pub async fn sign_up(
         .exec(&txn)
         .await?;
     if taken.rows_affected == 0 {
-        return Err(ServiceError::Conflict("the activity is full".into()));
+        return Err(Reason::ACTIVITY_FULL.into());
     }
     let now = super::now();
     let m = match existing {
@@ -195,22 +189,18 @@ pub async fn cancel(store: &Store, access: &Access, id: i64) -> ServiceResult<Si
         Action::Update,
         signup::Column::Id,
         id,
-        "sign-up",
+        Thing::Signup,
     )
     .await?;
     if s.state != SignupState::Active {
-        return Err(ServiceError::Conflict(
-            "the sign-up is already cancelled".into(),
-        ));
+        return Err(Reason::SIGNUP_CANCELLED.into());
     }
     let a = activity::Entity::find_by_id(s.activity_id)
         .one(&txn)
         .await?
-        .ok_or(ServiceError::NotFound("activity"))?;
+        .ok_or(ServiceError::NotFound(Thing::Activity))?;
     if super::now() >= a.starts_at {
-        return Err(ServiceError::Conflict(
-            "a sign-up can be cancelled only before the activity starts".into(),
-        ));
+        return Err(Reason::CANCEL_AFTER_START.into());
     }
     let now = super::now();
     let done = signup::Entity::update_many()
@@ -245,7 +235,7 @@ pub async fn cancel(store: &Store, access: &Access, id: i64) -> ServiceResult<Si
     let m = signup::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or(ServiceError::NotFound("sign-up"))?;
+        .ok_or(ServiceError::NotFound(Thing::Signup))?;
     txn.commit().await?;
     m.try_into()
 }
@@ -312,14 +302,10 @@ async fn verify(
         Proof::Code(code) => {
             // Only the volunteer itself submits the code.
             if v.user_id.is_none() || v.user_id != access.actor() {
-                return Err(ServiceError::Forbidden(
-                    "a check-in code is submitted by the volunteer itself; organisers check people in manually".into(),
-                ));
+                return Err(Reason::CODE_BY_VOLUNTEER_ONLY.into());
             }
             if !activities::code_matches(&a, code, now) {
-                return Err(ServiceError::bad_input(
-                    "the check-in code is wrong or has expired",
-                ));
+                return Err(Reason::WRONG_CHECK_IN_CODE.at("code").into());
             }
             (now, CheckMethod::Code, None)
         }
@@ -329,21 +315,18 @@ async fn verify(
             // Stored to the microsecond (PostgreSQL's precision), like `now`.
             let at = at.map(|t| t.trunc_subsecs(6)).unwrap_or(now);
             if at > now + Duration::minutes(5) {
-                return Err(ServiceError::bad_input("`at` is in the future"));
+                return Err(Reason::IN_FUTURE.at("at").into());
             }
             (at, CheckMethod::Manual, Some(reason))
         }
     };
     if !matches!(a.state, State::Published | State::InProgress) {
-        return Err(ServiceError::Conflict(format!(
-            "no check-in or check-out for an activity that is {}",
-            a.state.as_str()
-        )));
+        return Err(Reason::CHECK_IN_CLOSED
+            .arg("state", a.state.as_str().to_ascii_uppercase())
+            .into());
     }
     if at < a.starts_at - Duration::minutes(EARLY_CHECK_IN) || at > a.ends_at {
-        return Err(ServiceError::Conflict(
-            "check-in and check-out happen between an hour before the start and the end".into(),
-        ));
+        return Err(Reason::OUTSIDE_CHECK_IN_WINDOW.into());
     }
     let s = signup::Entity::find()
         .filter(signup::Column::ActivityId.eq(a.id))
@@ -351,7 +334,7 @@ async fn verify(
         .filter(signup::Column::State.eq(SignupState::Active))
         .one(conn)
         .await?
-        .ok_or_else(|| ServiceError::Conflict("the volunteer is not signed up".into()))?;
+        .ok_or_else(|| ServiceError::from(Reason::NOT_SIGNED_UP))?;
     Ok(Checked {
         activity: a,
         signup: s,
@@ -432,14 +415,12 @@ pub async fn check_out(
             .order_by_desc(attendance::Column::Id)
             .one(&txn)
             .await?
-            .ok_or_else(|| ServiceError::Conflict("the volunteer has not checked in".into()))?;
+            .ok_or_else(|| ServiceError::from(Reason::NOT_CHECKED_IN))?;
         let record = records::for_attendance(&txn, last.id).await?;
         return Ok((last.into(), record));
     };
     if c.at < open.check_in_at {
-        return Err(ServiceError::bad_input(
-            "check-out cannot be before check-in",
-        ));
+        return Err(Reason::CHECK_OUT_BEFORE_CHECK_IN.at("at").into());
     }
     let (session, record) = finish(
         &txn,
@@ -557,7 +538,7 @@ pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<Signu
         Action::Read,
         signup::Column::Id,
         id,
-        "sign-up",
+        Thing::Signup,
     )
     .await?
     .try_into()

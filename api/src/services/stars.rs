@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
@@ -166,7 +166,7 @@ async fn needed_level(
     let level = u8::try_from(stars)
         .ok()
         .and_then(|s| rules.grant_level(s))
-        .ok_or_else(|| ServiceError::bad_input("no such star rating"))?;
+        .ok_or_else(|| ServiceError::from(Reason::UNKNOWN_STAR_RATING))?;
     match level {
         GrantLevel::AtLeast(l) => Ok(l),
         GrantLevel::Root => {
@@ -196,7 +196,7 @@ pub async fn grant(store: &Store, access: &Access, id: i64) -> ServiceResult<Nom
         Action::Read,
         star_nomination::Column::Id,
         id,
-        "star nomination",
+        Thing::StarNomination,
     )
     .await?;
     let unit = super::stored_unit(&n.unit_code)?;
@@ -205,41 +205,32 @@ pub async fn grant(store: &Store, access: &Access, id: i64) -> ServiceResult<Nom
         access.check_from_level(Resource::StarNomination, Action::Grant, &unit, level)?;
     access.enforce(&decision)?;
     if n.state != NominationState::Listed {
-        return Err(ServiceError::Conflict(format!(
-            "the nomination is {}",
-            n.state
-        )));
+        return Err(Reason::NOMINATION_DECIDED
+            .arg("state", n.state.as_str().to_ascii_uppercase())
+            .into());
     }
     let now = super::now();
     if now < n.listed_until {
-        return Err(ServiceError::Conflict(format!(
-            "the nomination is publicly listed until {}; grant it after that",
-            n.listed_until.to_rfc3339()
-        )));
+        return Err(Reason::NOTICE_PERIOD
+            .arg("until", n.listed_until.to_rfc3339())
+            .into());
     }
     let v = volunteer::Entity::find_by_id(n.volunteer_id)
         .one(&txn)
         .await?
-        .ok_or(ServiceError::NotFound("volunteer"))?;
+        .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
     if v.barred_until.is_some_and(|b| b > now) {
-        return Err(ServiceError::Conflict(
-            "the volunteer is barred from star ratings after revoked hours".into(),
-        ));
+        return Err(Reason::BARRED_FROM_STARS.into());
     }
     if v.stars >= n.stars {
-        return Err(ServiceError::Conflict(format!(
-            "the volunteer already holds {} stars",
-            v.stars
-        )));
+        return Err(Reason::ALREADY_HOLDS_STARS.arg("stars", v.stars).into());
     }
     let earned = access
         .policy()
         .star_rules()
         .stars_for(v.approved_half_hours as f64 / 2.0);
     if i16::from(earned) < n.stars {
-        return Err(ServiceError::Conflict(
-            "the volunteer's approved hours no longer reach this star".into(),
-        ));
+        return Err(Reason::HOURS_BELOW_STAR.into());
     }
     let done = star_nomination::Entity::update_many()
         .col_expr(
@@ -256,9 +247,7 @@ pub async fn grant(store: &Store, access: &Access, id: i64) -> ServiceResult<Nom
         .exec(&txn)
         .await?;
     if done.rows_affected == 0 {
-        return Err(ServiceError::Conflict(
-            "the nomination was decided meanwhile".into(),
-        ));
+        return Err(Reason::EDIT_CONFLICT.into());
     }
     // Lower nominations still listed are superseded by this grant.
     star_nomination::Entity::update_many()
@@ -298,7 +287,7 @@ pub async fn grant(store: &Store, access: &Access, id: i64) -> ServiceResult<Nom
     let after = star_nomination::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or(ServiceError::NotFound("star nomination"))?;
+        .ok_or(ServiceError::NotFound(Thing::StarNomination))?;
     txn.commit().await?;
     after.try_into()
 }
@@ -347,7 +336,7 @@ pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<Nomin
         Action::Read,
         star_nomination::Column::Id,
         id,
-        "star nomination",
+        Thing::StarNomination,
     )
     .await?
     .try_into()

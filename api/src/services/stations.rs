@@ -9,7 +9,7 @@ use sea_orm::sea_query::Order;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, QueryFilter, TransactionTrait};
 use serde_json::json;
 
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
@@ -63,7 +63,10 @@ pub async fn create(
     let unit = super::parse_unit("unitCode", &input.unit_code)?;
     if let (Some(open), Some(close)) = (input.opened_on, input.closed_on) {
         if close < open {
-            return Err(ServiceError::bad_input("`closedOn` is before `openedOn`"));
+            return Err(Reason::RANGE_REVERSED
+                .at("closedOn")
+                .arg("start", "openedOn")
+                .into());
         }
     }
     let txn = store.db.begin().await?;
@@ -134,7 +137,10 @@ pub async fn update(
     let closed = ch.closed_on.unwrap_or(st.closed_on);
     if let (Some(open), Some(close)) = (opened, closed) {
         if close < open {
-            return Err(ServiceError::bad_input("`closedOn` is before `openedOn`"));
+            return Err(Reason::RANGE_REVERSED
+                .at("closedOn")
+                .arg("start", "openedOn")
+                .into());
         }
     }
     if let Some(Some(org)) = ch.organization_id {
@@ -197,7 +203,7 @@ async fn get_in(
         Action::Read,
         station::Column::Id,
         id,
-        "station",
+        Thing::Station,
     )
     .await?
     .try_into()

@@ -12,7 +12,7 @@ use sea_orm::{
     QuerySelect, Select,
 };
 
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{Reason, ServiceError, ServiceResult};
 use crate::services::access::Access;
 use crate::services::{daily, ranges, Store};
 
@@ -229,7 +229,7 @@ pub async fn unit_stats(
     access.require(Resource::Volunteer, Action::Read, &code)?;
     if let (Some(f), Some(t)) = (from, to) {
         if t < f {
-            return Err(ServiceError::bad_input("`to` is before `from`"));
+            return Err(Reason::RANGE_REVERSED.at("to").arg("start", "from").into());
         }
     }
     let to_ts = to.map(|t| daily::start_of(t + chrono::Duration::days(1)));

@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
@@ -47,7 +47,7 @@ pub(super) async fn get_in(
     action: Action,
     id: i64,
 ) -> ServiceResult<TeamRecord> {
-    scoped::find_one::<team::Entity>(conn, access, action, team::Column::Id, id, "team")
+    scoped::find_one::<team::Entity>(conn, access, action, team::Column::Id, id, Thing::Team)
         .await?
         .try_into()
 }
@@ -90,10 +90,11 @@ pub async fn create(store: &Store, access: &Access, input: NewTeam) -> ServiceRe
     if let Some(parent) = input.parent_id {
         let parent = get_in(&txn, access, Action::Read, parent).await?;
         if !parent.unit.contains(&unit) {
-            return Err(ServiceError::bad_input(format!(
-                "a sub-team sits at its parent's unit ({}) or below it, not at {unit}",
-                parent.unit
-            )));
+            return Err(Reason::SUB_TEAM_OUTSIDE_PARENT
+                .at("unitCode")
+                .arg("parent", &parent.unit)
+                .arg("unit", &unit)
+                .into());
         }
     }
     volunteers::check_fields(&txn, &input.fields).await?;
@@ -228,10 +229,11 @@ async fn check_parent(
 ) -> ServiceResult<()> {
     let p = get_in(conn, access, Action::Read, parent).await?;
     if !p.unit.contains(&t.unit) {
-        return Err(ServiceError::bad_input(format!(
-            "a sub-team sits at its parent's unit ({}) or below it, not at {}",
-            p.unit, t.unit
-        )));
+        return Err(Reason::SUB_TEAM_OUTSIDE_PARENT
+            .at("parentId")
+            .arg("parent", &p.unit)
+            .arg("unit", &t.unit)
+            .into());
     }
     // Walk up from the new parent: meeting the team means a cycle. This walk is
     // about the tree's shape, not what the caller may read, so it is unscoped.
@@ -241,16 +243,14 @@ async fn check_parent(
             return Ok(());
         };
         if current == t.id {
-            return Err(ServiceError::bad_input(
-                "`parentId` is this team or one of its sub-teams",
-            ));
+            return Err(Reason::TEAM_CYCLE.at("parentId").into());
         }
         next = team::Entity::find_by_id(current)
             .one(conn)
             .await?
             .and_then(|m| m.parent_id);
     }
-    Err(ServiceError::bad_input("the team tree is too deep"))
+    Err(Reason::TEAM_TREE_TOO_DEEP.at("parentId").into())
 }
 
 async fn insert_member(
@@ -293,9 +293,7 @@ pub async fn add_member(
     let team = get_in(&txn, access, Action::Update, team_id).await?;
     volunteers::find_scoped(&txn, access, Action::Read, volunteer_id).await?;
     if is_member(&txn, team_id, volunteer_id).await? {
-        return Err(ServiceError::Conflict(
-            "the volunteer is already a member".into(),
-        ));
+        return Err(Reason::ALREADY_MEMBER.into());
     }
     insert_member(&txn, team_id, volunteer_id).await?;
     audit::record(
@@ -323,12 +321,10 @@ pub async fn remove_member(
     let txn = store.db.begin().await?;
     let team = get_in(&txn, access, Action::Update, team_id).await?;
     if !is_member(&txn, team_id, volunteer_id).await? {
-        return Err(ServiceError::NotFound("team member"));
+        return Err(ServiceError::NotFound(Thing::TeamMember));
     }
     if team.leader_id == Some(volunteer_id) {
-        return Err(ServiceError::bad_input(
-            "the leader cannot leave the team; name another leader first",
-        ));
+        return Err(Reason::LEADER_CANNOT_LEAVE.into());
     }
     team_member::Entity::delete_many()
         .filter(team_member::Column::TeamId.eq(team_id))

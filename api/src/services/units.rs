@@ -18,7 +18,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
@@ -88,9 +88,10 @@ impl UnitFilter {
             .filter(|s| !s.is_empty())
         {
             if search.chars().count() > MAX_SEARCH_LEN {
-                return Err(ServiceError::bad_input(format!(
-                    "`search` must be at most {MAX_SEARCH_LEN} characters"
-                )));
+                return Err(Reason::TEXT_TOO_LONG
+                    .at("search")
+                    .arg("max", MAX_SEARCH_LEN)
+                    .into());
             }
             cond = cond
                 .add(unit::Column::Name.like(LikeExpr::new(like_contains(search)).escape('\\')));
@@ -123,7 +124,7 @@ pub(crate) async fn require_exists(
         .count(conn)
         .await?;
     if n == 0 {
-        return Err(ServiceError::NotFound("unit"));
+        return Err(ServiceError::NotFound(Thing::Unit));
     }
     Ok(())
 }
@@ -186,7 +187,7 @@ impl UnitReader {
     pub async fn require(&self, code: &UnitCode) -> ServiceResult<UnitRecord> {
         self.by_code(code)
             .await?
-            .ok_or(ServiceError::NotFound("unit"))
+            .ok_or(ServiceError::NotFound(Thing::Unit))
     }
 
     pub async fn list(
@@ -320,9 +321,7 @@ impl UnitReader {
 fn parse_name(name: &str) -> ServiceResult<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(ServiceError::bad_input(
-            "`name` must be 1 to 100 characters",
-        ));
+        return Err(Reason::TEXT_LENGTH.at("name").arg("max", 100).into());
     }
     Ok(name.to_owned())
 }
@@ -335,15 +334,15 @@ pub async fn create(
     code: &str,
     name: &str,
 ) -> ServiceResult<UnitRecord> {
-    let parent = UnitCode::parse(parent_code)
-        .map_err(|e| ServiceError::bad_input(format!("`parentCode`: {e}")))?;
-    let code =
-        UnitCode::parse(code).map_err(|e| ServiceError::bad_input(format!("`code`: {e}")))?;
+    let parent = UnitCode::parse(parent_code).map_err(|e| Problem::from(e).at("parentCode"))?;
+    let code = UnitCode::parse(code).map_err(|e| Problem::from(e).at("code"))?;
     let name = parse_name(name)?;
     if !parent.is_parent_of(&code) {
-        return Err(ServiceError::bad_input(format!(
-            "unit code {code} does not extend parent code {parent} by one level"
-        )));
+        return Err(Reason::UNIT_CODE_NOT_CHILD
+            .at("code")
+            .arg("code", &code)
+            .arg("parent", &parent)
+            .into());
     }
     let txn = store.db.begin().await?;
     require_exists(&txn, &parent).await?;
@@ -353,9 +352,14 @@ pub async fn create(
         .count(&txn)
         .await?;
     if taken > 0 {
-        return Err(ServiceError::Conflict(format!(
-            "unit code {code} already exists"
-        )));
+        return Err(Problem::from(Reason::ALREADY_EXISTS)
+            .at("code")
+            .arg_lang(
+                "what",
+                &format!("unit code {code}"),
+                &format!("区划代码 {code}"),
+            )
+            .into());
     }
     let now = super::now();
     let model = sea_orm::ActiveModelTrait::insert(
@@ -393,15 +397,14 @@ pub async fn rename(
     code: &str,
     name: &str,
 ) -> ServiceResult<UnitRecord> {
-    let code =
-        UnitCode::parse(code).map_err(|e| ServiceError::bad_input(format!("`code`: {e}")))?;
+    let code = UnitCode::parse(code).map_err(|e| Problem::from(e).at("code"))?;
     let name = parse_name(name)?;
     let txn = store.db.begin().await?;
     let model = unit::Entity::find()
         .filter(unit::Column::Code.eq(code.as_str()))
         .one(&txn)
         .await?
-        .ok_or(ServiceError::NotFound("unit"))?;
+        .ok_or(ServiceError::NotFound(Thing::Unit))?;
     access.require(Resource::Unit, Action::Update, &code)?;
     let old = model.name.clone();
     let mut active: unit::ActiveModel = model.into();

@@ -11,7 +11,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::auth;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
@@ -58,9 +58,7 @@ pub fn parse_username(s: &str) -> ServiceResult<String> {
     if ok {
         Ok(s.to_owned())
     } else {
-        Err(ServiceError::bad_input(
-            "`username` must be 3 to 64 lowercase letters, digits, '_', '.' or '-'",
-        ))
+        Err(Reason::INVALID_USERNAME.at("username").into())
     }
 }
 
@@ -69,18 +67,18 @@ pub fn check_password(p: &str) -> ServiceResult<()> {
     if (MIN_PASSWORD_LEN..=MAX_PASSWORD_LEN).contains(&n) {
         Ok(())
     } else {
-        Err(ServiceError::bad_input(format!(
-            "passwords are {MIN_PASSWORD_LEN} to {MAX_PASSWORD_LEN} characters"
-        )))
+        Err(Reason::PASSWORD_LENGTH
+            .at("password")
+            .arg("min", MIN_PASSWORD_LEN)
+            .arg("max", MAX_PASSWORD_LEN)
+            .into())
     }
 }
 
 fn parse_display_name(s: &str) -> ServiceResult<String> {
     let s = s.trim();
     if s.is_empty() || s.chars().count() > 100 {
-        return Err(ServiceError::bad_input(
-            "`displayName` must be 1 to 100 characters",
-        ));
+        return Err(Reason::TEXT_LENGTH.at("displayName").arg("max", 100).into());
     }
     Ok(s.to_owned())
 }
@@ -134,7 +132,7 @@ pub(super) async fn find_scoped(
     action: Action,
     id: i64,
 ) -> ServiceResult<user::Model> {
-    scoped::find_one::<user::Entity>(conn, access, action, user::Column::Id, id, "user").await
+    scoped::find_one::<user::Entity>(conn, access, action, user::Column::Id, id, Thing::User).await
 }
 
 pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<UserRecord> {
@@ -173,7 +171,7 @@ pub(super) async fn me_in(
     user::Entity::find_by_id(id)
         .one(conn)
         .await?
-        .ok_or_else(|| ServiceError::Unauthenticated("sign in first".into()))?
+        .ok_or_else(|| ServiceError::from(Reason::SIGN_IN_REQUIRED))?
         .try_into()
 }
 
@@ -193,8 +191,8 @@ async fn validate_new(store: &Store, input: &NewUser) -> ServiceResult<(String, 
     let username = parse_username(&input.username)?;
     check_password(&input.password)?;
     let display_name = parse_display_name(&input.display_name)?;
-    let unit = UnitCode::parse(&input.home_unit_code)
-        .map_err(|e| ServiceError::bad_input(format!("`homeUnitCode`: {e}")))?;
+    let unit =
+        UnitCode::parse(&input.home_unit_code).map_err(|e| Problem::from(e).at("homeUnitCode"))?;
     units::require_exists(&store.db, &unit).await?;
     Ok((username, display_name, unit))
 }
@@ -211,9 +209,10 @@ async fn insert_user(
         .count(conn)
         .await?;
     if taken > 0 {
-        return Err(ServiceError::Conflict(format!(
-            "username {username:?} is taken"
-        )));
+        return Err(Reason::USERNAME_TAKEN
+            .at("username")
+            .arg("username", username)
+            .into());
     }
     let now = super::now();
     Ok(user::ActiveModel {
@@ -264,12 +263,13 @@ pub async fn create_as_operator(
     let held = access
         .policy()
         .role(role)
-        .ok_or_else(|| ServiceError::bad_input(format!("unknown role {role:?}")))?;
+        .ok_or_else(|| ServiceError::from(Reason::UNKNOWN_ROLE.at("role").arg("role", role)))?;
     if !held.levels.contains(&unit.level()) {
-        return Err(ServiceError::bad_input(format!(
-            "role {role} cannot be held at a {}",
-            unit.level()
-        )));
+        return Err(Reason::ROLE_LEVEL_NOT_ALLOWED
+            .at("role")
+            .arg("role", role)
+            .arg("level", unit.level())
+            .into());
     }
     let hash = auth::hash_password(&store.hashing, input.password).await?;
     let txn = store.db.begin().await?;
@@ -300,9 +300,7 @@ pub async fn set_disabled(
 ) -> ServiceResult<UserRecord> {
     let me = access.user_id()?;
     if me == id {
-        return Err(ServiceError::bad_input(
-            "you cannot disable or enable yourself",
-        ));
+        return Err(Reason::SELF_DISABLE.into());
     }
     let txn = store.db.begin().await?;
     let model = find_scoped(&txn, access, Action::Disable, id).await?;
@@ -369,7 +367,7 @@ pub async fn update(
         user::Entity::find_by_id(id)
             .one(&txn)
             .await?
-            .ok_or(ServiceError::NotFound("user"))?
+            .ok_or(ServiceError::NotFound(Thing::User))?
     } else {
         find_scoped(&txn, access, Action::Update, id).await?
     };
@@ -377,9 +375,7 @@ pub async fn update(
     let moving = home.as_ref().filter(|h| **h != u.home_unit);
     if let Some(to) = moving {
         if me == id {
-            return Err(ServiceError::bad_input(
-                "you cannot move yourself to another unit",
-            ));
+            return Err(Reason::SELF_MOVE.into());
         }
         units::require_exists(&txn, to).await?;
         access.require(Resource::User, Action::Update, to)?;
@@ -415,7 +411,7 @@ pub async fn update(
     let after = user::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or(ServiceError::NotFound("user"))?;
+        .ok_or(ServiceError::NotFound(Thing::User))?;
     txn.commit().await?;
     after.try_into()
 }
@@ -483,11 +479,11 @@ pub async fn change_password(
     let model = user::Entity::find_by_id(me)
         .one(&store.db)
         .await?
-        .ok_or_else(|| ServiceError::Unauthenticated("sign in first".into()))?;
+        .ok_or_else(|| ServiceError::from(Reason::SIGN_IN_REQUIRED))?;
     let ok =
         auth::verify_password(&store.hashing, current, Some(model.password_hash.clone())).await?;
     if !ok {
-        return Err(ServiceError::bad_input("the current password is wrong"));
+        return Err(Reason::WRONG_PASSWORD.at("currentPassword").into());
     }
     let hash = auth::hash_password(&store.hashing, new).await?;
     let unit = UserRecord::try_from(model.clone())?.home_unit;
@@ -526,9 +522,7 @@ pub async fn reset_password(
 ) -> ServiceResult<(UserRecord, String)> {
     let me = access.user_id()?;
     if me == id {
-        return Err(ServiceError::bad_input(
-            "change your own password with changePassword",
-        ));
+        return Err(Reason::RESET_OWN_PASSWORD.into());
     }
     let target = find_scoped(&store.db, access, Action::Update, id).await?;
     require_manage(&store.db, access, &target).await?;

@@ -16,7 +16,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::codes::{mask_id_number, mask_phone, IdDocument, IdKind, Phone};
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
@@ -194,9 +194,7 @@ pub(super) async fn check_fields(
     unique.sort();
     unique.dedup();
     if known as usize != unique.len() {
-        return Err(ServiceError::bad_input(
-            "`fields` names an unknown service field",
-        ));
+        return Err(Reason::UNKNOWN_SERVICE_FIELD.at("fields").into());
     }
     Ok(())
 }
@@ -231,10 +229,10 @@ async fn set_fields(
 fn home_unit(arg: &str, code: &str) -> ServiceResult<UnitCode> {
     let unit = super::parse_unit(arg, code)?;
     if !matches!(unit.level(), Level::Community | Level::Grid) {
-        return Err(ServiceError::bad_input(format!(
-            "`{arg}` must be a community or grid, not a {}",
-            unit.level()
-        )));
+        return Err(Reason::NOT_A_COMMUNITY
+            .at(arg.to_owned())
+            .arg("level", unit.level())
+            .into());
     }
     Ok(unit)
 }
@@ -263,13 +261,13 @@ pub async fn register(
 ) -> ServiceResult<VolunteerRecord> {
     let real_name = super::required_text("realName", &input.real_name, 100)?;
     let doc = IdDocument::parse(input.id_kind, &input.id_number)
-        .map_err(|e| ServiceError::bad_input(e.to_string()))?;
+        .map_err(|e| Problem::from(e).at("idNumber"))?;
     let phone = input
         .phone
         .as_deref()
         .map(Phone::parse)
         .transpose()
-        .map_err(|e| ServiceError::bad_input(e.to_string()))?;
+        .map_err(|e| Problem::from(e).at("phone"))?;
     let unit = home_unit("unitCode", &input.unit_code)?;
     let reported = input
         .reported_unit_code
@@ -277,9 +275,7 @@ pub async fn register(
         .map(|c| home_unit("reportedUnitCode", c))
         .transpose()?;
     if !input.party_member && (reported.is_some() || input.party_organization.is_some()) {
-        return Err(ServiceError::bad_input(
-            "only party members report to a community or have a party organisation",
-        ));
+        return Err(Reason::PARTY_FIELDS_NON_MEMBER.into());
     }
     let (gender, birth_date) = match doc.resident() {
         Some(id) => (
@@ -312,9 +308,7 @@ pub async fn register(
         .count(&txn)
         .await?;
     if taken > 0 {
-        return Err(ServiceError::Conflict(
-            "this person is already registered as a volunteer".into(),
-        ));
+        return Err(Reason::ALREADY_REGISTERED.into());
     }
     let now = super::now();
     let m = volunteer::ActiveModel {
@@ -371,9 +365,7 @@ async fn require_unlinked(conn: &impl ConnectionTrait, user: i64) -> ServiceResu
         .count(conn)
         .await?;
     if linked > 0 {
-        return Err(ServiceError::Conflict(
-            "this account is already linked to a volunteer record".into(),
-        ));
+        return Err(Reason::ACCOUNT_ALREADY_LINKED.into());
     }
     Ok(())
 }
@@ -390,7 +382,7 @@ pub(super) async fn find_scoped(
         action,
         volunteer::Column::Id,
         id,
-        "volunteer",
+        Thing::Volunteer,
     )
     .await
 }
@@ -464,7 +456,7 @@ pub async fn update(
         changed.push("realName");
     }
     if let Some(phone) = &changes.phone {
-        let p = Phone::parse(phone).map_err(|e| ServiceError::bad_input(e.to_string()))?;
+        let p = Phone::parse(phone).map_err(|e| Problem::from(e).at("phone"))?;
         active.phone = Set(Some(p.as_str().to_owned()));
         changed.push("phone");
     }
@@ -514,9 +506,7 @@ pub async fn update(
         changed.push("fields");
     }
     if !m.party_member && (m.reported_unit_code.is_some() || m.party_organization.is_some()) {
-        return Err(ServiceError::bad_input(
-            "only party members report to a community or have a party organisation",
-        ));
+        return Err(Reason::PARTY_FIELDS_NON_MEMBER.into());
     }
     if counted_before != model_counted(&m) {
         count_in(&txn, &before_model, -1).await?;
@@ -657,7 +647,7 @@ pub async fn get_move(store: &Store, access: &Access, id: i64) -> ServiceResult<
         Action::Read,
         volunteer_move::Column::Id,
         id,
-        "move request",
+        Thing::MoveRequest,
     )
     .await?
     .try_into()
@@ -674,7 +664,7 @@ pub async fn decide_move(
 ) -> ServiceResult<MoveRecord> {
     let reason = super::optional_text("reason", reason.as_deref(), 500)?;
     if !accept && reason.is_none() {
-        return Err(ServiceError::bad_input("declining a move needs a `reason`"));
+        return Err(Reason::REASON_REQUIRED.at("reason").into());
     }
     let txn = store.db.begin().await?;
     let request = scoped::find_one::<volunteer_move::Entity>(
@@ -683,7 +673,7 @@ pub async fn decide_move(
         Action::Read,
         volunteer_move::Column::Id,
         id,
-        "move request",
+        Thing::MoveRequest,
     )
     .await?;
     let to = super::stored_unit(&request.to_unit_code)?;
@@ -691,21 +681,17 @@ pub async fn decide_move(
     access.require(Resource::Volunteer, Action::Update, &to)?;
     let me = access.user_id()?;
     if request.requested_by == Some(me) {
-        return Err(ServiceError::Forbidden(
-            "a move is accepted by an administrator of the destination other than the volunteer"
-                .into(),
-        ));
+        return Err(Reason::MOVE_SELF_DECISION.into());
     }
     if request.state != MoveState::Pending {
-        return Err(ServiceError::Conflict(format!(
-            "the request is already {}",
-            request.state
-        )));
+        return Err(Reason::MOVE_DECIDED
+            .arg("state", request.state.as_str().to_ascii_uppercase())
+            .into());
     }
     let v = volunteer::Entity::find_by_id(request.volunteer_id)
         .one(&txn)
         .await?
-        .ok_or(ServiceError::NotFound("volunteer"))?;
+        .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
     let now = super::now();
     let state = if accept {
         MoveState::Accepted
@@ -725,15 +711,11 @@ pub async fn decide_move(
         .exec(&txn)
         .await?;
     if done.rows_affected != 1 {
-        return Err(ServiceError::Conflict(
-            "the request was decided meanwhile".into(),
-        ));
+        return Err(Reason::EDIT_CONFLICT.into());
     }
     if accept {
         if v.unit_code != request.from_unit_code {
-            return Err(ServiceError::Conflict(
-                "the volunteer has moved since the request; it must ask again".into(),
-            ));
+            return Err(Reason::VOLUNTEER_MOVED_SINCE.into());
         }
         let mut active: volunteer::ActiveModel = v.clone().into();
         active.unit_code = Set(to.to_string());
@@ -763,7 +745,7 @@ pub async fn decide_move(
     let decided = volunteer_move::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or(ServiceError::NotFound("move request"))?;
+        .ok_or(ServiceError::NotFound(Thing::MoveRequest))?;
     txn.commit().await?;
     decided.try_into()
 }

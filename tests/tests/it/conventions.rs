@@ -352,3 +352,81 @@ async fn every_part_of_the_schema_is_described() {
         "descriptions pointing outside the repository: {outside:#?}"
     );
 }
+
+/// Errors carry a stable reason and the input path of the offending field; the
+/// message is Simplified Chinese unless the client prefers English.
+#[tokio::test]
+async fn errors_name_their_reason_and_field_in_the_callers_language() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let create = r#"mutation($i: CreateUserInput!) { createUser(input: $i) { user { id } } }"#;
+    let vars = json!({ "i": { "username": "short_pw", "password": "abc",
+        "displayName": "短密码", "homeUnitCode": "440104" } });
+    let send = |lang: Option<&'static str>, query: &'static str, vars: Value| {
+        let (app, admin) = (&app, admin.clone());
+        async move {
+            // A client of its own: the test client asks for English by default.
+            let mut req = reqwest::Client::new()
+                .post(format!("{}/graphql", app.address))
+                .bearer_auth(admin)
+                .json(&json!({ "query": query, "variables": vars }));
+            if let Some(lang) = lang {
+                req = req.header("accept-language", lang);
+            }
+            req.send().await.unwrap().json::<Value>().await.unwrap()
+        }
+    };
+    let zh = send(None, create, vars.clone()).await;
+    let err = &zh["errors"][0];
+    assert_eq!(err["extensions"]["code"], "BAD_USER_INPUT", "{zh:#}");
+    assert_eq!(err["extensions"]["reason"], "PASSWORD_LENGTH", "{zh:#}");
+    assert_eq!(
+        err["extensions"]["field"],
+        json!(["input", "password"]),
+        "{zh:#}"
+    );
+    assert_eq!(err["message"], "密码须为 8 到 128 个字符", "{zh:#}");
+
+    let en = send(Some("en-GB,en;q=0.9,zh;q=0.5"), create, vars.clone()).await;
+    assert_eq!(
+        en["errors"][0]["message"],
+        "passwords are 8 to 128 characters"
+    );
+    assert_eq!(en["errors"][0]["extensions"], err["extensions"]);
+
+    // An argument of a query field is named by itself, not under `input`.
+    let page = send(None, "{ units(first: 500) { totalCount } }", json!({})).await;
+    let err = &page["errors"][0];
+    assert_eq!(err["extensions"]["reason"], "OUT_OF_RANGE", "{page:#}");
+    assert_eq!(err["extensions"]["field"], json!(["first"]), "{page:#}");
+    assert_eq!(err["message"], "first 须在 0 到 100 之间", "{page:#}");
+
+    // Refusals by the policy and by async-graphql's own checks have reasons too.
+    let anon = reqwest::Client::new()
+        .post(format!("{}/graphql", app.address))
+        .json(&json!({ "query": create, "variables": { "i": { "username": "anon_try",
+            "password": "long-enough-password", "displayName": "匿名", "homeUnitCode": "440104" } } }))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        anon["errors"][0]["extensions"]["reason"], "SIGN_IN_REQUIRED",
+        "{anon:#}"
+    );
+    assert_eq!(anon["errors"][0]["message"], "请先登录", "{anon:#}");
+    let unknown = send(None, "{ nope }", json!({})).await;
+    assert_eq!(
+        unknown["errors"][0]["extensions"]["reason"], "INVALID_QUERY",
+        "{unknown:#}"
+    );
+    assert!(
+        unknown["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("请求无效："),
+        "{unknown:#}"
+    );
+}
