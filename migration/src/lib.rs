@@ -8,6 +8,7 @@ mod m20261126_000005_activities;
 mod m20261130_000006_hardening;
 mod m20261130_000007_password_reset;
 mod m20261130_000008_activity_description;
+mod m20261130_000009_sort_indexes;
 
 pub use m20261126_000003_volunteers::SERVICE_FIELDS;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000006_hardening::Migration),
             Box::new(m20261130_000007_password_reset::Migration),
             Box::new(m20261130_000008_activity_description::Migration),
+            Box::new(m20261130_000009_sort_indexes::Migration),
         ]
     }
 }

@@ -125,6 +125,9 @@ reasons! {
     WRONG_KIND_OF_ID: BadUserInput,
         "{value} names another kind of record", "{value} 指向另一种记录";
     TOO_MANY_IDS: BadUserInput, "`{field}` may hold at most {max} IDs", "{field} 最多包含 {max} 个 ID";
+    PAGING_BOTH_WAYS: BadUserInput,
+        "page with `first`/`after` or with `last`/`before`, not both",
+        "分页请使用 first/after 或 last/before，二者不能同时使用";
     INVALID_CURSOR: BadUserInput, "`{field}` is not a valid cursor", "{field} 不是有效的分页游标";
     OUT_OF_RANGE: BadUserInput, "`{field}` must be {min} to {max}", "{field} 须在 {min} 到 {max} 之间";
     TEXT_LENGTH: BadUserInput,

@@ -7,7 +7,7 @@ use policies::UnitCode;
 
 use crate::auth::TokenKeys;
 use crate::error::{Problem, ServiceError};
-use crate::graphql::connection::{from_page, wants_total, Connection};
+use crate::graphql::connection::{from_page, wants_total, Connection, OrderBy};
 use crate::graphql::loaders;
 use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::scalars::Timestamp;
@@ -16,6 +16,7 @@ use crate::graphql::{
     access, id_of, load_unit, opt_id, parse_under, parts, store, visible, GqlResult,
 };
 use crate::pagination::PageRequest;
+use crate::services::audit::AuditOrderField;
 use crate::services::audit::{self, AuditFilter, AuditRecord};
 use crate::services::auth as auth_service;
 use crate::services::roles::{self, AssignmentFilter, AssignmentRecord, GrantInput};
@@ -417,7 +418,7 @@ impl AccountQuery {
     /// Users the caller may see, by id; `under` keeps users whose home unit is in
     /// that subtree; `search` matches usernames and display names.
     #[graphql(
-        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+        complexity = "crate::graphql::connection::list_cost(first.or(last), child_complexity, __field)"
     )]
     async fn users(
         &self,
@@ -435,9 +436,17 @@ impl AccountQuery {
             desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end (with `before`): 20 when left out, at most 100."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Return the items before this cursor (the next page's `pageInfo.startCursor`), paging backwards."
+        )]
+        before: Option<String>,
     ) -> GqlResult<Connection<User>> {
         let run = async {
-            let page = PageRequest::parse(first, after.as_deref())?;
+            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
             let filter = UserFilter {
                 under: parse_under(under.as_deref())?,
                 search,
@@ -452,7 +461,7 @@ impl AccountQuery {
             .await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, |u| u.id.to_string(), User))
+        Ok(from_page(page, total, User))
     }
 
     /// The user with this ID; null when it does not exist or the caller may not
@@ -468,7 +477,7 @@ impl AccountQuery {
 
     /// Live role assignments the caller may see.
     #[graphql(
-        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+        complexity = "crate::graphql::connection::list_cost(first.or(last), child_complexity, __field)"
     )]
     async fn role_assignments(
         &self,
@@ -486,9 +495,17 @@ impl AccountQuery {
             desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end (with `before`): 20 when left out, at most 100."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Return the items before this cursor (the next page's `pageInfo.startCursor`), paging backwards."
+        )]
+        before: Option<String>,
     ) -> GqlResult<Connection<RoleAssignment>> {
         let run = async {
-            let page = PageRequest::parse(first, after.as_deref())?;
+            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
             let filter = AssignmentFilter {
                 under: parse_under(under.as_deref())?,
                 role,
@@ -504,7 +521,7 @@ impl AccountQuery {
             .await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, |a| a.id.to_string(), RoleAssignment))
+        Ok(from_page(page, total, RoleAssignment))
     }
 
     /// The roles the policy defines.
@@ -584,7 +601,7 @@ impl AccountQuery {
 
     /// Audit entries the caller may read, newest first.
     #[graphql(
-        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+        complexity = "crate::graphql::connection::list_cost(first.or(last), child_complexity, __field)"
     )]
     async fn audit_log(
         &self,
@@ -595,6 +612,11 @@ impl AccountQuery {
         under: Option<String>,
         #[graphql(desc = "Only acts of this user.")] actor_id: Option<ID>,
         #[graphql(desc = "Only this action, e.g. `role.grant`.")] action: Option<String>,
+        #[graphql(desc = "Only entries made at or after this time.")] from: Option<Timestamp>,
+        #[graphql(desc = "Only entries made before this time.")] to: Option<Timestamp>,
+        #[graphql(desc = "Sort order; left out, newest first.")] order_by: Option<
+            OrderBy<AuditOrderField>,
+        >,
         #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
             i32,
         >,
@@ -602,13 +624,24 @@ impl AccountQuery {
             desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end (with `before`): 20 when left out, at most 100."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Return the items before this cursor (the next page's `pageInfo.startCursor`), paging backwards."
+        )]
+        before: Option<String>,
     ) -> GqlResult<Connection<AuditEntry>> {
         let run = async {
-            let page = PageRequest::parse(first, after.as_deref())?;
+            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
             let filter = AuditFilter {
                 under: parse_under(under.as_deref())?,
                 actor_id: opt_id(NodeKind::User, &actor_id)?,
                 action,
+                from: from.map(Into::into),
+                to: to.map(Into::into),
+                direction: OrderBy::pair(order_by).map(|(AuditOrderField::Time, d)| d),
             };
             audit::list(
                 parts(ctx)?.0,
@@ -620,7 +653,7 @@ impl AccountQuery {
             .await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, |a| a.id.to_string(), AuditEntry))
+        Ok(from_page(page, total, AuditEntry))
     }
 }
 

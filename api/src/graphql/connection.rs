@@ -13,7 +13,7 @@ impl CursorType for Cursor {
     type Error = crate::error::ServiceError;
 
     fn decode_cursor(s: &str) -> Result<Self, Self::Error> {
-        decode_cursor(s).map(Cursor)
+        decode_cursor("after", s).map(Cursor)
     }
 
     fn encode_cursor(&self) -> String {
@@ -134,24 +134,56 @@ pub fn wants_total(ctx: &Context<'_>) -> bool {
     ctx.look_ahead().field("totalCount").exists()
 }
 
-/// Builds a connection from a page of records.
-pub fn from_page<R, T>(
-    page: Page<R>,
-    total_count: u64,
-    key: impl Fn(&R) -> String,
-    node: impl Fn(R) -> T,
-) -> Connection<T>
+/// Builds a connection from a page of records, with the cursors the service gave.
+pub fn from_page<R, T>(page: Page<R>, total_count: u64, node: impl Fn(R) -> T) -> Connection<T>
 where
     T: async_graphql::OutputType,
 {
     Connection {
         edges: page
-            .rows
+            .cursors
             .into_iter()
-            .map(|r| connection::Edge::new(Cursor(key(&r)), node(r)))
+            .zip(page.rows)
+            .map(|(key, r)| connection::Edge::new(Cursor(key), node(r)))
             .collect(),
         has_previous_page: page.has_previous_page,
         has_next_page: page.has_next_page,
         total_count: total_count as i64,
+    }
+}
+
+/// How to sort a list: by which field, and which way (ascending when left out).
+/// Every order is served by an index and pages by cursor like the default one.
+#[derive(async_graphql::InputObject)]
+#[graphql(
+    concrete(
+        name = "ActivityOrder",
+        params(crate::services::activities::ActivityOrderField)
+    ),
+    concrete(
+        name = "ServiceRecordOrder",
+        params(crate::services::records::RecordOrderField)
+    ),
+    concrete(
+        name = "VolunteerOrder",
+        params(crate::services::volunteers::VolunteerOrderField)
+    ),
+    concrete(
+        name = "AuditLogOrder",
+        params(crate::services::audit::AuditOrderField)
+    )
+)]
+pub struct OrderBy<F: async_graphql::InputType> {
+    /// The field to sort by.
+    pub field: F,
+    /// Which way; ascending when left out.
+    #[graphql(default)]
+    pub direction: crate::pagination::OrderDirection,
+}
+
+impl<F: async_graphql::InputType + Copy> OrderBy<F> {
+    /// The order as the services take it.
+    pub fn pair(order: Option<OrderBy<F>>) -> Option<(F, crate::pagination::OrderDirection)> {
+        order.map(|o| (o.field, o.direction))
     }
 }

@@ -8,7 +8,7 @@ use chrono::Utc;
 
 use crate::error::{ErrorCode, Reason, ServiceError};
 use crate::graphql::accounts::User;
-use crate::graphql::connection::{from_page, wants_total, Connection};
+use crate::graphql::connection::{from_page, wants_total, Connection, OrderBy};
 use crate::graphql::loaders;
 use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::scalars::{Day, Timestamp};
@@ -19,8 +19,10 @@ use crate::graphql::{
     GqlResult,
 };
 use crate::pagination::PageRequest;
+use crate::services::activities::ActivityOrderField;
 use crate::services::activities::{self, ActivityFilter, ActivityRecord, NewActivity, Published};
 use crate::services::certificates::{self, CertificateFilter, CertificateRecord, IssueCertificate};
+use crate::services::records::RecordOrderField;
 use crate::services::records::{self, LogHours, RecordFilter, ServiceRecord as RecordData};
 use crate::services::signups::{
     self, Attendance, AttendanceRecord, Proof, SignupFilter, SignupRecord,
@@ -179,7 +181,7 @@ impl Activity {
     }
     /// Sign-ups the caller may see.
     #[graphql(
-        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+        complexity = "crate::graphql::connection::list_cost(first.or(last), child_complexity, __field)"
     )]
     async fn signups(
         &self,
@@ -191,9 +193,17 @@ impl Activity {
             desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end (with `before`): 20 when left out, at most 100."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Return the items before this cursor (the next page's `pageInfo.startCursor`), paging backwards."
+        )]
+        before: Option<String>,
     ) -> GqlResult<Connection<Signup>> {
         let run = async {
-            let page = PageRequest::parse(first, after.as_deref())?;
+            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
             let filter = SignupFilter {
                 activity_id: Some(self.0.id),
                 ..Default::default()
@@ -202,7 +212,7 @@ impl Activity {
             signups::list(store, access, &filter, &page, wants_total(ctx)).await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, |s| s.id.to_string(), Signup))
+        Ok(from_page(page, total, Signup))
     }
 }
 
@@ -556,9 +566,8 @@ impl ServiceQuery {
     /// (drafts only for their organisers and reviewers); `from`/`to` bound the
     /// start time.
     #[graphql(
-        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+        complexity = "crate::graphql::connection::list_cost(first.or(last), child_complexity, __field)"
     )]
-    #[allow(clippy::too_many_arguments)]
     async fn activities(
         &self,
         ctx: &Context<'_>,
@@ -573,6 +582,8 @@ impl ServiceQuery {
         #[graphql(desc = "Only activities starting before this time.")] to: Option<Timestamp>,
         #[graphql(desc = "Only activities of this project.")] project_id: Option<ID>,
         #[graphql(desc = "Only activities of this team.")] team_id: Option<ID>,
+        #[graphql(desc = "Sort order; left out, by running unit, newest first within a unit.")]
+        order_by: Option<OrderBy<ActivityOrderField>>,
         #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
             i32,
         >,
@@ -580,11 +591,20 @@ impl ServiceQuery {
             desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end (with `before`): 20 when left out, at most 100."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Return the items before this cursor (the next page's `pageInfo.startCursor`), paging backwards."
+        )]
+        before: Option<String>,
     ) -> GqlResult<Connection<Activity>> {
         let run = async {
-            let page = PageRequest::parse(first, after.as_deref())?;
+            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
             let filter = ActivityFilter {
                 under: parse_under(under.as_deref())?,
+                order: OrderBy::pair(order_by),
                 state,
                 from: from.map(Into::into),
                 to: to.map(Into::into),
@@ -595,12 +615,7 @@ impl ServiceQuery {
             activities::list(store, access, &filter, &page, wants_total(ctx)).await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(
-            page,
-            total,
-            |a| format!("{}/{}", a.unit, a.id),
-            Activity,
-        ))
+        Ok(from_page(page, total, Activity))
     }
 
     /// The activity with this ID; null when it does not exist or the caller may not
@@ -616,7 +631,7 @@ impl ServiceQuery {
 
     /// Sign-ups the caller may see (a volunteer: its own).
     #[graphql(
-        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+        complexity = "crate::graphql::connection::list_cost(first.or(last), child_complexity, __field)"
     )]
     async fn signups(
         &self,
@@ -636,9 +651,17 @@ impl ServiceQuery {
             desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end (with `before`): 20 when left out, at most 100."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Return the items before this cursor (the next page's `pageInfo.startCursor`), paging backwards."
+        )]
+        before: Option<String>,
     ) -> GqlResult<Connection<Signup>> {
         let run = async {
-            let page = PageRequest::parse(first, after.as_deref())?;
+            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
             let filter = SignupFilter {
                 under: parse_under(under.as_deref())?,
                 activity_id: opt_id(NodeKind::Activity, &activity_id)?,
@@ -649,15 +672,14 @@ impl ServiceQuery {
             signups::list(store, access, &filter, &page, wants_total(ctx)).await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, |s| s.id.to_string(), Signup))
+        Ok(from_page(page, total, Signup))
     }
 
     /// Service records the caller may see (a volunteer: its own), by recording unit
     /// and newest first within a unit.
     #[graphql(
-        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+        complexity = "crate::graphql::connection::list_cost(first.or(last), child_complexity, __field)"
     )]
-    #[allow(clippy::too_many_arguments)]
     async fn service_records(
         &self,
         ctx: &Context<'_>,
@@ -668,6 +690,12 @@ impl ServiceQuery {
         #[graphql(desc = "Only this volunteer's records.")] volunteer_id: Option<ID>,
         #[graphql(desc = "Only records of this activity.")] activity_id: Option<ID>,
         #[graphql(desc = "Only records in this state.")] state: Option<ServiceRecordState>,
+        #[graphql(desc = "Only service that started at or after this time.")] from: Option<
+            Timestamp,
+        >,
+        #[graphql(desc = "Only service that started before this time.")] to: Option<Timestamp>,
+        #[graphql(desc = "Sort order; left out, by recording unit, newest first within a unit.")]
+        order_by: Option<OrderBy<RecordOrderField>>,
         #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
             i32,
         >,
@@ -675,30 +703,36 @@ impl ServiceQuery {
             desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end (with `before`): 20 when left out, at most 100."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Return the items before this cursor (the next page's `pageInfo.startCursor`), paging backwards."
+        )]
+        before: Option<String>,
     ) -> GqlResult<Connection<ServiceRecord>> {
         let run = async {
-            let page = PageRequest::parse(first, after.as_deref())?;
+            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
             let filter = RecordFilter {
                 under: parse_under(under.as_deref())?,
                 volunteer_id: opt_id(NodeKind::Volunteer, &volunteer_id)?,
                 activity_id: opt_id(NodeKind::Activity, &activity_id)?,
                 state,
+                from: from.map(Into::into),
+                to: to.map(Into::into),
+                order: OrderBy::pair(order_by),
             };
             let (store, access) = parts(ctx)?;
             records::list(store, access, &filter, &page, wants_total(ctx)).await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(
-            page,
-            total,
-            |r| format!("{}/{}", r.unit, r.id),
-            ServiceRecord,
-        ))
+        Ok(from_page(page, total, ServiceRecord))
     }
 
     /// Star nominations, newest first: a public notice, readable by anyone.
     #[graphql(
-        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+        complexity = "crate::graphql::connection::list_cost(first.or(last), child_complexity, __field)"
     )]
     async fn star_nominations(
         &self,
@@ -716,9 +750,17 @@ impl ServiceQuery {
             desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end (with `before`): 20 when left out, at most 100."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Return the items before this cursor (the next page's `pageInfo.startCursor`), paging backwards."
+        )]
+        before: Option<String>,
     ) -> GqlResult<Connection<StarNomination>> {
         let run = async {
-            let page = PageRequest::parse(first, after.as_deref())?;
+            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
             let filter = NominationFilter {
                 under: parse_under(under.as_deref())?,
                 state,
@@ -728,12 +770,12 @@ impl ServiceQuery {
             stars::list(store, access, &filter, &page, wants_total(ctx)).await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, |n| n.id.to_string(), StarNomination))
+        Ok(from_page(page, total, StarNomination))
     }
 
     /// Certificates the caller may see, newest first (a volunteer: its own).
     #[graphql(
-        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+        complexity = "crate::graphql::connection::list_cost(first.or(last), child_complexity, __field)"
     )]
     async fn certificates(
         &self,
@@ -750,36 +792,26 @@ impl ServiceQuery {
             desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end (with `before`): 20 when left out, at most 100."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Return the items before this cursor (the next page's `pageInfo.startCursor`), paging backwards."
+        )]
+        before: Option<String>,
     ) -> GqlResult<Connection<Certificate>> {
         let run = async {
-            let page = PageRequest::parse(first, after.as_deref())?;
+            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
             let filter = CertificateFilter {
                 under: parse_under(under.as_deref())?,
                 volunteer_id: opt_id(NodeKind::Volunteer, &volunteer_id)?,
             };
             let (store, access) = parts(ctx)?;
-            let (page, total) =
-                certificates::list(store, access, &filter, &page, wants_total(ctx)).await?;
-            let mut rows = Vec::with_capacity(page.rows.len());
-            for m in page.rows {
-                rows.push(certificates::complete(store, m).await?);
-            }
-            Ok::<_, ServiceError>((
-                crate::pagination::Page {
-                    rows,
-                    has_next_page: page.has_next_page,
-                    has_previous_page: page.has_previous_page,
-                },
-                total,
-            ))
+            certificates::list(store, access, &filter, &page, wants_total(ctx)).await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(
-            page,
-            total,
-            |c| c.id.to_string(),
-            Certificate::new,
-        ))
+        Ok(from_page(page, total, Certificate::new))
     }
 }
 

@@ -141,7 +141,7 @@ impl Unit {
             .load_one(ChildrenOf { parent, page })
             .await?
             .ok_or_else(|| ServiceError::NotFound(Thing::Unit).extend())?;
-        Ok(from_page(rows, total, |u| u.code.to_string(), Unit))
+        Ok(from_page(rows, total, Unit))
     }
 
     /// Number of units below this one, optionally of one level only.
@@ -215,7 +215,7 @@ impl UnitQuery {
             } else {
                 0
             };
-            Ok::<_, ServiceError>(from_page(rows, total, |u| u.code.to_string(), Unit))
+            Ok::<_, ServiceError>(from_page(rows, total, Unit))
         };
         run.await.map_err(|e| e.extend())
     }

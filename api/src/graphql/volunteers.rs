@@ -5,7 +5,7 @@ use async_graphql::{
 };
 use tokio::sync::OnceCell;
 
-use crate::graphql::connection::{from_page, wants_total, Connection};
+use crate::graphql::connection::{from_page, wants_total, Connection, OrderBy};
 use crate::graphql::loaders;
 use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::scalars::{Day, Timestamp};
@@ -20,6 +20,7 @@ use crate::services::projects::{self, NewProject, ProjectRecord};
 use crate::services::stations::{self, NewStation, StationRecord};
 use crate::services::stats;
 use crate::services::teams::{self, NewTeam, TeamFilter, TeamRecord};
+use crate::services::volunteers::VolunteerOrderField;
 use crate::services::volunteers::{
     self, NewVolunteer, PersonalData, VolunteerChanges, VolunteerFilter, VolunteerRecord,
 };
@@ -239,7 +240,7 @@ pub struct VolunteerQuery;
 impl VolunteerQuery {
     /// Organisations the caller may see.
     #[graphql(
-        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+        complexity = "crate::graphql::connection::list_cost(first.or(last), child_complexity, __field)"
     )]
     async fn organizations(
         &self,
@@ -255,9 +256,17 @@ impl VolunteerQuery {
             desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end (with `before`): 20 when left out, at most 100."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Return the items before this cursor (the next page's `pageInfo.startCursor`), paging backwards."
+        )]
+        before: Option<String>,
     ) -> GqlResult<Connection<Organization>> {
         let run = async {
-            let page = PageRequest::parse(first, after.as_deref())?;
+            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
             let (store, access) = parts(ctx)?;
             organizations::list(
                 store,
@@ -269,12 +278,12 @@ impl VolunteerQuery {
             .await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, |o| o.id.to_string(), Organization))
+        Ok(from_page(page, total, Organization))
     }
 
     /// Stations the caller may see.
     #[graphql(
-        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+        complexity = "crate::graphql::connection::list_cost(first.or(last), child_complexity, __field)"
     )]
     async fn stations(
         &self,
@@ -291,9 +300,17 @@ impl VolunteerQuery {
             desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end (with `before`): 20 when left out, at most 100."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Return the items before this cursor (the next page's `pageInfo.startCursor`), paging backwards."
+        )]
+        before: Option<String>,
     ) -> GqlResult<Connection<Station>> {
         let run = async {
-            let page = PageRequest::parse(first, after.as_deref())?;
+            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
             let (store, access) = parts(ctx)?;
             stations::list(
                 store,
@@ -306,7 +323,7 @@ impl VolunteerQuery {
             .await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, |s| s.id.to_string(), Station))
+        Ok(from_page(page, total, Station))
     }
 
     /// The managed list of service fields.
@@ -324,9 +341,8 @@ impl VolunteerQuery {
 
     /// Volunteers the caller may see; `search` matches names and volunteer numbers.
     #[graphql(
-        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+        complexity = "crate::graphql::connection::list_cost(first.or(last), child_complexity, __field)"
     )]
-    #[allow(clippy::too_many_arguments)]
     async fn volunteers(
         &self,
         ctx: &Context<'_>,
@@ -345,6 +361,9 @@ impl VolunteerQuery {
         #[graphql(desc = "Only party members (true) or non-members (false).")] party_member: Option<
             bool,
         >,
+        #[graphql(desc = "Sort order; left out, by unit.")] order_by: Option<
+            OrderBy<VolunteerOrderField>,
+        >,
         #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
             i32,
         >,
@@ -352,9 +371,17 @@ impl VolunteerQuery {
             desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end (with `before`): 20 when left out, at most 100."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Return the items before this cursor (the next page's `pageInfo.startCursor`), paging backwards."
+        )]
+        before: Option<String>,
     ) -> GqlResult<Connection<Volunteer>> {
         let run = async {
-            let page = PageRequest::parse(first, after.as_deref())?;
+            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
             let stars = stars
                 .map(|s| {
                     i16::try_from(s)
@@ -372,6 +399,7 @@ impl VolunteerQuery {
                 .transpose()?;
             let filter = VolunteerFilter {
                 under: parse_under(under.as_deref())?,
+                order: OrderBy::pair(order_by),
                 search,
                 field,
                 party_member,
@@ -382,12 +410,12 @@ impl VolunteerQuery {
             volunteers::list(store, access, &filter, &page, wants_total(ctx)).await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, volunteer_cursor, Volunteer::new))
+        Ok(from_page(page, total, Volunteer::new))
     }
 
     /// Requests to move into the caller's reach (and the caller's own), newest first.
     #[graphql(
-        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+        complexity = "crate::graphql::connection::list_cost(first.or(last), child_complexity, __field)"
     )]
     async fn volunteer_moves(
         &self,
@@ -400,9 +428,17 @@ impl VolunteerQuery {
             desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end (with `before`): 20 when left out, at most 100."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Return the items before this cursor (the next page's `pageInfo.startCursor`), paging backwards."
+        )]
+        before: Option<String>,
     ) -> GqlResult<Connection<VolunteerMove>> {
         let run = async {
-            let page = PageRequest::parse(first, after.as_deref())?;
+            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
             let (store, access) = parts(ctx)?;
             volunteers::list_moves(
                 store,
@@ -414,7 +450,7 @@ impl VolunteerQuery {
             .await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, |m| m.id.to_string(), VolunteerMove))
+        Ok(from_page(page, total, VolunteerMove))
     }
 
     /// The volunteer with this ID; null when it does not exist or the caller may
@@ -430,10 +466,6 @@ impl VolunteerQuery {
 }
 
 /// Volunteers are listed by (home unit, id): the cursor carries both.
-fn volunteer_cursor(v: &VolunteerRecord) -> String {
-    format!("{}/{}", v.unit, v.id)
-}
-
 /// A new organisation at a unit.
 #[derive(InputObject)]
 pub struct CreateOrganizationInput {
@@ -852,7 +884,7 @@ impl Team {
     }
     /// Members the caller may see.
     #[graphql(
-        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+        complexity = "crate::graphql::connection::list_cost(first.or(last), child_complexity, __field)"
     )]
     async fn members(
         &self,
@@ -864,9 +896,17 @@ impl Team {
             desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end (with `before`): 20 when left out, at most 100."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Return the items before this cursor (the next page's `pageInfo.startCursor`), paging backwards."
+        )]
+        before: Option<String>,
     ) -> GqlResult<Connection<Volunteer>> {
         let run = async {
-            let page = PageRequest::parse(first, after.as_deref())?;
+            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
             let filter = VolunteerFilter {
                 team_id: Some(self.0.id),
                 ..Default::default()
@@ -875,7 +915,7 @@ impl Team {
             volunteers::list(store, access, &filter, &page, wants_total(ctx)).await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, volunteer_cursor, Volunteer::new))
+        Ok(from_page(page, total, Volunteer::new))
     }
 }
 
@@ -940,7 +980,7 @@ pub struct TeamQuery;
 impl TeamQuery {
     /// Teams the caller may see; `parentId` lists one team's sub-teams.
     #[graphql(
-        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+        complexity = "crate::graphql::connection::list_cost(first.or(last), child_complexity, __field)"
     )]
     async fn teams(
         &self,
@@ -957,9 +997,17 @@ impl TeamQuery {
             desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end (with `before`): 20 when left out, at most 100."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Return the items before this cursor (the next page's `pageInfo.startCursor`), paging backwards."
+        )]
+        before: Option<String>,
     ) -> GqlResult<Connection<Team>> {
         let run = async {
-            let page = PageRequest::parse(first, after.as_deref())?;
+            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
             let parent_id = opt_id(NodeKind::Team, &parent_id)?;
             let filter = TeamFilter {
                 under: parse_under(under.as_deref())?,
@@ -969,12 +1017,12 @@ impl TeamQuery {
             teams::list(store, access, &filter, &page, wants_total(ctx)).await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, |t| t.id.to_string(), Team))
+        Ok(from_page(page, total, Team))
     }
 
     /// Projects the caller may see.
     #[graphql(
-        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+        complexity = "crate::graphql::connection::list_cost(first.or(last), child_complexity, __field)"
     )]
     async fn projects(
         &self,
@@ -991,9 +1039,17 @@ impl TeamQuery {
             desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end (with `before`): 20 when left out, at most 100."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Return the items before this cursor (the next page's `pageInfo.startCursor`), paging backwards."
+        )]
+        before: Option<String>,
     ) -> GqlResult<Connection<Project>> {
         let run = async {
-            let page = PageRequest::parse(first, after.as_deref())?;
+            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
             let (store, access) = parts(ctx)?;
             projects::list(
                 store,
@@ -1006,7 +1062,7 @@ impl TeamQuery {
             .await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, |p| p.id.to_string(), Project))
+        Ok(from_page(page, total, Project))
     }
 }
 

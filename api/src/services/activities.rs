@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use entity::activity;
 use policies::{Action, Resource, UnitCode};
-use sea_orm::sea_query::{Expr, Order};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
     QueryFilter, TransactionTrait,
@@ -17,7 +17,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Reason, ServiceError, ServiceResult, Thing};
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
@@ -362,6 +362,7 @@ pub async fn get_many(
 #[derive(Debug, Clone, Default)]
 pub struct ActivityFilter {
     pub under: Option<UnitCode>,
+    pub order: Option<(ActivityOrderField, OrderDirection)>,
     pub state: Option<State>,
     /// Activities starting at or after `from` and before `to`.
     pub from: Option<DateTime<Utc>>,
@@ -370,7 +371,29 @@ pub struct ActivityFilter {
     pub team_id: Option<i64>,
 }
 
-/// By unit, newest first within each unit (the index's order).
+/// What activities can be sorted by.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActivityOrderField {
+    /// By the running unit's division code (the default, newest first within a unit).
+    Unit,
+    /// By start time.
+    StartsAt,
+    /// By when the activity was created.
+    CreatedAt,
+}
+
+fn sort(order: Option<(ActivityOrderField, OrderDirection)>) -> super::Sort<activity::Entity> {
+    use activity::Column as C;
+    match order {
+        None => super::Sort::new([C::UnitCode, C::Id], OrderDirection::Desc),
+        Some((ActivityOrderField::Unit, d)) => super::Sort::new([C::UnitCode, C::Id], d),
+        Some((ActivityOrderField::StartsAt, d)) => super::Sort::new([C::StartsAt, C::Id], d),
+        // Ids are handed out in creation order.
+        Some((ActivityOrderField::CreatedAt, d)) => super::Sort::new([C::Id], d),
+    }
+}
+
+/// By unit, newest first within each unit (the index's order), unless `order` says.
 pub async fn list(
     store: &Store,
     access: &Access,
@@ -379,7 +402,7 @@ pub async fn list(
     want_total: bool,
 ) -> ServiceResult<(Page<ActivityRecord>, u64)> {
     let Some(mut q) = scoped::find::<activity::Entity>(access, Action::Read)? else {
-        return Ok((Page::from_overfetch(Vec::new(), page), 0));
+        return Ok((Page::empty(), 0));
     };
     // Unpublished activities only where the caller organises or reviews.
     let mut visible = Condition::any().add(
@@ -422,15 +445,7 @@ pub async fn list(
     if let Some(t) = filter.team_id {
         q = q.filter(activity::Column::TeamId.eq(t));
     }
-    super::page_by_unit(
-        store,
-        q,
-        (activity::Column::UnitCode, activity::Column::Id),
-        Order::Desc,
-        page,
-        want_total,
-    )
-    .await
+    super::page_by(store, q, &sort(filter.order), page, want_total).await
 }
 
 /// Moves `a` from `from` (its stored state) to `to`, unless someone else moved it

@@ -6,7 +6,6 @@
 
 use entity::audit_log;
 use policies::{Action, UnitCode};
-use sea_orm::sea_query::Order;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     TransactionSession, TransactionTrait,
@@ -14,7 +13,7 @@ use sea_orm::{
 use serde_json::Value;
 
 use crate::error::{ServiceResult, Thing};
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::{ranges, scoped, Store};
 
@@ -196,9 +195,22 @@ pub struct AuditFilter {
     pub under: Option<UnitCode>,
     pub actor_id: Option<i64>,
     pub action: Option<String>,
+    /// Entries made at or after `from` and before `to`.
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
+    /// Newest first unless ascending: the log is append-only, so id order is time
+    /// order.
+    pub direction: Option<OrderDirection>,
 }
 
-/// Newest first.
+/// What the audit log can be sorted by.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditOrderField {
+    /// By when the act happened.
+    Time,
+}
+
+/// Newest first, unless the filter asks for oldest first.
 pub async fn list(
     store: &Store,
     access: &Access,
@@ -207,7 +219,7 @@ pub async fn list(
     want_total: bool,
 ) -> ServiceResult<(Page<AuditRecord>, u64)> {
     let Some(mut q) = scoped::find::<audit_log::Entity>(access, Action::Read)? else {
-        return Ok((Page::from_overfetch(Vec::new(), page), 0));
+        return Ok((Page::empty(), 0));
     };
     if let Some(under) = &filter.under {
         q = q.filter(ranges::subtree(audit_log::Column::UnitCode, under));
@@ -218,15 +230,15 @@ pub async fn list(
     if let Some(action) = &filter.action {
         q = q.filter(audit_log::Column::Action.eq(action.as_str()));
     }
-    super::page_by_id(
-        store,
-        q,
-        audit_log::Column::Id,
-        Order::Desc,
-        page,
-        want_total,
-    )
-    .await
+    if let Some(from) = filter.from {
+        q = q.filter(audit_log::Column::CreatedAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        q = q.filter(audit_log::Column::CreatedAt.lt(to));
+    }
+    let dir = filter.direction.unwrap_or(OrderDirection::Desc);
+    let sort = super::Sort::new([audit_log::Column::Id], dir);
+    super::page_by(store, q, &sort, page, want_total).await
 }
 
 pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<AuditRecord> {

@@ -6,7 +6,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{certificate, service_record, unit, volunteer};
 use policies::{Action, Resource, UnitCode};
-use sea_orm::sea_query::{Expr, Order};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, TransactionTrait,
@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::codes::{mask_id_number, mask_name};
 use crate::error::{Reason, ServiceError, ServiceResult, Thing};
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
 use crate::services::{daily, ranges, scoped, users, volunteers, Store};
@@ -217,9 +217,9 @@ pub async fn list(
     filter: &CertificateFilter,
     page: &PageRequest,
     want_total: bool,
-) -> ServiceResult<(Page<certificate::Model>, u64)> {
+) -> ServiceResult<(Page<CertificateRecord>, u64)> {
     let Some(mut q) = scoped::find::<certificate::Entity>(access, Action::Read)? else {
-        return Ok((Page::from_overfetch(Vec::new(), page), 0));
+        return Ok((Page::empty(), 0));
     };
     if let Some(under) = &filter.under {
         q = q.filter(ranges::subtree(certificate::Column::UnitCode, under));
@@ -227,15 +227,35 @@ pub async fn list(
     if let Some(v) = filter.volunteer_id {
         q = q.filter(certificate::Column::VolunteerId.eq(v));
     }
-    super::page_by_id(
+    let (page, total): (Page<certificate::Model>, u64) = super::page_by(
         store,
         q,
-        certificate::Column::Id,
-        Order::Desc,
+        &super::Sort::new([certificate::Column::Id], OrderDirection::Desc),
         page,
         want_total,
     )
-    .await
+    .await?;
+    // The issuing units' names for the whole page in one read.
+    let codes: Vec<String> = page.rows.iter().map(|m| m.unit_code.clone()).collect();
+    let names: std::collections::HashMap<String, String> = unit::Entity::find()
+        .filter(unit::Column::Code.is_in(codes))
+        .all(&store.db)
+        .await?
+        .into_iter()
+        .map(|u| (u.code, u.name))
+        .collect();
+    let mut rows = Vec::with_capacity(page.rows.len());
+    for m in page.rows {
+        let name = names.get(&m.unit_code).cloned().unwrap_or_default();
+        rows.push(CertificateRecord::from_model(m, name)?);
+    }
+    let page = Page {
+        rows,
+        cursors: page.cursors,
+        has_next_page: page.has_next_page,
+        has_previous_page: page.has_previous_page,
+    };
+    Ok((page, total))
 }
 
 /// A listed row as a full record (with its issuing unit's name).

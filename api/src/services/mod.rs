@@ -28,12 +28,12 @@ pub mod volunteers;
 
 use sea_orm::sea_query::Order;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, ModelTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
 use crate::error::{Problem, Reason, ServiceError, ServiceResult};
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{OrderDirection, Page, PageRequest};
 
 /// Handle to the database, opaque outside `services`.
 #[derive(Clone)]
@@ -135,48 +135,6 @@ pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now().trunc_subsecs(6)
 }
 
-/// One page of a filtered list keyed by its integer id (cursor = the last id seen),
-/// with the whole list counted only when the client asked for `totalCount`.
-pub(crate) async fn page_by_id<E, R>(
-    store: &Store,
-    query: Select<E>,
-    id: E::Column,
-    order: Order,
-    page: &PageRequest,
-    want_total: bool,
-) -> ServiceResult<(Page<R>, u64)>
-where
-    E: EntityTrait,
-    E::Model: sea_orm::FromQueryResult + Send + Sync,
-    R: TryFrom<E::Model>,
-    ServiceError: From<R::Error>,
-{
-    let total = if want_total {
-        query.clone().count(&store.db).await?
-    } else {
-        0
-    };
-    let mut query = query;
-    if let Some(after) = &page.after {
-        let after: i64 = after
-            .parse()
-            .map_err(|_| ServiceError::Refused(Reason::INVALID_CURSOR.at("after")))?;
-        query = match order {
-            Order::Desc => query.filter(id.lt(after)),
-            _ => query.filter(id.gt(after)),
-        };
-    }
-    let rows = query
-        .order_by(id, order)
-        .limit(page.first + 1)
-        .all(&store.db)
-        .await?
-        .into_iter()
-        .map(|m| R::try_from(m).map_err(ServiceError::from))
-        .collect::<ServiceResult<Vec<R>>>()?;
-    Ok((Page::from_overfetch(rows, page), total))
-}
-
 /// A unit code read back from a table; a bad one is corruption, not the caller's fault.
 pub(crate) fn stored_unit(code: &str) -> ServiceResult<policies::UnitCode> {
     policies::UnitCode::parse(code).map_err(|_| {
@@ -212,15 +170,30 @@ pub(crate) fn optional_text(
     s.map(|s| required_text(arg, s, max)).transpose()
 }
 
-/// One page of a list ordered by (unit code, id), ascending or descending: the order
-/// of the `(unit_code, id)` index, so a subtree's first page is read straight off the
-/// index range and the query stops after `first + 1` rows, however large the subtree
-/// (ordering a range by id alone would sort all of it). Cursor: `code/id`.
-pub(crate) async fn page_by_unit<E, R>(
+/// How a list is ordered: its key columns, the last of which is unique (the id),
+/// and the direction. Every order a list offers is served by an index on these
+/// columns, and a row's cursor is its key values, so each page is a range read off
+/// the index that stops after `size + 1` rows, however long the list.
+pub(crate) struct Sort<E: EntityTrait> {
+    pub keys: Vec<E::Column>,
+    pub dir: OrderDirection,
+}
+
+impl<E: EntityTrait> Sort<E> {
+    pub fn new(keys: impl IntoIterator<Item = E::Column>, dir: OrderDirection) -> Sort<E> {
+        Sort {
+            keys: keys.into_iter().collect(),
+            dir,
+        }
+    }
+}
+
+/// One page of `query` in `sort`'s order, forward or backward from the request's
+/// cursor, and the whole list's size when `want_total`.
+pub(crate) async fn page_by<E, R>(
     store: &Store,
     query: Select<E>,
-    (unit, id): (E::Column, E::Column),
-    order: Order,
+    sort: &Sort<E>,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<R>, u64)>
@@ -235,36 +208,98 @@ where
     } else {
         0
     };
+    // A backward page reads the list the other way from its cursor, then turns.
+    let ascending = (sort.dir == OrderDirection::Asc) != page.backward;
     let mut query = query;
-    if let Some(after) = &page.after {
-        let bad = || ServiceError::Refused(Reason::INVALID_CURSOR.at("after"));
-        let (code, last) = after.split_once('/').ok_or_else(bad)?;
-        let last: i64 = last.parse().map_err(|_| bad())?;
-        query = match order {
-            Order::Desc => query.filter(unit.lte(code)).filter(
-                sea_orm::Condition::any().add(unit.lt(code)).add(
-                    sea_orm::Condition::all()
-                        .add(unit.eq(code))
-                        .add(id.lt(last)),
-                ),
-            ),
-            _ => query.filter(unit.gte(code)).filter(
-                sea_orm::Condition::any().add(unit.gt(code)).add(
-                    sea_orm::Condition::all()
-                        .add(unit.eq(code))
-                        .add(id.gt(last)),
-                ),
-            ),
-        };
+    if let Some(cursor) = &page.cursor {
+        query = query.filter(after_key::<E>(&sort.keys, cursor, ascending, page)?);
+    }
+    let order = if ascending { Order::Asc } else { Order::Desc };
+    for k in &sort.keys {
+        query = query.order_by(*k, order.clone());
     }
     let rows = query
-        .order_by(unit, order.clone())
-        .order_by(id, order)
-        .limit(page.first + 1)
+        .limit(page.size + 1)
         .all(&store.db)
         .await?
         .into_iter()
-        .map(|m| R::try_from(m).map_err(ServiceError::from))
-        .collect::<ServiceResult<Vec<R>>>()?;
+        .map(|m| {
+            let key = row_key::<E>(&m, &sort.keys)?;
+            Ok((key, R::try_from(m).map_err(ServiceError::from)?))
+        })
+        .collect::<ServiceResult<Vec<(String, R)>>>()?;
     Ok((Page::from_overfetch(rows, page), total))
+}
+
+/// A row's cursor: its key values as a JSON array of strings.
+fn row_key<E: EntityTrait>(m: &E::Model, keys: &[E::Column]) -> ServiceResult<String> {
+    use sea_orm::sea_query::Value as V;
+    let parts = keys
+        .iter()
+        .map(|k| match m.get(*k) {
+            V::BigInt(Some(n)) => Ok(n.to_string()),
+            V::Int(Some(n)) => Ok(n.to_string()),
+            V::SmallInt(Some(n)) => Ok(n.to_string()),
+            V::String(Some(s)) => Ok(s),
+            V::ChronoDateTimeUtc(Some(t)) => {
+                Ok(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+            }
+            other => Err(ServiceError::Database(DbErr::Custom(format!(
+                "cannot sort by a key holding {other:?}"
+            )))),
+        })
+        .collect::<ServiceResult<Vec<String>>>()?;
+    serde_json::to_string(&parts).map_err(|e| ServiceError::Database(DbErr::Custom(e.to_string())))
+}
+
+/// The rows past `cursor` in the read direction: for keys (a, b, id) ascending,
+/// `a >= x AND (a > x OR (a = x AND (b > y OR (b = y AND id > z))))`. The leading
+/// `a >= x` lets the database start the index scan at the cursor.
+fn after_key<E: EntityTrait>(
+    keys: &[E::Column],
+    cursor: &str,
+    ascending: bool,
+    page: &PageRequest,
+) -> ServiceResult<Condition> {
+    use sea_orm::sea_query::{ColumnType as T, Value as V};
+    let arg = if page.backward { "before" } else { "after" };
+    let bad = || ServiceError::Refused(Reason::INVALID_CURSOR.at(arg));
+    let texts: Vec<String> = serde_json::from_str(cursor).map_err(|_| bad())?;
+    if texts.len() != keys.len() {
+        return Err(bad());
+    }
+    let values = keys
+        .iter()
+        .zip(&texts)
+        .map(|(k, t)| {
+            Ok(match k.def().get_column_type() {
+                T::BigInteger | T::Integer | T::SmallInteger => {
+                    V::BigInt(Some(t.parse().map_err(|_| bad())?))
+                }
+                T::TimestampWithTimeZone | T::Timestamp | T::DateTime => {
+                    V::ChronoDateTimeUtc(Some(
+                        chrono::DateTime::parse_from_rfc3339(t)
+                            .map_err(|_| bad())?
+                            .into(),
+                    ))
+                }
+                _ => V::String(Some(t.clone())),
+            })
+        })
+        .collect::<ServiceResult<Vec<V>>>()?;
+    let past = |k: E::Column, v: V| if ascending { k.gt(v) } else { k.lt(v) };
+    let mut cond = Condition::all().add(past(keys[keys.len() - 1], values[keys.len() - 1].clone()));
+    for i in (0..keys.len() - 1).rev() {
+        cond = Condition::any().add(past(keys[i], values[i].clone())).add(
+            Condition::all()
+                .add(keys[i].eq(values[i].clone()))
+                .add(cond),
+        );
+    }
+    let start = if ascending {
+        keys[0].gte(values[0].clone())
+    } else {
+        keys[0].lte(values[0].clone())
+    };
+    Ok(Condition::all().add(start).add(cond))
 }

@@ -4,7 +4,6 @@
 use entity::kinds::OrganizationKind;
 use entity::organization;
 use policies::{Action, Resource, UnitCode};
-use sea_orm::sea_query::Order;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
     TransactionTrait,
@@ -13,7 +12,7 @@ use serde_json::json;
 
 use crate::codes::{Phone, SocialCreditCode};
 use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
@@ -174,16 +173,15 @@ pub async fn list(
     want_total: bool,
 ) -> ServiceResult<(Page<OrganizationRecord>, u64)> {
     let Some(mut q) = scoped::find::<organization::Entity>(access, Action::Read)? else {
-        return Ok((Page::from_overfetch(Vec::new(), page), 0));
+        return Ok((Page::empty(), 0));
     };
     if let Some(under) = under {
         q = q.filter(ranges::subtree(organization::Column::UnitCode, under));
     }
-    super::page_by_id(
+    super::page_by(
         store,
         q,
-        organization::Column::Id,
-        Order::Asc,
+        &super::Sort::new([organization::Column::Id], OrderDirection::Asc),
         page,
         want_total,
     )

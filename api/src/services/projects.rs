@@ -4,12 +4,11 @@
 use chrono::NaiveDate;
 use entity::project;
 use policies::{Action, Resource, UnitCode};
-use sea_orm::sea_query::Order;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, QueryFilter, TransactionTrait};
 use serde_json::json;
 
 use crate::error::{Reason, ServiceError, ServiceResult, Thing};
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
@@ -197,7 +196,7 @@ pub async fn list(
     want_total: bool,
 ) -> ServiceResult<(Page<ProjectRecord>, u64)> {
     let Some(mut q) = scoped::find::<project::Entity>(access, Action::Read)? else {
-        return Ok((Page::from_overfetch(Vec::new(), page), 0));
+        return Ok((Page::empty(), 0));
     };
     if let Some(under) = under {
         q = q.filter(ranges::subtree(project::Column::UnitCode, under));
@@ -205,7 +204,14 @@ pub async fn list(
     if let Some(field) = field {
         q = q.filter(project::Column::FieldCode.eq(field));
     }
-    super::page_by_id(store, q, project::Column::Id, Order::Asc, page, want_total).await
+    super::page_by(
+        store,
+        q,
+        &super::Sort::new([project::Column::Id], OrderDirection::Asc),
+        page,
+        want_total,
+    )
+    .await
 }
 
 pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<ProjectRecord> {

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Duration, Utc};
 use entity::{service_record, volunteer};
 use policies::{Action, Resource, UnitCode};
-use sea_orm::sea_query::{Expr, Order};
+use sea_orm::sea_query::Expr;
 use sea_orm::ExprTrait;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
@@ -18,7 +18,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::error::{Reason, ServiceError, ServiceResult, Thing};
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::activities::{self, ActivityRecord};
 use crate::services::audit::{self, Entry};
@@ -698,12 +698,39 @@ pub async fn revoke_for_fraud(
 #[derive(Debug, Clone, Default)]
 pub struct RecordFilter {
     pub under: Option<UnitCode>,
+    /// Service started at or after `from` and before `to`.
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub order: Option<(RecordOrderField, OrderDirection)>,
     pub volunteer_id: Option<i64>,
     pub activity_id: Option<i64>,
     pub state: Option<State>,
 }
 
-/// By recording unit, newest first within each unit (the index's order).
+/// What service records can be sorted by.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "ServiceRecordOrderField")]
+pub enum RecordOrderField {
+    /// By the recording unit's division code (the default, newest first within a unit).
+    Unit,
+    /// By when the service started (the service date).
+    ServiceDate,
+    /// By when the record was entered.
+    RecordedAt,
+}
+
+fn sort(order: Option<(RecordOrderField, OrderDirection)>) -> super::Sort<service_record::Entity> {
+    use service_record::Column as C;
+    match order {
+        None => super::Sort::new([C::UnitCode, C::Id], OrderDirection::Desc),
+        Some((RecordOrderField::Unit, d)) => super::Sort::new([C::UnitCode, C::Id], d),
+        Some((RecordOrderField::ServiceDate, d)) => super::Sort::new([C::StartedAt, C::Id], d),
+        Some((RecordOrderField::RecordedAt, d)) => super::Sort::new([C::RecordedAt, C::Id], d),
+    }
+}
+
+/// By recording unit, newest first within each unit (the index's order), unless
+/// `order` says.
 pub async fn list(
     store: &Store,
     access: &Access,
@@ -712,7 +739,7 @@ pub async fn list(
     want_total: bool,
 ) -> ServiceResult<(Page<ServiceRecord>, u64)> {
     let Some(mut q) = scoped::find::<service_record::Entity>(access, Action::Read)? else {
-        return Ok((Page::from_overfetch(Vec::new(), page), 0));
+        return Ok((Page::empty(), 0));
     };
     if let Some(under) = &filter.under {
         q = q.filter(ranges::subtree(service_record::Column::UnitCode, under));
@@ -726,15 +753,13 @@ pub async fn list(
     if let Some(s) = &filter.state {
         q = q.filter(service_record::Column::State.eq(*s));
     }
-    super::page_by_unit(
-        store,
-        q,
-        (service_record::Column::UnitCode, service_record::Column::Id),
-        Order::Desc,
-        page,
-        want_total,
-    )
-    .await
+    if let Some(from) = filter.from {
+        q = q.filter(service_record::Column::StartedAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        q = q.filter(service_record::Column::StartedAt.lt(to));
+    }
+    super::page_by(store, q, &sort(filter.order), page, want_total).await
 }
 
 pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<ServiceRecord> {

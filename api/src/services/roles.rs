@@ -6,7 +6,6 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use entity::role_assignment;
 use policies::{Action, Assignment, Principal, Resource, UnitCode};
-use sea_orm::sea_query::Order;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
@@ -14,7 +13,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
 use crate::services::{ranges, scoped, units, users, Store};
@@ -138,7 +137,7 @@ pub async fn list(
     want_total: bool,
 ) -> ServiceResult<(Page<AssignmentRecord>, u64)> {
     let Some(mut q) = scoped::find::<role_assignment::Entity>(access, Action::Read)? else {
-        return Ok((Page::from_overfetch(Vec::new(), page), 0));
+        return Ok((Page::empty(), 0));
     };
     q = q.filter(live(super::now()));
     if let Some(under) = &filter.under {
@@ -150,11 +149,10 @@ pub async fn list(
     if let Some(user) = filter.user_id {
         q = q.filter(role_assignment::Column::UserId.eq(user));
     }
-    super::page_by_id(
+    super::page_by(
         store,
         q,
-        role_assignment::Column::Id,
-        Order::Asc,
+        &super::Sort::new([role_assignment::Column::Id], OrderDirection::Asc),
         page,
         want_total,
     )

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, SubsecRound, Utc};
 use entity::kinds::{CheckMethod, SignupState};
 use entity::{activity, attendance, signup, volunteer};
 use policies::{Action, Resource, UnitCode};
-use sea_orm::sea_query::{Expr, Order};
+use sea_orm::sea_query::Expr;
 use sea_orm::ExprTrait;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -15,7 +15,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::error::{Reason, ServiceError, ServiceResult, Thing};
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::activities::{self, ActivityRecord, State};
 use crate::services::audit::{self, Entry};
@@ -510,7 +510,7 @@ pub async fn list(
     want_total: bool,
 ) -> ServiceResult<(Page<SignupRecord>, u64)> {
     let Some(mut q) = scoped::find::<signup::Entity>(access, Action::Read)? else {
-        return Ok((Page::from_overfetch(Vec::new(), page), 0));
+        return Ok((Page::empty(), 0));
     };
     if let Some(under) = &filter.under {
         q = q.filter(ranges::subtree(signup::Column::UnitCode, under));
@@ -528,7 +528,14 @@ pub async fn list(
             SignupState::Cancelled
         }));
     }
-    super::page_by_id(store, q, signup::Column::Id, Order::Asc, page, want_total).await
+    super::page_by(
+        store,
+        q,
+        &super::Sort::new([signup::Column::Id], OrderDirection::Asc),
+        page,
+        want_total,
+    )
+    .await
 }
 
 pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<SignupRecord> {

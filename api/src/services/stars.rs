@@ -7,7 +7,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use entity::kinds::NominationState;
 use entity::{star_nomination, unit, volunteer};
 use policies::{Action, GrantLevel, Level, Resource, UnitCode};
-use sea_orm::sea_query::{Expr, OnConflict, Order};
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, TransactionTrait,
@@ -15,7 +15,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::error::{Reason, ServiceError, ServiceResult, Thing};
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
 use crate::services::daily::{self, Delta};
@@ -307,7 +307,7 @@ pub async fn list(
     want_total: bool,
 ) -> ServiceResult<(Page<NominationRecord>, u64)> {
     let Some(mut q) = scoped::find::<star_nomination::Entity>(access, Action::Read)? else {
-        return Ok((Page::from_overfetch(Vec::new(), page), 0));
+        return Ok((Page::empty(), 0));
     };
     if let Some(under) = &filter.under {
         q = q.filter(ranges::subtree(star_nomination::Column::UnitCode, under));
@@ -318,11 +318,10 @@ pub async fn list(
     if let Some(v) = filter.volunteer_id {
         q = q.filter(star_nomination::Column::VolunteerId.eq(v));
     }
-    super::page_by_id(
+    super::page_by(
         store,
         q,
-        star_nomination::Column::Id,
-        Order::Desc,
+        &super::Sort::new([star_nomination::Column::Id], OrderDirection::Desc),
         page,
         want_total,
     )

@@ -5,12 +5,11 @@ use chrono::NaiveDate;
 use entity::kinds::StationKind;
 use entity::station;
 use policies::{Action, Resource, UnitCode};
-use sea_orm::sea_query::Order;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, QueryFilter, TransactionTrait};
 use serde_json::json;
 
 use crate::error::{Reason, ServiceError, ServiceResult, Thing};
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
@@ -177,7 +176,7 @@ pub async fn list(
     want_total: bool,
 ) -> ServiceResult<(Page<StationRecord>, u64)> {
     let Some(mut q) = scoped::find::<station::Entity>(access, Action::Read)? else {
-        return Ok((Page::from_overfetch(Vec::new(), page), 0));
+        return Ok((Page::empty(), 0));
     };
     if let Some(under) = under {
         q = q.filter(ranges::subtree(station::Column::UnitCode, under));
@@ -185,7 +184,14 @@ pub async fn list(
     if let Some(kind) = kind {
         q = q.filter(station::Column::Kind.eq(kind));
     }
-    super::page_by_id(store, q, station::Column::Id, Order::Asc, page, want_total).await
+    super::page_by(
+        store,
+        q,
+        &super::Sort::new([station::Column::Id], OrderDirection::Asc),
+        page,
+        want_total,
+    )
+    .await
 }
 
 pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<StationRecord> {

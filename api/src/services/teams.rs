@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use entity::{team, team_field, team_member};
 use policies::{Action, Resource, UnitCode};
-use sea_orm::sea_query::Order;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, TransactionTrait,
@@ -13,7 +12,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::error::{Reason, ServiceError, ServiceResult, Thing};
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
@@ -361,7 +360,7 @@ pub async fn list(
     want_total: bool,
 ) -> ServiceResult<(Page<TeamRecord>, u64)> {
     let Some(mut q) = scoped::find::<team::Entity>(access, Action::Read)? else {
-        return Ok((Page::from_overfetch(Vec::new(), page), 0));
+        return Ok((Page::empty(), 0));
     };
     if let Some(under) = &filter.under {
         q = q.filter(ranges::subtree(team::Column::UnitCode, under));
@@ -369,7 +368,14 @@ pub async fn list(
     if let Some(parent) = filter.parent_id {
         q = q.filter(team::Column::ParentId.eq(parent));
     }
-    super::page_by_id(store, q, team::Column::Id, Order::Asc, page, want_total).await
+    super::page_by(
+        store,
+        q,
+        &super::Sort::new([team::Column::Id], OrderDirection::Asc),
+        page,
+        want_total,
+    )
+    .await
 }
 
 /// The service fields of many teams in one query.

@@ -196,18 +196,18 @@ impl UnitReader {
         page: &PageRequest,
     ) -> ServiceResult<Page<UnitRecord>> {
         let Some(mut q) = self.find() else {
-            return Ok(Page::from_overfetch(Vec::new(), page));
+            return Ok(Page::empty());
         };
         q = q.filter(filter.condition()?);
-        if let Some(after) = &page.after {
+        if let Some(after) = &page.cursor {
             q = q.filter(unit::Column::Code.gt(after.as_str()));
         }
         let rows = q
             .order_by_asc(unit::Column::Code)
-            .limit(page.first + 1)
+            .limit(page.size + 1)
             .all(&self.store.db)
             .await?;
-        Ok(Page::from_overfetch(records(rows)?, page))
+        Ok(Page::from_overfetch(keyed(records(rows)?), page))
     }
 
     pub async fn count(&self, filter: &UnitFilter) -> ServiceResult<u64> {
@@ -284,18 +284,18 @@ impl UnitReader {
         page: &PageRequest,
     ) -> ServiceResult<Page<UnitRecord>> {
         let Some(mut q) = self.find() else {
-            return Ok(Page::from_overfetch(Vec::new(), page));
+            return Ok(Page::empty());
         };
         q = q.filter(unit::Column::ParentCode.eq(parent));
-        if let Some(after) = &page.after {
+        if let Some(after) = &page.cursor {
             q = q.filter(unit::Column::Code.gt(after.as_str()));
         }
         let rows = q
             .order_by_asc(unit::Column::Code)
-            .limit(page.first + 1)
+            .limit(page.size + 1)
             .all(&self.store.db)
             .await?;
-        Ok(Page::from_overfetch(records(rows)?, page))
+        Ok(Page::from_overfetch(keyed(records(rows)?), page))
     }
 
     pub async fn child_counts(&self, parents: &[String]) -> ServiceResult<HashMap<String, u64>> {
@@ -472,8 +472,8 @@ impl Loader<ChildrenOf> for UnitLoader {
         // First pages of many parents share one windowed query; a page after a cursor
         // is a client walking one list, fetched on its own.
         let (first_pages, later): (Vec<&ChildrenOf>, Vec<&ChildrenOf>) =
-            keys.iter().partition(|k| k.page.after.is_none());
-        if let Some(limit) = first_pages.iter().map(|k| k.page.first).max() {
+            keys.iter().partition(|k| k.page.cursor.is_none());
+        if let Some(limit) = first_pages.iter().map(|k| k.page.size).max() {
             let parents: Vec<String> = first_pages.iter().map(|k| k.parent.clone()).collect();
             let found = self
                 .0
@@ -485,12 +485,12 @@ impl Loader<ChildrenOf> for UnitLoader {
                     .get(&key.parent)
                     .map(|rows| {
                         rows.iter()
-                            .take(key.page.first as usize + 1)
+                            .take(key.page.size as usize + 1)
                             .cloned()
                             .collect()
                     })
                     .unwrap_or_default();
-                out.insert(key.clone(), Page::from_overfetch(rows, &key.page));
+                out.insert(key.clone(), Page::from_overfetch(keyed(rows), &key.page));
             }
         }
         for key in later {
@@ -521,4 +521,9 @@ impl Loader<ChildCount> for UnitLoader {
             .map(|k| (k.clone(), counts.get(&k.0).copied().unwrap_or(0)))
             .collect())
     }
+}
+
+/// Units with their cursors: a unit's code is its place in code order.
+fn keyed(rows: Vec<UnitRecord>) -> Vec<(String, UnitRecord)> {
+    rows.into_iter().map(|u| (u.code.to_string(), u)).collect()
 }

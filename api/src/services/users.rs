@@ -3,7 +3,6 @@
 use entity::{session, user};
 use policies::{Action, Resource, UnitCode};
 use sea_orm::sea_query::Expr;
-use sea_orm::sea_query::Order;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, TransactionTrait,
@@ -12,7 +11,7 @@ use serde_json::json;
 
 use crate::auth;
 use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
@@ -98,7 +97,7 @@ pub async fn list(
     want_total: bool,
 ) -> ServiceResult<(Page<UserRecord>, u64)> {
     let Some(mut q) = scoped::find::<user::Entity>(access, Action::Read)? else {
-        return Ok((Page::from_overfetch(Vec::new(), page), 0));
+        return Ok((Page::empty(), 0));
     };
     if let Some(under) = &filter.under {
         q = q.filter(ranges::subtree(user::Column::HomeUnitCode, under));
@@ -122,7 +121,14 @@ pub async fn list(
                 ),
         );
     }
-    super::page_by_id(store, q, user::Column::Id, Order::Asc, page, want_total).await
+    super::page_by(
+        store,
+        q,
+        &super::Sort::new([user::Column::Id], OrderDirection::Asc),
+        page,
+        want_total,
+    )
+    .await
 }
 
 /// A user the caller may `action`; NOT_FOUND otherwise, the same as a missing one.

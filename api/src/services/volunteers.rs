@@ -17,7 +17,7 @@ use serde_json::json;
 
 use crate::codes::{mask_id_number, mask_phone, IdDocument, IdKind, Phone};
 use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
 use crate::services::daily::{self, Delta};
@@ -624,16 +624,15 @@ pub async fn list_moves(
     want_total: bool,
 ) -> ServiceResult<(Page<MoveRecord>, u64)> {
     let Some(mut q) = scoped::find::<volunteer_move::Entity>(access, Action::Read)? else {
-        return Ok((Page::from_overfetch(Vec::new(), page), 0));
+        return Ok((Page::empty(), 0));
     };
     if let Some(state) = state {
         q = q.filter(volunteer_move::Column::State.eq(state));
     }
-    super::page_by_id(
+    super::page_by(
         store,
         q,
-        volunteer_move::Column::Id,
-        sea_orm::sea_query::Order::Desc,
+        &super::Sort::new([volunteer_move::Column::Id], OrderDirection::Desc),
         page,
         want_total,
     )
@@ -753,6 +752,7 @@ pub async fn decide_move(
 #[derive(Debug, Clone, Default)]
 pub struct VolunteerFilter {
     pub under: Option<UnitCode>,
+    pub order: Option<(VolunteerOrderField, OrderDirection)>,
     /// Name or volunteer number.
     pub search: Option<String>,
     pub field: Option<String>,
@@ -763,6 +763,30 @@ pub struct VolunteerFilter {
     pub stars: Option<i16>,
 }
 
+/// What volunteers can be sorted by.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VolunteerOrderField {
+    /// By the unit's division code (the default).
+    Unit,
+    /// By name, in the database's collation.
+    Name,
+    /// By approved service hours.
+    Hours,
+    /// By registration time.
+    RegisteredAt,
+}
+
+fn sort(order: Option<(VolunteerOrderField, OrderDirection)>) -> super::Sort<volunteer::Entity> {
+    use volunteer::Column as C;
+    match order {
+        None => super::Sort::new([C::UnitCode, C::Id], OrderDirection::Asc),
+        Some((VolunteerOrderField::Unit, d)) => super::Sort::new([C::UnitCode, C::Id], d),
+        Some((VolunteerOrderField::Name, d)) => super::Sort::new([C::RealName, C::Id], d),
+        Some((VolunteerOrderField::Hours, d)) => super::Sort::new([C::ApprovedHalfHours, C::Id], d),
+        Some((VolunteerOrderField::RegisteredAt, d)) => super::Sort::new([C::CreatedAt, C::Id], d),
+    }
+}
+
 pub async fn list(
     store: &Store,
     access: &Access,
@@ -771,7 +795,7 @@ pub async fn list(
     want_total: bool,
 ) -> ServiceResult<(Page<VolunteerRecord>, u64)> {
     let Some(mut q) = scoped::find::<volunteer::Entity>(access, Action::Read)? else {
-        return Ok((Page::from_overfetch(Vec::new(), page), 0));
+        return Ok((Page::empty(), 0));
     };
     if let Some(under) = &filter.under {
         q = q.filter(ranges::subtree(volunteer::Column::UnitCode, under));
@@ -822,11 +846,10 @@ pub async fn list(
         (true, true) => daily::volunteer_count(&store.db, access, filter.under.as_ref()).await?,
         _ => None,
     };
-    let (page, total) = super::page_by_unit(
+    let (page, total) = super::page_by(
         store,
         q,
-        (volunteer::Column::UnitCode, volunteer::Column::Id),
-        sea_orm::sea_query::Order::Asc,
+        &sort(filter.order),
         page,
         want_total && kept.is_none(),
     )

@@ -430,3 +430,220 @@ async fn errors_name_their_reason_and_field_in_the_callers_language() {
         "{unknown:#}"
     );
 }
+
+/// Walks a whole list forward with `first`/`after`, then backward with
+/// `last`/`before`: the two walks see the same rows in mirrored order, each once.
+async fn walk(
+    app: &kapok_tests::TestApp,
+    token: &str,
+    list: &str,
+    args: &str,
+    fields: &str,
+) -> Vec<Value> {
+    let mut forward = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let q = format!(
+            "query($c: String) {{ {list}({args} first: 7, after: $c) {{ totalCount \
+             pageInfo {{ hasNextPage endCursor }} nodes {{ id {fields} }} }} }}"
+        );
+        let data = app.data_as(token, &q, json!({ "c": after })).await;
+        let conn = &data[list];
+        forward.extend(conn["nodes"].as_array().unwrap().iter().cloned());
+        if conn["pageInfo"]["hasNextPage"] != true {
+            assert_eq!(
+                conn["totalCount"].as_u64().unwrap() as usize,
+                forward.len(),
+                "{list}({args})"
+            );
+            break;
+        }
+        after = conn["pageInfo"]["endCursor"].clone();
+    }
+    let mut backward = Vec::new();
+    let mut before = Value::Null;
+    loop {
+        let q = format!(
+            "query($c: String) {{ {list}({args} last: 7, before: $c) {{ \
+             pageInfo {{ hasPreviousPage startCursor }} nodes {{ id {fields} }} }} }}"
+        );
+        let data = app.data_as(token, &q, json!({ "c": before })).await;
+        let conn = &data[list];
+        let mut page = conn["nodes"].as_array().unwrap().clone();
+        page.reverse();
+        backward.extend(page);
+        if conn["pageInfo"]["hasPreviousPage"] != true {
+            break;
+        }
+        before = conn["pageInfo"]["startCursor"].clone();
+    }
+    backward.reverse();
+    assert_eq!(forward, backward, "{list}({args}): backward walk differs");
+    let ids: std::collections::HashSet<&str> =
+        forward.iter().map(|n| n["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), forward.len(), "{list}({args}): a row came twice");
+    forward
+}
+
+fn times(rows: &[Value], field: &str) -> Vec<chrono::DateTime<chrono::Utc>> {
+    rows.iter()
+        .map(|r| r[field].as_str().unwrap().parse().unwrap())
+        .collect()
+}
+
+/// Lists sort by the fields people sort by, either way, and page forward and back
+/// in that order; records and the audit log filter by a time range.
+#[tokio::test]
+async fn lists_sort_filter_by_time_and_page_both_ways() {
+    use kapok_api::demo::{generate, DemoOptions};
+    let app = spawn_app().await;
+    let opts = DemoOptions {
+        under: policies::UnitCode::parse("440104003").unwrap(),
+        volunteers: 60,
+        teams: 3,
+        organizations: 1,
+        activities: 20,
+        records: 80,
+        seed: 5,
+    };
+    generate(&app.db, &opts, false).await.unwrap();
+    let admin = app.admin_token().await;
+
+    let by_date = walk(
+        &app,
+        &admin,
+        "serviceRecords",
+        "orderBy: { field: SERVICE_DATE },",
+        "startedAt",
+    )
+    .await;
+    assert!(by_date.len() > 50, "{}", by_date.len());
+    let t = times(&by_date, "startedAt");
+    assert!(
+        t.windows(2).all(|w| w[0] <= w[1]),
+        "records not by service date"
+    );
+    let desc = walk(
+        &app,
+        &admin,
+        "serviceRecords",
+        "orderBy: { field: SERVICE_DATE, direction: DESC },",
+        "startedAt",
+    )
+    .await;
+    let d = times(&desc, "startedAt");
+    assert!(
+        d.windows(2).all(|w| w[0] >= w[1]),
+        "records not newest first"
+    );
+
+    // A time range: only service started inside it.
+    let (from, to) = (t[20], t[60]);
+    let ranged = walk(
+        &app,
+        &admin,
+        "serviceRecords",
+        &format!(
+            "from: \"{}\", to: \"{}\", orderBy: {{ field: SERVICE_DATE }},",
+            from.to_rfc3339(),
+            to.to_rfc3339()
+        ),
+        "startedAt",
+    )
+    .await;
+    let inside = t.iter().filter(|x| **x >= from && **x < to).count();
+    assert_eq!(ranged.len(), inside);
+    assert!(times(&ranged, "startedAt")
+        .iter()
+        .all(|x| *x >= from && *x < to));
+
+    let by_hours = walk(
+        &app,
+        &admin,
+        "volunteers",
+        "orderBy: { field: HOURS, direction: DESC },",
+        "approvedHours",
+    )
+    .await;
+    assert!(by_hours.len() >= 50, "{}", by_hours.len());
+    let h: Vec<f64> = by_hours
+        .iter()
+        .map(|v| v["approvedHours"].as_f64().unwrap())
+        .collect();
+    assert!(
+        h.windows(2).all(|w| w[0] >= w[1]),
+        "volunteers not by hours: {h:?}"
+    );
+    walk(
+        &app,
+        &admin,
+        "volunteers",
+        "orderBy: { field: NAME },",
+        "realName",
+    )
+    .await;
+
+    let starts = walk(
+        &app,
+        &admin,
+        "activities",
+        "orderBy: { field: STARTS_AT },",
+        "startsAt",
+    )
+    .await;
+    let s = times(&starts, "startsAt");
+    assert!(
+        s.windows(2).all(|w| w[0] <= w[1]),
+        "activities not by start"
+    );
+
+    let log = walk(
+        &app,
+        &admin,
+        "auditLog",
+        "orderBy: { field: TIME, direction: ASC },",
+        "createdAt",
+    )
+    .await;
+    let l = times(&log, "createdAt");
+    assert!(
+        l.windows(2).all(|w| w[0] <= w[1]),
+        "audit log not oldest first"
+    );
+    let future = app
+        .data_as(
+            &admin,
+            "{ auditLog(from: \"2999-01-01T00:00:00Z\") { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(future["auditLog"]["totalCount"], 0);
+
+    // Both directions at once is refused; a cursor from another order is refused too.
+    let both = app
+        .gql_as(
+            &admin,
+            "{ volunteers(first: 2, last: 2) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        both["errors"][0]["extensions"]["reason"], "PAGING_BOTH_WAYS",
+        "{both:#}"
+    );
+    let page = app
+        .data_as(
+            &admin,
+            "{ volunteers(first: 1, orderBy: { field: HOURS }) { pageInfo { endCursor } } }",
+            json!({}),
+        )
+        .await;
+    let cursor = page["volunteers"]["pageInfo"]["endCursor"].clone();
+    let wrong = app
+        .gql_as(&admin, "query($c: String) { serviceRecords(first: 1, after: $c, orderBy: { field: SERVICE_DATE }) { totalCount } }", json!({ "c": cursor }))
+        .await;
+    assert_eq!(
+        wrong["errors"][0]["extensions"]["reason"], "INVALID_CURSOR",
+        "{wrong:#}"
+    );
+}
