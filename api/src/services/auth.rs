@@ -91,10 +91,12 @@ pub async fn login(
             .into());
     }
     let addr = access.meta().client_addr.clone();
-    let found = user::Entity::find()
-        .filter(user::Column::Username.eq(username))
-        .one(&store.db)
-        .await?;
+    let found = super::scoped::unscoped::<user::Entity>(
+        "signing in: there is no caller yet; the row never leaves the service",
+    )
+    .filter(user::Column::Username.eq(username))
+    .one(&store.db)
+    .await?;
     let known = match &found {
         Some(u) => throttle::known_address(&store.db, u.id, addr.as_deref()).await?,
         None => false,
@@ -226,19 +228,27 @@ pub async fn refresh(
 ) -> ServiceResult<Tokens> {
     let invalid = || ServiceError::from(Reason::REFRESH_TOKEN_INVALID.at("refreshToken"));
     let txn = store.db.begin().await?;
-    let found = refresh_token::Entity::find()
-        .filter(refresh_token::Column::TokenHash.eq(auth::hash_refresh_token(token)))
-        .one(&txn)
-        .await?
-        .ok_or_else(invalid)?;
-    let s = session::Entity::find_by_id(found.session_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(invalid)?;
-    let u = user::Entity::find_by_id(s.user_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(invalid)?;
+    let found = super::scoped::unscoped::<refresh_token::Entity>(
+        "refreshing: the refresh token itself is the credential",
+    )
+    .filter(refresh_token::Column::TokenHash.eq(auth::hash_refresh_token(token)))
+    .one(&txn)
+    .await?
+    .ok_or_else(invalid)?;
+    let s = super::scoped::unscoped_by_id::<session::Entity>(
+        found.session_id,
+        "refreshing: the session the refresh token belongs to",
+    )
+    .one(&txn)
+    .await?
+    .ok_or_else(invalid)?;
+    let u = super::scoped::unscoped_by_id::<user::Entity>(
+        s.user_id,
+        "refreshing: the user the session belongs to",
+    )
+    .one(&txn)
+    .await?
+    .ok_or_else(invalid)?;
     let record = UserRecord::try_from(u.clone())?;
     if found.spent_at.is_some() {
         if s.revoked_at.is_none() {
@@ -341,18 +351,24 @@ pub async fn authenticate(
     let (user_id, sid) = keys
         .verify(token)
         .ok_or(TokenRejection::Invalid(Reason::TOKEN_INVALID))?;
-    let s = session::Entity::find_by_id(sid)
-        .one(&store.db)
-        .await
-        .map_err(TokenRejection::Database)?;
+    let s = super::scoped::unscoped_by_id::<session::Entity>(
+        sid,
+        "checking a token: the session the token names",
+    )
+    .one(&store.db)
+    .await
+    .map_err(TokenRejection::Database)?;
     match s {
         Some(s) if s.user_id == user_id && s.revoked_at.is_none() && s.expires_at > Utc::now() => {}
         _ => return Err(TokenRejection::Invalid(Reason::SESSION_ENDED)),
     }
-    let u = user::Entity::find_by_id(user_id)
-        .one(&store.db)
-        .await
-        .map_err(TokenRejection::Database)?;
+    let u = super::scoped::unscoped_by_id::<user::Entity>(
+        user_id,
+        "checking a token: the user the token names",
+    )
+    .one(&store.db)
+    .await
+    .map_err(TokenRejection::Database)?;
     let must_change_password = match u {
         Some(u) if !u.disabled => u.must_change_password,
         _ => return Err(TokenRejection::Invalid(Reason::ACCOUNT_DISABLED)),
@@ -373,7 +389,13 @@ pub async fn bootstrap_admin(
     access: &Access,
     password: Option<String>,
 ) -> ServiceResult<Option<BootstrapOutcome>> {
-    if user::Entity::find().count(&store.db).await? > 0 {
+    if super::scoped::unscoped::<user::Entity>(
+        "bootstrap: whether any user exists before the first one is made",
+    )
+    .count(&store.db)
+    .await?
+        > 0
+    {
         return Ok(None);
     }
     let Some(root_code) = root_unit(&store.db).await? else {
@@ -411,11 +433,13 @@ pub async fn bootstrap_admin(
 /// The deployment's root: a unit without a parent, highest level first, lowest code
 /// first (广州市 4401 with the bundled data).
 async fn root_unit(conn: &impl ConnectionTrait) -> ServiceResult<Option<UnitCode>> {
-    let roots = unit::Entity::find()
-        .filter(unit::Column::ParentCode.is_null())
-        .order_by_asc(unit::Column::Code)
-        .all(conn)
-        .await?;
+    let roots = super::scoped::unscoped::<unit::Entity>(
+        "bootstrap: the deployment's root unit for the first administrator",
+    )
+    .filter(unit::Column::ParentCode.is_null())
+    .order_by_asc(unit::Column::Code)
+    .all(conn)
+    .await?;
     Ok(roots
         .iter()
         .filter_map(|u| {

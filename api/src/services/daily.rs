@@ -221,12 +221,14 @@ pub(super) async fn volunteer_count(
             })
         }
     };
-    let sum: Option<Option<i64>> = unit_daily::Entity::find()
-        .select_only()
-        .column_as(Expr::cust("CAST(SUM(volunteers) AS BIGINT)"), "n")
-        .filter(condition)
-        .into_tuple()
-        .one(conn)
-        .await?;
+    let sum: Option<Option<i64>> = super::scoped::unscoped::<unit_daily::Entity>(
+        "kept daily figures, filtered to the caller's scope by the caller",
+    )
+    .select_only()
+    .column_as(Expr::cust("CAST(SUM(volunteers) AS BIGINT)"), "n")
+    .filter(condition)
+    .into_tuple()
+    .one(conn)
+    .await?;
     Ok(Some(u64::try_from(sum.flatten().unwrap_or(0)).unwrap_or(0)))
 }

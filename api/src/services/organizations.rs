@@ -5,8 +5,7 @@ use entity::kinds::OrganizationKind;
 use entity::organization;
 use policies::{Action, Resource, UnitCode};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, PaginatorTrait, QueryFilter, TransactionTrait,
 };
 use serde_json::json;
 
@@ -71,10 +70,12 @@ pub async fn create(
     let txn = store.db.begin().await?;
     units::require_exists(&txn, &unit).await?;
     access.require(Resource::Organization, Action::Create, &unit)?;
-    let taken = organization::Entity::find()
-        .filter(organization::Column::CreditCode.eq(code.as_str()))
-        .count(&txn)
-        .await?;
+    let taken = scoped::unscoped::<organization::Entity>(
+        "credit codes are unique across the system, whoever registered them",
+    )
+    .filter(organization::Column::CreditCode.eq(code.as_str()))
+    .count(&txn)
+    .await?;
     if taken > 0 {
         return Err(Reason::CREDIT_CODE_TAKEN
             .at("creditCode")

@@ -162,10 +162,13 @@ pub(super) async fn record_session(
     if half == 0 {
         return Ok(None);
     }
-    let v = volunteer::Entity::find_by_id(session.volunteer_id)
-        .one(conn)
-        .await?
-        .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
+    let v = scoped::unscoped_by_id::<volunteer::Entity>(
+        session.volunteer_id,
+        "the volunteer of an attendance session the caller recorded",
+    )
+    .one(conn)
+    .await?
+    .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
     let m = insert(
         conn,
         access,
@@ -192,7 +195,7 @@ pub(super) async fn for_attendance(
     conn: &impl ConnectionTrait,
     attendance_id: i64,
 ) -> ServiceResult<Option<ServiceRecord>> {
-    service_record::Entity::find()
+    scoped::unscoped::<service_record::Entity>("the record an attendance session already produced")
         .filter(service_record::Column::AttendanceId.eq(attendance_id))
         .one(conn)
         .await?
@@ -262,10 +265,13 @@ pub async fn log_hours(
             if net_of(&txn, original_id).await? + i64::from(half) < 0 {
                 return Err(Reason::CORRECTION_TOO_LARGE.at("hours").into());
             }
-            let v = volunteer::Entity::find_by_id(original.volunteer_id)
-                .one(&txn)
-                .await?
-                .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
+            let v = scoped::unscoped_by_id::<volunteer::Entity>(
+                original.volunteer_id,
+                "the volunteer hours are logged for, checked against the rules below",
+            )
+            .one(&txn)
+            .await?
+            .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
             insert(
                 &txn,
                 access,
@@ -365,7 +371,7 @@ pub async fn log_hours(
 }
 
 async fn reload(conn: &impl ConnectionTrait, id: i64) -> ServiceResult<ServiceRecord> {
-    service_record::Entity::find_by_id(id)
+    scoped::unscoped_by_id::<service_record::Entity>(id, "reloading a record the caller just wrote")
         .one(conn)
         .await?
         .ok_or(ServiceError::NotFound(Thing::ServiceRecord))?
@@ -374,18 +380,20 @@ async fn reload(conn: &impl ConnectionTrait, id: i64) -> ServiceResult<ServiceRe
 
 /// The approved hours of an original record with its approved corrections.
 async fn net_of(conn: &impl ConnectionTrait, original_id: i64) -> ServiceResult<i64> {
-    let sum: Option<Option<i64>> = service_record::Entity::find()
-        .select_only()
-        .column_as(Expr::cust("SUM(half_hours)"), "s")
-        .filter(service_record::Column::State.eq(State::Approved))
-        .filter(
-            sea_orm::Condition::any()
-                .add(service_record::Column::Id.eq(original_id))
-                .add(service_record::Column::CorrectsId.eq(original_id)),
-        )
-        .into_tuple()
-        .one(conn)
-        .await?;
+    let sum: Option<Option<i64>> = scoped::unscoped::<service_record::Entity>(
+        "corrections of a record the caller reads, to net its hours",
+    )
+    .select_only()
+    .column_as(Expr::cust("SUM(half_hours)"), "s")
+    .filter(service_record::Column::State.eq(State::Approved))
+    .filter(
+        sea_orm::Condition::any()
+            .add(service_record::Column::Id.eq(original_id))
+            .add(service_record::Column::CorrectsId.eq(original_id)),
+    )
+    .into_tuple()
+    .one(conn)
+    .await?;
     Ok(sum.flatten().unwrap_or(0))
 }
 
@@ -399,12 +407,14 @@ async fn serves_at(
     activity: Option<&ActivityRecord>,
 ) -> ServiceResult<()> {
     if let Some(a) = activity {
-        let signed_up = entity::signup::Entity::find()
-            .filter(entity::signup::Column::ActivityId.eq(a.id))
-            .filter(entity::signup::Column::VolunteerId.eq(v.id))
-            .filter(entity::signup::Column::State.eq(entity::kinds::SignupState::Active))
-            .count(conn)
-            .await?;
+        let signed_up = scoped::unscoped::<entity::signup::Entity>(
+            "the caller's own sign-ups, for logging its own hours",
+        )
+        .filter(entity::signup::Column::ActivityId.eq(a.id))
+        .filter(entity::signup::Column::VolunteerId.eq(v.id))
+        .filter(entity::signup::Column::State.eq(entity::kinds::SignupState::Active))
+        .count(conn)
+        .await?;
         if signed_up == 0 {
             return Err(Reason::OWN_HOURS_SIGNED_UP_ONLY.into());
         }
@@ -416,21 +426,23 @@ async fn serves_at(
     {
         return Ok(());
     }
-    let team_units: Vec<String> = entity::team::Entity::find()
-        .select_only()
-        .column(entity::team::Column::UnitCode)
-        .filter(
-            entity::team::Column::Id.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(entity::team_member::Column::TeamId)
-                    .from(entity::team_member::Entity)
-                    .and_where(entity::team_member::Column::VolunteerId.eq(v.id))
-                    .to_owned(),
-            ),
-        )
-        .into_tuple()
-        .all(conn)
-        .await?;
+    let team_units: Vec<String> = scoped::unscoped::<entity::team::Entity>(
+        "the caller's own teams, for logging its own hours",
+    )
+    .select_only()
+    .column(entity::team::Column::UnitCode)
+    .filter(
+        entity::team::Column::Id.in_subquery(
+            sea_orm::sea_query::Query::select()
+                .column(entity::team_member::Column::TeamId)
+                .from(entity::team_member::Entity)
+                .and_where(entity::team_member::Column::VolunteerId.eq(v.id))
+                .to_owned(),
+        ),
+    )
+    .into_tuple()
+    .all(conn)
+    .await?;
     if team_units.iter().any(|t| t == unit.as_str()) {
         return Ok(());
     }
@@ -446,19 +458,24 @@ async fn same_person(
     me: i64,
     record_volunteer: i64,
 ) -> ServiceResult<bool> {
-    let Some(v) = volunteer::Entity::find_by_id(record_volunteer)
-        .one(conn)
-        .await?
+    let Some(v) = scoped::unscoped_by_id::<volunteer::Entity>(
+        record_volunteer,
+        "the volunteer record of the deciding user, to refuse self-approval",
+    )
+    .one(conn)
+    .await?
     else {
         return Ok(false);
     };
     if v.user_id == Some(me) {
         return Ok(true);
     }
-    let Some(mine) = volunteer::Entity::find()
-        .filter(volunteer::Column::UserId.eq(me))
-        .one(conn)
-        .await?
+    let Some(mine) = scoped::unscoped::<volunteer::Entity>(
+        "the volunteer of the record being decided, to refuse self-approval",
+    )
+    .filter(volunteer::Column::UserId.eq(me))
+    .one(conn)
+    .await?
     else {
         return Ok(false);
     };
@@ -648,10 +665,13 @@ pub async fn revoke_for_fraud(
     if net <= 0 {
         return Err(Reason::HOURS_ALREADY_REVOKED.into());
     }
-    let v = volunteer::Entity::find_by_id(original.volunteer_id)
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
+    let v = scoped::unscoped_by_id::<volunteer::Entity>(
+        original.volunteer_id,
+        "the volunteer of a record the caller may revoke",
+    )
+    .one(&txn)
+    .await?
+    .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
     let m = insert(
         &txn,
         access,

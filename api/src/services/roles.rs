@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use entity::role_assignment;
 use policies::{Action, Assignment, Principal, Resource, UnitCode};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, TransactionTrait,
 };
 use serde_json::json;
 
@@ -67,12 +67,14 @@ pub(super) async fn live_assignments(
     conn: &impl ConnectionTrait,
     user_id: i64,
 ) -> ServiceResult<Vec<Assignment>> {
-    let rows = role_assignment::Entity::find()
-        .filter(role_assignment::Column::UserId.eq(user_id))
-        .filter(live(super::now()))
-        .order_by_asc(role_assignment::Column::Id)
-        .all(conn)
-        .await?;
+    let rows = scoped::unscoped::<role_assignment::Entity>(
+        "the caller's own live role assignments, which make its principal",
+    )
+    .filter(role_assignment::Column::UserId.eq(user_id))
+    .filter(live(super::now()))
+    .order_by_asc(role_assignment::Column::Id)
+    .all(conn)
+    .await?;
     rows.into_iter()
         .map(|m| {
             let r = AssignmentRecord::try_from(m)?;
@@ -166,7 +168,9 @@ pub async fn of_user(
     user_id: i64,
 ) -> ServiceResult<Vec<AssignmentRecord>> {
     let q = if access.user_id().ok() == Some(user_id) {
-        role_assignment::Entity::find()
+        scoped::unscoped::<role_assignment::Entity>(
+            "role assignments of a user the caller reads, filtered to the caller's scope",
+        )
     } else {
         match scoped::find::<role_assignment::Entity>(access, Action::Read)? {
             Some(q) => q,
@@ -260,13 +264,15 @@ pub async fn grant(
         return Err(ServiceError::from(super::access::denied(&decision)));
     }
     let by_assignment = decision.assignment().map(|a| a.id);
-    let duplicate = role_assignment::Entity::find()
-        .filter(role_assignment::Column::UserId.eq(grantee.id))
-        .filter(role_assignment::Column::Role.eq(input.role.as_str()))
-        .filter(role_assignment::Column::UnitCode.eq(unit.as_str()))
-        .filter(live(super::now()))
-        .count(&txn)
-        .await?;
+    let duplicate = scoped::unscoped::<role_assignment::Entity>(
+        "an existing identical grant, refused whoever made it",
+    )
+    .filter(role_assignment::Column::UserId.eq(grantee.id))
+    .filter(role_assignment::Column::Role.eq(input.role.as_str()))
+    .filter(role_assignment::Column::UnitCode.eq(unit.as_str()))
+    .filter(live(super::now()))
+    .count(&txn)
+    .await?;
     if duplicate > 0 {
         return Err(Reason::ROLE_ALREADY_HELD
             .arg("username", &grantee.username)
@@ -298,10 +304,11 @@ pub async fn grant(
         },
     )
     .await?;
-    let record = role_assignment::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound(Thing::RoleAssignment))?;
+    let record =
+        scoped::unscoped_by_id::<role_assignment::Entity>(id, "the grant just written, reloaded")
+            .one(&txn)
+            .await?
+            .ok_or(ServiceError::NotFound(Thing::RoleAssignment))?;
     txn.commit().await?;
     record.try_into()
 }
@@ -373,11 +380,14 @@ pub async fn explain(
     let principal = principal_for(&store.db, target.id).await?;
     let decision = access.decide_for(&principal, resource, action, &unit);
     let assignment = match decision.assignment() {
-        Some(a) => role_assignment::Entity::find_by_id(a.id)
-            .one(&store.db)
-            .await?
-            .map(AssignmentRecord::try_from)
-            .transpose()?,
+        Some(a) => scoped::unscoped_by_id::<role_assignment::Entity>(
+            a.id,
+            "the assignments of the user an explanation is about (access.explain checked)",
+        )
+        .one(&store.db)
+        .await?
+        .map(AssignmentRecord::try_from)
+        .transpose()?,
         None => None,
     };
     Ok(Explanation {

@@ -236,3 +236,53 @@ where
         })
         .collect()
 }
+
+/// Every row of `E`, around the caller's scope: the one way services read without
+/// it, so `grep unscoped` lists every such read. `why` says what makes the read safe
+/// (the parent was read through the scope, the row is the caller's own, a system-wide
+/// uniqueness check whose conflict reveals nothing, signing in before there is a
+/// caller…); it is logged at trace level.
+pub(crate) fn unscoped<E: EntityTrait>(why: &'static str) -> Select<E> {
+    tracing::trace!(table = E::default().table_name(), why, "unscoped read");
+    E::find()
+}
+
+/// [`unscoped`] for one row by primary key.
+pub(crate) fn unscoped_by_id<E: EntityTrait>(
+    id: impl Into<<E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType>,
+    why: &'static str,
+) -> Select<E> {
+    tracing::trace!(table = E::default().table_name(), why, "unscoped read");
+    E::find_by_id(id)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Services read rows only through this module: a scoped `find`, or `unscoped`
+    /// with its reason. A bare `Entity::find()` anywhere else in `services` fails here.
+    #[test]
+    fn services_read_only_through_the_scope_or_unscoped() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/services");
+        let mut bare = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("services dir") {
+            let path = entry.expect("entry").path();
+            if path.file_name().is_some_and(|n| n == "scoped.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("source");
+            for (i, line) in text.lines().enumerate() {
+                if line.contains("::Entity::find()")
+                    || line.contains("::find_by_id(")
+                    || line.contains("Entity::find_by_")
+                {
+                    bare.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
+                }
+            }
+        }
+        assert!(
+            bare.is_empty(),
+            "reads around the scope without `unscoped`:\n{}",
+            bare.join("\n")
+        );
+    }
+}

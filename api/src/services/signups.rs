@@ -81,7 +81,7 @@ pub(super) async fn own_volunteer(
     access: &Access,
 ) -> ServiceResult<volunteer::Model> {
     let me = access.user_id()?;
-    volunteer::Entity::find()
+    scoped::unscoped::<volunteer::Entity>("the caller's own volunteer record")
         .filter(volunteer::Column::UserId.eq(me))
         .one(conn)
         .await?
@@ -113,11 +113,13 @@ pub async fn sign_up(
     if v.status != entity::kinds::VolunteerStatus::Active {
         return Err(Reason::VOLUNTEER_INACTIVE.into());
     }
-    let existing = signup::Entity::find()
-        .filter(signup::Column::ActivityId.eq(a.id))
-        .filter(signup::Column::VolunteerId.eq(v.id))
-        .one(&txn)
-        .await?;
+    let existing = scoped::unscoped::<signup::Entity>(
+        "an existing sign-up of a volunteer the caller may sign up",
+    )
+    .filter(signup::Column::ActivityId.eq(a.id))
+    .filter(signup::Column::VolunteerId.eq(v.id))
+    .one(&txn)
+    .await?;
     // Signing up twice changes nothing.
     if let Some(s) = existing.as_ref().filter(|s| s.state == SignupState::Active) {
         return s.clone().try_into();
@@ -195,10 +197,13 @@ pub async fn cancel(store: &Store, access: &Access, id: i64) -> ServiceResult<Si
     if s.state != SignupState::Active {
         return Err(Reason::SIGNUP_CANCELLED.into());
     }
-    let a = activity::Entity::find_by_id(s.activity_id)
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound(Thing::Activity))?;
+    let a = scoped::unscoped_by_id::<activity::Entity>(
+        s.activity_id,
+        "the activity of a sign-up the caller may cancel",
+    )
+    .one(&txn)
+    .await?
+    .ok_or(ServiceError::NotFound(Thing::Activity))?;
     if super::now() >= a.starts_at {
         return Err(Reason::CANCEL_AFTER_START.into());
     }
@@ -232,10 +237,11 @@ pub async fn cancel(store: &Store, access: &Access, id: i64) -> ServiceResult<Si
         },
     )
     .await?;
-    let m = signup::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound(Thing::Signup))?;
+    let m =
+        scoped::unscoped_by_id::<signup::Entity>(id, "a sign-up the caller may cancel, reloaded")
+            .one(&txn)
+            .await?
+            .ok_or(ServiceError::NotFound(Thing::Signup))?;
     txn.commit().await?;
     m.try_into()
 }
@@ -328,13 +334,15 @@ async fn verify(
     if at < a.starts_at - Duration::minutes(EARLY_CHECK_IN) || at > a.ends_at {
         return Err(Reason::OUTSIDE_CHECK_IN_WINDOW.into());
     }
-    let s = signup::Entity::find()
-        .filter(signup::Column::ActivityId.eq(a.id))
-        .filter(signup::Column::VolunteerId.eq(v.id))
-        .filter(signup::Column::State.eq(SignupState::Active))
-        .one(conn)
-        .await?
-        .ok_or_else(|| ServiceError::from(Reason::NOT_SIGNED_UP))?;
+    let s = scoped::unscoped::<signup::Entity>(
+        "the sign-up of a volunteer checking in to an activity the caller reads",
+    )
+    .filter(signup::Column::ActivityId.eq(a.id))
+    .filter(signup::Column::VolunteerId.eq(v.id))
+    .filter(signup::Column::State.eq(SignupState::Active))
+    .one(conn)
+    .await?
+    .ok_or_else(|| ServiceError::from(Reason::NOT_SIGNED_UP))?;
     Ok(Checked {
         activity: a,
         signup: s,
@@ -348,11 +356,13 @@ async fn open_session(
     conn: &(impl ConnectionTrait + TransactionTrait),
     signup_id: i64,
 ) -> ServiceResult<Option<attendance::Model>> {
-    Ok(attendance::Entity::find()
-        .filter(attendance::Column::SignupId.eq(signup_id))
-        .filter(attendance::Column::CheckOutAt.is_null())
-        .one(conn)
-        .await?)
+    Ok(
+        scoped::unscoped::<attendance::Entity>("open attendance sessions of that sign-up")
+            .filter(attendance::Column::SignupId.eq(signup_id))
+            .filter(attendance::Column::CheckOutAt.is_null())
+            .one(conn)
+            .await?,
+    )
 }
 
 /// Checks a volunteer in. Checking in while already checked in returns the open
@@ -410,12 +420,14 @@ pub async fn check_out(
     let txn = store.db.begin().await?;
     let c = verify(&txn, access, &input).await?;
     let Some(open) = open_session(&txn, c.signup.id).await? else {
-        let last = attendance::Entity::find()
-            .filter(attendance::Column::SignupId.eq(c.signup.id))
-            .order_by_desc(attendance::Column::Id)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| ServiceError::from(Reason::NOT_CHECKED_IN))?;
+        let last = scoped::unscoped::<attendance::Entity>(
+            "the open session of a sign-up the caller checks out",
+        )
+        .filter(attendance::Column::SignupId.eq(c.signup.id))
+        .order_by_desc(attendance::Column::Id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::from(Reason::NOT_CHECKED_IN))?;
         let record = records::for_attendance(&txn, last.id).await?;
         return Ok((last.into(), record));
     };
@@ -481,11 +493,13 @@ pub(super) async fn check_out_everyone(
     a: &ActivityRecord,
     at: DateTime<Utc>,
 ) -> ServiceResult<usize> {
-    let open = attendance::Entity::find()
-        .filter(attendance::Column::ActivityId.eq(a.id))
-        .filter(attendance::Column::CheckOutAt.is_null())
-        .all(conn)
-        .await?;
+    let open = scoped::unscoped::<attendance::Entity>(
+        "sessions left open when an activity the caller closes ends",
+    )
+    .filter(attendance::Column::ActivityId.eq(a.id))
+    .filter(attendance::Column::CheckOutAt.is_null())
+    .all(conn)
+    .await?;
     let n = open.len();
     for session in open {
         let at = std::cmp::max(at, session.check_in_at);
@@ -560,11 +574,12 @@ pub async fn sessions_of(
     if signup_ids.is_empty() {
         return Ok(out);
     }
-    let rows = attendance::Entity::find()
-        .filter(attendance::Column::SignupId.is_in(signup_ids.iter().copied()))
-        .order_by_asc(attendance::Column::Id)
-        .all(&store.db)
-        .await?;
+    let rows =
+        scoped::unscoped::<attendance::Entity>("sessions of sign-ups the caller already read")
+            .filter(attendance::Column::SignupId.is_in(signup_ids.iter().copied()))
+            .order_by_asc(attendance::Column::Id)
+            .all(&store.db)
+            .await?;
     for row in rows {
         out.entry(row.signup_id)
             .or_default()

@@ -75,9 +75,12 @@ pub(super) async fn nominate_if_due(
     access: &Access,
     volunteer_id: i64,
 ) -> ServiceResult<()> {
-    let Some(v) = volunteer::Entity::find_by_id(volunteer_id)
-        .one(conn)
-        .await?
+    let Some(v) = scoped::unscoped_by_id::<volunteer::Entity>(
+        volunteer_id,
+        "the volunteer whose approved hours just changed, to nominate it",
+    )
+    .one(conn)
+    .await?
     else {
         return Ok(());
     };
@@ -173,14 +176,15 @@ async fn needed_level(
             // The shortest loaded code on the chain from the top down to `at`.
             let mut chain = at.ancestors();
             chain.push(at.clone());
-            let top: Option<String> = unit::Entity::find()
-                .select_only()
-                .column(unit::Column::Code)
-                .filter(unit::Column::Code.is_in(chain.iter().map(|c| c.as_str())))
-                .order_by_asc(unit::Column::Code)
-                .into_tuple()
-                .one(conn)
-                .await?;
+            let top: Option<String> =
+                scoped::unscoped::<unit::Entity>("the unit whose level decides who grants a star")
+                    .select_only()
+                    .column(unit::Column::Code)
+                    .filter(unit::Column::Code.is_in(chain.iter().map(|c| c.as_str())))
+                    .order_by_asc(unit::Column::Code)
+                    .into_tuple()
+                    .one(conn)
+                    .await?;
             Ok(top
                 .and_then(|c| UnitCode::parse(&c).ok())
                 .map_or(at.level(), |c| c.level()))
@@ -215,10 +219,13 @@ pub async fn grant(store: &Store, access: &Access, id: i64) -> ServiceResult<Nom
             .arg("until", n.listed_until.to_rfc3339())
             .into());
     }
-    let v = volunteer::Entity::find_by_id(n.volunteer_id)
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
+    let v = scoped::unscoped_by_id::<volunteer::Entity>(
+        n.volunteer_id,
+        "the nominee of a nomination the caller may grant",
+    )
+    .one(&txn)
+    .await?
+    .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
     if v.barred_until.is_some_and(|b| b > now) {
         return Err(Reason::BARRED_FROM_STARS.into());
     }
@@ -284,10 +291,13 @@ pub async fn grant(store: &Store, access: &Access, id: i64) -> ServiceResult<Nom
         },
     )
     .await?;
-    let after = star_nomination::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound(Thing::StarNomination))?;
+    let after = scoped::unscoped_by_id::<star_nomination::Entity>(
+        id,
+        "the nomination just granted, reloaded",
+    )
+    .one(&txn)
+    .await?
+    .ok_or(ServiceError::NotFound(Thing::StarNomination))?;
     txn.commit().await?;
     after.try_into()
 }
@@ -359,21 +369,23 @@ pub async fn nominees(
     if volunteer_ids.is_empty() {
         return Ok(Default::default());
     }
-    Ok(volunteer::Entity::find()
-        .filter(volunteer::Column::Id.is_in(volunteer_ids.iter().copied()))
-        .all(&store.db)
-        .await?
-        .into_iter()
-        .map(|v| {
-            (
-                v.id,
-                Nominee {
-                    real_name: v.real_name,
-                    user_id: v.user_id,
-                },
-            )
-        })
-        .collect())
+    Ok(scoped::unscoped::<volunteer::Entity>(
+        "nominees' names for published notices, masked by the resolver",
+    )
+    .filter(volunteer::Column::Id.is_in(volunteer_ids.iter().copied()))
+    .all(&store.db)
+    .await?
+    .into_iter()
+    .map(|v| {
+        (
+            v.id,
+            Nominee {
+                real_name: v.real_name,
+                user_id: v.user_id,
+            },
+        )
+    })
+    .collect())
 }
 
 /// The nominee's name as the caller may see it: in full for callers who may read

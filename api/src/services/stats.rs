@@ -114,10 +114,12 @@ async fn daily_figures(
         None => format!("CAST(SUM({col}) AS BIGINT)"),
     };
     let prefix = Expr::cust(format!("substr(unit_code, 1, {len})"));
-    let mut q = unit_daily::Entity::find()
-        .select_only()
-        .column_as(prefix.clone(), "prefix")
-        .filter(ranges::subtree(unit_daily::Column::UnitCode, code));
+    let mut q = super::scoped::unscoped::<unit_daily::Entity>(
+        "kept daily figures of a unit the caller may read (checked above)",
+    )
+    .select_only()
+    .column_as(prefix.clone(), "prefix")
+    .filter(ranges::subtree(unit_daily::Column::UnitCode, code));
     if let Some(t) = to {
         q = q.filter(unit_daily::Column::Day.lte(t));
     }
@@ -246,7 +248,9 @@ pub async fn unit_stats(
         figures.add(f);
     }
     figures.teams = within(
-        team::Entity::find(),
+        super::scoped::unscoped::<team::Entity>(
+            "counts in a subtree the caller may read (checked above)",
+        ),
         team::Column::UnitCode,
         Some(team::Column::CreatedAt),
         &code,
@@ -256,7 +260,9 @@ pub async fn unit_stats(
     .count(db)
     .await?;
     figures.organizations = within(
-        organization::Entity::find(),
+        super::scoped::unscoped::<organization::Entity>(
+            "counts in a subtree the caller may read (checked above)",
+        ),
         organization::Column::UnitCode,
         Some(organization::Column::CreatedAt),
         &code,
@@ -266,9 +272,11 @@ pub async fn unit_stats(
     .count(db)
     .await?;
     let units_of = |level: Level| {
-        unit::Entity::find()
-            .filter(ranges::subtree(unit::Column::Code, &code))
-            .filter(unit::Column::Level.eq(level.as_str()))
+        super::scoped::unscoped::<unit::Entity>(
+            "counts in a subtree the caller may read (checked above)",
+        )
+        .filter(ranges::subtree(unit::Column::Code, &code))
+        .filter(unit::Column::Level.eq(level.as_str()))
     };
     let streets = units_of(Level::Street).count(db).await?;
     let communities = units_of(Level::Community).count(db).await?;
@@ -277,7 +285,9 @@ pub async fn unit_stats(
     for kind in entity::kinds::StationKind::iter() {
         let q = || {
             within(
-                station::Entity::find(),
+                super::scoped::unscoped::<station::Entity>(
+                    "counts in a subtree the caller may read (checked above)",
+                ),
                 station::Column::UnitCode,
                 None,
                 &code,
@@ -313,7 +323,9 @@ pub async fn unit_stats(
         let team_by = by_prefix(
             db,
             within(
-                team::Entity::find(),
+                super::scoped::unscoped::<team::Entity>(
+                    "counts in a subtree the caller may read (checked above)",
+                ),
                 team::Column::UnitCode,
                 Some(team::Column::CreatedAt),
                 &code,
@@ -327,7 +339,9 @@ pub async fn unit_stats(
         let org_by = by_prefix(
             db,
             within(
-                organization::Entity::find(),
+                super::scoped::unscoped::<organization::Entity>(
+                    "counts in a subtree the caller may read (checked above)",
+                ),
                 organization::Column::UnitCode,
                 Some(organization::Column::CreatedAt),
                 &code,
@@ -338,10 +352,12 @@ pub async fn unit_stats(
             len,
         )
         .await?;
-        let kids = unit::Entity::find()
-            .filter(unit::Column::ParentCode.eq(code.as_str()))
-            .all(db)
-            .await?;
+        let kids = super::scoped::unscoped::<unit::Entity>(
+            "the children of a unit the caller may read (checked above)",
+        )
+        .filter(unit::Column::ParentCode.eq(code.as_str()))
+        .all(db)
+        .await?;
         let mut kids: Vec<UnitCode> = kids
             .iter()
             .filter_map(|u| UnitCode::parse(&u.code).ok())

@@ -244,10 +244,13 @@ async fn check_parent(
         if current == t.id {
             return Err(Reason::TEAM_CYCLE.at("parentId").into());
         }
-        next = team::Entity::find_by_id(current)
-            .one(conn)
-            .await?
-            .and_then(|m| m.parent_id);
+        next = scoped::unscoped_by_id::<team::Entity>(
+            current,
+            "walking up from a parent the caller reads, to refuse cycles",
+        )
+        .one(conn)
+        .await?
+        .and_then(|m| m.parent_id);
     }
     Err(Reason::TEAM_TREE_TOO_DEEP.at("parentId").into())
 }
@@ -272,12 +275,14 @@ async fn is_member(
     team_id: i64,
     volunteer_id: i64,
 ) -> ServiceResult<bool> {
-    Ok(team_member::Entity::find()
-        .filter(team_member::Column::TeamId.eq(team_id))
-        .filter(team_member::Column::VolunteerId.eq(volunteer_id))
-        .count(conn)
-        .await?
-        > 0)
+    Ok(
+        scoped::unscoped::<team_member::Entity>("membership in a team the caller reads")
+            .filter(team_member::Column::TeamId.eq(team_id))
+            .filter(team_member::Column::VolunteerId.eq(volunteer_id))
+            .count(conn)
+            .await?
+            > 0,
+    )
 }
 
 /// Adds a volunteer the caller can see to a team the caller manages; a volunteer may
@@ -392,7 +397,7 @@ async fn fields_in(
     if ids.is_empty() {
         return Ok(out);
     }
-    let rows = team_field::Entity::find()
+    let rows = scoped::unscoped::<team_field::Entity>("fields of teams the caller already read")
         .filter(team_field::Column::TeamId.is_in(ids.iter().copied()))
         .order_by_asc(team_field::Column::FieldCode)
         .all(conn)
@@ -409,15 +414,16 @@ pub async fn member_counts(store: &Store, ids: &[i64]) -> ServiceResult<HashMap<
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(i64, i64)> = team_member::Entity::find()
-        .select_only()
-        .column(team_member::Column::TeamId)
-        .column_as(team_member::Column::VolunteerId.count(), "n")
-        .filter(team_member::Column::TeamId.is_in(ids.iter().copied()))
-        .group_by(team_member::Column::TeamId)
-        .into_tuple()
-        .all(&store.db)
-        .await?;
+    let rows: Vec<(i64, i64)> =
+        scoped::unscoped::<team_member::Entity>("member counts of teams the caller already read")
+            .select_only()
+            .column(team_member::Column::TeamId)
+            .column_as(team_member::Column::VolunteerId.count(), "n")
+            .filter(team_member::Column::TeamId.is_in(ids.iter().copied()))
+            .group_by(team_member::Column::TeamId)
+            .into_tuple()
+            .all(&store.db)
+            .await?;
     Ok(rows
         .into_iter()
         .map(|(t, n)| (t, u64::try_from(n).unwrap_or(0)))

@@ -264,12 +264,14 @@ pub async fn known_address(
     let Some(addr) = addr else {
         return Ok(false);
     };
-    Ok(login_known_address::Entity::find()
-        .filter(login_known_address::Column::UserId.eq(user_id))
-        .filter(login_known_address::Column::ClientAddr.eq(addr))
-        .one(conn)
-        .await?
-        .is_some())
+    Ok(super::scoped::unscoped::<login_known_address::Entity>(
+        "sign-in throttling: there is no caller yet",
+    )
+    .filter(login_known_address::Column::UserId.eq(user_id))
+    .filter(login_known_address::Column::ClientAddr.eq(addr))
+    .one(conn)
+    .await?
+    .is_some())
 }
 
 /// Counts a refused attempt in its address's row for the current window. Returns

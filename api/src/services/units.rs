@@ -14,8 +14,8 @@ use policies::{Level, UnitCode};
 use sea_orm::sea_query::{Asterisk, Expr, LikeExpr, Order, Query};
 use sea_orm::ExprTrait;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
@@ -119,10 +119,12 @@ pub(crate) async fn require_exists(
     conn: &impl ConnectionTrait,
     code: &UnitCode,
 ) -> ServiceResult<()> {
-    let n = unit::Entity::find()
-        .filter(unit::Column::Code.eq(code.as_str()))
-        .count(conn)
-        .await?;
+    let n = scoped::unscoped::<unit::Entity>(
+        "whether a unit exists, before the caller's right there is checked",
+    )
+    .filter(unit::Column::Code.eq(code.as_str()))
+    .count(conn)
+    .await?;
     if n == 0 {
         return Err(ServiceError::NotFound(Thing::Unit));
     }
@@ -146,7 +148,12 @@ impl UnitReader {
     }
 
     fn find(&self) -> Option<Select<unit::Entity>> {
-        self.scope.clone().map(|c| unit::Entity::find().filter(c))
+        self.scope.clone().map(|c| {
+            scoped::unscoped::<unit::Entity>(
+                "the unit reader's base, filtered by the caller's scope right here",
+            )
+            .filter(c)
+        })
     }
 
     pub async fn by_code(&self, code: &UnitCode) -> ServiceResult<Option<UnitRecord>> {
@@ -347,7 +354,7 @@ pub async fn create(
     let txn = store.db.begin().await?;
     require_exists(&txn, &parent).await?;
     access.require(Resource::Unit, Action::Create, &parent)?;
-    let taken = unit::Entity::find()
+    let taken = scoped::unscoped::<unit::Entity>("unit codes are unique across the system")
         .filter(unit::Column::Code.eq(code.as_str()))
         .count(&txn)
         .await?;
@@ -400,11 +407,13 @@ pub async fn rename(
     let code = UnitCode::parse(code).map_err(|e| Problem::from(e).at("code"))?;
     let name = parse_name(name)?;
     let txn = store.db.begin().await?;
-    let model = unit::Entity::find()
-        .filter(unit::Column::Code.eq(code.as_str()))
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound(Thing::Unit))?;
+    let model = scoped::unscoped::<unit::Entity>(
+        "the unit to rename, after the caller's right there was checked",
+    )
+    .filter(unit::Column::Code.eq(code.as_str()))
+    .one(&txn)
+    .await?
+    .ok_or(ServiceError::NotFound(Thing::Unit))?;
     access.require(Resource::Unit, Action::Update, &code)?;
     let old = model.name.clone();
     let mut active: unit::ActiveModel = model.into();

@@ -174,7 +174,7 @@ pub(super) async fn me_in(
     access: &Access,
 ) -> ServiceResult<UserRecord> {
     let id = access.user_id()?;
-    user::Entity::find_by_id(id)
+    scoped::unscoped_by_id::<user::Entity>(id, "the caller's own account")
         .one(conn)
         .await?
         .ok_or_else(|| ServiceError::from(Reason::SIGN_IN_REQUIRED))?
@@ -210,7 +210,7 @@ async fn insert_user(
     hash: String,
     unit: &UnitCode,
 ) -> ServiceResult<user::Model> {
-    let taken = user::Entity::find()
+    let taken = scoped::unscoped::<user::Entity>("usernames are unique across the system")
         .filter(user::Column::Username.eq(username))
         .count(conn)
         .await?;
@@ -370,7 +370,7 @@ pub async fn update(
     let txn = store.db.begin().await?;
     let model = if me == id {
         // Oneself: always visible, and only the display name may change.
-        user::Entity::find_by_id(id)
+        scoped::unscoped_by_id::<user::Entity>(id, "the caller's own account")
             .one(&txn)
             .await?
             .ok_or(ServiceError::NotFound(Thing::User))?
@@ -414,7 +414,7 @@ pub async fn update(
             &u.home_unit,
         )
         .await?;
-    let after = user::Entity::find_by_id(id)
+    let after = scoped::unscoped_by_id::<user::Entity>(id, "the account just updated, reloaded")
         .one(&txn)
         .await?
         .ok_or(ServiceError::NotFound(Thing::User))?;
@@ -482,7 +482,7 @@ pub async fn change_password(
     let me = access.user_id()?;
     let session = access.session_id()?;
     check_password(&new)?;
-    let model = user::Entity::find_by_id(me)
+    let model = scoped::unscoped_by_id::<user::Entity>(me, "the caller's own account")
         .one(&store.db)
         .await?
         .ok_or_else(|| ServiceError::from(Reason::SIGN_IN_REQUIRED))?;

@@ -150,16 +150,18 @@ pub struct ServiceFieldRecord {
 }
 
 pub async fn service_fields(store: &Store) -> ServiceResult<Vec<ServiceFieldRecord>> {
-    Ok(service_field::Entity::find()
-        .order_by_asc(service_field::Column::SortOrder)
-        .all(&store.db)
-        .await?
-        .into_iter()
-        .map(|f| ServiceFieldRecord {
-            code: f.code,
-            name: f.name,
-        })
-        .collect())
+    Ok(
+        scoped::unscoped::<service_field::Entity>("the public list of service fields")
+            .order_by_asc(service_field::Column::SortOrder)
+            .all(&store.db)
+            .await?
+            .into_iter()
+            .map(|f| ServiceFieldRecord {
+                code: f.code,
+                name: f.name,
+            })
+            .collect(),
+    )
 }
 
 /// The service fields of many volunteers in one query.
@@ -168,11 +170,12 @@ pub async fn fields_of(store: &Store, ids: &[i64]) -> ServiceResult<HashMap<i64,
     if ids.is_empty() {
         return Ok(out);
     }
-    let rows = volunteer_field::Entity::find()
-        .filter(volunteer_field::Column::VolunteerId.is_in(ids.iter().copied()))
-        .order_by_asc(volunteer_field::Column::FieldCode)
-        .all(&store.db)
-        .await?;
+    let rows =
+        scoped::unscoped::<volunteer_field::Entity>("fields of volunteers the caller already read")
+            .filter(volunteer_field::Column::VolunteerId.is_in(ids.iter().copied()))
+            .order_by_asc(volunteer_field::Column::FieldCode)
+            .all(&store.db)
+            .await?;
     for r in rows {
         out.entry(r.volunteer_id).or_default().push(r.field_code);
     }
@@ -186,7 +189,7 @@ pub(super) async fn check_fields(
     if fields.is_empty() {
         return Ok(());
     }
-    let known = service_field::Entity::find()
+    let known = scoped::unscoped::<service_field::Entity>("the public list of service fields")
         .filter(service_field::Column::Code.is_in(fields.iter().map(String::as_str)))
         .count(conn)
         .await?;
@@ -303,10 +306,12 @@ pub async fn register(
     }
     // One registration per person across the whole system. The answer says only
     // that: not where, nor by whom.
-    let taken = volunteer::Entity::find()
-        .filter(volunteer::Column::IdNumber.eq(doc.number()))
-        .count(&txn)
-        .await?;
+    let taken = scoped::unscoped::<volunteer::Entity>(
+        "ID numbers are unique across the system; the conflict reveals nothing",
+    )
+    .filter(volunteer::Column::IdNumber.eq(doc.number()))
+    .count(&txn)
+    .await?;
     if taken > 0 {
         return Err(Reason::ALREADY_REGISTERED.into());
     }
@@ -360,10 +365,12 @@ pub async fn register(
 /// An account speaks for one person, so it links to at most one volunteer record:
 /// otherwise a second record under another document could approve the first's hours.
 async fn require_unlinked(conn: &impl ConnectionTrait, user: i64) -> ServiceResult<()> {
-    let linked = volunteer::Entity::find()
-        .filter(volunteer::Column::UserId.eq(user))
-        .count(conn)
-        .await?;
+    let linked = scoped::unscoped::<volunteer::Entity>(
+        "an account links to one volunteer record across the system",
+    )
+    .filter(volunteer::Column::UserId.eq(user))
+    .count(conn)
+    .await?;
     if linked > 0 {
         return Err(Reason::ACCOUNT_ALREADY_LINKED.into());
     }
@@ -687,10 +694,13 @@ pub async fn decide_move(
             .arg("state", request.state.as_str().to_ascii_uppercase())
             .into());
     }
-    let v = volunteer::Entity::find_by_id(request.volunteer_id)
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
+    let v = scoped::unscoped_by_id::<volunteer::Entity>(
+        request.volunteer_id,
+        "the volunteer of a move request the caller may decide",
+    )
+    .one(&txn)
+    .await?
+    .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
     let now = super::now();
     let state = if accept {
         MoveState::Accepted
@@ -741,10 +751,13 @@ pub async fn decide_move(
         )
         .await?;
     }
-    let decided = volunteer_move::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound(Thing::MoveRequest))?;
+    let decided = scoped::unscoped_by_id::<volunteer_move::Entity>(
+        id,
+        "the move request just decided, reloaded",
+    )
+    .one(&txn)
+    .await?
+    .ok_or(ServiceError::NotFound(Thing::MoveRequest))?;
     txn.commit().await?;
     decided.try_into()
 }
@@ -814,19 +827,23 @@ pub async fn list(
         );
     }
     if let Some(field) = &filter.field {
-        let ids = volunteer_field::Entity::find()
-            .select_only()
-            .column(volunteer_field::Column::VolunteerId)
-            .filter(volunteer_field::Column::FieldCode.eq(field.as_str()))
-            .into_query();
+        let ids = scoped::unscoped::<volunteer_field::Entity>(
+            "a filter subquery inside the caller's scoped list",
+        )
+        .select_only()
+        .column(volunteer_field::Column::VolunteerId)
+        .filter(volunteer_field::Column::FieldCode.eq(field.as_str()))
+        .into_query();
         q = q.filter(volunteer::Column::Id.in_subquery(ids));
     }
     if let Some(team) = filter.team_id {
-        let ids = entity::team_member::Entity::find()
-            .select_only()
-            .column(entity::team_member::Column::VolunteerId)
-            .filter(entity::team_member::Column::TeamId.eq(team))
-            .into_query();
+        let ids = scoped::unscoped::<entity::team_member::Entity>(
+            "a filter subquery inside the caller's scoped list",
+        )
+        .select_only()
+        .column(entity::team_member::Column::VolunteerId)
+        .filter(entity::team_member::Column::TeamId.eq(team))
+        .into_query();
         q = q.filter(volunteer::Column::Id.in_subquery(ids));
     }
     if let Some(stars) = filter.stars {
