@@ -236,138 +236,159 @@ pub async fn log_hours(
     let reason = super::optional_text("reason", input.reason.as_deref(), 500)?;
     let txn = store.db.begin().await?;
     let m = match input.corrects_id {
-        Some(original_id) => {
-            let original = scoped::find_one::<service_record::Entity>(
-                &txn,
-                access,
-                Action::Read,
-                service_record::Column::Id,
-                original_id,
-                Thing::ServiceRecord,
-            )
-            .await?;
-            let unit = super::stored_unit(&original.unit_code)?;
-            access.require_for(
-                Resource::ServiceRecord,
-                Action::Create,
-                &unit,
-                original.user_id,
-            )?;
-            if original.state != State::Approved || original.corrects_id.is_some() {
-                return Err(Reason::CORRECTS_NON_ORIGINAL.at("correctsId").into());
-            }
-            let Some(reason) = reason else {
-                return Err(Reason::REASON_REQUIRED.at("reason").into());
-            };
-            if half == 0 {
-                return Err(Reason::CORRECTION_ZERO.at("hours").into());
-            }
-            if net_of(&txn, original_id).await? + i64::from(half) < 0 {
-                return Err(Reason::CORRECTION_TOO_LARGE.at("hours").into());
-            }
-            let v = scoped::unscoped_by_id::<volunteer::Entity>(
-                original.volunteer_id,
-                "the volunteer hours are logged for, checked against the rules below",
-            )
-            .one(&txn)
-            .await?
-            .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
-            insert(
-                &txn,
-                access,
-                NewRecord {
-                    volunteer: &v,
-                    activity_id: original.activity_id,
-                    attendance_id: None,
-                    unit: &unit,
-                    half_hours: half,
-                    started_at: original.started_at,
-                    ended_at: original.ended_at,
-                    source: Source::Correction,
-                    content: input
-                        .content
-                        .as_deref()
-                        .map(|c| super::required_text("content", c, 200))
-                        .transpose()?
-                        .unwrap_or(original.content.clone()),
-                    reason: Some(reason),
-                    corrects_id: Some(original_id),
-                },
-            )
-            .await?
-        }
-        None => {
-            if !(1..=48).contains(&half) {
-                return Err(Reason::OUT_OF_RANGE
-                    .at("hours")
-                    .arg("min", 0.5)
-                    .arg("max", 24)
-                    .into());
-            }
-            let v = signups::volunteer_for(&txn, access, input.volunteer_id).await?;
-            let activity = match input.activity_id {
-                Some(id) => Some(activities::get_in(&txn, access, id).await?),
-                None => None,
-            };
-            let unit = match (&activity, &input.unit_code) {
-                (Some(a), _) => a.unit.clone(),
-                (None, Some(code)) => {
-                    let u = super::parse_unit("unitCode", code)?;
-                    super::units::require_exists(&txn, &u).await?;
-                    u
-                }
-                (None, None) => super::stored_unit(&v.unit_code)?,
-            };
-            let now = super::now();
-            let started_at = input
-                .started_at
-                .or(activity.as_ref().map(|a| a.starts_at))
-                .ok_or_else(|| ServiceError::from(Reason::REQUIRED.at("startedAt")))?;
-            if started_at > now {
-                return Err(Reason::IN_FUTURE.at("startedAt").into());
-            }
-            if started_at < now - Duration::days(366) {
-                return Err(Reason::HOURS_TOO_OLD.at("startedAt").into());
-            }
-            let own = v.user_id.is_some() && v.user_id == access.actor();
-            let source = if own {
-                access.require_for(Resource::ServiceRecord, Action::Create, &unit, v.user_id)?;
-                serves_at(&txn, &v, &unit, activity.as_ref()).await?;
-                Source::Logged
-            } else {
-                access.require(Resource::ServiceRecord, Action::Create, &unit)?;
-                if reason.is_none() {
-                    return Err(Reason::REASON_REQUIRED.at("reason").into());
-                }
-                Source::Backfill
-            };
-            let content = match (&input.content, &activity) {
-                (Some(c), _) => super::required_text("content", c, 200)?,
-                (None, Some(a)) => a.title.clone(),
-                (None, None) => return Err(Reason::REQUIRED.at("content").into()),
-            };
-            insert(
-                &txn,
-                access,
-                NewRecord {
-                    volunteer: &v,
-                    activity_id: activity.as_ref().map(|a| a.id),
-                    attendance_id: None,
-                    unit: &unit,
-                    half_hours: half,
-                    started_at,
-                    ended_at: Some(started_at + Duration::minutes(i64::from(half) * 30)),
-                    source,
-                    content,
-                    reason,
-                    corrects_id: None,
-                },
-            )
-            .await?
-        }
+        Some(original_id) => correct(&txn, access, &input, original_id, half, reason).await?,
+        None => log_new(&txn, access, &input, half, reason).await?,
     };
     txn.commit().await?;
     m.try_into()
+}
+
+/// A correction of an approved original: `half` half-hours more (or, negative,
+/// fewer), never taking the original below zero.
+async fn correct(
+    txn: &(impl ConnectionTrait + TransactionTrait),
+    access: &Access,
+    input: &LogHours,
+    original_id: i64,
+    half: i32,
+    reason: Option<String>,
+) -> ServiceResult<service_record::Model> {
+    let original = scoped::find_one::<service_record::Entity>(
+        txn,
+        access,
+        Action::Read,
+        service_record::Column::Id,
+        original_id,
+        Thing::ServiceRecord,
+    )
+    .await?;
+    let unit = super::stored_unit(&original.unit_code)?;
+    access.require_for(
+        Resource::ServiceRecord,
+        Action::Create,
+        &unit,
+        original.user_id,
+    )?;
+    if original.state != State::Approved || original.corrects_id.is_some() {
+        return Err(Reason::CORRECTS_NON_ORIGINAL.at("correctsId").into());
+    }
+    let Some(reason) = reason else {
+        return Err(Reason::REASON_REQUIRED.at("reason").into());
+    };
+    if half == 0 {
+        return Err(Reason::CORRECTION_ZERO.at("hours").into());
+    }
+    if net_of(txn, original_id).await? + i64::from(half) < 0 {
+        return Err(Reason::CORRECTION_TOO_LARGE.at("hours").into());
+    }
+    let v = scoped::unscoped_by_id::<volunteer::Entity>(
+        original.volunteer_id,
+        "the volunteer hours are logged for, checked against the rules below",
+    )
+    .one(txn)
+    .await?
+    .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
+    insert(
+        txn,
+        access,
+        NewRecord {
+            volunteer: &v,
+            activity_id: original.activity_id,
+            attendance_id: None,
+            unit: &unit,
+            half_hours: half,
+            started_at: original.started_at,
+            ended_at: original.ended_at,
+            source: Source::Correction,
+            content: input
+                .content
+                .as_deref()
+                .map(|c| super::required_text("content", c, 200))
+                .transpose()?
+                .unwrap_or(original.content.clone()),
+            reason: Some(reason),
+            corrects_id: Some(original_id),
+        },
+    )
+    .await
+}
+
+/// New hours: the volunteer's own (where it serves) or an organiser's back-fill
+/// (with a reason), between a year ago and now.
+async fn log_new(
+    txn: &(impl ConnectionTrait + TransactionTrait),
+    access: &Access,
+    input: &LogHours,
+    half: i32,
+    reason: Option<String>,
+) -> ServiceResult<service_record::Model> {
+    if !(1..=48).contains(&half) {
+        return Err(Reason::OUT_OF_RANGE
+            .at("hours")
+            .arg("min", 0.5)
+            .arg("max", 24)
+            .into());
+    }
+    let v = signups::volunteer_for(txn, access, input.volunteer_id).await?;
+    let activity = match input.activity_id {
+        Some(id) => Some(activities::get_in(txn, access, id).await?),
+        None => None,
+    };
+    let unit = match (&activity, &input.unit_code) {
+        (Some(a), _) => a.unit.clone(),
+        (None, Some(code)) => {
+            let u = super::parse_unit("unitCode", code)?;
+            super::units::require_exists(txn, &u).await?;
+            u
+        }
+        (None, None) => super::stored_unit(&v.unit_code)?,
+    };
+    let now = super::now();
+    let started_at = input
+        .started_at
+        .or(activity.as_ref().map(|a| a.starts_at))
+        .ok_or_else(|| ServiceError::from(Reason::REQUIRED.at("startedAt")))?;
+    if started_at > now {
+        return Err(Reason::IN_FUTURE.at("startedAt").into());
+    }
+    if started_at < now - Duration::days(366) {
+        return Err(Reason::HOURS_TOO_OLD.at("startedAt").into());
+    }
+    let own = v.user_id.is_some() && v.user_id == access.actor();
+    let source = if own {
+        access.require_for(Resource::ServiceRecord, Action::Create, &unit, v.user_id)?;
+        serves_at(txn, &v, &unit, activity.as_ref()).await?;
+        Source::Logged
+    } else {
+        access.require(Resource::ServiceRecord, Action::Create, &unit)?;
+        if reason.is_none() {
+            return Err(Reason::REASON_REQUIRED.at("reason").into());
+        }
+        Source::Backfill
+    };
+    let content = match (&input.content, &activity) {
+        (Some(c), _) => super::required_text("content", c, 200)?,
+        (None, Some(a)) => a.title.clone(),
+        (None, None) => return Err(Reason::REQUIRED.at("content").into()),
+    };
+    insert(
+        txn,
+        access,
+        NewRecord {
+            volunteer: &v,
+            activity_id: activity.as_ref().map(|a| a.id),
+            attendance_id: None,
+            unit: &unit,
+            half_hours: half,
+            started_at,
+            ended_at: Some(started_at + Duration::minutes(i64::from(half) * 30)),
+            source,
+            content,
+            reason,
+            corrects_id: None,
+        },
+    )
+    .await
 }
 
 async fn reload(conn: &impl ConnectionTrait, id: i64) -> ServiceResult<ServiceRecord> {

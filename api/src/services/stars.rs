@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::error::{Reason, ServiceError, ServiceResult, Thing};
+use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
@@ -208,17 +208,6 @@ pub async fn grant(store: &Store, access: &Access, id: i64) -> ServiceResult<Nom
     let decision =
         access.check_from_level(Resource::StarNomination, Action::Grant, &unit, level)?;
     access.enforce(&decision)?;
-    if n.state != NominationState::Listed {
-        return Err(Reason::NOMINATION_DECIDED
-            .arg("state", n.state.as_str().to_ascii_uppercase())
-            .into());
-    }
-    let now = super::now();
-    if now < n.listed_until {
-        return Err(Reason::NOTICE_PERIOD
-            .arg("until", n.listed_until.to_rfc3339())
-            .into());
-    }
     let v = scoped::unscoped_by_id::<volunteer::Entity>(
         n.volunteer_id,
         "the nominee of a nomination the caller may grant",
@@ -226,59 +215,9 @@ pub async fn grant(store: &Store, access: &Access, id: i64) -> ServiceResult<Nom
     .one(&txn)
     .await?
     .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
-    if v.barred_until.is_some_and(|b| b > now) {
-        return Err(Reason::BARRED_FROM_STARS.into());
-    }
-    if v.stars >= n.stars {
-        return Err(Reason::ALREADY_HOLDS_STARS.arg("stars", v.stars).into());
-    }
-    let earned = access
-        .policy()
-        .star_rules()
-        .stars_for(v.approved_half_hours as f64 / 2.0);
-    if i16::from(earned) < n.stars {
-        return Err(Reason::HOURS_BELOW_STAR.into());
-    }
-    let done = star_nomination::Entity::update_many()
-        .col_expr(
-            star_nomination::Column::State,
-            Expr::value(NominationState::Granted),
-        )
-        .col_expr(
-            star_nomination::Column::GrantedBy,
-            Expr::value(access.actor()),
-        )
-        .col_expr(star_nomination::Column::GrantedAt, Expr::value(now))
-        .filter(star_nomination::Column::Id.eq(id))
-        .filter(star_nomination::Column::State.eq(NominationState::Listed))
-        .exec(&txn)
-        .await?;
-    if done.rows_affected == 0 {
-        return Err(Reason::EDIT_CONFLICT.into());
-    }
-    // Lower nominations still listed are superseded by this grant.
-    star_nomination::Entity::update_many()
-        .col_expr(
-            star_nomination::Column::State,
-            Expr::value(NominationState::Superseded),
-        )
-        .filter(star_nomination::Column::VolunteerId.eq(v.id))
-        .filter(star_nomination::Column::State.eq(NominationState::Listed))
-        .filter(star_nomination::Column::Stars.lt(n.stars))
-        .exec(&txn)
-        .await?;
-    volunteer::Entity::update_many()
-        .col_expr(volunteer::Column::Stars, Expr::value(n.stars))
-        .filter(volunteer::Column::Id.eq(v.id))
-        .exec(&txn)
-        .await?;
-    daily::bump(
-        &txn,
-        &super::stored_unit(&v.unit_code)?,
-        daily::day_of(now),
-        Delta::star_change(v.stars, n.stars),
-    )
-    .await?;
+    let now = super::now();
+    grantable(&n, &v, access.policy().star_rules(), now)?;
+    apply_grant(&txn, &n, &v, access.actor(), now).await?;
     audit::record(
         &txn,
         access,
@@ -300,6 +239,84 @@ pub async fn grant(store: &Store, access: &Access, id: i64) -> ServiceResult<Nom
     .ok_or(ServiceError::NotFound(Thing::StarNomination))?;
     txn.commit().await?;
     after.try_into()
+}
+
+/// Whether nomination `n` of volunteer `v` may be granted at `now`: still listed,
+/// its public notice over, the volunteer not barred, not already holding the stars,
+/// and its approved hours still reaching them.
+pub(crate) fn grantable(
+    n: &star_nomination::Model,
+    v: &volunteer::Model,
+    rules: &policies::StarRules,
+    now: DateTime<Utc>,
+) -> Result<(), Problem> {
+    if n.state != NominationState::Listed {
+        return Err(Reason::NOMINATION_DECIDED.arg("state", n.state.as_str().to_ascii_uppercase()));
+    }
+    if now < n.listed_until {
+        return Err(Reason::NOTICE_PERIOD.arg("until", n.listed_until.to_rfc3339()));
+    }
+    if v.barred_until.is_some_and(|b| b > now) {
+        return Err(Reason::BARRED_FROM_STARS.into());
+    }
+    if v.stars >= n.stars {
+        return Err(Reason::ALREADY_HOLDS_STARS.arg("stars", v.stars));
+    }
+    if i16::from(rules.stars_for(v.approved_half_hours as f64 / 2.0)) < n.stars {
+        return Err(Reason::HOURS_BELOW_STAR.into());
+    }
+    Ok(())
+}
+
+/// The grant's writes: the nomination (only if still listed: CONFLICT when someone
+/// decided it meanwhile), lower listed nominations superseded, the volunteer's
+/// stars and the day's figures.
+async fn apply_grant(
+    txn: &impl ConnectionTrait,
+    n: &star_nomination::Model,
+    v: &volunteer::Model,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let id = n.id;
+    let done = star_nomination::Entity::update_many()
+        .col_expr(
+            star_nomination::Column::State,
+            Expr::value(NominationState::Granted),
+        )
+        .col_expr(star_nomination::Column::GrantedBy, Expr::value(actor))
+        .col_expr(star_nomination::Column::GrantedAt, Expr::value(now))
+        .filter(star_nomination::Column::Id.eq(id))
+        .filter(star_nomination::Column::State.eq(NominationState::Listed))
+        .exec(txn)
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(Reason::EDIT_CONFLICT.into());
+    }
+    // Lower nominations still listed are superseded by this grant.
+    star_nomination::Entity::update_many()
+        .col_expr(
+            star_nomination::Column::State,
+            Expr::value(NominationState::Superseded),
+        )
+        .filter(star_nomination::Column::VolunteerId.eq(v.id))
+        .filter(star_nomination::Column::State.eq(NominationState::Listed))
+        .filter(star_nomination::Column::Stars.lt(n.stars))
+        .exec(txn)
+        .await?;
+    volunteer::Entity::update_many()
+        .col_expr(volunteer::Column::Stars, Expr::value(n.stars))
+        .filter(volunteer::Column::Id.eq(v.id))
+        .exec(txn)
+        .await?;
+    daily::bump(
+        txn,
+        &super::stored_unit(&v.unit_code)?,
+        daily::day_of(now),
+        Delta::star_change(v.stars, n.stars),
+    )
+    .await?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, Default)]
@@ -426,5 +443,115 @@ mod tests {
             notice_end(at("2026-11-29T23:30:00Z"), 1),
             at("2026-12-01T16:00:00Z")
         );
+    }
+    fn nomination(
+        stars: i16,
+        state: NominationState,
+        listed_until: &str,
+    ) -> star_nomination::Model {
+        star_nomination::Model {
+            id: 1,
+            volunteer_id: 7,
+            user_id: None,
+            unit_code: "440104003108".into(),
+            stars,
+            half_hours: 0,
+            state,
+            nominated_at: at("2026-11-01T00:00:00Z"),
+            listed_until: at(listed_until),
+            granted_by: None,
+            granted_at: None,
+        }
+    }
+
+    fn nominee(stars: i16, hours: i64, barred_until: Option<&str>) -> volunteer::Model {
+        volunteer::Model {
+            id: 7,
+            volunteer_number: None,
+            real_name: "张三丰".into(),
+            id_kind: entity::kinds::IdType::ResidentId,
+            id_number: "440104199001011234".into(),
+            phone: None,
+            gender: entity::kinds::Gender::Male,
+            birth_date: None,
+            unit_code: "440104003108".into(),
+            user_id: None,
+            party_member: false,
+            party_organization: None,
+            reported_unit_code: None,
+            status: entity::kinds::VolunteerStatus::Active,
+            created_at: at("2026-01-01T00:00:00Z"),
+            updated_at: at("2026-01-01T00:00:00Z"),
+            approved_half_hours: hours * 2,
+            stars,
+            barred_until: barred_until.map(at),
+        }
+    }
+
+    /// The grant rules as a decision table, decided at a chosen instant: no rows,
+    /// no server, no waiting for a notice period to pass.
+    #[test]
+    fn a_grant_waits_for_the_notice_and_the_hours() {
+        let policy = policies::Policy::default_policy().unwrap();
+        let rules = policy.star_rules();
+        let one_star_hours = (1..10_000)
+            .find(|h| rules.stars_for(f64::from(*h)) >= 1)
+            .unwrap();
+        let listed = NominationState::Listed;
+        let until = "2026-12-04T16:00:00Z";
+        let cases: [(
+            &str,
+            star_nomination::Model,
+            volunteer::Model,
+            Option<Reason>,
+        ); 7] = [
+            (
+                "after the notice",
+                nomination(1, listed, until),
+                nominee(0, one_star_hours.into(), None),
+                None,
+            ),
+            (
+                "one second early",
+                nomination(1, listed, "2026-12-04T16:00:01Z"),
+                nominee(0, one_star_hours.into(), None),
+                Some(Reason::NOTICE_PERIOD),
+            ),
+            (
+                "already granted",
+                nomination(1, NominationState::Granted, until),
+                nominee(0, one_star_hours.into(), None),
+                Some(Reason::NOMINATION_DECIDED),
+            ),
+            (
+                "barred by fraud",
+                nomination(1, listed, until),
+                nominee(0, one_star_hours.into(), Some("2027-01-01T00:00:00Z")),
+                Some(Reason::BARRED_FROM_STARS),
+            ),
+            (
+                "bar over",
+                nomination(1, listed, until),
+                nominee(0, one_star_hours.into(), Some("2026-12-01T00:00:00Z")),
+                None,
+            ),
+            (
+                "holds it already",
+                nomination(1, listed, until),
+                nominee(1, one_star_hours.into(), None),
+                Some(Reason::ALREADY_HOLDS_STARS),
+            ),
+            (
+                "hours revoked since",
+                nomination(1, listed, until),
+                nominee(0, i64::from(one_star_hours) - 1, None),
+                Some(Reason::HOURS_BELOW_STAR),
+            ),
+        ];
+        let now = at("2026-12-04T16:00:00Z");
+        for (name, n, v, want) in cases {
+            let got = grantable(&n, &v, rules, now).err().map(|p| p.reason);
+            assert_eq!(got, want, "{name}");
+        }
     }
 }

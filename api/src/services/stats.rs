@@ -247,30 +247,8 @@ pub async fn unit_stats(
     for f in by_child.values() {
         figures.add(f);
     }
-    figures.teams = within(
-        super::scoped::unscoped::<team::Entity>(
-            "counts in a subtree the caller may read (checked above)",
-        ),
-        team::Column::UnitCode,
-        Some(team::Column::CreatedAt),
-        &code,
-        None,
-        to_ts,
-    )
-    .count(db)
-    .await?;
-    figures.organizations = within(
-        super::scoped::unscoped::<organization::Entity>(
-            "counts in a subtree the caller may read (checked above)",
-        ),
-        organization::Column::UnitCode,
-        Some(organization::Column::CreatedAt),
-        &code,
-        None,
-        to_ts,
-    )
-    .count(db)
-    .await?;
+    figures.teams = teams_within(&code, to_ts).count(db).await?;
+    figures.organizations = organizations_within(&code, to_ts).count(db).await?;
     let units_of = |level: Level| {
         super::scoped::unscoped::<unit::Entity>(
             "counts in a subtree the caller may read (checked above)",
@@ -278,105 +256,116 @@ pub async fn unit_stats(
         .filter(ranges::subtree(unit::Column::Code, &code))
         .filter(unit::Column::Level.eq(level.as_str()))
     };
-    let streets = units_of(Level::Street).count(db).await?;
-    let communities = units_of(Level::Community).count(db).await?;
-    let mut station_figures = Vec::new();
+    Ok(UnitStats {
+        streets: units_of(Level::Street).count(db).await?,
+        communities: units_of(Level::Community).count(db).await?,
+        stations: station_coverage(db, &code).await?,
+        children: child_figures(db, &code, &by_child, to_ts).await?,
+        unit: code,
+        figures,
+    })
+}
+
+/// Teams in `code`'s subtree that existed by `to`.
+fn teams_within(code: &UnitCode, to: Option<DateTime<Utc>>) -> Select<team::Entity> {
+    within(
+        super::scoped::unscoped::<team::Entity>(
+            "counts in a subtree the caller may read (checked by unit_stats)",
+        ),
+        team::Column::UnitCode,
+        Some(team::Column::CreatedAt),
+        code,
+        None,
+        to,
+    )
+}
+
+/// Organisations in `code`'s subtree that existed by `to`.
+fn organizations_within(
+    code: &UnitCode,
+    to: Option<DateTime<Utc>>,
+) -> Select<organization::Entity> {
+    within(
+        super::scoped::unscoped::<organization::Entity>(
+            "counts in a subtree the caller may read (checked by unit_stats)",
+        ),
+        organization::Column::UnitCode,
+        Some(organization::Column::CreatedAt),
+        code,
+        None,
+        to,
+    )
+}
+
+/// Open stations of each kind in the subtree, and how many streets and communities
+/// have one (a street or community is covered when a station sits at it or below).
+async fn station_coverage(
+    db: &sea_orm::DatabaseConnection,
+    code: &UnitCode,
+) -> ServiceResult<Vec<StationFigures>> {
     use sea_orm::Iterable;
+    let mut out = Vec::new();
     for kind in entity::kinds::StationKind::iter() {
         let q = || {
             within(
                 super::scoped::unscoped::<station::Entity>(
-                    "counts in a subtree the caller may read (checked above)",
+                    "counts in a subtree the caller may read (checked by unit_stats)",
                 ),
                 station::Column::UnitCode,
                 None,
-                &code,
+                code,
                 None,
                 None,
             )
             .filter(station::Column::Kind.eq(kind))
             .filter(station::Column::ClosedOn.is_null())
         };
-        let count = q().count(db).await?;
-        // A street (community) is covered when a station of the kind sits at it or below.
         let covered = |len: usize| async move {
-            let n = by_prefix(
-                db,
-                q().filter(Expr::cust(format!("length(unit_code) >= {len}"))),
-                "unit_code",
-                len,
-            )
-            .await?;
-            Ok::<u64, ServiceError>(n.len() as u64)
+            let q = q().filter(Expr::cust(format!("length(unit_code) >= {len}")));
+            Ok::<u64, ServiceError>(by_prefix(db, q, "unit_code", len).await?.len() as u64)
         };
-        station_figures.push(StationFigures {
+        out.push(StationFigures {
             kind,
-            count,
+            count: q().count(db).await?,
             streets_covered: covered(Level::Street.code_len()).await?,
             communities_covered: covered(Level::Community.code_len()).await?,
         });
     }
-    // The same figures for each child unit, one grouped query per table.
-    let mut children = Vec::new();
-    if let Some(child_level) = code.level().child() {
-        let len = child_level.code_len();
-        let team_by = by_prefix(
-            db,
-            within(
-                super::scoped::unscoped::<team::Entity>(
-                    "counts in a subtree the caller may read (checked above)",
-                ),
-                team::Column::UnitCode,
-                Some(team::Column::CreatedAt),
-                &code,
-                None,
-                to_ts,
-            ),
-            "unit_code",
-            len,
-        )
-        .await?;
-        let org_by = by_prefix(
-            db,
-            within(
-                super::scoped::unscoped::<organization::Entity>(
-                    "counts in a subtree the caller may read (checked above)",
-                ),
-                organization::Column::UnitCode,
-                Some(organization::Column::CreatedAt),
-                &code,
-                None,
-                to_ts,
-            ),
-            "unit_code",
-            len,
-        )
-        .await?;
-        let kids = super::scoped::unscoped::<unit::Entity>(
-            "the children of a unit the caller may read (checked above)",
-        )
-        .filter(unit::Column::ParentCode.eq(code.as_str()))
-        .all(db)
-        .await?;
-        let mut kids: Vec<UnitCode> = kids
-            .iter()
-            .filter_map(|u| UnitCode::parse(&u.code).ok())
-            .collect();
-        kids.sort();
-        for child in kids {
+    Ok(out)
+}
+
+/// The same figures for each child unit, one grouped query per table.
+async fn child_figures(
+    db: &sea_orm::DatabaseConnection,
+    code: &UnitCode,
+    by_child: &HashMap<String, Figures>,
+    to: Option<DateTime<Utc>>,
+) -> ServiceResult<Vec<(UnitCode, Figures)>> {
+    let Some(child_level) = code.level().child() else {
+        return Ok(Vec::new());
+    };
+    let len = child_level.code_len();
+    let team_by = by_prefix(db, teams_within(code, to), "unit_code", len).await?;
+    let org_by = by_prefix(db, organizations_within(code, to), "unit_code", len).await?;
+    let kids = super::scoped::unscoped::<unit::Entity>(
+        "the children of a unit the caller may read (checked by unit_stats)",
+    )
+    .filter(unit::Column::ParentCode.eq(code.as_str()))
+    .all(db)
+    .await?;
+    let mut kids: Vec<UnitCode> = kids
+        .iter()
+        .filter_map(|u| UnitCode::parse(&u.code).ok())
+        .collect();
+    kids.sort();
+    Ok(kids
+        .into_iter()
+        .map(|child| {
             let get = |m: &HashMap<String, u64>| m.get(child.as_str()).copied().unwrap_or(0);
             let mut f = by_child.get(child.as_str()).cloned().unwrap_or_default();
             f.teams = get(&team_by);
             f.organizations = get(&org_by);
-            children.push((child, f));
-        }
-    }
-    Ok(UnitStats {
-        unit: code,
-        figures,
-        streets,
-        communities,
-        stations: station_figures,
-        children,
-    })
+            (child, f)
+        })
+        .collect())
 }
