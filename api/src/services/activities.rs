@@ -279,16 +279,12 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        access.actor(),
-        Entry {
-            action: "activity.create",
-            target: Some(format!("activity:{}", m.id)),
-            unit: Some(&unit),
-            summary: json!({ "title": title, "capacity": input.capacity }),
-        },
+        Entry::new("activity.create", &unit)
+            .target("activity", m.id)
+            .summary(json!({ "title": title, "capacity": input.capacity })),
     )
     .await?;
     txn.commit().await?;
@@ -671,16 +667,12 @@ pub async fn return_to_author(
             .into());
     }
     transition(&txn, access, &a, State::Draft, None).await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        access.actor(),
-        Entry {
-            action: "activity.return",
-            target: Some(format!("activity:{id}")),
-            unit: Some(&a.unit),
-            summary: json!({ "reason": reason, "decision": decision.reason() }),
-        },
+        Entry::new("activity.return", &a.unit)
+            .target("activity", id)
+            .summary(json!({ "reason": reason, "decision": decision.reason() })),
     )
     .await?;
     let after = get_in(&txn, access, id).await?;
@@ -733,16 +725,12 @@ pub async fn publish(store: &Store, access: &Access, id: i64) -> ServiceResult<P
         }
     };
     transition(&txn, access, &a, to, None).await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        access.actor(),
-        Entry {
-            action,
-            target: Some(format!("activity:{id}")),
-            unit: Some(&a.unit),
-            summary: json!({ "from": a.state.as_str(), "to": to.as_str(), "decision": how }),
-        },
+        Entry::new(action, &a.unit)
+            .target("activity", id)
+            .summary(json!({ "from": a.state.as_str(), "to": to.as_str(), "decision": how })),
     )
     .await?;
     let after = get_in(&txn, access, id).await?;
@@ -774,16 +762,16 @@ pub async fn cancel(
     }
     transition(&txn, access, &a, State::Cancelled, None).await?;
     let cancelled = signups::cancel_all(&txn, id).await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        access.actor(),
-        Entry {
-            action: "activity.cancel",
-            target: Some(format!("activity:{id}")),
-            unit: Some(&a.unit),
-            summary: json!({ "from": a.state.as_str(), "reason": reason, "signupsCancelled": cancelled }),
-        },
+        Entry::new("activity.cancel", &a.unit)
+            .target("activity", id)
+            .summary(json!({
+                "from": a.state.as_str(),
+                "reason": reason,
+                "signupsCancelled": cancelled,
+            })),
     )
     .await?;
     let after = get_in(&txn, access, id).await?;
@@ -828,16 +816,12 @@ pub async fn close(
         },
     )
     .await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        access.actor(),
-        Entry {
-            action: "activity.close",
-            target: Some(format!("activity:{id}")),
-            unit: Some(&a.unit),
-            summary: json!({ "peopleServed": people_served, "checkedOut": checked_out }),
-        },
+        Entry::new("activity.close", &a.unit)
+            .target("activity", id)
+            .summary(json!({ "peopleServed": people_served, "checkedOut": checked_out })),
     )
     .await?;
     let after = get_in(&txn, access, id).await?;

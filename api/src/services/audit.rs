@@ -46,12 +46,66 @@ impl From<audit_log::Model> for AuditRecord {
     }
 }
 
-/// One change to record.
+/// One change to record, built in one expression:
+/// `Entry::new("team.update", &unit).target("team", id).summary(json!({…}))`.
 pub(super) struct Entry<'a> {
-    pub action: &'a str,
-    pub target: Option<String>,
-    pub unit: Option<&'a UnitCode>,
-    pub summary: Value,
+    action: &'a str,
+    target: Option<String>,
+    unit: Option<&'a UnitCode>,
+    summary: Value,
+    /// Who acted, when not the caller (signing in, where there is no caller yet).
+    actor: Option<Option<i64>>,
+}
+
+impl<'a> Entry<'a> {
+    /// An act that took effect at `unit`.
+    pub fn new(action: &'a str, unit: &'a UnitCode) -> Entry<'a> {
+        Entry::new_opt(action, Some(unit))
+    }
+
+    /// An act that may or may not have a unit.
+    pub fn new_opt(action: &'a str, unit: Option<&'a UnitCode>) -> Entry<'a> {
+        Entry {
+            action,
+            target: None,
+            unit,
+            summary: Value::Null,
+            actor: None,
+        }
+    }
+
+    /// The record acted on, as `kind:id`.
+    pub fn target(self, kind: &str, id: impl std::fmt::Display) -> Entry<'a> {
+        self.target_text(Some(format!("{kind}:{id}")))
+    }
+
+    /// The record acted on, already written as `kind:id`.
+    pub fn target_text(mut self, target: Option<String>) -> Entry<'a> {
+        self.target = target;
+        self
+    }
+
+    /// What changed, as JSON (capped in size when written).
+    pub fn summary(mut self, summary: Value) -> Entry<'a> {
+        self.summary = summary;
+        self
+    }
+
+    /// Recorded as done by `actor` instead of the caller.
+    pub fn by(mut self, actor: Option<i64>) -> Entry<'a> {
+        self.actor = Some(actor);
+        self
+    }
+}
+
+/// Appends `entry` to the log, done by the caller unless the entry names its actor,
+/// inside `conn`'s transaction.
+pub(super) async fn log<C>(conn: &C, access: &Access, entry: Entry<'_>) -> ServiceResult<()>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let actor = entry.actor.unwrap_or_else(|| access.actor());
+    record(conn, access, actor, entry).await
 }
 
 /// Longest text kept in any audited field (target, every string in a summary):
@@ -155,7 +209,7 @@ async fn chain_tail(conn: &impl ConnectionTrait) -> ServiceResult<Option<String>
     .map(|a| a.through_hash))
 }
 
-pub(super) async fn record<C>(
+async fn record<C>(
     conn: &C,
     access: &Access,
     actor: Option<i64>,

@@ -126,23 +126,20 @@ pub async fn login(
                 Some(u) => UnitCode::parse(&u.home_unit_code).ok(),
                 None => root_unit(&store.db).await?,
             };
-            audit::record(
+            audit::log(
                 &store.db,
                 access,
-                other.as_ref().map(|u| u.id),
-                Entry {
-                    action: "auth.login_failed",
-                    target: Some(format!("username:{username}")),
-                    unit: unit.as_ref(),
-                    summary: json!({
+                Entry::new_opt("auth.login_failed", unit.as_ref())
+                    .target("username", username)
+                    .summary(json!({
                         "username": username,
                         "reason": match &other {
                             None => "unknown user",
                             Some(u) if u.disabled && ok => "disabled",
                             Some(_) => "wrong password",
                         },
-                    }),
-                },
+                    }))
+                    .by(other.as_ref().map(|u| u.id)),
             )
             .await?;
             return Err(Reason::BAD_CREDENTIALS.into());
@@ -152,16 +149,13 @@ pub async fn login(
     let txn = store.db.begin().await?;
     throttle::succeeded(&txn, &attempt, user.id, addr.as_deref()).await?;
     let (sid, access_token, refresh_token) = open_session(&txn, keys, user.id).await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        Some(user.id),
-        Entry {
-            action: "auth.login",
-            target: Some(format!("user:{}", user.id)),
-            unit: Some(&record.home_unit),
-            summary: json!({ "session": sid }),
-        },
+        Entry::new("auth.login", &record.home_unit)
+            .target("user", user.id)
+            .summary(json!({ "session": sid }))
+            .by(Some(user.id)),
     )
     .await?;
     txn.commit().await?;
@@ -198,22 +192,13 @@ async fn refused(
     )
     .await?;
     if first {
-        audit::record(
-            &store.db,
-            access,
-            found.map(|u| u.id),
-            Entry {
-                action: "auth.login_throttled",
-                target: Some(format!("username:{username}")),
-                unit: unit.as_ref(),
-                summary: json!({
-                    "username": username,
-                    "retryAfter": e.retry_after(),
-                    "note": "first refusal from this address in this 15-minute window; `kapok audit throttled` counts them all",
-                }),
-            },
-        )
-        .await?;
+        // Counted in full by `kapok audit throttled`; one entry per address and window.
+        let note = "first refusal from this address in this 15-minute window";
+        let entry = Entry::new_opt("auth.login_throttled", unit.as_ref())
+            .target("username", username)
+            .summary(json!({ "username": username, "retryAfter": e.retry_after(), "note": note }))
+            .by(found.map(|u| u.id));
+        audit::log(&store.db, access, entry).await?;
     }
     Ok(())
 }
@@ -253,16 +238,13 @@ pub async fn refresh(
     if found.spent_at.is_some() {
         if s.revoked_at.is_none() {
             users::revoke_session(&txn, s.id, "refresh token reused").await?;
-            audit::record(
+            audit::log(
                 &txn,
                 access,
-                Some(u.id),
-                Entry {
-                    action: "auth.refresh_reused",
-                    target: Some(format!("user:{}", u.id)),
-                    unit: Some(&record.home_unit),
-                    summary: json!({ "session": s.id }),
-                },
+                Entry::new("auth.refresh_reused", &record.home_unit)
+                    .target("user", u.id)
+                    .summary(json!({ "session": s.id }))
+                    .by(Some(u.id)),
             )
             .await?;
             txn.commit().await?;
@@ -286,16 +268,13 @@ pub async fn refresh(
     let access_token = keys
         .issue(u.id, s.id, Utc::now().timestamp())
         .map_err(internal)?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        Some(u.id),
-        Entry {
-            action: "auth.refresh",
-            target: Some(format!("user:{}", u.id)),
-            unit: Some(&record.home_unit),
-            summary: json!({ "session": s.id }),
-        },
+        Entry::new("auth.refresh", &record.home_unit)
+            .target("user", u.id)
+            .summary(json!({ "session": s.id }))
+            .by(Some(u.id)),
     )
     .await?;
     txn.commit().await?;
@@ -318,16 +297,13 @@ pub async fn logout(store: &Store, access: &Access, all_sessions: bool) -> Servi
     } else {
         users::revoke_session(&txn, sid, "signed out").await?;
     }
-    audit::record(
+    audit::log(
         &txn,
         access,
-        Some(me),
-        Entry {
-            action: "auth.logout",
-            target: Some(format!("user:{me}")),
-            unit: Some(&unit),
-            summary: json!({ "session": sid, "allSessions": all_sessions }),
-        },
+        Entry::new("auth.logout", &unit)
+            .target("user", me)
+            .summary(json!({ "session": sid, "allSessions": all_sessions }))
+            .by(Some(me)),
     )
     .await?;
     txn.commit().await?;

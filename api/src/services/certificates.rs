@@ -192,16 +192,18 @@ pub async fn issue(
     }
     .insert(&txn)
     .await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        access.actor(),
-        Entry {
-            action: "certificate.issue",
-            target: Some(format!("certificate:{}", m.id)),
-            unit: Some(&unit),
-            summary: json!({ "number": m.number, "volunteer": v.id, "halfHours": half_hours, "from": input.from, "to": input.to }),
-        },
+        Entry::new("certificate.issue", &unit)
+            .target("certificate", m.id)
+            .summary(json!({
+                "number": m.number,
+                "volunteer": v.id,
+                "halfHours": half_hours,
+                "from": input.from,
+                "to": input.to,
+            })),
     )
     .await?;
     let name = unit_name(&txn, &m.unit_code).await?;

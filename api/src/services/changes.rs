@@ -144,16 +144,12 @@ impl<E: EntityTrait> Changes<E> {
         if let (Some(s), Value::Object(more)) = (summary.as_object_mut(), extra) {
             s.extend(more);
         }
-        audit::record(
+        audit::log(
             conn,
             access,
-            access.actor(),
-            Entry {
-                action,
-                target: Some(format!("{target}:{id}")),
-                unit: Some(unit),
-                summary,
-            },
+            Entry::new(action, unit)
+                .target_text(Some(format!("{target}:{id}")))
+                .summary(summary),
         )
         .await
     }

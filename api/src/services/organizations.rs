@@ -97,16 +97,12 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        access.actor(),
-        Entry {
-            action: "organization.create",
-            target: Some(format!("organization:{}", m.id)),
-            unit: Some(&unit),
-            summary: json!({ "name": name, "kind": input.kind, "creditCode": code.as_str() }),
-        },
+        Entry::new("organization.create", &unit)
+            .target("organization", m.id)
+            .summary(json!({ "name": name, "kind": input.kind, "creditCode": code.as_str() })),
     )
     .await?;
     txn.commit().await?;

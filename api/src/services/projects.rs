@@ -97,16 +97,12 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        access.actor(),
-        Entry {
-            action: "project.create",
-            target: Some(format!("project:{}", m.id)),
-            unit: Some(&unit),
-            summary: json!({ "name": name, "field": input.field }),
-        },
+        Entry::new("project.create", &unit)
+            .target("project", m.id)
+            .summary(json!({ "name": name, "field": input.field })),
     )
     .await?;
     txn.commit().await?;

@@ -130,21 +130,17 @@ async fn insert(
     }
     .insert(conn)
     .await?;
-    audit::record(
+    audit::log(
         conn,
         access,
-        access.actor(),
-        Entry {
-            action: "service_record.record",
-            target: Some(format!("service_record:{}", m.id)),
-            unit: Some(r.unit),
-            summary: json!({
+        Entry::new("service_record.record", r.unit)
+            .target("service_record", m.id)
+            .summary(json!({
                 "volunteer": m.volunteer_id,
                 "halfHours": m.half_hours,
                 "source": m.source,
                 "corrects": m.corrects_id,
-            }),
-        },
+            })),
     )
     .await?;
     Ok(m)
@@ -612,16 +608,12 @@ pub async fn approve(
     decide(&txn, access, id, State::Approved, note).await?;
     let records = i64::from(m.corrects_id.is_none());
     credit(&txn, access, &m, i64::from(m.half_hours), records).await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        access.actor(),
-        Entry {
-            action: "service_record.approve",
-            target: Some(format!("service_record:{id}")),
-            unit: Some(&super::stored_unit(&m.unit_code)?),
-            summary: json!({ "volunteer": m.volunteer_id, "halfHours": m.half_hours }),
-        },
+        Entry::new("service_record.approve", &super::stored_unit(&m.unit_code)?)
+            .target("service_record", id)
+            .summary(json!({ "volunteer": m.volunteer_id, "halfHours": m.half_hours })),
     )
     .await?;
     let after = reload(&txn, id).await?;
@@ -639,16 +631,12 @@ pub async fn reject(
     let txn = store.db.begin().await?;
     let m = decidable(&txn, access, id).await?;
     decide(&txn, access, id, State::Rejected, Some(reason.clone())).await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        access.actor(),
-        Entry {
-            action: "service_record.reject",
-            target: Some(format!("service_record:{id}")),
-            unit: Some(&super::stored_unit(&m.unit_code)?),
-            summary: json!({ "volunteer": m.volunteer_id, "reason": reason }),
-        },
+        Entry::new("service_record.reject", &super::stored_unit(&m.unit_code)?)
+            .target("service_record", id)
+            .summary(json!({ "volunteer": m.volunteer_id, "reason": reason })),
     )
     .await?;
     let after = reload(&txn, id).await?;
@@ -719,16 +707,17 @@ pub async fn revoke_for_fraud(
         .await?;
     let bar = stars::bar(&txn, access, v.id).await?;
     credit(&txn, access, &m, -net, 0).await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        access.actor(),
-        Entry {
-            action: "service_record.revoke",
-            target: Some(format!("service_record:{id}")),
-            unit: Some(&unit),
-            summary: json!({ "volunteer": v.id, "halfHours": -net, "reason": reason, "barredUntil": bar }),
-        },
+        Entry::new("service_record.revoke", &unit)
+            .target("service_record", id)
+            .summary(json!({
+                "volunteer": v.id,
+                "halfHours": -net,
+                "reason": reason,
+                "barredUntil": bar,
+            })),
     )
     .await?;
     let after = reload(&txn, m.id).await?;

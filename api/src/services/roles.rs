@@ -289,19 +289,16 @@ pub async fn grant(
         Some(me),
     )
     .await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        Some(me),
-        Entry {
-            action: "role.grant",
-            target: Some(format!("user:{}", grantee.id)),
-            unit: Some(&unit),
-            summary: json!({
+        Entry::new("role.grant", &unit)
+            .target("user", grantee.id)
+            .summary(json!({
                 "assignment": id, "role": input.role, "user": grantee.username,
                 "expiresAt": input.expires_at, "byAssignment": by_assignment,
-            }),
-        },
+            }))
+            .by(Some(me)),
     )
     .await?;
     let record =
@@ -340,16 +337,13 @@ pub async fn revoke(
     active.revoked_at = Set(Some(super::now()));
     active.revoked_by = Set(Some(me));
     let model = active.update(&txn).await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        Some(me),
-        Entry {
-            action: "role.revoke",
-            target: Some(format!("user:{}", record.user_id)),
-            unit: Some(&record.unit),
-            summary: json!({ "assignment": record.id, "role": record.role }),
-        },
+        Entry::new("role.revoke", &record.unit)
+            .target("user", record.user_id)
+            .summary(json!({ "assignment": record.id, "role": record.role }))
+            .by(Some(me)),
     )
     .await?;
     txn.commit().await?;

@@ -167,16 +167,12 @@ pub async fn sign_up(
             .await?
         }
     };
-    audit::record(
+    audit::log(
         &txn,
         access,
-        access.actor(),
-        Entry {
-            action: "signup.create",
-            target: Some(format!("signup:{}", m.id)),
-            unit: Some(&a.unit),
-            summary: json!({ "activity": a.id, "volunteer": v.id }),
-        },
+        Entry::new("signup.create", &a.unit)
+            .target("signup", m.id)
+            .summary(json!({ "activity": a.id, "volunteer": v.id })),
     )
     .await?;
     txn.commit().await?;
@@ -225,16 +221,12 @@ pub async fn cancel(store: &Store, access: &Access, id: i64) -> ServiceResult<Si
             .exec(&txn)
             .await?;
     }
-    audit::record(
+    audit::log(
         &txn,
         access,
-        access.actor(),
-        Entry {
-            action: "signup.cancel",
-            target: Some(format!("signup:{id}")),
-            unit: Some(&super::stored_unit(&s.unit_code)?),
-            summary: json!({ "activity": s.activity_id, "volunteer": s.volunteer_id }),
-        },
+        Entry::new("signup.cancel", &super::stored_unit(&s.unit_code)?)
+            .target("signup", id)
+            .summary(json!({ "activity": s.activity_id, "volunteer": s.volunteer_id })),
     )
     .await?;
     let m =
@@ -393,16 +385,17 @@ pub async fn check_in(
     if c.at >= c.activity.starts_at {
         activities::mark_started(&txn, access, c.activity.id).await?;
     }
-    audit::record(
+    audit::log(
         &txn,
         access,
-        access.actor(),
-        Entry {
-            action: "attendance.check_in",
-            target: Some(format!("signup:{}", c.signup.id)),
-            unit: Some(&c.activity.unit),
-            summary: json!({ "activity": c.activity.id, "volunteer": c.signup.volunteer_id, "method": c.method, "reason": c.reason }),
-        },
+        Entry::new("attendance.check_in", &c.activity.unit)
+            .target("signup", c.signup.id)
+            .summary(json!({
+                "activity": c.activity.id,
+                "volunteer": c.signup.volunteer_id,
+                "method": c.method,
+                "reason": c.reason,
+            })),
     )
     .await?;
     txn.commit().await?;
@@ -444,22 +437,18 @@ pub async fn check_out(
         c.reason.clone(),
     )
     .await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        access.actor(),
-        Entry {
-            action: "attendance.check_out",
-            target: Some(format!("signup:{}", c.signup.id)),
-            unit: Some(&c.activity.unit),
-            summary: json!({
+        Entry::new("attendance.check_out", &c.activity.unit)
+            .target("signup", c.signup.id)
+            .summary(json!({
                 "activity": c.activity.id,
                 "volunteer": c.signup.volunteer_id,
                 "method": c.method,
                 "reason": c.reason,
                 "halfHours": record.as_ref().map(|r| r.half_hours),
-            }),
-        },
+            })),
     )
     .await?;
     txn.commit().await?;

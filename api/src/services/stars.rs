@@ -114,16 +114,16 @@ pub(super) async fn nominate_if_due(
         .exec_without_returning(conn)
         .await?;
         if inserted > 0 {
-            audit::record(
+            audit::log(
                 conn,
                 access,
-                access.actor(),
-                Entry {
-                    action: "star.nominate",
-                    target: Some(format!("volunteer:{}", v.id)),
-                    unit: Some(&super::stored_unit(&v.unit_code)?),
-                    summary: json!({ "stars": stars, "halfHours": v.approved_half_hours, "listedUntil": listed_until }),
-                },
+                Entry::new("star.nominate", &super::stored_unit(&v.unit_code)?)
+                    .target("volunteer", v.id)
+                    .summary(json!({
+                        "stars": stars,
+                        "halfHours": v.approved_half_hours,
+                        "listedUntil": listed_until,
+                    })),
             )
             .await?;
         }
@@ -218,16 +218,12 @@ pub async fn grant(store: &Store, access: &Access, id: i64) -> ServiceResult<Nom
     let now = super::now();
     grantable(&n, &v, access.policy().star_rules(), now)?;
     apply_grant(&txn, &n, &v, access.actor(), now).await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        access.actor(),
-        Entry {
-            action: "star.grant",
-            target: Some(format!("volunteer:{}", v.id)),
-            unit: Some(&unit),
-            summary: json!({ "stars": n.stars, "from": v.stars, "decision": decision.reason() }),
-        },
+        Entry::new("star.grant", &unit)
+            .target("volunteer", v.id)
+            .summary(json!({ "stars": n.stars, "from": v.stars, "decision": decision.reason() })),
     )
     .await?;
     let after = scoped::unscoped_by_id::<star_nomination::Entity>(

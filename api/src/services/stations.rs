@@ -91,16 +91,12 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        access.actor(),
-        Entry {
-            action: "station.create",
-            target: Some(format!("station:{}", m.id)),
-            unit: Some(&unit),
-            summary: json!({ "name": name, "kind": input.kind }),
-        },
+        Entry::new("station.create", &unit)
+            .target("station", m.id)
+            .summary(json!({ "name": name, "kind": input.kind })),
     )
     .await?;
     txn.commit().await?;

@@ -124,16 +124,17 @@ pub async fn create(store: &Store, access: &Access, input: NewTeam) -> ServiceRe
     if let Some(leader) = input.leader_id {
         insert_member(&txn, m.id, leader).await?;
     }
-    audit::record(
+    audit::log(
         &txn,
         access,
-        access.actor(),
-        Entry {
-            action: "team.create",
-            target: Some(format!("team:{}", m.id)),
-            unit: Some(&unit),
-            summary: json!({ "name": name, "parent": input.parent_id, "fields": fields, "leader": input.leader_id }),
-        },
+        Entry::new("team.create", &unit)
+            .target("team", m.id)
+            .summary(json!({
+                "name": name,
+                "parent": input.parent_id,
+                "fields": fields,
+                "leader": input.leader_id,
+            })),
     )
     .await?;
     txn.commit().await?;
@@ -300,16 +301,12 @@ pub async fn add_member(
         return Err(Reason::ALREADY_MEMBER.into());
     }
     insert_member(&txn, team_id, volunteer_id).await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        access.actor(),
-        Entry {
-            action: "team.add_member",
-            target: Some(format!("team:{team_id}")),
-            unit: Some(&team.unit),
-            summary: json!({ "volunteer": volunteer_id }),
-        },
+        Entry::new("team.add_member", &team.unit)
+            .target("team", team_id)
+            .summary(json!({ "volunteer": volunteer_id })),
     )
     .await?;
     txn.commit().await?;
@@ -335,16 +332,12 @@ pub async fn remove_member(
         .filter(team_member::Column::VolunteerId.eq(volunteer_id))
         .exec(&txn)
         .await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        access.actor(),
-        Entry {
-            action: "team.remove_member",
-            target: Some(format!("team:{team_id}")),
-            unit: Some(&team.unit),
-            summary: json!({ "volunteer": volunteer_id }),
-        },
+        Entry::new("team.remove_member", &team.unit)
+            .target("team", team_id)
+            .summary(json!({ "volunteer": volunteer_id })),
     )
     .await?;
     txn.commit().await?;

@@ -382,16 +382,12 @@ pub async fn create(
         &txn,
     )
     .await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        access.actor(),
-        Entry {
-            action: "unit.create",
-            target: Some(format!("unit:{code}")),
-            unit: Some(&code),
-            summary: json!({ "code": code, "name": name, "parent": parent }),
-        },
+        Entry::new("unit.create", &code)
+            .target("unit", &code)
+            .summary(json!({ "code": code, "name": name, "parent": parent })),
     )
     .await?;
     txn.commit().await?;
@@ -420,16 +416,12 @@ pub async fn rename(
     active.name = Set(name.clone());
     active.updated_at = Set(super::now());
     let model = sea_orm::ActiveModelTrait::update(active, &txn).await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        access.actor(),
-        Entry {
-            action: "unit.rename",
-            target: Some(format!("unit:{code}")),
-            unit: Some(&code),
-            summary: json!({ "from": old, "to": name }),
-        },
+        Entry::new("unit.rename", &code)
+            .target("unit", &code)
+            .summary(json!({ "from": old, "to": name })),
     )
     .await?;
     txn.commit().await?;

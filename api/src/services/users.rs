@@ -241,16 +241,14 @@ pub async fn create(store: &Store, access: &Access, input: NewUser) -> ServiceRe
     let hash = auth::hash_password(&store.hashing, input.password).await?;
     let txn = store.db.begin().await?;
     let model = insert_user(&txn, &username, &display_name, hash, &unit).await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        access.actor(),
-        Entry {
-            action: "user.create",
-            target: Some(format!("user:{}", model.id)),
-            unit: Some(&unit),
-            summary: json!({ "username": username, "displayName": display_name, "homeUnit": unit }),
-        },
+        Entry::new("user.create", &unit)
+            .target("user", model.id)
+            .summary(
+                json!({ "username": username, "displayName": display_name, "homeUnit": unit }),
+            ),
     )
     .await?;
     txn.commit().await?;
@@ -282,16 +280,13 @@ pub async fn create_as_operator(
     let model = insert_user(&txn, &username, &display_name, hash, &unit).await?;
     let assignment =
         super::roles::insert_assignment(&txn, model.id, role, &unit, None, None).await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        None,
-        Entry {
-            action: "user.create",
-            target: Some(format!("user:{}", model.id)),
-            unit: Some(&unit),
-            summary: json!({ "username": username, "role": role, "by": "operator" }),
-        },
+        Entry::new("user.create", &unit)
+            .target("user", model.id)
+            .summary(json!({ "username": username, "role": role, "by": "operator" }))
+            .by(None),
     )
     .await?;
     txn.commit().await?;
@@ -319,20 +314,20 @@ pub async fn set_disabled(
     if disabled {
         revoke_sessions(&txn, id, None, "user disabled").await?;
     }
-    audit::record(
+    audit::log(
         &txn,
         access,
-        Some(me),
-        Entry {
-            action: if disabled {
+        Entry::new(
+            if disabled {
                 "user.disable"
             } else {
                 "user.enable"
             },
-            target: Some(format!("user:{id}")),
-            unit: Some(&unit),
-            summary: json!({ "disabled": disabled }),
-        },
+            &unit,
+        )
+        .target("user", id)
+        .summary(json!({ "disabled": disabled }))
+        .by(Some(me)),
     )
     .await?;
     txn.commit().await?;
@@ -501,16 +496,12 @@ pub async fn change_password(
     let model = active.update(&txn).await?;
     // Other devices signed in with the old password are signed out.
     revoke_sessions(&txn, me, Some(session), "password changed").await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        Some(me),
-        Entry {
-            action: "user.change_password",
-            target: Some(format!("user:{me}")),
-            unit: Some(&unit),
-            summary: json!({}),
-        },
+        Entry::new("user.change_password", &unit)
+            .target("user", me)
+            .by(Some(me)),
     )
     .await?;
     txn.commit().await?;
@@ -542,16 +533,13 @@ pub async fn reset_password(
     active.updated_at = Set(super::now());
     let model = active.update(&txn).await?;
     revoke_sessions(&txn, id, None, "password reset by an administrator").await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        Some(me),
-        Entry {
-            action: "user.reset_password",
-            target: Some(format!("user:{id}")),
-            unit: Some(&unit),
-            summary: json!({ "sessionsEnded": true }),
-        },
+        Entry::new("user.reset_password", &unit)
+            .target("user", id)
+            .summary(json!({ "sessionsEnded": true }))
+            .by(Some(me)),
     )
     .await?;
     txn.commit().await?;

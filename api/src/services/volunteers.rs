@@ -129,16 +129,12 @@ pub(super) async fn may_read_personal(
     if !decision.allowed() {
         return Ok(false);
     }
-    audit::record(
+    audit::log(
         &store.db,
         access,
-        access.actor(),
-        Entry {
-            action: "volunteer.read_personal",
-            target: Some(target),
-            unit: Some(unit),
-            summary: json!({ "volunteer": volunteer_number }),
-        },
+        Entry::new("volunteer.read_personal", unit)
+            .target_text(Some(target))
+            .summary(json!({ "volunteer": volunteer_number })),
     )
     .await?;
     Ok(true)
@@ -346,16 +342,16 @@ pub async fn register(
     let m = active.update(&txn).await?;
     set_fields(&txn, m.id, &input.fields).await?;
     count_in(&txn, &m, 1).await?;
-    audit::record(
+    audit::log(
         &txn,
         access,
-        access.actor(),
-        Entry {
-            action: "volunteer.register",
-            target: Some(format!("volunteer:{}", m.id)),
-            unit: Some(&unit),
-            summary: json!({ "volunteerNumber": number, "idNumber": mask_id_number(doc.number()), "fields": input.fields }),
-        },
+        Entry::new("volunteer.register", &unit)
+            .target("volunteer", m.id)
+            .summary(json!({
+                "volunteerNumber": number,
+                "idNumber": mask_id_number(doc.number()),
+                "fields": input.fields,
+            })),
     )
     .await?;
     txn.commit().await?;
@@ -520,16 +516,12 @@ pub async fn update(
         count_in(&txn, &m, 1).await?;
     }
     if !changed.is_empty() {
-        audit::record(
+        audit::log(
             &txn,
             access,
-            access.actor(),
-            Entry {
-                action: "volunteer.update",
-                target: Some(format!("volunteer:{id}")),
-                unit: Some(&after_unit),
-                summary: json!({ "changed": changed, "from": before.unit, "to": after_unit }),
-            },
+            Entry::new("volunteer.update", &after_unit)
+                .target("volunteer", id)
+                .summary(json!({ "changed": changed, "from": before.unit, "to": after_unit })),
         )
         .await?;
     }
@@ -606,16 +598,12 @@ async fn request_move(
     .insert(conn)
     .await?;
     for unit in [&from, to] {
-        audit::record(
+        audit::log(
             conn,
             access,
-            access.actor(),
-            Entry {
-                action: "volunteer.move_requested",
-                target: Some(format!("volunteer:{}", v.id)),
-                unit: Some(unit),
-                summary: json!({ "move": m.id, "from": from, "to": to }),
-            },
+            Entry::new("volunteer.move_requested", unit)
+                .target("volunteer", v.id)
+                .summary(json!({ "move": m.id, "from": from, "to": to })),
         )
         .await?;
     }
@@ -734,20 +722,20 @@ pub async fn decide_move(
         count_in(&txn, &moved, 1).await?;
     }
     for unit in [&from, &to] {
-        audit::record(
+        audit::log(
             &txn,
             access,
-            Some(me),
-            Entry {
-                action: if accept {
+            Entry::new(
+                if accept {
                     "volunteer.move_accepted"
                 } else {
                     "volunteer.move_declined"
                 },
-                target: Some(format!("volunteer:{}", v.id)),
-                unit: Some(unit),
-                summary: json!({ "move": id, "from": from, "to": to, "reason": reason }),
-            },
+                unit,
+            )
+            .target("volunteer", v.id)
+            .summary(json!({ "move": id, "from": from, "to": to, "reason": reason }))
+            .by(Some(me)),
         )
         .await?;
     }
