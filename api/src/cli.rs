@@ -7,10 +7,11 @@ use policies::UnitCode;
 
 use crate::config::{Config, ConfigError};
 use crate::http::{load_policy, Application, StartupError};
+use crate::ops::divisions;
 use crate::services::access::{Access, RequestMeta};
 use crate::services::users::{self, NewUser};
 use crate::services::Store;
-use crate::{db, divisions, graphql};
+use crate::{db, graphql};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -148,7 +149,7 @@ pub enum CliError {
     #[error("{0}")]
     PolicyCheck(String),
     #[error(transparent)]
-    Demo(#[from] crate::demo::DemoError),
+    Demo(#[from] crate::ops::demo::DemoError),
     #[error(transparent)]
     Audit(#[from] crate::ops::audit::AuditOpsError),
     #[error(transparent)]
@@ -221,7 +222,7 @@ pub async fn run_with_config(cli: Cli, config: Config) -> Result<(), CliError> {
             if config.load_default_divisions {
                 divisions::load_bundled_if_empty(&db).await?;
             }
-            let opts = crate::demo::DemoOptions {
+            let opts = crate::ops::demo::DemoOptions {
                 under,
                 volunteers,
                 teams,
@@ -230,7 +231,7 @@ pub async fn run_with_config(cli: Cli, config: Config) -> Result<(), CliError> {
                 records,
                 seed,
             };
-            let r = crate::demo::generate(&db, &opts, true).await?;
+            let r = crate::ops::demo::generate(&db, &opts, true).await?;
             println!(
                 "demo data under {}: {} organisations, {} stations, {} teams, {} volunteers, {} team memberships, {} activities, {} service records in {:.1} s",
                 opts.under, r.organizations, r.stations, r.teams, r.volunteers, r.memberships, r.activities, r.records, r.seconds

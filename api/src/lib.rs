@@ -6,8 +6,6 @@ pub mod cli;
 pub mod codes;
 pub mod config;
 pub mod db;
-pub mod demo;
-pub mod divisions;
 pub mod error;
 pub mod graphql;
 pub mod http;

@@ -1,5 +1,7 @@
-//! Operator tools run from the command line (`kapok audit …`, `kapok backup`), apart
-//! from request handling.
+//! Operator tools run from the command line (`kapok audit …`, `kapok backup`,
+//! `kapok import-divisions`, `kapok demo-data`), apart from request handling.
 
 pub mod audit;
 pub mod backup;
+pub mod demo;
+pub mod divisions;

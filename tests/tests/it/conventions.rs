@@ -177,7 +177,7 @@ async fn cost(app: &kapok_tests::TestApp, token: &str, query: &str) -> (u64, usi
 /// a page of 3 does. Broken by resolving any of these relations one row at a time.
 #[tokio::test]
 async fn a_pages_statement_count_does_not_grow_with_its_length() {
-    use kapok_api::demo::{generate, DemoOptions};
+    use kapok_api::ops::demo::{generate, DemoOptions};
     use sea_orm::ConnectionTrait;
     let app = spawn_app().await;
     let opts = DemoOptions {
@@ -495,7 +495,7 @@ fn times(rows: &[Value], field: &str) -> Vec<chrono::DateTime<chrono::Utc>> {
 /// in that order; records and the audit log filter by a time range.
 #[tokio::test]
 async fn lists_sort_filter_by_time_and_page_both_ways() {
-    use kapok_api::demo::{generate, DemoOptions};
+    use kapok_api::ops::demo::{generate, DemoOptions};
     let app = spawn_app().await;
     let opts = DemoOptions {
         under: policies::UnitCode::parse("440104003").unwrap(),

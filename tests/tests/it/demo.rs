@@ -1,6 +1,6 @@
 //! `kapok demo-data`: reproducible, valid, scoped like everything else.
 
-use kapok_api::demo::{generate, DemoOptions};
+use kapok_api::ops::demo::{generate, DemoOptions};
 use kapok_tests::spawn_app;
 use policies::UnitCode;
 use serde_json::json;

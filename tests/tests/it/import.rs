@@ -4,7 +4,7 @@ use std::io::Write;
 
 use entity::unit;
 use kapok_api::cli::Cli;
-use kapok_api::divisions::{self, read_rows};
+use kapok_api::ops::divisions::{self, read_rows};
 use kapok_tests::{spawn_app, TestDb};
 use policies::{Level, UnitCode};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};

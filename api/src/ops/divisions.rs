@@ -21,7 +21,7 @@ use sea_orm::{
 };
 
 /// The Guangzhou divisions shipped with the server, loaded into an empty database.
-pub const BUNDLED_GUANGZHOU: &[u8] = include_bytes!("../data/guangzhou.csv");
+pub const BUNDLED_GUANGZHOU: &[u8] = include_bytes!("../../data/guangzhou.csv");
 
 /// Rows per INSERT: 4 values each keeps well under SQLite's 32,766 and PostgreSQL's
 /// 65,535 bind parameters.
