@@ -115,53 +115,12 @@ pub async fn issue(
     if input.to < input.from {
         return Err(Reason::RANGE_REVERSED.at("to").arg("start", "from").into());
     }
-    let unit = match &input.unit_code {
-        Some(code) => super::parse_unit("unitCode", code)?,
-        None => {
-            let scope = access.plan(Resource::Certificate, Action::Create)?;
-            match scope.subtrees.as_slice() {
-                [(code, _)] => (*code).clone(),
-                [] => {
-                    access.user_id()?;
-                    return Err(Reason::NOT_PERMITTED
-                        .arg("permission", "certificate.create")
-                        .into());
-                }
-                _ => return Err(Reason::NAME_ISSUING_UNIT.at("unitCode").into()),
-            }
-        }
-    };
+    let unit = issuing_unit(access, input.unit_code.as_deref())?;
     let txn = store.db.begin().await?;
     super::units::require_exists(&txn, &unit).await?;
     access.require(Resource::Certificate, Action::Create, &unit)?;
     let v = volunteers::find_scoped(&txn, access, Action::Read, input.volunteer_id).await?;
-    // The period in China Standard Time days, both ends included.
-    let start = daily::start_of(input.from);
-    let end = daily::start_of(input.to + chrono::Duration::days(1));
-    let rows: Vec<(String, Option<i64>)> = scoped::unscoped::<service_record::Entity>(
-        "the hours of a volunteer the caller was allowed to certify (checked above)",
-    )
-    .select_only()
-    .column(service_record::Column::Content)
-    .column_as(Expr::cust("SUM(half_hours)"), "h")
-    .filter(service_record::Column::VolunteerId.eq(v.id))
-    .filter(service_record::Column::State.eq(entity::kinds::ServiceRecordState::Approved))
-    .filter(ranges::subtree(service_record::Column::UnitCode, &unit))
-    .filter(service_record::Column::StartedAt.gte(start))
-    .filter(service_record::Column::StartedAt.lt(end))
-    .group_by(service_record::Column::Content)
-    .order_by_asc(service_record::Column::Content)
-    .into_tuple()
-    .all(&txn)
-    .await?;
-    let content: Vec<ContentLine> = rows
-        .into_iter()
-        .map(|(content, h)| ContentLine {
-            content,
-            half_hours: h.unwrap_or(0),
-        })
-        .filter(|l| l.half_hours > 0)
-        .collect();
+    let content = approved_lines(&txn, &unit, v.id, input.from, input.to).await?;
     let half_hours: i64 = content.iter().map(|l| l.half_hours).sum();
     if half_hours <= 0 {
         return Err(Reason::NO_APPROVED_HOURS.arg("unit", unit).into());
@@ -209,6 +168,65 @@ pub async fn issue(
     let name = unit_name(&txn, &m.unit_code).await?;
     txn.commit().await?;
     CertificateRecord::from_model(m, name)
+}
+
+/// The unit a certificate is issued for: the one named, or the caller's only unit
+/// where it may issue.
+fn issuing_unit(access: &Access, named: Option<&str>) -> ServiceResult<UnitCode> {
+    Ok(match named {
+        Some(code) => super::parse_unit("unitCode", code)?,
+        None => {
+            let scope = access.plan(Resource::Certificate, Action::Create)?;
+            match scope.subtrees.as_slice() {
+                [(code, _)] => (*code).clone(),
+                [] => {
+                    access.user_id()?;
+                    return Err(Reason::NOT_PERMITTED
+                        .arg("permission", "certificate.create")
+                        .into());
+                }
+                _ => return Err(Reason::NAME_ISSUING_UNIT.at("unitCode").into()),
+            }
+        }
+    })
+}
+
+/// A volunteer's approved hours at `unit` (and below) between two China Standard
+/// Time days, both included, one line per kind of service.
+async fn approved_lines(
+    txn: &impl sea_orm::ConnectionTrait,
+    unit: &UnitCode,
+    volunteer_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> ServiceResult<Vec<ContentLine>> {
+    // The period in China Standard Time days, both ends included.
+    let start = daily::start_of(from);
+    let end = daily::start_of(to + chrono::Duration::days(1));
+    let rows: Vec<(String, Option<i64>)> = scoped::unscoped::<service_record::Entity>(
+        "the hours of a volunteer the caller was allowed to certify (checked by issue)",
+    )
+    .select_only()
+    .column(service_record::Column::Content)
+    .column_as(Expr::cust("SUM(half_hours)"), "h")
+    .filter(service_record::Column::VolunteerId.eq(volunteer_id))
+    .filter(service_record::Column::State.eq(entity::kinds::ServiceRecordState::Approved))
+    .filter(ranges::subtree(service_record::Column::UnitCode, unit))
+    .filter(service_record::Column::StartedAt.gte(start))
+    .filter(service_record::Column::StartedAt.lt(end))
+    .group_by(service_record::Column::Content)
+    .order_by_asc(service_record::Column::Content)
+    .into_tuple()
+    .all(txn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(content, h)| ContentLine {
+            content,
+            half_hours: h.unwrap_or(0),
+        })
+        .filter(|l| l.half_hours > 0)
+        .collect())
 }
 
 #[derive(Debug, Clone, Default)]

@@ -276,6 +276,7 @@ pub async fn register(
     if !input.party_member && (reported.is_some() || input.party_organization.is_some()) {
         return Err(Reason::PARTY_FIELDS_NON_MEMBER.into());
     }
+    // A resident ID card says gender and birth date; other documents take them as given.
     let (gender, birth_date) = match doc.resident() {
         Some(id) => (
             if id.is_male() {
@@ -288,29 +289,7 @@ pub async fn register(
         None => (input.gender.unwrap_or(Gender::Unknown), input.birth_date),
     };
     let txn = store.db.begin().await?;
-    units::require_exists(&txn, &unit).await?;
-    access.require(Resource::Volunteer, Action::Create, &unit)?;
-    if let Some(r) = &reported {
-        units::require_exists(&txn, r).await?;
-        // The community reported to is a unit like any other: within the caller's reach.
-        access.require(Resource::Volunteer, Action::Create, r)?;
-    }
-    check_fields(&txn, &input.fields).await?;
-    if let Some(user) = input.user_id {
-        users::find_scoped(&txn, access, Action::Read, user).await?;
-        require_unlinked(&txn, user).await?;
-    }
-    // One registration per person across the whole system. The answer says only
-    // that: not where, nor by whom.
-    let taken = scoped::unscoped::<volunteer::Entity>(
-        "ID numbers are unique across the system; the conflict reveals nothing",
-    )
-    .filter(volunteer::Column::IdNumber.eq(doc.number()))
-    .count(&txn)
-    .await?;
-    if taken > 0 {
-        return Err(Reason::ALREADY_REGISTERED.into());
-    }
+    check_registrable(&txn, access, &unit, reported.as_ref(), &input, &doc).await?;
     let now = super::now();
     let m = volunteer::ActiveModel {
         volunteer_number: Set(None),
@@ -356,6 +335,42 @@ pub async fn register(
     .await?;
     txn.commit().await?;
     m.try_into()
+}
+
+/// Whether the caller may register this person here: the units exist and are in
+/// reach, the fields are known, a linked account is visible and unlinked, and the
+/// person is not registered anywhere yet (the CONFLICT says only that: not where,
+/// nor by whom).
+async fn check_registrable(
+    txn: &impl ConnectionTrait,
+    access: &Access,
+    unit: &UnitCode,
+    reported: Option<&UnitCode>,
+    input: &NewVolunteer,
+    doc: &IdDocument,
+) -> ServiceResult<()> {
+    units::require_exists(txn, unit).await?;
+    access.require(Resource::Volunteer, Action::Create, unit)?;
+    if let Some(r) = reported {
+        units::require_exists(txn, r).await?;
+        // The community reported to is a unit like any other: within the caller's reach.
+        access.require(Resource::Volunteer, Action::Create, r)?;
+    }
+    check_fields(txn, &input.fields).await?;
+    if let Some(user) = input.user_id {
+        users::find_scoped(txn, access, Action::Read, user).await?;
+        require_unlinked(txn, user).await?;
+    }
+    let taken = scoped::unscoped::<volunteer::Entity>(
+        "ID numbers are unique across the system; the conflict reveals nothing",
+    )
+    .filter(volunteer::Column::IdNumber.eq(doc.number()))
+    .count(txn)
+    .await?;
+    if taken > 0 {
+        return Err(Reason::ALREADY_REGISTERED.into());
+    }
+    Ok(())
 }
 
 /// An account speaks for one person, so it links to at most one volunteer record:
@@ -453,43 +468,8 @@ pub async fn update(
     let before_model = model.clone();
     let before = VolunteerRecord::try_from(model.clone())?;
     let mut active: volunteer::ActiveModel = model.into();
-    let mut changed = Vec::new();
-    if let Some(name) = &changes.real_name {
-        active.real_name = Set(super::required_text("realName", name, 100)?);
-        changed.push("realName");
-    }
-    if let Some(phone) = &changes.phone {
-        let p = Phone::parse(phone).map_err(|e| Problem::from(e).at("phone"))?;
-        active.phone = Set(Some(p.as_str().to_owned()));
-        changed.push("phone");
-    }
-    let mut after_unit = before.unit.clone();
-    if let Some(code) = &changes.unit_code {
-        after_unit = home_unit("unitCode", code)?;
-        units::require_exists(&txn, &after_unit).await?;
-        active.unit_code = Set(after_unit.to_string());
-        changed.push("unitCode");
-    }
-    if let Some(pm) = changes.party_member {
-        active.party_member = Set(pm);
-        if !pm {
-            active.party_organization = Set(None);
-            active.reported_unit_code = Set(None);
-        }
-        changed.push("partyMember");
-    }
-    if let Some(org) = &changes.party_organization {
-        active.party_organization = Set(Some(org.trim().to_owned()).filter(|o| !o.is_empty()));
-        changed.push("partyOrganization");
-    }
-    if let Some(code) = &changes.reported_unit_code {
-        let r = home_unit("reportedUnitCode", code)?;
-        units::require_exists(&txn, &r).await?;
-        // Checked like every unit: a community outside the caller's reach is refused.
-        access.require(Resource::Volunteer, Action::Update, &r)?;
-        active.reported_unit_code = Set(Some(r.to_string()));
-        changed.push("reportedUnitCode");
-    }
+    let (mut changed, after_unit) =
+        set_changes(&txn, access, &mut active, &changes, &before.unit).await?;
     let counted_before = model_counted(&before_model);
     // After: nothing moves into a subtree the caller does not hold (a volunteer
     // serving itself moves only within its own record's reach).
@@ -534,6 +514,55 @@ pub async fn update(
         volunteer: m.try_into()?,
         move_request,
     })
+}
+
+/// Sets the changed columns on `active` (each checked as on registration) and
+/// returns the names of those that changed and the unit the volunteer ends at.
+async fn set_changes(
+    txn: &impl ConnectionTrait,
+    access: &Access,
+    active: &mut volunteer::ActiveModel,
+    changes: &VolunteerChanges,
+    unit: &UnitCode,
+) -> ServiceResult<(Vec<&'static str>, UnitCode)> {
+    let mut changed = Vec::new();
+    if let Some(name) = &changes.real_name {
+        active.real_name = Set(super::required_text("realName", name, 100)?);
+        changed.push("realName");
+    }
+    if let Some(phone) = &changes.phone {
+        let p = Phone::parse(phone).map_err(|e| Problem::from(e).at("phone"))?;
+        active.phone = Set(Some(p.as_str().to_owned()));
+        changed.push("phone");
+    }
+    let mut after_unit = unit.clone();
+    if let Some(code) = &changes.unit_code {
+        after_unit = home_unit("unitCode", code)?;
+        units::require_exists(txn, &after_unit).await?;
+        active.unit_code = Set(after_unit.to_string());
+        changed.push("unitCode");
+    }
+    if let Some(pm) = changes.party_member {
+        active.party_member = Set(pm);
+        if !pm {
+            active.party_organization = Set(None);
+            active.reported_unit_code = Set(None);
+        }
+        changed.push("partyMember");
+    }
+    if let Some(org) = &changes.party_organization {
+        active.party_organization = Set(Some(org.trim().to_owned()).filter(|o| !o.is_empty()));
+        changed.push("partyOrganization");
+    }
+    if let Some(code) = &changes.reported_unit_code {
+        let r = home_unit("reportedUnitCode", code)?;
+        units::require_exists(txn, &r).await?;
+        // Checked like every unit: a community outside the caller's reach is refused.
+        access.require(Resource::Volunteer, Action::Update, &r)?;
+        active.reported_unit_code = Set(Some(r.to_string()));
+        changed.push("reportedUnitCode");
+    }
+    Ok((changed, after_unit))
 }
 
 /// A volunteer's request to move its registration to another community.
@@ -690,36 +719,9 @@ pub async fn decide_move(
     .await?
     .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
     let now = super::now();
-    let state = if accept {
-        MoveState::Accepted
-    } else {
-        MoveState::Declined
-    };
-    let done = volunteer_move::Entity::update_many()
-        .col_expr(volunteer_move::Column::State, state.into())
-        .col_expr(volunteer_move::Column::DecidedBy, Some(me).into())
-        .col_expr(volunteer_move::Column::DecidedAt, Some(now).into())
-        .col_expr(
-            volunteer_move::Column::DecisionReason,
-            reason.clone().into(),
-        )
-        .filter(volunteer_move::Column::Id.eq(id))
-        .filter(volunteer_move::Column::State.eq(MoveState::Pending))
-        .exec(&txn)
-        .await?;
-    if done.rows_affected != 1 {
-        return Err(Reason::EDIT_CONFLICT.into());
-    }
+    mark_decided(&txn, id, accept, me, now, reason.clone()).await?;
     if accept {
-        if v.unit_code != request.from_unit_code {
-            return Err(Reason::VOLUNTEER_MOVED_SINCE.into());
-        }
-        let mut active: volunteer::ActiveModel = v.clone().into();
-        active.unit_code = Set(to.to_string());
-        active.updated_at = Set(now);
-        let moved = active.update(&txn).await?;
-        count_in(&txn, &v, -1).await?;
-        count_in(&txn, &moved, 1).await?;
+        move_volunteer(&txn, &v, &request, &to, now).await?;
     }
     for unit in [&from, &to] {
         audit::log(
@@ -748,6 +750,56 @@ pub async fn decide_move(
     .ok_or(ServiceError::NotFound(Thing::MoveRequest))?;
     txn.commit().await?;
     decided.try_into()
+}
+
+/// Marks a pending request decided; CONFLICT when someone decided it meanwhile.
+async fn mark_decided(
+    txn: &impl ConnectionTrait,
+    id: i64,
+    accept: bool,
+    me: i64,
+    now: chrono::DateTime<chrono::Utc>,
+    reason: Option<String>,
+) -> ServiceResult<()> {
+    let state = if accept {
+        MoveState::Accepted
+    } else {
+        MoveState::Declined
+    };
+    let done = volunteer_move::Entity::update_many()
+        .col_expr(volunteer_move::Column::State, state.into())
+        .col_expr(volunteer_move::Column::DecidedBy, Some(me).into())
+        .col_expr(volunteer_move::Column::DecidedAt, Some(now).into())
+        .col_expr(volunteer_move::Column::DecisionReason, reason.into())
+        .filter(volunteer_move::Column::Id.eq(id))
+        .filter(volunteer_move::Column::State.eq(MoveState::Pending))
+        .exec(txn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(Reason::EDIT_CONFLICT.into());
+    }
+    Ok(())
+}
+
+/// Moves the volunteer of an accepted request, if it is still where it was asked
+/// from, and keeps the daily counts in step.
+async fn move_volunteer(
+    txn: &impl ConnectionTrait,
+    v: &volunteer::Model,
+    request: &volunteer_move::Model,
+    to: &UnitCode,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ServiceResult<()> {
+    if v.unit_code != request.from_unit_code {
+        return Err(Reason::VOLUNTEER_MOVED_SINCE.into());
+    }
+    let mut active: volunteer::ActiveModel = v.clone().into();
+    active.unit_code = Set(to.to_string());
+    active.updated_at = Set(now);
+    let moved = active.update(txn).await?;
+    count_in(txn, v, -1).await?;
+    count_in(txn, &moved, 1).await?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, Default)]
