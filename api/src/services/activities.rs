@@ -520,47 +520,7 @@ pub async fn update(
             .into());
     }
     let mut changes = Changes::<activity::Entity>::new();
-    let title = super::optional_text("title", ch.title.as_deref(), 200)?;
-    changes.set("title", activity::Column::Title, &a.title, title);
-    if let Some(f) = ch.field.as_ref().filter(|f| **f != a.field) {
-        volunteers::check_fields(&txn, std::slice::from_ref(f)).await?;
-    }
-    changes.set(
-        "field",
-        activity::Column::FieldCode,
-        &a.field,
-        ch.field.clone(),
-    );
-    let description = ch
-        .description
-        .as_deref()
-        .map(description_text)
-        .transpose()?;
-    changes.set_text(
-        "description",
-        activity::Column::Description,
-        &a.description,
-        description,
-    );
-    let capacity = ch.capacity.unwrap_or(a.capacity);
-    if capacity != a.capacity {
-        check_schedule(&Schedule {
-            capacity,
-            ..schedule_of(&a)
-        })?;
-        if capacity < a.signed_up {
-            return Err(Reason::CAPACITY_BELOW_SIGNUPS
-                .at("capacity")
-                .arg("count", a.signed_up)
-                .into());
-        }
-    }
-    changes.set(
-        "capacity",
-        activity::Column::Capacity,
-        &a.capacity,
-        Some(capacity),
-    );
+    let capacity = plan_details(&txn, &a, &ch, &mut changes).await?;
     let planned = plan_changes(&a, &ch, &mut changes)?;
     check_schedule(&Schedule {
         capacity,
@@ -594,6 +554,58 @@ pub async fn update(
     let after = get_in(&txn, access, id).await?;
     txn.commit().await?;
     Ok(after)
+}
+
+/// The changes that never harm people who signed up (title, field, description,
+/// capacity not below the sign-ups), added to `changes`; returns the new capacity.
+async fn plan_details(
+    txn: &impl ConnectionTrait,
+    a: &ActivityRecord,
+    ch: &ActivityChanges,
+    changes: &mut Changes<activity::Entity>,
+) -> ServiceResult<i32> {
+    let title = super::optional_text("title", ch.title.as_deref(), 200)?;
+    changes.set("title", activity::Column::Title, &a.title, title);
+    if let Some(f) = ch.field.as_ref().filter(|f| **f != a.field) {
+        volunteers::check_fields(txn, std::slice::from_ref(f)).await?;
+    }
+    changes.set(
+        "field",
+        activity::Column::FieldCode,
+        &a.field,
+        ch.field.clone(),
+    );
+    let description = ch
+        .description
+        .as_deref()
+        .map(description_text)
+        .transpose()?;
+    changes.set_text(
+        "description",
+        activity::Column::Description,
+        &a.description,
+        description,
+    );
+    let capacity = ch.capacity.unwrap_or(a.capacity);
+    if capacity != a.capacity {
+        check_schedule(&Schedule {
+            capacity,
+            ..schedule_of(a)
+        })?;
+        if capacity < a.signed_up {
+            return Err(Reason::CAPACITY_BELOW_SIGNUPS
+                .at("capacity")
+                .arg("count", a.signed_up)
+                .into());
+        }
+    }
+    changes.set(
+        "capacity",
+        activity::Column::Capacity,
+        &a.capacity,
+        Some(capacity),
+    );
+    Ok(capacity)
 }
 
 /// The place, times and recruiting window after `ch`, added to `changes`; for a

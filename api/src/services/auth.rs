@@ -120,28 +120,7 @@ pub async fn login(
     let user = match found {
         Some(u) if ok && !u.disabled => u,
         other => {
-            // An unknown username belongs to no unit; the attempt is filed at the
-            // root so that the deployment's top administrators and auditors see it.
-            let unit = match &other {
-                Some(u) => UnitCode::parse(&u.home_unit_code).ok(),
-                None => root_unit(&store.db).await?,
-            };
-            audit::log(
-                &store.db,
-                access,
-                Entry::new_opt("auth.login_failed", unit.as_ref())
-                    .target("username", username)
-                    .summary(json!({
-                        "username": username,
-                        "reason": match &other {
-                            None => "unknown user",
-                            Some(u) if u.disabled && ok => "disabled",
-                            Some(_) => "wrong password",
-                        },
-                    }))
-                    .by(other.as_ref().map(|u| u.id)),
-            )
-            .await?;
+            failed(store, access, other.as_ref(), username, ok).await?;
             return Err(Reason::BAD_CREDENTIALS.into());
         }
     };
@@ -166,6 +145,31 @@ pub async fn login(
         user: record,
         password_change_required: user.must_change_password,
     })
+}
+
+/// Files a failed sign-in. An unknown username belongs to no unit; the attempt is
+/// filed at the root so that the deployment's top administrators and auditors see it.
+async fn failed(
+    store: &Store,
+    access: &Access,
+    found: Option<&user::Model>,
+    username: &str,
+    password_ok: bool,
+) -> ServiceResult<()> {
+    let unit = match found {
+        Some(u) => UnitCode::parse(&u.home_unit_code).ok(),
+        None => root_unit(&store.db).await?,
+    };
+    let reason = match found {
+        None => "unknown user",
+        Some(u) if u.disabled && password_ok => "disabled",
+        Some(_) => "wrong password",
+    };
+    let entry = Entry::new_opt("auth.login_failed", unit.as_ref())
+        .target("username", username)
+        .summary(json!({ "username": username, "reason": reason }))
+        .by(found.map(|u| u.id));
+    audit::log(&store.db, access, entry).await
 }
 
 /// A throttled attempt: counted in its address's row for the window; the window's
@@ -213,27 +217,7 @@ pub async fn refresh(
 ) -> ServiceResult<Tokens> {
     let invalid = || ServiceError::from(Reason::REFRESH_TOKEN_INVALID.at("refreshToken"));
     let txn = store.db.begin().await?;
-    let found = super::scoped::unscoped::<refresh_token::Entity>(
-        "refreshing: the refresh token itself is the credential",
-    )
-    .filter(refresh_token::Column::TokenHash.eq(auth::hash_refresh_token(token)))
-    .one(&txn)
-    .await?
-    .ok_or_else(invalid)?;
-    let s = super::scoped::unscoped_by_id::<session::Entity>(
-        found.session_id,
-        "refreshing: the session the refresh token belongs to",
-    )
-    .one(&txn)
-    .await?
-    .ok_or_else(invalid)?;
-    let u = super::scoped::unscoped_by_id::<user::Entity>(
-        s.user_id,
-        "refreshing: the user the session belongs to",
-    )
-    .one(&txn)
-    .await?
-    .ok_or_else(invalid)?;
+    let (found, s, u) = refresh_chain(&txn, token).await?.ok_or_else(invalid)?;
     let record = UserRecord::try_from(u.clone())?;
     if found.spent_at.is_some() {
         if s.revoked_at.is_none() {
@@ -285,6 +269,38 @@ pub async fn refresh(
         user: record,
         password_change_required: u.must_change_password,
     })
+}
+
+/// The refresh token, its session and their user, if all three exist.
+async fn refresh_chain(
+    txn: &impl ConnectionTrait,
+    token: &str,
+) -> ServiceResult<Option<(refresh_token::Model, session::Model, user::Model)>> {
+    let Some(found) = super::scoped::unscoped::<refresh_token::Entity>(
+        "refreshing: the refresh token itself is the credential",
+    )
+    .filter(refresh_token::Column::TokenHash.eq(auth::hash_refresh_token(token)))
+    .one(txn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let Some(s) = super::scoped::unscoped_by_id::<session::Entity>(
+        found.session_id,
+        "refreshing: the session the refresh token belongs to",
+    )
+    .one(txn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let u = super::scoped::unscoped_by_id::<user::Entity>(
+        s.user_id,
+        "refreshing: the user the session belongs to",
+    )
+    .one(txn)
+    .await?;
+    Ok(u.map(|u| (found, s, u)))
 }
 
 pub async fn logout(store: &Store, access: &Access, all_sessions: bool) -> ServiceResult<()> {

@@ -127,22 +127,7 @@ pub async fn sign_up(
     if !a.recruiting(super::now()) {
         return Err(Reason::NOT_RECRUITING.into());
     }
-    // The seat is taken by a conditional increment: under concurrency the database
-    // serialises the updates of the row and re-checks the condition, so the count
-    // never passes the capacity.
-    let taken = activity::Entity::update_many()
-        .col_expr(
-            activity::Column::SignedUp,
-            Expr::col(activity::Column::SignedUp).add(1),
-        )
-        .filter(activity::Column::Id.eq(a.id))
-        .filter(activity::Column::State.eq(State::Published.as_str()))
-        .filter(Expr::col(activity::Column::SignedUp).lt(Expr::col(activity::Column::Capacity)))
-        .exec(&txn)
-        .await?;
-    if taken.rows_affected == 0 {
-        return Err(Reason::ACTIVITY_FULL.into());
-    }
+    take_seat(&txn, a.id).await?;
     let now = super::now();
     let m = match existing {
         Some(s) => {
@@ -177,6 +162,26 @@ pub async fn sign_up(
     .await?;
     txn.commit().await?;
     m.try_into()
+}
+
+/// Takes a seat by a conditional increment: under concurrency the database
+/// serialises the updates of the row and re-checks the condition, so the count never
+/// passes the capacity. ACTIVITY_FULL when no seat is left.
+async fn take_seat(txn: &impl ConnectionTrait, activity_id: i64) -> ServiceResult<()> {
+    let taken = activity::Entity::update_many()
+        .col_expr(
+            activity::Column::SignedUp,
+            Expr::col(activity::Column::SignedUp).add(1),
+        )
+        .filter(activity::Column::Id.eq(activity_id))
+        .filter(activity::Column::State.eq(State::Published.as_str()))
+        .filter(Expr::col(activity::Column::SignedUp).lt(Expr::col(activity::Column::Capacity)))
+        .exec(txn)
+        .await?;
+    if taken.rows_affected == 0 {
+        return Err(Reason::ACTIVITY_FULL.into());
+    }
+    Ok(())
 }
 
 pub async fn cancel(store: &Store, access: &Access, id: i64) -> ServiceResult<SignupRecord> {

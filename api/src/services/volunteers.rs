@@ -314,11 +314,7 @@ pub async fn register(
     }
     .insert(&txn)
     .await?;
-    // Stable and unique: the district of registration and the row id.
-    let number = format!("V{}{:08}", &unit.as_str()[..6], m.id);
-    let mut active: volunteer::ActiveModel = m.into();
-    active.volunteer_number = Set(Some(number.clone()));
-    let m = active.update(&txn).await?;
+    let (m, number) = number_volunteer(&txn, m, &unit).await?;
     set_fields(&txn, m.id, &input.fields).await?;
     count_in(&txn, &m, 1).await?;
     audit::log(
@@ -335,6 +331,19 @@ pub async fn register(
     .await?;
     txn.commit().await?;
     m.try_into()
+}
+
+/// Gives a new volunteer its number, stable and unique: the district of
+/// registration and the row id.
+async fn number_volunteer(
+    txn: &impl ConnectionTrait,
+    m: volunteer::Model,
+    unit: &UnitCode,
+) -> ServiceResult<(volunteer::Model, String)> {
+    let number = format!("V{}{:08}", &unit.as_str()[..6], m.id);
+    let mut active: volunteer::ActiveModel = m.into();
+    active.volunteer_number = Set(Some(number.clone()));
+    Ok((active.update(txn).await?, number))
 }
 
 /// Whether the caller may register this person here: the units exist and are in
