@@ -863,3 +863,100 @@ pub(super) async fn mark_started(
         .await?;
     Ok(())
 }
+
+/// An activity record built in memory, for rule tests that decide at chosen
+/// instants without a database.
+#[cfg(test)]
+pub(crate) fn sample(
+    state: State,
+    starts_at: &str,
+    ends_at: &str,
+    recruit_from: Option<&str>,
+    recruit_until: Option<&str>,
+) -> ActivityRecord {
+    let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+    ActivityRecord {
+        id: 1,
+        title: "敬老院探访".into(),
+        field: "elderly".into(),
+        unit: UnitCode::parse("440104003108").unwrap(),
+        project_id: None,
+        team_id: Some(1),
+        place: "盐运西社区".into(),
+        description: String::new(),
+        starts_at: t(starts_at),
+        ends_at: t(ends_at),
+        recruit_from: recruit_from.map(t),
+        recruit_until: recruit_until.map(t),
+        capacity: 10,
+        signed_up: 0,
+        state,
+        people_served: None,
+        created_by: None,
+        state_changed_by: None,
+        state_changed_at: t("2026-11-01T00:00:00Z"),
+        stored: state,
+        checkin_secret: "secret".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The recruiting window as a table: open from `recruitFrom` (or publication)
+    /// until `recruitUntil` or the start, whichever comes first; only when published.
+    #[test]
+    fn recruiting_follows_its_window() {
+        let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let a = sample(
+            State::Published,
+            "2026-12-10T01:00:00Z",
+            "2026-12-10T04:00:00Z",
+            Some("2026-12-01T00:00:00Z"),
+            Some("2026-12-08T00:00:00Z"),
+        );
+        for (now, open) in [
+            ("2026-11-30T23:59:59Z", false),
+            ("2026-12-01T00:00:00Z", true),
+            ("2026-12-07T23:59:59Z", true),
+            ("2026-12-08T00:00:00Z", false),
+        ] {
+            assert_eq!(a.recruiting(t(now)), open, "{now}");
+        }
+        // No window given: from publication until the start.
+        let b = sample(
+            State::Published,
+            "2026-12-10T01:00:00Z",
+            "2026-12-10T04:00:00Z",
+            None,
+            None,
+        );
+        assert!(b.recruiting(t("2026-12-10T00:59:59Z")));
+        assert!(!b.recruiting(t("2026-12-10T01:00:00Z")));
+        // A window running past the start still closes at the start.
+        let c = sample(
+            State::Published,
+            "2026-12-10T01:00:00Z",
+            "2026-12-10T04:00:00Z",
+            None,
+            Some("2026-12-11T00:00:00Z"),
+        );
+        assert!(!c.recruiting(t("2026-12-10T02:00:00Z")));
+        for state in [
+            State::Draft,
+            State::PendingReview,
+            State::Cancelled,
+            State::Closed,
+        ] {
+            let d = sample(
+                state,
+                "2026-12-10T01:00:00Z",
+                "2026-12-10T04:00:00Z",
+                None,
+                None,
+            );
+            assert!(!d.recruiting(t("2026-12-05T00:00:00Z")), "{state:?}");
+        }
+    }
+}

@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::error::{Reason, ServiceError, ServiceResult, Thing};
+use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::access::Access;
 use crate::services::activities::{self, ActivityRecord, State};
@@ -280,6 +280,18 @@ pub struct Attendance {
     pub proof: Proof,
 }
 
+/// Whether attendance may be taken at `at`: the activity is published or under way,
+/// and `at` lies between an hour before its start and its end.
+pub(crate) fn attendance_window(a: &ActivityRecord, at: DateTime<Utc>) -> Result<(), Problem> {
+    if !matches!(a.state, State::Published | State::InProgress) {
+        return Err(Reason::CHECK_IN_CLOSED.arg("state", a.state.as_str().to_ascii_uppercase()));
+    }
+    if at < a.starts_at - Duration::minutes(EARLY_CHECK_IN) || at > a.ends_at {
+        return Err(Reason::OUTSIDE_CHECK_IN_WINDOW.into());
+    }
+    Ok(())
+}
+
 /// Codes are accepted from an hour before the start until the end.
 const EARLY_CHECK_IN: i64 = 60;
 
@@ -323,14 +335,7 @@ async fn verify(
             (at, CheckMethod::Manual, Some(reason))
         }
     };
-    if !matches!(a.state, State::Published | State::InProgress) {
-        return Err(Reason::CHECK_IN_CLOSED
-            .arg("state", a.state.as_str().to_ascii_uppercase())
-            .into());
-    }
-    if at < a.starts_at - Duration::minutes(EARLY_CHECK_IN) || at > a.ends_at {
-        return Err(Reason::OUTSIDE_CHECK_IN_WINDOW.into());
-    }
+    attendance_window(&a, at)?;
     let s = scoped::unscoped::<signup::Entity>(
         "the sign-up of a volunteer checking in to an activity the caller reads",
     )
@@ -580,4 +585,63 @@ pub async fn sessions_of(
             .push(AttendanceRecord::from(row));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::activities::sample;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    /// The attendance window as a table, decided at chosen instants in-process.
+    #[test]
+    fn attendance_opens_an_hour_early_and_closes_at_the_end() {
+        let a = sample(
+            State::Published,
+            "2026-12-05T01:00:00Z",
+            "2026-12-05T04:00:00Z",
+            None,
+            None,
+        );
+        for (when, want) in [
+            (
+                "2026-12-04T23:59:59Z",
+                Some(Reason::OUTSIDE_CHECK_IN_WINDOW),
+            ),
+            ("2026-12-05T00:00:00Z", None),
+            ("2026-12-05T02:30:00Z", None),
+            ("2026-12-05T04:00:00Z", None),
+            (
+                "2026-12-05T04:00:01Z",
+                Some(Reason::OUTSIDE_CHECK_IN_WINDOW),
+            ),
+        ] {
+            assert_eq!(
+                attendance_window(&a, at(when)).err().map(|p| p.reason),
+                want,
+                "{when}"
+            );
+        }
+        for state in [
+            State::Draft,
+            State::PendingReview,
+            State::Closed,
+            State::Cancelled,
+        ] {
+            let a = sample(
+                state,
+                "2026-12-05T01:00:00Z",
+                "2026-12-05T04:00:00Z",
+                None,
+                None,
+            );
+            let got = attendance_window(&a, at("2026-12-05T02:00:00Z"))
+                .err()
+                .map(|p| p.reason);
+            assert_eq!(got, Some(Reason::CHECK_IN_CLOSED), "{state:?}");
+        }
+    }
 }
