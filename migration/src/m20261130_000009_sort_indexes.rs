@@ -7,7 +7,7 @@ use sea_orm_migration::prelude::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const INDEXES: [(&str, &str, &str); 6] = [
+const INDEXES: [(&str, &str, &str); 10] = [
     ("idx_activity_starts_at", "activity", "starts_at"),
     (
         "idx_service_record_started_at",
@@ -26,6 +26,10 @@ const INDEXES: [(&str, &str, &str); 6] = [
         "approved_half_hours",
     ),
     ("idx_volunteer_created_at", "volunteer", "created_at"),
+    ("idx_organization_name", "organization", "name"),
+    ("idx_station_name", "station", "name"),
+    ("idx_team_name", "team", "name"),
+    ("idx_project_name", "project", "name"),
 ];
 
 #[async_trait::async_trait]

@@ -21,6 +21,8 @@ use crate::services::audit::{self, AuditFilter, AuditRecord};
 use crate::services::auth as auth_service;
 use crate::services::roles::{self, AssignmentFilter, AssignmentRecord, GrantInput};
 use crate::services::users::{self, NewUser, UserFilter, UserRecord};
+use crate::services::CreatedOrderField;
+use crate::services::NameOrderField;
 
 /// A resource protected by the policy.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -429,6 +431,9 @@ impl AccountQuery {
         under: Option<String>,
         #[graphql(desc = "Only users whose username or display name contains this text.")]
         search: Option<String>,
+        #[graphql(desc = "Sort order; left out, oldest first.")] order_by: Option<
+            OrderBy<NameOrderField>,
+        >,
         #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
             i32,
         >,
@@ -455,6 +460,7 @@ impl AccountQuery {
                 parts(ctx)?.0,
                 parts(ctx)?.1,
                 &filter,
+                OrderBy::pair(order_by),
                 &page,
                 wants_total(ctx),
             )
@@ -488,6 +494,9 @@ impl AccountQuery {
         under: Option<String>,
         #[graphql(desc = "Only assignments of this role.")] role: Option<String>,
         #[graphql(desc = "Only this user's assignments.")] user_id: Option<ID>,
+        #[graphql(desc = "Sort order; left out, oldest first.")] order_by: Option<
+            OrderBy<CreatedOrderField>,
+        >,
         #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
             i32,
         >,
@@ -515,6 +524,7 @@ impl AccountQuery {
                 parts(ctx)?.0,
                 parts(ctx)?.1,
                 &filter,
+                OrderBy::pair(order_by),
                 &page,
                 wants_total(ctx),
             )

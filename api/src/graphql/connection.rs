@@ -171,7 +171,9 @@ where
     concrete(
         name = "AuditLogOrder",
         params(crate::services::audit::AuditOrderField)
-    )
+    ),
+    concrete(name = "NameOrder", params(crate::services::NameOrderField)),
+    concrete(name = "CreationOrder", params(crate::services::CreatedOrderField))
 )]
 pub struct OrderBy<F: async_graphql::InputType> {
     /// The field to sort by.

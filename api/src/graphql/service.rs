@@ -28,6 +28,7 @@ use crate::services::signups::{
     self, Attendance, AttendanceRecord, Proof, SignupFilter, SignupRecord,
 };
 use crate::services::stars::{self, NominationFilter, NominationRecord};
+use crate::services::CreatedOrderField;
 pub use entity::kinds::{
     ActivityState, CheckMethod, NominationState, ServiceRecordSource, ServiceRecordState,
 };
@@ -186,6 +187,9 @@ impl Activity {
     async fn signups(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Sort order; left out, oldest first.")] order_by: Option<
+            OrderBy<CreatedOrderField>,
+        >,
         #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
             i32,
         >,
@@ -209,7 +213,15 @@ impl Activity {
                 ..Default::default()
             };
             let (store, access) = parts(ctx)?;
-            signups::list(store, access, &filter, &page, wants_total(ctx)).await
+            signups::list(
+                store,
+                access,
+                &filter,
+                OrderBy::pair(order_by),
+                &page,
+                wants_total(ctx),
+            )
+            .await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
         Ok(from_page(page, total, Signup))
@@ -644,6 +656,9 @@ impl ServiceQuery {
         #[graphql(desc = "Only this volunteer's sign-ups.")] volunteer_id: Option<ID>,
         #[graphql(desc = "Only sign-ups still held (true) or cancelled ones (false).")]
         active: Option<bool>,
+        #[graphql(desc = "Sort order; left out, oldest first.")] order_by: Option<
+            OrderBy<CreatedOrderField>,
+        >,
         #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
             i32,
         >,
@@ -669,7 +684,15 @@ impl ServiceQuery {
                 active,
             };
             let (store, access) = parts(ctx)?;
-            signups::list(store, access, &filter, &page, wants_total(ctx)).await
+            signups::list(
+                store,
+                access,
+                &filter,
+                OrderBy::pair(order_by),
+                &page,
+                wants_total(ctx),
+            )
+            .await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
         Ok(from_page(page, total, Signup))
@@ -743,6 +766,9 @@ impl ServiceQuery {
         under: Option<String>,
         #[graphql(desc = "Only nominations in this state.")] state: Option<NominationState>,
         #[graphql(desc = "Only this volunteer's nominations.")] volunteer_id: Option<ID>,
+        #[graphql(desc = "Sort order; left out, newest first.")] order_by: Option<
+            OrderBy<CreatedOrderField>,
+        >,
         #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
             i32,
         >,
@@ -767,7 +793,15 @@ impl ServiceQuery {
                 volunteer_id: opt_id(NodeKind::Volunteer, &volunteer_id)?,
             };
             let (store, access) = parts(ctx)?;
-            stars::list(store, access, &filter, &page, wants_total(ctx)).await
+            stars::list(
+                store,
+                access,
+                &filter,
+                OrderBy::pair(order_by),
+                &page,
+                wants_total(ctx),
+            )
+            .await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
         Ok(from_page(page, total, StarNomination))
@@ -785,6 +819,9 @@ impl ServiceQuery {
         )]
         under: Option<String>,
         #[graphql(desc = "Only this volunteer's certificates.")] volunteer_id: Option<ID>,
+        #[graphql(desc = "Sort order; left out, newest first.")] order_by: Option<
+            OrderBy<CreatedOrderField>,
+        >,
         #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
             i32,
         >,
@@ -808,7 +845,15 @@ impl ServiceQuery {
                 volunteer_id: opt_id(NodeKind::Volunteer, &volunteer_id)?,
             };
             let (store, access) = parts(ctx)?;
-            certificates::list(store, access, &filter, &page, wants_total(ctx)).await
+            certificates::list(
+                store,
+                access,
+                &filter,
+                OrderBy::pair(order_by),
+                &page,
+                wants_total(ctx),
+            )
+            .await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
         Ok(from_page(page, total, Certificate::new))

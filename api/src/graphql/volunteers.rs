@@ -24,6 +24,8 @@ use crate::services::volunteers::VolunteerOrderField;
 use crate::services::volunteers::{
     self, NewVolunteer, PersonalData, VolunteerChanges, VolunteerFilter, VolunteerRecord,
 };
+use crate::services::CreatedOrderField;
+use crate::services::NameOrderField;
 pub use entity::kinds::{
     Gender, IdType, MoveState, OrganizationKind, StationKind, VolunteerStatus,
 };
@@ -249,6 +251,9 @@ impl VolunteerQuery {
             desc = "Only records at this unit or below it (its division code, e.g. `440104`); left out, everything the caller may read."
         )]
         under: Option<String>,
+        #[graphql(desc = "Sort order; left out, oldest first.")] order_by: Option<
+            OrderBy<NameOrderField>,
+        >,
         #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
             i32,
         >,
@@ -272,6 +277,7 @@ impl VolunteerQuery {
                 store,
                 access,
                 parse_under(under.as_deref())?.as_ref(),
+                OrderBy::pair(order_by),
                 &page,
                 wants_total(ctx),
             )
@@ -293,6 +299,9 @@ impl VolunteerQuery {
         )]
         under: Option<String>,
         #[graphql(desc = "Only stations of this kind.")] kind: Option<StationKind>,
+        #[graphql(desc = "Sort order; left out, oldest first.")] order_by: Option<
+            OrderBy<NameOrderField>,
+        >,
         #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
             i32,
         >,
@@ -317,6 +326,7 @@ impl VolunteerQuery {
                 access,
                 parse_under(under.as_deref())?.as_ref(),
                 kind,
+                OrderBy::pair(order_by),
                 &page,
                 wants_total(ctx),
             )
@@ -421,6 +431,9 @@ impl VolunteerQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only requests in this state.")] state: Option<MoveState>,
+        #[graphql(desc = "Sort order; left out, newest first.")] order_by: Option<
+            OrderBy<CreatedOrderField>,
+        >,
         #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
             i32,
         >,
@@ -444,6 +457,7 @@ impl VolunteerQuery {
                 store,
                 access,
                 state.map(|s| s.as_str()),
+                OrderBy::pair(order_by),
                 &page,
                 wants_total(ctx),
             )
@@ -990,6 +1004,9 @@ impl TeamQuery {
         )]
         under: Option<String>,
         #[graphql(desc = "Only sub-teams of this team.")] parent_id: Option<ID>,
+        #[graphql(desc = "Sort order; left out, oldest first.")] order_by: Option<
+            OrderBy<NameOrderField>,
+        >,
         #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
             i32,
         >,
@@ -1014,7 +1031,15 @@ impl TeamQuery {
                 parent_id,
             };
             let (store, access) = parts(ctx)?;
-            teams::list(store, access, &filter, &page, wants_total(ctx)).await
+            teams::list(
+                store,
+                access,
+                &filter,
+                OrderBy::pair(order_by),
+                &page,
+                wants_total(ctx),
+            )
+            .await
         };
         let (page, total) = run.await.map_err(|e| e.extend())?;
         Ok(from_page(page, total, Team))
@@ -1032,6 +1057,9 @@ impl TeamQuery {
         )]
         under: Option<String>,
         #[graphql(desc = "Only projects in this service field (its code).")] field: Option<String>,
+        #[graphql(desc = "Sort order; left out, oldest first.")] order_by: Option<
+            OrderBy<NameOrderField>,
+        >,
         #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
             i32,
         >,
@@ -1056,6 +1084,7 @@ impl TeamQuery {
                 access,
                 parse_under(under.as_deref())?.as_ref(),
                 field.as_deref(),
+                OrderBy::pair(order_by),
                 &page,
                 wants_total(ctx),
             )

@@ -239,6 +239,7 @@ pub async fn list(
     store: &Store,
     access: &Access,
     filter: &CertificateFilter,
+    order: Option<(super::CreatedOrderField, OrderDirection)>,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<CertificateRecord>, u64)> {
@@ -254,7 +255,7 @@ pub async fn list(
     let (page, total): (Page<certificate::Model>, u64) = super::page_by(
         store,
         q,
-        &super::Sort::new([certificate::Column::Id], OrderDirection::Desc),
+        &super::by_created(order, certificate::Column::Id, OrderDirection::Desc),
         page,
         want_total,
     )

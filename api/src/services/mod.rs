@@ -188,6 +188,47 @@ impl<E: EntityTrait> Sort<E> {
     }
 }
 
+/// What a list of named records can be sorted by.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameOrderField {
+    /// By name (a user's username), in the database's collation.
+    Name,
+    /// By when the record was created.
+    CreatedAt,
+}
+
+/// What a list of records without a name can be sorted by.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "CreationOrderField")]
+pub enum CreatedOrderField {
+    /// By when the record was created.
+    CreatedAt,
+}
+
+/// A list sorted by name or by creation (ids are handed out in creation order);
+/// left out, by creation in the list's default direction.
+pub(crate) fn by_name_or_created<E: EntityTrait>(
+    order: Option<(NameOrderField, OrderDirection)>,
+    name: E::Column,
+    id: E::Column,
+    default: OrderDirection,
+) -> Sort<E> {
+    match order {
+        None => Sort::new([id], default),
+        Some((NameOrderField::Name, d)) => Sort::new([name, id], d),
+        Some((NameOrderField::CreatedAt, d)) => Sort::new([id], d),
+    }
+}
+
+/// A list sorted by creation, either way; left out, in the list's default direction.
+pub(crate) fn by_created<E: EntityTrait>(
+    order: Option<(CreatedOrderField, OrderDirection)>,
+    id: E::Column,
+    default: OrderDirection,
+) -> Sort<E> {
+    Sort::new([id], order.map_or(default, |(_, d)| d))
+}
+
 /// One page of `query` in `sort`'s order, forward or backward from the request's
 /// cursor, and the whole list's size when `want_total`.
 pub(crate) async fn page_by<E, R>(

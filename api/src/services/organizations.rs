@@ -166,6 +166,7 @@ pub async fn list(
     store: &Store,
     access: &Access,
     under: Option<&UnitCode>,
+    order: Option<(super::NameOrderField, OrderDirection)>,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<OrganizationRecord>, u64)> {
@@ -178,7 +179,12 @@ pub async fn list(
     super::page_by(
         store,
         q,
-        &super::Sort::new([organization::Column::Id], OrderDirection::Asc),
+        &super::by_name_or_created(
+            order,
+            organization::Column::Name,
+            organization::Column::Id,
+            OrderDirection::Asc,
+        ),
         page,
         want_total,
     )

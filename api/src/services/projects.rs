@@ -188,6 +188,7 @@ pub async fn list(
     access: &Access,
     under: Option<&UnitCode>,
     field: Option<&str>,
+    order: Option<(super::NameOrderField, OrderDirection)>,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<ProjectRecord>, u64)> {
@@ -203,7 +204,12 @@ pub async fn list(
     super::page_by(
         store,
         q,
-        &super::Sort::new([project::Column::Id], OrderDirection::Asc),
+        &super::by_name_or_created(
+            order,
+            project::Column::Name,
+            project::Column::Id,
+            OrderDirection::Asc,
+        ),
         page,
         want_total,
     )

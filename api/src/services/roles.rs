@@ -135,6 +135,7 @@ pub async fn list(
     store: &Store,
     access: &Access,
     filter: &AssignmentFilter,
+    order: Option<(super::CreatedOrderField, OrderDirection)>,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<AssignmentRecord>, u64)> {
@@ -154,7 +155,7 @@ pub async fn list(
     super::page_by(
         store,
         q,
-        &super::Sort::new([role_assignment::Column::Id], OrderDirection::Asc),
+        &super::by_created(order, role_assignment::Column::Id, OrderDirection::Asc),
         page,
         want_total,
     )

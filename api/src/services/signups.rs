@@ -519,6 +519,7 @@ pub async fn list(
     store: &Store,
     access: &Access,
     filter: &SignupFilter,
+    order: Option<(super::CreatedOrderField, OrderDirection)>,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<SignupRecord>, u64)> {
@@ -544,7 +545,7 @@ pub async fn list(
     super::page_by(
         store,
         q,
-        &super::Sort::new([signup::Column::Id], OrderDirection::Asc),
+        &super::by_created(order, signup::Column::Id, OrderDirection::Asc),
         page,
         want_total,
     )

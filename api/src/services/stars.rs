@@ -326,6 +326,7 @@ pub async fn list(
     store: &Store,
     access: &Access,
     filter: &NominationFilter,
+    order: Option<(super::CreatedOrderField, OrderDirection)>,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<NominationRecord>, u64)> {
@@ -344,7 +345,7 @@ pub async fn list(
     super::page_by(
         store,
         q,
-        &super::Sort::new([star_nomination::Column::Id], OrderDirection::Desc),
+        &super::by_created(order, star_nomination::Column::Id, OrderDirection::Desc),
         page,
         want_total,
     )

@@ -168,6 +168,7 @@ pub async fn list(
     access: &Access,
     under: Option<&UnitCode>,
     kind: Option<StationKind>,
+    order: Option<(super::NameOrderField, OrderDirection)>,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<StationRecord>, u64)> {
@@ -183,7 +184,12 @@ pub async fn list(
     super::page_by(
         store,
         q,
-        &super::Sort::new([station::Column::Id], OrderDirection::Asc),
+        &super::by_name_or_created(
+            order,
+            station::Column::Name,
+            station::Column::Id,
+            OrderDirection::Asc,
+        ),
         page,
         want_total,
     )

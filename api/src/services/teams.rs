@@ -354,6 +354,7 @@ pub async fn list(
     store: &Store,
     access: &Access,
     filter: &TeamFilter,
+    order: Option<(super::NameOrderField, OrderDirection)>,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<TeamRecord>, u64)> {
@@ -369,7 +370,12 @@ pub async fn list(
     super::page_by(
         store,
         q,
-        &super::Sort::new([team::Column::Id], OrderDirection::Asc),
+        &super::by_name_or_created(
+            order,
+            team::Column::Name,
+            team::Column::Id,
+            OrderDirection::Asc,
+        ),
         page,
         want_total,
     )

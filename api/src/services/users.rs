@@ -93,6 +93,7 @@ pub async fn list(
     store: &Store,
     access: &Access,
     filter: &UserFilter,
+    order: Option<(super::NameOrderField, OrderDirection)>,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<UserRecord>, u64)> {
@@ -124,7 +125,12 @@ pub async fn list(
     super::page_by(
         store,
         q,
-        &super::Sort::new([user::Column::Id], OrderDirection::Asc),
+        &super::by_name_or_created(
+            order,
+            user::Column::Username,
+            user::Column::Id,
+            OrderDirection::Asc,
+        ),
         page,
         want_total,
     )

@@ -653,6 +653,7 @@ pub async fn list_moves(
     store: &Store,
     access: &Access,
     state: Option<&str>,
+    order: Option<(super::CreatedOrderField, OrderDirection)>,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<MoveRecord>, u64)> {
@@ -665,7 +666,7 @@ pub async fn list_moves(
     super::page_by(
         store,
         q,
-        &super::Sort::new([volunteer_move::Column::Id], OrderDirection::Desc),
+        &super::by_created(order, volunteer_move::Column::Id, OrderDirection::Desc),
         page,
         want_total,
     )

@@ -619,6 +619,45 @@ async fn lists_sort_filter_by_time_and_page_both_ways() {
         .await;
     assert_eq!(future["auditLog"]["totalCount"], 0);
 
+    // Lists of named records sort by name; the others by creation, either way.
+    let teams = walk(
+        &app,
+        &admin,
+        "teams",
+        "orderBy: { field: NAME, direction: DESC },",
+        "name",
+    )
+    .await;
+    assert!(teams.len() >= 3);
+    let moves = walk(
+        &app,
+        &admin,
+        "signups",
+        "orderBy: { field: CREATED_AT, direction: DESC },",
+        "signedUpAt",
+    )
+    .await;
+    let asc = walk(
+        &app,
+        &admin,
+        "signups",
+        "orderBy: { field: CREATED_AT },",
+        "signedUpAt",
+    )
+    .await;
+    assert_eq!(
+        moves.iter().rev().collect::<Vec<_>>(),
+        asc.iter().collect::<Vec<_>>()
+    );
+    walk(
+        &app,
+        &admin,
+        "organizations",
+        "orderBy: { field: NAME },",
+        "name",
+    )
+    .await;
+
     // Both directions at once is refused; a cursor from another order is refused too.
     let both = app
         .gql_as(
