@@ -266,7 +266,11 @@ mod tests {
             let gate = gate.clone();
             tokio::spawn(async move { hash_password(&gate, "a-long-password".into()).await })
         };
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        // Until the first hash holds the only slot (a fixed sleep flaked on a loaded
+        // machine, where the spawned task had not started yet).
+        while gate.slots.available_permits() > 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         let refused = hash_password(&gate, "another-password".into()).await;
         assert!(matches!(refused, Err(CredentialError::Busy)), "{refused:?}");
         assert!(busy.await.unwrap().is_ok());
