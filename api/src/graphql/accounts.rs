@@ -7,15 +7,12 @@ use policies::UnitCode;
 
 use crate::auth::TokenKeys;
 use crate::error::{Problem, ServiceError};
-use crate::graphql::connection::{from_page, wants_total, Connection, OrderBy};
+use crate::graphql::connection::{list, Connection, OrderBy, Paging};
 use crate::graphql::loaders;
 use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::scalars::Timestamp;
 use crate::graphql::units::{Unit, UnitLevel};
-use crate::graphql::{
-    access, id_of, load_unit, opt_id, parse_under, parts, store, visible, GqlResult,
-};
-use crate::pagination::PageRequest;
+use crate::graphql::{access, id_of, load_unit, opt_id, parse_under, store, visible, GqlResult};
 use crate::services::audit::AuditOrderField;
 use crate::services::audit::{self, AuditFilter, AuditRecord};
 use crate::services::auth as auth_service;
@@ -450,24 +447,33 @@ impl AccountQuery {
         )]
         before: Option<String>,
     ) -> GqlResult<Connection<User>> {
-        let run = async {
-            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
-            let filter = UserFilter {
-                under: parse_under(under.as_deref())?,
-                search,
-            };
-            users::list(
-                parts(ctx)?.0,
-                parts(ctx)?.1,
-                &filter,
-                OrderBy::pair(order_by),
-                &page,
-                wants_total(ctx),
-            )
-            .await
+        let paging = Paging {
+            first,
+            after,
+            last,
+            before,
         };
-        let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, User))
+        list(
+            ctx,
+            paging,
+            User,
+            |store, access, page, want_total| async move {
+                let filter = UserFilter {
+                    under: parse_under(under.as_deref())?,
+                    search,
+                };
+                users::list(
+                    store,
+                    access,
+                    &filter,
+                    OrderBy::pair(order_by),
+                    &page,
+                    want_total,
+                )
+                .await
+            },
+        )
+        .await
     }
 
     /// The user with this ID; null when it does not exist or the caller may not
@@ -513,25 +519,34 @@ impl AccountQuery {
         )]
         before: Option<String>,
     ) -> GqlResult<Connection<RoleAssignment>> {
-        let run = async {
-            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
-            let filter = AssignmentFilter {
-                under: parse_under(under.as_deref())?,
-                role,
-                user_id: opt_id(NodeKind::User, &user_id)?,
-            };
-            roles::list(
-                parts(ctx)?.0,
-                parts(ctx)?.1,
-                &filter,
-                OrderBy::pair(order_by),
-                &page,
-                wants_total(ctx),
-            )
-            .await
+        let paging = Paging {
+            first,
+            after,
+            last,
+            before,
         };
-        let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, RoleAssignment))
+        list(
+            ctx,
+            paging,
+            RoleAssignment,
+            |store, access, page, want_total| async move {
+                let filter = AssignmentFilter {
+                    under: parse_under(under.as_deref())?,
+                    role,
+                    user_id: opt_id(NodeKind::User, &user_id)?,
+                };
+                roles::list(
+                    store,
+                    access,
+                    &filter,
+                    OrderBy::pair(order_by),
+                    &page,
+                    want_total,
+                )
+                .await
+            },
+        )
+        .await
     }
 
     /// The roles the policy defines.
@@ -643,27 +658,29 @@ impl AccountQuery {
         )]
         before: Option<String>,
     ) -> GqlResult<Connection<AuditEntry>> {
-        let run = async {
-            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
-            let filter = AuditFilter {
-                under: parse_under(under.as_deref())?,
-                actor_id: opt_id(NodeKind::User, &actor_id)?,
-                action,
-                from: from.map(Into::into),
-                to: to.map(Into::into),
-                direction: OrderBy::pair(order_by).map(|(AuditOrderField::Time, d)| d),
-            };
-            audit::list(
-                parts(ctx)?.0,
-                parts(ctx)?.1,
-                &filter,
-                &page,
-                wants_total(ctx),
-            )
-            .await
+        let paging = Paging {
+            first,
+            after,
+            last,
+            before,
         };
-        let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, AuditEntry))
+        list(
+            ctx,
+            paging,
+            AuditEntry,
+            |store, access, page, want_total| async move {
+                let filter = AuditFilter {
+                    under: parse_under(under.as_deref())?,
+                    actor_id: opt_id(NodeKind::User, &actor_id)?,
+                    action,
+                    from: from.map(Into::into),
+                    to: to.map(Into::into),
+                    direction: OrderBy::pair(order_by).map(|(AuditOrderField::Time, d)| d),
+                };
+                audit::list(store, access, &filter, &page, want_total).await
+            },
+        )
+        .await
     }
 }
 

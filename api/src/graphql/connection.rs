@@ -189,3 +189,45 @@ impl<F: async_graphql::InputType + Copy> OrderBy<F> {
         order.map(|o| (o.field, o.direction))
     }
 }
+
+/// The Relay paging arguments of a list field, as the resolver received them.
+pub struct Paging {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+/// What every list resolver does around its service call: validate the paging
+/// arguments, hand the service the store, the caller, the page and whether
+/// `totalCount` was selected, and turn its page of records into a connection of
+/// `node`s (errors mapped once, with their codes).
+pub async fn list<'a, R, T, Fut>(
+    ctx: &'a Context<'_>,
+    paging: Paging,
+    node: impl Fn(R) -> T,
+    fetch: impl FnOnce(
+        &'a crate::services::Store,
+        &'a crate::services::access::Access,
+        crate::pagination::PageRequest,
+        bool,
+    ) -> Fut,
+) -> async_graphql::Result<Connection<T>>
+where
+    T: async_graphql::OutputType,
+    Fut: std::future::Future<Output = crate::error::ServiceResult<(Page<R>, u64)>>,
+{
+    use async_graphql::ErrorExtensions;
+    let run = async {
+        let page = crate::pagination::PageRequest::relay(
+            paging.first,
+            paging.after.as_deref(),
+            paging.last,
+            paging.before.as_deref(),
+        )?;
+        let (store, access) = crate::graphql::parts(ctx)?;
+        fetch(store, access, page, wants_total(ctx)).await
+    };
+    let (page, total) = run.await.map_err(|e| e.extend())?;
+    Ok(from_page(page, total, node))
+}

@@ -8,7 +8,7 @@ use chrono::Utc;
 
 use crate::error::{ErrorCode, Reason, ServiceError};
 use crate::graphql::accounts::User;
-use crate::graphql::connection::{from_page, wants_total, Connection, OrderBy};
+use crate::graphql::connection::{list, Connection, OrderBy, Paging};
 use crate::graphql::loaders;
 use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::scalars::{Day, Timestamp};
@@ -18,7 +18,6 @@ use crate::graphql::{
     access, answer, id_of, load_unit, maybe, opt_id, parse_under, parts, store, target, visible,
     GqlResult,
 };
-use crate::pagination::PageRequest;
 use crate::services::activities::ActivityOrderField;
 use crate::services::activities::{self, ActivityFilter, ActivityRecord, NewActivity, Published};
 use crate::services::certificates::{self, CertificateFilter, CertificateRecord, IssueCertificate};
@@ -206,25 +205,33 @@ impl Activity {
         )]
         before: Option<String>,
     ) -> GqlResult<Connection<Signup>> {
-        let run = async {
-            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
-            let filter = SignupFilter {
-                activity_id: Some(self.0.id),
-                ..Default::default()
-            };
-            let (store, access) = parts(ctx)?;
-            signups::list(
-                store,
-                access,
-                &filter,
-                OrderBy::pair(order_by),
-                &page,
-                wants_total(ctx),
-            )
-            .await
+        let paging = Paging {
+            first,
+            after,
+            last,
+            before,
         };
-        let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, Signup))
+        list(
+            ctx,
+            paging,
+            Signup,
+            |store, access, page, want_total| async move {
+                let filter = SignupFilter {
+                    activity_id: Some(self.0.id),
+                    ..Default::default()
+                };
+                signups::list(
+                    store,
+                    access,
+                    &filter,
+                    OrderBy::pair(order_by),
+                    &page,
+                    want_total,
+                )
+                .await
+            },
+        )
+        .await
     }
 }
 
@@ -612,22 +619,30 @@ impl ServiceQuery {
         )]
         before: Option<String>,
     ) -> GqlResult<Connection<Activity>> {
-        let run = async {
-            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
-            let filter = ActivityFilter {
-                under: parse_under(under.as_deref())?,
-                order: OrderBy::pair(order_by),
-                state,
-                from: from.map(Into::into),
-                to: to.map(Into::into),
-                project_id: opt_id(NodeKind::Project, &project_id)?,
-                team_id: opt_id(NodeKind::Team, &team_id)?,
-            };
-            let (store, access) = parts(ctx)?;
-            activities::list(store, access, &filter, &page, wants_total(ctx)).await
+        let paging = Paging {
+            first,
+            after,
+            last,
+            before,
         };
-        let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, Activity))
+        list(
+            ctx,
+            paging,
+            Activity,
+            |store, access, page, want_total| async move {
+                let filter = ActivityFilter {
+                    under: parse_under(under.as_deref())?,
+                    order: OrderBy::pair(order_by),
+                    state,
+                    from: from.map(Into::into),
+                    to: to.map(Into::into),
+                    project_id: opt_id(NodeKind::Project, &project_id)?,
+                    team_id: opt_id(NodeKind::Team, &team_id)?,
+                };
+                activities::list(store, access, &filter, &page, want_total).await
+            },
+        )
+        .await
     }
 
     /// The activity with this ID; null when it does not exist or the caller may not
@@ -675,27 +690,35 @@ impl ServiceQuery {
         )]
         before: Option<String>,
     ) -> GqlResult<Connection<Signup>> {
-        let run = async {
-            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
-            let filter = SignupFilter {
-                under: parse_under(under.as_deref())?,
-                activity_id: opt_id(NodeKind::Activity, &activity_id)?,
-                volunteer_id: opt_id(NodeKind::Volunteer, &volunteer_id)?,
-                active,
-            };
-            let (store, access) = parts(ctx)?;
-            signups::list(
-                store,
-                access,
-                &filter,
-                OrderBy::pair(order_by),
-                &page,
-                wants_total(ctx),
-            )
-            .await
+        let paging = Paging {
+            first,
+            after,
+            last,
+            before,
         };
-        let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, Signup))
+        list(
+            ctx,
+            paging,
+            Signup,
+            |store, access, page, want_total| async move {
+                let filter = SignupFilter {
+                    under: parse_under(under.as_deref())?,
+                    activity_id: opt_id(NodeKind::Activity, &activity_id)?,
+                    volunteer_id: opt_id(NodeKind::Volunteer, &volunteer_id)?,
+                    active,
+                };
+                signups::list(
+                    store,
+                    access,
+                    &filter,
+                    OrderBy::pair(order_by),
+                    &page,
+                    want_total,
+                )
+                .await
+            },
+        )
+        .await
     }
 
     /// Service records the caller may see (a volunteer: its own), by recording unit
@@ -735,22 +758,30 @@ impl ServiceQuery {
         )]
         before: Option<String>,
     ) -> GqlResult<Connection<ServiceRecord>> {
-        let run = async {
-            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
-            let filter = RecordFilter {
-                under: parse_under(under.as_deref())?,
-                volunteer_id: opt_id(NodeKind::Volunteer, &volunteer_id)?,
-                activity_id: opt_id(NodeKind::Activity, &activity_id)?,
-                state,
-                from: from.map(Into::into),
-                to: to.map(Into::into),
-                order: OrderBy::pair(order_by),
-            };
-            let (store, access) = parts(ctx)?;
-            records::list(store, access, &filter, &page, wants_total(ctx)).await
+        let paging = Paging {
+            first,
+            after,
+            last,
+            before,
         };
-        let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, ServiceRecord))
+        list(
+            ctx,
+            paging,
+            ServiceRecord,
+            |store, access, page, want_total| async move {
+                let filter = RecordFilter {
+                    under: parse_under(under.as_deref())?,
+                    volunteer_id: opt_id(NodeKind::Volunteer, &volunteer_id)?,
+                    activity_id: opt_id(NodeKind::Activity, &activity_id)?,
+                    state,
+                    from: from.map(Into::into),
+                    to: to.map(Into::into),
+                    order: OrderBy::pair(order_by),
+                };
+                records::list(store, access, &filter, &page, want_total).await
+            },
+        )
+        .await
     }
 
     /// Star nominations, newest first: a public notice, readable by anyone.
@@ -785,26 +816,34 @@ impl ServiceQuery {
         )]
         before: Option<String>,
     ) -> GqlResult<Connection<StarNomination>> {
-        let run = async {
-            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
-            let filter = NominationFilter {
-                under: parse_under(under.as_deref())?,
-                state,
-                volunteer_id: opt_id(NodeKind::Volunteer, &volunteer_id)?,
-            };
-            let (store, access) = parts(ctx)?;
-            stars::list(
-                store,
-                access,
-                &filter,
-                OrderBy::pair(order_by),
-                &page,
-                wants_total(ctx),
-            )
-            .await
+        let paging = Paging {
+            first,
+            after,
+            last,
+            before,
         };
-        let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, StarNomination))
+        list(
+            ctx,
+            paging,
+            StarNomination,
+            |store, access, page, want_total| async move {
+                let filter = NominationFilter {
+                    under: parse_under(under.as_deref())?,
+                    state,
+                    volunteer_id: opt_id(NodeKind::Volunteer, &volunteer_id)?,
+                };
+                stars::list(
+                    store,
+                    access,
+                    &filter,
+                    OrderBy::pair(order_by),
+                    &page,
+                    want_total,
+                )
+                .await
+            },
+        )
+        .await
     }
 
     /// Certificates the caller may see, newest first (a volunteer: its own).
@@ -838,25 +877,33 @@ impl ServiceQuery {
         )]
         before: Option<String>,
     ) -> GqlResult<Connection<Certificate>> {
-        let run = async {
-            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
-            let filter = CertificateFilter {
-                under: parse_under(under.as_deref())?,
-                volunteer_id: opt_id(NodeKind::Volunteer, &volunteer_id)?,
-            };
-            let (store, access) = parts(ctx)?;
-            certificates::list(
-                store,
-                access,
-                &filter,
-                OrderBy::pair(order_by),
-                &page,
-                wants_total(ctx),
-            )
-            .await
+        let paging = Paging {
+            first,
+            after,
+            last,
+            before,
         };
-        let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, Certificate::new))
+        list(
+            ctx,
+            paging,
+            Certificate::new,
+            |store, access, page, want_total| async move {
+                let filter = CertificateFilter {
+                    under: parse_under(under.as_deref())?,
+                    volunteer_id: opt_id(NodeKind::Volunteer, &volunteer_id)?,
+                };
+                certificates::list(
+                    store,
+                    access,
+                    &filter,
+                    OrderBy::pair(order_by),
+                    &page,
+                    want_total,
+                )
+                .await
+            },
+        )
+        .await
     }
 }
 

@@ -5,7 +5,7 @@ use async_graphql::{
 };
 use tokio::sync::OnceCell;
 
-use crate::graphql::connection::{from_page, wants_total, Connection, OrderBy};
+use crate::graphql::connection::{list, Connection, OrderBy, Paging};
 use crate::graphql::loaders;
 use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::scalars::{Day, Timestamp};
@@ -14,7 +14,6 @@ use crate::graphql::{
     access, answer, id_of, load_unit, maybe, maybe_id, opt_id, parse_under, parts, store, target,
     visible, GqlResult,
 };
-use crate::pagination::PageRequest;
 use crate::services::organizations::{self, NewOrganization, OrganizationRecord};
 use crate::services::projects::{self, NewProject, ProjectRecord};
 use crate::services::stations::{self, NewStation, StationRecord};
@@ -270,21 +269,29 @@ impl VolunteerQuery {
         )]
         before: Option<String>,
     ) -> GqlResult<Connection<Organization>> {
-        let run = async {
-            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
-            let (store, access) = parts(ctx)?;
-            organizations::list(
-                store,
-                access,
-                parse_under(under.as_deref())?.as_ref(),
-                OrderBy::pair(order_by),
-                &page,
-                wants_total(ctx),
-            )
-            .await
+        let paging = Paging {
+            first,
+            after,
+            last,
+            before,
         };
-        let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, Organization))
+        list(
+            ctx,
+            paging,
+            Organization,
+            |store, access, page, want_total| async move {
+                organizations::list(
+                    store,
+                    access,
+                    parse_under(under.as_deref())?.as_ref(),
+                    OrderBy::pair(order_by),
+                    &page,
+                    want_total,
+                )
+                .await
+            },
+        )
+        .await
     }
 
     /// Stations the caller may see.
@@ -318,22 +325,30 @@ impl VolunteerQuery {
         )]
         before: Option<String>,
     ) -> GqlResult<Connection<Station>> {
-        let run = async {
-            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
-            let (store, access) = parts(ctx)?;
-            stations::list(
-                store,
-                access,
-                parse_under(under.as_deref())?.as_ref(),
-                kind,
-                OrderBy::pair(order_by),
-                &page,
-                wants_total(ctx),
-            )
-            .await
+        let paging = Paging {
+            first,
+            after,
+            last,
+            before,
         };
-        let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, Station))
+        list(
+            ctx,
+            paging,
+            Station,
+            |store, access, page, want_total| async move {
+                stations::list(
+                    store,
+                    access,
+                    parse_under(under.as_deref())?.as_ref(),
+                    kind,
+                    OrderBy::pair(order_by),
+                    &page,
+                    want_total,
+                )
+                .await
+            },
+        )
+        .await
     }
 
     /// The managed list of service fields.
@@ -390,37 +405,45 @@ impl VolunteerQuery {
         )]
         before: Option<String>,
     ) -> GqlResult<Connection<Volunteer>> {
-        let run = async {
-            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
-            let stars = stars
-                .map(|s| {
-                    i16::try_from(s)
-                        .ok()
-                        .filter(|s| (0..=5).contains(s))
-                        .ok_or_else(|| {
-                            crate::error::ServiceError::Refused(
-                                crate::error::Reason::OUT_OF_RANGE
-                                    .at("stars")
-                                    .arg("min", 0)
-                                    .arg("max", 5),
-                            )
-                        })
-                })
-                .transpose()?;
-            let filter = VolunteerFilter {
-                under: parse_under(under.as_deref())?,
-                order: OrderBy::pair(order_by),
-                search,
-                field,
-                party_member,
-                team_id: None,
-                stars,
-            };
-            let (store, access) = parts(ctx)?;
-            volunteers::list(store, access, &filter, &page, wants_total(ctx)).await
+        let paging = Paging {
+            first,
+            after,
+            last,
+            before,
         };
-        let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, Volunteer::new))
+        list(
+            ctx,
+            paging,
+            Volunteer::new,
+            |store, access, page, want_total| async move {
+                let stars = stars
+                    .map(|s| {
+                        i16::try_from(s)
+                            .ok()
+                            .filter(|s| (0..=5).contains(s))
+                            .ok_or_else(|| {
+                                crate::error::ServiceError::Refused(
+                                    crate::error::Reason::OUT_OF_RANGE
+                                        .at("stars")
+                                        .arg("min", 0)
+                                        .arg("max", 5),
+                                )
+                            })
+                    })
+                    .transpose()?;
+                let filter = VolunteerFilter {
+                    under: parse_under(under.as_deref())?,
+                    order: OrderBy::pair(order_by),
+                    search,
+                    field,
+                    party_member,
+                    team_id: None,
+                    stars,
+                };
+                volunteers::list(store, access, &filter, &page, want_total).await
+            },
+        )
+        .await
     }
 
     /// Requests to move into the caller's reach (and the caller's own), newest first.
@@ -450,21 +473,29 @@ impl VolunteerQuery {
         )]
         before: Option<String>,
     ) -> GqlResult<Connection<VolunteerMove>> {
-        let run = async {
-            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
-            let (store, access) = parts(ctx)?;
-            volunteers::list_moves(
-                store,
-                access,
-                state.map(|s| s.as_str()),
-                OrderBy::pair(order_by),
-                &page,
-                wants_total(ctx),
-            )
-            .await
+        let paging = Paging {
+            first,
+            after,
+            last,
+            before,
         };
-        let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, VolunteerMove))
+        list(
+            ctx,
+            paging,
+            VolunteerMove,
+            |store, access, page, want_total| async move {
+                volunteers::list_moves(
+                    store,
+                    access,
+                    state.map(|s| s.as_str()),
+                    OrderBy::pair(order_by),
+                    &page,
+                    want_total,
+                )
+                .await
+            },
+        )
+        .await
     }
 
     /// The volunteer with this ID; null when it does not exist or the caller may
@@ -919,17 +950,25 @@ impl Team {
         )]
         before: Option<String>,
     ) -> GqlResult<Connection<Volunteer>> {
-        let run = async {
-            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
-            let filter = VolunteerFilter {
-                team_id: Some(self.0.id),
-                ..Default::default()
-            };
-            let (store, access) = parts(ctx)?;
-            volunteers::list(store, access, &filter, &page, wants_total(ctx)).await
+        let paging = Paging {
+            first,
+            after,
+            last,
+            before,
         };
-        let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, Volunteer::new))
+        list(
+            ctx,
+            paging,
+            Volunteer::new,
+            |store, access, page, want_total| async move {
+                let filter = VolunteerFilter {
+                    team_id: Some(self.0.id),
+                    ..Default::default()
+                };
+                volunteers::list(store, access, &filter, &page, want_total).await
+            },
+        )
+        .await
     }
 }
 
@@ -1023,26 +1062,34 @@ impl TeamQuery {
         )]
         before: Option<String>,
     ) -> GqlResult<Connection<Team>> {
-        let run = async {
-            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
-            let parent_id = opt_id(NodeKind::Team, &parent_id)?;
-            let filter = TeamFilter {
-                under: parse_under(under.as_deref())?,
-                parent_id,
-            };
-            let (store, access) = parts(ctx)?;
-            teams::list(
-                store,
-                access,
-                &filter,
-                OrderBy::pair(order_by),
-                &page,
-                wants_total(ctx),
-            )
-            .await
+        let paging = Paging {
+            first,
+            after,
+            last,
+            before,
         };
-        let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, Team))
+        list(
+            ctx,
+            paging,
+            Team,
+            |store, access, page, want_total| async move {
+                let parent_id = opt_id(NodeKind::Team, &parent_id)?;
+                let filter = TeamFilter {
+                    under: parse_under(under.as_deref())?,
+                    parent_id,
+                };
+                teams::list(
+                    store,
+                    access,
+                    &filter,
+                    OrderBy::pair(order_by),
+                    &page,
+                    want_total,
+                )
+                .await
+            },
+        )
+        .await
     }
 
     /// Projects the caller may see.
@@ -1076,22 +1123,30 @@ impl TeamQuery {
         )]
         before: Option<String>,
     ) -> GqlResult<Connection<Project>> {
-        let run = async {
-            let page = PageRequest::relay(first, after.as_deref(), last, before.as_deref())?;
-            let (store, access) = parts(ctx)?;
-            projects::list(
-                store,
-                access,
-                parse_under(under.as_deref())?.as_ref(),
-                field.as_deref(),
-                OrderBy::pair(order_by),
-                &page,
-                wants_total(ctx),
-            )
-            .await
+        let paging = Paging {
+            first,
+            after,
+            last,
+            before,
         };
-        let (page, total) = run.await.map_err(|e| e.extend())?;
-        Ok(from_page(page, total, Project))
+        list(
+            ctx,
+            paging,
+            Project,
+            |store, access, page, want_total| async move {
+                projects::list(
+                    store,
+                    access,
+                    parse_under(under.as_deref())?.as_ref(),
+                    field.as_deref(),
+                    OrderBy::pair(order_by),
+                    &page,
+                    want_total,
+                )
+                .await
+            },
+        )
+        .await
     }
 }
 
