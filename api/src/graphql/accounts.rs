@@ -259,7 +259,7 @@ impl RoleAssignment {
 
     /// The holder, when the caller may see it.
     async fn user(&self, ctx: &Context<'_>) -> GqlResult<Option<User>> {
-        crate::graphql::service::user_of(ctx, Some(self.0.user_id)).await
+        crate::graphql::relations::user_of(ctx, Some(self.0.user_id)).await
     }
 
     /// When the role ends by itself, if it does.
@@ -296,7 +296,7 @@ impl AuditEntry {
 
     /// The user who acted, when the caller may see that user.
     async fn actor(&self, ctx: &Context<'_>) -> GqlResult<Option<User>> {
-        crate::graphql::service::user_of(ctx, self.0.actor_id).await
+        crate::graphql::relations::user_of(ctx, self.0.actor_id).await
     }
 
     /// E.g. `role.grant`, `auth.login_failed`.

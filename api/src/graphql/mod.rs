@@ -6,12 +6,17 @@
 #![allow(clippy::too_many_arguments)]
 
 pub mod accounts;
+pub mod activities;
+pub mod attendance;
+pub mod certificates;
 pub mod connection;
 pub mod guard;
 pub mod loaders;
 pub mod node;
+pub mod records;
+pub mod relations;
 pub mod scalars;
-pub mod service;
+pub mod stars;
 pub mod units;
 pub mod volunteers;
 
@@ -36,7 +41,11 @@ pub struct QueryRoot(
     volunteers::VolunteerQuery,
     volunteers::TeamQuery,
     volunteers::StatsQuery,
-    service::ServiceQuery,
+    activities::ActivityQuery,
+    attendance::AttendanceQuery,
+    records::RecordQuery,
+    stars::StarQuery,
+    certificates::CertificateQuery,
 );
 
 /// Every change; each mutation takes one `input` and returns a payload.
@@ -48,7 +57,11 @@ pub struct MutationRoot(
     units::UnitMutation,
     volunteers::VolunteerMutation,
     volunteers::TeamMutation,
-    service::ServiceMutation,
+    activities::ActivityMutation,
+    attendance::AttendanceMutation,
+    records::RecordMutation,
+    stars::StarMutation,
+    certificates::CertificateMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -6,7 +6,11 @@ use base64::Engine;
 
 use crate::error::{Reason, ServiceError, Thing};
 use crate::graphql::accounts::{AuditEntry, RoleAssignment, User};
-use crate::graphql::service::{Activity, Certificate, ServiceRecord, Signup, StarNomination};
+use crate::graphql::activities::Activity;
+use crate::graphql::attendance::Signup;
+use crate::graphql::certificates::Certificate;
+use crate::graphql::records::ServiceRecord;
+use crate::graphql::stars::StarNomination;
 use crate::graphql::units::Unit;
 use crate::graphql::volunteers::{Organization, Project, Station, Team, Volunteer, VolunteerMove};
 use crate::graphql::{access, store, unit_reader, visible};

@@ -643,7 +643,7 @@ impl VolunteerMove {
     }
     /// The volunteer (null when out of the caller's reach).
     async fn volunteer(&self, ctx: &Context<'_>) -> GqlResult<Option<Volunteer>> {
-        crate::graphql::service::volunteer_of(ctx, self.0.volunteer_id).await
+        crate::graphql::relations::volunteer_of(ctx, self.0.volunteer_id).await
     }
     /// The destination: the unit whose administrators decide.
     async fn unit_code(&self) -> &str {
