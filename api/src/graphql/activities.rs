@@ -12,10 +12,11 @@ use crate::graphql::attendance::Signup;
 use crate::graphql::connection::{list, Connection, OrderBy, Paging};
 use crate::graphql::loaders;
 use crate::graphql::node::{global_id, NodeKind};
+use crate::graphql::projects::Project;
 use crate::graphql::relations::user_of;
 use crate::graphql::scalars::Timestamp;
+use crate::graphql::teams::Team;
 use crate::graphql::units::Unit;
-use crate::graphql::volunteers::{Project, Team};
 use crate::graphql::{
     access, answer, id_of, load_unit, maybe, opt_id, parse_under, parts, store, target, visible,
     GqlResult,

@@ -1,12 +1,13 @@
 //! Service certificates: issued for a volunteer's approved hours.
 
 use async_graphql::{Context, ErrorExtensions, InputObject, Object, SimpleObject, ID};
+use entity::kinds::IdType;
 
 use crate::graphql::connection::{list, Connection, OrderBy, Paging};
 use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::relations::volunteer_of;
 use crate::graphql::scalars::{Day, Timestamp};
-use crate::graphql::volunteers::{IdType, Volunteer};
+use crate::graphql::volunteers::Volunteer;
 use crate::graphql::{access, answer, id_of, opt_id, parse_under, parts, store, GqlResult};
 use crate::services::certificates::{self, CertificateFilter, CertificateRecord, IssueCertificate};
 use crate::services::CreatedOrderField;

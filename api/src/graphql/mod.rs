@@ -13,10 +13,15 @@ pub mod connection;
 pub mod guard;
 pub mod loaders;
 pub mod node;
+pub mod organizations;
+pub mod projects;
 pub mod records;
 pub mod relations;
 pub mod scalars;
 pub mod stars;
+pub mod stations;
+pub mod stats;
+pub mod teams;
 pub mod units;
 pub mod volunteers;
 
@@ -38,9 +43,12 @@ pub struct QueryRoot(
     units::UnitQuery,
     node::NodeQuery,
     accounts::AccountQuery,
+    organizations::OrganizationQuery,
+    stations::StationQuery,
     volunteers::VolunteerQuery,
-    volunteers::TeamQuery,
-    volunteers::StatsQuery,
+    teams::TeamQuery,
+    projects::ProjectQuery,
+    stats::StatsQuery,
     activities::ActivityQuery,
     attendance::AttendanceQuery,
     records::RecordQuery,
@@ -55,8 +63,11 @@ pub struct MutationRoot(
     accounts::AuthMutation,
     accounts::AccountMutation,
     units::UnitMutation,
+    organizations::OrganizationMutation,
+    stations::StationMutation,
     volunteers::VolunteerMutation,
-    volunteers::TeamMutation,
+    teams::TeamMutation,
+    projects::ProjectMutation,
     activities::ActivityMutation,
     attendance::AttendanceMutation,
     records::RecordMutation,

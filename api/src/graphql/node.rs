@@ -9,10 +9,15 @@ use crate::graphql::accounts::{AuditEntry, RoleAssignment, User};
 use crate::graphql::activities::Activity;
 use crate::graphql::attendance::Signup;
 use crate::graphql::certificates::Certificate;
+use crate::graphql::organizations::Organization;
+use crate::graphql::projects::Project;
 use crate::graphql::records::ServiceRecord;
 use crate::graphql::stars::StarNomination;
+use crate::graphql::stations::Station;
+use crate::graphql::teams::Team;
 use crate::graphql::units::Unit;
-use crate::graphql::volunteers::{Organization, Project, Station, Team, Volunteer, VolunteerMove};
+use crate::graphql::volunteers::Volunteer;
+use crate::graphql::volunteers::VolunteerMove;
 use crate::graphql::{access, store, unit_reader, visible};
 use crate::services::{
     activities, audit, certificates, organizations, projects, records, roles, signups, stars,
