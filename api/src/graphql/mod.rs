@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod activities;
 pub mod attendance;
+pub mod audit;
 pub mod certificates;
 pub mod connection;
 pub mod guard;
@@ -17,6 +18,7 @@ pub mod organizations;
 pub mod projects;
 pub mod records;
 pub mod relations;
+pub mod roles;
 pub mod scalars;
 pub mod stars;
 pub mod stations;
@@ -43,6 +45,8 @@ pub struct QueryRoot(
     units::UnitQuery,
     node::NodeQuery,
     accounts::AccountQuery,
+    roles::RoleQuery,
+    audit::AuditQuery,
     organizations::OrganizationQuery,
     stations::StationQuery,
     volunteers::VolunteerQuery,
@@ -60,8 +64,8 @@ pub struct QueryRoot(
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(
-    accounts::AuthMutation,
     accounts::AccountMutation,
+    roles::RoleMutation,
     units::UnitMutation,
     organizations::OrganizationMutation,
     stations::StationMutation,

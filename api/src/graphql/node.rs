@@ -5,13 +5,15 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
 use crate::error::{Reason, ServiceError, Thing};
-use crate::graphql::accounts::{AuditEntry, RoleAssignment, User};
+use crate::graphql::accounts::User;
 use crate::graphql::activities::Activity;
 use crate::graphql::attendance::Signup;
+use crate::graphql::audit::AuditEntry;
 use crate::graphql::certificates::Certificate;
 use crate::graphql::organizations::Organization;
 use crate::graphql::projects::Project;
 use crate::graphql::records::ServiceRecord;
+use crate::graphql::roles::RoleAssignment;
 use crate::graphql::stars::StarNomination;
 use crate::graphql::stations::Station;
 use crate::graphql::teams::Team;
