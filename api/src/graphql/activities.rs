@@ -23,7 +23,7 @@ use crate::graphql::{
 };
 use crate::services::activities::ActivityOrderField;
 use crate::services::activities::{self, ActivityFilter, ActivityRecord, NewActivity, Published};
-use crate::services::signups::{self, SignupFilter};
+use crate::services::attendance::{self, SignupFilter};
 use crate::services::CreatedOrderField;
 
 /// The check-in code of an activity, shown by front-ends as a QR code.
@@ -196,7 +196,7 @@ impl Activity {
                     activity_id: Some(self.0.id),
                     ..Default::default()
                 };
-                signups::list(
+                attendance::list(
                     store,
                     access,
                     &filter,

@@ -14,10 +14,10 @@ use crate::graphql::relations::volunteer_of;
 use crate::graphql::scalars::Timestamp;
 use crate::graphql::volunteers::Volunteer;
 use crate::graphql::{answer, id_of, opt_id, parse_under, parts, target, GqlResult};
-use crate::services::records::ServiceRecord as RecordData;
-use crate::services::signups::{
+use crate::services::attendance::{
     self, Attendance, AttendanceRecord, Proof, SignupFilter, SignupRecord,
 };
+use crate::services::records::ServiceRecord as RecordData;
 use crate::services::CreatedOrderField;
 
 /// One check-in session.
@@ -263,7 +263,7 @@ impl AttendanceQuery {
                     volunteer_id: opt_id(NodeKind::Volunteer, &volunteer_id)?,
                     active,
                 };
-                signups::list(
+                attendance::list(
                     store,
                     access,
                     &filter,
@@ -294,7 +294,7 @@ impl AttendanceMutation {
         answer(async {
             let (store, access, activity) = target(ctx, NodeKind::Activity, &input.activity_id)?;
             let volunteer = opt_id(NodeKind::Volunteer, &input.volunteer_id)?;
-            signups::sign_up(store, access, activity, volunteer).await
+            attendance::sign_up(store, access, activity, volunteer).await
         })
         .await
     }
@@ -307,7 +307,7 @@ impl AttendanceMutation {
     ) -> GqlResult<CancelSignupPayload> {
         answer(async {
             let (store, access, id) = target(ctx, NodeKind::Signup, &input.signup_id)?;
-            signups::cancel(store, access, id).await
+            attendance::cancel(store, access, id).await
         })
         .await
     }
@@ -321,7 +321,7 @@ impl AttendanceMutation {
         answer(async {
             let input = input.into_service()?;
             let (store, access) = parts(ctx)?;
-            signups::check_in(store, access, input).await
+            attendance::check_in(store, access, input).await
         })
         .await
     }
@@ -335,7 +335,7 @@ impl AttendanceMutation {
         answer(async {
             let input = input.into_service()?;
             let (store, access) = parts(ctx)?;
-            signups::check_out(store, access, input).await
+            attendance::check_out(store, access, input).await
         })
         .await
     }

@@ -15,8 +15,8 @@ use crate::error::ServiceResult;
 use crate::graphql::GqlResult;
 use crate::services::access::Access;
 use crate::services::{
-    activities, organizations, projects, records, roles, signups, stars, teams, users, volunteers,
-    Store,
+    activities, attendance, organizations, projects, records, roles, stars, teams, users,
+    volunteers, Store,
 };
 
 /// One kind of record (or of child rows) fetched for many parent ids at once.
@@ -167,7 +167,7 @@ batch!(
 );
 batch!(
     /// Check-in sessions of sign-ups, oldest first.
-    SignupSessions => Vec<signups::AttendanceRecord>, |store, _access, ids| signups::sessions_of(store, ids)
+    SignupSessions => Vec<attendance::AttendanceRecord>, |store, _access, ids| attendance::sessions_of(store, ids)
 );
 batch!(
     /// Nominees' names for public notices (masked per caller by the resolver).

@@ -22,7 +22,7 @@ use crate::graphql::volunteers::Volunteer;
 use crate::graphql::volunteers::VolunteerMove;
 use crate::graphql::{access, store, unit_reader, visible};
 use crate::services::{
-    activities, audit, certificates, organizations, projects, records, roles, signups, stars,
+    activities, attendance, audit, certificates, organizations, projects, records, roles, stars,
     stations, teams, users, volunteers,
 };
 
@@ -236,7 +236,7 @@ async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<Nod
         NodeKind::Activity => activities::get(store, access, raw)
             .await
             .map(|a| Node::Activity(Activity(a))),
-        NodeKind::Signup => signups::get(store, access, raw)
+        NodeKind::Signup => attendance::get(store, access, raw)
             .await
             .map(|s| Node::Signup(Signup(s))),
         NodeKind::ServiceRecord => records::get(store, access, raw)

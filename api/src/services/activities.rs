@@ -22,7 +22,7 @@ use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
 use crate::services::daily::{self, Delta};
-use crate::services::{projects, ranges, scoped, signups, teams, units, volunteers, Store};
+use crate::services::{attendance, projects, ranges, scoped, teams, units, volunteers, Store};
 
 pub use entity::kinds::ActivityState as State;
 
@@ -773,7 +773,7 @@ pub async fn cancel(
             .into());
     }
     transition(&txn, access, &a, State::Cancelled, None).await?;
-    let cancelled = signups::cancel_all(&txn, id).await?;
+    let cancelled = attendance::cancel_all(&txn, id).await?;
     audit::log(
         &txn,
         access,
@@ -815,7 +815,7 @@ pub async fn close(
             .into());
     }
     let at = super::now().min(a.ends_at);
-    let checked_out = signups::check_out_everyone(&txn, access, &a, at).await?;
+    let checked_out = attendance::check_out_everyone(&txn, access, &a, at).await?;
     transition(&txn, access, &a, State::Closed, Some(people_served)).await?;
     daily::bump(
         &txn,

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod activities;
+pub mod attendance;
 pub mod audit;
 pub mod auth;
 pub mod certificates;
@@ -16,7 +17,6 @@ pub mod ranges;
 pub mod records;
 pub mod roles;
 mod scoped;
-pub mod signups;
 pub mod stars;
 pub mod stations;
 pub mod stats;

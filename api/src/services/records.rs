@@ -23,7 +23,7 @@ use crate::services::access::Access;
 use crate::services::activities::{self, ActivityRecord};
 use crate::services::audit::{self, Entry};
 use crate::services::daily::{self, Delta};
-use crate::services::{ranges, scoped, signups, stars, Store};
+use crate::services::{attendance, ranges, scoped, stars, Store};
 
 /// Hours credited for one session of `minutes`, in half hours: each full hour
 /// counts, and the rest by the rule — under 15 minutes nothing, 15 to under 45
@@ -325,7 +325,7 @@ async fn log_new(
             .arg("max", 24)
             .into());
     }
-    let v = signups::volunteer_for(txn, access, input.volunteer_id).await?;
+    let v = attendance::volunteer_for(txn, access, input.volunteer_id).await?;
     let activity = match input.activity_id {
         Some(id) => Some(activities::get_in(txn, access, id).await?),
         None => None,
