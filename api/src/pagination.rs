@@ -113,14 +113,14 @@ impl<T> Page<T> {
         }
     }
 
-    /// The same page with each row converted.
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            rows: self.rows.into_iter().map(f).collect(),
+    /// The same page with each row converted; the first failure fails it.
+    pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
+        Ok(Page {
+            rows: self.rows.into_iter().map(f).collect::<Result<_, E>>()?,
             cursors: self.cursors,
             has_next_page: self.has_next_page,
             has_previous_page: self.has_previous_page,
-        }
+        })
     }
 }
 

@@ -236,28 +236,34 @@ pub enum ServiceError {
 
 impl ServiceError {
     pub fn code(&self) -> ErrorCode {
-        self.problem().reason.code()
+        self.reason().code()
     }
 
-    /// The refusal as a [`Problem`], whatever the variant.
+    /// The refusal as a [`Problem`], whatever the variant: its reason and the
+    /// values its message names.
     pub fn problem(&self) -> Problem {
+        let problem = Problem::from(self.reason());
         match self {
             ServiceError::Refused(p) => p.clone(),
-            ServiceError::NotFound(t) => {
-                Problem::from(Reason::NOT_FOUND).arg_lang("what", t.en(), t.zh())
+            ServiceError::NotFound(t) => problem.arg_lang("what", t.en(), t.zh()),
+            ServiceError::Throttled { retry_after } | ServiceError::Busy { retry_after } => {
+                problem.arg("seconds", retry_after)
             }
-            ServiceError::Throttled { retry_after } => {
-                Reason::THROTTLED.arg("seconds", retry_after)
-            }
-            ServiceError::Busy { retry_after } => Reason::SERVER_BUSY.arg("seconds", retry_after),
-            ServiceError::PasswordChangeRequired => Reason::PASSWORD_CHANGE_REQUIRED.into(),
-            ServiceError::Database(_) => Reason::INTERNAL.into(),
+            ServiceError::PasswordChangeRequired | ServiceError::Database(_) => problem,
         }
     }
 
-    /// The stable sub-code (`extensions.reason`).
+    /// The stable sub-code (`extensions.reason`), without building the message's
+    /// arguments.
     pub fn reason(&self) -> Reason {
-        self.problem().reason
+        match self {
+            ServiceError::Refused(p) => p.reason,
+            ServiceError::NotFound(_) => Reason::NOT_FOUND,
+            ServiceError::Throttled { .. } => Reason::THROTTLED,
+            ServiceError::Busy { .. } => Reason::SERVER_BUSY,
+            ServiceError::PasswordChangeRequired => Reason::PASSWORD_CHANGE_REQUIRED,
+            ServiceError::Database(_) => Reason::INTERNAL,
+        }
     }
 
     /// Seconds before the same request may succeed (HTTP 429 with `Retry-After`).

@@ -376,7 +376,7 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 /// Prometheus text format. The pool is sampled here, at most once a second.
 async fn metrics(state: web::Data<AppState>, http: HttpRequest) -> HttpResponse {
     if let Err(refusal) = rate_limited(&state, &http) {
-        return graphql::answer(&http, Err(refusal));
+        return refusal.respond(graphql::lang_of(&http));
     }
     state.store.sample_pool().await;
     let (entries, bytes) = state.documents.usage();
@@ -410,7 +410,7 @@ async fn verify_certificate(
     number: web::Path<String>,
 ) -> HttpResponse {
     if let Err(refusal) = rate_limited(&state, &http) {
-        return graphql::answer(&http, Err(refusal));
+        return refusal.respond(graphql::lang_of(&http));
     }
     match crate::services::certificates::verify(&state.store, &number).await {
         Ok(v) => HttpResponse::Ok().json(v),

@@ -271,17 +271,10 @@ pub async fn list(
     .into_iter()
     .map(|u| (u.code, u.name))
     .collect();
-    let mut rows = Vec::with_capacity(page.rows.len());
-    for m in page.rows {
+    let page = page.try_map(|m| {
         let name = names.get(&m.unit_code).cloned().unwrap_or_default();
-        rows.push(CertificateRecord::from_model(m, name)?);
-    }
-    let page = Page {
-        rows,
-        cursors: page.cursors,
-        has_next_page: page.has_next_page,
-        has_previous_page: page.has_previous_page,
-    };
+        CertificateRecord::from_model(m, name)
+    })?;
     Ok((page, total))
 }
 
