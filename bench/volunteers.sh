@@ -5,19 +5,22 @@
 # children, against the release build; plus a year of activities and ~2 million
 # service records, unitStats for a period, and a street admin's serviceRecords.
 # Usage: bench/volunteers.sh [DATABASE_URL]   (needs wrk; loopback only, bounded)
-# SKIP_DEMO=1 reuses a database that already holds the demo data.
+# SKIP_DEMO=1 reuses a database that already holds the demo data. KAPOK_BIN runs
+# another build (e.g. an older commit's, for a before/after comparison on one
+# database) instead of building this one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
-cargo build --release --bin kapok
+bin="${KAPOK_BIN:-target/release/kapok}"
+[ -n "${KAPOK_BIN:-}" ] || cargo build --release --bin kapok
 url="${1:-sqlite://$(mktemp -d)/bench.db?mode=rwc}"
 port=18090
 # Rate limiting off: wrk sends everything from one address.
 export DATABASE_URL="$url" KAPOK_LISTEN="127.0.0.1:$port" KAPOK_LOG=warn KAPOK_ADMIN_PASSWORD=bench-admin-password KAPOK_RATE_LIMIT=0
 if [ -z "${SKIP_DEMO:-}" ]; then
-  time target/release/kapok demo-data --under 440104 --volunteers "${VOLUNTEERS:-180000}" --records "${RECORDS:-2000000}" --activities "${ACTIVITIES:-40000}"
+  time "$bin" demo-data --under 440104 --volunteers "${VOLUNTEERS:-180000}" --records "${RECORDS:-2000000}" --activities "${ACTIVITIES:-40000}"
 fi
-target/release/kapok serve &
+"$bin" serve &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.5; done

@@ -10,7 +10,7 @@ use crate::http::{load_policy, Application, StartupError};
 use crate::ops::divisions;
 use crate::services::access::{Access, RequestMeta};
 use crate::services::users::{self, NewUser};
-use crate::services::Store;
+use crate::services::{Ctx, Store};
 use crate::{db, graphql};
 
 #[derive(Debug, Parser)]
@@ -295,8 +295,7 @@ async fn user_create(
         },
     );
     let (user, assignment) = users::create_as_operator(
-        &store,
-        &operator,
+        &Ctx::new(store, operator),
         NewUser {
             display_name: display_name.unwrap_or_else(|| username.clone()),
             username,

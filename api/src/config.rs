@@ -58,6 +58,9 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// `KAPOK_DOCUMENT_CACHE_BYTES`: memory for parsed documents and persisted queries.
     pub document_cache_bytes: usize,
+    /// The clock services read: the system's, except in tests that move it forward
+    /// (never from the environment).
+    pub clock: crate::services::Clock,
 }
 
 /// What one request may ask for. Every limit is checked before any work that grows
@@ -171,6 +174,7 @@ impl Config {
                 DEFAULT_DOCUMENT_CACHE,
             )?,
             load_default_divisions: parse_bool("KAPOK_LOAD_DIVISIONS", true)?,
+            clock: crate::services::Clock::system(),
         })
     }
 
@@ -202,6 +206,7 @@ impl Config {
             graphiql: true,
             cors_origins: Vec::new(),
             document_cache_bytes: DEFAULT_DOCUMENT_CACHE,
+            clock: crate::services::Clock::system(),
         }
     }
 }

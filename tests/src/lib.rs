@@ -138,6 +138,9 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// Shared with peers ([`spawn_peer`]): dropped with the last of them.
     pub test_db: std::sync::Arc<TestDb>,
+    /// The server's clock (shared with its peers): tests move it forward to reach
+    /// a time a rule depends on, instead of editing rows.
+    pub clock: kapok_api::services::Clock,
 }
 
 /// Starts the real server (migrations and the bundled Guangzhou load included) on a
@@ -158,17 +161,22 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         kapok_api::telemetry::init();
     }
     let test_db = std::sync::Arc::new(TestDb::create().await);
-    start_on(test_db, adjust).await
+    start_on(test_db, kapok_api::services::Clock::adjustable(), adjust).await
 }
 
 /// Another server on `app`'s database, as a second instance behind one load
 /// balancer would be.
 pub async fn spawn_peer(app: &TestApp, adjust: impl FnOnce(&mut Config)) -> TestApp {
-    start_on(app.test_db.clone(), adjust).await
+    start_on(app.test_db.clone(), app.clock.clone(), adjust).await
 }
 
-async fn start_on(test_db: std::sync::Arc<TestDb>, adjust: impl FnOnce(&mut Config)) -> TestApp {
+async fn start_on(
+    test_db: std::sync::Arc<TestDb>,
+    clock: kapok_api::services::Clock,
+    adjust: impl FnOnce(&mut Config),
+) -> TestApp {
     let mut config = Config::for_database(test_db.url());
+    config.clock = clock.clone();
     config.admin_password = Some(ADMIN_PASSWORD.into());
     config.jwt_secret = TEST_JWT_SECRET.to_vec();
     adjust(&mut config);
@@ -191,6 +199,7 @@ async fn start_on(test_db: std::sync::Arc<TestDb>, adjust: impl FnOnce(&mut Conf
             .expect("HTTP client"),
         db,
         test_db,
+        clock,
     }
 }
 

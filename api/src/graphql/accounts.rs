@@ -11,7 +11,7 @@ use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::roles::RoleAssignment;
 use crate::graphql::scalars::Timestamp;
 use crate::graphql::units::Unit;
-use crate::graphql::{access, id_of, load_unit, parse_under, store, visible, GqlResult};
+use crate::graphql::{cx_of, id_of, load_unit, parse_under, visible, GqlResult};
 use crate::services::auth as auth_service;
 use crate::services::users::{self, NewUser, UserFilter, UserRecord};
 use crate::services::NameOrderField;
@@ -49,15 +49,15 @@ impl User {
 
     /// Shown to callers who may read users there (field rule `User.disabled`).
     async fn disabled(&self, ctx: &Context<'_>) -> GqlResult<Option<bool>> {
-        Ok(users::field_visible(access(ctx)?, "disabled", &self.0).then_some(self.0.disabled))
+        Ok(users::field_visible(cx_of(ctx)?, "disabled", &self.0).then_some(self.0.disabled))
     }
 
     /// Live role assignments. Shown to the user and to callers who may read role
     /// assignments there (field rule `User.roles`).
     async fn roles(&self, ctx: &Context<'_>) -> GqlResult<Option<Vec<RoleAssignment>>> {
-        let access = access(ctx)?;
-        let own = access.user_id().ok() == Some(self.0.id);
-        if !own && !users::field_visible(access, "roles", &self.0) {
+        let cx = cx_of(ctx)?;
+        let own = cx.access().user_id().ok() == Some(self.0.id);
+        if !own && !users::field_visible(cx, "roles", &self.0) {
             return Ok(None);
         }
         let list = loaders::children::<loaders::UserRoles>(ctx, self.0.id).await?;
@@ -221,7 +221,7 @@ pub struct AccountQuery;
 impl AccountQuery {
     /// The signed-in user.
     async fn me(&self, ctx: &Context<'_>) -> GqlResult<User> {
-        users::me(store(ctx)?, access(ctx)?)
+        users::me(cx_of(ctx)?)
             .await
             .map(User)
             .map_err(|e| e.extend())
@@ -265,26 +265,13 @@ impl AccountQuery {
             last,
             before,
         };
-        list(
-            ctx,
-            paging,
-            User,
-            |store, access, page, want_total| async move {
-                let filter = UserFilter {
-                    under: parse_under(under.as_deref())?,
-                    search,
-                };
-                users::list(
-                    store,
-                    access,
-                    &filter,
-                    OrderBy::pair(order_by),
-                    &page,
-                    want_total,
-                )
-                .await
-            },
-        )
+        list(ctx, paging, User, |cx, page, want_total| async move {
+            let filter = UserFilter {
+                under: parse_under(under.as_deref())?,
+                search,
+            };
+            users::list(cx, &filter, OrderBy::pair(order_by), &page, want_total).await
+        })
         .await
     }
     /// The user with this ID; null when it does not exist or the caller may not
@@ -295,7 +282,7 @@ impl AccountQuery {
         #[graphql(desc = "The user's global ID.")] id: ID,
     ) -> GqlResult<Option<User>> {
         let raw = id_of(NodeKind::User, &id).map_err(|e| e.extend())?;
-        Ok(visible(users::get(store(ctx)?, access(ctx)?, raw).await)?.map(User))
+        Ok(visible(users::get(cx_of(ctx)?, raw).await)?.map(User))
     }
 }
 
@@ -313,17 +300,10 @@ impl AccountMutation {
     ) -> GqlResult<AuthPayload> {
         let keys = ctx.data::<Arc<TokenKeys>>()?;
         let rules = ctx.data::<crate::services::throttle::ThrottleRules>()?;
-        auth_service::login(
-            store(ctx)?,
-            keys,
-            rules,
-            access(ctx)?,
-            &input.username,
-            input.password,
-        )
-        .await
-        .map(auth_payload)
-        .map_err(|e| e.extend())
+        auth_service::login(cx_of(ctx)?, keys, rules, &input.username, input.password)
+            .await
+            .map(auth_payload)
+            .map_err(|e| e.extend())
     }
     /// Exchanges a refresh token for a new access token and refresh token.
     async fn refresh_session(
@@ -333,7 +313,7 @@ impl AccountMutation {
         input: RefreshSessionInput,
     ) -> GqlResult<AuthPayload> {
         let keys = ctx.data::<Arc<TokenKeys>>()?;
-        auth_service::refresh(store(ctx)?, keys, access(ctx)?, &input.refresh_token)
+        auth_service::refresh(cx_of(ctx)?, keys, &input.refresh_token)
             .await
             .map(auth_payload)
             .map_err(|e| e.extend())
@@ -348,7 +328,7 @@ impl AccountMutation {
         )]
         input: LogoutInput,
     ) -> GqlResult<LogoutPayload> {
-        auth_service::logout(store(ctx)?, access(ctx)?, input.all_sessions)
+        auth_service::logout(cx_of(ctx)?, input.all_sessions)
             .await
             .map_err(|e| e.extend())?;
         Ok(LogoutPayload { signed_out: true })
@@ -366,7 +346,7 @@ impl AccountMutation {
             display_name: input.display_name,
             home_unit_code: input.home_unit_code,
         };
-        users::create(store(ctx)?, access(ctx)?, new)
+        users::create(cx_of(ctx)?, new)
             .await
             .map(|u| CreateUserPayload { user: User(u) })
             .map_err(|e| e.extend())
@@ -385,7 +365,7 @@ impl AccountMutation {
             display_name: input.display_name,
             home_unit_code: input.home_unit_code,
         };
-        users::update(store(ctx)?, access(ctx)?, id, changes)
+        users::update(cx_of(ctx)?, id, changes)
             .await
             .map(|u| UpdateUserPayload { user: User(u) })
             .map_err(|e| e.extend())
@@ -398,7 +378,7 @@ impl AccountMutation {
         input: SetUserDisabledInput,
     ) -> GqlResult<SetUserDisabledPayload> {
         let id = id_of(NodeKind::User, &input.user_id).map_err(|e| e.extend())?;
-        users::set_disabled(store(ctx)?, access(ctx)?, id, input.disabled)
+        users::set_disabled(cx_of(ctx)?, id, input.disabled)
             .await
             .map(|u| SetUserDisabledPayload { user: User(u) })
             .map_err(|e| e.extend())
@@ -414,7 +394,7 @@ impl AccountMutation {
         input: ResetPasswordInput,
     ) -> GqlResult<ResetPasswordPayload> {
         let id = id_of(NodeKind::User, &input.user_id).map_err(|e| e.extend())?;
-        users::reset_password(store(ctx)?, access(ctx)?, id)
+        users::reset_password(cx_of(ctx)?, id)
             .await
             .map(|(u, password)| ResetPasswordPayload {
                 user: User(u),
@@ -429,14 +409,9 @@ impl AccountMutation {
         #[graphql(desc = "What to do; each field is described on the input type.")]
         input: ChangePasswordInput,
     ) -> GqlResult<ChangePasswordPayload> {
-        users::change_password(
-            store(ctx)?,
-            access(ctx)?,
-            input.current_password,
-            input.new_password,
-        )
-        .await
-        .map(|u| ChangePasswordPayload { user: User(u) })
-        .map_err(|e| e.extend())
+        users::change_password(cx_of(ctx)?, input.current_password, input.new_password)
+            .await
+            .map(|u| ChangePasswordPayload { user: User(u) })
+            .map_err(|e| e.extend())
     }
 }

@@ -18,8 +18,7 @@ use crate::graphql::scalars::Timestamp;
 use crate::graphql::teams::Team;
 use crate::graphql::units::Unit;
 use crate::graphql::{
-    access, answer, id_of, load_unit, maybe, opt_id, parse_under, parts, store, target, visible,
-    GqlResult,
+    answer, cx_of, id_of, load_unit, maybe, opt_id, parse_under, parts, target, visible, GqlResult,
 };
 use crate::services::activities::ActivityOrderField;
 use crate::services::activities::{self, ActivityFilter, ActivityRecord, NewActivity, Published};
@@ -136,7 +135,7 @@ impl Activity {
     /// The current check-in code: for the activity's organisers only (null for
     /// everyone else), while it is published or in progress.
     async fn check_in_code(&self, ctx: &Context<'_>) -> GqlResult<Option<CheckInCode>> {
-        match activities::check_in_code(access(ctx)?, &self.0) {
+        match activities::check_in_code(cx_of(ctx)?, &self.0) {
             Ok(c) => Ok(Some(CheckInCode {
                 qr_payload: format!(
                     "kapok:checkin:{}:{}",
@@ -187,26 +186,13 @@ impl Activity {
             last,
             before,
         };
-        list(
-            ctx,
-            paging,
-            Signup,
-            |store, access, page, want_total| async move {
-                let filter = SignupFilter {
-                    activity_id: Some(self.0.id),
-                    ..Default::default()
-                };
-                attendance::list(
-                    store,
-                    access,
-                    &filter,
-                    OrderBy::pair(order_by),
-                    &page,
-                    want_total,
-                )
-                .await
-            },
-        )
+        list(ctx, paging, Signup, |cx, page, want_total| async move {
+            let filter = SignupFilter {
+                activity_id: Some(self.0.id),
+                ..Default::default()
+            };
+            attendance::list(cx, &filter, OrderBy::pair(order_by), &page, want_total).await
+        })
         .await
     }
 }
@@ -392,23 +378,18 @@ impl ActivityQuery {
             last,
             before,
         };
-        list(
-            ctx,
-            paging,
-            Activity,
-            |store, access, page, want_total| async move {
-                let filter = ActivityFilter {
-                    under: parse_under(under.as_deref())?,
-                    order: OrderBy::pair(order_by),
-                    state,
-                    from: from.map(Into::into),
-                    to: to.map(Into::into),
-                    project_id: opt_id(NodeKind::Project, &project_id)?,
-                    team_id: opt_id(NodeKind::Team, &team_id)?,
-                };
-                activities::list(store, access, &filter, &page, want_total).await
-            },
-        )
+        list(ctx, paging, Activity, |cx, page, want_total| async move {
+            let filter = ActivityFilter {
+                under: parse_under(under.as_deref())?,
+                order: OrderBy::pair(order_by),
+                state,
+                from: from.map(Into::into),
+                to: to.map(Into::into),
+                project_id: opt_id(NodeKind::Project, &project_id)?,
+                team_id: opt_id(NodeKind::Team, &team_id)?,
+            };
+            activities::list(cx, &filter, &page, want_total).await
+        })
         .await
     }
     /// The activity with this ID; null when it does not exist or the caller may not
@@ -419,7 +400,7 @@ impl ActivityQuery {
         #[graphql(desc = "The activity's global ID.")] id: ID,
     ) -> GqlResult<Option<Activity>> {
         let raw = id_of(NodeKind::Activity, &id).map_err(|e| e.extend())?;
-        Ok(visible(activities::get(store(ctx)?, access(ctx)?, raw).await)?.map(Activity))
+        Ok(visible(activities::get(cx_of(ctx)?, raw).await)?.map(Activity))
     }
 }
 
@@ -450,8 +431,8 @@ impl ActivityMutation {
                 recruit_from: input.recruit_from.map(Into::into),
                 recruit_until: input.recruit_until.map(Into::into),
             };
-            let (store, access) = parts(ctx)?;
-            activities::create(store, access, new).await
+            let cx = parts(ctx)?;
+            activities::create(cx, new).await
         })
         .await
     }
@@ -464,8 +445,8 @@ impl ActivityMutation {
         input: PublishActivityInput,
     ) -> GqlResult<PublishActivityPayload> {
         answer(async {
-            let (store, access, id) = target(ctx, NodeKind::Activity, &input.id)?;
-            activities::publish(store, access, id).await
+            let (cx, id) = target(ctx, NodeKind::Activity, &input.id)?;
+            activities::publish(cx, id).await
         })
         .await
     }
@@ -477,7 +458,7 @@ impl ActivityMutation {
         input: UpdateActivityInput,
     ) -> GqlResult<ActivityPayload> {
         answer(async {
-            let (store, access, id) = target(ctx, NodeKind::Activity, &input.id)?;
+            let (cx, id) = target(ctx, NodeKind::Activity, &input.id)?;
             let changes = activities::ActivityChanges {
                 title: input.title,
                 field: input.field,
@@ -490,7 +471,7 @@ impl ActivityMutation {
                 recruit_until: maybe(input.recruit_until),
                 reason: input.reason,
             };
-            activities::update(store, access, id, changes).await
+            activities::update(cx, id, changes).await
         })
         .await
     }
@@ -503,8 +484,8 @@ impl ActivityMutation {
         input: ReturnActivityInput,
     ) -> GqlResult<ActivityPayload> {
         answer(async {
-            let (store, access, id) = target(ctx, NodeKind::Activity, &input.id)?;
-            activities::return_to_author(store, access, id, &input.reason).await
+            let (cx, id) = target(ctx, NodeKind::Activity, &input.id)?;
+            activities::return_to_author(cx, id, &input.reason).await
         })
         .await
     }
@@ -516,8 +497,8 @@ impl ActivityMutation {
         input: CancelActivityInput,
     ) -> GqlResult<ActivityPayload> {
         answer(async {
-            let (store, access, id) = target(ctx, NodeKind::Activity, &input.id)?;
-            activities::cancel(store, access, id, &input.reason).await
+            let (cx, id) = target(ctx, NodeKind::Activity, &input.id)?;
+            activities::cancel(cx, id, &input.reason).await
         })
         .await
     }
@@ -529,8 +510,8 @@ impl ActivityMutation {
         input: CloseActivityInput,
     ) -> GqlResult<ActivityPayload> {
         answer(async {
-            let (store, access, id) = target(ctx, NodeKind::Activity, &input.id)?;
-            activities::close(store, access, id, input.people_served).await
+            let (cx, id) = target(ctx, NodeKind::Activity, &input.id)?;
+            activities::close(cx, id, input.people_served).await
         })
         .await
     }

@@ -252,28 +252,15 @@ impl AttendanceQuery {
             last,
             before,
         };
-        list(
-            ctx,
-            paging,
-            Signup,
-            |store, access, page, want_total| async move {
-                let filter = SignupFilter {
-                    under: parse_under(under.as_deref())?,
-                    activity_id: opt_id(NodeKind::Activity, &activity_id)?,
-                    volunteer_id: opt_id(NodeKind::Volunteer, &volunteer_id)?,
-                    active,
-                };
-                attendance::list(
-                    store,
-                    access,
-                    &filter,
-                    OrderBy::pair(order_by),
-                    &page,
-                    want_total,
-                )
-                .await
-            },
-        )
+        list(ctx, paging, Signup, |cx, page, want_total| async move {
+            let filter = SignupFilter {
+                under: parse_under(under.as_deref())?,
+                activity_id: opt_id(NodeKind::Activity, &activity_id)?,
+                volunteer_id: opt_id(NodeKind::Volunteer, &volunteer_id)?,
+                active,
+            };
+            attendance::list(cx, &filter, OrderBy::pair(order_by), &page, want_total).await
+        })
         .await
     }
 }
@@ -292,9 +279,9 @@ impl AttendanceMutation {
         input: SignUpInput,
     ) -> GqlResult<SignUpPayload> {
         answer(async {
-            let (store, access, activity) = target(ctx, NodeKind::Activity, &input.activity_id)?;
+            let (cx, activity) = target(ctx, NodeKind::Activity, &input.activity_id)?;
             let volunteer = opt_id(NodeKind::Volunteer, &input.volunteer_id)?;
-            attendance::sign_up(store, access, activity, volunteer).await
+            attendance::sign_up(cx, activity, volunteer).await
         })
         .await
     }
@@ -306,8 +293,8 @@ impl AttendanceMutation {
         input: CancelSignupInput,
     ) -> GqlResult<CancelSignupPayload> {
         answer(async {
-            let (store, access, id) = target(ctx, NodeKind::Signup, &input.signup_id)?;
-            attendance::cancel(store, access, id).await
+            let (cx, id) = target(ctx, NodeKind::Signup, &input.signup_id)?;
+            attendance::cancel(cx, id).await
         })
         .await
     }
@@ -320,8 +307,8 @@ impl AttendanceMutation {
     ) -> GqlResult<CheckInPayload> {
         answer(async {
             let input = input.into_service()?;
-            let (store, access) = parts(ctx)?;
-            attendance::check_in(store, access, input).await
+            let cx = parts(ctx)?;
+            attendance::check_in(cx, input).await
         })
         .await
     }
@@ -334,8 +321,8 @@ impl AttendanceMutation {
     ) -> GqlResult<CheckOutPayload> {
         answer(async {
             let input = input.into_service()?;
-            let (store, access) = parts(ctx)?;
-            attendance::check_out(store, access, input).await
+            let cx = parts(ctx)?;
+            attendance::check_out(cx, input).await
         })
         .await
     }

@@ -117,22 +117,17 @@ impl AuditQuery {
             last,
             before,
         };
-        list(
-            ctx,
-            paging,
-            AuditEntry,
-            |store, access, page, want_total| async move {
-                let filter = AuditFilter {
-                    under: parse_under(under.as_deref())?,
-                    actor_id: opt_id(NodeKind::User, &actor_id)?,
-                    action,
-                    from: from.map(Into::into),
-                    to: to.map(Into::into),
-                    direction: OrderBy::pair(order_by).map(|(AuditOrderField::Time, d)| d),
-                };
-                audit::list(store, access, &filter, &page, want_total).await
-            },
-        )
+        list(ctx, paging, AuditEntry, |cx, page, want_total| async move {
+            let filter = AuditFilter {
+                under: parse_under(under.as_deref())?,
+                actor_id: opt_id(NodeKind::User, &actor_id)?,
+                action,
+                from: from.map(Into::into),
+                to: to.map(Into::into),
+                direction: OrderBy::pair(order_by).map(|(AuditOrderField::Time, d)| d),
+            };
+            audit::list(cx, &filter, &page, want_total).await
+        })
         .await
     }
 }

@@ -8,7 +8,7 @@ use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::relations::volunteer_of;
 use crate::graphql::scalars::{Day, Timestamp};
 use crate::graphql::volunteers::Volunteer;
-use crate::graphql::{access, answer, id_of, opt_id, parse_under, parts, store, GqlResult};
+use crate::graphql::{answer, cx_of, id_of, opt_id, parse_under, parts, GqlResult};
 use crate::services::certificates::{self, CertificateFilter, CertificateRecord, IssueCertificate};
 use crate::services::CreatedOrderField;
 
@@ -37,9 +37,9 @@ impl Certificate {
 
     /// Decided (and, when unmasked, audited) once per certificate per request.
     async fn personal(&self, ctx: &Context<'_>) -> GqlResult<&certificates::CertificatePersonal> {
-        let (store, access) = (store(ctx)?, access(ctx)?);
+        let cx = cx_of(ctx)?;
         self.personal
-            .get_or_try_init(|| certificates::personal(store, access, &self.record))
+            .get_or_try_init(|| certificates::personal(cx, &self.record))
             .await
             .map_err(|e| e.extend())
     }
@@ -205,20 +205,12 @@ impl CertificateQuery {
             ctx,
             paging,
             Certificate::new,
-            |store, access, page, want_total| async move {
+            |cx, page, want_total| async move {
                 let filter = CertificateFilter {
                     under: parse_under(under.as_deref())?,
                     volunteer_id: opt_id(NodeKind::Volunteer, &volunteer_id)?,
                 };
-                certificates::list(
-                    store,
-                    access,
-                    &filter,
-                    OrderBy::pair(order_by),
-                    &page,
-                    want_total,
-                )
-                .await
+                certificates::list(cx, &filter, OrderBy::pair(order_by), &page, want_total).await
             },
         )
         .await
@@ -244,8 +236,8 @@ impl CertificateMutation {
                 to: input.to.into(),
                 unit_code: input.unit_code,
             };
-            let (store, access) = parts(ctx)?;
-            certificates::issue(store, access, issue).await
+            let cx = parts(ctx)?;
+            certificates::issue(cx, issue).await
         })
         .await
     }

@@ -199,19 +199,14 @@ pub struct Paging {
 }
 
 /// What every list resolver does around its service call: validate the paging
-/// arguments, hand the service the store, the caller, the page and whether
+/// arguments, hand the service the request's context, the page and whether
 /// `totalCount` was selected, and turn its page of records into a connection of
 /// `node`s (errors mapped once, with their codes).
 pub async fn list<'a, R, T, Fut>(
     ctx: &'a Context<'_>,
     paging: Paging,
     node: impl Fn(R) -> T,
-    fetch: impl FnOnce(
-        &'a crate::services::Store,
-        &'a crate::services::access::Access,
-        crate::pagination::PageRequest,
-        bool,
-    ) -> Fut,
+    fetch: impl FnOnce(&'a crate::services::Ctx, crate::pagination::PageRequest, bool) -> Fut,
 ) -> async_graphql::Result<Connection<T>>
 where
     T: async_graphql::OutputType,
@@ -225,8 +220,8 @@ where
             paging.last,
             paging.before.as_deref(),
         )?;
-        let (store, access) = crate::graphql::parts(ctx)?;
-        fetch(store, access, page, wants_total(ctx)).await
+        let cx = crate::graphql::parts(ctx)?;
+        fetch(cx, page, wants_total(ctx)).await
     };
     let (page, total) = run.await.map_err(|e| e.extend())?;
     Ok(from_page(page, total, node))

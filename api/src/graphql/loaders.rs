@@ -1,7 +1,7 @@
 //! Relations of list items, batched per request: a page of 100 service records
 //! asking for `volunteer`, `activity` and `recordedBy` costs three reads, not 300.
 //! Each batch goes through the same scoped reads as a single `get`, with the
-//! caller's `Access`, so a batched relation shows exactly what `node(id)` would.
+//! caller's context, so a batched relation shows exactly what `node(id)` would.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -13,31 +13,28 @@ use async_graphql::{Context, ErrorExtensions};
 
 use crate::error::ServiceResult;
 use crate::graphql::GqlResult;
-use crate::services::access::Access;
 use crate::services::{
     activities, attendance, organizations, projects, records, roles, stars, teams, users,
-    volunteers, Store,
+    volunteers, Ctx,
 };
 
 /// One kind of record (or of child rows) fetched for many parent ids at once.
 pub trait Batch: Send + Sync + 'static {
     type Value: Clone + Send + Sync + 'static;
     fn load(
-        store: &Store,
-        access: &Access,
+        cx: &Ctx,
         ids: &[i64],
     ) -> impl Future<Output = ServiceResult<HashMap<i64, Self::Value>>> + Send;
 }
 
-/// The request's loader: the store and the caller, for every [`Batch`].
+/// The request's loader: the request's context, for every [`Batch`].
 pub struct Relations {
-    store: Store,
-    access: Access,
+    cx: Ctx,
 }
 
 impl Relations {
-    pub fn new(store: Store, access: Access) -> DataLoader<Relations> {
-        DataLoader::new(Relations { store, access }, tokio::spawn)
+    pub fn new(cx: Ctx) -> DataLoader<Relations> {
+        DataLoader::new(Relations { cx }, tokio::spawn)
     }
 }
 
@@ -68,9 +65,7 @@ impl<B: Batch> Loader<ById<B>> for Relations {
 
     async fn load(&self, keys: &[ById<B>]) -> Result<HashMap<ById<B>, B::Value>, Self::Error> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let found = B::load(&self.store, &self.access, &ids)
-            .await
-            .map_err(|e| e.extend())?;
+        let found = B::load(&self.cx, &ids).await.map_err(|e| e.extend())?;
         Ok(found
             .into_iter()
             .map(|(id, v)| (ById(id, PhantomData), v))
@@ -105,14 +100,13 @@ where
 /// Records are fetched through their service's scoped `get_many`; children of
 /// records the caller already sees are not scoped again.
 macro_rules! batch {
-    ($(#[$doc:meta])* $name:ident => $value:ty, |$store:ident, $access:ident, $ids:ident| $load:expr) => {
+    ($(#[$doc:meta])* $name:ident => $value:ty, |$cx:ident, $ids:ident| $load:expr) => {
         $(#[$doc])*
         pub enum $name {}
         impl Batch for $name {
             type Value = $value;
             async fn load(
-                $store: &Store,
-                $access: &Access,
+                $cx: &Ctx,
                 $ids: &[i64],
             ) -> ServiceResult<HashMap<i64, $value>> {
                 $load.await
@@ -123,53 +117,53 @@ macro_rules! batch {
 
 batch!(
     /// Volunteers the caller may read.
-    Volunteers => volunteers::VolunteerRecord, |store, access, ids| volunteers::get_many(store, access, ids)
+    Volunteers => volunteers::VolunteerRecord, |cx, ids| volunteers::get_many(cx, ids)
 );
 batch!(
     /// Activities the caller may read (drafts for organisers only).
-    Activities => activities::ActivityRecord, |store, access, ids| activities::get_many(store, access, ids)
+    Activities => activities::ActivityRecord, |cx, ids| activities::get_many(cx, ids)
 );
 batch!(
     /// Users the caller may read.
-    Users => users::UserRecord, |store, access, ids| users::get_many(store, access, ids)
+    Users => users::UserRecord, |cx, ids| users::get_many(cx, ids)
 );
 batch!(
     /// Teams the caller may read.
-    Teams => teams::TeamRecord, |store, access, ids| teams::get_many(store, access, ids)
+    Teams => teams::TeamRecord, |cx, ids| teams::get_many(cx, ids)
 );
 batch!(
     /// Projects the caller may read.
-    Projects => projects::ProjectRecord, |store, access, ids| projects::get_many(store, access, ids)
+    Projects => projects::ProjectRecord, |cx, ids| projects::get_many(cx, ids)
 );
 batch!(
     /// Organisations the caller may read.
-    Organizations => organizations::OrganizationRecord, |store, access, ids| organizations::get_many(store, access, ids)
+    Organizations => organizations::OrganizationRecord, |cx, ids| organizations::get_many(cx, ids)
 );
 batch!(
     /// Service records the caller may read.
-    ServiceRecords => records::ServiceRecord, |store, access, ids| records::get_many(store, access, ids)
+    ServiceRecords => records::ServiceRecord, |cx, ids| records::get_many(cx, ids)
 );
 batch!(
     /// Live role assignments of users, within the caller's scope (own roles always).
-    UserRoles => Vec<roles::AssignmentRecord>, |store, access, ids| roles::of_users(store, access, ids)
+    UserRoles => Vec<roles::AssignmentRecord>, |cx, ids| roles::of_users(cx, ids)
 );
 batch!(
     /// Service-field codes of volunteers.
-    VolunteerFields => Vec<String>, |store, _access, ids| volunteers::fields_of(store, ids)
+    VolunteerFields => Vec<String>, |cx, ids| volunteers::fields_of(cx, ids)
 );
 batch!(
     /// Service-field codes of teams.
-    TeamFields => Vec<String>, |store, _access, ids| teams::fields_of(store, ids)
+    TeamFields => Vec<String>, |cx, ids| teams::fields_of(cx, ids)
 );
 batch!(
     /// How many members teams have.
-    TeamMemberCounts => u64, |store, _access, ids| teams::member_counts(store, ids)
+    TeamMemberCounts => u64, |cx, ids| teams::member_counts(cx, ids)
 );
 batch!(
     /// Check-in sessions of sign-ups, oldest first.
-    SignupSessions => Vec<attendance::AttendanceRecord>, |store, _access, ids| attendance::sessions_of(store, ids)
+    SignupSessions => Vec<attendance::AttendanceRecord>, |cx, ids| attendance::sessions_of(cx, ids)
 );
 batch!(
     /// Nominees' names for public notices (masked per caller by the resolver).
-    Nominees => stars::Nominee, |store, _access, ids| stars::nominees(store, ids)
+    Nominees => stars::Nominee, |cx, ids| stars::nominees(cx, ids)
 );

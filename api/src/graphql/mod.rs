@@ -36,7 +36,7 @@ use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::services::access::Access;
 use crate::services::units::{UnitLoader, UnitReader};
-use crate::services::Store;
+use crate::services::{Ctx, Store};
 
 /// Every read, one root field per resource list or record.
 #[derive(MergedObject, Default)]
@@ -112,21 +112,23 @@ pub fn build_schema(store: Store, config: &Config) -> AppSchema {
         .finish()
 }
 
-/// Attaches the caller and its loaders (units, relations of list items) to a request.
+/// Attaches the caller's context and its loaders (units, relations of list items)
+/// to a request.
 pub fn request_data(
     request: async_graphql::Request,
     store: &Store,
     access: Access,
 ) -> async_graphql::Request {
-    let request = request.data(loaders::Relations::new(store.clone(), access.clone()));
-    let request = match UnitReader::new(store, &access) {
+    let cx = Ctx::new(store.clone(), access.clone());
+    let request = request.data(loaders::Relations::new(cx.clone()));
+    let request = match UnitReader::new(&cx) {
         Ok(reader) => request
             .data(DataLoader::new(UnitLoader(reader.clone()), tokio::spawn))
             .data(reader),
         // A refused token: resolvers report it through `Access`.
         Err(_) => request,
     };
-    request.data(access)
+    request.data(cx)
 }
 
 /// The SDL, for `kapok schema` and the committed `schema.graphql`.
@@ -134,12 +136,13 @@ pub fn sdl() -> String {
     builder().finish().sdl()
 }
 
-pub(crate) fn store<'a>(ctx: &'a Context<'_>) -> GqlResult<&'a Store> {
-    ctx.data::<Store>()
+/// The request's service context: the store, the caller and the clock.
+pub(crate) fn cx_of<'a>(ctx: &'a Context<'_>) -> GqlResult<&'a Ctx> {
+    ctx.data::<Ctx>()
 }
 
 pub(crate) fn access<'a>(ctx: &'a Context<'_>) -> GqlResult<&'a Access> {
-    ctx.data::<Access>()
+    Ok(cx_of(ctx)?.access())
 }
 
 /// The request's unit reader; absent only when the caller's token was refused, in
@@ -182,18 +185,10 @@ pub(crate) fn parse_under(
         .transpose()
 }
 
-/// The store and the caller, for code that reports errors as `ServiceError`s (a
-/// missing context entry is a bug: INTERNAL).
-pub(crate) fn parts<'a>(
-    ctx: &'a Context<'_>,
-) -> Result<(&'a Store, &'a Access), crate::error::ServiceError> {
-    let internal = |e: async_graphql::Error| {
-        crate::error::ServiceError::Database(sea_orm::DbErr::Custom(e.message))
-    };
-    Ok((
-        store(ctx).map_err(internal)?,
-        access(ctx).map_err(internal)?,
-    ))
+/// The request's service context, for code that reports errors as
+/// `ServiceError`s (a missing context entry is a bug: INTERNAL).
+pub(crate) fn parts<'a>(ctx: &'a Context<'_>) -> Result<&'a Ctx, crate::error::ServiceError> {
+    cx_of(ctx).map_err(|e| crate::error::ServiceError::Database(sea_orm::DbErr::Custom(e.message)))
 }
 
 /// A unit through the request's loader.
@@ -254,12 +249,11 @@ pub(crate) async fn answer<T, P: From<T>>(
     run.await.map(P::from).map_err(|e| e.extend())
 }
 
-/// The store, the caller, and the record a mutation's `id` names.
+/// The request's context and the record a mutation's `id` names.
 pub(crate) fn target<'a>(
     ctx: &'a Context<'_>,
     kind: node::NodeKind,
     id: &async_graphql::ID,
-) -> Result<(&'a Store, &'a Access, i64), crate::error::ServiceError> {
-    let (store, access) = parts(ctx)?;
-    Ok((store, access, id_of(kind, id)?))
+) -> Result<(&'a Ctx, i64), crate::error::ServiceError> {
+    Ok((parts(ctx)?, id_of(kind, id)?))
 }

@@ -20,7 +20,7 @@ use crate::graphql::teams::Team;
 use crate::graphql::units::Unit;
 use crate::graphql::volunteers::Volunteer;
 use crate::graphql::volunteers::VolunteerMove;
-use crate::graphql::{access, store, unit_reader, visible};
+use crate::graphql::{cx_of, unit_reader, visible};
 use crate::services::{
     activities, attendance, audit, certificates, organizations, projects, records, roles, stars,
     stations, teams, users, volunteers,
@@ -202,53 +202,49 @@ async fn resolve_batched(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Op
 /// or out of scope, an error for a malformed ID or a refused caller.
 async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<Node>> {
     let (kind, raw) = parse_global_id(id).map_err(|e| e.extend())?;
-    let (store, access) = (store(ctx)?, access(ctx)?);
+    let cx = cx_of(ctx)?;
     let node = match kind {
         NodeKind::Unit => unit_reader(ctx)?
             .by_id(raw)
             .await
             .and_then(|u| u.ok_or(ServiceError::NotFound(Thing::Node)))
             .map(|u| Node::Unit(Unit(u))),
-        NodeKind::User => users::get(store, access, raw)
-            .await
-            .map(|u| Node::User(User(u))),
-        NodeKind::RoleAssignment => roles::get(store, access, raw)
+        NodeKind::User => users::get(cx, raw).await.map(|u| Node::User(User(u))),
+        NodeKind::RoleAssignment => roles::get(cx, raw)
             .await
             .map(|a| Node::RoleAssignment(RoleAssignment(a))),
-        NodeKind::AuditEntry => audit::get(store, access, raw)
+        NodeKind::AuditEntry => audit::get(cx, raw)
             .await
             .map(|a| Node::AuditEntry(AuditEntry(a))),
-        NodeKind::Organization => organizations::get(store, access, raw)
+        NodeKind::Organization => organizations::get(cx, raw)
             .await
             .map(|o| Node::Organization(Organization(o))),
-        NodeKind::Station => stations::get(store, access, raw)
+        NodeKind::Station => stations::get(cx, raw)
             .await
             .map(|o| Node::Station(Station(o))),
-        NodeKind::Volunteer => volunteers::get(store, access, raw)
+        NodeKind::Volunteer => volunteers::get(cx, raw)
             .await
             .map(|v| Node::Volunteer(Volunteer::new(v))),
-        NodeKind::Team => teams::get(store, access, raw)
-            .await
-            .map(|t| Node::Team(Team(t))),
-        NodeKind::Project => projects::get(store, access, raw)
+        NodeKind::Team => teams::get(cx, raw).await.map(|t| Node::Team(Team(t))),
+        NodeKind::Project => projects::get(cx, raw)
             .await
             .map(|p| Node::Project(Project(p))),
-        NodeKind::Activity => activities::get(store, access, raw)
+        NodeKind::Activity => activities::get(cx, raw)
             .await
             .map(|a| Node::Activity(Activity(a))),
-        NodeKind::Signup => attendance::get(store, access, raw)
+        NodeKind::Signup => attendance::get(cx, raw)
             .await
             .map(|s| Node::Signup(Signup(s))),
-        NodeKind::ServiceRecord => records::get(store, access, raw)
+        NodeKind::ServiceRecord => records::get(cx, raw)
             .await
             .map(|r| Node::ServiceRecord(ServiceRecord(r))),
-        NodeKind::StarNomination => stars::get(store, access, raw)
+        NodeKind::StarNomination => stars::get(cx, raw)
             .await
             .map(|n| Node::StarNomination(StarNomination(n))),
-        NodeKind::Certificate => certificates::get(store, access, raw)
+        NodeKind::Certificate => certificates::get(cx, raw)
             .await
             .map(|c| Node::Certificate(Certificate::new(c))),
-        NodeKind::VolunteerMove => volunteers::get_move(store, access, raw)
+        NodeKind::VolunteerMove => volunteers::get_move(cx, raw)
             .await
             .map(|m| Node::VolunteerMove(VolunteerMove(m))),
     };

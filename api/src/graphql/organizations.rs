@@ -8,7 +8,7 @@ use entity::kinds::OrganizationKind;
 use crate::graphql::connection::{list, Connection, OrderBy, Paging};
 use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::units::Unit;
-use crate::graphql::{access, answer, load_unit, maybe, parse_under, store, target, GqlResult};
+use crate::graphql::{answer, cx_of, load_unit, maybe, parse_under, target, GqlResult};
 use crate::services::organizations::{self, NewOrganization, OrganizationRecord};
 use crate::services::NameOrderField;
 
@@ -152,10 +152,9 @@ impl OrganizationQuery {
             ctx,
             paging,
             Organization,
-            |store, access, page, want_total| async move {
+            |cx, page, want_total| async move {
                 organizations::list(
-                    store,
-                    access,
+                    cx,
                     parse_under(under.as_deref())?.as_ref(),
                     OrderBy::pair(order_by),
                     &page,
@@ -188,7 +187,7 @@ impl OrganizationMutation {
             contact_name: input.contact_name,
             contact_phone: input.contact_phone,
         };
-        organizations::create(store(ctx)?, access(ctx)?, new)
+        organizations::create(cx_of(ctx)?, new)
             .await
             .map(|o| CreateOrganizationPayload {
                 organization: Organization(o),
@@ -203,14 +202,14 @@ impl OrganizationMutation {
         input: UpdateOrganizationInput,
     ) -> GqlResult<UpdateOrganizationPayload> {
         answer(async {
-            let (store, access, id) = target(ctx, NodeKind::Organization, &input.id)?;
+            let (cx, id) = target(ctx, NodeKind::Organization, &input.id)?;
             let changes = organizations::OrganizationChanges {
                 name: input.name,
                 kind: input.kind,
                 contact_name: maybe(input.contact_name),
                 contact_phone: maybe(input.contact_phone),
             };
-            organizations::update(store, access, id, changes).await
+            organizations::update(cx, id, changes).await
         })
         .await
     }

@@ -185,23 +185,17 @@ impl ProjectQuery {
             last,
             before,
         };
-        list(
-            ctx,
-            paging,
-            Project,
-            |store, access, page, want_total| async move {
-                projects::list(
-                    store,
-                    access,
-                    parse_under(under.as_deref())?.as_ref(),
-                    field.as_deref(),
-                    OrderBy::pair(order_by),
-                    &page,
-                    want_total,
-                )
-                .await
-            },
-        )
+        list(ctx, paging, Project, |cx, page, want_total| async move {
+            projects::list(
+                cx,
+                parse_under(under.as_deref())?.as_ref(),
+                field.as_deref(),
+                OrderBy::pair(order_by),
+                &page,
+                want_total,
+            )
+            .await
+        })
         .await
     }
 }
@@ -219,7 +213,7 @@ impl ProjectMutation {
         input: UpdateProjectInput,
     ) -> GqlResult<UpdateProjectPayload> {
         answer(async {
-            let (store, access, id) = target(ctx, NodeKind::Project, &input.id)?;
+            let (cx, id) = target(ctx, NodeKind::Project, &input.id)?;
             let changes = projects::ProjectChanges {
                 name: input.name,
                 field: input.field,
@@ -229,7 +223,7 @@ impl ProjectMutation {
                 team_id: maybe_id(NodeKind::Team, input.team_id)?,
                 organization_id: maybe_id(NodeKind::Organization, input.organization_id)?,
             };
-            projects::update(store, access, id, changes).await
+            projects::update(cx, id, changes).await
         })
         .await
     }
@@ -251,8 +245,8 @@ impl ProjectMutation {
                 starts_on: input.starts_on.map(Into::into),
                 ends_on: input.ends_on.map(Into::into),
             };
-            let (store, access) = parts(ctx)?;
-            projects::create(store, access, new).await
+            let cx = parts(ctx)?;
+            projects::create(cx, new).await
         })
         .await
     }

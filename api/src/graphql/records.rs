@@ -224,7 +224,7 @@ impl RecordQuery {
             ctx,
             paging,
             ServiceRecord,
-            |store, access, page, want_total| async move {
+            |cx, page, want_total| async move {
                 let filter = RecordFilter {
                     under: parse_under(under.as_deref())?,
                     volunteer_id: opt_id(NodeKind::Volunteer, &volunteer_id)?,
@@ -234,7 +234,7 @@ impl RecordQuery {
                     to: to.map(Into::into),
                     order: OrderBy::pair(order_by),
                 };
-                records::list(store, access, &filter, &page, want_total).await
+                records::list(cx, &filter, &page, want_total).await
             },
         )
         .await
@@ -264,8 +264,8 @@ impl RecordMutation {
                 reason: input.reason,
                 corrects_id: opt_id(NodeKind::ServiceRecord, &input.corrects_id)?,
             };
-            let (store, access) = parts(ctx)?;
-            records::log_hours(store, access, log).await
+            let cx = parts(ctx)?;
+            records::log_hours(cx, log).await
         })
         .await
     }
@@ -278,8 +278,8 @@ impl RecordMutation {
         input: ApproveServiceRecordInput,
     ) -> GqlResult<ServiceRecordPayload> {
         answer(async {
-            let (store, access, id) = target(ctx, NodeKind::ServiceRecord, &input.id)?;
-            records::approve(store, access, id, input.note).await
+            let (cx, id) = target(ctx, NodeKind::ServiceRecord, &input.id)?;
+            records::approve(cx, id, input.note).await
         })
         .await
     }
@@ -291,8 +291,8 @@ impl RecordMutation {
         input: RejectServiceRecordInput,
     ) -> GqlResult<ServiceRecordPayload> {
         answer(async {
-            let (store, access, id) = target(ctx, NodeKind::ServiceRecord, &input.id)?;
-            records::reject(store, access, id, &input.reason).await
+            let (cx, id) = target(ctx, NodeKind::ServiceRecord, &input.id)?;
+            records::reject(cx, id, &input.reason).await
         })
         .await
     }
@@ -305,8 +305,8 @@ impl RecordMutation {
         input: RevokeServiceRecordInput,
     ) -> GqlResult<ServiceRecordPayload> {
         answer(async {
-            let (store, access, id) = target(ctx, NodeKind::ServiceRecord, &input.id)?;
-            records::revoke_for_fraud(store, access, id, &input.reason).await
+            let (cx, id) = target(ctx, NodeKind::ServiceRecord, &input.id)?;
+            records::revoke_for_fraud(cx, id, &input.reason).await
         })
         .await
     }

@@ -11,7 +11,7 @@ use crate::graphql::connection::{list, Connection, OrderBy, Paging};
 use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::scalars::Timestamp;
 use crate::graphql::units::{Unit, UnitLevel};
-use crate::graphql::{access, id_of, load_unit, opt_id, parse_under, store, GqlResult};
+use crate::graphql::{access, cx_of, id_of, load_unit, opt_id, parse_under, GqlResult};
 use crate::services::roles::{self, AssignmentFilter, AssignmentRecord, GrantInput};
 use crate::services::CreatedOrderField;
 
@@ -400,21 +400,13 @@ impl RoleQuery {
             ctx,
             paging,
             RoleAssignment,
-            |store, access, page, want_total| async move {
+            |cx, page, want_total| async move {
                 let filter = AssignmentFilter {
                     under: parse_under(under.as_deref())?,
                     role,
                     user_id: opt_id(NodeKind::User, &user_id)?,
                 };
-                roles::list(
-                    store,
-                    access,
-                    &filter,
-                    OrderBy::pair(order_by),
-                    &page,
-                    want_total,
-                )
-                .await
+                roles::list(cx, &filter, OrderBy::pair(order_by), &page, want_total).await
             },
         )
         .await
@@ -434,9 +426,9 @@ impl RoleQuery {
     ) -> GqlResult<Vec<GrantableRole>> {
         let unit = UnitCode::parse(&unit_code)
             .map_err(|e| ServiceError::from(Problem::from(e).at("unitCode")).extend())?;
-        let access = access(ctx)?;
-        let list = roles::grantable_at(access, &unit).map_err(|e| e.extend())?;
-        let policy = access.policy_arc();
+        let cx = cx_of(ctx)?;
+        let list = roles::grantable_at(cx, &unit).map_err(|e| e.extend())?;
+        let policy = cx.access().policy_arc();
         Ok(list
             .into_iter()
             .filter_map(|(role, until)| {
@@ -455,7 +447,7 @@ impl RoleQuery {
     ) -> GqlResult<Vec<Permission>> {
         let unit = UnitCode::parse(&unit_code)
             .map_err(|e| ServiceError::from(Problem::from(e).at("unitCode")).extend())?;
-        let list = roles::permissions_at(access(ctx)?, &unit).map_err(|e| e.extend())?;
+        let list = roles::permissions_at(cx_of(ctx)?, &unit).map_err(|e| e.extend())?;
         Ok(list
             .into_iter()
             .map(|(r, a)| Permission {
@@ -475,8 +467,7 @@ impl RoleQuery {
         let resource: policies::Resource = input.resource.into();
         let action: policies::Action = input.action.into();
         let e = roles::explain(
-            store(ctx)?,
-            access(ctx)?,
+            cx_of(ctx)?,
             user,
             resource.as_str(),
             action.as_str(),
@@ -511,7 +502,7 @@ impl RoleMutation {
             unit_code: input.unit_code,
             expires_at: input.expires_at.map(Into::into),
         };
-        roles::grant(store(ctx)?, access(ctx)?, grant)
+        roles::grant(cx_of(ctx)?, grant)
             .await
             .map(|a| GrantRolePayload {
                 assignment: RoleAssignment(a),
@@ -526,7 +517,7 @@ impl RoleMutation {
         input: RevokeRoleInput,
     ) -> GqlResult<RevokeRolePayload> {
         let id = id_of(NodeKind::RoleAssignment, &input.assignment_id).map_err(|e| e.extend())?;
-        roles::revoke(store(ctx)?, access(ctx)?, id)
+        roles::revoke(cx_of(ctx)?, id)
             .await
             .map(|a| RevokeRolePayload {
                 assignment: RoleAssignment(a),

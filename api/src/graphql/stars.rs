@@ -10,7 +10,7 @@ use crate::graphql::relations::volunteer_of;
 use crate::graphql::scalars::Timestamp;
 use crate::graphql::units::Unit;
 use crate::graphql::volunteers::Volunteer;
-use crate::graphql::{access, answer, load_unit, opt_id, parse_under, target, GqlResult};
+use crate::graphql::{answer, cx_of, load_unit, opt_id, parse_under, target, GqlResult};
 use crate::services::stars::{self, NominationFilter, NominationRecord};
 use crate::services::CreatedOrderField;
 
@@ -34,7 +34,7 @@ impl StarNomination {
         else {
             return Ok(None);
         };
-        stars::nominee_name(access(ctx)?, &self.0, &nominee)
+        stars::nominee_name(cx_of(ctx)?, &self.0, &nominee)
             .map(Some)
             .map_err(|e| e.extend())
     }
@@ -141,21 +141,13 @@ impl StarQuery {
             ctx,
             paging,
             StarNomination,
-            |store, access, page, want_total| async move {
+            |cx, page, want_total| async move {
                 let filter = NominationFilter {
                     under: parse_under(under.as_deref())?,
                     state,
                     volunteer_id: opt_id(NodeKind::Volunteer, &volunteer_id)?,
                 };
-                stars::list(
-                    store,
-                    access,
-                    &filter,
-                    OrderBy::pair(order_by),
-                    &page,
-                    want_total,
-                )
-                .await
+                stars::list(cx, &filter, OrderBy::pair(order_by), &page, want_total).await
             },
         )
         .await
@@ -176,8 +168,8 @@ impl StarMutation {
         input: GrantStarInput,
     ) -> GqlResult<GrantStarPayload> {
         answer(async {
-            let (store, access, id) = target(ctx, NodeKind::StarNomination, &input.nomination_id)?;
-            stars::grant(store, access, id).await
+            let (cx, id) = target(ctx, NodeKind::StarNomination, &input.nomination_id)?;
+            stars::grant(cx, id).await
         })
         .await
     }

@@ -12,7 +12,7 @@ use crate::graphql::organizations::Organization;
 use crate::graphql::scalars::Day;
 use crate::graphql::units::Unit;
 use crate::graphql::{
-    access, answer, load_unit, maybe, maybe_id, opt_id, parse_under, store, target, GqlResult,
+    answer, cx_of, load_unit, maybe, maybe_id, opt_id, parse_under, target, GqlResult,
 };
 use crate::services::stations::{self, NewStation, StationRecord};
 use crate::services::NameOrderField;
@@ -167,23 +167,17 @@ impl StationQuery {
             last,
             before,
         };
-        list(
-            ctx,
-            paging,
-            Station,
-            |store, access, page, want_total| async move {
-                stations::list(
-                    store,
-                    access,
-                    parse_under(under.as_deref())?.as_ref(),
-                    kind,
-                    OrderBy::pair(order_by),
-                    &page,
-                    want_total,
-                )
-                .await
-            },
-        )
+        list(ctx, paging, Station, |cx, page, want_total| async move {
+            stations::list(
+                cx,
+                parse_under(under.as_deref())?.as_ref(),
+                kind,
+                OrderBy::pair(order_by),
+                &page,
+                want_total,
+            )
+            .await
+        })
         .await
     }
 }
@@ -211,7 +205,7 @@ impl StationMutation {
             closed_on: input.closed_on.map(Into::into),
             organization_id,
         };
-        stations::create(store(ctx)?, access(ctx)?, new)
+        stations::create(cx_of(ctx)?, new)
             .await
             .map(|s| CreateStationPayload {
                 station: Station(s),
@@ -226,7 +220,7 @@ impl StationMutation {
         input: UpdateStationInput,
     ) -> GqlResult<UpdateStationPayload> {
         answer(async {
-            let (store, access, id) = target(ctx, NodeKind::Station, &input.id)?;
+            let (cx, id) = target(ctx, NodeKind::Station, &input.id)?;
             let changes = stations::StationChanges {
                 kind: input.kind,
                 name: input.name,
@@ -235,7 +229,7 @@ impl StationMutation {
                 closed_on: maybe(input.closed_on),
                 organization_id: maybe_id(NodeKind::Organization, input.organization_id)?,
             };
-            stations::update(store, access, id, changes).await
+            stations::update(cx, id, changes).await
         })
         .await
     }

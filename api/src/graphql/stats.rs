@@ -5,7 +5,7 @@ use entity::kinds::StationKind;
 
 use crate::graphql::scalars::Day;
 use crate::graphql::units::Unit;
-use crate::graphql::{access, load_unit, store, GqlResult};
+use crate::graphql::{cx_of, load_unit, GqlResult};
 use crate::services::stats;
 
 /// Headline figures of a subtree for a period (whole days, China Standard Time).
@@ -152,15 +152,9 @@ impl StatsQuery {
         #[graphql(desc = "Last day of the period, inclusive; left out, no upper bound.")]
         to: Option<Day>,
     ) -> GqlResult<UnitStats> {
-        let s = stats::unit_stats(
-            store(ctx)?,
-            access(ctx)?,
-            &code,
-            from.map(Into::into),
-            to.map(Into::into),
-        )
-        .await
-        .map_err(|e| e.extend())?;
+        let s = stats::unit_stats(cx_of(ctx)?, &code, from.map(Into::into), to.map(Into::into))
+            .await
+            .map_err(|e| e.extend())?;
         let share = |n: u64, of: u64| if of == 0 { 0.0 } else { n as f64 / of as f64 };
         Ok(UnitStats {
             unit_code: s.unit.to_string(),

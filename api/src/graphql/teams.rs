@@ -92,12 +92,12 @@ impl Team {
             ctx,
             paging,
             Volunteer::new,
-            |store, access, page, want_total| async move {
+            |cx, page, want_total| async move {
                 let filter = VolunteerFilter {
                     team_id: Some(self.0.id),
                     ..Default::default()
                 };
-                volunteers::list(store, access, &filter, &page, want_total).await
+                volunteers::list(cx, &filter, &page, want_total).await
             },
         )
         .await
@@ -227,27 +227,14 @@ impl TeamQuery {
             last,
             before,
         };
-        list(
-            ctx,
-            paging,
-            Team,
-            |store, access, page, want_total| async move {
-                let parent_id = opt_id(NodeKind::Team, &parent_id)?;
-                let filter = TeamFilter {
-                    under: parse_under(under.as_deref())?,
-                    parent_id,
-                };
-                teams::list(
-                    store,
-                    access,
-                    &filter,
-                    OrderBy::pair(order_by),
-                    &page,
-                    want_total,
-                )
-                .await
-            },
-        )
+        list(ctx, paging, Team, |cx, page, want_total| async move {
+            let parent_id = opt_id(NodeKind::Team, &parent_id)?;
+            let filter = TeamFilter {
+                under: parse_under(under.as_deref())?,
+                parent_id,
+            };
+            teams::list(cx, &filter, OrderBy::pair(order_by), &page, want_total).await
+        })
         .await
     }
 }
@@ -272,8 +259,8 @@ impl TeamMutation {
                 fields: input.fields,
                 leader_id: opt_id(NodeKind::Volunteer, &input.leader_id)?,
             };
-            let (store, access) = parts(ctx)?;
-            teams::create(store, access, new).await
+            let cx = parts(ctx)?;
+            teams::create(cx, new).await
         })
         .await
     }
@@ -285,14 +272,14 @@ impl TeamMutation {
         input: UpdateTeamInput,
     ) -> GqlResult<UpdateTeamPayload> {
         answer(async {
-            let (store, access, id) = target(ctx, NodeKind::Team, &input.id)?;
+            let (cx, id) = target(ctx, NodeKind::Team, &input.id)?;
             let changes = teams::TeamChanges {
                 name: input.name,
                 fields: input.fields,
                 leader_id: maybe_id(NodeKind::Volunteer, input.leader_id)?,
                 parent_id: maybe_id(NodeKind::Team, input.parent_id)?,
             };
-            teams::update(store, access, id, changes).await
+            teams::update(cx, id, changes).await
         })
         .await
     }
@@ -304,9 +291,9 @@ impl TeamMutation {
         input: TeamMemberInput,
     ) -> GqlResult<TeamMemberPayload> {
         answer(async {
-            let (store, access, team) = target(ctx, NodeKind::Team, &input.team_id)?;
+            let (cx, team) = target(ctx, NodeKind::Team, &input.team_id)?;
             let volunteer = id_of(NodeKind::Volunteer, &input.volunteer_id)?;
-            teams::add_member(store, access, team, volunteer).await
+            teams::add_member(cx, team, volunteer).await
         })
         .await
     }
@@ -318,9 +305,9 @@ impl TeamMutation {
         input: TeamMemberInput,
     ) -> GqlResult<TeamMemberPayload> {
         answer(async {
-            let (store, access, team) = target(ctx, NodeKind::Team, &input.team_id)?;
+            let (cx, team) = target(ctx, NodeKind::Team, &input.team_id)?;
             let volunteer = id_of(NodeKind::Volunteer, &input.volunteer_id)?;
-            teams::remove_member(store, access, team, volunteer).await
+            teams::remove_member(cx, team, volunteer).await
         })
         .await
     }

@@ -6,7 +6,7 @@ use policies::{Level, UnitCode};
 use crate::error::{Problem, ServiceError, ServiceResult, Thing};
 use crate::graphql::connection::{from_page, wants_total, Connection};
 use crate::graphql::node::{global_id, NodeKind};
-use crate::graphql::{access, store, unit_loader, unit_reader, visible, GqlResult};
+use crate::graphql::{cx_of, unit_loader, unit_reader, visible, GqlResult};
 use crate::pagination::PageRequest;
 use crate::services::units::{self, ByCode, ChildCount, ChildrenOf, UnitFilter, UnitRecord};
 
@@ -267,15 +267,9 @@ impl UnitMutation {
         #[graphql(desc = "What to do; each field is described on the input type.")]
         input: CreateUnitInput,
     ) -> GqlResult<CreateUnitPayload> {
-        let unit = units::create(
-            store(ctx)?,
-            access(ctx)?,
-            &input.parent_code,
-            &input.code,
-            &input.name,
-        )
-        .await
-        .map_err(|e| e.extend())?;
+        let unit = units::create(cx_of(ctx)?, &input.parent_code, &input.code, &input.name)
+            .await
+            .map_err(|e| e.extend())?;
         Ok(CreateUnitPayload { unit: Unit(unit) })
     }
 
@@ -286,7 +280,7 @@ impl UnitMutation {
         #[graphql(desc = "What to do; each field is described on the input type.")]
         input: RenameUnitInput,
     ) -> GqlResult<RenameUnitPayload> {
-        let unit = units::rename(store(ctx)?, access(ctx)?, &input.code, &input.name)
+        let unit = units::rename(cx_of(ctx)?, &input.code, &input.name)
             .await
             .map_err(|e| e.extend())?;
         Ok(RenameUnitPayload { unit: Unit(unit) })

@@ -13,7 +13,7 @@ use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::scalars::{Day, Timestamp};
 use crate::graphql::units::Unit;
 use crate::graphql::{
-    access, answer, id_of, load_unit, opt_id, parse_under, store, target, visible, GqlResult,
+    answer, cx_of, id_of, load_unit, opt_id, parse_under, target, visible, GqlResult,
 };
 use crate::services::volunteers::VolunteerOrderField;
 use crate::services::volunteers::{
@@ -46,9 +46,9 @@ impl Volunteer {
 
     /// Decided (and, when unmasked, audited) once per volunteer per request.
     async fn personal(&self, ctx: &Context<'_>) -> GqlResult<&PersonalData> {
-        let (store, access) = (store(ctx)?, access(ctx)?);
+        let cx = cx_of(ctx)?;
         self.personal
-            .get_or_try_init(|| volunteers::personal_data(store, access, &self.record))
+            .get_or_try_init(|| volunteers::personal_data(cx, &self.record))
             .await
             .map_err(|e| e.extend())
     }
@@ -276,8 +276,8 @@ async fn decide_move(
     accept: bool,
 ) -> GqlResult<DecideVolunteerMovePayload> {
     answer(async {
-        let (store, access, id) = target(ctx, NodeKind::VolunteerMove, &input.id)?;
-        volunteers::decide_move(store, access, id, accept, input.reason)
+        let (cx, id) = target(ctx, NodeKind::VolunteerMove, &input.id)?;
+        volunteers::decide_move(cx, id, accept, input.reason)
             .await
             .map(|m| DecideVolunteerMovePayload {
                 move_request: VolunteerMove(m),
@@ -293,7 +293,7 @@ pub struct VolunteerQuery;
 impl VolunteerQuery {
     /// The managed list of service fields.
     async fn service_fields(&self, ctx: &Context<'_>) -> GqlResult<Vec<ServiceField>> {
-        Ok(volunteers::service_fields(store(ctx)?)
+        Ok(volunteers::service_fields(cx_of(ctx)?)
             .await
             .map_err(|e| e.extend())?
             .into_iter()
@@ -354,7 +354,7 @@ impl VolunteerQuery {
             ctx,
             paging,
             Volunteer::new,
-            |store, access, page, want_total| async move {
+            |cx, page, want_total| async move {
                 let stars = stars
                     .map(|s| {
                         i16::try_from(s)
@@ -379,7 +379,7 @@ impl VolunteerQuery {
                     team_id: None,
                     stars,
                 };
-                volunteers::list(store, access, &filter, &page, want_total).await
+                volunteers::list(cx, &filter, &page, want_total).await
             },
         )
         .await
@@ -421,10 +421,9 @@ impl VolunteerQuery {
             ctx,
             paging,
             VolunteerMove,
-            |store, access, page, want_total| async move {
+            |cx, page, want_total| async move {
                 volunteers::list_moves(
-                    store,
-                    access,
+                    cx,
                     state.map(|s| s.as_str()),
                     OrderBy::pair(order_by),
                     &page,
@@ -443,7 +442,7 @@ impl VolunteerQuery {
         #[graphql(desc = "The volunteer's global ID.")] id: ID,
     ) -> GqlResult<Option<Volunteer>> {
         let raw = id_of(NodeKind::Volunteer, &id).map_err(|e| e.extend())?;
-        Ok(visible(volunteers::get(store(ctx)?, access(ctx)?, raw).await)?.map(Volunteer::new))
+        Ok(visible(volunteers::get(cx_of(ctx)?, raw).await)?.map(Volunteer::new))
     }
 }
 
@@ -475,7 +474,7 @@ impl VolunteerMutation {
             reported_unit_code: input.reported_unit_code,
             user_id,
         };
-        volunteers::register(store(ctx)?, access(ctx)?, new)
+        volunteers::register(cx_of(ctx)?, new)
             .await
             .map(|v| RegisterVolunteerPayload {
                 volunteer: Volunteer::new(v),
@@ -499,7 +498,7 @@ impl VolunteerMutation {
             party_organization: input.party_organization,
             reported_unit_code: input.reported_unit_code,
         };
-        volunteers::update(store(ctx)?, access(ctx)?, id, changes)
+        volunteers::update(cx_of(ctx)?, id, changes)
             .await
             .map(|u| UpdateVolunteerPayload {
                 volunteer: Volunteer::new(u.volunteer),

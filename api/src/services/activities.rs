@@ -5,6 +5,7 @@
 //! "In progress" is when a published activity's start has passed: reads report it
 //! from the clock, and the first check-in (or the close) stores it.
 
+use super::Ctx;
 use chrono::{DateTime, Utc};
 use entity::activity;
 use policies::{Action, Resource, UnitCode};
@@ -18,11 +19,10 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
-use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
 use crate::services::daily::{self, Delta};
-use crate::services::{attendance, projects, ranges, scoped, teams, units, volunteers, Store};
+use crate::services::{attendance, projects, ranges, teams, units, volunteers};
 
 pub use entity::kinds::ActivityState as State;
 
@@ -42,7 +42,8 @@ pub struct ActivityRecord {
     pub recruit_until: Option<DateTime<Utc>>,
     pub capacity: i32,
     pub signed_up: i32,
-    /// As of now: a published activity whose start has passed is in progress.
+    /// As of the request's clock ([`ActivityRecord::at_time`]): a published activity
+    /// whose start has passed is in progress.
     pub state: State,
     pub people_served: Option<i32>,
     pub created_by: Option<i64>,
@@ -56,11 +57,9 @@ pub struct ActivityRecord {
 impl TryFrom<activity::Model> for ActivityRecord {
     type Error = ServiceError;
     fn try_from(m: activity::Model) -> ServiceResult<Self> {
+        // As stored; `at_time` turns a started publication into one in progress.
         let stored = m.state;
-        let state = match stored {
-            State::Published if super::now() >= m.starts_at => State::InProgress,
-            other => other,
-        };
+        let state = stored;
         Ok(ActivityRecord {
             unit: super::stored_unit(&m.unit_code)?,
             id: m.id,
@@ -88,6 +87,15 @@ impl TryFrom<activity::Model> for ActivityRecord {
 }
 
 impl ActivityRecord {
+    /// The record as of `now`: a published activity whose start has passed is in
+    /// progress. Every read hands out records through this, on the request's clock.
+    pub(crate) fn at_time(mut self, now: DateTime<Utc>) -> ActivityRecord {
+        if self.stored == State::Published && now >= self.starts_at {
+            self.state = State::InProgress;
+        }
+        self
+    }
+
     /// Sign-ups are open: published, not started, inside the recruiting window.
     pub fn recruiting(&self, now: DateTime<Utc>) -> bool {
         self.state == State::Published
@@ -132,14 +140,15 @@ pub(super) fn code_matches(a: &ActivityRecord, code: &str, now: DateTime<Utc>) -
 }
 
 /// The check-in code of an activity the caller has read, for its organisers.
-pub fn check_in_code(access: &Access, a: &ActivityRecord) -> ServiceResult<CheckInCode> {
-    access.require(Resource::Signup, Action::Update, &a.unit)?;
+pub fn check_in_code(cx: &Ctx, a: &ActivityRecord) -> ServiceResult<CheckInCode> {
+    cx.access()
+        .require(Resource::Signup, Action::Update, &a.unit)?;
     if !matches!(a.state, State::Published | State::InProgress) {
         return Err(Reason::CHECK_IN_CLOSED
             .arg("state", a.state.as_str().to_ascii_uppercase())
             .into());
     }
-    Ok(current_code(a, super::now()))
+    Ok(current_code(a, cx.now()))
 }
 
 pub struct NewActivity {
@@ -223,11 +232,7 @@ fn description_text(d: &str) -> ServiceResult<String> {
     Ok(d.to_owned())
 }
 
-pub async fn create(
-    store: &Store,
-    access: &Access,
-    input: NewActivity,
-) -> ServiceResult<ActivityRecord> {
+pub async fn create(cx: &Ctx, input: NewActivity) -> ServiceResult<ActivityRecord> {
     let title = super::required_text("title", &input.title, 200)?;
     let place = super::required_text("place", &input.place, 200)?;
     let description = description_text(&input.description)?;
@@ -242,17 +247,18 @@ pub async fn create(
     if input.project_id.is_none() && input.team_id.is_none() {
         return Err(Reason::ACTIVITY_NEEDS_OWNER.into());
     }
-    let txn = store.db.begin().await?;
+    let txn = cx.db().begin().await?;
     units::require_exists(&txn, &unit).await?;
-    access.require(Resource::Activity, Action::Create, &unit)?;
+    cx.access()
+        .require(Resource::Activity, Action::Create, &unit)?;
     volunteers::check_fields(&txn, std::slice::from_ref(&input.field)).await?;
     if let Some(p) = input.project_id {
-        projects::get_in(&txn, access, p).await?;
+        projects::get_in(&txn, cx, p).await?;
     }
     if let Some(t) = input.team_id {
-        teams::get_in(&txn, access, Action::Read, t).await?;
+        teams::get_in(&txn, cx, Action::Read, t).await?;
     }
-    let now = super::now();
+    let now = cx.now();
     let secret: [u8; 16] = rand::random();
     let m = activity::ActiveModel {
         title: Set(title.clone()),
@@ -271,8 +277,8 @@ pub async fn create(
         state: Set(State::Draft),
         people_served: Set(None),
         checkin_secret: Set(hex::encode(secret)),
-        created_by: Set(access.actor()),
-        state_changed_by: Set(access.actor()),
+        created_by: Set(cx.access().actor()),
+        state_changed_by: Set(cx.access().actor()),
         state_changed_at: Set(now),
         created_at: Set(now),
         ..Default::default()
@@ -281,7 +287,7 @@ pub async fn create(
     .await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("activity.create", &unit)
             .target("activity", m.id)
             .summary(json!({ "title": title, "capacity": input.capacity })),
@@ -292,11 +298,13 @@ pub async fn create(
 }
 
 /// May the caller see this activity before it is published?
-fn organises(access: &Access, unit: &UnitCode) -> ServiceResult<bool> {
-    Ok(access
+fn organises(cx: &Ctx, unit: &UnitCode) -> ServiceResult<bool> {
+    Ok(cx
+        .access()
         .check(Resource::Activity, Action::Update, unit)?
         .allowed()
-        || access
+        || cx
+            .access()
             .check(Resource::Activity, Action::Approve, unit)?
             .allowed())
 }
@@ -304,48 +312,51 @@ fn organises(access: &Access, unit: &UnitCode) -> ServiceResult<bool> {
 /// The activity if the caller may read it (drafts only for organisers and reviewers).
 pub(super) async fn get_in(
     conn: &impl ConnectionTrait,
-    access: &Access,
+    cx: &Ctx,
     id: i64,
 ) -> ServiceResult<ActivityRecord> {
-    let a: ActivityRecord = scoped::find_one::<activity::Entity>(
-        conn,
-        access,
-        Action::Read,
-        activity::Column::Id,
-        id,
-        Thing::Activity,
-    )
-    .await?
-    .try_into()?;
-    if a.state.unpublished() && !organises(access, &a.unit)? {
+    let a: ActivityRecord = cx
+        .get::<activity::Entity>(
+            conn,
+            Action::Read,
+            activity::Column::Id,
+            id,
+            Thing::Activity,
+        )
+        .await?
+        .try_into()?;
+    let a = a.at_time(cx.now());
+    if a.state.unpublished() && !organises(cx, &a.unit)? {
         return Err(ServiceError::NotFound(Thing::Activity));
     }
     Ok(a)
 }
 
-pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<ActivityRecord> {
-    get_in(&store.db, access, id).await
+pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<ActivityRecord> {
+    get_in(cx.db(), cx, id).await
 }
 
 /// Many activities by id in one read, as [`get`] would return each (drafts only
 /// for their organisers and reviewers).
 pub async fn get_many(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     ids: &[i64],
 ) -> ServiceResult<std::collections::HashMap<i64, ActivityRecord>> {
-    let mut found = scoped::find_many::<activity::Entity, _>(
-        &store.db,
-        access,
-        Action::Read,
-        activity::Column::Id,
-        ids,
-        |a: &ActivityRecord| a.id,
-    )
-    .await?;
+    let mut found = cx
+        .get_many::<activity::Entity, _>(
+            Action::Read,
+            activity::Column::Id,
+            ids,
+            |a: &ActivityRecord| a.id,
+        )
+        .await?;
+    let now = cx.now();
+    for a in found.values_mut() {
+        *a = a.clone().at_time(now);
+    }
     let mut hidden = Vec::new();
     for a in found.values() {
-        if a.state.unpublished() && !organises(access, &a.unit)? {
+        if a.state.unpublished() && !organises(cx, &a.unit)? {
             hidden.push(a.id);
         }
     }
@@ -391,13 +402,12 @@ fn sort(order: Option<(ActivityOrderField, OrderDirection)>) -> super::Sort<acti
 
 /// By unit, newest first within each unit (the index's order), unless `order` says.
 pub async fn list(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     filter: &ActivityFilter,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<ActivityRecord>, u64)> {
-    let Some(mut q) = scoped::find::<activity::Entity>(access, Action::Read)? else {
+    let Some(mut q) = cx.find::<activity::Entity>(Action::Read)? else {
         return Ok((Page::empty(), 0));
     };
     // Unpublished activities only where the caller organises or reviews.
@@ -405,7 +415,7 @@ pub async fn list(
         activity::Column::State.is_not_in([State::Draft.as_str(), State::PendingReview.as_str()]),
     );
     for action in [Action::Update, Action::Approve] {
-        if let Some(c) = scoped::condition::<activity::Entity>(access, action)? {
+        if let Some(c) = cx.condition::<activity::Entity>(action)? {
             visible = visible.add(c);
         }
     }
@@ -413,7 +423,7 @@ pub async fn list(
     if let Some(under) = &filter.under {
         q = q.filter(ranges::subtree(activity::Column::UnitCode, under));
     }
-    let now = super::now();
+    let now = cx.now();
     if let Some(state) = filter.state {
         q = q.filter(match state {
             State::Published => Condition::all()
@@ -441,14 +451,16 @@ pub async fn list(
     if let Some(t) = filter.team_id {
         q = q.filter(activity::Column::TeamId.eq(t));
     }
-    super::page_by(store, q, &sort(filter.order), page, want_total).await
+    let (page, total) = super::page_by(cx, q, &sort(filter.order), page, want_total).await?;
+    let page = page.try_map(|a: ActivityRecord| Ok::<_, ServiceError>(a.at_time(now)))?;
+    Ok((page, total))
 }
 
 /// Moves `a` from `from` (its stored state) to `to`, unless someone else moved it
 /// first: the conditional update makes concurrent moves safe.
 async fn transition(
     conn: &impl ConnectionTrait,
-    access: &Access,
+    cx: &Ctx,
     a: &ActivityRecord,
     to: State,
     people_served: Option<i32>,
@@ -457,9 +469,9 @@ async fn transition(
         .col_expr(activity::Column::State, Expr::value(to.as_str()))
         .col_expr(
             activity::Column::StateChangedBy,
-            Expr::value(access.actor()),
+            Expr::value(cx.access().actor()),
         )
-        .col_expr(activity::Column::StateChangedAt, Expr::value(super::now()))
+        .col_expr(activity::Column::StateChangedAt, Expr::value(cx.now()))
         .filter(activity::Column::Id.eq(a.id))
         .filter(activity::Column::State.eq(a.stored.as_str()));
     if let Some(n) = people_served {
@@ -474,12 +486,17 @@ async fn transition(
 
 /// Whether the caller reviews `a`: `activity.approve` held at the office above the
 /// activity's unit (at the unit itself for the city, which has none above).
-fn reviewer<'a>(access: &'a Access, a: &ActivityRecord) -> ServiceResult<policies::Decision<'a>> {
+fn reviewer<'a>(cx: &'a Ctx, a: &ActivityRecord) -> ServiceResult<policies::Decision<'a>> {
     match a.unit.parent() {
-        Some(parent) => {
-            access.check_from_level(Resource::Activity, Action::Approve, &a.unit, parent.level())
-        }
-        None => access.check(Resource::Activity, Action::Approve, &a.unit),
+        Some(parent) => cx.access().check_from_level(
+            Resource::Activity,
+            Action::Approve,
+            &a.unit,
+            parent.level(),
+        ),
+        None => cx
+            .access()
+            .check(Resource::Activity, Action::Approve, &a.unit),
     }
 }
 
@@ -505,15 +522,11 @@ pub struct ActivityChanges {
 /// once published, the title, field, description and capacity (never below the
 /// sign-ups) change freely, and the times, recruiting window and place only with a
 /// reason and before the start. Closed and cancelled activities do not change.
-pub async fn update(
-    store: &Store,
-    access: &Access,
-    id: i64,
-    ch: ActivityChanges,
-) -> ServiceResult<ActivityRecord> {
-    let txn = store.db.begin().await?;
-    let a = get_in(&txn, access, id).await?;
-    access.require(Resource::Activity, Action::Update, &a.unit)?;
+pub async fn update(cx: &Ctx, id: i64, ch: ActivityChanges) -> ServiceResult<ActivityRecord> {
+    let txn = cx.db().begin().await?;
+    let a = get_in(&txn, cx, id).await?;
+    cx.access()
+        .require(Resource::Activity, Action::Update, &a.unit)?;
     if matches!(a.state, State::Closed | State::Cancelled) {
         return Err(Reason::ACTIVITY_LOCKED
             .arg("state", a.state.as_str().to_ascii_uppercase())
@@ -521,7 +534,7 @@ pub async fn update(
     }
     let mut changes = Changes::<activity::Entity>::new();
     let capacity = plan_details(&txn, &a, &ch, &mut changes).await?;
-    let planned = plan_changes(&a, &ch, &mut changes)?;
+    let planned = plan_changes(&a, &ch, &mut changes, cx.now())?;
     check_schedule(&Schedule {
         capacity,
         ..planned
@@ -542,7 +555,7 @@ pub async fn update(
     changes
         .apply(
             &txn,
-            access,
+            cx,
             activity::Column::Id,
             id,
             guard,
@@ -551,7 +564,7 @@ pub async fn update(
             json!({ "state": a.state.as_str(), "reason": reason }),
         )
         .await?;
-    let after = get_in(&txn, access, id).await?;
+    let after = get_in(&txn, cx, id).await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -614,6 +627,7 @@ fn plan_changes(
     a: &ActivityRecord,
     ch: &ActivityChanges,
     changes: &mut Changes<activity::Entity>,
+    now: DateTime<Utc>,
 ) -> ServiceResult<Schedule> {
     let planned = Schedule {
         starts_at: ch.starts_at.unwrap_or(a.starts_at),
@@ -653,7 +667,7 @@ fn plan_changes(
         if ch.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
             return Err(Reason::REASON_REQUIRED.at("reason").into());
         }
-        if planned.starts_at <= super::now() {
+        if planned.starts_at <= now {
             return Err(Reason::MUST_BE_FUTURE.at("startsAt").into());
         }
     }
@@ -662,32 +676,27 @@ fn plan_changes(
 
 /// A reviewer sends an activity waiting for review back to its author as a draft,
 /// saying why; the author edits it and submits it again.
-pub async fn return_to_author(
-    store: &Store,
-    access: &Access,
-    id: i64,
-    reason: &str,
-) -> ServiceResult<ActivityRecord> {
+pub async fn return_to_author(cx: &Ctx, id: i64, reason: &str) -> ServiceResult<ActivityRecord> {
     let reason = super::required_text("reason", reason, 500)?;
-    let txn = store.db.begin().await?;
-    let a = get_in(&txn, access, id).await?;
-    let decision = reviewer(access, &a)?;
-    access.enforce(&decision)?;
+    let txn = cx.db().begin().await?;
+    let a = get_in(&txn, cx, id).await?;
+    let decision = reviewer(cx, &a)?;
+    cx.access().enforce(&decision)?;
     if a.state != State::PendingReview {
         return Err(Reason::NOT_AWAITING_REVIEW
             .arg("state", a.state.as_str().to_ascii_uppercase())
             .into());
     }
-    transition(&txn, access, &a, State::Draft, None).await?;
+    transition(&txn, cx, &a, State::Draft, None).await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("activity.return", &a.unit)
             .target("activity", id)
             .summary(json!({ "reason": reason, "decision": decision.reason() })),
     )
     .await?;
-    let after = get_in(&txn, access, id).await?;
+    let after = get_in(&txn, cx, id).await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -702,20 +711,21 @@ pub enum Published {
 /// Publishes a draft. Where the policy asks for review (by the activity's level), an
 /// author's call submits it and a holder of `activity.approve` above the unit
 /// publishes it; a reviewer's own call publishes at once.
-pub async fn publish(store: &Store, access: &Access, id: i64) -> ServiceResult<Published> {
-    let txn = store.db.begin().await?;
-    let a = get_in(&txn, access, id).await?;
+pub async fn publish(cx: &Ctx, id: i64) -> ServiceResult<Published> {
+    let txn = cx.db().begin().await?;
+    let a = get_in(&txn, cx, id).await?;
     if !a.state.unpublished() {
         return Err(Reason::ALREADY_IN_STATE
             .arg("state", a.state.as_str().to_ascii_uppercase())
             .into());
     }
-    if a.starts_at <= super::now() {
+    if a.starts_at <= cx.now() {
         return Err(Reason::START_PASSED.into());
     }
-    let reviewer = reviewer(access, &a)?;
+    let reviewer = reviewer(cx, &a)?;
     let needs_review = a.unit.parent().is_some()
-        && access
+        && cx
+            .access()
             .policy()
             .activity_rules()
             .review_levels
@@ -723,7 +733,8 @@ pub async fn publish(store: &Store, access: &Access, id: i64) -> ServiceResult<P
     let (to, action, how) = if reviewer.allowed() {
         (State::Published, "activity.publish", reviewer.reason())
     } else {
-        access.require(Resource::Activity, Action::Update, &a.unit)?;
+        cx.access()
+            .require(Resource::Activity, Action::Update, &a.unit)?;
         if !needs_review {
             (
                 State::Published,
@@ -736,16 +747,16 @@ pub async fn publish(store: &Store, access: &Access, id: i64) -> ServiceResult<P
             (State::PendingReview, "activity.submit", reviewer.reason())
         }
     };
-    transition(&txn, access, &a, to, None).await?;
+    transition(&txn, cx, &a, to, None).await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new(action, &a.unit)
             .target("activity", id)
             .summary(json!({ "from": a.state.as_str(), "to": to.as_str(), "decision": how })),
     )
     .await?;
-    let after = get_in(&txn, access, id).await?;
+    let after = get_in(&txn, cx, id).await?;
     txn.commit().await?;
     Ok(match to {
         State::PendingReview => Published::SubmittedForReview(after),
@@ -754,16 +765,12 @@ pub async fn publish(store: &Store, access: &Access, id: i64) -> ServiceResult<P
 }
 
 /// Cancels an activity that has not started; its sign-ups are cancelled with it.
-pub async fn cancel(
-    store: &Store,
-    access: &Access,
-    id: i64,
-    reason: &str,
-) -> ServiceResult<ActivityRecord> {
+pub async fn cancel(cx: &Ctx, id: i64, reason: &str) -> ServiceResult<ActivityRecord> {
     let reason = super::required_text("reason", reason, 500)?;
-    let txn = store.db.begin().await?;
-    let a = get_in(&txn, access, id).await?;
-    access.require(Resource::Activity, Action::Update, &a.unit)?;
+    let txn = cx.db().begin().await?;
+    let a = get_in(&txn, cx, id).await?;
+    cx.access()
+        .require(Resource::Activity, Action::Update, &a.unit)?;
     if !matches!(
         a.state,
         State::Draft | State::PendingReview | State::Published
@@ -772,11 +779,11 @@ pub async fn cancel(
             .arg("state", a.state.as_str().to_ascii_uppercase())
             .into());
     }
-    transition(&txn, access, &a, State::Cancelled, None).await?;
-    let cancelled = attendance::cancel_all(&txn, id).await?;
+    transition(&txn, cx, &a, State::Cancelled, None).await?;
+    let cancelled = attendance::cancel_all(&txn, id, cx.now()).await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("activity.cancel", &a.unit)
             .target("activity", id)
             .summary(json!({
@@ -786,19 +793,14 @@ pub async fn cancel(
             })),
     )
     .await?;
-    let after = get_in(&txn, access, id).await?;
+    let after = get_in(&txn, cx, id).await?;
     txn.commit().await?;
     Ok(after)
 }
 
 /// Closes an activity that has started, recording the people it served. Anyone
 /// still checked in is checked out at the close (or at the end, if earlier).
-pub async fn close(
-    store: &Store,
-    access: &Access,
-    id: i64,
-    people_served: i32,
-) -> ServiceResult<ActivityRecord> {
+pub async fn close(cx: &Ctx, id: i64, people_served: i32) -> ServiceResult<ActivityRecord> {
     if !(0..=1_000_000).contains(&people_served) {
         return Err(Reason::OUT_OF_RANGE
             .at("peopleServed")
@@ -806,17 +808,18 @@ pub async fn close(
             .arg("max", "1,000,000")
             .into());
     }
-    let txn = store.db.begin().await?;
-    let a = get_in(&txn, access, id).await?;
-    access.require(Resource::Activity, Action::Update, &a.unit)?;
+    let txn = cx.db().begin().await?;
+    let a = get_in(&txn, cx, id).await?;
+    cx.access()
+        .require(Resource::Activity, Action::Update, &a.unit)?;
     if a.state != State::InProgress {
         return Err(Reason::NOT_IN_PROGRESS
             .arg("state", a.state.as_str().to_ascii_uppercase())
             .into());
     }
-    let at = super::now().min(a.ends_at);
-    let checked_out = attendance::check_out_everyone(&txn, access, &a, at).await?;
-    transition(&txn, access, &a, State::Closed, Some(people_served)).await?;
+    let at = cx.now().min(a.ends_at);
+    let checked_out = attendance::check_out_everyone(&txn, cx, &a, at).await?;
+    transition(&txn, cx, &a, State::Closed, Some(people_served)).await?;
     daily::bump(
         &txn,
         &a.unit,
@@ -830,13 +833,13 @@ pub async fn close(
     .await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("activity.close", &a.unit)
             .target("activity", id)
             .summary(json!({ "peopleServed": people_served, "checkedOut": checked_out })),
     )
     .await?;
-    let after = get_in(&txn, access, id).await?;
+    let after = get_in(&txn, cx, id).await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -844,7 +847,7 @@ pub async fn close(
 /// Stores "in progress" once the activity has started (by the first check-in).
 pub(super) async fn mark_started(
     conn: &impl ConnectionTrait,
-    access: &Access,
+    cx: &Ctx,
     id: i64,
 ) -> ServiceResult<()> {
     activity::Entity::update_many()
@@ -854,9 +857,9 @@ pub(super) async fn mark_started(
         )
         .col_expr(
             activity::Column::StateChangedBy,
-            Expr::value(access.actor()),
+            Expr::value(cx.access().actor()),
         )
-        .col_expr(activity::Column::StateChangedAt, Expr::value(super::now()))
+        .col_expr(activity::Column::StateChangedAt, Expr::value(cx.now()))
         .filter(activity::Column::Id.eq(id))
         .filter(activity::Column::State.eq(State::Published.as_str()))
         .exec(conn)
@@ -903,6 +906,33 @@ pub(crate) fn sample(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A published activity is in progress from its start, on the request's clock;
+    /// other states stay as stored.
+    #[test]
+    fn a_published_activity_is_in_progress_from_its_start() {
+        let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let at = |state, now| {
+            sample(
+                state,
+                "2026-12-10T01:00:00Z",
+                "2026-12-10T04:00:00Z",
+                None,
+                None,
+            )
+            .at_time(t(now))
+            .state
+        };
+        for (state, now, seen) in [
+            (State::Published, "2026-12-10T00:59:59Z", State::Published),
+            (State::Published, "2026-12-10T01:00:00Z", State::InProgress),
+            (State::Published, "2026-12-10T05:00:00Z", State::InProgress),
+            (State::Draft, "2026-12-10T02:00:00Z", State::Draft),
+            (State::Closed, "2026-12-10T02:00:00Z", State::Closed),
+        ] {
+            assert_eq!(at(state, now), seen, "{state:?} at {now}");
+        }
+    }
 
     /// The recruiting window as a table: open from `recruitFrom` (or publication)
     /// until `recruitUntil` or the start, whichever comes first; only when published.

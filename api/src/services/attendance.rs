@@ -2,6 +2,7 @@
 //! activity's rotating code or by an organiser with a reason. Each check-out credits
 //! the session's hours as a service record awaiting approval.
 
+use super::Ctx;
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use entity::kinds::{CheckMethod, SignupState};
 use entity::{activity, attendance, signup, volunteer};
@@ -16,11 +17,10 @@ use serde_json::json;
 
 use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
-use crate::services::access::Access;
 use crate::services::activities::{self, ActivityRecord, State};
 use crate::services::audit::{self, Entry};
 use crate::services::records::{self, ServiceRecord};
-use crate::services::{ranges, scoped, Store};
+use crate::services::{ranges, scoped};
 
 #[derive(Debug, Clone)]
 pub struct SignupRecord {
@@ -78,9 +78,9 @@ impl From<attendance::Model> for AttendanceRecord {
 /// The caller's own volunteer record (through its linked user account).
 pub(super) async fn own_volunteer(
     conn: &impl ConnectionTrait,
-    access: &Access,
+    cx: &Ctx,
 ) -> ServiceResult<volunteer::Model> {
-    let me = access.user_id()?;
+    let me = cx.access().user_id()?;
     scoped::unscoped::<volunteer::Entity>("the caller's own volunteer record")
         .filter(volunteer::Column::UserId.eq(me))
         .one(conn)
@@ -91,25 +91,25 @@ pub(super) async fn own_volunteer(
 /// The volunteer named, or the caller's own.
 pub(super) async fn volunteer_for(
     conn: &(impl ConnectionTrait + TransactionTrait),
-    access: &Access,
+    cx: &Ctx,
     id: Option<i64>,
 ) -> ServiceResult<volunteer::Model> {
     match id {
-        Some(id) => super::volunteers::find_scoped(conn, access, Action::Read, id).await,
-        None => own_volunteer(conn, access).await,
+        Some(id) => super::volunteers::find_scoped(conn, cx, Action::Read, id).await,
+        None => own_volunteer(conn, cx).await,
     }
 }
 
 pub async fn sign_up(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     activity_id: i64,
     volunteer_id: Option<i64>,
 ) -> ServiceResult<SignupRecord> {
-    let txn = store.db.begin().await?;
-    let a = activities::get_in(&txn, access, activity_id).await?;
-    let v = volunteer_for(&txn, access, volunteer_id).await?;
-    access.require_for(Resource::Signup, Action::Create, &a.unit, v.user_id)?;
+    let txn = cx.db().begin().await?;
+    let a = activities::get_in(&txn, cx, activity_id).await?;
+    let v = volunteer_for(&txn, cx, volunteer_id).await?;
+    cx.access()
+        .require_for(Resource::Signup, Action::Create, &a.unit, v.user_id)?;
     if v.status != entity::kinds::VolunteerStatus::Active {
         return Err(Reason::VOLUNTEER_INACTIVE.into());
     }
@@ -124,11 +124,11 @@ pub async fn sign_up(
     if let Some(s) = existing.as_ref().filter(|s| s.state == SignupState::Active) {
         return s.clone().try_into();
     }
-    if !a.recruiting(super::now()) {
+    if !a.recruiting(cx.now()) {
         return Err(Reason::NOT_RECRUITING.into());
     }
     take_seat(&txn, a.id).await?;
-    let now = super::now();
+    let now = cx.now();
     let m = match existing {
         Some(s) => {
             let mut s: signup::ActiveModel = s.into();
@@ -154,7 +154,7 @@ pub async fn sign_up(
     };
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("signup.create", &a.unit)
             .target("signup", m.id)
             .summary(json!({ "activity": a.id, "volunteer": v.id })),
@@ -184,17 +184,11 @@ async fn take_seat(txn: &impl ConnectionTrait, activity_id: i64) -> ServiceResul
     Ok(())
 }
 
-pub async fn cancel(store: &Store, access: &Access, id: i64) -> ServiceResult<SignupRecord> {
-    let txn = store.db.begin().await?;
-    let s = scoped::find_one::<signup::Entity>(
-        &txn,
-        access,
-        Action::Update,
-        signup::Column::Id,
-        id,
-        Thing::Signup,
-    )
-    .await?;
+pub async fn cancel(cx: &Ctx, id: i64) -> ServiceResult<SignupRecord> {
+    let txn = cx.db().begin().await?;
+    let s = cx
+        .get::<signup::Entity>(&txn, Action::Update, signup::Column::Id, id, Thing::Signup)
+        .await?;
     if s.state != SignupState::Active {
         return Err(Reason::SIGNUP_CANCELLED.into());
     }
@@ -205,10 +199,10 @@ pub async fn cancel(store: &Store, access: &Access, id: i64) -> ServiceResult<Si
     .one(&txn)
     .await?
     .ok_or(ServiceError::NotFound(Thing::Activity))?;
-    if super::now() >= a.starts_at {
+    if cx.now() >= a.starts_at {
         return Err(Reason::CANCEL_AFTER_START.into());
     }
-    let now = super::now();
+    let now = cx.now();
     let done = signup::Entity::update_many()
         .col_expr(signup::Column::State, Expr::value(SignupState::Cancelled))
         .col_expr(signup::Column::CancelledAt, Expr::value(now))
@@ -228,7 +222,7 @@ pub async fn cancel(store: &Store, access: &Access, id: i64) -> ServiceResult<Si
     }
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("signup.cancel", &super::stored_unit(&s.unit_code)?)
             .target("signup", id)
             .summary(json!({ "activity": s.activity_id, "volunteer": s.volunteer_id })),
@@ -247,10 +241,11 @@ pub async fn cancel(store: &Store, access: &Access, id: i64) -> ServiceResult<Si
 pub(super) async fn cancel_all(
     conn: &(impl ConnectionTrait + TransactionTrait),
     activity_id: i64,
+    now: DateTime<Utc>,
 ) -> ServiceResult<u64> {
     let done = signup::Entity::update_many()
         .col_expr(signup::Column::State, Expr::value(SignupState::Cancelled))
-        .col_expr(signup::Column::CancelledAt, Expr::value(super::now()))
+        .col_expr(signup::Column::CancelledAt, Expr::value(now))
         .filter(signup::Column::ActivityId.eq(activity_id))
         .filter(signup::Column::State.eq(SignupState::Active))
         .exec(conn)
@@ -307,16 +302,16 @@ struct Checked {
 /// signed up, and the proof holds.
 async fn verify(
     conn: &(impl ConnectionTrait + TransactionTrait),
-    access: &Access,
+    cx: &Ctx,
     input: &Attendance,
 ) -> ServiceResult<Checked> {
-    let a = activities::get_in(conn, access, input.activity_id).await?;
-    let v = volunteer_for(conn, access, input.volunteer_id).await?;
-    let now = super::now();
+    let a = activities::get_in(conn, cx, input.activity_id).await?;
+    let v = volunteer_for(conn, cx, input.volunteer_id).await?;
+    let now = cx.now();
     let (at, method, reason) = match &input.proof {
         Proof::Code(code) => {
             // Only the volunteer itself submits the code.
-            if v.user_id.is_none() || v.user_id != access.actor() {
+            if v.user_id.is_none() || v.user_id != cx.access().actor() {
                 return Err(Reason::CODE_BY_VOLUNTEER_ONLY.into());
             }
             if !activities::code_matches(&a, code, now) {
@@ -326,7 +321,8 @@ async fn verify(
         }
         Proof::Manual { reason, at } => {
             let reason = super::required_text("reason", reason, 500)?;
-            access.require(Resource::Signup, Action::Update, &a.unit)?;
+            cx.access()
+                .require(Resource::Signup, Action::Update, &a.unit)?;
             // Stored to the microsecond (PostgreSQL's precision), like `now`.
             let at = at.map(|t| t.trunc_subsecs(6)).unwrap_or(now);
             if at > now + Duration::minutes(5) {
@@ -369,13 +365,9 @@ async fn open_session(
 
 /// Checks a volunteer in. Checking in while already checked in returns the open
 /// session unchanged.
-pub async fn check_in(
-    store: &Store,
-    access: &Access,
-    input: Attendance,
-) -> ServiceResult<AttendanceRecord> {
-    let txn = store.db.begin().await?;
-    let c = verify(&txn, access, &input).await?;
+pub async fn check_in(cx: &Ctx, input: Attendance) -> ServiceResult<AttendanceRecord> {
+    let txn = cx.db().begin().await?;
+    let c = verify(&txn, cx, &input).await?;
     if let Some(open) = open_session(&txn, c.signup.id).await? {
         return Ok(open.into());
     }
@@ -387,17 +379,17 @@ pub async fn check_in(
         check_in_at: Set(c.at),
         check_in_method: Set(c.method),
         check_in_reason: Set(c.reason.clone()),
-        checked_in_by: Set(access.actor()),
+        checked_in_by: Set(cx.access().actor()),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
     if c.at >= c.activity.starts_at {
-        activities::mark_started(&txn, access, c.activity.id).await?;
+        activities::mark_started(&txn, cx, c.activity.id).await?;
     }
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("attendance.check_in", &c.activity.unit)
             .target("signup", c.signup.id)
             .summary(json!({
@@ -416,12 +408,11 @@ pub async fn check_in(
 /// [`records::credited_half_hours`]); a session under 15 minutes credits nothing.
 /// Checking out when already checked out returns the last session unchanged.
 pub async fn check_out(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     input: Attendance,
 ) -> ServiceResult<(AttendanceRecord, Option<ServiceRecord>)> {
-    let txn = store.db.begin().await?;
-    let c = verify(&txn, access, &input).await?;
+    let txn = cx.db().begin().await?;
+    let c = verify(&txn, cx, &input).await?;
     let Some(open) = open_session(&txn, c.signup.id).await? else {
         let last = scoped::unscoped::<attendance::Entity>(
             "the open session of a sign-up the caller checks out",
@@ -439,7 +430,7 @@ pub async fn check_out(
     }
     let (session, record) = finish(
         &txn,
-        access,
+        cx,
         &c.activity,
         open,
         c.at,
@@ -449,7 +440,7 @@ pub async fn check_out(
     .await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("attendance.check_out", &c.activity.unit)
             .target("signup", c.signup.id)
             .summary(json!({
@@ -467,7 +458,7 @@ pub async fn check_out(
 
 async fn finish(
     conn: &(impl ConnectionTrait + TransactionTrait),
-    access: &Access,
+    cx: &Ctx,
     a: &ActivityRecord,
     open: attendance::Model,
     at: DateTime<Utc>,
@@ -478,17 +469,17 @@ async fn finish(
     s.check_out_at = Set(Some(at));
     s.check_out_method = Set(Some(method));
     s.check_out_reason = Set(reason);
-    s.checked_out_by = Set(access.actor());
+    s.checked_out_by = Set(cx.access().actor());
     let s = s.update(conn).await?;
     let minutes = (at - open.check_in_at).num_minutes();
-    let record = records::record_session(conn, access, a, &s, minutes).await?;
+    let record = records::record_session(conn, cx, a, &s, minutes).await?;
     Ok((s.into(), record))
 }
 
 /// Checks out everyone still checked in (when the activity closes).
 pub(super) async fn check_out_everyone(
     conn: &(impl ConnectionTrait + TransactionTrait),
-    access: &Access,
+    cx: &Ctx,
     a: &ActivityRecord,
     at: DateTime<Utc>,
 ) -> ServiceResult<usize> {
@@ -502,7 +493,7 @@ pub(super) async fn check_out_everyone(
     let n = open.len();
     for session in open {
         let at = std::cmp::max(at, session.check_in_at);
-        finish(conn, access, a, session, at, CheckMethod::Closed, None).await?;
+        finish(conn, cx, a, session, at, CheckMethod::Closed, None).await?;
     }
     Ok(n)
 }
@@ -516,14 +507,13 @@ pub struct SignupFilter {
 }
 
 pub async fn list(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     filter: &SignupFilter,
     order: Option<(super::CreatedOrderField, OrderDirection)>,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<SignupRecord>, u64)> {
-    let Some(mut q) = scoped::find::<signup::Entity>(access, Action::Read)? else {
+    let Some(mut q) = cx.find::<signup::Entity>(Action::Read)? else {
         return Ok((Page::empty(), 0));
     };
     if let Some(under) = &filter.under {
@@ -543,7 +533,7 @@ pub async fn list(
         }));
     }
     super::page_by(
-        store,
+        cx,
         q,
         &super::by_created(order, signup::Column::Id, OrderDirection::Asc),
         page,
@@ -552,22 +542,15 @@ pub async fn list(
     .await
 }
 
-pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<SignupRecord> {
-    scoped::find_one::<signup::Entity>(
-        &store.db,
-        access,
-        Action::Read,
-        signup::Column::Id,
-        id,
-        Thing::Signup,
-    )
-    .await?
-    .try_into()
+pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<SignupRecord> {
+    cx.get::<signup::Entity>(cx.db(), Action::Read, signup::Column::Id, id, Thing::Signup)
+        .await?
+        .try_into()
 }
 
 /// The check-in sessions of a sign-up the caller has already been allowed to read.
 pub async fn sessions_of(
-    store: &Store,
+    cx: &Ctx,
     signup_ids: &[i64],
 ) -> ServiceResult<std::collections::HashMap<i64, Vec<AttendanceRecord>>> {
     let mut out: std::collections::HashMap<i64, Vec<AttendanceRecord>> = Default::default();
@@ -578,7 +561,7 @@ pub async fn sessions_of(
         scoped::unscoped::<attendance::Entity>("sessions of sign-ups the caller already read")
             .filter(attendance::Column::SignupId.is_in(signup_ids.iter().copied()))
             .order_by_asc(attendance::Column::Id)
-            .all(&store.db)
+            .all(cx.db())
             .await?;
     for row in rows {
         out.entry(row.signup_id)

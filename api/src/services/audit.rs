@@ -4,6 +4,7 @@
 //! breaks the chain where it happened (`kapok audit verify`). The only removal is
 //! the operator's archive step, which leaves an anchor the chain continues from.
 
+use super::Ctx;
 use entity::audit_log;
 use policies::{Action, UnitCode};
 use sea_orm::{
@@ -14,8 +15,7 @@ use serde_json::Value;
 
 use crate::error::{ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
-use crate::services::access::Access;
-use crate::services::{ranges, scoped, Store};
+use crate::services::{ranges, scoped};
 
 #[derive(Debug, Clone)]
 pub struct AuditRecord {
@@ -100,12 +100,12 @@ impl<'a> Entry<'a> {
 
 /// Appends `entry` to the log, done by the caller unless the entry names its actor,
 /// inside `conn`'s transaction.
-pub(super) async fn log<C>(conn: &C, access: &Access, entry: Entry<'_>) -> ServiceResult<()>
+pub(super) async fn log<C>(conn: &C, cx: &Ctx, entry: Entry<'_>) -> ServiceResult<()>
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let actor = entry.actor.unwrap_or_else(|| access.actor());
-    record(conn, access, actor, entry).await
+    let actor = entry.actor.unwrap_or_else(|| cx.access().actor());
+    record(conn, cx, actor, entry).await
 }
 
 /// Longest text kept in any audited field (target, every string in a summary):
@@ -209,16 +209,11 @@ async fn chain_tail(conn: &impl ConnectionTrait) -> ServiceResult<Option<String>
     .map(|a| a.through_hash))
 }
 
-async fn record<C>(
-    conn: &C,
-    access: &Access,
-    actor: Option<i64>,
-    entry: Entry<'_>,
-) -> ServiceResult<()>
+async fn record<C>(conn: &C, cx: &Ctx, actor: Option<i64>, entry: Entry<'_>) -> ServiceResult<()>
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let meta = access.meta();
+    let meta = cx.access().meta();
     let mut m = audit_log::Model {
         id: 0,
         actor_id: actor,
@@ -228,7 +223,7 @@ where
         summary: capped_summary(entry.summary),
         client_addr: meta.client_addr.as_deref().map(|a| cap_text(a, 64)),
         request_id: Some(cap_text(&meta.request_id, 64)).filter(|r| !r.is_empty()),
-        created_at: super::now(),
+        created_at: cx.now(),
         prev_hash: None,
         hash: None,
     };
@@ -270,13 +265,12 @@ pub enum AuditOrderField {
 
 /// Newest first, unless the filter asks for oldest first.
 pub async fn list(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     filter: &AuditFilter,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<AuditRecord>, u64)> {
-    let Some(mut q) = scoped::find::<audit_log::Entity>(access, Action::Read)? else {
+    let Some(mut q) = cx.find::<audit_log::Entity>(Action::Read)? else {
         return Ok((Page::empty(), 0));
     };
     if let Some(under) = &filter.under {
@@ -296,13 +290,12 @@ pub async fn list(
     }
     let dir = filter.direction.unwrap_or(OrderDirection::Desc);
     let sort = super::Sort::new([audit_log::Column::Id], dir);
-    super::page_by(store, q, &sort, page, want_total).await
+    super::page_by(cx, q, &sort, page, want_total).await
 }
 
-pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<AuditRecord> {
-    scoped::find_one::<audit_log::Entity>(
-        &store.db,
-        access,
+pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<AuditRecord> {
+    cx.get::<audit_log::Entity>(
+        cx.db(),
         Action::Read,
         audit_log::Column::Id,
         id,

@@ -1,6 +1,7 @@
 //! Signing in and out, sessions with rotating refresh tokens, turning an access token
 //! into a principal, and the first administrator.
 
+use super::Ctx;
 use chrono::{Duration, Utc};
 use entity::{refresh_token, session, unit, user};
 use policies::{Level, Principal, UnitCode};
@@ -13,7 +14,6 @@ use serde_json::json;
 
 use crate::auth::{self, TokenKeys};
 use crate::error::{Reason, ServiceError, ServiceResult};
-use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
 use crate::services::throttle::{self, Attempt, ThrottleRules};
 use crate::services::users::{self, NewUser, UserRecord};
@@ -51,10 +51,10 @@ async fn open_session(
     .insert(conn)
     .await?;
     let refresh = new_refresh(conn, s.id).await?;
-    let access = keys
+    let token = keys
         .issue(user_id, s.id, now.timestamp())
         .map_err(internal)?;
-    Ok((s.id, access, refresh))
+    Ok((s.id, token, refresh))
 }
 
 async fn new_refresh(conn: &impl ConnectionTrait, session_id: i64) -> ServiceResult<String> {
@@ -77,10 +77,9 @@ pub const MAX_USERNAME_BYTES: usize = 64;
 pub const MAX_PASSWORD_BYTES: usize = 4 * super::users::MAX_PASSWORD_LEN;
 
 pub async fn login(
-    store: &Store,
+    cx: &Ctx,
     keys: &TokenKeys,
     rules: &ThrottleRules,
-    access: &Access,
     username: &str,
     password: String,
 ) -> ServiceResult<Tokens> {
@@ -90,29 +89,29 @@ pub async fn login(
             .arg("password", super::users::MAX_PASSWORD_LEN)
             .into());
     }
-    let addr = access.meta().client_addr.clone();
+    let addr = cx.access().meta().client_addr.clone();
     let found = super::scoped::unscoped::<user::Entity>(
         "signing in: there is no caller yet; the row never leaves the service",
     )
     .filter(user::Column::Username.eq(username))
-    .one(&store.db)
+    .one(cx.db())
     .await?;
     let known = match &found {
-        Some(u) => throttle::known_address(&store.db, u.id, addr.as_deref()).await?,
+        Some(u) => throttle::known_address(cx.db(), u.id, addr.as_deref()).await?,
         None => false,
     };
     let attempt = Attempt::new(username, addr.as_deref(), known);
     // The attempt is counted before the password is checked, in one statement per
     // key, so parallel guesses cannot all slip under the limit.
-    if let Err(e) = throttle::reserve(&store.db, rules, &attempt).await {
+    if let Err(e) = throttle::reserve(cx.db(), rules, &attempt).await {
         if matches!(e, ServiceError::Throttled { .. }) {
-            refused(store, access, found.as_ref(), username, &e).await?;
+            refused(cx, found.as_ref(), username, &e).await?;
         }
         return Err(e);
     }
     // Unknown users are checked against a dummy hash: same answer, same time.
     let ok = auth::verify_password(
-        &store.hashing,
+        &cx.store().hashing,
         password,
         found.as_ref().map(|u| u.password_hash.clone()),
     )
@@ -120,17 +119,17 @@ pub async fn login(
     let user = match found {
         Some(u) if ok && !u.disabled => u,
         other => {
-            failed(store, access, other.as_ref(), username, ok).await?;
+            failed(cx, other.as_ref(), username, ok).await?;
             return Err(Reason::BAD_CREDENTIALS.into());
         }
     };
     let record = UserRecord::try_from(user.clone())?;
-    let txn = store.db.begin().await?;
+    let txn = cx.db().begin().await?;
     throttle::succeeded(&txn, &attempt, user.id, addr.as_deref()).await?;
     let (sid, access_token, refresh_token) = open_session(&txn, keys, user.id).await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("auth.login", &record.home_unit)
             .target("user", user.id)
             .summary(json!({ "session": sid }))
@@ -150,15 +149,14 @@ pub async fn login(
 /// Files a failed sign-in. An unknown username belongs to no unit; the attempt is
 /// filed at the root so that the deployment's top administrators and auditors see it.
 async fn failed(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     found: Option<&user::Model>,
     username: &str,
     password_ok: bool,
 ) -> ServiceResult<()> {
     let unit = match found {
         Some(u) => UnitCode::parse(&u.home_unit_code).ok(),
-        None => root_unit(&store.db).await?,
+        None => root_unit(cx.db()).await?,
     };
     let reason = match found {
         None => "unknown user",
@@ -169,15 +167,14 @@ async fn failed(
         .target("username", username)
         .summary(json!({ "username": username, "reason": reason }))
         .by(found.map(|u| u.id));
-    audit::log(&store.db, access, entry).await
+    audit::log(cx.db(), cx, entry).await
 }
 
 /// A throttled attempt: counted in its address's row for the window; the window's
 /// first refusal is audited, the rest only counted, so a flood of attempts cannot
 /// fill the disk.
 async fn refused(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     found: Option<&user::Model>,
     username: &str,
     e: &ServiceError,
@@ -185,11 +182,11 @@ async fn refused(
     crate::metrics::METRICS.throttled.inc();
     let unit = match found {
         Some(u) => UnitCode::parse(&u.home_unit_code).ok(),
-        None => root_unit(&store.db).await?,
+        None => root_unit(cx.db()).await?,
     };
-    let addr = access.meta().client_addr.clone();
+    let addr = cx.access().meta().client_addr.clone();
     let first = throttle::count_refused(
-        &store.db,
+        cx.db(),
         addr.as_deref(),
         username,
         unit.as_ref().map(|u| u.as_str()),
@@ -202,21 +199,16 @@ async fn refused(
             .target("username", username)
             .summary(json!({ "username": username, "retryAfter": e.retry_after(), "note": note }))
             .by(found.map(|u| u.id));
-        audit::log(&store.db, access, entry).await?;
+        audit::log(cx.db(), cx, entry).await?;
     }
     Ok(())
 }
 
 /// Rotates a refresh token. A token used twice means it leaked: the whole session
 /// is revoked.
-pub async fn refresh(
-    store: &Store,
-    keys: &TokenKeys,
-    access: &Access,
-    token: &str,
-) -> ServiceResult<Tokens> {
+pub async fn refresh(cx: &Ctx, keys: &TokenKeys, token: &str) -> ServiceResult<Tokens> {
     let invalid = || ServiceError::from(Reason::REFRESH_TOKEN_INVALID.at("refreshToken"));
-    let txn = store.db.begin().await?;
+    let txn = cx.db().begin().await?;
     let (found, s, u) = refresh_chain(&txn, token).await?.ok_or_else(invalid)?;
     let record = UserRecord::try_from(u.clone())?;
     if found.spent_at.is_some() {
@@ -224,7 +216,7 @@ pub async fn refresh(
             users::revoke_session(&txn, s.id, "refresh token reused").await?;
             audit::log(
                 &txn,
-                access,
+                cx,
                 Entry::new("auth.refresh_reused", &record.home_unit)
                     .target("user", u.id)
                     .summary(json!({ "session": s.id }))
@@ -254,7 +246,7 @@ pub async fn refresh(
         .map_err(internal)?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("auth.refresh", &record.home_unit)
             .target("user", u.id)
             .summary(json!({ "session": s.id }))
@@ -303,11 +295,11 @@ async fn refresh_chain(
     Ok(u.map(|u| (found, s, u)))
 }
 
-pub async fn logout(store: &Store, access: &Access, all_sessions: bool) -> ServiceResult<()> {
-    let me = access.user_id()?;
-    let sid = access.session_id()?;
-    let unit = users::me(store, access).await?.home_unit;
-    let txn = store.db.begin().await?;
+pub async fn logout(cx: &Ctx, all_sessions: bool) -> ServiceResult<()> {
+    let me = cx.access().user_id()?;
+    let sid = cx.access().session_id()?;
+    let unit = users::me(cx).await?.home_unit;
+    let txn = cx.db().begin().await?;
     if all_sessions {
         users::revoke_sessions(&txn, me, None, "signed out everywhere").await?;
     } else {
@@ -315,7 +307,7 @@ pub async fn logout(store: &Store, access: &Access, all_sessions: bool) -> Servi
     }
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("auth.logout", &unit)
             .target("user", me)
             .summary(json!({ "session": sid, "allSessions": all_sessions }))
@@ -377,23 +369,23 @@ pub async fn authenticate(
 /// Creates `admin` with the top role at the root unit when there are no users yet.
 /// Returns the password when it was generated (to be shown once).
 pub async fn bootstrap_admin(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     password: Option<String>,
 ) -> ServiceResult<Option<BootstrapOutcome>> {
     if super::scoped::unscoped::<user::Entity>(
         "bootstrap: whether any user exists before the first one is made",
     )
-    .count(&store.db)
+    .count(cx.db())
     .await?
         > 0
     {
         return Ok(None);
     }
-    let Some(root_code) = root_unit(&store.db).await? else {
+    let Some(root_code) = root_unit(cx.db()).await? else {
         return Ok(None);
     };
-    let Some(role) = access
+    let Some(role) = cx
+        .access()
         .policy()
         .top_role_at(root_code.level())
         .map(str::to_owned)
@@ -403,8 +395,7 @@ pub async fn bootstrap_admin(
     let generated = password.is_none();
     let password = password.unwrap_or_else(|| auth::new_refresh_token()[..20].to_owned());
     let (user, _) = users::create_as_operator(
-        store,
-        access,
+        cx,
         NewUser {
             username: "admin".into(),
             password: password.clone(),

@@ -3,6 +3,7 @@
 //! period. A certificate is a snapshot — later corrections do not change an issued
 //! one — with a unique, unguessable number anyone can verify publicly.
 
+use super::Ctx;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{certificate, service_record, unit, volunteer};
 use policies::{Action, Resource, UnitCode};
@@ -17,9 +18,8 @@ use serde_json::json;
 use crate::codes::{mask_id_number, mask_name};
 use crate::error::{Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
-use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
-use crate::services::{daily, ranges, scoped, users, volunteers, Store};
+use crate::services::{daily, ranges, scoped, users, volunteers};
 
 /// One line of service content: what was done and the hours it earned.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -107,26 +107,23 @@ pub struct IssueCertificate {
     pub unit_code: Option<String>,
 }
 
-pub async fn issue(
-    store: &Store,
-    access: &Access,
-    input: IssueCertificate,
-) -> ServiceResult<CertificateRecord> {
+pub async fn issue(cx: &Ctx, input: IssueCertificate) -> ServiceResult<CertificateRecord> {
     if input.to < input.from {
         return Err(Reason::RANGE_REVERSED.at("to").arg("start", "from").into());
     }
-    let unit = issuing_unit(access, input.unit_code.as_deref())?;
-    let txn = store.db.begin().await?;
+    let unit = issuing_unit(cx, input.unit_code.as_deref())?;
+    let txn = cx.db().begin().await?;
     super::units::require_exists(&txn, &unit).await?;
-    access.require(Resource::Certificate, Action::Create, &unit)?;
-    let v = volunteers::find_scoped(&txn, access, Action::Read, input.volunteer_id).await?;
+    cx.access()
+        .require(Resource::Certificate, Action::Create, &unit)?;
+    let v = volunteers::find_scoped(&txn, cx, Action::Read, input.volunteer_id).await?;
     let content = approved_lines(&txn, &unit, v.id, input.from, input.to).await?;
     let half_hours: i64 = content.iter().map(|l| l.half_hours).sum();
     if half_hours <= 0 {
         return Err(Reason::NO_APPROVED_HOURS.arg("unit", unit).into());
     }
-    let handler = users::me_in(&txn, access).await?;
-    let now = super::now();
+    let handler = users::me_in(&txn, cx).await?;
+    let now = cx.now();
     let m = certificate::ActiveModel {
         number: Set(new_number(&unit, now)),
         volunteer_id: Set(v.id),
@@ -153,7 +150,7 @@ pub async fn issue(
     .await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("certificate.issue", &unit)
             .target("certificate", m.id)
             .summary(json!({
@@ -172,15 +169,15 @@ pub async fn issue(
 
 /// The unit a certificate is issued for: the one named, or the caller's only unit
 /// where it may issue.
-fn issuing_unit(access: &Access, named: Option<&str>) -> ServiceResult<UnitCode> {
+fn issuing_unit(cx: &Ctx, named: Option<&str>) -> ServiceResult<UnitCode> {
     Ok(match named {
         Some(code) => super::parse_unit("unitCode", code)?,
         None => {
-            let scope = access.plan(Resource::Certificate, Action::Create)?;
+            let scope = cx.access().plan(Resource::Certificate, Action::Create)?;
             match scope.subtrees.as_slice() {
                 [(code, _)] => (*code).clone(),
                 [] => {
-                    access.user_id()?;
+                    cx.access().user_id()?;
                     return Err(Reason::NOT_PERMITTED
                         .arg("permission", "certificate.create")
                         .into());
@@ -236,14 +233,13 @@ pub struct CertificateFilter {
 }
 
 pub async fn list(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     filter: &CertificateFilter,
     order: Option<(super::CreatedOrderField, OrderDirection)>,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<CertificateRecord>, u64)> {
-    let Some(mut q) = scoped::find::<certificate::Entity>(access, Action::Read)? else {
+    let Some(mut q) = cx.find::<certificate::Entity>(Action::Read)? else {
         return Ok((Page::empty(), 0));
     };
     if let Some(under) = &filter.under {
@@ -253,7 +249,7 @@ pub async fn list(
         q = q.filter(certificate::Column::VolunteerId.eq(v));
     }
     let (page, total): (Page<certificate::Model>, u64) = super::page_by(
-        store,
+        cx,
         q,
         &super::by_created(order, certificate::Column::Id, OrderDirection::Desc),
         page,
@@ -266,7 +262,7 @@ pub async fn list(
         "the issuing units' names printed on certificates the caller reads",
     )
     .filter(unit::Column::Code.is_in(codes))
-    .all(&store.db)
+    .all(cx.db())
     .await?
     .into_iter()
     .map(|u| (u.code, u.name))
@@ -279,22 +275,22 @@ pub async fn list(
 }
 
 /// A listed row as a full record (with its issuing unit's name).
-pub async fn complete(store: &Store, m: certificate::Model) -> ServiceResult<CertificateRecord> {
-    let name = unit_name(&store.db, &m.unit_code).await?;
+pub async fn complete(cx: &Ctx, m: certificate::Model) -> ServiceResult<CertificateRecord> {
+    let name = unit_name(cx.db(), &m.unit_code).await?;
     CertificateRecord::from_model(m, name)
 }
 
-pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<CertificateRecord> {
-    let m = scoped::find_one::<certificate::Entity>(
-        &store.db,
-        access,
-        Action::Read,
-        certificate::Column::Id,
-        id,
-        Thing::Certificate,
-    )
-    .await?;
-    complete(store, m).await
+pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<CertificateRecord> {
+    let m = cx
+        .get::<certificate::Entity>(
+            cx.db(),
+            Action::Read,
+            certificate::Column::Id,
+            id,
+            Thing::Certificate,
+        )
+        .await?;
+    complete(cx, m).await
 }
 
 /// A certificate's ID number as this caller may see it.
@@ -307,23 +303,18 @@ pub struct CertificatePersonal {
 /// The ID number on a certificate follows the volunteer's rule: unmasked only with
 /// `volunteer.read_personal` over the volunteer (where it is registered now), and
 /// every unmasked read is audited.
-pub async fn personal(
-    store: &Store,
-    access: &Access,
-    c: &CertificateRecord,
-) -> ServiceResult<CertificatePersonal> {
+pub async fn personal(cx: &Ctx, c: &CertificateRecord) -> ServiceResult<CertificatePersonal> {
     // The certificate was readable; its volunteer is read only to decide the rule.
     let v = scoped::unscoped_by_id::<volunteer::Entity>(
         c.volunteer_id,
         "the volunteer of a certificate the caller reads, to decide masking",
     )
-    .one(&store.db)
+    .one(cx.db())
     .await?
     .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
     let unit = super::stored_unit(&v.unit_code)?;
     let open = volunteers::may_read_personal(
-        store,
-        access,
+        cx,
         &unit,
         v.user_id,
         format!("certificate:{}", c.id),
@@ -360,7 +351,7 @@ pub struct Verification {
 
 /// Public verification by number. Deliberately not scoped: anyone holding a paper
 /// certificate may check it, and the number is unguessable; only masked data leaves.
-pub async fn verify(store: &Store, number: &str) -> ServiceResult<Verification> {
+pub async fn verify(cx: &Ctx, number: &str) -> ServiceResult<Verification> {
     let number = number.trim().to_ascii_uppercase();
     if number.len() > 40 || !number.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(ServiceError::NotFound(Thing::Certificate));
@@ -369,10 +360,10 @@ pub async fn verify(store: &Store, number: &str) -> ServiceResult<Verification> 
         "the public check of a certificate number, which answers masked",
     )
     .filter(certificate::Column::Number.eq(number.as_str()))
-    .one(&store.db)
+    .one(cx.db())
     .await?
     .ok_or(ServiceError::NotFound(Thing::Certificate))?;
-    let c = complete(store, m).await?;
+    let c = complete(cx, m).await?;
     Ok(Verification {
         valid: true,
         name: mask_name(&c.real_name),

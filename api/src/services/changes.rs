@@ -2,6 +2,7 @@
 //! old and new values, written in one conditional statement, and recorded in one
 //! audit entry. Fields that do not change are neither written nor audited.
 
+use super::Ctx;
 use policies::UnitCode;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -11,7 +12,6 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::error::{Reason, ServiceResult};
-use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
 
 pub(super) struct Changes<E: EntityTrait> {
@@ -91,7 +91,7 @@ impl<E: EntityTrait> Changes<E> {
     pub async fn save(
         self,
         conn: &(impl ConnectionTrait + TransactionTrait),
-        access: &Access,
+        cx: &Ctx,
         id_col: E::Column,
         id: i64,
         action: &'static str,
@@ -99,7 +99,7 @@ impl<E: EntityTrait> Changes<E> {
     ) -> ServiceResult<()> {
         self.apply(
             conn,
-            access,
+            cx,
             id_col,
             id,
             sea_orm::Condition::all(),
@@ -117,7 +117,7 @@ impl<E: EntityTrait> Changes<E> {
     pub async fn apply(
         self,
         conn: &(impl ConnectionTrait + TransactionTrait),
-        access: &Access,
+        cx: &Ctx,
         id_col: E::Column,
         id: i64,
         guard: sea_orm::Condition,
@@ -146,7 +146,7 @@ impl<E: EntityTrait> Changes<E> {
         }
         audit::log(
             conn,
-            access,
+            cx,
             Entry::new(action, unit)
                 .target_text(Some(format!("{target}:{id}")))
                 .summary(summary),

@@ -4,6 +4,7 @@
 //! scan of the rows it counts. [`rebuild`] recomputes the table from the rows (after
 //! bulk loads); the recount tests compare the two.
 
+use super::Ctx;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::unit_daily;
 use policies::UnitCode;
@@ -11,7 +12,6 @@ use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait, Statement};
 
 use crate::error::ServiceResult;
-use crate::services::access::Access;
 
 /// Offices count days in China Standard Time (UTC+8, no daylight saving).
 pub fn day_of(t: DateTime<Utc>) -> NaiveDate {
@@ -188,12 +188,12 @@ pub async fn rebuild(conn: &impl ConnectionTrait) -> ServiceResult<()> {
 /// `None` when the plan also reaches rows by owner, which the figures cannot count.
 pub(super) async fn volunteer_count(
     conn: &impl ConnectionTrait,
-    access: &Access,
+    cx: &Ctx,
     under: Option<&UnitCode>,
 ) -> ServiceResult<Option<u64>> {
     use policies::{Action, Resource};
     use sea_orm::{Condition, QueryFilter, QuerySelect};
-    let scope = access.plan(Resource::Volunteer, Action::Read)?;
+    let scope = cx.access().plan(Resource::Volunteer, Action::Read)?;
     if scope.own.is_some() {
         return Ok(None);
     }

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod certificates;
 mod changes;
+pub mod context;
 pub mod daily;
 pub mod organizations;
 pub mod projects;
@@ -25,6 +26,8 @@ pub mod throttle;
 pub mod units;
 pub mod users;
 pub mod volunteers;
+
+pub use context::{Clock, Ctx};
 
 use sea_orm::sea_query::Order;
 use sea_orm::{
@@ -45,6 +48,8 @@ pub struct Store {
     /// Statements run through this store's pool: the figure the statement-count
     /// test reads, per server rather than per process.
     statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// The time services read (adjustable in tests).
+    clock: Clock,
 }
 
 impl Store {
@@ -67,7 +72,13 @@ impl Store {
             hashing: std::sync::Arc::new(hashing),
             last_pool_sample: std::sync::Arc::new(std::sync::Mutex::new(None)),
             statements,
+            clock: Clock::system(),
         }
+    }
+
+    /// The same store reading the time from `clock`.
+    pub fn with_clock(self, clock: Clock) -> Store {
+        Store { clock, ..self }
     }
 
     /// How many SQL statements this store has run since it was made.
@@ -128,11 +139,11 @@ impl Store {
     }
 }
 
-/// Current time as stored: UTC, to the microsecond (PostgreSQL's precision, so
-/// values read back compare equal).
+/// The system time as stored, for operator tools that run outside any request
+/// (demo data, archiving) and for sessions, which expire with their tokens;
+/// services read [`Ctx::now`].
 pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
-    use chrono::SubsecRound;
-    chrono::Utc::now().trunc_subsecs(6)
+    Clock::system().now()
 }
 
 /// A unit code read back from a table; a bad one is corruption, not the caller's fault.
@@ -232,7 +243,7 @@ pub(crate) fn by_created<E: EntityTrait>(
 /// One page of `query` in `sort`'s order, forward or backward from the request's
 /// cursor, and the whole list's size when `want_total`.
 pub(crate) async fn page_by<E, R>(
-    store: &Store,
+    cx: &Ctx,
     query: Select<E>,
     sort: &Sort<E>,
     page: &PageRequest,
@@ -245,7 +256,7 @@ where
     ServiceError: From<R::Error>,
 {
     let total = if want_total {
-        query.clone().count(&store.db).await?
+        query.clone().count(cx.db()).await?
     } else {
         0
     };
@@ -261,7 +272,7 @@ where
     }
     let rows = query
         .limit(page.size + 1)
-        .all(&store.db)
+        .all(cx.db())
         .await?
         .into_iter()
         .map(|m| {

@@ -1,6 +1,7 @@
 //! Social organisations, social-work agencies, partner enterprises and party
 //! organisations, each registered at a unit.
 
+use super::Ctx;
 use entity::kinds::OrganizationKind;
 use entity::organization;
 use policies::{Action, Resource, UnitCode};
@@ -12,10 +13,9 @@ use serde_json::json;
 use crate::codes::{Phone, SocialCreditCode};
 use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
-use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
-use crate::services::{ranges, scoped, units, Store};
+use crate::services::{ranges, scoped, units};
 
 #[derive(Debug, Clone)]
 pub struct OrganizationRecord {
@@ -52,11 +52,7 @@ pub struct NewOrganization {
     pub contact_phone: Option<String>,
 }
 
-pub async fn create(
-    store: &Store,
-    access: &Access,
-    input: NewOrganization,
-) -> ServiceResult<OrganizationRecord> {
+pub async fn create(cx: &Ctx, input: NewOrganization) -> ServiceResult<OrganizationRecord> {
     let name = super::required_text("name", &input.name, 200)?;
     let code = SocialCreditCode::parse(&input.credit_code)
         .map_err(|e| Problem::from(e).at("creditCode"))?;
@@ -67,9 +63,10 @@ pub async fn create(
         .map(Phone::parse)
         .transpose()
         .map_err(|e| Problem::from(e).at("contactPhone"))?;
-    let txn = store.db.begin().await?;
+    let txn = cx.db().begin().await?;
     units::require_exists(&txn, &unit).await?;
-    access.require(Resource::Organization, Action::Create, &unit)?;
+    cx.access()
+        .require(Resource::Organization, Action::Create, &unit)?;
     let taken = scoped::unscoped::<organization::Entity>(
         "credit codes are unique across the system, whoever registered them",
     )
@@ -92,14 +89,14 @@ pub async fn create(
             .map(|c| c.trim().to_owned())
             .filter(|c| !c.is_empty())),
         contact_phone: Set(phone.map(|p| p.as_str().to_owned())),
-        created_at: Set(super::now()),
+        created_at: Set(cx.now()),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("organization.create", &unit)
             .target("organization", m.id)
             .summary(json!({ "name": name, "kind": input.kind, "creditCode": code.as_str() })),
@@ -121,8 +118,7 @@ pub struct OrganizationChanges {
 }
 
 pub async fn update(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     id: i64,
     ch: OrganizationChanges,
 ) -> ServiceResult<OrganizationRecord> {
@@ -140,9 +136,10 @@ pub async fn update(
         })
         .transpose()
         .map_err(|e| Problem::from(e).at("contactPhone"))?;
-    let txn = store.db.begin().await?;
-    let o = get_in(&txn, access, id).await?;
-    access.require(Resource::Organization, Action::Update, &o.unit)?;
+    let txn = cx.db().begin().await?;
+    let o = get_in(&txn, cx, id).await?;
+    cx.access()
+        .require(Resource::Organization, Action::Update, &o.unit)?;
     let mut changes = Changes::<organization::Entity>::new();
     use organization::Column as C;
     changes.set("name", C::Name, &o.name, name);
@@ -155,29 +152,28 @@ pub async fn update(
         contact_phone,
     );
     changes
-        .save(&txn, access, C::Id, id, "organization.update", &o.unit)
+        .save(&txn, cx, C::Id, id, "organization.update", &o.unit)
         .await?;
-    let after = get_in(&txn, access, id).await?;
+    let after = get_in(&txn, cx, id).await?;
     txn.commit().await?;
     Ok(after)
 }
 
 pub async fn list(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     under: Option<&UnitCode>,
     order: Option<(super::NameOrderField, OrderDirection)>,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<OrganizationRecord>, u64)> {
-    let Some(mut q) = scoped::find::<organization::Entity>(access, Action::Read)? else {
+    let Some(mut q) = cx.find::<organization::Entity>(Action::Read)? else {
         return Ok((Page::empty(), 0));
     };
     if let Some(under) = under {
         q = q.filter(ranges::subtree(organization::Column::UnitCode, under));
     }
     super::page_by(
-        store,
+        cx,
         q,
         &super::by_name_or_created(
             order,
@@ -191,19 +187,16 @@ pub async fn list(
     .await
 }
 
-pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<OrganizationRecord> {
-    get_in(&store.db, access, id).await
+pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<OrganizationRecord> {
+    get_in(cx.db(), cx, id).await
 }
 
 /// Many organizations by id in one read, as [`get`] would return each.
 pub async fn get_many(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     ids: &[i64],
 ) -> ServiceResult<std::collections::HashMap<i64, OrganizationRecord>> {
-    scoped::find_many::<organization::Entity, _>(
-        &store.db,
-        access,
+    cx.get_many::<organization::Entity, _>(
         Action::Read,
         organization::Column::Id,
         ids,
@@ -216,12 +209,11 @@ pub async fn get_many(
 /// connection: a second one cannot be had while a transaction holds it).
 pub(super) async fn get_in(
     conn: &impl sea_orm::ConnectionTrait,
-    access: &Access,
+    cx: &Ctx,
     id: i64,
 ) -> ServiceResult<OrganizationRecord> {
-    scoped::find_one::<organization::Entity>(
+    cx.get::<organization::Entity>(
         conn,
-        access,
         Action::Read,
         organization::Column::Id,
         id,

@@ -1,6 +1,7 @@
 //! Service projects on the published list: a field, a unit, an owning team or
 //! organisation, dates.
 
+use super::Ctx;
 use chrono::NaiveDate;
 use entity::project;
 use policies::{Action, Resource, UnitCode};
@@ -9,10 +10,9 @@ use serde_json::json;
 
 use crate::error::{Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
-use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
-use crate::services::{organizations, ranges, scoped, teams, units, volunteers, Store};
+use crate::services::{organizations, ranges, teams, units, volunteers};
 
 #[derive(Debug, Clone)]
 pub struct ProjectRecord {
@@ -55,11 +55,7 @@ pub struct NewProject {
     pub ends_on: Option<NaiveDate>,
 }
 
-pub async fn create(
-    store: &Store,
-    access: &Access,
-    input: NewProject,
-) -> ServiceResult<ProjectRecord> {
+pub async fn create(cx: &Ctx, input: NewProject) -> ServiceResult<ProjectRecord> {
     let name = super::required_text("name", &input.name, 200)?;
     let unit = super::parse_unit("unitCode", &input.unit_code)?;
     if let (Some(a), Some(b)) = (input.starts_on, input.ends_on) {
@@ -73,15 +69,16 @@ pub async fn create(
     if input.team_id.is_none() && input.organization_id.is_none() {
         return Err(Reason::PROJECT_NEEDS_OWNER.into());
     }
-    let txn = store.db.begin().await?;
+    let txn = cx.db().begin().await?;
     units::require_exists(&txn, &unit).await?;
-    access.require(Resource::Project, Action::Create, &unit)?;
+    cx.access()
+        .require(Resource::Project, Action::Create, &unit)?;
     volunteers::check_fields(&txn, std::slice::from_ref(&input.field)).await?;
     if let Some(team) = input.team_id {
-        teams::get_in(&txn, access, Action::Read, team).await?;
+        teams::get_in(&txn, cx, Action::Read, team).await?;
     }
     if let Some(org) = input.organization_id {
-        organizations::get_in(&txn, access, org).await?;
+        organizations::get_in(&txn, cx, org).await?;
     }
     let m = project::ActiveModel {
         name: Set(name.clone()),
@@ -92,14 +89,14 @@ pub async fn create(
         description: Set(input.description.trim().to_owned()),
         starts_on: Set(input.starts_on),
         ends_on: Set(input.ends_on),
-        created_at: Set(super::now()),
+        created_at: Set(cx.now()),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("project.create", &unit)
             .target("project", m.id)
             .summary(json!({ "name": name, "field": input.field })),
@@ -122,16 +119,12 @@ pub struct ProjectChanges {
     pub organization_id: Option<Option<i64>>,
 }
 
-pub async fn update(
-    store: &Store,
-    access: &Access,
-    id: i64,
-    ch: ProjectChanges,
-) -> ServiceResult<ProjectRecord> {
+pub async fn update(cx: &Ctx, id: i64, ch: ProjectChanges) -> ServiceResult<ProjectRecord> {
     let name = super::optional_text("name", ch.name.as_deref(), 200)?;
-    let txn = store.db.begin().await?;
-    let p = get_in(&txn, access, id).await?;
-    access.require(Resource::Project, Action::Update, &p.unit)?;
+    let txn = cx.db().begin().await?;
+    let p = get_in(&txn, cx, id).await?;
+    cx.access()
+        .require(Resource::Project, Action::Update, &p.unit)?;
     let starts_on = ch.starts_on.unwrap_or(p.starts_on);
     let ends_on = ch.ends_on.unwrap_or(p.ends_on);
     if let (Some(a), Some(b)) = (starts_on, ends_on) {
@@ -151,10 +144,10 @@ pub async fn update(
         volunteers::check_fields(&txn, std::slice::from_ref(f)).await?;
     }
     if let Some(team) = team_id.filter(|t| Some(*t) != p.team_id) {
-        teams::get_in(&txn, access, Action::Read, team).await?;
+        teams::get_in(&txn, cx, Action::Read, team).await?;
     }
     if let Some(org) = organization_id.filter(|o| Some(*o) != p.organization_id) {
-        organizations::get_in(&txn, access, org).await?;
+        organizations::get_in(&txn, cx, org).await?;
     }
     let mut changes = Changes::<project::Entity>::new();
     use project::Column as C;
@@ -176,23 +169,22 @@ pub async fn update(
         Some(organization_id),
     );
     changes
-        .save(&txn, access, C::Id, id, "project.update", &p.unit)
+        .save(&txn, cx, C::Id, id, "project.update", &p.unit)
         .await?;
-    let after = get_in(&txn, access, id).await?;
+    let after = get_in(&txn, cx, id).await?;
     txn.commit().await?;
     Ok(after)
 }
 
 pub async fn list(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     under: Option<&UnitCode>,
     field: Option<&str>,
     order: Option<(super::NameOrderField, OrderDirection)>,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<ProjectRecord>, u64)> {
-    let Some(mut q) = scoped::find::<project::Entity>(access, Action::Read)? else {
+    let Some(mut q) = cx.find::<project::Entity>(Action::Read)? else {
         return Ok((Page::empty(), 0));
     };
     if let Some(under) = under {
@@ -202,7 +194,7 @@ pub async fn list(
         q = q.filter(project::Column::FieldCode.eq(field));
     }
     super::page_by(
-        store,
+        cx,
         q,
         &super::by_name_or_created(
             order,
@@ -216,19 +208,16 @@ pub async fn list(
     .await
 }
 
-pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<ProjectRecord> {
-    get_in(&store.db, access, id).await
+pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<ProjectRecord> {
+    get_in(cx.db(), cx, id).await
 }
 
 /// Many projects by id in one read, as [`get`] would return each.
 pub async fn get_many(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     ids: &[i64],
 ) -> ServiceResult<std::collections::HashMap<i64, ProjectRecord>> {
-    scoped::find_many::<project::Entity, _>(
-        &store.db,
-        access,
+    cx.get_many::<project::Entity, _>(
         Action::Read,
         project::Column::Id,
         ids,
@@ -239,17 +228,10 @@ pub async fn get_many(
 
 pub(super) async fn get_in(
     conn: &impl sea_orm::ConnectionTrait,
-    access: &Access,
+    cx: &Ctx,
     id: i64,
 ) -> ServiceResult<ProjectRecord> {
-    scoped::find_one::<project::Entity>(
-        conn,
-        access,
-        Action::Read,
-        project::Column::Id,
-        id,
-        Thing::Project,
-    )
-    .await?
-    .try_into()
+    cx.get::<project::Entity>(conn, Action::Read, project::Column::Id, id, Thing::Project)
+        .await?
+        .try_into()
 }

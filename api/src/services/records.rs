@@ -6,6 +6,7 @@
 //! any other. The volunteer's total (`volunteer.approved_half_hours`) and the daily
 //! figures change in the transaction of each approval.
 
+use super::Ctx;
 use chrono::{DateTime, Duration, Utc};
 use entity::{service_record, volunteer};
 use policies::{Action, Resource, UnitCode};
@@ -19,11 +20,10 @@ use serde_json::json;
 
 use crate::error::{Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
-use crate::services::access::Access;
 use crate::services::activities::{self, ActivityRecord};
 use crate::services::audit::{self, Entry};
 use crate::services::daily::{self, Delta};
-use crate::services::{attendance, ranges, scoped, stars, Store};
+use crate::services::{attendance, ranges, scoped, stars};
 
 /// Hours credited for one session of `minutes`, in half hours: each full hour
 /// counts, and the rest by the rule — under 15 minutes nothing, 15 to under 45
@@ -106,7 +106,7 @@ struct NewRecord<'a> {
 
 async fn insert(
     conn: &(impl ConnectionTrait + TransactionTrait),
-    access: &Access,
+    cx: &Ctx,
     r: NewRecord<'_>,
 ) -> ServiceResult<service_record::Model> {
     let m = service_record::ActiveModel {
@@ -122,8 +122,8 @@ async fn insert(
         content: Set(r.content),
         reason: Set(r.reason),
         state: Set(State::Recorded),
-        recorded_by: Set(access.actor()),
-        recorded_at: Set(super::now()),
+        recorded_by: Set(cx.access().actor()),
+        recorded_at: Set(cx.now()),
         corrects_id: Set(r.corrects_id),
         fraud: Set(false),
         ..Default::default()
@@ -132,7 +132,7 @@ async fn insert(
     .await?;
     audit::log(
         conn,
-        access,
+        cx,
         Entry::new("service_record.record", r.unit)
             .target("service_record", m.id)
             .summary(json!({
@@ -149,7 +149,7 @@ async fn insert(
 /// The record of a finished check-in session, if it credits anything.
 pub(super) async fn record_session(
     conn: &(impl ConnectionTrait + TransactionTrait),
-    access: &Access,
+    cx: &Ctx,
     a: &ActivityRecord,
     session: &entity::attendance::Model,
     minutes: i64,
@@ -167,7 +167,7 @@ pub(super) async fn record_session(
     .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
     let m = insert(
         conn,
-        access,
+        cx,
         NewRecord {
             volunteer: &v,
             activity_id: Some(a.id),
@@ -223,17 +223,13 @@ pub struct LogHours {
 }
 
 /// Logs hours: the volunteer's own, an organiser's back-fill, or a correction.
-pub async fn log_hours(
-    store: &Store,
-    access: &Access,
-    input: LogHours,
-) -> ServiceResult<ServiceRecord> {
+pub async fn log_hours(cx: &Ctx, input: LogHours) -> ServiceResult<ServiceRecord> {
     let half = half_hours_of(input.hours)?;
     let reason = super::optional_text("reason", input.reason.as_deref(), 500)?;
-    let txn = store.db.begin().await?;
+    let txn = cx.db().begin().await?;
     let m = match input.corrects_id {
-        Some(original_id) => correct(&txn, access, &input, original_id, half, reason).await?,
-        None => log_new(&txn, access, &input, half, reason).await?,
+        Some(original_id) => correct(&txn, cx, &input, original_id, half, reason).await?,
+        None => log_new(&txn, cx, &input, half, reason).await?,
     };
     txn.commit().await?;
     m.try_into()
@@ -243,23 +239,23 @@ pub async fn log_hours(
 /// fewer), never taking the original below zero.
 async fn correct(
     txn: &(impl ConnectionTrait + TransactionTrait),
-    access: &Access,
+    cx: &Ctx,
     input: &LogHours,
     original_id: i64,
     half: i32,
     reason: Option<String>,
 ) -> ServiceResult<service_record::Model> {
-    let original = scoped::find_one::<service_record::Entity>(
-        txn,
-        access,
-        Action::Read,
-        service_record::Column::Id,
-        original_id,
-        Thing::ServiceRecord,
-    )
-    .await?;
+    let original = cx
+        .get::<service_record::Entity>(
+            txn,
+            Action::Read,
+            service_record::Column::Id,
+            original_id,
+            Thing::ServiceRecord,
+        )
+        .await?;
     let unit = super::stored_unit(&original.unit_code)?;
-    access.require_for(
+    cx.access().require_for(
         Resource::ServiceRecord,
         Action::Create,
         &unit,
@@ -286,7 +282,7 @@ async fn correct(
     .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
     insert(
         txn,
-        access,
+        cx,
         NewRecord {
             volunteer: &v,
             activity_id: original.activity_id,
@@ -313,7 +309,7 @@ async fn correct(
 /// (with a reason), between a year ago and now.
 async fn log_new(
     txn: &(impl ConnectionTrait + TransactionTrait),
-    access: &Access,
+    cx: &Ctx,
     input: &LogHours,
     half: i32,
     reason: Option<String>,
@@ -325,9 +321,9 @@ async fn log_new(
             .arg("max", 24)
             .into());
     }
-    let v = attendance::volunteer_for(txn, access, input.volunteer_id).await?;
+    let v = attendance::volunteer_for(txn, cx, input.volunteer_id).await?;
     let activity = match input.activity_id {
-        Some(id) => Some(activities::get_in(txn, access, id).await?),
+        Some(id) => Some(activities::get_in(txn, cx, id).await?),
         None => None,
     };
     let unit = match (&activity, &input.unit_code) {
@@ -339,7 +335,7 @@ async fn log_new(
         }
         (None, None) => super::stored_unit(&v.unit_code)?,
     };
-    let now = super::now();
+    let now = cx.now();
     let started_at = input
         .started_at
         .or(activity.as_ref().map(|a| a.starts_at))
@@ -350,13 +346,15 @@ async fn log_new(
     if started_at < now - Duration::days(366) {
         return Err(Reason::HOURS_TOO_OLD.at("startedAt").into());
     }
-    let own = v.user_id.is_some() && v.user_id == access.actor();
+    let own = v.user_id.is_some() && v.user_id == cx.access().actor();
     let source = if own {
-        access.require_for(Resource::ServiceRecord, Action::Create, &unit, v.user_id)?;
+        cx.access()
+            .require_for(Resource::ServiceRecord, Action::Create, &unit, v.user_id)?;
         serves_at(txn, &v, &unit, activity.as_ref()).await?;
         Source::Logged
     } else {
-        access.require(Resource::ServiceRecord, Action::Create, &unit)?;
+        cx.access()
+            .require(Resource::ServiceRecord, Action::Create, &unit)?;
         if reason.is_none() {
             return Err(Reason::REASON_REQUIRED.at("reason").into());
         }
@@ -369,7 +367,7 @@ async fn log_new(
     };
     insert(
         txn,
-        access,
+        cx,
         NewRecord {
             volunteer: &v,
             activity_id: activity.as_ref().map(|a| a.id),
@@ -506,21 +504,22 @@ async fn same_person(
 /// neither recorded by the caller nor the caller's own hours.
 async fn decidable(
     conn: &(impl ConnectionTrait + TransactionTrait),
-    access: &Access,
+    cx: &Ctx,
     id: i64,
 ) -> ServiceResult<service_record::Model> {
-    let m = scoped::find_one::<service_record::Entity>(
-        conn,
-        access,
-        Action::Read,
-        service_record::Column::Id,
-        id,
-        Thing::ServiceRecord,
-    )
-    .await?;
+    let m = cx
+        .get::<service_record::Entity>(
+            conn,
+            Action::Read,
+            service_record::Column::Id,
+            id,
+            Thing::ServiceRecord,
+        )
+        .await?;
     let unit = super::stored_unit(&m.unit_code)?;
-    access.require(Resource::ServiceRecord, Action::Approve, &unit)?;
-    let me = access.user_id()?;
+    cx.access()
+        .require(Resource::ServiceRecord, Action::Approve, &unit)?;
+    let me = cx.access().user_id()?;
     if m.recorded_by == Some(me)
         || m.user_id == Some(me)
         || same_person(conn, me, m.volunteer_id).await?
@@ -538,7 +537,7 @@ async fn decidable(
 /// Marks a recorded record decided, unless a concurrent decision came first.
 async fn decide(
     conn: &(impl ConnectionTrait + TransactionTrait),
-    access: &Access,
+    cx: &Ctx,
     id: i64,
     state: State,
     note: Option<String>,
@@ -547,9 +546,9 @@ async fn decide(
         .col_expr(service_record::Column::State, Expr::value(state))
         .col_expr(
             service_record::Column::DecidedBy,
-            Expr::value(access.actor()),
+            Expr::value(cx.access().actor()),
         )
-        .col_expr(service_record::Column::DecidedAt, Expr::value(super::now()))
+        .col_expr(service_record::Column::DecidedAt, Expr::value(cx.now()))
         .col_expr(service_record::Column::DecisionNote, Expr::value(note))
         .filter(service_record::Column::Id.eq(id))
         .filter(service_record::Column::State.eq(State::Recorded))
@@ -565,7 +564,7 @@ async fn decide(
 /// nominates the volunteer for any star the new total reaches.
 async fn credit(
     conn: &(impl ConnectionTrait + TransactionTrait),
-    access: &Access,
+    cx: &Ctx,
     m: &service_record::Model,
     half_hours: i64,
     records: i64,
@@ -589,28 +588,23 @@ async fn credit(
         },
     )
     .await?;
-    stars::nominate_if_due(conn, access, m.volunteer_id).await
+    stars::nominate_if_due(conn, cx, m.volunteer_id).await
 }
 
-pub async fn approve(
-    store: &Store,
-    access: &Access,
-    id: i64,
-    note: Option<String>,
-) -> ServiceResult<ServiceRecord> {
-    let txn = store.db.begin().await?;
-    let m = decidable(&txn, access, id).await?;
+pub async fn approve(cx: &Ctx, id: i64, note: Option<String>) -> ServiceResult<ServiceRecord> {
+    let txn = cx.db().begin().await?;
+    let m = decidable(&txn, cx, id).await?;
     if let Some(original) = m.corrects_id {
         if net_of(&txn, original).await? + i64::from(m.half_hours) < 0 {
             return Err(Reason::CORRECTION_TOO_LARGE.at("hours").into());
         }
     }
-    decide(&txn, access, id, State::Approved, note).await?;
+    decide(&txn, cx, id, State::Approved, note).await?;
     let records = i64::from(m.corrects_id.is_none());
-    credit(&txn, access, &m, i64::from(m.half_hours), records).await?;
+    credit(&txn, cx, &m, i64::from(m.half_hours), records).await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("service_record.approve", &super::stored_unit(&m.unit_code)?)
             .target("service_record", id)
             .summary(json!({ "volunteer": m.volunteer_id, "halfHours": m.half_hours })),
@@ -621,19 +615,14 @@ pub async fn approve(
     Ok(after)
 }
 
-pub async fn reject(
-    store: &Store,
-    access: &Access,
-    id: i64,
-    reason: &str,
-) -> ServiceResult<ServiceRecord> {
+pub async fn reject(cx: &Ctx, id: i64, reason: &str) -> ServiceResult<ServiceRecord> {
     let reason = super::required_text("reason", reason, 500)?;
-    let txn = store.db.begin().await?;
-    let m = decidable(&txn, access, id).await?;
-    decide(&txn, access, id, State::Rejected, Some(reason.clone())).await?;
+    let txn = cx.db().begin().await?;
+    let m = decidable(&txn, cx, id).await?;
+    decide(&txn, cx, id, State::Rejected, Some(reason.clone())).await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("service_record.reject", &super::stored_unit(&m.unit_code)?)
             .target("service_record", id)
             .summary(json!({ "volunteer": m.volunteer_id, "reason": reason })),
@@ -648,25 +637,21 @@ pub async fn reject(
 /// away (approved at once by the caller, who must hold the approve permission), the
 /// volunteer is barred from stars for the policy's period, and its listed
 /// nominations are withdrawn.
-pub async fn revoke_for_fraud(
-    store: &Store,
-    access: &Access,
-    id: i64,
-    reason: &str,
-) -> ServiceResult<ServiceRecord> {
+pub async fn revoke_for_fraud(cx: &Ctx, id: i64, reason: &str) -> ServiceResult<ServiceRecord> {
     let reason = super::required_text("reason", reason, 500)?;
-    let txn = store.db.begin().await?;
-    let original = scoped::find_one::<service_record::Entity>(
-        &txn,
-        access,
-        Action::Read,
-        service_record::Column::Id,
-        id,
-        Thing::ServiceRecord,
-    )
-    .await?;
+    let txn = cx.db().begin().await?;
+    let original = cx
+        .get::<service_record::Entity>(
+            &txn,
+            Action::Read,
+            service_record::Column::Id,
+            id,
+            Thing::ServiceRecord,
+        )
+        .await?;
     let unit = super::stored_unit(&original.unit_code)?;
-    access.require(Resource::ServiceRecord, Action::Approve, &unit)?;
+    cx.access()
+        .require(Resource::ServiceRecord, Action::Approve, &unit)?;
     if original.state != State::Approved || original.corrects_id.is_some() {
         return Err(Reason::REVOKES_NON_ORIGINAL.into());
     }
@@ -683,7 +668,7 @@ pub async fn revoke_for_fraud(
     .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
     let m = insert(
         &txn,
-        access,
+        cx,
         NewRecord {
             volunteer: &v,
             activity_id: original.activity_id,
@@ -699,17 +684,17 @@ pub async fn revoke_for_fraud(
         },
     )
     .await?;
-    decide(&txn, access, m.id, State::Approved, Some(reason.clone())).await?;
+    decide(&txn, cx, m.id, State::Approved, Some(reason.clone())).await?;
     service_record::Entity::update_many()
         .col_expr(service_record::Column::Fraud, Expr::value(true))
         .filter(service_record::Column::Id.eq(m.id))
         .exec(&txn)
         .await?;
-    let bar = stars::bar(&txn, access, v.id).await?;
-    credit(&txn, access, &m, -net, 0).await?;
+    let bar = stars::bar(&txn, cx, v.id).await?;
+    credit(&txn, cx, &m, -net, 0).await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("service_record.revoke", &unit)
             .target("service_record", id)
             .summary(json!({
@@ -762,13 +747,12 @@ fn sort(order: Option<(RecordOrderField, OrderDirection)>) -> super::Sort<servic
 /// By recording unit, newest first within each unit (the index's order), unless
 /// `order` says.
 pub async fn list(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     filter: &RecordFilter,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<ServiceRecord>, u64)> {
-    let Some(mut q) = scoped::find::<service_record::Entity>(access, Action::Read)? else {
+    let Some(mut q) = cx.find::<service_record::Entity>(Action::Read)? else {
         return Ok((Page::empty(), 0));
     };
     if let Some(under) = &filter.under {
@@ -789,13 +773,12 @@ pub async fn list(
     if let Some(to) = filter.to {
         q = q.filter(service_record::Column::StartedAt.lt(to));
     }
-    super::page_by(store, q, &sort(filter.order), page, want_total).await
+    super::page_by(cx, q, &sort(filter.order), page, want_total).await
 }
 
-pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<ServiceRecord> {
-    scoped::find_one::<service_record::Entity>(
-        &store.db,
-        access,
+pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<ServiceRecord> {
+    cx.get::<service_record::Entity>(
+        cx.db(),
         Action::Read,
         service_record::Column::Id,
         id,
@@ -807,13 +790,10 @@ pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<Servi
 
 /// Many service records by id in one read, as [`get`] would return each.
 pub async fn get_many(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     ids: &[i64],
 ) -> ServiceResult<std::collections::HashMap<i64, ServiceRecord>> {
-    scoped::find_many::<service_record::Entity, _>(
-        &store.db,
-        access,
+    cx.get_many::<service_record::Entity, _>(
         Action::Read,
         service_record::Column::Id,
         ids,

@@ -1,6 +1,7 @@
 //! Role assignments: listing, granting and revoking under the delegation rules, and
 //! explaining decisions.
 
+use super::Ctx;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
@@ -14,9 +15,8 @@ use serde_json::json;
 
 use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
-use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
-use crate::services::{ranges, scoped, units, users, Store};
+use crate::services::{ranges, scoped, units, users};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssignmentRecord {
@@ -132,14 +132,13 @@ pub struct AssignmentFilter {
 
 /// Live assignments the caller may read.
 pub async fn list(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     filter: &AssignmentFilter,
     order: Option<(super::CreatedOrderField, OrderDirection)>,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<AssignmentRecord>, u64)> {
-    let Some(mut q) = scoped::find::<role_assignment::Entity>(access, Action::Read)? else {
+    let Some(mut q) = cx.find::<role_assignment::Entity>(Action::Read)? else {
         return Ok((Page::empty(), 0));
     };
     q = q.filter(live(super::now()));
@@ -153,7 +152,7 @@ pub async fn list(
         q = q.filter(role_assignment::Column::UserId.eq(user));
     }
     super::page_by(
-        store,
+        cx,
         q,
         &super::by_created(order, role_assignment::Column::Id, OrderDirection::Asc),
         page,
@@ -163,17 +162,13 @@ pub async fn list(
 }
 
 /// The live roles of a user the caller can see (own roles always).
-pub async fn of_user(
-    store: &Store,
-    access: &Access,
-    user_id: i64,
-) -> ServiceResult<Vec<AssignmentRecord>> {
-    let q = if access.user_id().ok() == Some(user_id) {
+pub async fn of_user(cx: &Ctx, user_id: i64) -> ServiceResult<Vec<AssignmentRecord>> {
+    let q = if cx.access().user_id().ok() == Some(user_id) {
         scoped::unscoped::<role_assignment::Entity>(
             "role assignments of a user the caller reads, filtered to the caller's scope",
         )
     } else {
-        match scoped::find::<role_assignment::Entity>(access, Action::Read)? {
+        match cx.find::<role_assignment::Entity>(Action::Read)? {
             Some(q) => q,
             None => return Ok(Vec::new()),
         }
@@ -182,7 +177,7 @@ pub async fn of_user(
         .filter(role_assignment::Column::UserId.eq(user_id))
         .filter(live(super::now()))
         .order_by_asc(role_assignment::Column::Id)
-        .all(&store.db)
+        .all(cx.db())
         .await?;
     rows.into_iter().map(AssignmentRecord::try_from).collect()
 }
@@ -190,27 +185,26 @@ pub async fn of_user(
 /// [`of_user`] for many users in at most two reads (the caller's own roles, then
 /// everyone else's within scope).
 pub async fn of_users(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     ids: &[i64],
 ) -> ServiceResult<std::collections::HashMap<i64, Vec<AssignmentRecord>>> {
     let mut out = std::collections::HashMap::new();
-    let me = access.user_id().ok();
+    let me = cx.access().user_id().ok();
     let others: Vec<i64> = ids.iter().copied().filter(|id| Some(*id) != me).collect();
     if let Some(me) = me.filter(|me| ids.contains(me)) {
-        out.insert(me, of_user(store, access, me).await?);
+        out.insert(me, of_user(cx, me).await?);
     }
     if others.is_empty() {
         return Ok(out);
     }
-    let Some(q) = scoped::find::<role_assignment::Entity>(access, Action::Read)? else {
+    let Some(q) = cx.find::<role_assignment::Entity>(Action::Read)? else {
         return Ok(out);
     };
     let rows = q
         .filter(role_assignment::Column::UserId.is_in(others))
         .filter(live(super::now()))
         .order_by_asc(role_assignment::Column::Id)
-        .all(&store.db)
+        .all(cx.db())
         .await?;
     for row in rows {
         let record = AssignmentRecord::try_from(row)?;
@@ -221,12 +215,12 @@ pub async fn of_users(
     Ok(out)
 }
 
-pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<AssignmentRecord> {
-    let Some(q) = scoped::find::<role_assignment::Entity>(access, Action::Read)? else {
+pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<AssignmentRecord> {
+    let Some(q) = cx.find::<role_assignment::Entity>(Action::Read)? else {
         return Err(ServiceError::NotFound(Thing::RoleAssignment));
     };
     q.filter(role_assignment::Column::Id.eq(id))
-        .one(&store.db)
+        .one(cx.db())
         .await?
         .ok_or(ServiceError::NotFound(Thing::RoleAssignment))?
         .try_into()
@@ -239,23 +233,19 @@ pub struct GrantInput {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-pub async fn grant(
-    store: &Store,
-    access: &Access,
-    input: GrantInput,
-) -> ServiceResult<AssignmentRecord> {
-    let me = access.user_id()?;
+pub async fn grant(cx: &Ctx, input: GrantInput) -> ServiceResult<AssignmentRecord> {
+    let me = cx.access().user_id()?;
     let unit = UnitCode::parse(&input.unit_code).map_err(|e| Problem::from(e).at("unitCode"))?;
     if let Some(e) = input.expires_at {
         if e <= Utc::now() {
             return Err(Reason::MUST_BE_FUTURE.at("expiresAt").into());
         }
     }
-    let txn = store.db.begin().await?;
+    let txn = cx.db().begin().await?;
     // The grantee must be someone the caller can see; otherwise it does not exist.
-    let grantee = users::find_scoped(&txn, access, Action::Read, input.user_id).await?;
+    let grantee = users::find_scoped(&txn, cx, Action::Read, input.user_id).await?;
     units::require_exists(&txn, &unit).await?;
-    let decision = access.can_grant(
+    let decision = cx.access().can_grant(
         grantee.id,
         &input.role,
         &unit,
@@ -292,7 +282,7 @@ pub async fn grant(
     .await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("role.grant", &unit)
             .target("user", grantee.id)
             .summary(json!({
@@ -311,14 +301,10 @@ pub async fn grant(
     record.try_into()
 }
 
-pub async fn revoke(
-    store: &Store,
-    access: &Access,
-    assignment_id: i64,
-) -> ServiceResult<AssignmentRecord> {
-    let me = access.user_id()?;
-    let txn = store.db.begin().await?;
-    let Some(q) = scoped::find::<role_assignment::Entity>(access, Action::Read)? else {
+pub async fn revoke(cx: &Ctx, assignment_id: i64) -> ServiceResult<AssignmentRecord> {
+    let me = cx.access().user_id()?;
+    let txn = cx.db().begin().await?;
+    let Some(q) = cx.find::<role_assignment::Entity>(Action::Read)? else {
         return Err(ServiceError::NotFound(Thing::RoleAssignment));
     };
     let model = q
@@ -330,17 +316,19 @@ pub async fn revoke(
     if record.revoked_at.is_some() {
         return Err(Reason::ROLE_ALREADY_REVOKED.into());
     }
-    let decision = access.can_revoke(record.user_id, &record.role, &record.unit)?;
+    let decision = cx
+        .access()
+        .can_revoke(record.user_id, &record.role, &record.unit)?;
     if !decision.allowed() {
         return Err(ServiceError::from(super::access::denied(&decision)));
     }
     let mut active: role_assignment::ActiveModel = model.into();
-    active.revoked_at = Set(Some(super::now()));
+    active.revoked_at = Set(Some(cx.now()));
     active.revoked_by = Set(Some(me));
     let model = active.update(&txn).await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("role.revoke", &record.unit)
             .target("user", record.user_id)
             .summary(json!({ "assignment": record.id, "role": record.role }))
@@ -359,8 +347,7 @@ pub struct Explanation {
 }
 
 pub async fn explain(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     user_id: i64,
     resource: &str,
     action: &str,
@@ -370,16 +357,17 @@ pub async fn explain(
     let resource =
         Resource::from_str(resource).map_err(|_| Reason::UNKNOWN_VALUE.at("resource"))?;
     let action = Action::from_str(action).map_err(|_| Reason::UNKNOWN_VALUE.at("action"))?;
-    access.require(Resource::Access, Action::Explain, &unit)?;
-    let target = users::find_scoped(&store.db, access, Action::Read, user_id).await?;
-    let principal = principal_for(&store.db, target.id).await?;
-    let decision = access.decide_for(&principal, resource, action, &unit);
+    cx.access()
+        .require(Resource::Access, Action::Explain, &unit)?;
+    let target = users::find_scoped(cx.db(), cx, Action::Read, user_id).await?;
+    let principal = principal_for(cx.db(), target.id).await?;
+    let decision = cx.access().decide_for(&principal, resource, action, &unit);
     let assignment = match decision.assignment() {
         Some(a) => scoped::unscoped_by_id::<role_assignment::Entity>(
             a.id,
             "the assignments of the user an explanation is about (access.explain checked)",
         )
-        .one(&store.db)
+        .one(cx.db())
         .await?
         .map(AssignmentRecord::try_from)
         .transpose()?,
@@ -393,11 +381,11 @@ pub async fn explain(
 }
 
 /// What the caller may do at a unit, for showing and hiding actions in apps.
-pub fn permissions_at(access: &Access, unit: &UnitCode) -> ServiceResult<Vec<(Resource, Action)>> {
+pub fn permissions_at(cx: &Ctx, unit: &UnitCode) -> ServiceResult<Vec<(Resource, Action)>> {
     let mut out = Vec::new();
     for r in Resource::ALL {
         for a in r.actions() {
-            if access.check(r, *a, unit)?.allowed() {
+            if cx.access().check(r, *a, unit)?.allowed() {
                 out.push((r, *a));
             }
         }
@@ -408,10 +396,11 @@ pub fn permissions_at(access: &Access, unit: &UnitCode) -> ServiceResult<Vec<(Re
 /// The roles the caller may grant at `unit`, highest rank first, each with the
 /// latest expiry such a grant may have (`None`: no limit).
 pub fn grantable_at(
-    access: &Access,
+    cx: &Ctx,
     unit: &UnitCode,
 ) -> ServiceResult<Vec<(String, Option<DateTime<Utc>>)>> {
-    Ok(access
+    Ok(cx
+        .access()
         .grantable_roles(unit)?
         .into_iter()
         .map(|(role, until)| (role, until.and_then(|t| DateTime::from_timestamp(t, 0))))

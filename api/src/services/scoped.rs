@@ -12,8 +12,8 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 use crate::error::ServiceError;
 
 use crate::error::ServiceResult;
-use crate::services::access::Access;
 use crate::services::ranges;
+use crate::services::Ctx;
 
 /// A table whose rows live at a unit (and may belong to a user).
 pub(super) trait ScopedEntity: EntityTrait {
@@ -155,86 +155,86 @@ impl ScopedEntity for certificate::Entity {
     }
 }
 
-/// The condition selecting rows `access` may `action`; `None` when no row can be
-/// reached, so callers answer without touching the database.
-pub(super) fn condition<E: ScopedEntity>(
-    access: &Access,
-    action: Action,
-) -> ServiceResult<Option<Condition>> {
-    let scope = access.plan(E::RESOURCE, action)?;
-    if scope.is_everything() {
-        return Ok(Some(Condition::all()));
+impl Ctx {
+    /// The condition selecting rows the caller may `action`; `None` when no row can
+    /// be reached, so callers answer without touching the database.
+    pub(super) fn condition<E: ScopedEntity>(
+        &self,
+        action: Action,
+    ) -> ServiceResult<Option<Condition>> {
+        let scope = self.access().plan(E::RESOURCE, action)?;
+        if scope.is_everything() {
+            return Ok(Some(Condition::all()));
+        }
+        let mut any = Condition::any();
+        let mut terms = 0;
+        for (code, _) in &scope.subtrees {
+            any = any.add(ranges::subtree(E::unit_column(), code));
+            terms += 1;
+        }
+        if let (Some((me, _)), Some(col)) = (scope.own, E::owner_column()) {
+            any = any.add(col.eq(me));
+            terms += 1;
+        }
+        Ok((terms > 0).then_some(any))
     }
-    let mut any = Condition::any();
-    let mut terms = 0;
-    for (code, _) in &scope.subtrees {
-        any = any.add(ranges::subtree(E::unit_column(), code));
-        terms += 1;
-    }
-    if let (Some((me, _)), Some(col)) = (scope.own, E::owner_column()) {
-        any = any.add(col.eq(me));
-        terms += 1;
-    }
-    Ok((terms > 0).then_some(any))
-}
 
-/// `E::find()` restricted to what `access` may `action`, or `None` for nothing.
-pub(super) fn find<E: ScopedEntity>(
-    access: &Access,
-    action: Action,
-) -> ServiceResult<Option<Select<E>>> {
-    Ok(condition::<E>(access, action)?.map(|c| E::find().filter(c)))
-}
-
-/// The row with `id` if `access` may `action` it; NOT_FOUND (named `what`) when it is
-/// missing or out of reach alike, so the two cannot be told apart.
-pub(super) async fn find_one<E: ScopedEntity>(
-    conn: &impl ConnectionTrait,
-    access: &Access,
-    action: Action,
-    id_col: E::Column,
-    id: i64,
-    what: crate::error::Thing,
-) -> ServiceResult<E::Model> {
-    let Some(q) = find::<E>(access, action)? else {
-        return Err(ServiceError::NotFound(what));
-    };
-    q.filter(id_col.eq(id))
-        .one(conn)
-        .await?
-        .ok_or(ServiceError::NotFound(what))
-}
-
-/// The rows among `ids` that `access` may `action`, converted and keyed by id, in
-/// one statement. Ids that are missing or out of reach are simply absent, as a
-/// batched relation shows them as null.
-pub(super) async fn find_many<E, R>(
-    conn: &impl ConnectionTrait,
-    access: &Access,
-    action: Action,
-    id_col: E::Column,
-    ids: &[i64],
-    key: impl Fn(&R) -> i64,
-) -> ServiceResult<std::collections::HashMap<i64, R>>
-where
-    E: ScopedEntity,
-    R: TryFrom<E::Model, Error = ServiceError>,
-{
-    if ids.is_empty() {
-        return Ok(Default::default());
+    /// `E::find()` restricted to what the caller may `action`, or `None` for
+    /// nothing: the start of every list.
+    pub(super) fn find<E: ScopedEntity>(&self, action: Action) -> ServiceResult<Option<Select<E>>> {
+        Ok(self.condition::<E>(action)?.map(|c| E::find().filter(c)))
     }
-    let Some(q) = find::<E>(access, action)? else {
-        return Ok(Default::default());
-    };
-    q.filter(id_col.is_in(ids.iter().copied()))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|m| {
-            let r = R::try_from(m)?;
-            Ok((key(&r), r))
-        })
-        .collect()
+
+    /// The row with `id` if the caller may `action` it; NOT_FOUND (named `what`)
+    /// when it is missing or out of reach alike, so the two cannot be told apart.
+    /// `conn` is the store's connection or a transaction on it.
+    pub(super) async fn get<E: ScopedEntity>(
+        &self,
+        conn: &impl ConnectionTrait,
+        action: Action,
+        id_col: E::Column,
+        id: i64,
+        what: crate::error::Thing,
+    ) -> ServiceResult<E::Model> {
+        let Some(q) = self.find::<E>(action)? else {
+            return Err(ServiceError::NotFound(what));
+        };
+        q.filter(id_col.eq(id))
+            .one(conn)
+            .await?
+            .ok_or(ServiceError::NotFound(what))
+    }
+
+    /// The rows among `ids` that the caller may `action`, converted and keyed by id,
+    /// in one statement. Ids that are missing or out of reach are simply absent, as
+    /// a batched relation shows them as null.
+    pub(super) async fn get_many<E, R>(
+        &self,
+        action: Action,
+        id_col: E::Column,
+        ids: &[i64],
+        key: impl Fn(&R) -> i64,
+    ) -> ServiceResult<std::collections::HashMap<i64, R>>
+    where
+        E: ScopedEntity,
+        R: TryFrom<E::Model, Error = ServiceError>,
+    {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let Some(q) = self.find::<E>(action)? else {
+            return Ok(Default::default());
+        };
+        q.filter(id_col.is_in(ids.iter().copied()))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|m| {
+                let r = R::try_from(m)?;
+                Ok((key(&r), r))
+            })
+            .collect()
+    }
 }
 
 /// Every row of `E`, around the caller's scope: the one way services read without

@@ -3,6 +3,7 @@
 //! days; then an admin at the level the policy names for that star grants it.
 //! A volunteer whose hours were revoked for fraud is barred for the policy's period.
 
+use super::Ctx;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use entity::kinds::NominationState;
 use entity::{star_nomination, unit, volunteer};
@@ -16,10 +17,9 @@ use serde_json::json;
 
 use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
-use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
 use crate::services::daily::{self, Delta};
-use crate::services::{ranges, scoped, Store};
+use crate::services::{ranges, scoped};
 
 /// The end of a public notice that starts at `from`: the start (China Standard
 /// Time) of the day after `days` full working days (Monday to Friday) following the
@@ -72,7 +72,7 @@ impl TryFrom<star_nomination::Model> for NominationRecord {
 /// neither holds nor was nominated for, unless it is barred.
 pub(super) async fn nominate_if_due(
     conn: &(impl ConnectionTrait + TransactionTrait),
-    access: &Access,
+    cx: &Ctx,
     volunteer_id: i64,
 ) -> ServiceResult<()> {
     let Some(v) = scoped::unscoped_by_id::<volunteer::Entity>(
@@ -84,11 +84,11 @@ pub(super) async fn nominate_if_due(
     else {
         return Ok(());
     };
-    let now = super::now();
+    let now = cx.now();
     if v.barred_until.is_some_and(|b| b > now) {
         return Ok(());
     }
-    let rules = access.policy().star_rules();
+    let rules = cx.access().policy().star_rules();
     let due = rules.stars_for(v.approved_half_hours as f64 / 2.0);
     let listed_until = notice_end(now, rules.notice_working_days);
     for stars in (v.stars + 1)..=i16::from(due) {
@@ -116,7 +116,7 @@ pub(super) async fn nominate_if_due(
         if inserted > 0 {
             audit::log(
                 conn,
-                access,
+                cx,
                 Entry::new("star.nominate", &super::stored_unit(&v.unit_code)?)
                     .target("volunteer", v.id)
                     .summary(json!({
@@ -135,11 +135,11 @@ pub(super) async fn nominate_if_due(
 /// end of the bar.
 pub(super) async fn bar(
     conn: &impl ConnectionTrait,
-    access: &Access,
+    cx: &Ctx,
     volunteer_id: i64,
 ) -> ServiceResult<DateTime<Utc>> {
     let until =
-        super::now() + Duration::days(i64::from(access.policy().star_rules().fraud_bar_days));
+        cx.now() + Duration::days(i64::from(cx.access().policy().star_rules().fraud_bar_days));
     volunteer::Entity::update_many()
         .col_expr(volunteer::Column::BarredUntil, Expr::value(until))
         .filter(volunteer::Column::Id.eq(volunteer_id))
@@ -161,11 +161,11 @@ pub(super) async fn bar(
 /// of the hierarchy above it.
 async fn needed_level(
     conn: &impl ConnectionTrait,
-    access: &Access,
+    cx: &Ctx,
     stars: i16,
     at: &UnitCode,
 ) -> ServiceResult<Level> {
-    let rules = access.policy().star_rules();
+    let rules = cx.access().policy().star_rules();
     let level = u8::try_from(stars)
         .ok()
         .and_then(|s| rules.grant_level(s))
@@ -192,22 +192,23 @@ async fn needed_level(
     }
 }
 
-pub async fn grant(store: &Store, access: &Access, id: i64) -> ServiceResult<NominationRecord> {
-    let txn = store.db.begin().await?;
-    let n = scoped::find_one::<star_nomination::Entity>(
-        &txn,
-        access,
-        Action::Read,
-        star_nomination::Column::Id,
-        id,
-        Thing::StarNomination,
-    )
-    .await?;
+pub async fn grant(cx: &Ctx, id: i64) -> ServiceResult<NominationRecord> {
+    let txn = cx.db().begin().await?;
+    let n = cx
+        .get::<star_nomination::Entity>(
+            &txn,
+            Action::Read,
+            star_nomination::Column::Id,
+            id,
+            Thing::StarNomination,
+        )
+        .await?;
     let unit = super::stored_unit(&n.unit_code)?;
-    let level = needed_level(&txn, access, n.stars, &unit).await?;
+    let level = needed_level(&txn, cx, n.stars, &unit).await?;
     let decision =
-        access.check_from_level(Resource::StarNomination, Action::Grant, &unit, level)?;
-    access.enforce(&decision)?;
+        cx.access()
+            .check_from_level(Resource::StarNomination, Action::Grant, &unit, level)?;
+    cx.access().enforce(&decision)?;
     let v = scoped::unscoped_by_id::<volunteer::Entity>(
         n.volunteer_id,
         "the nominee of a nomination the caller may grant",
@@ -215,12 +216,12 @@ pub async fn grant(store: &Store, access: &Access, id: i64) -> ServiceResult<Nom
     .one(&txn)
     .await?
     .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
-    let now = super::now();
-    grantable(&n, &v, access.policy().star_rules(), now)?;
-    apply_grant(&txn, &n, &v, access.actor(), now).await?;
+    let now = cx.now();
+    grantable(&n, &v, cx.access().policy().star_rules(), now)?;
+    apply_grant(&txn, &n, &v, cx.access().actor(), now).await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("star.grant", &unit)
             .target("volunteer", v.id)
             .summary(json!({ "stars": n.stars, "from": v.stars, "decision": decision.reason() })),
@@ -323,14 +324,13 @@ pub struct NominationFilter {
 }
 
 pub async fn list(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     filter: &NominationFilter,
     order: Option<(super::CreatedOrderField, OrderDirection)>,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<NominationRecord>, u64)> {
-    let Some(mut q) = scoped::find::<star_nomination::Entity>(access, Action::Read)? else {
+    let Some(mut q) = cx.find::<star_nomination::Entity>(Action::Read)? else {
         return Ok((Page::empty(), 0));
     };
     if let Some(under) = &filter.under {
@@ -343,7 +343,7 @@ pub async fn list(
         q = q.filter(star_nomination::Column::VolunteerId.eq(v));
     }
     super::page_by(
-        store,
+        cx,
         q,
         &super::by_created(order, star_nomination::Column::Id, OrderDirection::Desc),
         page,
@@ -352,10 +352,9 @@ pub async fn list(
     .await
 }
 
-pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<NominationRecord> {
-    scoped::find_one::<star_nomination::Entity>(
-        &store.db,
-        access,
+pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<NominationRecord> {
+    cx.get::<star_nomination::Entity>(
+        cx.db(),
         Action::Read,
         star_nomination::Column::Id,
         id,
@@ -377,7 +376,7 @@ pub struct Nominee {
 }
 
 pub async fn nominees(
-    store: &Store,
+    cx: &Ctx,
     volunteer_ids: &[i64],
 ) -> ServiceResult<std::collections::HashMap<i64, Nominee>> {
     if volunteer_ids.is_empty() {
@@ -387,7 +386,7 @@ pub async fn nominees(
         "nominees' names for published notices, masked by the resolver",
     )
     .filter(volunteer::Column::Id.is_in(volunteer_ids.iter().copied()))
-    .all(&store.db)
+    .all(cx.db())
     .await?
     .into_iter()
     .map(|v| {
@@ -404,8 +403,9 @@ pub async fn nominees(
 
 /// The nominee's name as the caller may see it: in full for callers who may read
 /// the volunteer, masked (`张*丰`) for everyone else.
-pub fn nominee_name(access: &Access, n: &NominationRecord, v: &Nominee) -> ServiceResult<String> {
-    let readable = access
+pub fn nominee_name(cx: &Ctx, n: &NominationRecord, v: &Nominee) -> ServiceResult<String> {
+    let readable = cx
+        .access()
         .check_for(Resource::Volunteer, Action::Read, &n.unit, v.user_id)?
         .allowed();
     Ok(if readable {

@@ -1,6 +1,7 @@
 //! Stations: social-work stations and points, charity workstations, donation points,
 //! time-bank stations, charity spaces and charity supermarkets.
 
+use super::Ctx;
 use chrono::NaiveDate;
 use entity::kinds::StationKind;
 use entity::station;
@@ -10,10 +11,9 @@ use serde_json::json;
 
 use crate::error::{Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
-use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
-use crate::services::{organizations, ranges, scoped, units, Store};
+use crate::services::{organizations, ranges, units};
 
 #[derive(Debug, Clone)]
 pub struct StationRecord {
@@ -53,11 +53,7 @@ pub struct NewStation {
     pub organization_id: Option<i64>,
 }
 
-pub async fn create(
-    store: &Store,
-    access: &Access,
-    input: NewStation,
-) -> ServiceResult<StationRecord> {
+pub async fn create(cx: &Ctx, input: NewStation) -> ServiceResult<StationRecord> {
     let name = super::required_text("name", &input.name, 200)?;
     let unit = super::parse_unit("unitCode", &input.unit_code)?;
     if let (Some(open), Some(close)) = (input.opened_on, input.closed_on) {
@@ -68,12 +64,13 @@ pub async fn create(
                 .into());
         }
     }
-    let txn = store.db.begin().await?;
+    let txn = cx.db().begin().await?;
     units::require_exists(&txn, &unit).await?;
-    access.require(Resource::Station, Action::Create, &unit)?;
+    cx.access()
+        .require(Resource::Station, Action::Create, &unit)?;
     if let Some(org) = input.organization_id {
         // The operator must be an organisation the caller can see.
-        organizations::get_in(&txn, access, org).await?;
+        organizations::get_in(&txn, cx, org).await?;
     }
     let m = station::ActiveModel {
         kind: Set(input.kind),
@@ -86,14 +83,14 @@ pub async fn create(
         opened_on: Set(input.opened_on),
         closed_on: Set(input.closed_on),
         organization_id: Set(input.organization_id),
-        created_at: Set(super::now()),
+        created_at: Set(cx.now()),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("station.create", &unit)
             .target("station", m.id)
             .summary(json!({ "name": name, "kind": input.kind })),
@@ -115,19 +112,15 @@ pub struct StationChanges {
     pub organization_id: Option<Option<i64>>,
 }
 
-pub async fn update(
-    store: &Store,
-    access: &Access,
-    id: i64,
-    ch: StationChanges,
-) -> ServiceResult<StationRecord> {
+pub async fn update(cx: &Ctx, id: i64, ch: StationChanges) -> ServiceResult<StationRecord> {
     let name = super::optional_text("name", ch.name.as_deref(), 200)?;
     let address = ch
         .address
         .map(|a| a.map(|a| a.trim().to_owned()).filter(|a| !a.is_empty()));
-    let txn = store.db.begin().await?;
-    let st = get_in(&txn, access, id).await?;
-    access.require(Resource::Station, Action::Update, &st.unit)?;
+    let txn = cx.db().begin().await?;
+    let st = get_in(&txn, cx, id).await?;
+    cx.access()
+        .require(Resource::Station, Action::Update, &st.unit)?;
     let opened = ch.opened_on.unwrap_or(st.opened_on);
     let closed = ch.closed_on.unwrap_or(st.closed_on);
     if let (Some(open), Some(close)) = (opened, closed) {
@@ -140,7 +133,7 @@ pub async fn update(
     }
     if let Some(Some(org)) = ch.organization_id {
         // The operator must be an organisation the caller can see.
-        organizations::get_in(&txn, access, org).await?;
+        organizations::get_in(&txn, cx, org).await?;
     }
     let mut changes = Changes::<station::Entity>::new();
     use station::Column as C;
@@ -156,23 +149,22 @@ pub async fn update(
         ch.organization_id,
     );
     changes
-        .save(&txn, access, C::Id, id, "station.update", &st.unit)
+        .save(&txn, cx, C::Id, id, "station.update", &st.unit)
         .await?;
-    let after = get_in(&txn, access, id).await?;
+    let after = get_in(&txn, cx, id).await?;
     txn.commit().await?;
     Ok(after)
 }
 
 pub async fn list(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     under: Option<&UnitCode>,
     kind: Option<StationKind>,
     order: Option<(super::NameOrderField, OrderDirection)>,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<StationRecord>, u64)> {
-    let Some(mut q) = scoped::find::<station::Entity>(access, Action::Read)? else {
+    let Some(mut q) = cx.find::<station::Entity>(Action::Read)? else {
         return Ok((Page::empty(), 0));
     };
     if let Some(under) = under {
@@ -182,7 +174,7 @@ pub async fn list(
         q = q.filter(station::Column::Kind.eq(kind));
     }
     super::page_by(
-        store,
+        cx,
         q,
         &super::by_name_or_created(
             order,
@@ -196,23 +188,16 @@ pub async fn list(
     .await
 }
 
-pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<StationRecord> {
-    get_in(&store.db, access, id).await
+pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<StationRecord> {
+    get_in(cx.db(), cx, id).await
 }
 
 async fn get_in(
     conn: &impl sea_orm::ConnectionTrait,
-    access: &Access,
+    cx: &Ctx,
     id: i64,
 ) -> ServiceResult<StationRecord> {
-    scoped::find_one::<station::Entity>(
-        conn,
-        access,
-        Action::Read,
-        station::Column::Id,
-        id,
-        Thing::Station,
-    )
-    .await?
-    .try_into()
+    cx.get::<station::Entity>(conn, Action::Read, station::Column::Id, id, Thing::Station)
+        .await?
+        .try_into()
 }

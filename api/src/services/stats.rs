@@ -1,6 +1,7 @@
 //! Figures an office reports upward, for a unit's subtree and broken down by its
 //! children: aggregate queries over the unit-code index ranges, never rows loaded.
 
+use super::Ctx;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -13,8 +14,7 @@ use sea_orm::{
 };
 
 use crate::error::{Reason, ServiceError, ServiceResult};
-use crate::services::access::Access;
-use crate::services::{daily, ranges, Store};
+use crate::services::{daily, ranges};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Figures {
@@ -218,17 +218,17 @@ impl Figures {
 /// Figures of `code`'s subtree for the days `from..=to` (China Standard Time; open
 /// ends reach the first or the latest day).
 pub async fn unit_stats(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     code: &str,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> ServiceResult<UnitStats> {
     let code = super::parse_unit("code", code)?;
-    let db = &store.db;
+    let db = cx.db();
     super::units::require_exists(db, &code).await?;
     // Statistics cover the whole subtree: the caller must hold volunteer reading there.
-    access.require(Resource::Volunteer, Action::Read, &code)?;
+    cx.access()
+        .require(Resource::Volunteer, Action::Read, &code)?;
     if let (Some(f), Some(t)) = (from, to) {
         if t < f {
             return Err(Reason::RANGE_REVERSED.at("to").arg("start", "from").into());

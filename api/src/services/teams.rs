@@ -1,6 +1,8 @@
 //! Volunteer teams: a tree (e.g. Yuexiu's "1+10+18"), each team at a unit inside its
 //! parent's subtree, with service fields, a leader and members.
 
+use super::Ctx;
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 use entity::{team, team_field, team_member};
@@ -13,10 +15,9 @@ use serde_json::json;
 
 use crate::error::{Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
-use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
-use crate::services::{ranges, scoped, units, volunteers, Store};
+use crate::services::{ranges, scoped, units, volunteers};
 
 #[derive(Debug, Clone)]
 pub struct TeamRecord {
@@ -42,34 +43,26 @@ impl TryFrom<team::Model> for TeamRecord {
 
 pub(super) async fn get_in(
     conn: &impl ConnectionTrait,
-    access: &Access,
+    cx: &Ctx,
     action: Action,
     id: i64,
 ) -> ServiceResult<TeamRecord> {
-    scoped::find_one::<team::Entity>(conn, access, action, team::Column::Id, id, Thing::Team)
+    cx.get::<team::Entity>(conn, action, team::Column::Id, id, Thing::Team)
         .await?
         .try_into()
 }
 
-pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<TeamRecord> {
-    get_in(&store.db, access, Action::Read, id).await
+pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<TeamRecord> {
+    get_in(cx.db(), cx, Action::Read, id).await
 }
 
 /// Many teams by id in one read, as [`get`] would return each.
 pub async fn get_many(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     ids: &[i64],
 ) -> ServiceResult<std::collections::HashMap<i64, TeamRecord>> {
-    scoped::find_many::<team::Entity, _>(
-        &store.db,
-        access,
-        Action::Read,
-        team::Column::Id,
-        ids,
-        |r: &TeamRecord| r.id,
-    )
-    .await
+    cx.get_many::<team::Entity, _>(Action::Read, team::Column::Id, ids, |r: &TeamRecord| r.id)
+        .await
 }
 
 pub struct NewTeam {
@@ -80,14 +73,14 @@ pub struct NewTeam {
     pub leader_id: Option<i64>,
 }
 
-pub async fn create(store: &Store, access: &Access, input: NewTeam) -> ServiceResult<TeamRecord> {
+pub async fn create(cx: &Ctx, input: NewTeam) -> ServiceResult<TeamRecord> {
     let name = super::required_text("name", &input.name, 200)?;
     let unit = super::parse_unit("unitCode", &input.unit_code)?;
-    let txn = store.db.begin().await?;
+    let txn = cx.db().begin().await?;
     units::require_exists(&txn, &unit).await?;
-    access.require(Resource::Team, Action::Create, &unit)?;
+    cx.access().require(Resource::Team, Action::Create, &unit)?;
     if let Some(parent) = input.parent_id {
-        let parent = get_in(&txn, access, Action::Read, parent).await?;
+        let parent = get_in(&txn, cx, Action::Read, parent).await?;
         if !parent.unit.contains(&unit) {
             return Err(Reason::SUB_TEAM_OUTSIDE_PARENT
                 .at("unitCode")
@@ -98,14 +91,14 @@ pub async fn create(store: &Store, access: &Access, input: NewTeam) -> ServiceRe
     }
     volunteers::check_fields(&txn, &input.fields).await?;
     if let Some(leader) = input.leader_id {
-        volunteers::find_scoped(&txn, access, Action::Read, leader).await?;
+        volunteers::find_scoped(&txn, cx, Action::Read, leader).await?;
     }
     let m = team::ActiveModel {
         name: Set(name.clone()),
         unit_code: Set(unit.to_string()),
         parent_id: Set(input.parent_id),
         leader_id: Set(input.leader_id),
-        created_at: Set(super::now()),
+        created_at: Set(cx.now()),
         ..Default::default()
     }
     .insert(&txn)
@@ -122,11 +115,11 @@ pub async fn create(store: &Store, access: &Access, input: NewTeam) -> ServiceRe
         .await?;
     }
     if let Some(leader) = input.leader_id {
-        insert_member(&txn, m.id, leader).await?;
+        insert_member(&txn, m.id, leader, cx.now()).await?;
     }
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("team.create", &unit)
             .target("team", m.id)
             .summary(json!({
@@ -154,20 +147,16 @@ pub struct TeamChanges {
 /// How far up a chain of parents is followed before a move is refused as too deep.
 const MAX_TEAM_DEPTH: usize = 64;
 
-pub async fn update(
-    store: &Store,
-    access: &Access,
-    id: i64,
-    ch: TeamChanges,
-) -> ServiceResult<TeamRecord> {
+pub async fn update(cx: &Ctx, id: i64, ch: TeamChanges) -> ServiceResult<TeamRecord> {
     let name = super::optional_text("name", ch.name.as_deref(), 200)?;
-    let txn = store.db.begin().await?;
-    let t = get_in(&txn, access, Action::Read, id).await?;
-    access.require(Resource::Team, Action::Update, &t.unit)?;
+    let txn = cx.db().begin().await?;
+    let t = get_in(&txn, cx, Action::Read, id).await?;
+    cx.access()
+        .require(Resource::Team, Action::Update, &t.unit)?;
     let mut changes = Changes::<team::Entity>::new();
     changes.set("name", team::Column::Name, &t.name, name);
     if let Some(Some(parent)) = ch.parent_id {
-        check_parent(&txn, access, &t, parent).await?;
+        check_parent(&txn, cx, &t, parent).await?;
     }
     changes.set(
         "parentId",
@@ -176,9 +165,9 @@ pub async fn update(
         ch.parent_id,
     );
     if let Some(Some(leader)) = ch.leader_id.filter(|l| *l != t.leader_id) {
-        volunteers::find_scoped(&txn, access, Action::Read, leader).await?;
+        volunteers::find_scoped(&txn, cx, Action::Read, leader).await?;
         if !is_member(&txn, id, leader).await? {
-            insert_member(&txn, id, leader).await?;
+            insert_member(&txn, id, leader, cx.now()).await?;
         }
     }
     changes.set(
@@ -212,9 +201,9 @@ pub async fn update(
         }
     }
     changes
-        .save(&txn, access, team::Column::Id, id, "team.update", &t.unit)
+        .save(&txn, cx, team::Column::Id, id, "team.update", &t.unit)
         .await?;
-    let after = get_in(&txn, access, Action::Read, id).await?;
+    let after = get_in(&txn, cx, Action::Read, id).await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -223,11 +212,11 @@ pub async fn update(
 /// not the team itself or one of its sub-teams (no cycles).
 async fn check_parent(
     conn: &impl ConnectionTrait,
-    access: &Access,
+    cx: &Ctx,
     t: &TeamRecord,
     parent: i64,
 ) -> ServiceResult<()> {
-    let p = get_in(conn, access, Action::Read, parent).await?;
+    let p = get_in(conn, cx, Action::Read, parent).await?;
     if !p.unit.contains(&t.unit) {
         return Err(Reason::SUB_TEAM_OUTSIDE_PARENT
             .at("parentId")
@@ -260,11 +249,12 @@ async fn insert_member(
     conn: &impl ConnectionTrait,
     team_id: i64,
     volunteer_id: i64,
+    now: DateTime<Utc>,
 ) -> ServiceResult<()> {
     team_member::Entity::insert(team_member::ActiveModel {
         team_id: Set(team_id),
         volunteer_id: Set(volunteer_id),
-        joined_at: Set(super::now()),
+        joined_at: Set(now),
     })
     .exec_without_returning(conn)
     .await?;
@@ -288,22 +278,17 @@ async fn is_member(
 
 /// Adds a volunteer the caller can see to a team the caller manages; a volunteer may
 /// be in several teams.
-pub async fn add_member(
-    store: &Store,
-    access: &Access,
-    team_id: i64,
-    volunteer_id: i64,
-) -> ServiceResult<TeamRecord> {
-    let txn = store.db.begin().await?;
-    let team = get_in(&txn, access, Action::Update, team_id).await?;
-    volunteers::find_scoped(&txn, access, Action::Read, volunteer_id).await?;
+pub async fn add_member(cx: &Ctx, team_id: i64, volunteer_id: i64) -> ServiceResult<TeamRecord> {
+    let txn = cx.db().begin().await?;
+    let team = get_in(&txn, cx, Action::Update, team_id).await?;
+    volunteers::find_scoped(&txn, cx, Action::Read, volunteer_id).await?;
     if is_member(&txn, team_id, volunteer_id).await? {
         return Err(Reason::ALREADY_MEMBER.into());
     }
-    insert_member(&txn, team_id, volunteer_id).await?;
+    insert_member(&txn, team_id, volunteer_id, cx.now()).await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("team.add_member", &team.unit)
             .target("team", team_id)
             .summary(json!({ "volunteer": volunteer_id })),
@@ -313,14 +298,9 @@ pub async fn add_member(
     Ok(team)
 }
 
-pub async fn remove_member(
-    store: &Store,
-    access: &Access,
-    team_id: i64,
-    volunteer_id: i64,
-) -> ServiceResult<TeamRecord> {
-    let txn = store.db.begin().await?;
-    let team = get_in(&txn, access, Action::Update, team_id).await?;
+pub async fn remove_member(cx: &Ctx, team_id: i64, volunteer_id: i64) -> ServiceResult<TeamRecord> {
+    let txn = cx.db().begin().await?;
+    let team = get_in(&txn, cx, Action::Update, team_id).await?;
     if !is_member(&txn, team_id, volunteer_id).await? {
         return Err(ServiceError::NotFound(Thing::TeamMember));
     }
@@ -334,7 +314,7 @@ pub async fn remove_member(
         .await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("team.remove_member", &team.unit)
             .target("team", team_id)
             .summary(json!({ "volunteer": volunteer_id })),
@@ -351,14 +331,13 @@ pub struct TeamFilter {
 }
 
 pub async fn list(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     filter: &TeamFilter,
     order: Option<(super::NameOrderField, OrderDirection)>,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<TeamRecord>, u64)> {
-    let Some(mut q) = scoped::find::<team::Entity>(access, Action::Read)? else {
+    let Some(mut q) = cx.find::<team::Entity>(Action::Read)? else {
         return Ok((Page::empty(), 0));
     };
     if let Some(under) = &filter.under {
@@ -368,7 +347,7 @@ pub async fn list(
         q = q.filter(team::Column::ParentId.eq(parent));
     }
     super::page_by(
-        store,
+        cx,
         q,
         &super::by_name_or_created(
             order,
@@ -383,8 +362,8 @@ pub async fn list(
 }
 
 /// The service fields of many teams in one query.
-pub async fn fields_of(store: &Store, ids: &[i64]) -> ServiceResult<HashMap<i64, Vec<String>>> {
-    fields_in(&store.db, ids).await
+pub async fn fields_of(cx: &Ctx, ids: &[i64]) -> ServiceResult<HashMap<i64, Vec<String>>> {
+    fields_in(cx.db(), ids).await
 }
 
 /// [`fields_of`] on any connection, so an update reads them in its transaction.
@@ -408,7 +387,7 @@ async fn fields_in(
 }
 
 /// Member counts of many teams in one query.
-pub async fn member_counts(store: &Store, ids: &[i64]) -> ServiceResult<HashMap<i64, u64>> {
+pub async fn member_counts(cx: &Ctx, ids: &[i64]) -> ServiceResult<HashMap<i64, u64>> {
     use sea_orm::QuerySelect;
     if ids.is_empty() {
         return Ok(HashMap::new());
@@ -421,7 +400,7 @@ pub async fn member_counts(store: &Store, ids: &[i64]) -> ServiceResult<HashMap<
             .filter(team_member::Column::TeamId.is_in(ids.iter().copied()))
             .group_by(team_member::Column::TeamId)
             .into_tuple()
-            .all(&store.db)
+            .all(cx.db())
             .await?;
     Ok(rows
         .into_iter()

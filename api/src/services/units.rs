@@ -1,6 +1,7 @@
 //! The unit hierarchy: lookups, lists and counts. Every query here is a keyed lookup
 //! or an index range on `code`; no recursive walks.
 
+use super::Ctx;
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
@@ -20,7 +21,6 @@ use sea_orm::{
 
 use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{Page, PageRequest};
-use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
 use crate::services::{ranges, scoped, Store};
 
@@ -140,10 +140,10 @@ pub struct UnitReader {
 }
 
 impl UnitReader {
-    pub fn new(store: &Store, access: &Access) -> ServiceResult<UnitReader> {
+    pub fn new(cx: &Ctx) -> ServiceResult<UnitReader> {
         Ok(UnitReader {
-            store: store.clone(),
-            scope: scoped::condition::<unit::Entity>(access, Action::Read)?,
+            store: cx.store().clone(),
+            scope: cx.condition::<unit::Entity>(Action::Read)?,
         })
     }
 
@@ -335,8 +335,7 @@ fn parse_name(name: &str) -> ServiceResult<String> {
 
 /// Adds a unit below an existing one (e.g. a grid below a community).
 pub async fn create(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     parent_code: &str,
     code: &str,
     name: &str,
@@ -351,9 +350,10 @@ pub async fn create(
             .arg("parent", &parent)
             .into());
     }
-    let txn = store.db.begin().await?;
+    let txn = cx.db().begin().await?;
     require_exists(&txn, &parent).await?;
-    access.require(Resource::Unit, Action::Create, &parent)?;
+    cx.access()
+        .require(Resource::Unit, Action::Create, &parent)?;
     let taken = scoped::unscoped::<unit::Entity>("unit codes are unique across the system")
         .filter(unit::Column::Code.eq(code.as_str()))
         .count(&txn)
@@ -368,7 +368,7 @@ pub async fn create(
             )
             .into());
     }
-    let now = super::now();
+    let now = cx.now();
     let model = sea_orm::ActiveModelTrait::insert(
         unit::ActiveModel {
             code: Set(code.to_string()),
@@ -384,7 +384,7 @@ pub async fn create(
     .await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("unit.create", &code)
             .target("unit", &code)
             .summary(json!({ "code": code, "name": name, "parent": parent })),
@@ -394,15 +394,10 @@ pub async fn create(
     model.try_into()
 }
 
-pub async fn rename(
-    store: &Store,
-    access: &Access,
-    code: &str,
-    name: &str,
-) -> ServiceResult<UnitRecord> {
+pub async fn rename(cx: &Ctx, code: &str, name: &str) -> ServiceResult<UnitRecord> {
     let code = UnitCode::parse(code).map_err(|e| Problem::from(e).at("code"))?;
     let name = parse_name(name)?;
-    let txn = store.db.begin().await?;
+    let txn = cx.db().begin().await?;
     let model = scoped::unscoped::<unit::Entity>(
         "the unit to rename, after the caller's right there was checked",
     )
@@ -410,15 +405,15 @@ pub async fn rename(
     .one(&txn)
     .await?
     .ok_or(ServiceError::NotFound(Thing::Unit))?;
-    access.require(Resource::Unit, Action::Update, &code)?;
+    cx.access().require(Resource::Unit, Action::Update, &code)?;
     let old = model.name.clone();
     let mut active: unit::ActiveModel = model.into();
     active.name = Set(name.clone());
-    active.updated_at = Set(super::now());
+    active.updated_at = Set(cx.now());
     let model = sea_orm::ActiveModelTrait::update(active, &txn).await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("unit.rename", &code)
             .target("unit", &code)
             .summary(json!({ "from": old, "to": name })),

@@ -1,5 +1,7 @@
 //! User accounts.
 
+use super::Ctx;
+use chrono::{DateTime, Utc};
 use entity::{session, user};
 use policies::{Action, Resource, UnitCode};
 use sea_orm::sea_query::Expr;
@@ -12,10 +14,9 @@ use serde_json::json;
 use crate::auth;
 use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
-use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
-use crate::services::{ranges, scoped, units, Store};
+use crate::services::{ranges, scoped, units};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRecord {
@@ -90,14 +91,13 @@ pub struct UserFilter {
 }
 
 pub async fn list(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     filter: &UserFilter,
     order: Option<(super::NameOrderField, OrderDirection)>,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<UserRecord>, u64)> {
-    let Some(mut q) = scoped::find::<user::Entity>(access, Action::Read)? else {
+    let Some(mut q) = cx.find::<user::Entity>(Action::Read)? else {
         return Ok((Page::empty(), 0));
     };
     if let Some(under) = &filter.under {
@@ -123,7 +123,7 @@ pub async fn list(
         );
     }
     super::page_by(
-        store,
+        cx,
         q,
         &super::by_name_or_created(
             order,
@@ -140,46 +140,34 @@ pub async fn list(
 /// A user the caller may `action`; NOT_FOUND otherwise, the same as a missing one.
 pub(super) async fn find_scoped(
     conn: &impl ConnectionTrait,
-    access: &Access,
+    cx: &Ctx,
     action: Action,
     id: i64,
 ) -> ServiceResult<user::Model> {
-    scoped::find_one::<user::Entity>(conn, access, action, user::Column::Id, id, Thing::User).await
+    cx.get::<user::Entity>(conn, action, user::Column::Id, id, Thing::User)
+        .await
 }
 
-pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<UserRecord> {
-    find_scoped(&store.db, access, Action::Read, id)
-        .await?
-        .try_into()
+pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<UserRecord> {
+    find_scoped(cx.db(), cx, Action::Read, id).await?.try_into()
 }
 
 /// Many users by id in one read, as [`get`] would return each.
 pub async fn get_many(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     ids: &[i64],
 ) -> ServiceResult<std::collections::HashMap<i64, UserRecord>> {
-    scoped::find_many::<user::Entity, _>(
-        &store.db,
-        access,
-        Action::Read,
-        user::Column::Id,
-        ids,
-        |r: &UserRecord| r.id,
-    )
-    .await
+    cx.get_many::<user::Entity, _>(Action::Read, user::Column::Id, ids, |r: &UserRecord| r.id)
+        .await
 }
 
 /// The signed-in user.
-pub async fn me(store: &Store, access: &Access) -> ServiceResult<UserRecord> {
-    me_in(&store.db, access).await
+pub async fn me(cx: &Ctx) -> ServiceResult<UserRecord> {
+    me_in(cx.db(), cx).await
 }
 
-pub(super) async fn me_in(
-    conn: &impl ConnectionTrait,
-    access: &Access,
-) -> ServiceResult<UserRecord> {
-    let id = access.user_id()?;
+pub(super) async fn me_in(conn: &impl ConnectionTrait, cx: &Ctx) -> ServiceResult<UserRecord> {
+    let id = cx.access().user_id()?;
     scoped::unscoped_by_id::<user::Entity>(id, "the caller's own account")
         .one(conn)
         .await?
@@ -188,8 +176,9 @@ pub(super) async fn me_in(
 }
 
 /// Whether a field guarded by a field rule may be shown on this user.
-pub fn field_visible(access: &Access, field: &str, user: &UserRecord) -> bool {
-    access.field_allowed("User", field, &user.home_unit, Some(user.id))
+pub fn field_visible(cx: &Ctx, field: &str, user: &UserRecord) -> bool {
+    cx.access()
+        .field_allowed("User", field, &user.home_unit, Some(user.id))
 }
 
 pub struct NewUser {
@@ -199,13 +188,13 @@ pub struct NewUser {
     pub home_unit_code: String,
 }
 
-async fn validate_new(store: &Store, input: &NewUser) -> ServiceResult<(String, String, UnitCode)> {
+async fn validate_new(cx: &Ctx, input: &NewUser) -> ServiceResult<(String, String, UnitCode)> {
     let username = parse_username(&input.username)?;
     check_password(&input.password)?;
     let display_name = parse_display_name(&input.display_name)?;
     let unit =
         UnitCode::parse(&input.home_unit_code).map_err(|e| Problem::from(e).at("homeUnitCode"))?;
-    units::require_exists(&store.db, &unit).await?;
+    units::require_exists(cx.db(), &unit).await?;
     Ok((username, display_name, unit))
 }
 
@@ -215,6 +204,7 @@ async fn insert_user(
     display_name: &str,
     hash: String,
     unit: &UnitCode,
+    now: DateTime<Utc>,
 ) -> ServiceResult<user::Model> {
     let taken = scoped::unscoped::<user::Entity>("usernames are unique across the system")
         .filter(user::Column::Username.eq(username))
@@ -226,7 +216,6 @@ async fn insert_user(
             .arg("username", username)
             .into());
     }
-    let now = super::now();
     Ok(user::ActiveModel {
         username: Set(username.to_owned()),
         display_name: Set(display_name.to_owned()),
@@ -241,15 +230,15 @@ async fn insert_user(
     .await?)
 }
 
-pub async fn create(store: &Store, access: &Access, input: NewUser) -> ServiceResult<UserRecord> {
-    let (username, display_name, unit) = validate_new(store, &input).await?;
-    access.require(Resource::User, Action::Create, &unit)?;
-    let hash = auth::hash_password(&store.hashing, input.password).await?;
-    let txn = store.db.begin().await?;
-    let model = insert_user(&txn, &username, &display_name, hash, &unit).await?;
+pub async fn create(cx: &Ctx, input: NewUser) -> ServiceResult<UserRecord> {
+    let (username, display_name, unit) = validate_new(cx, &input).await?;
+    cx.access().require(Resource::User, Action::Create, &unit)?;
+    let hash = auth::hash_password(&cx.store().hashing, input.password).await?;
+    let txn = cx.db().begin().await?;
+    let model = insert_user(&txn, &username, &display_name, hash, &unit, cx.now()).await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("user.create", &unit)
             .target("user", model.id)
             .summary(
@@ -264,13 +253,13 @@ pub async fn create(store: &Store, access: &Access, input: NewUser) -> ServiceRe
 /// For operators (`kapok user create`) and bootstrap: no caller to check, the
 /// change is audited with no actor.
 pub async fn create_as_operator(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     input: NewUser,
     role: &str,
 ) -> ServiceResult<(UserRecord, i64)> {
-    let (username, display_name, unit) = validate_new(store, &input).await?;
-    let held = access
+    let (username, display_name, unit) = validate_new(cx, &input).await?;
+    let held = cx
+        .access()
         .policy()
         .role(role)
         .ok_or_else(|| ServiceError::from(Reason::UNKNOWN_ROLE.at("role").arg("role", role)))?;
@@ -281,14 +270,14 @@ pub async fn create_as_operator(
             .arg("level", unit.level())
             .into());
     }
-    let hash = auth::hash_password(&store.hashing, input.password).await?;
-    let txn = store.db.begin().await?;
-    let model = insert_user(&txn, &username, &display_name, hash, &unit).await?;
+    let hash = auth::hash_password(&cx.store().hashing, input.password).await?;
+    let txn = cx.db().begin().await?;
+    let model = insert_user(&txn, &username, &display_name, hash, &unit, cx.now()).await?;
     let assignment =
         super::roles::insert_assignment(&txn, model.id, role, &unit, None, None).await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("user.create", &unit)
             .target("user", model.id)
             .summary(json!({ "username": username, "role": role, "by": "operator" }))
@@ -299,30 +288,25 @@ pub async fn create_as_operator(
     Ok((model.try_into()?, assignment))
 }
 
-pub async fn set_disabled(
-    store: &Store,
-    access: &Access,
-    id: i64,
-    disabled: bool,
-) -> ServiceResult<UserRecord> {
-    let me = access.user_id()?;
+pub async fn set_disabled(cx: &Ctx, id: i64, disabled: bool) -> ServiceResult<UserRecord> {
+    let me = cx.access().user_id()?;
     if me == id {
         return Err(Reason::SELF_DISABLE.into());
     }
-    let txn = store.db.begin().await?;
-    let model = find_scoped(&txn, access, Action::Disable, id).await?;
-    require_manage(&txn, access, &model).await?;
+    let txn = cx.db().begin().await?;
+    let model = find_scoped(&txn, cx, Action::Disable, id).await?;
+    require_manage(&txn, cx, &model).await?;
     let unit: UnitCode = UserRecord::try_from(model.clone())?.home_unit;
     let mut active: user::ActiveModel = model.into();
     active.disabled = Set(disabled);
-    active.updated_at = Set(super::now());
+    active.updated_at = Set(cx.now());
     let model = active.update(&txn).await?;
     if disabled {
         revoke_sessions(&txn, id, None, "user disabled").await?;
     }
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new(
             if disabled {
                 "user.disable"
@@ -351,13 +335,8 @@ pub struct UserChanges {
 /// `user.update` over them, and moving them to another home unit needs it at both
 /// units and the power to grant every role they hold (as strong as their roles).
 /// Nobody moves themselves.
-pub async fn update(
-    store: &Store,
-    access: &Access,
-    id: i64,
-    ch: UserChanges,
-) -> ServiceResult<UserRecord> {
-    let me = access.user_id()?;
+pub async fn update(cx: &Ctx, id: i64, ch: UserChanges) -> ServiceResult<UserRecord> {
+    let me = cx.access().user_id()?;
     let display_name = ch
         .display_name
         .as_deref()
@@ -368,7 +347,7 @@ pub async fn update(
         .as_deref()
         .map(|u| super::parse_unit("homeUnitCode", u))
         .transpose()?;
-    let txn = store.db.begin().await?;
+    let txn = cx.db().begin().await?;
     let model = if me == id {
         // Oneself: always visible, and only the display name may change.
         scoped::unscoped_by_id::<user::Entity>(id, "the caller's own account")
@@ -376,7 +355,7 @@ pub async fn update(
             .await?
             .ok_or(ServiceError::NotFound(Thing::User))?
     } else {
-        find_scoped(&txn, access, Action::Update, id).await?
+        find_scoped(&txn, cx, Action::Update, id).await?
     };
     let u = UserRecord::try_from(model.clone())?;
     let moving = home.as_ref().filter(|h| **h != u.home_unit);
@@ -385,8 +364,8 @@ pub async fn update(
             return Err(Reason::SELF_MOVE.into());
         }
         units::require_exists(&txn, to).await?;
-        access.require(Resource::User, Action::Update, to)?;
-        require_manage(&txn, access, &model).await?;
+        cx.access().require(Resource::User, Action::Update, to)?;
+        require_manage(&txn, cx, &model).await?;
     }
     let mut changes = Changes::<user::Entity>::new();
     changes.set(
@@ -405,15 +384,8 @@ pub async fn update(
         return Ok(u);
     }
     changes
-        .also(user::Column::UpdatedAt, super::now())
-        .save(
-            &txn,
-            access,
-            user::Column::Id,
-            id,
-            "user.update",
-            &u.home_unit,
-        )
+        .also(user::Column::UpdatedAt, cx.now())
+        .save(&txn, cx, user::Column::Id, id, "user.update", &u.home_unit)
         .await?;
     let after = scoped::unscoped_by_id::<user::Entity>(id, "the account just updated, reloaded")
         .one(&txn)
@@ -428,7 +400,7 @@ pub async fn update(
 /// grant every role the user holds.
 pub(super) async fn require_manage(
     conn: &impl ConnectionTrait,
-    access: &Access,
+    cx: &Ctx,
     target: &user::Model,
 ) -> ServiceResult<()> {
     let held: Vec<(String, UnitCode)> = super::roles::live_assignments(conn, target.id)
@@ -436,7 +408,7 @@ pub(super) async fn require_manage(
         .into_iter()
         .map(|a| (a.role, a.unit))
         .collect();
-    access.require_manage(target.id, &held)
+    cx.access().require_manage(target.id, &held)
 }
 
 /// Ends one session (if it is still live).
@@ -474,37 +446,36 @@ pub(super) async fn revoke_sessions(
     Ok(())
 }
 
-pub async fn change_password(
-    store: &Store,
-    access: &Access,
-    current: String,
-    new: String,
-) -> ServiceResult<UserRecord> {
-    let me = access.user_id()?;
-    let session = access.session_id()?;
+pub async fn change_password(cx: &Ctx, current: String, new: String) -> ServiceResult<UserRecord> {
+    let me = cx.access().user_id()?;
+    let session = cx.access().session_id()?;
     check_password(&new)?;
     let model = scoped::unscoped_by_id::<user::Entity>(me, "the caller's own account")
-        .one(&store.db)
+        .one(cx.db())
         .await?
         .ok_or_else(|| ServiceError::from(Reason::SIGN_IN_REQUIRED))?;
-    let ok =
-        auth::verify_password(&store.hashing, current, Some(model.password_hash.clone())).await?;
+    let ok = auth::verify_password(
+        &cx.store().hashing,
+        current,
+        Some(model.password_hash.clone()),
+    )
+    .await?;
     if !ok {
         return Err(Reason::WRONG_PASSWORD.at("currentPassword").into());
     }
-    let hash = auth::hash_password(&store.hashing, new).await?;
+    let hash = auth::hash_password(&cx.store().hashing, new).await?;
     let unit = UserRecord::try_from(model.clone())?.home_unit;
-    let txn = store.db.begin().await?;
+    let txn = cx.db().begin().await?;
     let mut active: user::ActiveModel = model.into();
     active.password_hash = Set(hash);
     active.must_change_password = Set(false);
-    active.updated_at = Set(super::now());
+    active.updated_at = Set(cx.now());
     let model = active.update(&txn).await?;
     // Other devices signed in with the old password are signed out.
     revoke_sessions(&txn, me, Some(session), "password changed").await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("user.change_password", &unit)
             .target("user", me)
             .by(Some(me)),
@@ -518,30 +489,26 @@ pub async fn change_password(
 /// user and the power to grant every role it holds. All the user's sessions end, and
 /// the new password works only to choose another (`changePassword`). Returns the
 /// one-time password, to be handed over once; it is stored nowhere but as a hash.
-pub async fn reset_password(
-    store: &Store,
-    access: &Access,
-    id: i64,
-) -> ServiceResult<(UserRecord, String)> {
-    let me = access.user_id()?;
+pub async fn reset_password(cx: &Ctx, id: i64) -> ServiceResult<(UserRecord, String)> {
+    let me = cx.access().user_id()?;
     if me == id {
         return Err(Reason::RESET_OWN_PASSWORD.into());
     }
-    let target = find_scoped(&store.db, access, Action::Update, id).await?;
-    require_manage(&store.db, access, &target).await?;
+    let target = find_scoped(cx.db(), cx, Action::Update, id).await?;
+    require_manage(cx.db(), cx, &target).await?;
     let password = auth::new_refresh_token()[..16].to_owned();
-    let hash = auth::hash_password(&store.hashing, password.clone()).await?;
-    let txn = store.db.begin().await?;
+    let hash = auth::hash_password(&cx.store().hashing, password.clone()).await?;
+    let txn = cx.db().begin().await?;
     let unit = UserRecord::try_from(target.clone())?.home_unit;
     let mut active: user::ActiveModel = target.into();
     active.password_hash = Set(hash);
     active.must_change_password = Set(true);
-    active.updated_at = Set(super::now());
+    active.updated_at = Set(cx.now());
     let model = active.update(&txn).await?;
     revoke_sessions(&txn, id, None, "password reset by an administrator").await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("user.reset_password", &unit)
             .target("user", id)
             .summary(json!({ "sessionsEnded": true }))

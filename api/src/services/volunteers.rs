@@ -2,9 +2,10 @@
 //! see them masked unless they hold `volunteer.read_personal` over the volunteer, and
 //! every unmasked read is audited.
 
+use super::Ctx;
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::kinds::{Gender, MoveState, VolunteerStatus};
 use entity::{service_field, volunteer, volunteer_field, volunteer_move};
 use policies::{Action, Level, Resource, UnitCode};
@@ -18,10 +19,9 @@ use serde_json::json;
 use crate::codes::{mask_id_number, mask_phone, IdDocument, IdKind, Phone};
 use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
-use crate::services::access::Access;
 use crate::services::audit::{self, Entry};
 use crate::services::daily::{self, Delta};
-use crate::services::{ranges, scoped, units, users, Store};
+use crate::services::{ranges, scoped, units, users};
 
 #[derive(Debug, Clone)]
 pub struct VolunteerRecord {
@@ -86,14 +86,9 @@ pub struct PersonalData {
 
 /// The volunteer's ID number and phone, unmasked only with `volunteer.read_personal`
 /// over the volunteer; an unmasked read is audited.
-pub async fn personal_data(
-    store: &Store,
-    access: &Access,
-    v: &VolunteerRecord,
-) -> ServiceResult<PersonalData> {
+pub async fn personal_data(cx: &Ctx, v: &VolunteerRecord) -> ServiceResult<PersonalData> {
     if !may_read_personal(
-        store,
-        access,
+        cx,
         &v.unit,
         v.user_id,
         format!("volunteer:{}", v.id),
@@ -118,20 +113,21 @@ pub async fn personal_data(
 /// certificates, printable pages): `volunteer.read_personal` over the volunteer (its
 /// home unit, or the volunteer itself). A yes is audited, naming what was read.
 pub(super) async fn may_read_personal(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     unit: &UnitCode,
     owner: Option<i64>,
     target: String,
     volunteer_number: &str,
 ) -> ServiceResult<bool> {
-    let decision = access.check_for(Resource::Volunteer, Action::ReadPersonal, unit, owner)?;
+    let decision = cx
+        .access()
+        .check_for(Resource::Volunteer, Action::ReadPersonal, unit, owner)?;
     if !decision.allowed() {
         return Ok(false);
     }
     audit::log(
-        &store.db,
-        access,
+        cx.db(),
+        cx,
         Entry::new("volunteer.read_personal", unit)
             .target_text(Some(target))
             .summary(json!({ "volunteer": volunteer_number })),
@@ -145,11 +141,11 @@ pub struct ServiceFieldRecord {
     pub name: String,
 }
 
-pub async fn service_fields(store: &Store) -> ServiceResult<Vec<ServiceFieldRecord>> {
+pub async fn service_fields(cx: &Ctx) -> ServiceResult<Vec<ServiceFieldRecord>> {
     Ok(
         scoped::unscoped::<service_field::Entity>("the public list of service fields")
             .order_by_asc(service_field::Column::SortOrder)
-            .all(&store.db)
+            .all(cx.db())
             .await?
             .into_iter()
             .map(|f| ServiceFieldRecord {
@@ -161,7 +157,7 @@ pub async fn service_fields(store: &Store) -> ServiceResult<Vec<ServiceFieldReco
 }
 
 /// The service fields of many volunteers in one query.
-pub async fn fields_of(store: &Store, ids: &[i64]) -> ServiceResult<HashMap<i64, Vec<String>>> {
+pub async fn fields_of(cx: &Ctx, ids: &[i64]) -> ServiceResult<HashMap<i64, Vec<String>>> {
     let mut out: HashMap<i64, Vec<String>> = HashMap::new();
     if ids.is_empty() {
         return Ok(out);
@@ -170,7 +166,7 @@ pub async fn fields_of(store: &Store, ids: &[i64]) -> ServiceResult<HashMap<i64,
         scoped::unscoped::<volunteer_field::Entity>("fields of volunteers the caller already read")
             .filter(volunteer_field::Column::VolunteerId.is_in(ids.iter().copied()))
             .order_by_asc(volunteer_field::Column::FieldCode)
-            .all(&store.db)
+            .all(cx.db())
             .await?;
     for r in rows {
         out.entry(r.volunteer_id).or_default().push(r.field_code);
@@ -253,11 +249,7 @@ pub struct NewVolunteer {
     pub user_id: Option<i64>,
 }
 
-pub async fn register(
-    store: &Store,
-    access: &Access,
-    input: NewVolunteer,
-) -> ServiceResult<VolunteerRecord> {
+pub async fn register(cx: &Ctx, input: NewVolunteer) -> ServiceResult<VolunteerRecord> {
     let real_name = super::required_text("realName", &input.real_name, 100)?;
     let doc = IdDocument::parse(input.id_kind, &input.id_number)
         .map_err(|e| Problem::from(e).at("idNumber"))?;
@@ -288,9 +280,9 @@ pub async fn register(
         ),
         None => (input.gender.unwrap_or(Gender::Unknown), input.birth_date),
     };
-    let txn = store.db.begin().await?;
-    check_registrable(&txn, access, &unit, reported.as_ref(), &input, &doc).await?;
-    let now = super::now();
+    let txn = cx.db().begin().await?;
+    check_registrable(&txn, cx, &unit, reported.as_ref(), &input, &doc).await?;
+    let now = cx.now();
     let m = volunteer::ActiveModel {
         volunteer_number: Set(None),
         real_name: Set(real_name),
@@ -316,10 +308,10 @@ pub async fn register(
     .await?;
     let (m, number) = number_volunteer(&txn, m, &unit).await?;
     set_fields(&txn, m.id, &input.fields).await?;
-    count_in(&txn, &m, 1).await?;
+    count_in(&txn, &m, 1, cx.now()).await?;
     audit::log(
         &txn,
-        access,
+        cx,
         Entry::new("volunteer.register", &unit)
             .target("volunteer", m.id)
             .summary(json!({
@@ -352,22 +344,24 @@ async fn number_volunteer(
 /// nor by whom).
 async fn check_registrable(
     txn: &impl ConnectionTrait,
-    access: &Access,
+    cx: &Ctx,
     unit: &UnitCode,
     reported: Option<&UnitCode>,
     input: &NewVolunteer,
     doc: &IdDocument,
 ) -> ServiceResult<()> {
     units::require_exists(txn, unit).await?;
-    access.require(Resource::Volunteer, Action::Create, unit)?;
+    cx.access()
+        .require(Resource::Volunteer, Action::Create, unit)?;
     if let Some(r) = reported {
         units::require_exists(txn, r).await?;
         // The community reported to is a unit like any other: within the caller's reach.
-        access.require(Resource::Volunteer, Action::Create, r)?;
+        cx.access()
+            .require(Resource::Volunteer, Action::Create, r)?;
     }
     check_fields(txn, &input.fields).await?;
     if let Some(user) = input.user_id {
-        users::find_scoped(txn, access, Action::Read, user).await?;
+        users::find_scoped(txn, cx, Action::Read, user).await?;
         require_unlinked(txn, user).await?;
     }
     let taken = scoped::unscoped::<volunteer::Entity>(
@@ -399,36 +393,24 @@ async fn require_unlinked(conn: &impl ConnectionTrait, user: i64) -> ServiceResu
 
 pub(super) async fn find_scoped(
     conn: &impl ConnectionTrait,
-    access: &Access,
+    cx: &Ctx,
     action: Action,
     id: i64,
 ) -> ServiceResult<volunteer::Model> {
-    scoped::find_one::<volunteer::Entity>(
-        conn,
-        access,
-        action,
-        volunteer::Column::Id,
-        id,
-        Thing::Volunteer,
-    )
-    .await
+    cx.get::<volunteer::Entity>(conn, action, volunteer::Column::Id, id, Thing::Volunteer)
+        .await
 }
 
-pub async fn get(store: &Store, access: &Access, id: i64) -> ServiceResult<VolunteerRecord> {
-    find_scoped(&store.db, access, Action::Read, id)
-        .await?
-        .try_into()
+pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<VolunteerRecord> {
+    find_scoped(cx.db(), cx, Action::Read, id).await?.try_into()
 }
 
 /// Many volunteers by id in one read, as [`get`] would return each.
 pub async fn get_many(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     ids: &[i64],
 ) -> ServiceResult<std::collections::HashMap<i64, VolunteerRecord>> {
-    scoped::find_many::<volunteer::Entity, _>(
-        &store.db,
-        access,
+    cx.get_many::<volunteer::Entity, _>(
         Action::Read,
         volunteer::Column::Id,
         ids,
@@ -455,18 +437,13 @@ pub struct Updated {
     pub move_request: Option<MoveRecord>,
 }
 
-pub async fn update(
-    store: &Store,
-    access: &Access,
-    id: i64,
-    mut changes: VolunteerChanges,
-) -> ServiceResult<Updated> {
-    let txn = store.db.begin().await?;
+pub async fn update(cx: &Ctx, id: i64, mut changes: VolunteerChanges) -> ServiceResult<Updated> {
+    let txn = cx.db().begin().await?;
     // Before: the caller may update the volunteer where it is now.
-    let model = find_scoped(&txn, access, Action::Update, id).await?;
+    let model = find_scoped(&txn, cx, Action::Update, id).await?;
     // A volunteer moving its own record asks; the destination's administrators decide.
     let self_move = match &changes.unit_code {
-        Some(code) if model.user_id.is_some() && model.user_id == access.actor() => {
+        Some(code) if model.user_id.is_some() && model.user_id == cx.access().actor() => {
             let to = home_unit("unitCode", code)?;
             units::require_exists(&txn, &to).await?;
             changes.unit_code = None;
@@ -478,19 +455,19 @@ pub async fn update(
     let before = VolunteerRecord::try_from(model.clone())?;
     let mut active: volunteer::ActiveModel = model.into();
     let (mut changed, after_unit) =
-        set_changes(&txn, access, &mut active, &changes, &before.unit).await?;
+        set_changes(&txn, cx, &mut active, &changes, &before.unit).await?;
     let counted_before = model_counted(&before_model);
     // After: nothing moves into a subtree the caller does not hold (a volunteer
     // serving itself moves only within its own record's reach).
     if after_unit != before.unit {
-        access.require_for(
+        cx.access().require_for(
             Resource::Volunteer,
             Action::Update,
             &after_unit,
             before.user_id,
         )?;
     }
-    active.updated_at = Set(super::now());
+    active.updated_at = Set(cx.now());
     let m = active.update(&txn).await?;
     if let Some(fields) = &changes.fields {
         check_fields(&txn, fields).await?;
@@ -501,13 +478,13 @@ pub async fn update(
         return Err(Reason::PARTY_FIELDS_NON_MEMBER.into());
     }
     if counted_before != model_counted(&m) {
-        count_in(&txn, &before_model, -1).await?;
-        count_in(&txn, &m, 1).await?;
+        count_in(&txn, &before_model, -1, cx.now()).await?;
+        count_in(&txn, &m, 1, cx.now()).await?;
     }
     if !changed.is_empty() {
         audit::log(
             &txn,
-            access,
+            cx,
             Entry::new("volunteer.update", &after_unit)
                 .target("volunteer", id)
                 .summary(json!({ "changed": changed, "from": before.unit, "to": after_unit })),
@@ -515,7 +492,7 @@ pub async fn update(
         .await?;
     }
     let move_request = match self_move {
-        Some(to) => Some(request_move(&txn, access, &m, &to).await?),
+        Some(to) => Some(request_move(&txn, cx, &m, &to).await?),
         None => None,
     };
     txn.commit().await?;
@@ -529,7 +506,7 @@ pub async fn update(
 /// returns the names of those that changed and the unit the volunteer ends at.
 async fn set_changes(
     txn: &impl ConnectionTrait,
-    access: &Access,
+    cx: &Ctx,
     active: &mut volunteer::ActiveModel,
     changes: &VolunteerChanges,
     unit: &UnitCode,
@@ -567,7 +544,8 @@ async fn set_changes(
         let r = home_unit("reportedUnitCode", code)?;
         units::require_exists(txn, &r).await?;
         // Checked like every unit: a community outside the caller's reach is refused.
-        access.require(Resource::Volunteer, Action::Update, &r)?;
+        cx.access()
+            .require(Resource::Volunteer, Action::Update, &r)?;
         active.reported_unit_code = Set(Some(r.to_string()));
         changed.push("reportedUnitCode");
     }
@@ -613,7 +591,7 @@ impl TryFrom<volunteer_move::Model> for MoveRecord {
 /// and where it wants to go.
 async fn request_move(
     conn: &(impl ConnectionTrait + TransactionTrait),
-    access: &Access,
+    cx: &Ctx,
     v: &volunteer::Model,
     to: &UnitCode,
 ) -> ServiceResult<MoveRecord> {
@@ -628,9 +606,9 @@ async fn request_move(
         volunteer_id: Set(v.id),
         from_unit_code: Set(from.to_string()),
         to_unit_code: Set(to.to_string()),
-        requested_by: Set(access.actor()),
+        requested_by: Set(cx.access().actor()),
         state: Set(MoveState::Pending),
-        created_at: Set(super::now()),
+        created_at: Set(cx.now()),
         ..Default::default()
     }
     .insert(conn)
@@ -638,7 +616,7 @@ async fn request_move(
     for unit in [&from, to] {
         audit::log(
             conn,
-            access,
+            cx,
             Entry::new("volunteer.move_requested", unit)
                 .target("volunteer", v.id)
                 .summary(json!({ "move": m.id, "from": from, "to": to })),
@@ -650,21 +628,20 @@ async fn request_move(
 
 /// Move requests into the caller's reach (and a volunteer's own), newest first.
 pub async fn list_moves(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     state: Option<&str>,
     order: Option<(super::CreatedOrderField, OrderDirection)>,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<MoveRecord>, u64)> {
-    let Some(mut q) = scoped::find::<volunteer_move::Entity>(access, Action::Read)? else {
+    let Some(mut q) = cx.find::<volunteer_move::Entity>(Action::Read)? else {
         return Ok((Page::empty(), 0));
     };
     if let Some(state) = state {
         q = q.filter(volunteer_move::Column::State.eq(state));
     }
     super::page_by(
-        store,
+        cx,
         q,
         &super::by_created(order, volunteer_move::Column::Id, OrderDirection::Desc),
         page,
@@ -673,10 +650,9 @@ pub async fn list_moves(
     .await
 }
 
-pub async fn get_move(store: &Store, access: &Access, id: i64) -> ServiceResult<MoveRecord> {
-    scoped::find_one::<volunteer_move::Entity>(
-        &store.db,
-        access,
+pub async fn get_move(cx: &Ctx, id: i64) -> ServiceResult<MoveRecord> {
+    cx.get::<volunteer_move::Entity>(
+        cx.db(),
         Action::Read,
         volunteer_move::Column::Id,
         id,
@@ -689,8 +665,7 @@ pub async fn get_move(store: &Store, access: &Access, id: i64) -> ServiceResult<
 /// Accepts (moving the volunteer) or declines a pending move request: by someone
 /// who may update volunteers at the destination, never by the one who asked.
 pub async fn decide_move(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     id: i64,
     accept: bool,
     reason: Option<String>,
@@ -699,20 +674,21 @@ pub async fn decide_move(
     if !accept && reason.is_none() {
         return Err(Reason::REASON_REQUIRED.at("reason").into());
     }
-    let txn = store.db.begin().await?;
-    let request = scoped::find_one::<volunteer_move::Entity>(
-        &txn,
-        access,
-        Action::Read,
-        volunteer_move::Column::Id,
-        id,
-        Thing::MoveRequest,
-    )
-    .await?;
+    let txn = cx.db().begin().await?;
+    let request = cx
+        .get::<volunteer_move::Entity>(
+            &txn,
+            Action::Read,
+            volunteer_move::Column::Id,
+            id,
+            Thing::MoveRequest,
+        )
+        .await?;
     let to = super::stored_unit(&request.to_unit_code)?;
     let from = super::stored_unit(&request.from_unit_code)?;
-    access.require(Resource::Volunteer, Action::Update, &to)?;
-    let me = access.user_id()?;
+    cx.access()
+        .require(Resource::Volunteer, Action::Update, &to)?;
+    let me = cx.access().user_id()?;
     if request.requested_by == Some(me) {
         return Err(Reason::MOVE_SELF_DECISION.into());
     }
@@ -728,7 +704,7 @@ pub async fn decide_move(
     .one(&txn)
     .await?
     .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
-    let now = super::now();
+    let now = cx.now();
     mark_decided(&txn, id, accept, me, now, reason.clone()).await?;
     if accept {
         move_volunteer(&txn, &v, &request, &to, now).await?;
@@ -736,7 +712,7 @@ pub async fn decide_move(
     for unit in [&from, &to] {
         audit::log(
             &txn,
-            access,
+            cx,
             Entry::new(
                 if accept {
                     "volunteer.move_accepted"
@@ -807,8 +783,8 @@ async fn move_volunteer(
     active.unit_code = Set(to.to_string());
     active.updated_at = Set(now);
     let moved = active.update(txn).await?;
-    count_in(txn, v, -1).await?;
-    count_in(txn, &moved, 1).await?;
+    count_in(txn, v, -1, now).await?;
+    count_in(txn, &moved, 1, now).await?;
     Ok(())
 }
 
@@ -851,13 +827,12 @@ fn sort(order: Option<(VolunteerOrderField, OrderDirection)>) -> super::Sort<vol
 }
 
 pub async fn list(
-    store: &Store,
-    access: &Access,
+    cx: &Ctx,
     filter: &VolunteerFilter,
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<VolunteerRecord>, u64)> {
-    let Some(mut q) = scoped::find::<volunteer::Entity>(access, Action::Read)? else {
+    let Some(mut q) = cx.find::<volunteer::Entity>(Action::Read)? else {
         return Ok((Page::empty(), 0));
     };
     if let Some(under) = &filter.under {
@@ -910,11 +885,11 @@ pub async fn list(
         && filter.stars.is_none()
         && filter.party_member.is_none();
     let kept = match (want_total, unfiltered) {
-        (true, true) => daily::volunteer_count(&store.db, access, filter.under.as_ref()).await?,
+        (true, true) => daily::volunteer_count(cx.db(), cx, filter.under.as_ref()).await?,
         _ => None,
     };
     let (page, total) = super::page_by(
-        store,
+        cx,
         q,
         &sort(filter.order),
         page,
@@ -940,8 +915,9 @@ async fn count_in(
     conn: &impl ConnectionTrait,
     m: &volunteer::Model,
     sign: i64,
+    now: DateTime<Utc>,
 ) -> ServiceResult<()> {
-    let day = daily::day_of(super::now());
+    let day = daily::day_of(now);
     let mut d = Delta::star_change(0, m.stars);
     d.volunteers = 1;
     d.party_members = i64::from(m.party_member);

@@ -44,15 +44,6 @@ fn ts(t: chrono::DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// The stored form of a timestamp for raw SQL in tests, per backend.
-fn sql_ts(app: &TestApp, t: chrono::DateTime<Utc>) -> String {
-    if app.test_db.is_postgres() {
-        format!("'{}'", t.to_rfc3339())
-    } else {
-        format!("'{}'", t.format("%Y-%m-%d %H:%M:%S%.6f+00:00"))
-    }
-}
-
 struct World {
     app: TestApp,
     worker: String,
@@ -132,30 +123,49 @@ async fn activity(w: &World, unit: &str, starts_in: Duration, capacity: i32) -> 
         .to_owned()
 }
 
-/// Moves an activity's times as if `hours_ago` hours had passed since its start.
+/// Moves the server's clock to `hours_ago` hours after the activity's start;
+/// returns the start.
 async fn started(w: &World, id: &str, hours_ago: i64) -> chrono::DateTime<Utc> {
-    let raw = raw_id(id);
-    let start = Utc::now() - Duration::hours(hours_ago);
-    let end = start + Duration::hours(hours_ago + 2);
-    sql(
-        &w.app,
-        &format!(
-            "UPDATE activity SET starts_at = {}, ends_at = {} WHERE id = {raw}",
-            sql_ts(&w.app, start),
-            sql_ts(&w.app, end)
-        ),
-    )
-    .await;
+    let a = w
+        .app
+        .data_as(
+            &w.worker,
+            "query($id: ID!) { activity(id: $id) { startsAt } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let start: chrono::DateTime<Utc> = a["activity"]["startsAt"].as_str().unwrap().parse().unwrap();
+    let to = start + Duration::hours(hours_ago);
+    w.app.clock.advance(to - w.app.clock.now());
     start
 }
 
-fn raw_id(global: &str) -> i64 {
-    use base64::Engine;
-    let s = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(global)
-        .unwrap();
-    let s = String::from_utf8(s).unwrap();
-    s.split_once(':').unwrap().1.parse().unwrap()
+/// Moves the server's clock past the public notice of every listed nomination.
+async fn notice_passed(w: &World) {
+    let n = w
+        .app
+        .data_as(
+            &w.reviewer,
+            "{ starNominations(state: LISTED, first: 10) { edges { node { listedUntil } } } }",
+            json!({}),
+        )
+        .await;
+    let until = n["starNominations"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            e["node"]["listedUntil"]
+                .as_str()
+                .unwrap()
+                .parse::<chrono::DateTime<Utc>>()
+                .unwrap()
+        })
+        .max()
+        .expect("a listed nomination");
+    w.app
+        .clock
+        .advance(until + Duration::minutes(1) - w.app.clock.now());
 }
 
 #[tokio::test]
@@ -284,6 +294,20 @@ async fn an_activity_from_draft_to_certificate() {
     // Two hours later (in the database's view): the organiser checks in and out
     // manually, with a reason; 50 minutes count as one hour.
     let start = started(&w, &act, 2).await;
+    // On the server's clock the activity is now under way, read alone or listed.
+    let seen = app
+        .data_as(
+            &w.worker,
+            "query($id: ID!) { activity(id: $id) { state } activities(state: IN_PROGRESS, first: 5) { edges { node { id state } } } }",
+            json!({ "id": act }),
+        )
+        .await;
+    assert_eq!(seen["activity"]["state"], "IN_PROGRESS", "{seen:#}");
+    assert_eq!(seen["activities"]["edges"][0]["node"]["id"], act.as_str());
+    assert_eq!(
+        seen["activities"]["edges"][0]["node"]["state"],
+        "IN_PROGRESS"
+    );
     let manual = |at: chrono::DateTime<Utc>| json!({ "i": { "activityId": act, "volunteerId": w.volunteer_id, "reason": "手机没电，现场登记", "at": ts(at) } });
     app.data_as(&w.worker, CHECK_IN, manual(start)).await;
     let out = app
@@ -659,14 +683,7 @@ async fn stars_are_nominated_listed_and_granted_by_level() {
         .await;
     assert_eq!(code(&early), "CONFLICT", "still on notice: {early:#}");
     assert!(message(&early).contains("publicly listed"));
-    sql(
-        app,
-        &format!(
-            "UPDATE star_nomination SET listed_until = {}",
-            sql_ts(app, Utc::now() - Duration::minutes(1))
-        ),
-    )
-    .await;
+    notice_passed(&w).await;
     let street = app
         .gql_as(
             &w.reviewer,
@@ -707,14 +724,7 @@ async fn stars_are_nominated_listed_and_granted_by_level() {
         })
         .collect();
     assert_eq!(listed.iter().map(|l| l.0).collect::<Vec<_>>(), [5, 4, 3, 2]);
-    sql(
-        app,
-        &format!(
-            "UPDATE star_nomination SET listed_until = {}",
-            sql_ts(app, Utc::now() - Duration::minutes(1))
-        ),
-    )
-    .await;
+    notice_passed(&w).await;
     let five = &listed[0].1;
     let d5 = app
         .gql_as(&district, grant, json!({ "i": { "nominationId": five } }))
