@@ -60,7 +60,9 @@ impl User {
         if !own && !users::field_visible(cx, "roles", &self.0) {
             return Ok(None);
         }
-        let list = loaders::children::<loaders::UserRoles>(ctx, self.0.id).await?;
+        let list = loaders::load::<loaders::UserRoles>(ctx, self.0.id)
+            .await?
+            .unwrap_or_default();
         Ok(Some(list.into_iter().map(RoleAssignment).collect()))
     }
 

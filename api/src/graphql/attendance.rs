@@ -86,7 +86,7 @@ impl Signup {
     }
     /// Check-in sessions, oldest first.
     async fn sessions(&self, ctx: &Context<'_>) -> GqlResult<Vec<AttendanceSession>> {
-        Ok(loaders::children::<loaders::SignupSessions>(ctx, self.0.id)
+        Ok(loaders::children::<loaders::SignupSessions>(ctx, &self.0)
             .await?
             .into_iter()
             .map(AttendanceSession::from)

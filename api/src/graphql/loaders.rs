@@ -15,7 +15,7 @@ use crate::error::ServiceResult;
 use crate::graphql::GqlResult;
 use crate::services::{
     activities, attendance, organizations, projects, records, roles, stars, teams, users,
-    volunteers, Ctx,
+    volunteers, Ctx, Record, Seen,
 };
 
 /// One kind of record (or of child rows) fetched for many parent ids at once.
@@ -88,12 +88,60 @@ pub async fn load_opt<B: Batch>(ctx: &Context<'_>, id: Option<i64>) -> GqlResult
     }
 }
 
-/// Child rows of a parent the caller already sees; none is an empty list.
-pub async fn children<B: Batch>(ctx: &Context<'_>, parent: i64) -> GqlResult<B::Value>
-where
-    B::Value: Default,
-{
-    Ok(load::<B>(ctx, parent).await?.unwrap_or_default())
+/// Child rows of records the caller already holds, fetched for many parents at
+/// once. The parents are [`Seen`] ids, made only from records, so children are
+/// reached from a parent read through the scope, never from a bare id.
+pub trait Children: Send + Sync + 'static {
+    type Parent: Record + 'static;
+    type Value: Clone + Send + Sync + Default + 'static;
+    fn load(
+        cx: &Ctx,
+        parents: &[Seen<Self::Parent>],
+    ) -> impl Future<Output = ServiceResult<HashMap<i64, Self::Value>>> + Send;
+}
+
+/// The key of one parent's `B` children.
+pub struct Of<B: Children>(Seen<B::Parent>);
+
+impl<B: Children> Clone for Of<B> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<B: Children> Copy for Of<B> {}
+impl<B: Children> PartialEq for Of<B> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl<B: Children> Eq for Of<B> {}
+impl<B: Children> Hash for Of<B> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state)
+    }
+}
+
+impl<B: Children> Loader<Of<B>> for Relations {
+    type Value = B::Value;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Of<B>]) -> Result<HashMap<Of<B>, B::Value>, Self::Error> {
+        let parents: Vec<Seen<B::Parent>> = keys.iter().map(|k| k.0).collect();
+        let found = B::load(&self.cx, &parents).await.map_err(|e| e.extend())?;
+        Ok(keys
+            .iter()
+            .filter_map(|k| Some((*k, found.get(&k.0.id())?.clone())))
+            .collect())
+    }
+}
+
+/// `parent`'s `B` children; none is the empty value (no fields, no sessions).
+pub async fn children<B: Children>(ctx: &Context<'_>, parent: &B::Parent) -> GqlResult<B::Value> {
+    Ok(ctx
+        .data::<DataLoader<Relations>>()?
+        .load_one(Of::<B>(Seen::of(parent)))
+        .await?
+        .unwrap_or_default())
 }
 
 /// One [`Batch`]: its name, the value per id, and how many are fetched at once.
@@ -147,23 +195,55 @@ batch!(
     /// Live role assignments of users, within the caller's scope (own roles always).
     UserRoles => Vec<roles::AssignmentRecord>, |cx, ids| roles::of_users(cx, ids)
 );
-batch!(
+/// One [`Children`]: its name, its parent record, the value per parent and the
+/// service that reads them.
+macro_rules! children {
+    ($(#[$doc:meta])* $name:ident: $parent:ty => $value:ty, $load:path) => {
+        $(#[$doc])*
+        pub enum $name {}
+        impl Children for $name {
+            type Parent = $parent;
+            type Value = $value;
+            async fn load(
+                cx: &Ctx,
+                parents: &[Seen<$parent>],
+            ) -> ServiceResult<HashMap<i64, $value>> {
+                $load(cx, parents).await
+            }
+        }
+    };
+}
+
+children!(
     /// Service-field codes of volunteers.
-    VolunteerFields => Vec<String>, |cx, ids| volunteers::fields_of(cx, ids)
+    VolunteerFields: volunteers::VolunteerRecord => Vec<String>, volunteers::fields_of
 );
-batch!(
+children!(
     /// Service-field codes of teams.
-    TeamFields => Vec<String>, |cx, ids| teams::fields_of(cx, ids)
+    TeamFields: teams::TeamRecord => Vec<String>, teams::fields_of
 );
-batch!(
+children!(
     /// How many members teams have.
-    TeamMemberCounts => u64, |cx, ids| teams::member_counts(cx, ids)
+    TeamMemberCounts: teams::TeamRecord => u64, teams::member_counts
 );
-batch!(
+children!(
     /// Check-in sessions of sign-ups, oldest first.
-    SignupSessions => Vec<attendance::AttendanceRecord>, |cx, ids| attendance::sessions_of(cx, ids)
+    SignupSessions: attendance::SignupRecord => Vec<attendance::AttendanceRecord>, attendance::sessions_of
 );
-batch!(
-    /// Nominees' names for public notices (masked per caller by the resolver).
-    Nominees => stars::Nominee, |cx, ids| stars::nominees(cx, ids)
+children!(
+    /// The nominee of each nomination, for public notices (masked per caller by the
+    /// resolver).
+    Nominee: stars::NominationRecord => Option<stars::Nominee>, nominees
 );
+
+/// [`stars::nominees`] as optional values, so a nomination without one is `None`.
+async fn nominees(
+    cx: &Ctx,
+    of: &[Seen<stars::NominationRecord>],
+) -> ServiceResult<HashMap<i64, Option<stars::Nominee>>> {
+    Ok(stars::nominees(cx, of)
+        .await?
+        .into_iter()
+        .map(|(id, n)| (id, Some(n)))
+        .collect())
+}

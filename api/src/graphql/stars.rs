@@ -30,8 +30,7 @@ impl StarNomination {
     }
     /// The nominee's name; masked (`张*丰`) for callers who cannot read the volunteer.
     async fn volunteer_name(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
-        let Some(nominee) = loaders::load::<loaders::Nominees>(ctx, self.0.volunteer_id).await?
-        else {
+        let Some(nominee) = loaders::children::<loaders::Nominee>(ctx, &self.0).await? else {
             return Ok(None);
         };
         stars::nominee_name(cx_of(ctx)?, &self.0, &nominee)

@@ -44,7 +44,7 @@ impl Team {
     }
     /// Codes of the service fields it works in.
     async fn fields(&self, ctx: &Context<'_>) -> GqlResult<Vec<String>> {
-        loaders::children::<loaders::TeamFields>(ctx, self.0.id).await
+        loaders::children::<loaders::TeamFields>(ctx, &self.0).await
     }
     /// The leader, when the caller may see the volunteer.
     async fn leader(&self, ctx: &Context<'_>) -> GqlResult<Option<Volunteer>> {
@@ -56,7 +56,7 @@ impl Team {
     }
     /// How many members it has.
     async fn member_count(&self, ctx: &Context<'_>) -> GqlResult<i64> {
-        let n = loaders::children::<loaders::TeamMemberCounts>(ctx, self.0.id).await?;
+        let n = loaders::children::<loaders::TeamMemberCounts>(ctx, &self.0).await?;
         Ok(i64::try_from(n).unwrap_or(i64::MAX))
     }
     /// Members the caller may see.

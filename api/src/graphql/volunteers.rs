@@ -104,7 +104,7 @@ impl Volunteer {
     }
     /// Codes of the service fields the volunteer is interested in.
     async fn fields(&self, ctx: &Context<'_>) -> GqlResult<Vec<String>> {
-        loaders::children::<loaders::VolunteerFields>(ctx, self.record.id).await
+        loaders::children::<loaders::VolunteerFields>(ctx, &self.record).await
     }
     /// Whether the volunteer is a Communist Party member.
     async fn party_member(&self) -> bool {

@@ -5,7 +5,6 @@
 //! "In progress" is when a published activity's start has passed: reads report it
 //! from the clock, and the first check-in (or the close) stores it.
 
-use super::Ctx;
 use chrono::{DateTime, Utc};
 use entity::activity;
 use policies::{Action, Resource, UnitCode};
@@ -22,7 +21,7 @@ use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
 use crate::services::daily::{self, Delta};
-use crate::services::{attendance, projects, ranges, teams, units, volunteers};
+use crate::services::{attendance, projects, ranges, teams, units, volunteers, Ctx};
 
 pub use entity::kinds::ActivityState as State;
 

@@ -2,7 +2,6 @@
 //! activity's rotating code or by an organiser with a reason. Each check-out credits
 //! the session's hours as a service record awaiting approval.
 
-use super::Ctx;
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use entity::kinds::{CheckMethod, SignupState};
 use entity::{activity, attendance, signup, volunteer};
@@ -20,7 +19,7 @@ use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::activities::{self, ActivityRecord, State};
 use crate::services::audit::{self, Entry};
 use crate::services::records::{self, ServiceRecord};
-use crate::services::{ranges, scoped};
+use crate::services::{ranges, scoped, Ctx, Seen};
 
 #[derive(Debug, Clone)]
 pub struct SignupRecord {
@@ -551,15 +550,15 @@ pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<SignupRecord> {
 /// The check-in sessions of a sign-up the caller has already been allowed to read.
 pub async fn sessions_of(
     cx: &Ctx,
-    signup_ids: &[i64],
+    signups: &[Seen<SignupRecord>],
 ) -> ServiceResult<std::collections::HashMap<i64, Vec<AttendanceRecord>>> {
     let mut out: std::collections::HashMap<i64, Vec<AttendanceRecord>> = Default::default();
-    if signup_ids.is_empty() {
+    if signups.is_empty() {
         return Ok(out);
     }
     let rows =
         scoped::unscoped::<attendance::Entity>("sessions of sign-ups the caller already read")
-            .filter(attendance::Column::SignupId.is_in(signup_ids.iter().copied()))
+            .filter(attendance::Column::SignupId.is_in(Seen::ids(signups)))
             .order_by_asc(attendance::Column::Id)
             .all(cx.db())
             .await?;

@@ -4,7 +4,6 @@
 //! breaks the chain where it happened (`kapok audit verify`). The only removal is
 //! the operator's archive step, which leaves an anchor the chain continues from.
 
-use super::Ctx;
 use entity::audit_log;
 use policies::{Action, UnitCode};
 use sea_orm::{
@@ -15,7 +14,7 @@ use serde_json::Value;
 
 use crate::error::{ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
-use crate::services::{ranges, scoped};
+use crate::services::{ranges, scoped, Ctx};
 
 #[derive(Debug, Clone)]
 pub struct AuditRecord {

@@ -1,7 +1,6 @@
 //! Signing in and out, sessions with rotating refresh tokens, turning an access token
 //! into a principal, and the first administrator.
 
-use super::Ctx;
 use chrono::{Duration, Utc};
 use entity::{refresh_token, session, unit, user};
 use policies::{Level, Principal, UnitCode};
@@ -17,7 +16,7 @@ use crate::error::{Reason, ServiceError, ServiceResult};
 use crate::services::audit::{self, Entry};
 use crate::services::throttle::{self, Attempt, ThrottleRules};
 use crate::services::users::{self, NewUser, UserRecord};
-use crate::services::{roles, Store};
+use crate::services::{roles, Ctx, Store};
 
 pub struct Tokens {
     pub access_token: String,

@@ -3,7 +3,6 @@
 //! period. A certificate is a snapshot — later corrections do not change an issued
 //! one — with a unique, unguessable number anyone can verify publicly.
 
-use super::Ctx;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{certificate, service_record, unit, volunteer};
 use policies::{Action, Resource, UnitCode};
@@ -19,7 +18,7 @@ use crate::codes::{mask_id_number, mask_name};
 use crate::error::{Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
-use crate::services::{daily, ranges, scoped, users, volunteers};
+use crate::services::{daily, ranges, scoped, users, volunteers, Ctx};
 
 /// One line of service content: what was done and the hours it earned.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

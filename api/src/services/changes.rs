@@ -2,7 +2,6 @@
 //! old and new values, written in one conditional statement, and recorded in one
 //! audit entry. Fields that do not change are neither written nor audited.
 
-use super::Ctx;
 use policies::UnitCode;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -13,6 +12,7 @@ use serde_json::{json, Map, Value};
 
 use crate::error::{Reason, ServiceResult};
 use crate::services::audit::{self, Entry};
+use crate::services::Ctx;
 
 pub(super) struct Changes<E: EntityTrait> {
     update: UpdateMany<E>,

@@ -4,7 +4,6 @@
 //! scan of the rows it counts. [`rebuild`] recomputes the table from the rows (after
 //! bulk loads); the recount tests compare the two.
 
-use super::Ctx;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::unit_daily;
 use policies::UnitCode;
@@ -12,6 +11,7 @@ use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait, Statement};
 
 use crate::error::ServiceResult;
+use crate::services::Ctx;
 
 /// Offices count days in China Standard Time (UTC+8, no daylight saving).
 pub fn day_of(t: DateTime<Utc>) -> NaiveDate {

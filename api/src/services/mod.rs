@@ -146,6 +146,70 @@ pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
     Clock::system().now()
 }
 
+/// A record the services hand out after reading it through the caller's scope.
+pub trait Record {
+    fn id(&self) -> i64;
+}
+
+/// The id of a record the caller was allowed to see. It is made only from the
+/// record itself, so a service reading child rows by it (a team's fields, a
+/// sign-up's sessions) can only be reached from a parent already read through the
+/// scope — never from a bare id.
+pub struct Seen<R>(i64, std::marker::PhantomData<fn() -> R>);
+
+impl<R: Record> Seen<R> {
+    pub fn of(record: &R) -> Seen<R> {
+        Seen(record.id(), std::marker::PhantomData)
+    }
+}
+
+impl<R> Seen<R> {
+    pub fn id(&self) -> i64 {
+        self.0
+    }
+
+    /// The ids of `seen`, for a child read's `IN (…)`.
+    fn ids(seen: &[Seen<R>]) -> Vec<i64> {
+        seen.iter().map(Seen::id).collect()
+    }
+}
+
+// By hand: derives would require `R` itself to be Clone, Eq and Hash.
+impl<R> Clone for Seen<R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<R> Copy for Seen<R> {}
+impl<R> PartialEq for Seen<R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl<R> Eq for Seen<R> {}
+impl<R> std::hash::Hash for Seen<R> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state)
+    }
+}
+
+/// `impl Record` for record types whose id is their `id` field.
+macro_rules! records {
+    ($($t:ty),* $(,)?) => {
+        $(impl Record for $t {
+            fn id(&self) -> i64 {
+                self.id
+            }
+        })*
+    };
+}
+records!(
+    volunteers::VolunteerRecord,
+    teams::TeamRecord,
+    attendance::SignupRecord,
+    stars::NominationRecord,
+);
+
 /// A unit code read back from a table; a bad one is corruption, not the caller's fault.
 pub(crate) fn stored_unit(code: &str) -> ServiceResult<policies::UnitCode> {
     policies::UnitCode::parse(code).map_err(|_| {

@@ -1,7 +1,6 @@
 //! Social organisations, social-work agencies, partner enterprises and party
 //! organisations, each registered at a unit.
 
-use super::Ctx;
 use entity::kinds::OrganizationKind;
 use entity::organization;
 use policies::{Action, Resource, UnitCode};
@@ -15,7 +14,7 @@ use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
-use crate::services::{ranges, scoped, units};
+use crate::services::{ranges, scoped, units, Ctx};
 
 #[derive(Debug, Clone)]
 pub struct OrganizationRecord {

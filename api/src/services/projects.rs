@@ -1,7 +1,6 @@
 //! Service projects on the published list: a field, a unit, an owning team or
 //! organisation, dates.
 
-use super::Ctx;
 use chrono::NaiveDate;
 use entity::project;
 use policies::{Action, Resource, UnitCode};
@@ -12,7 +11,7 @@ use crate::error::{Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
-use crate::services::{organizations, ranges, teams, units, volunteers};
+use crate::services::{organizations, ranges, teams, units, volunteers, Ctx};
 
 #[derive(Debug, Clone)]
 pub struct ProjectRecord {

@@ -6,7 +6,6 @@
 //! any other. The volunteer's total (`volunteer.approved_half_hours`) and the daily
 //! figures change in the transaction of each approval.
 
-use super::Ctx;
 use chrono::{DateTime, Duration, Utc};
 use entity::{service_record, volunteer};
 use policies::{Action, Resource, UnitCode};
@@ -23,7 +22,7 @@ use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::activities::{self, ActivityRecord};
 use crate::services::audit::{self, Entry};
 use crate::services::daily::{self, Delta};
-use crate::services::{attendance, ranges, scoped, stars};
+use crate::services::{attendance, ranges, scoped, stars, Ctx};
 
 /// Hours credited for one session of `minutes`, in half hours: each full hour
 /// counts, and the rest by the rule — under 15 minutes nothing, 15 to under 45

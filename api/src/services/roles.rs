@@ -1,7 +1,6 @@
 //! Role assignments: listing, granting and revoking under the delegation rules, and
 //! explaining decisions.
 
-use super::Ctx;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
@@ -16,7 +15,7 @@ use serde_json::json;
 use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
-use crate::services::{ranges, scoped, units, users};
+use crate::services::{ranges, scoped, units, users, Ctx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssignmentRecord {

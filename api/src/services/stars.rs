@@ -3,7 +3,6 @@
 //! days; then an admin at the level the policy names for that star grants it.
 //! A volunteer whose hours were revoked for fraud is barred for the policy's period.
 
-use super::Ctx;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use entity::kinds::NominationState;
 use entity::{star_nomination, unit, volunteer};
@@ -19,7 +18,7 @@ use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
 use crate::services::daily::{self, Delta};
-use crate::services::{ranges, scoped};
+use crate::services::{ranges, scoped, Ctx, Seen};
 
 /// The end of a public notice that starts at `from`: the start (China Standard
 /// Time) of the day after `days` full working days (Monday to Friday) following the
@@ -375,17 +374,29 @@ pub struct Nominee {
     user_id: Option<i64>,
 }
 
+/// The nominee of each nomination, keyed by the nomination's id.
 pub async fn nominees(
     cx: &Ctx,
-    volunteer_ids: &[i64],
+    nominations: &[Seen<NominationRecord>],
 ) -> ServiceResult<std::collections::HashMap<i64, Nominee>> {
-    if volunteer_ids.is_empty() {
+    use sea_orm::QuerySelect;
+    if nominations.is_empty() {
         return Ok(Default::default());
     }
-    Ok(scoped::unscoped::<volunteer::Entity>(
+    let of: Vec<(i64, i64)> = scoped::unscoped::<star_nomination::Entity>(
+        "the nominations were read through the scope; only their nominees' ids are read",
+    )
+    .select_only()
+    .column(star_nomination::Column::Id)
+    .column(star_nomination::Column::VolunteerId)
+    .filter(star_nomination::Column::Id.is_in(Seen::ids(nominations)))
+    .into_tuple()
+    .all(cx.db())
+    .await?;
+    let people: std::collections::HashMap<i64, Nominee> = scoped::unscoped::<volunteer::Entity>(
         "nominees' names for published notices, masked by the resolver",
     )
-    .filter(volunteer::Column::Id.is_in(volunteer_ids.iter().copied()))
+    .filter(volunteer::Column::Id.is_in(of.iter().map(|(_, v)| *v)))
     .all(cx.db())
     .await?
     .into_iter()
@@ -398,7 +409,11 @@ pub async fn nominees(
             },
         )
     })
-    .collect())
+    .collect();
+    Ok(of
+        .into_iter()
+        .filter_map(|(n, v)| Some((n, people.get(&v)?.clone())))
+        .collect())
 }
 
 /// The nominee's name as the caller may see it: in full for callers who may read

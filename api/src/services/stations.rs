@@ -1,7 +1,6 @@
 //! Stations: social-work stations and points, charity workstations, donation points,
 //! time-bank stations, charity spaces and charity supermarkets.
 
-use super::Ctx;
 use chrono::NaiveDate;
 use entity::kinds::StationKind;
 use entity::station;
@@ -13,7 +12,7 @@ use crate::error::{Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
-use crate::services::{organizations, ranges, units};
+use crate::services::{organizations, ranges, units, Ctx};
 
 #[derive(Debug, Clone)]
 pub struct StationRecord {

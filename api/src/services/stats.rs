@@ -1,7 +1,6 @@
 //! Figures an office reports upward, for a unit's subtree and broken down by its
 //! children: aggregate queries over the unit-code index ranges, never rows loaded.
 
-use super::Ctx;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -14,7 +13,7 @@ use sea_orm::{
 };
 
 use crate::error::{Reason, ServiceError, ServiceResult};
-use crate::services::{daily, ranges};
+use crate::services::{daily, ranges, Ctx};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Figures {

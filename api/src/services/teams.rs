@@ -1,7 +1,6 @@
 //! Volunteer teams: a tree (e.g. Yuexiu's "1+10+18"), each team at a unit inside its
 //! parent's subtree, with service fields, a leader and members.
 
-use super::Ctx;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
@@ -17,7 +16,7 @@ use crate::error::{Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
-use crate::services::{ranges, scoped, units, volunteers};
+use crate::services::{ranges, scoped, units, volunteers, Ctx, Seen};
 
 #[derive(Debug, Clone)]
 pub struct TeamRecord {
@@ -362,8 +361,11 @@ pub async fn list(
 }
 
 /// The service fields of many teams in one query.
-pub async fn fields_of(cx: &Ctx, ids: &[i64]) -> ServiceResult<HashMap<i64, Vec<String>>> {
-    fields_in(cx.db(), ids).await
+pub async fn fields_of(
+    cx: &Ctx,
+    teams: &[Seen<TeamRecord>],
+) -> ServiceResult<HashMap<i64, Vec<String>>> {
+    fields_in(cx.db(), &Seen::ids(teams)).await
 }
 
 /// [`fields_of`] on any connection, so an update reads them in its transaction.
@@ -387,8 +389,12 @@ async fn fields_in(
 }
 
 /// Member counts of many teams in one query.
-pub async fn member_counts(cx: &Ctx, ids: &[i64]) -> ServiceResult<HashMap<i64, u64>> {
+pub async fn member_counts(
+    cx: &Ctx,
+    teams: &[Seen<TeamRecord>],
+) -> ServiceResult<HashMap<i64, u64>> {
     use sea_orm::QuerySelect;
+    let ids = Seen::ids(teams);
     if ids.is_empty() {
         return Ok(HashMap::new());
     }

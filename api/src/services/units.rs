@@ -1,7 +1,6 @@
 //! The unit hierarchy: lookups, lists and counts. Every query here is a keyed lookup
 //! or an index range on `code`; no recursive walks.
 
-use super::Ctx;
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
@@ -22,7 +21,7 @@ use sea_orm::{
 use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{Page, PageRequest};
 use crate::services::audit::{self, Entry};
-use crate::services::{ranges, scoped, Store};
+use crate::services::{ranges, scoped, Ctx, Store};
 
 /// A unit as the domain sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]

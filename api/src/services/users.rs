@@ -1,6 +1,5 @@
 //! User accounts.
 
-use super::Ctx;
 use chrono::{DateTime, Utc};
 use entity::{session, user};
 use policies::{Action, Resource, UnitCode};
@@ -16,7 +15,7 @@ use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
-use crate::services::{ranges, scoped, units};
+use crate::services::{ranges, scoped, units, Ctx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRecord {

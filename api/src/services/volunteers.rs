@@ -2,7 +2,6 @@
 //! see them masked unless they hold `volunteer.read_personal` over the volunteer, and
 //! every unmasked read is audited.
 
-use super::Ctx;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -21,7 +20,7 @@ use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
 use crate::services::daily::{self, Delta};
-use crate::services::{ranges, scoped, units, users};
+use crate::services::{ranges, scoped, units, users, Ctx, Seen};
 
 #[derive(Debug, Clone)]
 pub struct VolunteerRecord {
@@ -157,14 +156,17 @@ pub async fn service_fields(cx: &Ctx) -> ServiceResult<Vec<ServiceFieldRecord>> 
 }
 
 /// The service fields of many volunteers in one query.
-pub async fn fields_of(cx: &Ctx, ids: &[i64]) -> ServiceResult<HashMap<i64, Vec<String>>> {
+pub async fn fields_of(
+    cx: &Ctx,
+    volunteers: &[Seen<VolunteerRecord>],
+) -> ServiceResult<HashMap<i64, Vec<String>>> {
     let mut out: HashMap<i64, Vec<String>> = HashMap::new();
-    if ids.is_empty() {
+    if volunteers.is_empty() {
         return Ok(out);
     }
     let rows =
         scoped::unscoped::<volunteer_field::Entity>("fields of volunteers the caller already read")
-            .filter(volunteer_field::Column::VolunteerId.is_in(ids.iter().copied()))
+            .filter(volunteer_field::Column::VolunteerId.is_in(Seen::ids(volunteers)))
             .order_by_asc(volunteer_field::Column::FieldCode)
             .all(cx.db())
             .await?;
