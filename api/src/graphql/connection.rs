@@ -226,3 +226,47 @@ where
     let (page, total) = run.await.map_err(|e| e.extend())?;
     Ok(from_page(page, total, node))
 }
+
+#[cfg(test)]
+mod tests {
+    /// async-graphql prices a field only by its own `complexity` attribute, so each
+    /// list must name [`super::list_cost`] (or `batched_list_cost`); a list without
+    /// it would cost one row however many it returns, and an anonymous caller could
+    /// ask for pages of pages. This walks the resolvers and fails on such a list.
+    #[test]
+    fn every_list_field_is_priced_by_its_page() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/graphql");
+        let mut lists = 0;
+        let mut unpriced = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("graphql dir") {
+            let path = entry.expect("entry").path();
+            let text = std::fs::read_to_string(&path).expect("source");
+            let lines: Vec<&str> = text.lines().collect();
+            for (i, line) in lines.iter().enumerate() {
+                if !line.trim_start().starts_with(") -> GqlResult<Connection<") {
+                    continue;
+                }
+                lists += 1;
+                // Back to the `async fn`, then over its attributes and doc comment.
+                let start = (0..i)
+                    .rev()
+                    .find(|&j| lines[j].trim_start().starts_with("async fn "))
+                    .expect("a resolver");
+                let head = (0..start)
+                    .rev()
+                    .take_while(|&j| {
+                        let l = lines[j].trim();
+                        !(l.is_empty() || l == "}" || l.ends_with('{'))
+                    })
+                    .map(|j| lines[j])
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                if !head.contains("list_cost(") {
+                    unpriced.push(format!("{}:{}", path.display(), start + 1));
+                }
+            }
+        }
+        assert!(lists >= 18, "found only {lists} list resolvers");
+        assert!(unpriced.is_empty(), "lists without list_cost: {unpriced:?}");
+    }
+}
