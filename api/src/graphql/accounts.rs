@@ -6,8 +6,8 @@ use async_graphql::{Context, ErrorExtensions, InputObject, Object, SimpleObject,
 
 use crate::auth::TokenKeys;
 use crate::graphql::connection::{list, Connection, OrderBy, Paging};
+use crate::graphql::ids::{global_id, NodeKind};
 use crate::graphql::loaders;
-use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::roles::RoleAssignment;
 use crate::graphql::scalars::Timestamp;
 use crate::graphql::units::Unit;
@@ -416,4 +416,11 @@ impl AccountMutation {
             .map(|u| ChangePasswordPayload { user: User(u) })
             .map_err(|e| e.extend())
     }
+}
+
+/// The user with `id` through the request's loader (none when out of reach).
+pub(crate) async fn user_of(ctx: &Context<'_>, id: Option<i64>) -> GqlResult<Option<User>> {
+    Ok(loaders::load_opt::<loaders::Users>(ctx, id)
+        .await?
+        .map(User))
 }

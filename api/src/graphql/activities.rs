@@ -7,13 +7,13 @@ use chrono::Utc;
 use entity::kinds::ActivityState;
 
 use crate::error::{ErrorCode, ServiceError};
+use crate::graphql::accounts::user_of;
 use crate::graphql::accounts::User;
 use crate::graphql::attendance::Signup;
 use crate::graphql::connection::{list, Connection, OrderBy, Paging};
+use crate::graphql::ids::{global_id, NodeKind};
 use crate::graphql::loaders;
-use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::projects::Project;
-use crate::graphql::relations::user_of;
 use crate::graphql::scalars::Timestamp;
 use crate::graphql::teams::Team;
 use crate::graphql::units::Unit;
@@ -498,7 +498,7 @@ impl ActivityMutation {
     ) -> GqlResult<ActivityPayload> {
         answer(async {
             let (cx, id) = target(ctx, NodeKind::Activity, &input.id)?;
-            activities::cancel(cx, id, &input.reason).await
+            attendance::cancel_activity(cx, id, &input.reason).await
         })
         .await
     }
@@ -511,8 +511,15 @@ impl ActivityMutation {
     ) -> GqlResult<ActivityPayload> {
         answer(async {
             let (cx, id) = target(ctx, NodeKind::Activity, &input.id)?;
-            activities::close(cx, id, input.people_served).await
+            attendance::close_activity(cx, id, input.people_served).await
         })
         .await
     }
+}
+
+/// The activity with `id` through the request's loader (none when out of reach).
+pub(crate) async fn activity_of(ctx: &Context<'_>, id: Option<i64>) -> GqlResult<Option<Activity>> {
+    Ok(loaders::load_opt::<loaders::Activities>(ctx, id)
+        .await?
+        .map(Activity))
 }

@@ -4,14 +4,14 @@ use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use entity::kinds::CheckMethod;
 
 use crate::error::{Reason, ServiceError};
+use crate::graphql::activities::activity_of;
 use crate::graphql::activities::Activity;
 use crate::graphql::connection::{list, Connection, OrderBy, Paging};
+use crate::graphql::ids::{global_id, NodeKind};
 use crate::graphql::loaders;
-use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::records::ServiceRecord;
-use crate::graphql::relations::activity_of;
-use crate::graphql::relations::volunteer_of;
 use crate::graphql::scalars::Timestamp;
+use crate::graphql::volunteers::volunteer_of;
 use crate::graphql::volunteers::Volunteer;
 use crate::graphql::{answer, id_of, opt_id, parse_under, parts, target, GqlResult};
 use crate::services::attendance::{

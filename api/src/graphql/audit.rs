@@ -4,7 +4,7 @@ use async_graphql::{Context, Object, ID};
 
 use crate::graphql::accounts::User;
 use crate::graphql::connection::{list, Connection, OrderBy, Paging};
-use crate::graphql::node::{global_id, NodeKind};
+use crate::graphql::ids::{global_id, NodeKind};
 use crate::graphql::scalars::Timestamp;
 use crate::graphql::{opt_id, parse_under, GqlResult};
 use crate::services::audit::AuditOrderField;
@@ -28,7 +28,7 @@ impl AuditEntry {
 
     /// The user who acted, when the caller may see that user.
     async fn actor(&self, ctx: &Context<'_>) -> GqlResult<Option<User>> {
-        crate::graphql::relations::user_of(ctx, self.0.actor_id).await
+        crate::graphql::accounts::user_of(ctx, self.0.actor_id).await
     }
 
     /// E.g. `role.grant`, `auth.login_failed`.

@@ -4,9 +4,9 @@ use async_graphql::{Context, ErrorExtensions, InputObject, Object, SimpleObject,
 use entity::kinds::IdType;
 
 use crate::graphql::connection::{list, Connection, OrderBy, Paging};
-use crate::graphql::node::{global_id, NodeKind};
-use crate::graphql::relations::volunteer_of;
+use crate::graphql::ids::{global_id, NodeKind};
 use crate::graphql::scalars::{Day, Timestamp};
+use crate::graphql::volunteers::volunteer_of;
 use crate::graphql::volunteers::Volunteer;
 use crate::graphql::{answer, cx_of, id_of, opt_id, parse_under, parts, GqlResult};
 use crate::services::certificates::{self, CertificateFilter, CertificateRecord, IssueCertificate};

@@ -12,12 +12,12 @@ pub mod audit;
 pub mod certificates;
 pub mod connection;
 pub mod guard;
+pub mod ids;
 pub mod loaders;
 pub mod node;
 pub mod organizations;
 pub mod projects;
 pub mod records;
-pub mod relations;
 pub mod roles;
 pub mod scalars;
 pub mod stars;
@@ -26,6 +26,8 @@ pub mod stats;
 pub mod teams;
 pub mod units;
 pub mod volunteers;
+
+pub(crate) use ids::{id_of, maybe_id, opt_id};
 
 use std::sync::Arc;
 
@@ -163,19 +165,6 @@ pub(crate) fn unit_loader<'a>(ctx: &'a Context<'_>) -> GqlResult<&'a DataLoader<
     ctx.data::<DataLoader<UnitLoader>>()
 }
 
-/// The numeric id inside a global ID, which must name a `kind` record.
-pub(crate) fn id_of(
-    kind: node::NodeKind,
-    id: &async_graphql::ID,
-) -> Result<i64, crate::error::ServiceError> {
-    match node::parse_global_id(id)? {
-        (k, raw) if k == kind => Ok(raw),
-        _ => Err(crate::error::Reason::WRONG_KIND_OF_ID
-            .arg("value", id.as_str())
-            .into()),
-    }
-}
-
 /// An optional `under` argument as a unit code.
 pub(crate) fn parse_under(
     under: Option<&str>,
@@ -213,16 +202,6 @@ pub(crate) fn maybe<T, U: From<T>>(v: async_graphql::MaybeUndefined<T>) -> Optio
     }
 }
 
-/// A clearable ID input: left out, `null` or an ID of `kind`.
-pub(crate) fn maybe_id(
-    kind: node::NodeKind,
-    v: async_graphql::MaybeUndefined<async_graphql::ID>,
-) -> Result<Option<Option<i64>>, crate::error::ServiceError> {
-    maybe(v)
-        .map(|v| v.map(|id| id_of(kind, &id)).transpose())
-        .transpose()
-}
-
 /// `Some` for a record the caller may see, `None` for one it may not (or that is gone).
 pub(crate) fn visible<T>(r: Result<T, crate::error::ServiceError>) -> GqlResult<Option<T>> {
     use async_graphql::ErrorExtensions;
@@ -231,14 +210,6 @@ pub(crate) fn visible<T>(r: Result<T, crate::error::ServiceError>) -> GqlResult<
         Err(crate::error::ServiceError::NotFound(_)) => Ok(None),
         Err(e) => Err(e.extend()),
     }
-}
-
-/// An optional ID argument, which must name a `kind` record when given.
-pub(crate) fn opt_id(
-    kind: node::NodeKind,
-    id: &Option<async_graphql::ID>,
-) -> Result<Option<i64>, crate::error::ServiceError> {
-    id.as_ref().map(|id| id_of(kind, id)).transpose()
 }
 
 /// A mutation's service call turned into its payload, with errors mapped once.
@@ -252,7 +223,7 @@ pub(crate) async fn answer<T, P: From<T>>(
 /// The request's context and the record a mutation's `id` names.
 pub(crate) fn target<'a>(
     ctx: &'a Context<'_>,
-    kind: node::NodeKind,
+    kind: ids::NodeKind,
     id: &async_graphql::ID,
 ) -> Result<(&'a Ctx, i64), crate::error::ServiceError> {
     Ok((parts(ctx)?, id_of(kind, id)?))

@@ -1,8 +1,7 @@
-//! Opaque global IDs and the `Node` interface.
+//! The `Node` interface: any record by its global ID (`node`, `nodes`). The IDs
+//! themselves are in `ids`, which every type uses; this module uses every type.
 
 use async_graphql::{Context, ErrorExtensions, Interface, Object, ID};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 
 use crate::error::{Reason, ServiceError, Thing};
 use crate::graphql::accounts::User;
@@ -10,6 +9,7 @@ use crate::graphql::activities::Activity;
 use crate::graphql::attendance::Signup;
 use crate::graphql::audit::AuditEntry;
 use crate::graphql::certificates::Certificate;
+use crate::graphql::ids::{parse_global_id, NodeKind};
 use crate::graphql::organizations::Organization;
 use crate::graphql::projects::Project;
 use crate::graphql::records::ServiceRecord;
@@ -25,86 +25,6 @@ use crate::services::{
     activities, attendance, audit, certificates, organizations, projects, records, roles, stars,
     stations, teams, users, volunteers,
 };
-
-/// The kinds of record `node(id)` can return.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NodeKind {
-    Unit,
-    User,
-    RoleAssignment,
-    AuditEntry,
-    Organization,
-    Station,
-    Volunteer,
-    Team,
-    Project,
-    Activity,
-    Signup,
-    ServiceRecord,
-    StarNomination,
-    Certificate,
-    VolunteerMove,
-}
-
-impl NodeKind {
-    const ALL: [NodeKind; 15] = [
-        NodeKind::Unit,
-        NodeKind::User,
-        NodeKind::RoleAssignment,
-        NodeKind::AuditEntry,
-        NodeKind::Organization,
-        NodeKind::Station,
-        NodeKind::Volunteer,
-        NodeKind::Team,
-        NodeKind::Project,
-        NodeKind::Activity,
-        NodeKind::Signup,
-        NodeKind::ServiceRecord,
-        NodeKind::StarNomination,
-        NodeKind::Certificate,
-        NodeKind::VolunteerMove,
-    ];
-
-    fn tag(self) -> &'static str {
-        match self {
-            NodeKind::Unit => "Unit",
-            NodeKind::User => "User",
-            NodeKind::RoleAssignment => "RoleAssignment",
-            NodeKind::AuditEntry => "AuditEntry",
-            NodeKind::Organization => "Organization",
-            NodeKind::Station => "Station",
-            NodeKind::Volunteer => "Volunteer",
-            NodeKind::Team => "Team",
-            NodeKind::Project => "Project",
-            NodeKind::Activity => "Activity",
-            NodeKind::Signup => "Signup",
-            NodeKind::ServiceRecord => "ServiceRecord",
-            NodeKind::StarNomination => "StarNomination",
-            NodeKind::Certificate => "Certificate",
-            NodeKind::VolunteerMove => "VolunteerMove",
-        }
-    }
-
-    fn from_tag(tag: &str) -> Option<NodeKind> {
-        NodeKind::ALL.into_iter().find(|k| k.tag() == tag)
-    }
-}
-
-pub fn global_id(kind: NodeKind, id: i64) -> ID {
-    ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.tag())))
-}
-
-pub fn parse_global_id(id: &str) -> Result<(NodeKind, i64), ServiceError> {
-    URL_SAFE_NO_PAD
-        .decode(id)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| {
-            let (tag, raw) = s.split_once(':')?;
-            Some((NodeKind::from_tag(tag)?, raw.parse::<i64>().ok()?))
-        })
-        .ok_or_else(|| Reason::INVALID_ID.arg("value", id).into())
-}
 
 /// Any record with a global ID.
 #[derive(Interface)]
@@ -249,18 +169,4 @@ async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<Nod
             .map(|m| Node::VolunteerMove(VolunteerMove(m))),
     };
     visible(node)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn global_ids_round_trip_and_reject_garbage() {
-        let id = global_id(NodeKind::Unit, 42);
-        assert_eq!(parse_global_id(&id).unwrap(), (NodeKind::Unit, 42));
-        for bad in ["", "42", "VW5pdDo", "!!", &URL_SAFE_NO_PAD.encode("Nope:1")] {
-            assert!(parse_global_id(bad).is_err(), "{bad}");
-        }
-    }
 }

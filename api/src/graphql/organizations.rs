@@ -6,7 +6,7 @@ use async_graphql::{
 use entity::kinds::OrganizationKind;
 
 use crate::graphql::connection::{list, Connection, OrderBy, Paging};
-use crate::graphql::node::{global_id, NodeKind};
+use crate::graphql::ids::{global_id, NodeKind};
 use crate::graphql::units::Unit;
 use crate::graphql::{answer, cx_of, load_unit, maybe, parse_under, target, GqlResult};
 use crate::services::organizations::{self, NewOrganization, OrganizationRecord};

@@ -3,8 +3,8 @@
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, ID};
 
 use crate::graphql::connection::{list, Connection, OrderBy, Paging};
+use crate::graphql::ids::{global_id, NodeKind};
 use crate::graphql::loaders;
-use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::organizations::Organization;
 use crate::graphql::scalars::Day;
 use crate::graphql::teams::Team;

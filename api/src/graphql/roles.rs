@@ -8,7 +8,7 @@ use policies::UnitCode;
 use crate::error::{Problem, ServiceError};
 use crate::graphql::accounts::User;
 use crate::graphql::connection::{list, Connection, OrderBy, Paging};
-use crate::graphql::node::{global_id, NodeKind};
+use crate::graphql::ids::{global_id, NodeKind};
 use crate::graphql::scalars::Timestamp;
 use crate::graphql::units::{Unit, UnitLevel};
 use crate::graphql::{access, cx_of, id_of, load_unit, opt_id, parse_under, GqlResult};
@@ -199,7 +199,7 @@ impl RoleAssignment {
 
     /// The holder, when the caller may see it.
     async fn user(&self, ctx: &Context<'_>) -> GqlResult<Option<User>> {
-        crate::graphql::relations::user_of(ctx, Some(self.0.user_id)).await
+        crate::graphql::accounts::user_of(ctx, Some(self.0.user_id)).await
     }
 
     /// When the role ends by itself, if it does.

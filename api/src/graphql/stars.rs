@@ -4,11 +4,11 @@ use async_graphql::{Context, ErrorExtensions, InputObject, Object, SimpleObject,
 use entity::kinds::NominationState;
 
 use crate::graphql::connection::{list, Connection, OrderBy, Paging};
+use crate::graphql::ids::{global_id, NodeKind};
 use crate::graphql::loaders;
-use crate::graphql::node::{global_id, NodeKind};
-use crate::graphql::relations::volunteer_of;
 use crate::graphql::scalars::Timestamp;
 use crate::graphql::units::Unit;
+use crate::graphql::volunteers::volunteer_of;
 use crate::graphql::volunteers::Volunteer;
 use crate::graphql::{answer, cx_of, load_unit, opt_id, parse_under, target, GqlResult};
 use crate::services::stars::{self, NominationFilter, NominationRecord};

@@ -6,8 +6,8 @@ use async_graphql::{
 use entity::kinds::StationKind;
 
 use crate::graphql::connection::{list, Connection, OrderBy, Paging};
+use crate::graphql::ids::{global_id, NodeKind};
 use crate::graphql::loaders;
-use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::organizations::Organization;
 use crate::graphql::scalars::Day;
 use crate::graphql::units::Unit;

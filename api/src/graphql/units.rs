@@ -5,7 +5,7 @@ use policies::{Level, UnitCode};
 
 use crate::error::{Problem, ServiceError, ServiceResult, Thing};
 use crate::graphql::connection::{from_page, wants_total, Connection};
-use crate::graphql::node::{global_id, NodeKind};
+use crate::graphql::ids::{global_id, NodeKind};
 use crate::graphql::{cx_of, unit_loader, unit_reader, visible, GqlResult};
 use crate::pagination::PageRequest;
 use crate::services::units::{self, ByCode, ChildCount, ChildrenOf, UnitFilter, UnitRecord};

@@ -8,8 +8,8 @@ use entity::kinds::VolunteerStatus;
 use tokio::sync::OnceCell;
 
 use crate::graphql::connection::{list, Connection, OrderBy, Paging};
+use crate::graphql::ids::{global_id, NodeKind};
 use crate::graphql::loaders;
-use crate::graphql::node::{global_id, NodeKind};
 use crate::graphql::scalars::{Day, Timestamp};
 use crate::graphql::units::Unit;
 use crate::graphql::{
@@ -222,7 +222,7 @@ impl VolunteerMove {
     }
     /// The volunteer (null when out of the caller's reach).
     async fn volunteer(&self, ctx: &Context<'_>) -> GqlResult<Option<Volunteer>> {
-        crate::graphql::relations::volunteer_of(ctx, self.0.volunteer_id).await
+        volunteer_of(ctx, self.0.volunteer_id).await
     }
     /// The destination: the unit whose administrators decide.
     async fn unit_code(&self) -> &str {
@@ -525,4 +525,11 @@ impl VolunteerMutation {
     ) -> GqlResult<DecideVolunteerMovePayload> {
         decide_move(ctx, input, false).await
     }
+}
+
+/// The volunteer with `id` through the request's loader (none when out of reach).
+pub(crate) async fn volunteer_of(ctx: &Context<'_>, id: i64) -> GqlResult<Option<Volunteer>> {
+    Ok(loaders::load::<loaders::Volunteers>(ctx, id)
+        .await?
+        .map(Volunteer::new))
 }

@@ -20,8 +20,7 @@ use crate::error::{Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
-use crate::services::daily::{self, Delta};
-use crate::services::{attendance, projects, ranges, teams, units, volunteers, Ctx};
+use crate::services::{projects, ranges, teams, units, volunteers, Ctx};
 
 pub use entity::kinds::ActivityState as State;
 
@@ -457,7 +456,7 @@ pub async fn list(
 
 /// Moves `a` from `from` (its stored state) to `to`, unless someone else moved it
 /// first: the conditional update makes concurrent moves safe.
-async fn transition(
+pub(super) async fn transition(
     conn: &impl ConnectionTrait,
     cx: &Ctx,
     a: &ActivityRecord,
@@ -761,86 +760,6 @@ pub async fn publish(cx: &Ctx, id: i64) -> ServiceResult<Published> {
         State::PendingReview => Published::SubmittedForReview(after),
         _ => Published::Published(after),
     })
-}
-
-/// Cancels an activity that has not started; its sign-ups are cancelled with it.
-pub async fn cancel(cx: &Ctx, id: i64, reason: &str) -> ServiceResult<ActivityRecord> {
-    let reason = super::required_text("reason", reason, 500)?;
-    let txn = cx.db().begin().await?;
-    let a = get_in(&txn, cx, id).await?;
-    cx.access()
-        .require(Resource::Activity, Action::Update, &a.unit)?;
-    if !matches!(
-        a.state,
-        State::Draft | State::PendingReview | State::Published
-    ) {
-        return Err(Reason::NOT_CANCELLABLE
-            .arg("state", a.state.as_str().to_ascii_uppercase())
-            .into());
-    }
-    transition(&txn, cx, &a, State::Cancelled, None).await?;
-    let cancelled = attendance::cancel_all(&txn, id, cx.now()).await?;
-    audit::log(
-        &txn,
-        cx,
-        Entry::new("activity.cancel", &a.unit)
-            .target("activity", id)
-            .summary(json!({
-                "from": a.state.as_str(),
-                "reason": reason,
-                "signupsCancelled": cancelled,
-            })),
-    )
-    .await?;
-    let after = get_in(&txn, cx, id).await?;
-    txn.commit().await?;
-    Ok(after)
-}
-
-/// Closes an activity that has started, recording the people it served. Anyone
-/// still checked in is checked out at the close (or at the end, if earlier).
-pub async fn close(cx: &Ctx, id: i64, people_served: i32) -> ServiceResult<ActivityRecord> {
-    if !(0..=1_000_000).contains(&people_served) {
-        return Err(Reason::OUT_OF_RANGE
-            .at("peopleServed")
-            .arg("min", 0)
-            .arg("max", "1,000,000")
-            .into());
-    }
-    let txn = cx.db().begin().await?;
-    let a = get_in(&txn, cx, id).await?;
-    cx.access()
-        .require(Resource::Activity, Action::Update, &a.unit)?;
-    if a.state != State::InProgress {
-        return Err(Reason::NOT_IN_PROGRESS
-            .arg("state", a.state.as_str().to_ascii_uppercase())
-            .into());
-    }
-    let at = cx.now().min(a.ends_at);
-    let checked_out = attendance::check_out_everyone(&txn, cx, &a, at).await?;
-    transition(&txn, cx, &a, State::Closed, Some(people_served)).await?;
-    daily::bump(
-        &txn,
-        &a.unit,
-        daily::day_of(a.starts_at),
-        Delta {
-            activities_held: 1,
-            people_served: i64::from(people_served),
-            ..Default::default()
-        },
-    )
-    .await?;
-    audit::log(
-        &txn,
-        cx,
-        Entry::new("activity.close", &a.unit)
-            .target("activity", id)
-            .summary(json!({ "peopleServed": people_served, "checkedOut": checked_out })),
-    )
-    .await?;
-    let after = get_in(&txn, cx, id).await?;
-    txn.commit().await?;
-    Ok(after)
 }
 
 /// Stores "in progress" once the activity has started (by the first check-in).

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use entity::kinds::{CheckMethod, SignupState};
-use entity::{activity, attendance, signup, volunteer};
+use entity::{activity, attendance, signup};
 use policies::{Action, Resource, UnitCode};
 use sea_orm::sea_query::Expr;
 use sea_orm::ExprTrait;
@@ -18,8 +18,9 @@ use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::activities::{self, ActivityRecord, State};
 use crate::services::audit::{self, Entry};
+use crate::services::daily::{self, Delta};
 use crate::services::records::{self, ServiceRecord};
-use crate::services::{ranges, scoped, Ctx, Seen};
+use crate::services::{ranges, scoped, volunteers, Ctx, Seen};
 
 #[derive(Debug, Clone)]
 pub struct SignupRecord {
@@ -74,31 +75,6 @@ impl From<attendance::Model> for AttendanceRecord {
     }
 }
 
-/// The caller's own volunteer record (through its linked user account).
-pub(super) async fn own_volunteer(
-    conn: &impl ConnectionTrait,
-    cx: &Ctx,
-) -> ServiceResult<volunteer::Model> {
-    let me = cx.access().user_id()?;
-    scoped::unscoped::<volunteer::Entity>("the caller's own volunteer record")
-        .filter(volunteer::Column::UserId.eq(me))
-        .one(conn)
-        .await?
-        .ok_or_else(|| ServiceError::from(Reason::NOT_A_VOLUNTEER.at("volunteerId")))
-}
-
-/// The volunteer named, or the caller's own.
-pub(super) async fn volunteer_for(
-    conn: &(impl ConnectionTrait + TransactionTrait),
-    cx: &Ctx,
-    id: Option<i64>,
-) -> ServiceResult<volunteer::Model> {
-    match id {
-        Some(id) => super::volunteers::find_scoped(conn, cx, Action::Read, id).await,
-        None => own_volunteer(conn, cx).await,
-    }
-}
-
 pub async fn sign_up(
     cx: &Ctx,
     activity_id: i64,
@@ -106,7 +82,7 @@ pub async fn sign_up(
 ) -> ServiceResult<SignupRecord> {
     let txn = cx.db().begin().await?;
     let a = activities::get_in(&txn, cx, activity_id).await?;
-    let v = volunteer_for(&txn, cx, volunteer_id).await?;
+    let v = volunteers::volunteer_for(&txn, cx, volunteer_id).await?;
     cx.access()
         .require_for(Resource::Signup, Action::Create, &a.unit, v.user_id)?;
     if v.status != entity::kinds::VolunteerStatus::Active {
@@ -236,6 +212,92 @@ pub async fn cancel(cx: &Ctx, id: i64) -> ServiceResult<SignupRecord> {
     m.try_into()
 }
 
+/// Cancels an activity that has not started; its sign-ups are cancelled with it.
+/// (Here rather than in `activities`, which comes first: ending an activity ends
+/// its sign-ups and sessions.)
+pub async fn cancel_activity(cx: &Ctx, id: i64, reason: &str) -> ServiceResult<ActivityRecord> {
+    let reason = super::required_text("reason", reason, 500)?;
+    let txn = cx.db().begin().await?;
+    let a = activities::get_in(&txn, cx, id).await?;
+    cx.access()
+        .require(Resource::Activity, Action::Update, &a.unit)?;
+    if !matches!(
+        a.state,
+        State::Draft | State::PendingReview | State::Published
+    ) {
+        return Err(Reason::NOT_CANCELLABLE
+            .arg("state", a.state.as_str().to_ascii_uppercase())
+            .into());
+    }
+    activities::transition(&txn, cx, &a, State::Cancelled, None).await?;
+    let cancelled = cancel_all(&txn, id, cx.now()).await?;
+    audit::log(
+        &txn,
+        cx,
+        Entry::new("activity.cancel", &a.unit)
+            .target("activity", id)
+            .summary(json!({
+                "from": a.state.as_str(),
+                "reason": reason,
+                "signupsCancelled": cancelled,
+            })),
+    )
+    .await?;
+    let after = activities::get_in(&txn, cx, id).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Closes an activity that has started, recording the people it served. Anyone
+/// still checked in is checked out at the close (or at the end, if earlier).
+pub async fn close_activity(
+    cx: &Ctx,
+    id: i64,
+    people_served: i32,
+) -> ServiceResult<ActivityRecord> {
+    if !(0..=1_000_000).contains(&people_served) {
+        return Err(Reason::OUT_OF_RANGE
+            .at("peopleServed")
+            .arg("min", 0)
+            .arg("max", "1,000,000")
+            .into());
+    }
+    let txn = cx.db().begin().await?;
+    let a = activities::get_in(&txn, cx, id).await?;
+    cx.access()
+        .require(Resource::Activity, Action::Update, &a.unit)?;
+    if a.state != State::InProgress {
+        return Err(Reason::NOT_IN_PROGRESS
+            .arg("state", a.state.as_str().to_ascii_uppercase())
+            .into());
+    }
+    let at = std::cmp::min(cx.now(), a.ends_at);
+    let checked_out = check_out_everyone(&txn, cx, &a, at).await?;
+    activities::transition(&txn, cx, &a, State::Closed, Some(people_served)).await?;
+    daily::bump(
+        &txn,
+        &a.unit,
+        daily::day_of(a.starts_at),
+        Delta {
+            activities_held: 1,
+            people_served: i64::from(people_served),
+            ..Default::default()
+        },
+    )
+    .await?;
+    audit::log(
+        &txn,
+        cx,
+        Entry::new("activity.close", &a.unit)
+            .target("activity", id)
+            .summary(json!({ "peopleServed": people_served, "checkedOut": checked_out })),
+    )
+    .await?;
+    let after = activities::get_in(&txn, cx, id).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
 /// Cancels every active sign-up of a cancelled activity; returns how many.
 pub(super) async fn cancel_all(
     conn: &(impl ConnectionTrait + TransactionTrait),
@@ -305,7 +367,7 @@ async fn verify(
     input: &Attendance,
 ) -> ServiceResult<Checked> {
     let a = activities::get_in(conn, cx, input.activity_id).await?;
-    let v = volunteer_for(conn, cx, input.volunteer_id).await?;
+    let v = volunteers::volunteer_for(conn, cx, input.volunteer_id).await?;
     let now = cx.now();
     let (at, method, reason) = match &input.proof {
         Proof::Code(code) => {

@@ -419,3 +419,99 @@ fn after_key<E: EntityTrait>(
     };
     Ok(Condition::all().add(start).add(cond))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// The modules of `services/` a module's code (tests aside) names.
+    fn imports() -> BTreeMap<String, BTreeSet<String>> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/services");
+        let files: BTreeMap<String, String> = std::fs::read_dir(dir)
+            .expect("services dir")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.file_name().is_some_and(|n| n != "mod.rs"))
+            .map(|p| {
+                let name = p.file_stem().expect("stem").to_string_lossy().into_owned();
+                let text = std::fs::read_to_string(&p).expect("source");
+                let code = text.split("#[cfg(test)]").next().unwrap_or("").to_owned();
+                (name, code)
+            })
+            .collect();
+        let names: BTreeSet<String> = files.keys().cloned().collect();
+        files
+            .iter()
+            .map(|(name, code)| {
+                let code: String = code
+                    .lines()
+                    .filter(|l| !l.trim_start().starts_with("//"))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                let used = names
+                    .iter()
+                    .filter(|other| *other != name)
+                    .filter(|other| {
+                        code.contains(&format!("services::{other}"))
+                            || code.contains(&format!("super::{other}"))
+                            || code
+                                .split("use crate::services::{")
+                                .skip(1)
+                                .filter_map(|rest| rest.split('}').next())
+                                .any(|list| {
+                                    list.split(',').any(|item| {
+                                        item.trim().split("::").next() == Some(other.as_str())
+                                    })
+                                })
+                    })
+                    .cloned()
+                    .collect();
+                (name.clone(), used)
+            })
+            .collect()
+    }
+
+    /// Services form layers: a module never reaches back to one that uses it (an
+    /// activity's cancellation, which ends its sign-ups, lives with attendance, not
+    /// activities). Fails naming a cycle.
+    #[test]
+    fn services_modules_have_no_import_cycles() {
+        let graph = imports();
+        assert!(
+            graph["attendance"].contains("activities"),
+            "the scan sees imports"
+        );
+        fn visit(
+            graph: &BTreeMap<String, BTreeSet<String>>,
+            node: &str,
+            path: &mut Vec<String>,
+            done: &mut BTreeSet<String>,
+        ) -> Option<Vec<String>> {
+            if let Some(i) = path.iter().position(|p| p == node) {
+                let mut cycle = path[i..].to_vec();
+                cycle.push(node.to_owned());
+                return Some(cycle);
+            }
+            if done.contains(node) {
+                return None;
+            }
+            path.push(node.to_owned());
+            for next in graph.get(node).into_iter().flatten() {
+                if let Some(c) = visit(graph, next, path, done) {
+                    return Some(c);
+                }
+            }
+            path.pop();
+            done.insert(node.to_owned());
+            None
+        }
+        let mut done = BTreeSet::new();
+        for node in graph.keys() {
+            let cycle = visit(&graph, node, &mut Vec::new(), &mut done);
+            assert!(
+                cycle.is_none(),
+                "import cycle: {}",
+                cycle.unwrap_or_default().join(" → ")
+            );
+        }
+    }
+}

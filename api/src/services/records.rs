@@ -22,7 +22,7 @@ use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::activities::{self, ActivityRecord};
 use crate::services::audit::{self, Entry};
 use crate::services::daily::{self, Delta};
-use crate::services::{attendance, ranges, scoped, stars, Ctx};
+use crate::services::{ranges, scoped, stars, volunteers, Ctx};
 
 /// Hours credited for one session of `minutes`, in half hours: each full hour
 /// counts, and the rest by the rule — under 15 minutes nothing, 15 to under 45
@@ -320,7 +320,7 @@ async fn log_new(
             .arg("max", 24)
             .into());
     }
-    let v = attendance::volunteer_for(txn, cx, input.volunteer_id).await?;
+    let v = volunteers::volunteer_for(txn, cx, input.volunteer_id).await?;
     let activity = match input.activity_id {
         Some(id) => Some(activities::get_in(txn, cx, id).await?),
         None => None,

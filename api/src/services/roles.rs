@@ -4,7 +4,7 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use entity::role_assignment;
+use entity::{role_assignment, user};
 use policies::{Action, Assignment, Principal, Resource, UnitCode};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, PaginatorTrait,
@@ -15,7 +15,7 @@ use serde_json::json;
 use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
-use crate::services::{ranges, scoped, units, users, Ctx};
+use crate::services::{ranges, scoped, units, Ctx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssignmentRecord {
@@ -242,7 +242,15 @@ pub async fn grant(cx: &Ctx, input: GrantInput) -> ServiceResult<AssignmentRecor
     }
     let txn = cx.db().begin().await?;
     // The grantee must be someone the caller can see; otherwise it does not exist.
-    let grantee = users::find_scoped(&txn, cx, Action::Read, input.user_id).await?;
+    let grantee = cx
+        .get::<user::Entity>(
+            &txn,
+            Action::Read,
+            user::Column::Id,
+            input.user_id,
+            Thing::User,
+        )
+        .await?;
     units::require_exists(&txn, &unit).await?;
     let decision = cx.access().can_grant(
         grantee.id,
@@ -358,7 +366,15 @@ pub async fn explain(
     let action = Action::from_str(action).map_err(|_| Reason::UNKNOWN_VALUE.at("action"))?;
     cx.access()
         .require(Resource::Access, Action::Explain, &unit)?;
-    let target = users::find_scoped(cx.db(), cx, Action::Read, user_id).await?;
+    let target = cx
+        .get::<user::Entity>(
+            cx.db(),
+            Action::Read,
+            user::Column::Id,
+            user_id,
+            Thing::User,
+        )
+        .await?;
     let principal = principal_for(cx.db(), target.id).await?;
     let decision = cx.access().decide_for(&principal, resource, action, &unit);
     let assignment = match decision.assignment() {

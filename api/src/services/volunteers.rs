@@ -936,3 +936,27 @@ async fn count_in(
     }
     Ok(())
 }
+/// The caller's own volunteer record (through its linked user account).
+pub(super) async fn own_volunteer(
+    conn: &impl ConnectionTrait,
+    cx: &Ctx,
+) -> ServiceResult<volunteer::Model> {
+    let me = cx.access().user_id()?;
+    scoped::unscoped::<volunteer::Entity>("the caller's own volunteer record")
+        .filter(volunteer::Column::UserId.eq(me))
+        .one(conn)
+        .await?
+        .ok_or_else(|| ServiceError::from(Reason::NOT_A_VOLUNTEER.at("volunteerId")))
+}
+
+/// The volunteer named, or the caller's own.
+pub(super) async fn volunteer_for(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    cx: &Ctx,
+    id: Option<i64>,
+) -> ServiceResult<volunteer::Model> {
+    match id {
+        Some(id) => find_scoped(conn, cx, Action::Read, id).await,
+        None => own_volunteer(conn, cx).await,
+    }
+}
