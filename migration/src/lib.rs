@@ -9,6 +9,7 @@ mod m20261130_000006_hardening;
 mod m20261130_000007_password_reset;
 mod m20261130_000008_activity_description;
 mod m20261130_000009_sort_indexes;
+mod m20261130_000010_unit_name_index;
 
 pub use m20261126_000003_volunteers::SERVICE_FIELDS;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_password_reset::Migration),
             Box::new(m20261130_000008_activity_description::Migration),
             Box::new(m20261130_000009_sort_indexes::Migration),
+            Box::new(m20261130_000010_unit_name_index::Migration),
         ]
     }
 }

@@ -173,6 +173,7 @@ where
         params(crate::services::audit::AuditOrderField)
     ),
     concrete(name = "NameOrder", params(crate::services::NameOrderField)),
+    concrete(name = "UnitOrder", params(crate::services::units::UnitOrderField)),
     concrete(name = "CreationOrder", params(crate::services::CreatedOrderField))
 )]
 pub struct OrderBy<F: async_graphql::InputType> {

@@ -4,11 +4,13 @@ use async_graphql::{Context, Enum, ErrorExtensions, InputObject, Object, SimpleO
 use policies::{Level, UnitCode};
 
 use crate::error::{Problem, ServiceError, ServiceResult, Thing};
-use crate::graphql::connection::{from_page, wants_total, Connection};
+use crate::graphql::connection::{from_page, list, wants_total, Connection, OrderBy, Paging};
 use crate::graphql::ids::{global_id, NodeKind};
 use crate::graphql::{cx_of, unit_loader, unit_reader, visible, GqlResult};
 use crate::pagination::PageRequest;
-use crate::services::units::{self, ByCode, ChildCount, ChildrenOf, UnitFilter, UnitRecord};
+use crate::services::units::{
+    self, ByCode, ChildCount, ChildrenOf, UnitFilter, UnitOrderField, UnitRecord,
+};
 
 /// Level of a unit in the administrative hierarchy.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -178,7 +180,7 @@ impl UnitQuery {
     /// Units in code order: of one level, strictly under a unit, and/or whose name
     /// contains `search`.
     #[graphql(
-        complexity = "crate::graphql::connection::list_cost(first, child_complexity, __field)"
+        complexity = "crate::graphql::connection::list_cost(first.or(last), child_complexity, __field)"
     )]
     async fn units(
         &self,
@@ -189,6 +191,9 @@ impl UnitQuery {
         )]
         under: Option<String>,
         #[graphql(desc = "Only units whose name contains this text.")] search: Option<String>,
+        #[graphql(desc = "The order: by division code (the default) or by name.")] order_by: Option<
+            OrderBy<UnitOrderField>,
+        >,
         #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
             i32,
         >,
@@ -196,28 +201,41 @@ impl UnitQuery {
             desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end (with `before`): 20 when left out, at most 100."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Return the items before this cursor (the next page's `pageInfo.startCursor`), paging backwards."
+        )]
+        before: Option<String>,
     ) -> GqlResult<Connection<Unit>> {
         let reader = unit_reader(ctx)?;
-        let run = async {
-            let page = PageRequest::parse(first, after.as_deref())?;
-            let under = match under.as_deref() {
-                Some(c) => Some(reader.require(&parse_code("under", c)?).await?.code),
-                None => None,
-            };
-            let filter = UnitFilter {
-                level: level.map(Into::into),
-                under,
-                search,
-            };
-            let rows = reader.list(&filter, &page).await?;
-            let total = if wants_total(ctx) {
-                reader.count(&filter).await?
-            } else {
-                0
-            };
-            Ok::<_, ServiceError>(from_page(rows, total, Unit))
-        };
-        run.await.map_err(|e| e.extend())
+        list(
+            ctx,
+            Paging {
+                first,
+                after,
+                last,
+                before,
+            },
+            Unit,
+            |_, page, want_total| async move {
+                let under = match under.as_deref() {
+                    Some(c) => Some(reader.require(&parse_code("under", c)?).await?.code),
+                    None => None,
+                };
+                let filter = UnitFilter {
+                    level: level.map(Into::into),
+                    under,
+                    search,
+                };
+                reader
+                    .list(&filter, OrderBy::pair(order_by), &page, want_total)
+                    .await
+            },
+        )
+        .await
     }
 }
 

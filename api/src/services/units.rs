@@ -15,13 +15,13 @@ use sea_orm::sea_query::{Asterisk, Expr, LikeExpr, Order, Query};
 use sea_orm::ExprTrait;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QuerySelect,
 };
 
 use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
-use crate::services::{ranges, scoped, Ctx, Store};
+use crate::services::{ranges, scoped, Ctx};
 
 /// A unit as the domain sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +58,25 @@ impl TryFrom<unit::Model> for UnitRecord {
 
 fn records(models: Vec<unit::Model>) -> ServiceResult<Vec<UnitRecord>> {
     models.into_iter().map(UnitRecord::try_from).collect()
+}
+
+/// What units can be sorted by.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitOrderField {
+    /// By division code (the default): a unit comes before the units below it.
+    Code,
+    /// By name, in the database's collation.
+    Name,
+}
+
+fn sort(order: Option<(UnitOrderField, OrderDirection)>) -> super::Sort<unit::Entity> {
+    use unit::Column as C;
+    match order {
+        None => super::Sort::new([C::Code], OrderDirection::Asc),
+        // Codes are unique: the code alone is the key.
+        Some((UnitOrderField::Code, d)) => super::Sort::new([C::Code], d),
+        Some((UnitOrderField::Name, d)) => super::Sort::new([C::Name, C::Id], d),
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -133,7 +152,7 @@ pub(crate) async fn require_exists(
 /// Unit reads for one caller: every query carries the policy's `unit.read` scope.
 #[derive(Clone)]
 pub struct UnitReader {
-    store: Store,
+    cx: Ctx,
     /// `None`: the caller may read no unit.
     scope: Option<Condition>,
 }
@@ -141,7 +160,7 @@ pub struct UnitReader {
 impl UnitReader {
     pub fn new(cx: &Ctx) -> ServiceResult<UnitReader> {
         Ok(UnitReader {
-            store: cx.store().clone(),
+            cx: cx.clone(),
             scope: cx.condition::<unit::Entity>(Action::Read)?,
         })
     }
@@ -160,7 +179,7 @@ impl UnitReader {
             return Ok(None);
         };
         q.filter(unit::Column::Code.eq(code.as_str()))
-            .one(&self.store.db)
+            .one(self.cx.db())
             .await?
             .map(UnitRecord::try_from)
             .transpose()
@@ -171,7 +190,7 @@ impl UnitReader {
             return Ok(None);
         };
         q.filter(unit::Column::Id.eq(id))
-            .one(&self.store.db)
+            .one(self.cx.db())
             .await?
             .map(UnitRecord::try_from)
             .transpose()
@@ -183,7 +202,7 @@ impl UnitReader {
         };
         records(
             q.filter(unit::Column::Code.is_in(codes.iter().map(String::as_str)))
-                .all(&self.store.db)
+                .all(self.cx.db())
                 .await?,
         )
     }
@@ -196,29 +215,24 @@ impl UnitReader {
             .ok_or(ServiceError::NotFound(Thing::Unit))
     }
 
+    /// In code order (a unit before the units below it) unless `order` says.
     pub async fn list(
         &self,
         filter: &UnitFilter,
+        order: Option<(UnitOrderField, OrderDirection)>,
         page: &PageRequest,
-    ) -> ServiceResult<Page<UnitRecord>> {
-        let Some(mut q) = self.find() else {
-            return Ok(Page::empty());
+        want_total: bool,
+    ) -> ServiceResult<(Page<UnitRecord>, u64)> {
+        let Some(q) = self.find() else {
+            return Ok((Page::empty(), 0));
         };
-        q = q.filter(filter.condition()?);
-        if let Some(after) = &page.cursor {
-            q = q.filter(unit::Column::Code.gt(after.as_str()));
-        }
-        let rows = q
-            .order_by_asc(unit::Column::Code)
-            .limit(page.size + 1)
-            .all(&self.store.db)
-            .await?;
-        Ok(Page::from_overfetch(keyed(records(rows)?), page))
+        let q = q.filter(filter.condition()?);
+        super::page_by(&self.cx, q, &sort(order), page, want_total).await
     }
 
     pub async fn count(&self, filter: &UnitFilter) -> ServiceResult<u64> {
         let Some(q) = self.find() else { return Ok(0) };
-        Ok(q.filter(filter.condition()?).count(&self.store.db).await?)
+        Ok(q.filter(filter.condition()?).count(self.cx.db()).await?)
     }
 
     pub async fn descendant_count(
@@ -272,7 +286,7 @@ impl UnitReader {
             .and_where(Expr::col("rn").lte(limit as i64))
             .order_by("code", Order::Asc)
             .to_owned();
-        let db = &self.store.db;
+        let db = self.cx.db();
         let stmt = db.get_database_backend().build(&outer);
         let rows = unit::Model::find_by_statement(stmt).all(db).await?;
         for rec in records(rows)? {
@@ -283,25 +297,19 @@ impl UnitReader {
         Ok(out)
     }
 
-    /// One page of one unit's children (used when a cursor is given).
+    /// One page of one unit's children, in code order (used when a cursor is given).
     pub async fn children_page(
         &self,
         parent: &str,
         page: &PageRequest,
     ) -> ServiceResult<Page<UnitRecord>> {
-        let Some(mut q) = self.find() else {
+        let Some(q) = self.find() else {
             return Ok(Page::empty());
         };
-        q = q.filter(unit::Column::ParentCode.eq(parent));
-        if let Some(after) = &page.cursor {
-            q = q.filter(unit::Column::Code.gt(after.as_str()));
-        }
-        let rows = q
-            .order_by_asc(unit::Column::Code)
-            .limit(page.size + 1)
-            .all(&self.store.db)
-            .await?;
-        Ok(Page::from_overfetch(keyed(records(rows)?), page))
+        let q = q.filter(unit::Column::ParentCode.eq(parent));
+        Ok(super::page_by(&self.cx, q, &sort(None), page, false)
+            .await?
+            .0)
     }
 
     pub async fn child_counts(&self, parents: &[String]) -> ServiceResult<HashMap<String, u64>> {
@@ -315,7 +323,7 @@ impl UnitReader {
             .filter(unit::Column::ParentCode.is_in(parents.iter().map(String::as_str)))
             .group_by(unit::Column::ParentCode)
             .into_tuple()
-            .all(&self.store.db)
+            .all(self.cx.db())
             .await?;
         Ok(rows
             .into_iter()
@@ -519,6 +527,10 @@ impl Loader<ChildCount> for UnitLoader {
 }
 
 /// Units with their cursors: a unit's code is its place in code order.
+/// Rows with their cursors in the pager's form for the code order (`["440104"]`),
+/// so a first page of children read in one batch continues through `page_by`.
 fn keyed(rows: Vec<UnitRecord>) -> Vec<(String, UnitRecord)> {
-    rows.into_iter().map(|u| (u.code.to_string(), u)).collect()
+    rows.into_iter()
+        .map(|u| (serde_json::json!([u.code.as_str()]).to_string(), u))
+        .collect()
 }

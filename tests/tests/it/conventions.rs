@@ -583,6 +583,49 @@ async fn lists_sort_filter_by_time_and_page_both_ways() {
     )
     .await;
 
+    // Units: by name either way, and by code (the default) backwards too.
+    let streets = walk(
+        &app,
+        &admin,
+        "units",
+        "under: \"4401\", level: STREET, orderBy: { field: NAME, direction: DESC },",
+        "name",
+    )
+    .await;
+    assert!(streets.len() > 100, "{}", streets.len());
+    let by_code = walk(
+        &app,
+        &admin,
+        "units",
+        "under: \"440104\", orderBy: { field: CODE },",
+        "code",
+    )
+    .await;
+    let codes: Vec<&str> = by_code
+        .iter()
+        .map(|u| u["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.windows(2).all(|w| w[0] < w[1]), "units not by code");
+    // A unit's children continue from the batched first page through the pager.
+    let q = "query($c: String) { unit(code: \"440104\") { children(first: 5, after: $c) { pageInfo { endCursor } nodes { code } } } }";
+    let first = app.data_as(&admin, q, json!({ "c": null })).await;
+    let next = app
+        .data_as(
+            &admin,
+            q,
+            json!({ "c": first["unit"]["children"]["pageInfo"]["endCursor"] }),
+        )
+        .await;
+    let (a, b) = (
+        &first["unit"]["children"]["nodes"],
+        &next["unit"]["children"]["nodes"],
+    );
+    assert_eq!(a.as_array().unwrap().len(), 5);
+    assert!(
+        a[4]["code"].as_str().unwrap() < b[0]["code"].as_str().unwrap(),
+        "{a} then {b}"
+    );
+
     let starts = walk(
         &app,
         &admin,
