@@ -37,7 +37,7 @@ TOKEN="$admin" QUERY=district wrk -t"${THREADS:-2}" -c"${CONNECTIONS:-4}" -d"${D
 echo "district list without totalCount:"
 TOKEN="$admin" QUERY=district_page wrk -t"${THREADS:-2}" -c"${CONNECTIONS:-4}" -d"${DURATION:-15}s" --latency -s bench/volunteers_query.lua "http://127.0.0.1:$port/graphql"
 echo "unitStats of the district, with its 18 streets:"
-gql '{"query":"{ unitStats(code: \"440104\") { figures { volunteers activitiesHeld hoursServed serviceRecords volunteersByStar } } }"}' "$admin"; echo
+gql '{"query":"{ unitStats(code: \"440104\") { figures { volunteers activitiesHeld hoursServed serviceRecords volunteersByStar { stars count } } } }"}' "$admin"; echo
 TOKEN="$admin" QUERY=stats wrk -t"${THREADS:-2}" -c"${CONNECTIONS:-4}" -d"${DURATION:-15}s" --latency -s bench/volunteers_query.lua "http://127.0.0.1:$port/graphql"
 echo "unitStats of the district for a half year:"
 TOKEN="$admin" QUERY=stats_year wrk -t"${THREADS:-2}" -c"${CONNECTIONS:-4}" -d"${DURATION:-15}s" --latency -s bench/volunteers_query.lua "http://127.0.0.1:$port/graphql"

@@ -9,9 +9,9 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
 local which = os.getenv("QUERY") or "district"
 if which == "stats" then
-  wrk.body = '{"query":"{ unitStats(code: \\"440104\\") { figures { volunteers newVolunteers partyMembers partyMembersReporting teams organizations activitiesHeld peopleServed hoursServed serviceRecords hoursPerVolunteer volunteersByStar } stations { kind count streetCoverage communityCoverage } children { unitCode figures { volunteers partyMembers teams organizations activitiesHeld peopleServed hoursServed hoursPerVolunteer volunteersByStar } } } }"}'
+  wrk.body = '{"query":"{ unitStats(code: \\"440104\\") { figures { volunteers newVolunteers partyMembers partyMembersReporting teams organizations activitiesHeld peopleServed hoursServed serviceRecords hoursPerVolunteer volunteersByStar { stars count } } stations { kind count streetCoverage communityCoverage } children { unitCode figures { volunteers partyMembers teams organizations activitiesHeld peopleServed hoursServed hoursPerVolunteer volunteersByStar { stars count } } } } }"}'
 elseif which == "stats_year" then
-  wrk.body = '{"query":"{ unitStats(code: \\"440104\\", from: \\"2026-01-01\\", to: \\"2026-06-30\\") { figures { volunteers newVolunteers activitiesHeld peopleServed hoursServed serviceRecords hoursPerVolunteer volunteersByStar } children { unitCode figures { hoursServed activitiesHeld } } } }"}'
+  wrk.body = '{"query":"{ unitStats(code: \\"440104\\", from: \\"2026-01-01\\", to: \\"2026-06-30\\") { figures { volunteers newVolunteers activitiesHeld peopleServed hoursServed serviceRecords hoursPerVolunteer volunteersByStar { stars count } } children { unitCode figures { hoursServed activitiesHeld } } } }"}'
 elseif which == "records" then
   wrk.body = '{"query":"{ serviceRecords(first: 100) { edges { cursor node { id hours state startedAt content unitCode } } } }"}'
 elseif which == "district_page" then
