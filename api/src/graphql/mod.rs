@@ -93,9 +93,10 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
     )
 }
 
-/// The schema with what every request shares attached; the caller (`Access`) and
-/// its loaders are attached per request by [`request_data`].
-pub fn build_schema(store: Store, config: &Config) -> AppSchema {
+/// The schema with what every request shares attached; the caller's context
+/// (store, `Access`, clock) and its loaders are attached per request by
+/// [`request_data`] — resolvers reach the store only through it.
+pub fn build_schema(config: &Config) -> AppSchema {
     let mut b = builder()
         .limit_depth(config.limits.max_depth)
         .limit_complexity(config.limits.max_complexity);
@@ -103,8 +104,7 @@ pub fn build_schema(store: Store, config: &Config) -> AppSchema {
         // Production: no schema to map out and no "did you mean …" hints.
         b = b.disable_introspection().disable_suggestions();
     }
-    b.data(store)
-        .data(Arc::new(TokenKeys::new(config)))
+    b.data(Arc::new(TokenKeys::new(config)))
         .data(crate::services::throttle::ThrottleRules {
             pair_max: config.login_max_failures,
             address_max: config.login_address_max_failures,

@@ -147,7 +147,7 @@ impl Application {
             })?
             .port();
         let state = web::Data::new(AppState {
-            schema: build_schema(store.clone(), config),
+            schema: build_schema(config),
             store: store.clone(),
             keys: TokenKeys::new(config),
             policy,
