@@ -314,13 +314,7 @@ pub(super) async fn get_in(
     id: i64,
 ) -> ServiceResult<ActivityRecord> {
     let a: ActivityRecord = cx
-        .get::<activity::Entity>(
-            conn,
-            Action::Read,
-            activity::Column::Id,
-            id,
-            Thing::Activity,
-        )
+        .get::<activity::Entity>(conn, Action::Read, id)
         .await?
         .try_into()?;
     let a = a.at_time(cx.now());
@@ -341,12 +335,7 @@ pub async fn get_many(
     ids: &[i64],
 ) -> ServiceResult<std::collections::HashMap<i64, ActivityRecord>> {
     let mut found = cx
-        .get_many::<activity::Entity, _>(
-            Action::Read,
-            activity::Column::Id,
-            ids,
-            |a: &ActivityRecord| a.id,
-        )
+        .get_many::<activity::Entity, _>(Action::Read, ids, |a: &ActivityRecord| a.id)
         .await?;
     let now = cx.now();
     for a in found.values_mut() {

@@ -161,9 +161,7 @@ async fn take_seat(txn: &impl ConnectionTrait, activity_id: i64) -> ServiceResul
 
 pub async fn cancel(cx: &Ctx, id: i64) -> ServiceResult<SignupRecord> {
     let txn = cx.db().begin().await?;
-    let s = cx
-        .get::<signup::Entity>(&txn, Action::Update, signup::Column::Id, id, Thing::Signup)
-        .await?;
+    let s = cx.get::<signup::Entity>(&txn, Action::Update, id).await?;
     if s.state != SignupState::Active {
         return Err(Reason::SIGNUP_CANCELLED.into());
     }
@@ -604,7 +602,7 @@ pub async fn list(
 }
 
 pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<SignupRecord> {
-    cx.get::<signup::Entity>(cx.db(), Action::Read, signup::Column::Id, id, Thing::Signup)
+    cx.get::<signup::Entity>(cx.db(), Action::Read, id)
         .await?
         .try_into()
 }

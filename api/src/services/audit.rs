@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use serde_json::Value;
 
-use crate::error::{ServiceResult, Thing};
+use crate::error::ServiceResult;
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::{ranges, scoped, Ctx};
 
@@ -293,13 +293,7 @@ pub async fn list(
 }
 
 pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<AuditRecord> {
-    cx.get::<audit_log::Entity>(
-        cx.db(),
-        Action::Read,
-        audit_log::Column::Id,
-        id,
-        Thing::AuditEntry,
-    )
-    .await
-    .map(AuditRecord::from)
+    cx.get::<audit_log::Entity>(cx.db(), Action::Read, id)
+        .await
+        .map(AuditRecord::from)
 }

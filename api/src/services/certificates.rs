@@ -281,13 +281,7 @@ pub async fn complete(cx: &Ctx, m: certificate::Model) -> ServiceResult<Certific
 
 pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<CertificateRecord> {
     let m = cx
-        .get::<certificate::Entity>(
-            cx.db(),
-            Action::Read,
-            certificate::Column::Id,
-            id,
-            Thing::Certificate,
-        )
+        .get::<certificate::Entity>(cx.db(), Action::Read, id)
         .await?;
     complete(cx, m).await
 }

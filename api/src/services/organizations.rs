@@ -10,7 +10,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::codes::{Phone, SocialCreditCode};
-use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
+use crate::error::{Problem, Reason, ServiceError, ServiceResult};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
@@ -195,13 +195,8 @@ pub async fn get_many(
     cx: &Ctx,
     ids: &[i64],
 ) -> ServiceResult<std::collections::HashMap<i64, OrganizationRecord>> {
-    cx.get_many::<organization::Entity, _>(
-        Action::Read,
-        organization::Column::Id,
-        ids,
-        |r: &OrganizationRecord| r.id,
-    )
-    .await
+    cx.get_many::<organization::Entity, _>(Action::Read, ids, |r: &OrganizationRecord| r.id)
+        .await
 }
 
 /// [`get`] on a given connection, e.g. inside a transaction (SQLite has one
@@ -211,13 +206,7 @@ pub(super) async fn get_in(
     cx: &Ctx,
     id: i64,
 ) -> ServiceResult<OrganizationRecord> {
-    cx.get::<organization::Entity>(
-        conn,
-        Action::Read,
-        organization::Column::Id,
-        id,
-        Thing::Organization,
-    )
-    .await?
-    .try_into()
+    cx.get::<organization::Entity>(conn, Action::Read, id)
+        .await?
+        .try_into()
 }

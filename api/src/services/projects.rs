@@ -7,7 +7,7 @@ use policies::{Action, Resource, UnitCode};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, QueryFilter, TransactionTrait};
 use serde_json::json;
 
-use crate::error::{Reason, ServiceError, ServiceResult, Thing};
+use crate::error::{Reason, ServiceError, ServiceResult};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
@@ -216,13 +216,8 @@ pub async fn get_many(
     cx: &Ctx,
     ids: &[i64],
 ) -> ServiceResult<std::collections::HashMap<i64, ProjectRecord>> {
-    cx.get_many::<project::Entity, _>(
-        Action::Read,
-        project::Column::Id,
-        ids,
-        |r: &ProjectRecord| r.id,
-    )
-    .await
+    cx.get_many::<project::Entity, _>(Action::Read, ids, |r: &ProjectRecord| r.id)
+        .await
 }
 
 pub(super) async fn get_in(
@@ -230,7 +225,7 @@ pub(super) async fn get_in(
     cx: &Ctx,
     id: i64,
 ) -> ServiceResult<ProjectRecord> {
-    cx.get::<project::Entity>(conn, Action::Read, project::Column::Id, id, Thing::Project)
+    cx.get::<project::Entity>(conn, Action::Read, id)
         .await?
         .try_into()
 }

@@ -245,13 +245,7 @@ async fn correct(
     reason: Option<String>,
 ) -> ServiceResult<service_record::Model> {
     let original = cx
-        .get::<service_record::Entity>(
-            txn,
-            Action::Read,
-            service_record::Column::Id,
-            original_id,
-            Thing::ServiceRecord,
-        )
+        .get::<service_record::Entity>(txn, Action::Read, original_id)
         .await?;
     let unit = super::stored_unit(&original.unit_code)?;
     cx.access().require_for(
@@ -507,13 +501,7 @@ async fn decidable(
     id: i64,
 ) -> ServiceResult<service_record::Model> {
     let m = cx
-        .get::<service_record::Entity>(
-            conn,
-            Action::Read,
-            service_record::Column::Id,
-            id,
-            Thing::ServiceRecord,
-        )
+        .get::<service_record::Entity>(conn, Action::Read, id)
         .await?;
     let unit = super::stored_unit(&m.unit_code)?;
     cx.access()
@@ -640,13 +628,7 @@ pub async fn revoke_for_fraud(cx: &Ctx, id: i64, reason: &str) -> ServiceResult<
     let reason = super::required_text("reason", reason, 500)?;
     let txn = cx.db().begin().await?;
     let original = cx
-        .get::<service_record::Entity>(
-            &txn,
-            Action::Read,
-            service_record::Column::Id,
-            id,
-            Thing::ServiceRecord,
-        )
+        .get::<service_record::Entity>(&txn, Action::Read, id)
         .await?;
     let unit = super::stored_unit(&original.unit_code)?;
     cx.access()
@@ -776,15 +758,9 @@ pub async fn list(
 }
 
 pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<ServiceRecord> {
-    cx.get::<service_record::Entity>(
-        cx.db(),
-        Action::Read,
-        service_record::Column::Id,
-        id,
-        Thing::ServiceRecord,
-    )
-    .await?
-    .try_into()
+    cx.get::<service_record::Entity>(cx.db(), Action::Read, id)
+        .await?
+        .try_into()
 }
 
 /// Many service records by id in one read, as [`get`] would return each.
@@ -792,13 +768,8 @@ pub async fn get_many(
     cx: &Ctx,
     ids: &[i64],
 ) -> ServiceResult<std::collections::HashMap<i64, ServiceRecord>> {
-    cx.get_many::<service_record::Entity, _>(
-        Action::Read,
-        service_record::Column::Id,
-        ids,
-        |r: &ServiceRecord| r.id,
-    )
-    .await
+    cx.get_many::<service_record::Entity, _>(Action::Read, ids, |r: &ServiceRecord| r.id)
+        .await
 }
 
 #[cfg(test)]

@@ -243,13 +243,7 @@ pub async fn grant(cx: &Ctx, input: GrantInput) -> ServiceResult<AssignmentRecor
     let txn = cx.db().begin().await?;
     // The grantee must be someone the caller can see; otherwise it does not exist.
     let grantee = cx
-        .get::<user::Entity>(
-            &txn,
-            Action::Read,
-            user::Column::Id,
-            input.user_id,
-            Thing::User,
-        )
+        .get::<user::Entity>(&txn, Action::Read, input.user_id)
         .await?;
     units::require_exists(&txn, &unit).await?;
     let decision = cx.access().can_grant(
@@ -367,13 +361,7 @@ pub async fn explain(
     cx.access()
         .require(Resource::Access, Action::Explain, &unit)?;
     let target = cx
-        .get::<user::Entity>(
-            cx.db(),
-            Action::Read,
-            user::Column::Id,
-            user_id,
-            Thing::User,
-        )
+        .get::<user::Entity>(cx.db(), Action::Read, user_id)
         .await?;
     let principal = principal_for(cx.db(), target.id).await?;
     let decision = cx.access().decide_for(&principal, resource, action, &unit);

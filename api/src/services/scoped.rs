@@ -9,7 +9,7 @@ use entity::{
 use policies::{Action, Resource};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select};
 
-use crate::error::ServiceError;
+use crate::error::{ServiceError, Thing};
 
 use crate::error::ServiceResult;
 use crate::services::ranges;
@@ -18,7 +18,11 @@ use crate::services::Ctx;
 /// A table whose rows live at a unit (and may belong to a user).
 pub(super) trait ScopedEntity: EntityTrait {
     const RESOURCE: Resource;
+    /// What a NOT_FOUND for one of its rows names.
+    const THING: Thing;
     fn unit_column() -> Self::Column;
+    /// The id every row is looked up by.
+    fn id_column() -> Self::Column;
     fn owner_column() -> Option<Self::Column> {
         None
     }
@@ -26,15 +30,23 @@ pub(super) trait ScopedEntity: EntityTrait {
 
 impl ScopedEntity for unit::Entity {
     const RESOURCE: Resource = Resource::Unit;
+    const THING: Thing = Thing::Unit;
     fn unit_column() -> unit::Column {
         unit::Column::Code
+    }
+    fn id_column() -> unit::Column {
+        unit::Column::Id
     }
 }
 
 impl ScopedEntity for user::Entity {
     const RESOURCE: Resource = Resource::User;
+    const THING: Thing = Thing::User;
     fn unit_column() -> user::Column {
         user::Column::HomeUnitCode
+    }
+    fn id_column() -> user::Column {
+        user::Column::Id
     }
     fn owner_column() -> Option<user::Column> {
         Some(user::Column::Id)
@@ -43,8 +55,12 @@ impl ScopedEntity for user::Entity {
 
 impl ScopedEntity for role_assignment::Entity {
     const RESOURCE: Resource = Resource::RoleAssignment;
+    const THING: Thing = Thing::RoleAssignment;
     fn unit_column() -> role_assignment::Column {
         role_assignment::Column::UnitCode
+    }
+    fn id_column() -> role_assignment::Column {
+        role_assignment::Column::Id
     }
     fn owner_column() -> Option<role_assignment::Column> {
         Some(role_assignment::Column::UserId)
@@ -53,29 +69,45 @@ impl ScopedEntity for role_assignment::Entity {
 
 impl ScopedEntity for audit_log::Entity {
     const RESOURCE: Resource = Resource::AuditLog;
+    const THING: Thing = Thing::AuditEntry;
     fn unit_column() -> audit_log::Column {
         audit_log::Column::UnitCode
+    }
+    fn id_column() -> audit_log::Column {
+        audit_log::Column::Id
     }
 }
 
 impl ScopedEntity for organization::Entity {
     const RESOURCE: Resource = Resource::Organization;
+    const THING: Thing = Thing::Organization;
     fn unit_column() -> organization::Column {
         organization::Column::UnitCode
+    }
+    fn id_column() -> organization::Column {
+        organization::Column::Id
     }
 }
 
 impl ScopedEntity for station::Entity {
     const RESOURCE: Resource = Resource::Station;
+    const THING: Thing = Thing::Station;
     fn unit_column() -> station::Column {
         station::Column::UnitCode
+    }
+    fn id_column() -> station::Column {
+        station::Column::Id
     }
 }
 
 impl ScopedEntity for volunteer::Entity {
     const RESOURCE: Resource = Resource::Volunteer;
+    const THING: Thing = Thing::Volunteer;
     fn unit_column() -> volunteer::Column {
         volunteer::Column::UnitCode
+    }
+    fn id_column() -> volunteer::Column {
+        volunteer::Column::Id
     }
     fn owner_column() -> Option<volunteer::Column> {
         Some(volunteer::Column::UserId)
@@ -86,8 +118,12 @@ impl ScopedEntity for volunteer::Entity {
 /// volunteer who asked.
 impl ScopedEntity for volunteer_move::Entity {
     const RESOURCE: Resource = Resource::Volunteer;
+    const THING: Thing = Thing::MoveRequest;
     fn unit_column() -> volunteer_move::Column {
         volunteer_move::Column::ToUnitCode
+    }
+    fn id_column() -> volunteer_move::Column {
+        volunteer_move::Column::Id
     }
     fn owner_column() -> Option<volunteer_move::Column> {
         Some(volunteer_move::Column::RequestedBy)
@@ -96,29 +132,45 @@ impl ScopedEntity for volunteer_move::Entity {
 
 impl ScopedEntity for team::Entity {
     const RESOURCE: Resource = Resource::Team;
+    const THING: Thing = Thing::Team;
     fn unit_column() -> team::Column {
         team::Column::UnitCode
+    }
+    fn id_column() -> team::Column {
+        team::Column::Id
     }
 }
 
 impl ScopedEntity for project::Entity {
     const RESOURCE: Resource = Resource::Project;
+    const THING: Thing = Thing::Project;
     fn unit_column() -> project::Column {
         project::Column::UnitCode
+    }
+    fn id_column() -> project::Column {
+        project::Column::Id
     }
 }
 
 impl ScopedEntity for activity::Entity {
     const RESOURCE: Resource = Resource::Activity;
+    const THING: Thing = Thing::Activity;
     fn unit_column() -> activity::Column {
         activity::Column::UnitCode
+    }
+    fn id_column() -> activity::Column {
+        activity::Column::Id
     }
 }
 
 impl ScopedEntity for signup::Entity {
     const RESOURCE: Resource = Resource::Signup;
+    const THING: Thing = Thing::Signup;
     fn unit_column() -> signup::Column {
         signup::Column::UnitCode
+    }
+    fn id_column() -> signup::Column {
+        signup::Column::Id
     }
     fn owner_column() -> Option<signup::Column> {
         Some(signup::Column::UserId)
@@ -127,8 +179,12 @@ impl ScopedEntity for signup::Entity {
 
 impl ScopedEntity for service_record::Entity {
     const RESOURCE: Resource = Resource::ServiceRecord;
+    const THING: Thing = Thing::ServiceRecord;
     fn unit_column() -> service_record::Column {
         service_record::Column::UnitCode
+    }
+    fn id_column() -> service_record::Column {
+        service_record::Column::Id
     }
     fn owner_column() -> Option<service_record::Column> {
         Some(service_record::Column::UserId)
@@ -137,8 +193,12 @@ impl ScopedEntity for service_record::Entity {
 
 impl ScopedEntity for star_nomination::Entity {
     const RESOURCE: Resource = Resource::StarNomination;
+    const THING: Thing = Thing::StarNomination;
     fn unit_column() -> star_nomination::Column {
         star_nomination::Column::UnitCode
+    }
+    fn id_column() -> star_nomination::Column {
+        star_nomination::Column::Id
     }
     fn owner_column() -> Option<star_nomination::Column> {
         Some(star_nomination::Column::UserId)
@@ -147,8 +207,12 @@ impl ScopedEntity for star_nomination::Entity {
 
 impl ScopedEntity for certificate::Entity {
     const RESOURCE: Resource = Resource::Certificate;
+    const THING: Thing = Thing::Certificate;
     fn unit_column() -> certificate::Column {
         certificate::Column::UnitCode
+    }
+    fn id_column() -> certificate::Column {
+        certificate::Column::Id
     }
     fn owner_column() -> Option<certificate::Column> {
         Some(certificate::Column::UserId)
@@ -185,24 +249,22 @@ impl Ctx {
         Ok(self.condition::<E>(action)?.map(|c| E::find().filter(c)))
     }
 
-    /// The row with `id` if the caller may `action` it; NOT_FOUND (named `what`)
-    /// when it is missing or out of reach alike, so the two cannot be told apart.
+    /// The row with `id` if the caller may `action` it; NOT_FOUND (naming
+    /// `E::THING`) when it is missing or out of reach alike, so the two cannot be told apart.
     /// `conn` is the store's connection or a transaction on it.
     pub(super) async fn get<E: ScopedEntity>(
         &self,
         conn: &impl ConnectionTrait,
         action: Action,
-        id_col: E::Column,
         id: i64,
-        what: crate::error::Thing,
     ) -> ServiceResult<E::Model> {
         let Some(q) = self.find::<E>(action)? else {
-            return Err(ServiceError::NotFound(what));
+            return Err(ServiceError::NotFound(E::THING));
         };
-        q.filter(id_col.eq(id))
+        q.filter(E::id_column().eq(id))
             .one(conn)
             .await?
-            .ok_or(ServiceError::NotFound(what))
+            .ok_or(ServiceError::NotFound(E::THING))
     }
 
     /// The rows among `ids` that the caller may `action`, converted and keyed by id,
@@ -211,7 +273,6 @@ impl Ctx {
     pub(super) async fn get_many<E, R>(
         &self,
         action: Action,
-        id_col: E::Column,
         ids: &[i64],
         key: impl Fn(&R) -> i64,
     ) -> ServiceResult<std::collections::HashMap<i64, R>>
@@ -225,7 +286,7 @@ impl Ctx {
         let Some(q) = self.find::<E>(action)? else {
             return Ok(Default::default());
         };
-        q.filter(id_col.is_in(ids.iter().copied()))
+        q.filter(E::id_column().is_in(ids.iter().copied()))
             .all(self.db())
             .await?
             .into_iter()

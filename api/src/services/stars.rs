@@ -194,13 +194,7 @@ async fn needed_level(
 pub async fn grant(cx: &Ctx, id: i64) -> ServiceResult<NominationRecord> {
     let txn = cx.db().begin().await?;
     let n = cx
-        .get::<star_nomination::Entity>(
-            &txn,
-            Action::Read,
-            star_nomination::Column::Id,
-            id,
-            Thing::StarNomination,
-        )
+        .get::<star_nomination::Entity>(&txn, Action::Read, id)
         .await?;
     let unit = super::stored_unit(&n.unit_code)?;
     let level = needed_level(&txn, cx, n.stars, &unit).await?;
@@ -352,15 +346,9 @@ pub async fn list(
 }
 
 pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<NominationRecord> {
-    cx.get::<star_nomination::Entity>(
-        cx.db(),
-        Action::Read,
-        star_nomination::Column::Id,
-        id,
-        Thing::StarNomination,
-    )
-    .await?
-    .try_into()
+    cx.get::<star_nomination::Entity>(cx.db(), Action::Read, id)
+        .await?
+        .try_into()
 }
 
 /// The nominee's name as a public notice shows it: in full to callers who may read

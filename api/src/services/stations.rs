@@ -8,7 +8,7 @@ use policies::{Action, Resource, UnitCode};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, QueryFilter, TransactionTrait};
 use serde_json::json;
 
-use crate::error::{Reason, ServiceError, ServiceResult, Thing};
+use crate::error::{Reason, ServiceError, ServiceResult};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
@@ -196,7 +196,7 @@ async fn get_in(
     cx: &Ctx,
     id: i64,
 ) -> ServiceResult<StationRecord> {
-    cx.get::<station::Entity>(conn, Action::Read, station::Column::Id, id, Thing::Station)
+    cx.get::<station::Entity>(conn, Action::Read, id)
         .await?
         .try_into()
 }

@@ -46,9 +46,7 @@ pub(super) async fn get_in(
     action: Action,
     id: i64,
 ) -> ServiceResult<TeamRecord> {
-    cx.get::<team::Entity>(conn, action, team::Column::Id, id, Thing::Team)
-        .await?
-        .try_into()
+    cx.get::<team::Entity>(conn, action, id).await?.try_into()
 }
 
 pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<TeamRecord> {
@@ -60,7 +58,7 @@ pub async fn get_many(
     cx: &Ctx,
     ids: &[i64],
 ) -> ServiceResult<std::collections::HashMap<i64, TeamRecord>> {
-    cx.get_many::<team::Entity, _>(Action::Read, team::Column::Id, ids, |r: &TeamRecord| r.id)
+    cx.get_many::<team::Entity, _>(Action::Read, ids, |r: &TeamRecord| r.id)
         .await
 }
 

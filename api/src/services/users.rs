@@ -143,8 +143,7 @@ pub(super) async fn find_scoped(
     action: Action,
     id: i64,
 ) -> ServiceResult<user::Model> {
-    cx.get::<user::Entity>(conn, action, user::Column::Id, id, Thing::User)
-        .await
+    cx.get::<user::Entity>(conn, action, id).await
 }
 
 pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<UserRecord> {
@@ -156,7 +155,7 @@ pub async fn get_many(
     cx: &Ctx,
     ids: &[i64],
 ) -> ServiceResult<std::collections::HashMap<i64, UserRecord>> {
-    cx.get_many::<user::Entity, _>(Action::Read, user::Column::Id, ids, |r: &UserRecord| r.id)
+    cx.get_many::<user::Entity, _>(Action::Read, ids, |r: &UserRecord| r.id)
         .await
 }
 

@@ -399,8 +399,7 @@ pub(super) async fn find_scoped(
     action: Action,
     id: i64,
 ) -> ServiceResult<volunteer::Model> {
-    cx.get::<volunteer::Entity>(conn, action, volunteer::Column::Id, id, Thing::Volunteer)
-        .await
+    cx.get::<volunteer::Entity>(conn, action, id).await
 }
 
 pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<VolunteerRecord> {
@@ -412,13 +411,8 @@ pub async fn get_many(
     cx: &Ctx,
     ids: &[i64],
 ) -> ServiceResult<std::collections::HashMap<i64, VolunteerRecord>> {
-    cx.get_many::<volunteer::Entity, _>(
-        Action::Read,
-        volunteer::Column::Id,
-        ids,
-        |r: &VolunteerRecord| r.id,
-    )
-    .await
+    cx.get_many::<volunteer::Entity, _>(Action::Read, ids, |r: &VolunteerRecord| r.id)
+        .await
 }
 
 #[derive(Default)]
@@ -653,15 +647,9 @@ pub async fn list_moves(
 }
 
 pub async fn get_move(cx: &Ctx, id: i64) -> ServiceResult<MoveRecord> {
-    cx.get::<volunteer_move::Entity>(
-        cx.db(),
-        Action::Read,
-        volunteer_move::Column::Id,
-        id,
-        Thing::MoveRequest,
-    )
-    .await?
-    .try_into()
+    cx.get::<volunteer_move::Entity>(cx.db(), Action::Read, id)
+        .await?
+        .try_into()
 }
 
 /// Accepts (moving the volunteer) or declines a pending move request: by someone
@@ -678,13 +666,7 @@ pub async fn decide_move(
     }
     let txn = cx.db().begin().await?;
     let request = cx
-        .get::<volunteer_move::Entity>(
-            &txn,
-            Action::Read,
-            volunteer_move::Column::Id,
-            id,
-            Thing::MoveRequest,
-        )
+        .get::<volunteer_move::Entity>(&txn, Action::Read, id)
         .await?;
     let to = super::stored_unit(&request.to_unit_code)?;
     let from = super::stored_unit(&request.from_unit_code)?;
