@@ -213,3 +213,13 @@ kind!(
         Active = "active",
     }
 );
+
+kind!(
+    /// Whether a community charity fund takes donations.
+    FundStatus {
+        /// Open: takes donations and pays out.
+        Open = "open",
+        /// Closed (on `closedOn`): takes no donations; its history stays.
+        Closed = "closed",
+    }
+);

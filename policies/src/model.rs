@@ -29,6 +29,8 @@ pub enum Resource {
     ServiceRecord,
     StarNomination,
     Certificate,
+    /// A community charity fund (社区慈善基金).
+    Fund,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -52,7 +54,7 @@ impl Resource {
         self as usize
     }
 
-    pub const ALL: [Resource; 15] = [
+    pub const ALL: [Resource; 16] = [
         Resource::Unit,
         Resource::User,
         Resource::RoleAssignment,
@@ -68,6 +70,7 @@ impl Resource {
         Resource::ServiceRecord,
         Resource::StarNomination,
         Resource::Certificate,
+        Resource::Fund,
     ];
 
     /// The actions that mean something for this resource.
@@ -89,6 +92,7 @@ impl Resource {
             Resource::ServiceRecord => &[Read, Create, Approve],
             Resource::StarNomination => &[Read, Grant],
             Resource::Certificate => &[Read, Create],
+            Resource::Fund => &[Read, Create, Update],
         }
     }
 
@@ -123,6 +127,7 @@ impl Resource {
             Resource::ServiceRecord => "service_record",
             Resource::StarNomination => "star_nomination",
             Resource::Certificate => "certificate",
+            Resource::Fund => "fund",
         }
     }
 }

@@ -275,6 +275,12 @@ reasons! {
         "give either the activity's `code` or, for a manual entry, a `reason`",
         "请填写活动签到码（code），手动签到则填写原因（reason），二者选一";
     AT_ONLY_FOR_MANUAL: BadUserInput, "`at` is only for manual entries", "at 仅用于手动签到";
+    FUND_CLOSED: Conflict,
+        "the fund is closed: it takes no donations and does not change",
+        "该慈善基金已关闭：不再接受捐赠，也不能修改";
+    FUND_LEVEL: BadUserInput,
+        "a community charity fund is opened at a district, street or community, not at a {level}",
+        "社区慈善基金须设在区、街道或社区，不能设在{level}";
     CHECK_IN_CLOSED: Conflict,
         "no check-in or check-out for an activity that is {state}",
         "{state} 状态的活动不能签到或签退";

@@ -25,10 +25,11 @@ pub enum NodeKind {
     StarNomination,
     Certificate,
     VolunteerMove,
+    Fund,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 15] = [
+    const ALL: [NodeKind; 16] = [
         NodeKind::Unit,
         NodeKind::User,
         NodeKind::RoleAssignment,
@@ -44,6 +45,7 @@ impl NodeKind {
         NodeKind::StarNomination,
         NodeKind::Certificate,
         NodeKind::VolunteerMove,
+        NodeKind::Fund,
     ];
 
     fn tag(self) -> &'static str {
@@ -63,6 +65,7 @@ impl NodeKind {
             NodeKind::StarNomination => "StarNomination",
             NodeKind::Certificate => "Certificate",
             NodeKind::VolunteerMove => "VolunteerMove",
+            NodeKind::Fund => "Fund",
         }
     }
 

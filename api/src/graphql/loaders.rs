@@ -14,7 +14,7 @@ use async_graphql::{Context, ErrorExtensions};
 use crate::error::ServiceResult;
 use crate::graphql::GqlResult;
 use crate::services::{
-    activities, attendance, organizations, projects, records, roles, stars, teams, users,
+    activities, attendance, funds, organizations, projects, records, roles, stars, teams, users,
     volunteers, Ctx, Record, Seen,
 };
 
@@ -195,6 +195,11 @@ batch!(
     /// Live role assignments of users, within the caller's scope (own roles always).
     UserRoles => Vec<roles::AssignmentRecord>, |cx, ids| roles::of_users(cx, ids)
 );
+batch!(
+    /// Community charity funds the caller may read.
+    Funds => funds::FundRecord, |cx, ids| funds::get_many(cx, ids)
+);
+
 /// One [`Children`]: its name, its parent record, the value per parent and the
 /// service that reads them.
 macro_rules! children {

@@ -11,6 +11,7 @@ pub mod attendance;
 pub mod audit;
 pub mod certificates;
 pub mod connection;
+pub mod funds;
 pub mod guard;
 pub mod ids;
 pub mod loaders;
@@ -60,6 +61,7 @@ pub struct QueryRoot(
     records::RecordQuery,
     stars::StarQuery,
     certificates::CertificateQuery,
+    funds::FundQuery,
 );
 
 /// Every change; each mutation takes one `input` and returns a payload.
@@ -79,6 +81,7 @@ pub struct MutationRoot(
     records::RecordMutation,
     stars::StarMutation,
     certificates::CertificateMutation,
+    funds::FundMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

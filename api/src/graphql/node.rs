@@ -9,6 +9,7 @@ use crate::graphql::activities::Activity;
 use crate::graphql::attendance::Signup;
 use crate::graphql::audit::AuditEntry;
 use crate::graphql::certificates::Certificate;
+use crate::graphql::funds::Fund;
 use crate::graphql::ids::{parse_global_id, NodeKind};
 use crate::graphql::organizations::Organization;
 use crate::graphql::projects::Project;
@@ -22,8 +23,8 @@ use crate::graphql::volunteers::Volunteer;
 use crate::graphql::volunteers::VolunteerMove;
 use crate::graphql::{cx_of, unit_reader, visible};
 use crate::services::{
-    activities, attendance, audit, certificates, organizations, projects, records, roles, stars,
-    stations, teams, users, volunteers,
+    activities, attendance, audit, certificates, funds, organizations, projects, records, roles,
+    stars, stations, teams, users, volunteers,
 };
 
 /// Any record with a global ID.
@@ -49,6 +50,7 @@ pub enum Node {
     StarNomination(StarNomination),
     Certificate(Certificate),
     VolunteerMove(VolunteerMove),
+    Fund(Fund),
 }
 
 #[derive(Default)]
@@ -111,6 +113,9 @@ async fn resolve_batched(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Op
         NodeKind::Organization => load::<l::Organizations>(ctx, raw)
             .await?
             .map(|o| Node::Organization(Organization(o))),
+        NodeKind::Fund => load::<l::Funds>(ctx, raw)
+            .await?
+            .map(|f| Node::Fund(Fund(f))),
         NodeKind::ServiceRecord => load::<l::ServiceRecords>(ctx, raw)
             .await?
             .map(|r| Node::ServiceRecord(ServiceRecord(r))),
@@ -167,6 +172,7 @@ async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<Nod
         NodeKind::VolunteerMove => volunteers::get_move(cx, raw)
             .await
             .map(|m| Node::VolunteerMove(VolunteerMove(m))),
+        NodeKind::Fund => funds::get(cx, raw).await.map(|f| Node::Fund(Fund(f))),
     };
     visible(node)
 }

@@ -48,6 +48,8 @@ pub enum PolicyResource {
     StarNomination,
     /// Service certificates.
     Certificate,
+    /// Community charity funds.
+    Fund,
 }
 
 /// An action on a resource.
@@ -101,6 +103,7 @@ impl From<policies::Resource> for PolicyResource {
             R::ServiceRecord => PolicyResource::ServiceRecord,
             R::StarNomination => PolicyResource::StarNomination,
             R::Certificate => PolicyResource::Certificate,
+            R::Fund => PolicyResource::Fund,
         }
     }
 }
@@ -124,6 +127,7 @@ impl From<PolicyResource> for policies::Resource {
             PolicyResource::ServiceRecord => R::ServiceRecord,
             PolicyResource::StarNomination => R::StarNomination,
             PolicyResource::Certificate => R::Certificate,
+            PolicyResource::Fund => R::Fund,
         }
     }
 }

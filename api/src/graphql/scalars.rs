@@ -1,5 +1,5 @@
-//! The two time scalars, named and described for front-end developers rather than
-//! after the Rust types behind them.
+//! The time scalars and money, named and described for front-end developers rather
+//! than after the Rust types behind them.
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
 use chrono::{NaiveDate, Utc};
@@ -70,5 +70,29 @@ impl From<NaiveDate> for Day {
 impl From<Day> for NaiveDate {
     fn from(d: Day) -> Self {
         d.0
+    }
+}
+
+/// An amount of money in fen (分).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Fen(pub i64);
+
+/// An amount of money in fen (分, 1/100 yuan), as a JSON integer: `12345` is ¥123.45.
+/// Never a float. GraphQL's `Int` is 32-bit (¥21 million at most), too small for a
+/// district's funds; JSON integers are exact far beyond any amount Kapok accepts.
+#[Scalar(name = "Fen")]
+impl ScalarType for Fen {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::Number(n) => n
+                .as_i64()
+                .map(Fen)
+                .ok_or_else(|| InputValueError::custom("an amount in fen is a whole number")),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::Number(self.0.into())
     }
 }

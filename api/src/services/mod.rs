@@ -12,6 +12,7 @@ pub mod certificates;
 mod changes;
 pub mod context;
 pub mod daily;
+pub mod funds;
 pub mod organizations;
 pub mod projects;
 pub mod ranges;

@@ -3,7 +3,7 @@
 //! range per subtree, no joins through the hierarchy — or on its owner.
 
 use entity::{
-    activity, audit_log, certificate, organization, project, role_assignment, service_record,
+    activity, audit_log, certificate, fund, organization, project, role_assignment, service_record,
     signup, star_nomination, station, team, unit, user, volunteer, volunteer_move,
 };
 use policies::{Action, Resource};
@@ -138,6 +138,17 @@ impl ScopedEntity for team::Entity {
     }
     fn id_column() -> team::Column {
         team::Column::Id
+    }
+}
+
+impl ScopedEntity for fund::Entity {
+    const RESOURCE: Resource = Resource::Fund;
+    const THING: Thing = Thing::Fund;
+    fn unit_column() -> fund::Column {
+        fund::Column::UnitCode
+    }
+    fn id_column() -> fund::Column {
+        fund::Column::Id
     }
 }
 

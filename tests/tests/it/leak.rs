@@ -87,7 +87,7 @@ const PERSONAL: [&str; 4] = [
 
 /// Data on both sides of the street's boundary: users and roles, volunteers,
 /// organisations, stations, teams, projects, activities with sign-ups, approved
-/// hours, nominations and certificates, audit entries. Returns the admin's token.
+/// hours, nominations and certificates, funds, audit entries. Returns the admin's token.
 async fn fixture(app: &kapok_tests::TestApp) -> String {
     let admin = app.admin_token().await;
     // Data on both sides of the boundary, including audit entries and assignments.
@@ -136,6 +136,12 @@ async fn fixture(app: &kapok_tests::TestApp) -> String {
                 "o": { "name": format!("社工机构{i}"), "kind": "SOCIAL_WORK_AGENCY", "creditCode": credit_codes[i], "unitCode": street },
                 "s": { "kind": "SOCIAL_WORK_STATION", "name": format!("社工站{i}"), "unitCode": street },
             }),
+        )
+        .await;
+        app.data_as(
+            &admin,
+            "mutation($i: OpenFundInput!) { openFund(input: $i) { fund { id } } }",
+            json!({ "i": { "unitCode": street, "name": format!("慈善基金{i}"), "holderName": "广州市慈善会", "purpose": "扶老助困", "openedOn": "2026-01-01" } }),
         )
         .await;
         let team = app
@@ -222,6 +228,16 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
             json!({}),
         )
         .await;
+    // A second request: one more list of 100 would pass the complexity limit.
+    let mut all = all;
+    all["funds"] = app
+        .data_as(
+            &admin,
+            "{ funds(first: 100) { edges { node { id unitCode } } } }",
+            json!({}),
+        )
+        .await["funds"]
+        .clone();
     let mut outside_ids = Vec::new();
     for list in [
         "users",
@@ -236,6 +252,7 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
         "signups",
         "serviceRecords",
         "certificates",
+        "funds",
     ] {
         for e in all[list]["edges"].as_array().unwrap() {
             let unit = e["node"]["unitCode"].as_str().unwrap_or("");
@@ -390,6 +407,8 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
         "serviceRecords",
         "starNominations",
         "certificates",
+        "funds",
+        "fund",
     ] {
         assert!(
             checked.iter().any(|c| c == expected),

@@ -1,0 +1,265 @@
+//! Community charity funds (社区慈善基金): each at a district, street or community,
+//! held by an organisation (often a foundation's special fund), open until closed.
+//! A closed fund keeps its history and does not change again.
+
+use chrono::NaiveDate;
+use entity::fund;
+use entity::kinds::FundStatus;
+use policies::{Action, Level, Resource, UnitCode};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, QueryFilter, TransactionTrait};
+use serde_json::json;
+
+use crate::codes::SocialCreditCode;
+use crate::error::{Problem, Reason, ServiceError, ServiceResult};
+use crate::pagination::{OrderDirection, Page, PageRequest};
+use crate::services::audit::{self, Entry};
+use crate::services::changes::Changes;
+use crate::services::{ranges, units, Ctx, NameOrderField};
+
+/// The most a fund's target may be: ¥100,000,000, in fen.
+pub const MAX_AMOUNT_FEN: i64 = 100_000_000 * 100;
+
+#[derive(Debug, Clone)]
+pub struct FundRecord {
+    pub id: i64,
+    pub unit: UnitCode,
+    pub name: String,
+    pub holder_name: String,
+    pub holder_credit_code: Option<String>,
+    pub purpose: String,
+    pub opened_on: NaiveDate,
+    pub closed_on: Option<NaiveDate>,
+    pub target_fen: Option<i64>,
+    pub status: FundStatus,
+    pub created_by: Option<i64>,
+}
+
+impl TryFrom<fund::Model> for FundRecord {
+    type Error = ServiceError;
+    fn try_from(m: fund::Model) -> ServiceResult<Self> {
+        Ok(FundRecord {
+            unit: super::stored_unit(&m.unit_code)?,
+            id: m.id,
+            name: m.name,
+            holder_name: m.holder_name,
+            holder_credit_code: m.holder_credit_code,
+            purpose: m.purpose,
+            opened_on: m.opened_on,
+            closed_on: m.closed_on,
+            target_fen: m.target_fen,
+            status: m.status,
+            created_by: m.created_by,
+        })
+    }
+}
+
+pub struct NewFund {
+    pub unit_code: String,
+    pub name: String,
+    pub holder_name: String,
+    pub holder_credit_code: Option<String>,
+    pub purpose: String,
+    pub opened_on: NaiveDate,
+    pub target_fen: Option<i64>,
+}
+
+/// A fundraising target: more than nothing, at most [`MAX_AMOUNT_FEN`].
+fn target(arg: &str, fen: Option<i64>) -> ServiceResult<Option<i64>> {
+    match fen {
+        Some(f) if !(1..=MAX_AMOUNT_FEN).contains(&f) => Err(Reason::OUT_OF_RANGE
+            .at(arg.to_owned())
+            .arg("min", 1)
+            .arg("max", MAX_AMOUNT_FEN)
+            .into()),
+        other => Ok(other),
+    }
+}
+
+/// Opens a fund at a district, street or community the caller runs funds in.
+pub async fn open(cx: &Ctx, input: NewFund) -> ServiceResult<FundRecord> {
+    let unit = super::parse_unit("unitCode", &input.unit_code)?;
+    if !matches!(
+        unit.level(),
+        Level::District | Level::Street | Level::Community
+    ) {
+        return Err(Reason::FUND_LEVEL
+            .at("unitCode")
+            .arg("level", unit.level().as_str())
+            .into());
+    }
+    let name = super::required_text("name", &input.name, 200)?;
+    let holder = super::required_text("holderName", &input.holder_name, 200)?;
+    let purpose = super::required_text("purpose", &input.purpose, 2000)?;
+    let code = input
+        .holder_credit_code
+        .as_deref()
+        .map(SocialCreditCode::parse)
+        .transpose()
+        .map_err(|e| Problem::from(e).at("holderCreditCode"))?;
+    let target = target("targetFen", input.target_fen)?;
+    let txn = cx.db().begin().await?;
+    units::require_exists(&txn, &unit).await?;
+    cx.access().require(Resource::Fund, Action::Create, &unit)?;
+    let m = fund::ActiveModel {
+        unit_code: Set(unit.to_string()),
+        name: Set(name.clone()),
+        holder_name: Set(holder),
+        holder_credit_code: Set(code.map(|c| c.as_str().to_owned())),
+        purpose: Set(purpose),
+        opened_on: Set(input.opened_on),
+        closed_on: Set(None),
+        target_fen: Set(target),
+        status: Set(FundStatus::Open),
+        created_by: Set(cx.access().actor()),
+        created_at: Set(cx.now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::log(
+        &txn,
+        cx,
+        Entry::new("fund.open", &unit)
+            .target("fund", m.id)
+            .summary(json!({ "name": name, "targetFen": target })),
+    )
+    .await?;
+    txn.commit().await?;
+    m.try_into()
+}
+
+/// What `updateFund` changes; `None` leaves a field as it is, `Some(None)` clears
+/// the target. The unit and the holder are the fund's identity.
+#[derive(Debug, Default)]
+pub struct FundChanges {
+    pub name: Option<String>,
+    pub purpose: Option<String>,
+    pub target_fen: Option<Option<i64>>,
+}
+
+/// An open fund the caller may update, read in `txn`.
+async fn open_for_update(
+    txn: &impl sea_orm::ConnectionTrait,
+    cx: &Ctx,
+    id: i64,
+) -> ServiceResult<FundRecord> {
+    let f = get_in(txn, cx, id).await?;
+    cx.access()
+        .require(Resource::Fund, Action::Update, &f.unit)?;
+    if f.status == FundStatus::Closed {
+        return Err(Reason::FUND_CLOSED.into());
+    }
+    Ok(f)
+}
+
+pub async fn update(cx: &Ctx, id: i64, ch: FundChanges) -> ServiceResult<FundRecord> {
+    let name = super::optional_text("name", ch.name.as_deref(), 200)?;
+    let purpose = super::optional_text("purpose", ch.purpose.as_deref(), 2000)?;
+    let target_fen = ch.target_fen.map(|t| target("targetFen", t)).transpose()?;
+    let txn = cx.db().begin().await?;
+    let f = open_for_update(&txn, cx, id).await?;
+    let mut changes = Changes::<fund::Entity>::new();
+    use fund::Column as C;
+    changes.set("name", C::Name, &f.name, name);
+    changes.set("purpose", C::Purpose, &f.purpose, purpose);
+    changes.set("targetFen", C::TargetFen, &f.target_fen, target_fen);
+    // Only while still open: a close that got there first wins.
+    let guard = sea_orm::Condition::all().add(C::Status.eq(FundStatus::Open));
+    changes
+        .apply(
+            &txn,
+            cx,
+            C::Id,
+            id,
+            guard,
+            "fund.update",
+            &f.unit,
+            json!({}),
+        )
+        .await?;
+    let after = get_in(&txn, cx, id).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Closes an open fund on `closed_on` (not before it opened, not in the future).
+pub async fn close(cx: &Ctx, id: i64, closed_on: NaiveDate) -> ServiceResult<FundRecord> {
+    let txn = cx.db().begin().await?;
+    let f = open_for_update(&txn, cx, id).await?;
+    if closed_on < f.opened_on {
+        return Err(Reason::RANGE_REVERSED
+            .at("closedOn")
+            .arg("start", "openedOn")
+            .into());
+    }
+    if closed_on > super::daily::day_of(cx.now()) {
+        return Err(Reason::IN_FUTURE.at("closedOn").into());
+    }
+    let mut changes = Changes::<fund::Entity>::new();
+    use fund::Column as C;
+    changes.set("status", C::Status, &f.status, Some(FundStatus::Closed));
+    changes.set("closedOn", C::ClosedOn, &f.closed_on, Some(Some(closed_on)));
+    let guard = sea_orm::Condition::all().add(C::Status.eq(FundStatus::Open));
+    changes
+        .apply(&txn, cx, C::Id, id, guard, "fund.close", &f.unit, json!({}))
+        .await?;
+    let after = get_in(&txn, cx, id).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<FundRecord> {
+    get_in(cx.db(), cx, id).await
+}
+
+/// Many funds by id in one read, as [`get`] would return each.
+pub async fn get_many(
+    cx: &Ctx,
+    ids: &[i64],
+) -> ServiceResult<std::collections::HashMap<i64, FundRecord>> {
+    cx.get_many::<fund::Entity, _>(Action::Read, ids, |r: &FundRecord| r.id)
+        .await
+}
+
+/// [`get`] on a given connection, e.g. inside a transaction.
+pub(super) async fn get_in(
+    conn: &impl sea_orm::ConnectionTrait,
+    cx: &Ctx,
+    id: i64,
+) -> ServiceResult<FundRecord> {
+    cx.get::<fund::Entity>(conn, Action::Read, id)
+        .await?
+        .try_into()
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FundFilter {
+    pub under: Option<UnitCode>,
+    pub status: Option<FundStatus>,
+}
+
+/// By unit (the index's order), unless `order` says.
+pub async fn list(
+    cx: &Ctx,
+    filter: &FundFilter,
+    order: Option<(NameOrderField, OrderDirection)>,
+    page: &PageRequest,
+    want_total: bool,
+) -> ServiceResult<(Page<FundRecord>, u64)> {
+    let Some(mut q) = cx.find::<fund::Entity>(Action::Read)? else {
+        return Ok((Page::empty(), 0));
+    };
+    if let Some(under) = &filter.under {
+        q = q.filter(ranges::subtree(fund::Column::UnitCode, under));
+    }
+    if let Some(status) = filter.status {
+        q = q.filter(fund::Column::Status.eq(status));
+    }
+    use fund::Column as C;
+    let sort = match order {
+        None => super::Sort::new([C::UnitCode, C::Id], OrderDirection::Asc),
+        Some((NameOrderField::Name, d)) => super::Sort::new([C::Name, C::Id], d),
+        Some((NameOrderField::CreatedAt, d)) => super::Sort::new([C::Id], d),
+    };
+    super::page_by(cx, q, &sort, page, want_total).await
+}
