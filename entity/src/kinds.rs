@@ -223,3 +223,41 @@ kind!(
         Closed = "closed",
     }
 );
+
+kind!(
+    /// Who gave a donation.
+    DonorKind {
+        /// A person (个人); the name is personal data.
+        Person = "person",
+        /// An enterprise or other body (企业/单位).
+        Enterprise = "enterprise",
+        /// Anonymous (匿名): no name is kept.
+        Anonymous = "anonymous",
+    }
+);
+
+kind!(
+    /// How a donation came in.
+    DonationChannel {
+        /// Cash (现金).
+        Cash = "cash",
+        /// Bank transfer (银行转账).
+        BankTransfer = "bank_transfer",
+        /// An online charity platform (互联网募捐平台).
+        OnlinePlatform = "online_platform",
+        /// A community donation point (捐赠点).
+        DonationPoint = "donation_point",
+        /// A charity supermarket's share of its sales (慈善超市).
+        CharitySupermarketShare = "charity_supermarket_share",
+    }
+);
+
+kind!(
+    /// What a ledger entry records.
+    EntryKind {
+        /// Money donated to a fund.
+        Donation = "donation",
+        /// A reversing entry: undoes the entry it names (a voided receipt).
+        Reversal = "reversal",
+    }
+);

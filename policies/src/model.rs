@@ -31,6 +31,8 @@ pub enum Resource {
     Certificate,
     /// A community charity fund (社区慈善基金).
     Fund,
+    /// A donation to a fund, with its receipt.
+    Donation,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -54,7 +56,7 @@ impl Resource {
         self as usize
     }
 
-    pub const ALL: [Resource; 16] = [
+    pub const ALL: [Resource; 17] = [
         Resource::Unit,
         Resource::User,
         Resource::RoleAssignment,
@@ -71,6 +73,7 @@ impl Resource {
         Resource::StarNomination,
         Resource::Certificate,
         Resource::Fund,
+        Resource::Donation,
     ];
 
     /// The actions that mean something for this resource.
@@ -93,6 +96,7 @@ impl Resource {
             Resource::StarNomination => &[Read, Grant],
             Resource::Certificate => &[Read, Create],
             Resource::Fund => &[Read, Create, Update],
+            Resource::Donation => &[Read, Create, Update, ReadPersonal],
         }
     }
 
@@ -128,6 +132,7 @@ impl Resource {
             Resource::StarNomination => "star_nomination",
             Resource::Certificate => "certificate",
             Resource::Fund => "fund",
+            Resource::Donation => "donation",
         }
     }
 }

@@ -278,6 +278,11 @@ reasons! {
     FUND_CLOSED: Conflict,
         "the fund is closed: it takes no donations and does not change",
         "该慈善基金已关闭：不再接受捐赠，也不能修改";
+    FUND_INSUFFICIENT: Conflict,
+        "the fund holds {balance} fen, less than the {amount} fen this needs",
+        "该基金余额为 {balance} 分，不足 {amount} 分";
+    DONATION_VOIDED: Conflict,
+        "the donation is already void", "该捐赠已作废";
     FUND_LEVEL: BadUserInput,
         "a community charity fund is opened at a district, street or community, not at a {level}",
         "社区慈善基金须设在区、街道或社区，不能设在{level}";

@@ -50,6 +50,14 @@ impl Fund {
     async fn target_fen(&self) -> Option<Fen> {
         self.0.target_fen.map(Fen)
     }
+    /// What it holds now, in fen: the sum of its ledger lines (donations in, voids
+    /// and payments out).
+    async fn balance_fen(&self, ctx: &Context<'_>) -> GqlResult<Fen> {
+        Ok(Fen(crate::graphql::loaders::children::<
+            crate::graphql::loaders::FundBalances,
+        >(ctx, &self.0)
+        .await?))
+    }
     /// Whether it takes donations.
     async fn status(&self) -> FundStatus {
         self.0.status

@@ -26,10 +26,11 @@ pub enum NodeKind {
     Certificate,
     VolunteerMove,
     Fund,
+    Donation,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 16] = [
+    const ALL: [NodeKind; 17] = [
         NodeKind::Unit,
         NodeKind::User,
         NodeKind::RoleAssignment,
@@ -46,6 +47,7 @@ impl NodeKind {
         NodeKind::Certificate,
         NodeKind::VolunteerMove,
         NodeKind::Fund,
+        NodeKind::Donation,
     ];
 
     fn tag(self) -> &'static str {
@@ -66,6 +68,7 @@ impl NodeKind {
             NodeKind::Certificate => "Certificate",
             NodeKind::VolunteerMove => "VolunteerMove",
             NodeKind::Fund => "Fund",
+            NodeKind::Donation => "Donation",
         }
     }
 

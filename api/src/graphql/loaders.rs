@@ -14,8 +14,8 @@ use async_graphql::{Context, ErrorExtensions};
 use crate::error::ServiceResult;
 use crate::graphql::GqlResult;
 use crate::services::{
-    activities, attendance, funds, organizations, projects, records, roles, stars, teams, users,
-    volunteers, Ctx, Record, Seen,
+    activities, attendance, donations, funds, organizations, projects, records, roles, stars,
+    teams, users, volunteers, Ctx, Record, Seen,
 };
 
 /// One kind of record (or of child rows) fetched for many parent ids at once.
@@ -219,6 +219,10 @@ macro_rules! children {
     };
 }
 
+children!(
+    /// The balance of funds: the sum of their ledger lines, in fen.
+    FundBalances: funds::FundRecord => i64, donations::balances_of
+);
 children!(
     /// Service-field codes of volunteers.
     VolunteerFields: volunteers::VolunteerRecord => Vec<String>, volunteers::fields_of

@@ -11,6 +11,7 @@ pub mod attendance;
 pub mod audit;
 pub mod certificates;
 pub mod connection;
+pub mod donations;
 pub mod funds;
 pub mod guard;
 pub mod ids;
@@ -62,6 +63,7 @@ pub struct QueryRoot(
     stars::StarQuery,
     certificates::CertificateQuery,
     funds::FundQuery,
+    donations::DonationQuery,
 );
 
 /// Every change; each mutation takes one `input` and returns a payload.
@@ -82,6 +84,7 @@ pub struct MutationRoot(
     stars::StarMutation,
     certificates::CertificateMutation,
     funds::FundMutation,
+    donations::DonationMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

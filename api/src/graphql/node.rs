@@ -9,6 +9,7 @@ use crate::graphql::activities::Activity;
 use crate::graphql::attendance::Signup;
 use crate::graphql::audit::AuditEntry;
 use crate::graphql::certificates::Certificate;
+use crate::graphql::donations::Donation;
 use crate::graphql::funds::Fund;
 use crate::graphql::ids::{parse_global_id, NodeKind};
 use crate::graphql::organizations::Organization;
@@ -23,8 +24,8 @@ use crate::graphql::volunteers::Volunteer;
 use crate::graphql::volunteers::VolunteerMove;
 use crate::graphql::{cx_of, unit_reader, visible};
 use crate::services::{
-    activities, attendance, audit, certificates, funds, organizations, projects, records, roles,
-    stars, stations, teams, users, volunteers,
+    activities, attendance, audit, certificates, donations, funds, organizations, projects,
+    records, roles, stars, stations, teams, users, volunteers,
 };
 
 /// Any record with a global ID.
@@ -51,6 +52,7 @@ pub enum Node {
     Certificate(Certificate),
     VolunteerMove(VolunteerMove),
     Fund(Fund),
+    Donation(Donation),
 }
 
 #[derive(Default)]
@@ -173,6 +175,9 @@ async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<Nod
             .await
             .map(|m| Node::VolunteerMove(VolunteerMove(m))),
         NodeKind::Fund => funds::get(cx, raw).await.map(|f| Node::Fund(Fund(f))),
+        NodeKind::Donation => donations::get(cx, raw)
+            .await
+            .map(|d| Node::Donation(Donation(d))),
     };
     visible(node)
 }

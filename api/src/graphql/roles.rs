@@ -50,6 +50,8 @@ pub enum PolicyResource {
     Certificate,
     /// Community charity funds.
     Fund,
+    /// Donations and their receipts.
+    Donation,
 }
 
 /// An action on a resource.
@@ -104,6 +106,7 @@ impl From<policies::Resource> for PolicyResource {
             R::StarNomination => PolicyResource::StarNomination,
             R::Certificate => PolicyResource::Certificate,
             R::Fund => PolicyResource::Fund,
+            R::Donation => PolicyResource::Donation,
         }
     }
 }
@@ -128,6 +131,7 @@ impl From<PolicyResource> for policies::Resource {
             PolicyResource::StarNomination => R::StarNomination,
             PolicyResource::Certificate => R::Certificate,
             PolicyResource::Fund => R::Fund,
+            PolicyResource::Donation => R::Donation,
         }
     }
 }

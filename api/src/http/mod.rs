@@ -203,6 +203,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
             .route("/readyz", web::get().to(readyz))
             .route("/metrics", web::get().to(metrics))
             .route("/certificates/{number}", web::get().to(verify_certificate))
+            .route("/receipts/{number}", web::get().to(check_receipt))
     })
     .listen(listener)?
     .shutdown_timeout(20)
@@ -412,19 +413,49 @@ async fn verify_certificate(
     http: HttpRequest,
     number: web::Path<String>,
 ) -> HttpResponse {
-    if let Err(refusal) = rate_limited(&state, &http) {
-        return refusal.respond(graphql::lang_of(&http));
+    public_check(&state, &http, |cx| async move {
+        crate::services::certificates::verify(&cx, &number).await
+    })
+    .await
+}
+
+/// Public check of a donation receipt by its number: valid or void, the fund, the
+/// amount, the day, the donor masked. 404 with a code for unknown numbers.
+async fn check_receipt(
+    state: web::Data<AppState>,
+    http: HttpRequest,
+    number: web::Path<String>,
+) -> HttpResponse {
+    public_check(&state, &http, |cx| async move {
+        crate::services::donations::check_receipt(&cx, &number).await
+    })
+    .await
+}
+
+/// A check anyone holding a paper document may make (certificates, receipts):
+/// rate-limited, as an anonymous caller, answered as JSON; a refusal names its
+/// code and reason in the caller's language.
+async fn public_check<T, Fut>(
+    state: &AppState,
+    http: &HttpRequest,
+    check: impl FnOnce(Ctx) -> Fut,
+) -> HttpResponse
+where
+    T: serde::Serialize,
+    Fut: std::future::Future<Output = crate::error::ServiceResult<T>>,
+{
+    if let Err(refusal) = rate_limited(state, http) {
+        return refusal.respond(graphql::lang_of(http));
     }
-    // Anyone holding a paper certificate may check it: an anonymous caller.
     let cx = Ctx::new(
         state.store.clone(),
         Access::anonymous(state.policy.clone(), RequestMeta::default()),
     );
-    match crate::services::certificates::verify(&cx, &number).await {
+    match check(cx).await {
         Ok(v) => HttpResponse::Ok().json(v),
         Err(e) => {
             if e.code() == crate::error::ErrorCode::Internal {
-                tracing::error!(error = ?e, "certificate verification failed");
+                tracing::error!(error = ?e, path = http.path(), "public check failed");
             }
             let problem = e.problem();
             let status = match e.code() {
@@ -435,7 +466,7 @@ async fn verify_certificate(
                 "valid": false,
                 "code": problem.reason.code().as_str(),
                 "reason": problem.reason.as_str(),
-                "message": problem.render(graphql::lang_of(&http)),
+                "message": problem.render(graphql::lang_of(http)),
             }))
         }
     }

@@ -12,7 +12,9 @@ pub mod certificates;
 mod changes;
 pub mod context;
 pub mod daily;
+pub mod donations;
 pub mod funds;
+mod ledger;
 pub mod organizations;
 pub mod projects;
 pub mod ranges;
@@ -209,6 +211,7 @@ records!(
     teams::TeamRecord,
     attendance::SignupRecord,
     stars::NominationRecord,
+    funds::FundRecord,
 );
 
 /// A unit code read back from a table; a bad one is corruption, not the caller's fault.

@@ -3,8 +3,8 @@
 //! range per subtree, no joins through the hierarchy — or on its owner.
 
 use entity::{
-    activity, audit_log, certificate, fund, organization, project, role_assignment, service_record,
-    signup, star_nomination, station, team, unit, user, volunteer, volunteer_move,
+    activity, audit_log, certificate, donation, fund, organization, project, role_assignment,
+    service_record, signup, star_nomination, station, team, unit, user, volunteer, volunteer_move,
 };
 use policies::{Action, Resource};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select};
@@ -149,6 +149,17 @@ impl ScopedEntity for fund::Entity {
     }
     fn id_column() -> fund::Column {
         fund::Column::Id
+    }
+}
+
+impl ScopedEntity for donation::Entity {
+    const RESOURCE: Resource = Resource::Donation;
+    const THING: Thing = Thing::Donation;
+    fn unit_column() -> donation::Column {
+        donation::Column::UnitCode
+    }
+    fn id_column() -> donation::Column {
+        donation::Column::Id
     }
 }
 

@@ -110,7 +110,7 @@ fn next_at_sql(f: &str, b: Backoff, now: i64) -> String {
     sql
 }
 
-fn param(backend: DbBackend, n: usize) -> String {
+pub(super) fn param(backend: DbBackend, n: usize) -> String {
     match backend {
         DbBackend::Postgres => format!("${n}"),
         _ => format!("?{n}"),

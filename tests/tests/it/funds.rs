@@ -200,3 +200,247 @@ async fn funds_are_opened_changed_and_closed_in_scope() {
         .await;
     assert_eq!(anon["data"]["funds"]["totalCount"], 0, "{anon:#}");
 }
+
+const DONATE: &str = "mutation($i: RecordDonationInput!) { recordDonation(input: $i) { donation { id receiptNumber amountFen donorName personalDataMasked voidedAt } } }";
+
+fn donation(fund: &str, amount: Value, kind: &str, name: Value, day: &str) -> Value {
+    json!({ "i": { "fundId": fund, "amountFen": amount, "donorKind": kind, "donorName": name,
+                   "donorContact": "13812345678", "channel": "CASH", "receivedOn": day } })
+}
+
+#[tokio::test]
+async fn donations_take_gap_free_receipts_and_move_the_ledger() {
+    let app = spawn_app().await;
+    app.user_with_role("fm_bj", BEIJING, Some("fund_manager"))
+        .await;
+    app.user_with_role("fm_lr", "440104004", Some("fund_manager"))
+        .await;
+    app.user_with_role("aud_yx", "440104", Some("auditor"))
+        .await;
+    let manager = app.login("fm_bj", "fm_bj-password").await;
+    let neighbour = app.login("fm_lr", "fm_lr-password").await;
+    let auditor = app.login("aud_yx", "aud_yx-password").await;
+    let opened = app
+        .data_as(
+            &manager,
+            OPEN,
+            fund(BEIJING, "北京街道社区慈善基金", Value::Null),
+        )
+        .await;
+    let fid = opened["openFund"]["fund"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let raw = {
+        use base64::Engine;
+        let s = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&fid)
+            .unwrap();
+        String::from_utf8(s)
+            .unwrap()
+            .split_once(':')
+            .unwrap()
+            .1
+            .to_owned()
+    };
+    let receipt = |year: i32, seq: u32| format!("{BEIJING}-{raw}-{year}-{seq:06}");
+
+    let mut ids = Vec::new();
+    for (amount, kind, name) in [
+        (100_000, "PERSON", json!("王小明")),
+        (50_000, "ENTERPRISE", json!("广州市越秀区某某有限公司")),
+        (2_000, "ANONYMOUS", Value::Null),
+    ] {
+        let d = app
+            .data_as(
+                &manager,
+                DONATE,
+                donation(&fid, json!(amount), kind, name, "2026-03-01"),
+            )
+            .await;
+        let d = &d["recordDonation"]["donation"];
+        assert_eq!(
+            d["receiptNumber"],
+            receipt(2026, ids.len() as u32 + 1).as_str()
+        );
+        ids.push(d["id"].as_str().unwrap().to_owned());
+    }
+    let balance = |token: String| {
+        let app = &app;
+        let fid = fid.clone();
+        async move {
+            app.data_as(
+                &token,
+                "query($f: ID!) { fund(id: $f) { balanceFen } }",
+                json!({ "f": fid }),
+            )
+            .await["fund"]["balanceFen"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    assert_eq!(balance(manager.clone()).await, 152_000);
+
+    // Personal data: in full for the manager (audited), masked for the auditor.
+    let q = "query($d: ID!) { donation(id: $d) { donorName donorContact personalDataMasked } }";
+    let full = app.data_as(&manager, q, json!({ "d": ids[0] })).await;
+    assert_eq!(full["donation"]["donorName"], "王小明");
+    assert_eq!(full["donation"]["personalDataMasked"], false);
+    let masked = app.data_as(&auditor, q, json!({ "d": ids[0] })).await;
+    assert_eq!(masked["donation"]["donorName"], "王*明");
+    assert_eq!(masked["donation"]["donorContact"], "***");
+    assert_eq!(masked["donation"]["personalDataMasked"], true);
+    let anonymous = app.data_as(&auditor, q, json!({ "d": ids[2] })).await;
+    assert_eq!(anonymous["donation"]["donorName"], "匿名");
+    assert!(
+        app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'donation.read_personal'")
+            .await
+            >= 1
+    );
+
+    // Refusals write nothing and use no receipt number.
+    for (vars, want) in [
+        (
+            donation(&fid, json!(0), "PERSON", json!("李四"), "2026-03-02"),
+            "OUT_OF_RANGE",
+        ),
+        (
+            donation(
+                &fid,
+                json!(10_000_000_001_i64),
+                "PERSON",
+                json!("李四"),
+                "2026-03-02",
+            ),
+            "OUT_OF_RANGE",
+        ),
+        (
+            donation(&fid, json!(100), "PERSON", Value::Null, "2026-03-02"),
+            "TEXT_LENGTH",
+        ),
+        (
+            donation(&fid, json!(100), "PERSON", json!("李四"), "2999-01-01"),
+            "IN_FUTURE",
+        ),
+    ] {
+        let r = app.gql_as(&manager, DONATE, vars).await;
+        assert_eq!(reason(&r), want, "{r:#}");
+    }
+    let outside = app
+        .gql_as(
+            &neighbour,
+            DONATE,
+            donation(&fid, json!(100), "ANONYMOUS", Value::Null, "2026-03-02"),
+        )
+        .await;
+    assert_eq!(code(&outside), "NOT_FOUND", "{outside:#}");
+
+    // Voiding keeps the number in the sequence and takes the money back out.
+    let void = "mutation($i: VoidDonationInput!) { voidDonation(input: $i) { donation { receiptNumber voidedAt voidReason } } }";
+    let v = app
+        .data_as(
+            &manager,
+            void,
+            json!({ "i": { "id": ids[1], "reason": "重复登记" } }),
+        )
+        .await;
+    assert_eq!(
+        v["voidDonation"]["donation"]["receiptNumber"],
+        receipt(2026, 2).as_str()
+    );
+    assert!(v["voidDonation"]["donation"]["voidedAt"].is_string());
+    assert_eq!(balance(manager.clone()).await, 102_000);
+    let again = app
+        .gql_as(
+            &manager,
+            void,
+            json!({ "i": { "id": ids[1], "reason": "再次" } }),
+        )
+        .await;
+    assert_eq!(reason(&again), "DONATION_VOIDED", "{again:#}");
+    let fourth = app
+        .data_as(
+            &manager,
+            DONATE,
+            donation(&fid, json!(300), "ANONYMOUS", Value::Null, "2026-03-05"),
+        )
+        .await;
+    assert_eq!(
+        fourth["recordDonation"]["donation"]["receiptNumber"],
+        receipt(2026, 4).as_str()
+    );
+    // Numbers restart each year.
+    let last_year = app
+        .data_as(
+            &manager,
+            DONATE,
+            donation(&fid, json!(300), "ANONYMOUS", Value::Null, "2025-12-31"),
+        )
+        .await;
+    assert_eq!(
+        last_year["recordDonation"]["donation"]["receiptNumber"],
+        receipt(2025, 1).as_str()
+    );
+    // Every ledger entry balances, and the fund's balance is the sum of its lines.
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM (SELECT entry_id FROM ledger_line GROUP BY entry_id HAVING SUM(amount_fen) <> 0) t").await,
+        0
+    );
+    assert_eq!(balance(manager.clone()).await, 102_600);
+
+    // Scope: the neighbouring street's manager and anonymous callers see none.
+    for token in [Some(&neighbour), None] {
+        let q = "{ donations(first: 10) { totalCount } }";
+        let r = match token {
+            Some(t) => app.data_as(t, q, json!({})).await,
+            None => app.data(q, json!({})).await,
+        };
+        assert_eq!(r["donations"]["totalCount"], 0, "{r:#}");
+    }
+    let listed = app
+        .data_as(&auditor, "query($f: ID) { donations(fundId: $f, first: 10) { totalCount nodes { receiptNumber } } }", json!({ "f": fid }))
+        .await;
+    assert_eq!(listed["donations"]["totalCount"], 5);
+
+    // The public receipt check: masked donor, valid or void, 404 for a stranger.
+    let check = |n: String| {
+        let app = &app;
+        async move {
+            let r = app
+                .client
+                .get(format!("{}/receipts/{n}", app.address))
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, first) = check(receipt(2026, 1)).await;
+    assert_eq!(status, 200);
+    assert_eq!(first["valid"], true);
+    assert_eq!(first["donor"], "王*明");
+    assert_eq!(first["amountFen"], 100_000);
+    let (_, voided) = check(receipt(2026, 2)).await;
+    assert_eq!(voided["valid"], false);
+    let (status, unknown) = check(format!("{BEIJING}-999-2026-000001")).await;
+    assert_eq!(status, 404, "{unknown}");
+    assert_eq!(unknown["valid"], false);
+
+    // A closed fund takes no donations.
+    app.data_as(
+        &manager,
+        CLOSE,
+        json!({ "i": { "id": fid, "closedOn": "2026-06-30" } }),
+    )
+    .await;
+    let closed = app
+        .gql_as(
+            &manager,
+            DONATE,
+            donation(&fid, json!(100), "ANONYMOUS", Value::Null, "2026-07-01"),
+        )
+        .await;
+    assert_eq!(reason(&closed), "FUND_CLOSED", "{closed:#}");
+    let (_, still) = check(receipt(2026, 4)).await;
+    assert_eq!(still["valid"], true, "a closed fund keeps its receipts");
+}

@@ -76,9 +76,10 @@ async fn fields_of(app: &kapok_tests::TestApp, ty: &str) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-/// Full ID numbers and the phone number of the fixture's volunteers: personal data
-/// that must never reach a caller without `volunteer.read_personal`.
-const PERSONAL: [&str; 4] = [
+/// Full ID numbers and the phone number of the fixture's volunteers, and its donors'
+/// name: personal data that must never reach a caller without `read_personal`.
+const PERSONAL: [&str; 5] = [
+    "王小明",
     "440104199003071239",
     "440104198506150049",
     "440104200001010059",
@@ -87,7 +88,7 @@ const PERSONAL: [&str; 4] = [
 
 /// Data on both sides of the street's boundary: users and roles, volunteers,
 /// organisations, stations, teams, projects, activities with sign-ups, approved
-/// hours, nominations and certificates, funds, audit entries. Returns the admin's token.
+/// hours, nominations and certificates, funds and donations, audit entries. Returns the admin's token.
 async fn fixture(app: &kapok_tests::TestApp) -> String {
     let admin = app.admin_token().await;
     // Data on both sides of the boundary, including audit entries and assignments.
@@ -138,10 +139,16 @@ async fn fixture(app: &kapok_tests::TestApp) -> String {
             }),
         )
         .await;
-        app.data_as(
+        let fund = app.data_as(
             &admin,
             "mutation($i: OpenFundInput!) { openFund(input: $i) { fund { id } } }",
             json!({ "i": { "unitCode": street, "name": format!("慈善基金{i}"), "holderName": "广州市慈善会", "purpose": "扶老助困", "openedOn": "2026-01-01" } }),
+        )
+        .await;
+        app.data_as(
+            &admin,
+            "mutation($i: RecordDonationInput!) { recordDonation(input: $i) { donation { id } } }",
+            json!({ "i": { "fundId": fund["openFund"]["fund"]["id"], "amountFen": 10000, "donorKind": "PERSON", "donorName": "王小明", "donorContact": "13812345678", "channel": "BANK_TRANSFER", "receivedOn": "2026-02-01" } }),
         )
         .await;
         let team = app
@@ -230,14 +237,16 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
         .await;
     // A second request: one more list of 100 would pass the complexity limit.
     let mut all = all;
-    all["funds"] = app
+    let charity = app
         .data_as(
             &admin,
-            "{ funds(first: 100) { edges { node { id unitCode } } } }",
+            "{ funds(first: 100) { edges { node { id unitCode } } }
+               donations(first: 100) { edges { node { id unitCode } } } }",
             json!({}),
         )
-        .await["funds"]
-        .clone();
+        .await;
+    all["funds"] = charity["funds"].clone();
+    all["donations"] = charity["donations"].clone();
     let mut outside_ids = Vec::new();
     for list in [
         "users",
@@ -253,6 +262,7 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
         "serviceRecords",
         "certificates",
         "funds",
+        "donations",
     ] {
         for e in all[list]["edges"].as_array().unwrap() {
             let unit = e["node"]["unitCode"].as_str().unwrap_or("");
@@ -409,6 +419,8 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
         "certificates",
         "funds",
         "fund",
+        "donations",
+        "donation",
     ] {
         assert!(
             checked.iter().any(|c| c == expected),

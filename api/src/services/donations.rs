@@ -1,0 +1,405 @@
+//! Money donations to open funds. Each gets a receipt number unique and gap-free per
+//! fund and year (`440104003-7-2026-000123`: unit, fund, year, sequence), taken in
+//! the donation's own transaction so a failed donation uses no number. A voided
+//! donation keeps its number, marked void with a reason, and is undone on the
+//! ledger by a reversing entry. Donor names and contacts are personal data.
+
+use chrono::{Datelike, NaiveDate};
+use entity::donation;
+use entity::kinds::{DonationChannel, DonorKind, EntryKind, FundStatus};
+use policies::{Action, Resource, UnitCode};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, Statement, TransactionTrait, Value,
+};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::codes::mask_name;
+use crate::error::{Reason, ServiceError, ServiceResult, Thing};
+use crate::pagination::{OrderDirection, Page, PageRequest};
+use crate::services::audit::{self, Entry};
+use crate::services::funds::{self, FundRecord, MAX_AMOUNT_FEN};
+use crate::services::ledger::{self, Line};
+use crate::services::{ranges, scoped, throttle, Ctx};
+
+#[derive(Debug, Clone)]
+pub struct DonationRecord {
+    pub id: i64,
+    pub unit: UnitCode,
+    pub fund_id: i64,
+    pub amount_fen: i64,
+    pub donor_kind: DonorKind,
+    donor_name: Option<String>,
+    donor_contact: Option<String>,
+    pub channel: DonationChannel,
+    pub received_on: NaiveDate,
+    pub receipt_number: String,
+    pub voided_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub void_reason: Option<String>,
+    pub recorded_by: Option<i64>,
+}
+
+impl TryFrom<donation::Model> for DonationRecord {
+    type Error = ServiceError;
+    fn try_from(m: donation::Model) -> ServiceResult<Self> {
+        Ok(DonationRecord {
+            unit: super::stored_unit(&m.unit_code)?,
+            id: m.id,
+            fund_id: m.fund_id,
+            amount_fen: m.amount_fen,
+            donor_kind: m.donor_kind,
+            donor_name: m.donor_name,
+            donor_contact: m.donor_contact,
+            channel: m.channel,
+            received_on: m.received_on,
+            receipt_number: m.receipt_number,
+            voided_at: m.voided_at,
+            void_reason: m.void_reason,
+            recorded_by: m.recorded_by,
+        })
+    }
+}
+
+pub struct NewDonation {
+    pub fund_id: i64,
+    pub amount_fen: i64,
+    pub donor_kind: DonorKind,
+    pub donor_name: Option<String>,
+    pub donor_contact: Option<String>,
+    pub channel: DonationChannel,
+    pub received_on: NaiveDate,
+}
+
+/// The donor as the caller may see it.
+pub struct Donor {
+    /// The name, masked (`王*明`) without `donation.read_personal`; "匿名" for an
+    /// anonymous donor.
+    pub name: String,
+    pub contact: Option<String>,
+    pub masked: bool,
+}
+
+/// The donor's name and contact: in full with `donation.read_personal` at the
+/// donation's unit (the read is audited), masked otherwise.
+pub async fn donor(cx: &Ctx, d: &DonationRecord) -> ServiceResult<Donor> {
+    let Some(name) = &d.donor_name else {
+        return Ok(Donor {
+            name: "匿名".into(),
+            contact: None,
+            masked: false,
+        });
+    };
+    let open = cx
+        .access()
+        .check(Resource::Donation, Action::ReadPersonal, &d.unit)?
+        .allowed();
+    if !open {
+        return Ok(Donor {
+            name: mask_name(name),
+            contact: d.donor_contact.as_deref().map(|_| "***".to_owned()),
+            masked: true,
+        });
+    }
+    audit::log(
+        cx.db(),
+        cx,
+        Entry::new("donation.read_personal", &d.unit)
+            .target("donation", d.id)
+            .summary(json!({ "receipt": d.receipt_number })),
+    )
+    .await?;
+    Ok(Donor {
+        name: name.clone(),
+        contact: d.donor_contact.clone(),
+        masked: false,
+    })
+}
+
+/// The next receipt sequence of `fund_id` in `year`, in the caller's transaction:
+/// the counter row is locked until it commits, and a rollback returns the number.
+async fn next_receipt_seq(
+    conn: &impl ConnectionTrait,
+    fund_id: i64,
+    year: i32,
+) -> ServiceResult<i32> {
+    let backend = conn.get_database_backend();
+    let sql = format!(
+        "INSERT INTO receipt_counter (fund_id, year, last_seq) VALUES ({}, {}, 1) \
+         ON CONFLICT (fund_id, year) DO UPDATE SET last_seq = receipt_counter.last_seq + 1 \
+         RETURNING last_seq",
+        throttle::param(backend, 1),
+        throttle::param(backend, 2),
+    );
+    let row = conn
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [Value::from(fund_id), Value::from(year)],
+        ))
+        .await?
+        .ok_or_else(|| ServiceError::Database(DbErr::Custom("no receipt sequence".into())))?;
+    Ok(row.try_get_by_index::<i32>(0)?)
+}
+
+/// Takes the fund's row lock (PostgreSQL) for the rest of the transaction, so that
+/// checks of its balance and writes to it happen one at a time; SQLite has one
+/// writer already.
+async fn lock_fund(conn: &impl ConnectionTrait, fund_id: i64) -> ServiceResult<()> {
+    entity::fund::Entity::update_many()
+        .col_expr(
+            entity::fund::Column::Id,
+            Expr::col(entity::fund::Column::Id),
+        )
+        .filter(entity::fund::Column::Id.eq(fund_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+fn donor_fields(input: &NewDonation) -> ServiceResult<(Option<String>, Option<String>)> {
+    if input.donor_kind == DonorKind::Anonymous {
+        return Ok((None, None));
+    }
+    let name = super::required_text("donorName", input.donor_name.as_deref().unwrap_or(""), 100)?;
+    let contact = super::optional_text("donorContact", input.donor_contact.as_deref(), 100)?;
+    Ok((Some(name), contact))
+}
+
+/// Records a money donation to an open fund, with its receipt and ledger entry.
+pub async fn record(cx: &Ctx, input: NewDonation) -> ServiceResult<DonationRecord> {
+    if !(1..=MAX_AMOUNT_FEN).contains(&input.amount_fen) {
+        return Err(Reason::OUT_OF_RANGE
+            .at("amountFen")
+            .arg("min", 1)
+            .arg("max", MAX_AMOUNT_FEN)
+            .into());
+    }
+    let (name, contact) = donor_fields(&input)?;
+    if input.received_on > super::daily::day_of(cx.now()) {
+        return Err(Reason::IN_FUTURE.at("receivedOn").into());
+    }
+    let txn = cx.db().begin().await?;
+    let fund = funds::get_in(&txn, cx, input.fund_id).await?;
+    cx.access()
+        .require(Resource::Donation, Action::Create, &fund.unit)?;
+    if fund.status == FundStatus::Closed {
+        return Err(Reason::FUND_CLOSED.at("fundId").into());
+    }
+    lock_fund(&txn, fund.id).await?;
+    let year = input.received_on.year();
+    let seq = next_receipt_seq(&txn, fund.id, year).await?;
+    let number = format!("{}-{}-{year}-{seq:06}", fund.unit, fund.id);
+    let entry = ledger::post(
+        &txn,
+        cx,
+        &fund.unit,
+        EntryKind::Donation,
+        &format!("donation {number}"),
+        None,
+        &[
+            Line {
+                account: ledger::fund_account(fund.id),
+                fund_id: Some(fund.id),
+                amount_fen: input.amount_fen,
+            },
+            Line {
+                account: format!("donations:{}", input.channel.as_str()),
+                fund_id: None,
+                amount_fen: -input.amount_fen,
+            },
+        ],
+    )
+    .await?;
+    let m = donation::ActiveModel {
+        unit_code: Set(fund.unit.to_string()),
+        fund_id: Set(fund.id),
+        amount_fen: Set(input.amount_fen),
+        donor_kind: Set(input.donor_kind),
+        donor_name: Set(name),
+        donor_contact: Set(contact),
+        channel: Set(input.channel),
+        received_on: Set(input.received_on),
+        receipt_number: Set(number.clone()),
+        entry_id: Set(entry),
+        voided_at: Set(None),
+        void_reason: Set(None),
+        void_entry_id: Set(None),
+        recorded_by: Set(cx.access().actor()),
+        created_at: Set(cx.now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    // The audit entry names the receipt and the amount, never the donor.
+    audit::log(
+        &txn,
+        cx,
+        Entry::new("donation.record", &fund.unit)
+            .target("donation", m.id)
+            .summary(json!({ "receipt": number, "amountFen": input.amount_fen, "channel": input.channel })),
+    )
+    .await?;
+    txn.commit().await?;
+    m.try_into()
+}
+
+/// Voids a donation: its receipt stays in the sequence, marked void with the reason,
+/// and a reversing ledger entry takes the money back out of the fund — refused when
+/// the fund no longer holds it.
+pub async fn void(cx: &Ctx, id: i64, reason: &str) -> ServiceResult<DonationRecord> {
+    let reason = super::required_text("reason", reason, 500)?;
+    let txn = cx.db().begin().await?;
+    let d: DonationRecord = cx
+        .get::<donation::Entity>(&txn, Action::Read, id)
+        .await?
+        .try_into()?;
+    cx.access()
+        .require(Resource::Donation, Action::Update, &d.unit)?;
+    if d.voided_at.is_some() {
+        return Err(Reason::DONATION_VOIDED.into());
+    }
+    lock_fund(&txn, d.fund_id).await?;
+    let balance = ledger::balances(&txn, &[d.fund_id])
+        .await?
+        .get(&d.fund_id)
+        .copied()
+        .unwrap_or(0);
+    if balance < d.amount_fen {
+        return Err(Reason::FUND_INSUFFICIENT
+            .arg("balance", balance)
+            .arg("amount", d.amount_fen)
+            .into());
+    }
+    let entry_id = donation_entry(&txn, id).await?;
+    let reversal = ledger::reverse(
+        &txn,
+        cx,
+        &d.unit,
+        entry_id,
+        &format!("void {}: {reason}", d.receipt_number),
+    )
+    .await?;
+    let done = donation::Entity::update_many()
+        .col_expr(donation::Column::VoidedAt, Expr::value(cx.now()))
+        .col_expr(donation::Column::VoidReason, Expr::value(reason.clone()))
+        .col_expr(donation::Column::VoidEntryId, Expr::value(reversal))
+        .filter(donation::Column::Id.eq(id))
+        .filter(donation::Column::VoidedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(Reason::DONATION_VOIDED.into());
+    }
+    audit::log(
+        &txn,
+        cx,
+        Entry::new("donation.void", &d.unit)
+            .target("donation", id)
+            .summary(json!({ "receipt": d.receipt_number, "reason": reason })),
+    )
+    .await?;
+    let after = cx
+        .get::<donation::Entity>(&txn, Action::Read, id)
+        .await?
+        .try_into()?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// The ledger entry a donation posted (kept off the record handed out).
+async fn donation_entry(conn: &impl ConnectionTrait, id: i64) -> ServiceResult<i64> {
+    Ok(
+        scoped::unscoped_by_id::<donation::Entity>(id, "the donation was read through the scope")
+            .one(conn)
+            .await?
+            .ok_or(ServiceError::NotFound(Thing::Donation))?
+            .entry_id,
+    )
+}
+
+pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<DonationRecord> {
+    cx.get::<donation::Entity>(cx.db(), Action::Read, id)
+        .await?
+        .try_into()
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DonationFilter {
+    pub under: Option<UnitCode>,
+    pub fund_id: Option<i64>,
+}
+
+/// Newest first.
+pub async fn list(
+    cx: &Ctx,
+    filter: &DonationFilter,
+    page: &PageRequest,
+    want_total: bool,
+) -> ServiceResult<(Page<DonationRecord>, u64)> {
+    let Some(mut q) = cx.find::<donation::Entity>(Action::Read)? else {
+        return Ok((Page::empty(), 0));
+    };
+    if let Some(under) = &filter.under {
+        q = q.filter(ranges::subtree(donation::Column::UnitCode, under));
+    }
+    if let Some(fund) = filter.fund_id {
+        q = q.filter(donation::Column::FundId.eq(fund));
+    }
+    let sort = super::Sort::new([donation::Column::Id], OrderDirection::Desc);
+    super::page_by(cx, q, &sort, page, want_total).await
+}
+
+/// The balance of each fund (the sum of its ledger lines), for funds the caller read.
+pub async fn balances_of(
+    cx: &Ctx,
+    funds: &[super::Seen<FundRecord>],
+) -> ServiceResult<std::collections::HashMap<i64, i64>> {
+    let ids: Vec<i64> = funds.iter().map(super::Seen::id).collect();
+    ledger::balances(cx.db(), &ids).await
+}
+
+/// What anyone holding a receipt may check: valid or void, the fund, the amount,
+/// the day, and the donor masked.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReceiptCheck {
+    pub number: String,
+    pub valid: bool,
+    pub fund: String,
+    pub unit_code: String,
+    pub amount_fen: i64,
+    pub received_on: NaiveDate,
+    pub donor: String,
+}
+
+/// The public check of a receipt number. Deliberately not scoped: whoever holds a
+/// receipt may check it; only the masked donor leaves.
+pub async fn check_receipt(cx: &Ctx, number: &str) -> ServiceResult<ReceiptCheck> {
+    let number = number.trim();
+    if number.len() > 60 || !number.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        return Err(ServiceError::NotFound(Thing::Donation));
+    }
+    let d = scoped::unscoped::<donation::Entity>("the public check of a receipt number")
+        .filter(donation::Column::ReceiptNumber.eq(number))
+        .one(cx.db())
+        .await?
+        .ok_or(ServiceError::NotFound(Thing::Donation))?;
+    let fund = scoped::unscoped_by_id::<entity::fund::Entity>(
+        d.fund_id,
+        "the fund named on a receipt being checked",
+    )
+    .one(cx.db())
+    .await?
+    .ok_or(ServiceError::NotFound(Thing::Fund))?;
+    Ok(ReceiptCheck {
+        number: d.receipt_number,
+        valid: d.voided_at.is_none(),
+        fund: fund.name,
+        unit_code: d.unit_code,
+        amount_fen: d.amount_fen,
+        received_on: d.received_on,
+        donor: d.donor_name.as_deref().map_or("匿名".into(), mask_name),
+    })
+}
