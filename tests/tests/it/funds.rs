@@ -444,3 +444,53 @@ async fn donations_take_gap_free_receipts_and_move_the_ledger() {
     let (_, still) = check(receipt(2026, 4)).await;
     assert_eq!(still["valid"], true, "a closed fund keeps its receipts");
 }
+
+/// Donations recorded at once each take their own receipt number, with no gap and
+/// no duplicate, and the fund's balance is their sum.
+#[tokio::test]
+async fn concurrent_donations_take_consecutive_receipts() {
+    let app = spawn_app().await;
+    app.user_with_role("fm_bj", BEIJING, Some("fund_manager"))
+        .await;
+    let manager = app.login("fm_bj", "fm_bj-password").await;
+    let opened = app
+        .data_as(
+            &manager,
+            OPEN,
+            fund(BEIJING, "北京街道社区慈善基金", Value::Null),
+        )
+        .await;
+    let fid = opened["openFund"]["fund"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let n: i64 = 20;
+    let answers = futures_util::future::join_all((1..=n).map(|i| {
+        let vars = donation(&fid, json!(i * 100), "ANONYMOUS", Value::Null, "2026-04-01");
+        let (app, manager) = (&app, &manager);
+        async move { app.data_as(manager, DONATE, vars).await }
+    }))
+    .await;
+    let mut seqs: Vec<i64> = answers
+        .iter()
+        .map(|a| {
+            let number = a["recordDonation"]["donation"]["receiptNumber"]
+                .as_str()
+                .unwrap();
+            number.rsplit('-').next().unwrap().parse().unwrap()
+        })
+        .collect();
+    seqs.sort();
+    assert_eq!(seqs, (1..=n).collect::<Vec<_>>());
+    let b = app
+        .data_as(
+            &manager,
+            "query($f: ID!) { fund(id: $f) { balanceFen } }",
+            json!({ "f": fid }),
+        )
+        .await;
+    assert_eq!(
+        b["fund"]["balanceFen"],
+        (1..=n).map(|i| i * 100).sum::<i64>()
+    );
+}
