@@ -494,3 +494,120 @@ async fn concurrent_donations_take_consecutive_receipts() {
         (1..=n).map(|i| i * 100).sum::<i64>()
     );
 }
+
+#[derive(Debug, Clone)]
+enum Op {
+    Donate { fund: usize, fen: i64, year: i32 },
+    Void { pick: usize },
+}
+
+fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+    use proptest::prelude::*;
+    prop_oneof![
+        3 => (0..2usize, 1..1_000_000i64, 2025..2027i32)
+            .prop_map(|(fund, fen, year)| Op::Donate { fund, fen, year }),
+        1 => (0..64usize).prop_map(|pick| Op::Void { pick }),
+    ]
+}
+
+/// Random sequences of donations and voids on two funds: every ledger entry
+/// balances, each fund's balance is the sum of its valid donations, and each fund's
+/// receipt numbers for a year run 1..n without a gap.
+#[test]
+fn the_ledger_balances_and_receipts_stay_gap_free() {
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (app, manager, funds) = rt.block_on(async {
+        let app = spawn_app().await;
+        app.user_with_role("fm_prop", BEIJING, Some("fund_manager"))
+            .await;
+        let manager = app.login("fm_prop", "fm_prop-password").await;
+        let mut funds = Vec::new();
+        for name in ["甲基金", "乙基金"] {
+            let f = app
+                .data_as(&manager, OPEN, fund(BEIJING, name, Value::Null))
+                .await;
+            funds.push(f["openFund"]["fund"]["id"].as_str().unwrap().to_owned());
+        }
+        (app, manager, funds)
+    });
+    let donations = std::cell::RefCell::new(Vec::<String>::new());
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            cases: 8,
+            ..Config::default()
+        },
+        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    );
+    runner
+        .run(&proptest::collection::vec(op(), 1..16), |ops| {
+            rt.block_on(async {
+                for op in ops {
+                    match op {
+                        Op::Donate { fund: f, fen, year } => {
+                            let day = format!("{year}-05-01");
+                            let d = app
+                                .data_as(
+                                    &manager,
+                                    DONATE,
+                                    donation(&funds[f], json!(fen), "ANONYMOUS", Value::Null, &day),
+                                )
+                                .await;
+                            let id = d["recordDonation"]["donation"]["id"].as_str().unwrap();
+                            donations.borrow_mut().push(id.to_owned());
+                        }
+                        Op::Void { pick } => {
+                            let Some(id) = ({
+                                let all = donations.borrow();
+                                (!all.is_empty()).then(|| all[pick % all.len()].clone())
+                            }) else {
+                                continue;
+                            };
+                            let r = app
+                                .gql_as(
+                                    &manager,
+                                    "mutation($i: VoidDonationInput!) { voidDonation(input: $i) { donation { id } } }",
+                                    json!({ "i": { "id": id, "reason": "核对" } }),
+                                )
+                                .await;
+                            // Voiding twice is refused; nothing else may fail.
+                            if r["errors"].is_array() {
+                                assert_eq!(reason(&r), "DONATION_VOIDED", "{r:#}");
+                            }
+                        }
+                    }
+                }
+                let unbalanced = app
+                    .scalar("SELECT COUNT(*) FROM (SELECT entry_id FROM ledger_line GROUP BY entry_id HAVING SUM(amount_fen) <> 0) t")
+                    .await;
+                assert_eq!(unbalanced, 0);
+                for f in &funds {
+                    let q = "query($f: ID!) { fund(id: $f) { balanceFen } donations(fundId: $f, first: 100) { nodes { amountFen voidedAt receiptNumber } } }";
+                    let r = app.data_as(&manager, q, json!({ "f": f })).await;
+                    let nodes = r["donations"]["nodes"].as_array().unwrap();
+                    let valid: i64 = nodes
+                        .iter()
+                        .filter(|n| n["voidedAt"].is_null())
+                        .map(|n| n["amountFen"].as_i64().unwrap())
+                        .sum();
+                    assert_eq!(r["fund"]["balanceFen"].as_i64().unwrap(), valid);
+                    for year in [2025, 2026] {
+                        let mut seqs: Vec<i64> = nodes
+                            .iter()
+                            .filter_map(|n| n["receiptNumber"].as_str())
+                            .filter(|s| s.contains(&format!("-{year}-")))
+                            .map(|s| s.rsplit('-').next().unwrap().parse().unwrap())
+                            .collect();
+                        seqs.sort();
+                        assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>());
+                    }
+                }
+            });
+            Ok(())
+        })
+        .unwrap();
+    assert!(donations.borrow().len() > 20, "the sequences donated");
+    let voided =
+        rt.block_on(app.scalar("SELECT COUNT(*) FROM donation WHERE voided_at IS NOT NULL"));
+    assert!(voided > 0, "the sequences voided");
+}
