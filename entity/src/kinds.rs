@@ -257,7 +257,38 @@ kind!(
     EntryKind {
         /// Money donated to a fund.
         Donation = "donation",
-        /// A reversing entry: undoes the entry it names (a voided receipt).
+        /// A reversing entry: undoes the entry it names (a voided receipt, a
+        /// reversed payment).
         Reversal = "reversal",
+        /// Money paid out of a fund.
+        Disbursement = "disbursement",
+    }
+);
+
+kind!(
+    /// Who a disbursement pays.
+    PayeeKind {
+        /// A service project.
+        Project = "project",
+        /// A household in difficulty (困难家庭); the name is personal data.
+        Household = "household",
+        /// An organisation.
+        Organization = "organization",
+    }
+);
+
+kind!(
+    /// Where a disbursement is in its life.
+    DisbursementState {
+        /// Proposed, waiting for approval by the office its amount calls for.
+        Proposed = "proposed",
+        /// Approved; may be paid.
+        Approved = "approved",
+        /// Sent back with a reason; it goes no further.
+        Returned = "returned",
+        /// Paid out of the fund.
+        Paid = "paid",
+        /// A payment undone by a reversing entry: the money is back in the fund.
+        Reversed = "reversed",
     }
 );

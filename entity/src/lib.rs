@@ -6,6 +6,7 @@ pub mod attendance;
 pub mod audit_anchor;
 pub mod audit_log;
 pub mod certificate;
+pub mod disbursement;
 pub mod donation;
 pub mod fund;
 pub mod kinds;

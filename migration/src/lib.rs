@@ -12,6 +12,7 @@ mod m20261130_000009_sort_indexes;
 mod m20261130_000010_unit_name_index;
 mod m20261130_000011_funds;
 mod m20261130_000012_donations;
+mod m20261130_000013_disbursements;
 
 pub use m20261126_000003_volunteers::SERVICE_FIELDS;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_unit_name_index::Migration),
             Box::new(m20261130_000011_funds::Migration),
             Box::new(m20261130_000012_donations::Migration),
+            Box::new(m20261130_000013_disbursements::Migration),
         ]
     }
 }

@@ -33,6 +33,8 @@ pub enum Resource {
     Fund,
     /// A donation to a fund, with its receipt.
     Donation,
+    /// Money paid out of a fund.
+    Disbursement,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -56,7 +58,7 @@ impl Resource {
         self as usize
     }
 
-    pub const ALL: [Resource; 17] = [
+    pub const ALL: [Resource; 18] = [
         Resource::Unit,
         Resource::User,
         Resource::RoleAssignment,
@@ -74,6 +76,7 @@ impl Resource {
         Resource::Certificate,
         Resource::Fund,
         Resource::Donation,
+        Resource::Disbursement,
     ];
 
     /// The actions that mean something for this resource.
@@ -97,6 +100,7 @@ impl Resource {
             Resource::Certificate => &[Read, Create],
             Resource::Fund => &[Read, Create, Update],
             Resource::Donation => &[Read, Create, Update, ReadPersonal],
+            Resource::Disbursement => &[Read, Create, Update, Approve, ReadPersonal],
         }
     }
 
@@ -133,6 +137,7 @@ impl Resource {
             Resource::Certificate => "certificate",
             Resource::Fund => "fund",
             Resource::Donation => "donation",
+            Resource::Disbursement => "disbursement",
         }
     }
 }
@@ -277,6 +282,67 @@ struct PolicyFile {
     #[serde(default)]
     activities: ActivityRules,
     stars: StarFile,
+    #[serde(default)]
+    charity: CharityFile,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CharityFile {
+    approval: Vec<ApprovalStep>,
+}
+
+impl Default for CharityFile {
+    /// Up to ¥5,000 the community approves, up to ¥50,000 the street, above it the
+    /// district.
+    fn default() -> Self {
+        CharityFile {
+            approval: vec![
+                ApprovalStep {
+                    up_to_fen: Some(500_000),
+                    level: Level::Community,
+                },
+                ApprovalStep {
+                    up_to_fen: Some(5_000_000),
+                    level: Level::Street,
+                },
+                ApprovalStep {
+                    up_to_fen: None,
+                    level: Level::District,
+                },
+            ],
+        }
+    }
+}
+
+/// Who approves disbursements up to an amount: a holder of `disbursement.approve`
+/// at `level` or above.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalStep {
+    /// The largest amount (fen) this step covers; `None` for the last, open-ended one.
+    #[serde(default)]
+    pub up_to_fen: Option<i64>,
+    pub level: Level,
+}
+
+/// Community charity money rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CharityRules {
+    /// Ascending by amount; the last step has no upper bound.
+    pub approval: Vec<ApprovalStep>,
+}
+
+impl CharityRules {
+    /// The level whose holders of `disbursement.approve` (or those above) approve a
+    /// disbursement of `fen`.
+    pub fn approval_level(&self, fen: i64) -> Level {
+        self.approval
+            .iter()
+            .find(|s| s.up_to_fen.is_none_or(|max| fen <= max))
+            .or(self.approval.last())
+            .map_or(Level::Province, |s| s.level)
+    }
 }
 
 /// How activities are published.
@@ -354,6 +420,7 @@ pub struct Policy {
     pub(crate) field_rules: Vec<FieldRule>,
     pub(crate) activities: ActivityRules,
     pub(crate) stars: StarRules,
+    pub(crate) charity: CharityRules,
 }
 
 /// The policy shipped with Kapok.
@@ -438,6 +505,7 @@ impl Policy {
             }
         }
         let stars = validate_stars(&file.stars)?;
+        let charity = validate_charity(&file.charity)?;
         let role_names = file.roles.keys().cloned().collect();
         let mut roles = file.roles;
         for role in roles.values_mut() {
@@ -458,6 +526,7 @@ impl Policy {
             field_rules: file.field_rules,
             activities: file.activities,
             stars,
+            charity,
         })
     }
 
@@ -467,6 +536,10 @@ impl Policy {
 
     pub fn star_rules(&self) -> &StarRules {
         &self.stars
+    }
+
+    pub fn charity_rules(&self) -> &CharityRules {
+        &self.charity
     }
 
     pub fn role(&self, name: &str) -> Option<&Role> {
@@ -496,6 +569,33 @@ impl Policy {
             .max_by_key(|(_, r)| r.rank)
             .map(|(n, _)| n.as_str())
     }
+}
+
+fn validate_charity(f: &CharityFile) -> Result<CharityRules, PolicyError> {
+    let bad = |m: &str| Err(PolicyError::Invalid(format!("charity.approval: {m}")));
+    let Some((last, steps)) = f.approval.split_last() else {
+        return bad("lists at least one step");
+    };
+    if last.up_to_fen.is_some() {
+        return bad("the last step has no `up_to_fen`: it covers every larger amount");
+    }
+    let mut previous: Option<&ApprovalStep> = None;
+    for s in steps {
+        let Some(max) = s.up_to_fen else {
+            return bad("every step but the last names `up_to_fen`");
+        };
+        if max <= 0 || previous.is_some_and(|p| p.up_to_fen.is_some_and(|m| max <= m)) {
+            return bad("`up_to_fen` must be positive and increasing");
+        }
+        previous = Some(s);
+    }
+    // Larger amounts go to the same office or one above, never below.
+    if f.approval.windows(2).any(|w| w[1].level > w[0].level) {
+        return bad("levels must not go down as amounts grow");
+    }
+    Ok(CharityRules {
+        approval: f.approval.clone(),
+    })
 }
 
 fn validate_stars(f: &StarFile) -> Result<StarRules, PolicyError> {

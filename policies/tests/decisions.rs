@@ -131,7 +131,7 @@ const ROLES: [&str; 10] = [
     "volunteer",
     "no_such_role",
 ];
-const RESOURCES: [Resource; 17] = Resource::ALL;
+const RESOURCES: [Resource; 18] = Resource::ALL;
 const ACTIONS: [Action; 9] = [
     Action::Read,
     Action::Create,
@@ -335,4 +335,38 @@ fn level_bound_checks_name_their_reason() {
         Level::District,
     );
     assert_eq!(d.reason(), "no role grants star_nomination.grant here");
+}
+
+/// Who approves a disbursement, by amount, as the default policy says; and a charity
+/// section that could send a larger amount to a lower office is refused at start.
+#[test]
+fn disbursement_approval_follows_the_amount() {
+    let policy = Policy::default_policy().unwrap();
+    let rules = policy.charity_rules();
+    for (fen, level) in [
+        (1, Level::Community),
+        (500_000, Level::Community),
+        (500_001, Level::Street),
+        (5_000_000, Level::Street),
+        (5_000_001, Level::District),
+        (10_000_000_000, Level::District),
+    ] {
+        assert_eq!(rules.approval_level(fen), level, "{fen} fen");
+    }
+    let base = policies::DEFAULT_POLICY;
+    refused(
+        &base.replace(
+            "{ up_to_fen = 5000000, level = \"street\" },",
+            "{ up_to_fen = 5000000, level = \"grid\" },",
+        ),
+        "levels must not go down",
+    );
+    refused(
+        &base.replace("  { level = \"district\" },\n", ""),
+        "the last step has no `up_to_fen`",
+    );
+    refused(
+        &base.replace("up_to_fen = 5000000", "up_to_fen = 400000"),
+        "increasing",
+    );
 }

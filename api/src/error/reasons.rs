@@ -281,6 +281,9 @@ reasons! {
     FUND_INSUFFICIENT: Conflict,
         "the fund holds {balance} fen, less than the {amount} fen this needs",
         "该基金余额为 {balance} 分，不足 {amount} 分";
+    DISBURSEMENT_STATE: Conflict,
+        "the disbursement is {state}: this step does not apply",
+        "该支出处于 {state} 状态，不能进行此操作";
     DONATION_VOIDED: Conflict,
         "the donation is already void", "该捐赠已作废";
     FUND_LEVEL: BadUserInput,

@@ -27,10 +27,11 @@ pub enum NodeKind {
     VolunteerMove,
     Fund,
     Donation,
+    Disbursement,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 17] = [
+    const ALL: [NodeKind; 18] = [
         NodeKind::Unit,
         NodeKind::User,
         NodeKind::RoleAssignment,
@@ -48,6 +49,7 @@ impl NodeKind {
         NodeKind::VolunteerMove,
         NodeKind::Fund,
         NodeKind::Donation,
+        NodeKind::Disbursement,
     ];
 
     fn tag(self) -> &'static str {
@@ -69,6 +71,7 @@ impl NodeKind {
             NodeKind::VolunteerMove => "VolunteerMove",
             NodeKind::Fund => "Fund",
             NodeKind::Donation => "Donation",
+            NodeKind::Disbursement => "Disbursement",
         }
     }
 

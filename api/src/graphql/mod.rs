@@ -11,6 +11,7 @@ pub mod attendance;
 pub mod audit;
 pub mod certificates;
 pub mod connection;
+pub mod disbursements;
 pub mod donations;
 pub mod funds;
 pub mod guard;
@@ -64,6 +65,7 @@ pub struct QueryRoot(
     certificates::CertificateQuery,
     funds::FundQuery,
     donations::DonationQuery,
+    disbursements::DisbursementQuery,
 );
 
 /// Every change; each mutation takes one `input` and returns a payload.
@@ -85,6 +87,7 @@ pub struct MutationRoot(
     certificates::CertificateMutation,
     funds::FundMutation,
     donations::DonationMutation,
+    disbursements::DisbursementMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -9,6 +9,7 @@ use crate::graphql::activities::Activity;
 use crate::graphql::attendance::Signup;
 use crate::graphql::audit::AuditEntry;
 use crate::graphql::certificates::Certificate;
+use crate::graphql::disbursements::Disbursement;
 use crate::graphql::donations::Donation;
 use crate::graphql::funds::Fund;
 use crate::graphql::ids::{parse_global_id, NodeKind};
@@ -24,8 +25,8 @@ use crate::graphql::volunteers::Volunteer;
 use crate::graphql::volunteers::VolunteerMove;
 use crate::graphql::{cx_of, unit_reader, visible};
 use crate::services::{
-    activities, attendance, audit, certificates, donations, funds, organizations, projects,
-    records, roles, stars, stations, teams, users, volunteers,
+    activities, attendance, audit, certificates, disbursements, donations, funds, organizations,
+    projects, records, roles, stars, stations, teams, users, volunteers,
 };
 
 /// Any record with a global ID.
@@ -53,6 +54,7 @@ pub enum Node {
     VolunteerMove(VolunteerMove),
     Fund(Fund),
     Donation(Donation),
+    Disbursement(Disbursement),
 }
 
 #[derive(Default)]
@@ -175,6 +177,9 @@ async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<Nod
             .await
             .map(|m| Node::VolunteerMove(VolunteerMove(m))),
         NodeKind::Fund => funds::get(cx, raw).await.map(|f| Node::Fund(Fund(f))),
+        NodeKind::Disbursement => disbursements::get(cx, raw)
+            .await
+            .map(|d| Node::Disbursement(Disbursement(d))),
         NodeKind::Donation => donations::get(cx, raw)
             .await
             .map(|d| Node::Donation(Donation(d))),

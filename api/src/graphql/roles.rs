@@ -52,6 +52,8 @@ pub enum PolicyResource {
     Fund,
     /// Donations and their receipts.
     Donation,
+    /// Money paid out of funds.
+    Disbursement,
 }
 
 /// An action on a resource.
@@ -107,6 +109,7 @@ impl From<policies::Resource> for PolicyResource {
             R::Certificate => PolicyResource::Certificate,
             R::Fund => PolicyResource::Fund,
             R::Donation => PolicyResource::Donation,
+            R::Disbursement => PolicyResource::Disbursement,
         }
     }
 }
@@ -132,6 +135,7 @@ impl From<PolicyResource> for policies::Resource {
             PolicyResource::Certificate => R::Certificate,
             PolicyResource::Fund => R::Fund,
             PolicyResource::Donation => R::Donation,
+            PolicyResource::Disbursement => R::Disbursement,
         }
     }
 }

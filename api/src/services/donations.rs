@@ -146,7 +146,7 @@ async fn next_receipt_seq(
 /// Takes the fund's row lock (PostgreSQL) for the rest of the transaction, so that
 /// checks of its balance and writes to it happen one at a time; SQLite has one
 /// writer already.
-async fn lock_fund(conn: &impl ConnectionTrait, fund_id: i64) -> ServiceResult<()> {
+pub(super) async fn lock_fund(conn: &impl ConnectionTrait, fund_id: i64) -> ServiceResult<()> {
     entity::fund::Entity::update_many()
         .col_expr(
             entity::fund::Column::Id,

@@ -12,6 +12,7 @@ pub mod certificates;
 mod changes;
 pub mod context;
 pub mod daily;
+pub mod disbursements;
 pub mod donations;
 pub mod funds;
 mod ledger;

@@ -3,8 +3,9 @@
 //! range per subtree, no joins through the hierarchy — or on its owner.
 
 use entity::{
-    activity, audit_log, certificate, donation, fund, organization, project, role_assignment,
-    service_record, signup, star_nomination, station, team, unit, user, volunteer, volunteer_move,
+    activity, audit_log, certificate, disbursement, donation, fund, organization, project,
+    role_assignment, service_record, signup, star_nomination, station, team, unit, user, volunteer,
+    volunteer_move,
 };
 use policies::{Action, Resource};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select};
@@ -149,6 +150,17 @@ impl ScopedEntity for fund::Entity {
     }
     fn id_column() -> fund::Column {
         fund::Column::Id
+    }
+}
+
+impl ScopedEntity for disbursement::Entity {
+    const RESOURCE: Resource = Resource::Disbursement;
+    const THING: Thing = Thing::Disbursement;
+    fn unit_column() -> disbursement::Column {
+        disbursement::Column::UnitCode
+    }
+    fn id_column() -> disbursement::Column {
+        disbursement::Column::Id
     }
 }
 

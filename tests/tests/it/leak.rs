@@ -88,7 +88,8 @@ const PERSONAL: [&str; 5] = [
 
 /// Data on both sides of the street's boundary: users and roles, volunteers,
 /// organisations, stations, teams, projects, activities with sign-ups, approved
-/// hours, nominations and certificates, funds and donations, audit entries. Returns the admin's token.
+/// hours, nominations and certificates, funds with donations and disbursements,
+/// audit entries. Returns the admin's token.
 async fn fixture(app: &kapok_tests::TestApp) -> String {
     let admin = app.admin_token().await;
     // Data on both sides of the boundary, including audit entries and assignments.
@@ -149,6 +150,12 @@ async fn fixture(app: &kapok_tests::TestApp) -> String {
             &admin,
             "mutation($i: RecordDonationInput!) { recordDonation(input: $i) { donation { id } } }",
             json!({ "i": { "fundId": fund["openFund"]["fund"]["id"], "amountFen": 10000, "donorKind": "PERSON", "donorName": "王小明", "donorContact": "13812345678", "channel": "BANK_TRANSFER", "receivedOn": "2026-02-01" } }),
+        )
+        .await;
+        app.data_as(
+            &admin,
+            "mutation($i: ProposeDisbursementInput!) { proposeDisbursement(input: $i) { disbursement { id } } }",
+            json!({ "i": { "fundId": fund["openFund"]["fund"]["id"], "amountFen": 5000, "purpose": "临时救助", "payeeKind": "HOUSEHOLD", "payeeName": "王小明" } }),
         )
         .await;
         let team = app
@@ -241,12 +248,14 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
         .data_as(
             &admin,
             "{ funds(first: 100) { edges { node { id unitCode } } }
-               donations(first: 100) { edges { node { id unitCode } } } }",
+               donations(first: 100) { edges { node { id unitCode } } }
+               disbursements(first: 100) { edges { node { id unitCode } } } }",
             json!({}),
         )
         .await;
     all["funds"] = charity["funds"].clone();
     all["donations"] = charity["donations"].clone();
+    all["disbursements"] = charity["disbursements"].clone();
     let mut outside_ids = Vec::new();
     for list in [
         "users",
@@ -263,6 +272,7 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
         "certificates",
         "funds",
         "donations",
+        "disbursements",
     ] {
         for e in all[list]["edges"].as_array().unwrap() {
             let unit = e["node"]["unitCode"].as_str().unwrap_or("");
@@ -421,6 +431,8 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
         "fund",
         "donations",
         "donation",
+        "disbursements",
+        "disbursement",
     ] {
         assert!(
             checked.iter().any(|c| c == expected),

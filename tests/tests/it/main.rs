@@ -4,6 +4,7 @@ mod abuse;
 mod auth;
 mod conventions;
 mod demo;
+mod disbursements;
 mod funds;
 mod http;
 mod import;
