@@ -20,7 +20,7 @@ use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
 use crate::services::funds::{self, MAX_AMOUNT_FEN};
 use crate::services::ledger::{self, Line};
-use crate::services::{donations, ranges, Ctx};
+use crate::services::{ranges, Ctx};
 
 #[derive(Debug, Clone)]
 pub struct DisbursementRecord {
@@ -36,6 +36,8 @@ pub struct DisbursementRecord {
     pub proposed_by: Option<i64>,
     pub decided_by: Option<i64>,
     pub return_reason: Option<String>,
+    /// The ledger entry that paid it (internal: what a reversal reverses).
+    paid_entry_id: Option<i64>,
 }
 
 impl TryFrom<disbursement::Model> for DisbursementRecord {
@@ -59,6 +61,7 @@ impl TryFrom<disbursement::Model> for DisbursementRecord {
             proposed_by: m.proposed_by,
             decided_by: m.decided_by,
             return_reason: m.return_reason,
+            paid_entry_id: m.paid_entry_id,
         })
     }
 }
@@ -262,7 +265,7 @@ async fn payable(
     let d = get_in(conn, cx, id).await?;
     cx.access()
         .require(Resource::Disbursement, Action::Update, &d.unit)?;
-    donations::lock_fund(conn, d.fund_id).await?;
+    ledger::lock_fund(conn, d.fund_id).await?;
     // Read again under the lock: a payment that got there first has moved it.
     let d = get_in(conn, cx, id).await?;
     if d.state != state {
@@ -277,17 +280,7 @@ async fn payable(
 pub async fn pay(cx: &Ctx, id: i64) -> ServiceResult<DisbursementRecord> {
     let txn = cx.db().begin().await?;
     let d = payable(&txn, cx, id, State::Approved).await?;
-    let balance = ledger::balances(&txn, &[d.fund_id])
-        .await?
-        .get(&d.fund_id)
-        .copied()
-        .unwrap_or(0);
-    if balance < d.amount_fen {
-        return Err(Reason::FUND_INSUFFICIENT
-            .arg("balance", balance)
-            .arg("amount", d.amount_fen)
-            .into());
-    }
+    let balance = ledger::require_balance(&txn, d.fund_id, d.amount_fen).await?;
     let entry = ledger::post(
         &txn,
         cx,
@@ -331,14 +324,7 @@ pub async fn reverse(cx: &Ctx, id: i64, reason: &str) -> ServiceResult<Disbursem
     let reason = super::required_text("reason", reason, 500)?;
     let txn = cx.db().begin().await?;
     let d = payable(&txn, cx, id, State::Paid).await?;
-    let paid = crate::services::scoped::unscoped_by_id::<disbursement::Entity>(
-        id,
-        "the disbursement was read through the scope; its ledger entry is internal",
-    )
-    .one(&txn)
-    .await?
-    .and_then(|m| m.paid_entry_id)
-    .ok_or_else(|| {
+    let paid = d.paid_entry_id.ok_or_else(|| {
         ServiceError::Database(sea_orm::DbErr::Custom(format!(
             "paid disbursement {id} has no entry"
         )))

@@ -143,21 +143,6 @@ async fn next_receipt_seq(
     Ok(row.try_get_by_index::<i32>(0)?)
 }
 
-/// Takes the fund's row lock (PostgreSQL) for the rest of the transaction, so that
-/// checks of its balance and writes to it happen one at a time; SQLite has one
-/// writer already.
-pub(super) async fn lock_fund(conn: &impl ConnectionTrait, fund_id: i64) -> ServiceResult<()> {
-    entity::fund::Entity::update_many()
-        .col_expr(
-            entity::fund::Column::Id,
-            Expr::col(entity::fund::Column::Id),
-        )
-        .filter(entity::fund::Column::Id.eq(fund_id))
-        .exec(conn)
-        .await?;
-    Ok(())
-}
-
 fn donor_fields(input: &NewDonation) -> ServiceResult<(Option<String>, Option<String>)> {
     if input.donor_kind == DonorKind::Anonymous {
         return Ok((None, None));
@@ -187,7 +172,7 @@ pub async fn record(cx: &Ctx, input: NewDonation) -> ServiceResult<DonationRecor
     if fund.status == FundStatus::Closed {
         return Err(Reason::FUND_CLOSED.at("fundId").into());
     }
-    lock_fund(&txn, fund.id).await?;
+    ledger::lock_fund(&txn, fund.id).await?;
     let year = input.received_on.year();
     let seq = next_receipt_seq(&txn, fund.id, year).await?;
     let number = format!("{}-{}-{year}-{seq:06}", fund.unit, fund.id);
@@ -251,28 +236,16 @@ pub async fn record(cx: &Ctx, input: NewDonation) -> ServiceResult<DonationRecor
 pub async fn void(cx: &Ctx, id: i64, reason: &str) -> ServiceResult<DonationRecord> {
     let reason = super::required_text("reason", reason, 500)?;
     let txn = cx.db().begin().await?;
-    let d: DonationRecord = cx
-        .get::<donation::Entity>(&txn, Action::Read, id)
-        .await?
-        .try_into()?;
+    let m = cx.get::<donation::Entity>(&txn, Action::Read, id).await?;
+    let entry_id = m.entry_id;
+    let d: DonationRecord = m.try_into()?;
     cx.access()
         .require(Resource::Donation, Action::Update, &d.unit)?;
     if d.voided_at.is_some() {
         return Err(Reason::DONATION_VOIDED.into());
     }
-    lock_fund(&txn, d.fund_id).await?;
-    let balance = ledger::balances(&txn, &[d.fund_id])
-        .await?
-        .get(&d.fund_id)
-        .copied()
-        .unwrap_or(0);
-    if balance < d.amount_fen {
-        return Err(Reason::FUND_INSUFFICIENT
-            .arg("balance", balance)
-            .arg("amount", d.amount_fen)
-            .into());
-    }
-    let entry_id = donation_entry(&txn, id).await?;
+    ledger::lock_fund(&txn, d.fund_id).await?;
+    ledger::require_balance(&txn, d.fund_id, d.amount_fen).await?;
     let reversal = ledger::reverse(
         &txn,
         cx,
@@ -306,17 +279,6 @@ pub async fn void(cx: &Ctx, id: i64, reason: &str) -> ServiceResult<DonationReco
         .try_into()?;
     txn.commit().await?;
     Ok(after)
-}
-
-/// The ledger entry a donation posted (kept off the record handed out).
-async fn donation_entry(conn: &impl ConnectionTrait, id: i64) -> ServiceResult<i64> {
-    Ok(
-        scoped::unscoped_by_id::<donation::Entity>(id, "the donation was read through the scope")
-            .one(conn)
-            .await?
-            .ok_or(ServiceError::NotFound(Thing::Donation))?
-            .entry_id,
-    )
 }
 
 pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<DonationRecord> {

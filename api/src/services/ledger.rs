@@ -13,7 +13,7 @@ use sea_orm::{
     QueryFilter, QuerySelect,
 };
 
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{Reason, ServiceError, ServiceResult};
 use crate::services::{scoped, Ctx};
 
 /// One line of an entry: an amount on an account (positive into it), and the fund the
@@ -102,6 +102,42 @@ pub(super) async fn reverse(
         &lines,
     )
     .await
+}
+
+/// Takes the fund's row lock (PostgreSQL) for the rest of the transaction, so that
+/// checks of its balance and writes to it happen one at a time; SQLite has one
+/// writer already.
+pub(super) async fn lock_fund(conn: &impl ConnectionTrait, fund_id: i64) -> ServiceResult<()> {
+    entity::fund::Entity::update_many()
+        .col_expr(
+            entity::fund::Column::Id,
+            Expr::col(entity::fund::Column::Id),
+        )
+        .filter(entity::fund::Column::Id.eq(fund_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// The fund's balance, refused with `FUND_INSUFFICIENT` when it is less than
+/// `amount_fen` (take [`lock_fund`] first, so no one else draws on it meanwhile).
+pub(super) async fn require_balance(
+    conn: &impl ConnectionTrait,
+    fund_id: i64,
+    amount_fen: i64,
+) -> ServiceResult<i64> {
+    let balance = balances(conn, &[fund_id])
+        .await?
+        .get(&fund_id)
+        .copied()
+        .unwrap_or(0);
+    if balance < amount_fen {
+        return Err(Reason::FUND_INSUFFICIENT
+            .arg("balance", balance)
+            .arg("amount", amount_fen)
+            .into());
+    }
+    Ok(balance)
 }
 
 /// The balance of each fund: the sum of its lines (0 for a fund with none).
