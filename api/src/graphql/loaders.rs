@@ -14,8 +14,8 @@ use async_graphql::{Context, ErrorExtensions};
 use crate::error::ServiceResult;
 use crate::graphql::GqlResult;
 use crate::services::{
-    activities, attendance, donations, funds, organizations, projects, records, roles, stars,
-    teams, users, volunteers, Ctx, Record, Seen,
+    activities, attendance, funds, organizations, projects, records, roles, stars, teams, users,
+    volunteers, Ctx, Record, Seen,
 };
 
 /// One kind of record (or of child rows) fetched for many parent ids at once.
@@ -221,7 +221,7 @@ macro_rules! children {
 
 children!(
     /// The balance of funds: the sum of their ledger lines, in fen.
-    FundBalances: funds::FundRecord => i64, donations::balances_of
+    FundBalances: funds::FundRecord => i64, funds::balances_of
 );
 children!(
     /// Service-field codes of volunteers.

@@ -20,7 +20,7 @@ use crate::codes::mask_name;
 use crate::error::{Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
-use crate::services::funds::{self, FundRecord, MAX_AMOUNT_FEN};
+use crate::services::funds::{self, MAX_AMOUNT_FEN};
 use crate::services::ledger::{self, Line};
 use crate::services::{ranges, scoped, throttle, Ctx};
 
@@ -311,15 +311,6 @@ pub async fn list(
     }
     let sort = super::Sort::new([donation::Column::Id], OrderDirection::Desc);
     super::page_by(cx, q, &sort, page, want_total).await
-}
-
-/// The balance of each fund (the sum of its ledger lines), for funds the caller read.
-pub async fn balances_of(
-    cx: &Ctx,
-    funds: &[super::Seen<FundRecord>],
-) -> ServiceResult<std::collections::HashMap<i64, i64>> {
-    let ids: Vec<i64> = funds.iter().map(super::Seen::id).collect();
-    ledger::balances(cx.db(), &ids).await
 }
 
 /// What anyone holding a receipt may check: valid or void, the fund, the amount,

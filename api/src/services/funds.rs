@@ -14,7 +14,7 @@ use crate::error::{Problem, Reason, ServiceError, ServiceResult};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
-use crate::services::{ranges, units, Ctx, NameOrderField};
+use crate::services::{ranges, units, Ctx, NameOrderField, Seen};
 
 /// The most a fund's target may be: ¥100,000,000, in fen.
 pub const MAX_AMOUNT_FEN: i64 = 100_000_000 * 100;
@@ -230,6 +230,14 @@ pub(super) async fn get_in(
     cx.get::<fund::Entity>(conn, Action::Read, id)
         .await?
         .try_into()
+}
+
+/// The balance of each fund (the sum of its ledger lines), for funds the caller read.
+pub async fn balances_of(
+    cx: &Ctx,
+    funds: &[Seen<FundRecord>],
+) -> ServiceResult<std::collections::HashMap<i64, i64>> {
+    super::ledger::balances(cx.db(), &Seen::ids(funds)).await
 }
 
 #[derive(Debug, Clone, Default)]
