@@ -21,6 +21,8 @@ pub struct Model {
     pub paid_entry_id: Option<i64>,
     pub reversed_entry_id: Option<i64>,
     pub created_at: DateTimeUtc,
+    /// The campaign whose money it spends, if any.
+    pub campaign_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

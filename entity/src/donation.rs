@@ -21,6 +21,13 @@ pub struct Model {
     pub void_entry_id: Option<i64>,
     pub recorded_by: Option<i64>,
     pub created_at: DateTimeUtc,
+    pub kind: crate::kinds::DonationKind,
+    /// Goods: a JSON array of `{name, quantity, unit, valueFen}`.
+    pub items: Option<String>,
+    pub campaign_id: Option<i64>,
+    pub pledge_id: Option<i64>,
+    /// The project the donor designated the gift for (定向捐赠), if any.
+    pub designation: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -262,6 +262,34 @@ kind!(
         Reversal = "reversal",
         /// Money paid out of a fund.
         Disbursement = "disbursement",
+        /// Money moved from one fund to another.
+        Transfer = "transfer",
+        /// Goods donated to a fund, booked at their estimated value on a goods
+        /// account: they do not add to the money the fund can pay out.
+        GoodsDonation = "goods_donation",
+    }
+);
+
+kind!(
+    /// What a donation gives.
+    DonationKind {
+        /// Money (integer fen).
+        Money = "money",
+        /// Goods (物资), itemised with quantities and estimated values.
+        Goods = "goods",
+    }
+);
+
+kind!(
+    /// What a disclosure report covers (慈善组织信息公开办法).
+    DisclosureKind {
+        /// A campaign's report during its run (at least every three months for a
+        /// campaign over six months).
+        Interim = "interim",
+        /// A campaign's final report, within three months of its end.
+        Final = "final",
+        /// A fund's annual report of a calendar year, by 31 May of the next.
+        Annual = "annual",
     }
 );
 

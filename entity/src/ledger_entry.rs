@@ -11,6 +11,8 @@ pub struct Model {
     pub reverses_id: Option<i64>,
     pub created_by: Option<i64>,
     pub created_at: DateTimeUtc,
+    /// The China Standard Time day the movement counts on (a donation's received day).
+    pub booked_on: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,6 +20,16 @@ pub struct Model {
     pub records: i64,
     pub activities_held: i64,
     pub people_served: i64,
+    /// Money donated (net of voids), in fen.
+    pub raised_fen: i64,
+    /// Money donations (net of voids).
+    pub donations: i64,
+    /// Money paid out (net of reversed payments), in fen.
+    pub disbursed_fen: i64,
+    /// The change in what the unit's funds hold, in fen: its running sum is the balance.
+    pub fund_net_fen: i64,
+    /// Pledges open (a stock: +1 when made, -1 when fulfilled or lapsed).
+    pub pledges_open: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,7 @@ mod m20261130_000010_unit_name_index;
 mod m20261130_000011_funds;
 mod m20261130_000012_donations;
 mod m20261130_000013_disbursements;
+mod m20261130_000014_campaigns_pledges_disclosure;
 
 pub use m20261126_000003_volunteers::SERVICE_FIELDS;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_funds::Migration),
             Box::new(m20261130_000012_donations::Migration),
             Box::new(m20261130_000013_disbursements::Migration),
+            Box::new(m20261130_000014_campaigns_pledges_disclosure::Migration),
         ]
     }
 }

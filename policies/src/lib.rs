@@ -13,7 +13,7 @@ pub use engine::{
     grantable_roles, plan, Assignment, Decision, Denial, Grant, Outcome, Principal, Scope,
 };
 pub use model::{
-    Action, ActivityRules, ApprovalStep, CharityRules, FieldRule, GrantLevel, Policy, PolicyError,
-    Reach, Resource, Role, StarRules, DEFAULT_POLICY,
+    Action, ActivityRules, ApprovalStep, CharityRules, DisclosureRules, FieldRule, GrantLevel,
+    Policy, PolicyError, Reach, Resource, Role, StarRules, DEFAULT_POLICY,
 };
 pub use unit::{CodeError, Level, UnitCode};

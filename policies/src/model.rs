@@ -35,6 +35,8 @@ pub enum Resource {
     Donation,
     /// Money paid out of a fund.
     Disbursement,
+    /// A fund's published disclosure report (信息公开): `create` publishes one.
+    Disclosure,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -58,7 +60,7 @@ impl Resource {
         self as usize
     }
 
-    pub const ALL: [Resource; 18] = [
+    pub const ALL: [Resource; 19] = [
         Resource::Unit,
         Resource::User,
         Resource::RoleAssignment,
@@ -77,6 +79,7 @@ impl Resource {
         Resource::Fund,
         Resource::Donation,
         Resource::Disbursement,
+        Resource::Disclosure,
     ];
 
     /// The actions that mean something for this resource.
@@ -101,6 +104,7 @@ impl Resource {
             Resource::Fund => &[Read, Create, Update],
             Resource::Donation => &[Read, Create, Update, ReadPersonal],
             Resource::Disbursement => &[Read, Create, Update, Approve, ReadPersonal],
+            Resource::Disclosure => &[Read, Create],
         }
     }
 
@@ -138,6 +142,7 @@ impl Resource {
             Resource::Fund => "fund",
             Resource::Donation => "donation",
             Resource::Disbursement => "disbursement",
+            Resource::Disclosure => "disclosure",
         }
     }
 }
@@ -290,6 +295,8 @@ struct PolicyFile {
 #[serde(deny_unknown_fields)]
 struct CharityFile {
     approval: Vec<ApprovalStep>,
+    #[serde(default)]
+    disclosure: DisclosureRules,
 }
 
 impl Default for CharityFile {
@@ -311,6 +318,7 @@ impl Default for CharityFile {
                     level: Level::District,
                 },
             ],
+            disclosure: DisclosureRules::default(),
         }
     }
 }
@@ -326,11 +334,42 @@ pub struct ApprovalStep {
     pub level: Level,
 }
 
+/// When disclosure reports fall due (慈善组织信息公开办法, in force 2026-01-01).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisclosureRules {
+    /// A campaign running longer than this many months publishes interim reports.
+    pub long_campaign_months: u32,
+    /// ... one for every period of this many months from its start,
+    pub interim_every_months: u32,
+    /// ... each due this many days after its period ends.
+    pub interim_due_days: u32,
+    /// A campaign's final report is due this many months after it ends.
+    pub final_within_months: u32,
+    /// A fund's annual report of a year is due on this month and day of the next.
+    pub annual_due_month: u32,
+    pub annual_due_day: u32,
+}
+
+impl Default for DisclosureRules {
+    fn default() -> Self {
+        DisclosureRules {
+            long_campaign_months: 6,
+            interim_every_months: 3,
+            interim_due_days: 30,
+            final_within_months: 3,
+            annual_due_month: 5,
+            annual_due_day: 31,
+        }
+    }
+}
+
 /// Community charity money rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CharityRules {
     /// Ascending by amount; the last step has no upper bound.
     pub approval: Vec<ApprovalStep>,
+    pub disclosure: DisclosureRules,
 }
 
 impl CharityRules {
@@ -593,8 +632,31 @@ fn validate_charity(f: &CharityFile) -> Result<CharityRules, PolicyError> {
     if f.approval.windows(2).any(|w| w[1].level > w[0].level) {
         return bad("levels must not go down as amounts grow");
     }
+    let d = &f.disclosure;
+    let bad = |m: &str| Err(PolicyError::Invalid(format!("charity.disclosure: {m}")));
+    for (name, months) in [
+        ("long_campaign_months", d.long_campaign_months),
+        ("interim_every_months", d.interim_every_months),
+        ("final_within_months", d.final_within_months),
+    ] {
+        if !(1..=36).contains(&months) {
+            return bad(&format!("`{name}` is 1 to 36 months"));
+        }
+    }
+    if d.interim_due_days > 365 {
+        return bad("`interim_due_days` is at most 365");
+    }
+    // A day every year has (29 February is not).
+    const DAYS: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let month_days = (d.annual_due_month as usize)
+        .checked_sub(1)
+        .and_then(|m| DAYS.get(m));
+    if month_days.is_none_or(|n| !(1..=*n).contains(&d.annual_due_day)) {
+        return bad("`annual_due_month`/`annual_due_day` name a day every year has");
+    }
     Ok(CharityRules {
         approval: f.approval.clone(),
+        disclosure: *d,
     })
 }
 

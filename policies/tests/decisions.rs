@@ -131,7 +131,7 @@ const ROLES: [&str; 10] = [
     "volunteer",
     "no_such_role",
 ];
-const RESOURCES: [Resource; 18] = Resource::ALL;
+const RESOURCES: [Resource; 19] = Resource::ALL;
 const ACTIONS: [Action; 9] = [
     Action::Read,
     Action::Create,

@@ -286,6 +286,25 @@ reasons! {
         "该支出处于 {state} 状态，不能进行此操作";
     DONATION_VOIDED: Conflict,
         "the donation is already void", "该捐赠已作废";
+    NOT_OF_FUND: BadUserInput,
+        "the {thing} belongs to another fund", "该{thing}不属于此基金";
+    SAME_FUND: BadUserInput,
+        "a transfer goes from one fund to another", "转账的转出和转入基金不能相同";
+    GOODS_ITEMS: BadUserInput,
+        "a goods donation lists 1 to 100 items, each with a name, a quantity above 0 and a value; a money donation lists none",
+        "物资捐赠须列出 1 至 100 项物资（名称、数量大于 0、估值），资金捐赠不列物资";
+    CHANNEL_NOT_IN_CAMPAIGN: BadUserInput,
+        "the campaign does not raise through {channel}", "该募捐活动不接受 {channel} 渠道";
+    OUTSIDE_CAMPAIGN: BadUserInput,
+        "the donation was received outside the campaign's dates", "捐赠日期不在募捐活动期间";
+    REPORT_PERIOD: BadUserInput,
+        "{kind} report: {rule}", "{kind} 报告：{rule}";
+    REPORT_EXISTS: Conflict,
+        "a {kind} report for this period is already published (report {id}); publish a correction that names it",
+        "该期间的 {kind} 报告已公开（报告 {id}），如需更正请发布更正报告并注明";
+    CORRECTS_OTHER: BadUserInput,
+        "a correction names a published report of the same fund, campaign and kind",
+        "更正报告须针对同一基金、同一募捐活动、同一类型的已公开报告";
     FUND_LEVEL: BadUserInput,
         "a community charity fund is opened at a district, street or community, not at a {level}",
         "社区慈善基金须设在区、街道或社区，不能设在{level}";

@@ -33,6 +33,13 @@ impl Disbursement {
             .await?
             .map(Fund))
     }
+    /// The campaign whose money it spends, if any (null when the caller cannot see it).
+    async fn campaign(
+        &self,
+        ctx: &Context<'_>,
+    ) -> GqlResult<Option<crate::graphql::campaigns::Campaign>> {
+        crate::graphql::campaigns::campaign_of(ctx, self.0.campaign_id).await
+    }
     /// The amount in fen.
     async fn amount_fen(&self) -> Fen {
         Fen(self.0.amount_fen)
@@ -98,6 +105,9 @@ pub struct ProposeDisbursementInput {
     /// The names of attached documents (at most 20).
     #[graphql(default)]
     pub attachments: Vec<String>,
+    /// The campaign whose money it spends (one of the fund's), for that campaign's
+    /// disclosure.
+    pub campaign_id: Option<ID>,
 }
 
 /// A disbursement to approve, pay or look at again.
@@ -219,6 +229,7 @@ impl DisbursementMutation {
                 payee_kind: input.payee_kind,
                 payee_name: input.payee_name,
                 attachments: input.attachments,
+                campaign_id: opt_id(NodeKind::Campaign, &input.campaign_id)?,
             };
             disbursements::propose(parts(ctx)?, new).await
         })

@@ -1,9 +1,10 @@
 //! Donations to community charity funds, with their receipts.
 
 use async_graphql::{Context, ErrorExtensions, InputObject, Object, SimpleObject, ID};
-use entity::kinds::{DonationChannel, DonorKind};
+use entity::kinds::{DonationChannel, DonationKind, DonorKind};
 
 use crate::graphql::accounts::{user_of, User};
+use crate::graphql::campaigns::{campaign_of, Campaign, Pledge};
 use crate::graphql::connection::{list, Connection, Paging};
 use crate::graphql::funds::Fund;
 use crate::graphql::ids::{global_id, id_of, opt_id, NodeKind};
@@ -12,19 +13,21 @@ use crate::graphql::units::Unit;
 use crate::graphql::{
     answer, cx_of, load_unit, loaders, parse_under, parts, target, visible, GqlResult,
 };
-use crate::services::donations::{self, DonationFilter, DonationRecord, NewDonation};
+use crate::services::donations::{self, DonationFilter, DonationRecord, GoodsItem, NewDonation};
+use crate::services::donors::Donor;
 
 pub struct Donation(pub DonationRecord);
 
 impl Donation {
-    async fn donor(&self, ctx: &Context<'_>) -> GqlResult<donations::Donor> {
+    async fn donor(&self, ctx: &Context<'_>) -> GqlResult<Donor> {
         donations::donor(cx_of(ctx)?, &self.0)
             .await
             .map_err(|e| e.extend())
     }
 }
 
-/// A money donation to a fund (捐赠), with its receipt number.
+/// A donation to a fund (捐赠) — money, or goods at their estimated value — with its
+/// receipt number.
 #[Object]
 impl Donation {
     /// The record's global ID (opaque; use it with `node` and `nodes`).
@@ -37,9 +40,34 @@ impl Donation {
             .await?
             .map(Fund))
     }
-    /// The amount in fen.
+    /// The amount in fen; for goods, their estimated value.
     async fn amount_fen(&self) -> Fen {
         Fen(self.0.amount_fen)
+    }
+    /// Money or goods.
+    async fn kind(&self) -> DonationKind {
+        self.0.kind
+    }
+    /// The goods given (empty for money).
+    async fn items(&self) -> Vec<GoodsLine> {
+        self.0.items.iter().cloned().map(GoodsLine).collect()
+    }
+    /// The campaign it was given to, if any (null when the caller cannot see it).
+    async fn campaign(&self, ctx: &Context<'_>) -> GqlResult<Option<Campaign>> {
+        campaign_of(ctx, self.0.campaign_id).await
+    }
+    /// The pledge it fulfils (part of), if any (null when the caller cannot see it).
+    async fn pledge(&self, ctx: &Context<'_>) -> GqlResult<Option<Pledge>> {
+        let Some(id) = self.0.pledge_id else {
+            return Ok(None);
+        };
+        Ok(loaders::load::<loaders::Pledges>(ctx, id)
+            .await?
+            .map(Pledge))
+    }
+    /// The project the donor designated it for (定向捐赠), if any.
+    async fn designation(&self) -> Option<&str> {
+        self.0.designation.as_deref()
     }
     /// Who gave it: a person, an enterprise or anonymous.
     async fn donor_kind(&self) -> DonorKind {
@@ -94,13 +122,64 @@ impl Donation {
     }
 }
 
-/// A money donation to an open fund.
+/// One kind of goods in a goods donation.
+pub struct GoodsLine(pub GoodsItem);
+
+/// One kind of goods given.
+#[Object]
+impl GoodsLine {
+    /// What it is (e.g. 大米).
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// How many.
+    async fn quantity(&self) -> i64 {
+        self.0.quantity
+    }
+    /// Counted in (箱, 件, kg), when given.
+    async fn unit(&self) -> Option<&str> {
+        self.0.unit.as_deref()
+    }
+    /// The estimated value of the whole line, in fen.
+    async fn value_fen(&self) -> Fen {
+        Fen(self.0.value_fen)
+    }
+}
+
+/// One kind of goods in a goods donation.
+#[derive(InputObject)]
+pub struct GoodsLineInput {
+    /// What it is (1 to 100 characters).
+    pub name: String,
+    /// How many (at least 1).
+    pub quantity: i64,
+    /// Counted in (at most 20 characters).
+    pub unit: Option<String>,
+    /// The estimated value of the whole line in fen (0 or more).
+    pub value_fen: Fen,
+}
+
+/// A donation to an open fund: money (`amountFen`) or goods (`items`).
 #[derive(InputObject)]
 pub struct RecordDonationInput {
     /// The fund's global ID.
     pub fund_id: ID,
-    /// The amount in fen (more than 0, at most ¥100,000,000).
-    pub amount_fen: Fen,
+    /// Money or goods; money when left out.
+    #[graphql(default_with = "DonationKind::Money")]
+    pub kind: DonationKind,
+    /// Money: the amount in fen (more than 0, at most ¥100,000,000). Goods: leave out
+    /// (the items' values add up to it).
+    pub amount_fen: Option<Fen>,
+    /// Goods: 1 to 100 lines. Money: leave out.
+    #[graphql(default)]
+    pub items: Vec<GoodsLineInput>,
+    /// The campaign it answers (one of the fund's, running on the day received, and
+    /// raising through the channel).
+    pub campaign_id: Option<ID>,
+    /// The pledge it fulfils (one of the fund's; money only).
+    pub pledge_id: Option<ID>,
+    /// The project the donor designated it for (定向捐赠; at most 200 characters).
+    pub designation: Option<String>,
     /// Who gave it.
     pub donor_kind: DonorKind,
     /// The donor's name (required unless anonymous; at most 100 characters).
@@ -155,6 +234,9 @@ impl DonationQuery {
         )]
         under: Option<String>,
         #[graphql(desc = "Only donations to this fund (its global ID).")] fund_id: Option<ID>,
+        #[graphql(desc = "Only donations to this campaign (its global ID).")] campaign_id: Option<
+            ID,
+        >,
         #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
             i32,
         >,
@@ -181,6 +263,7 @@ impl DonationQuery {
             let filter = DonationFilter {
                 under: parse_under(under.as_deref())?,
                 fund_id: opt_id(NodeKind::Fund, &fund_id)?,
+                campaign_id: opt_id(NodeKind::Campaign, &campaign_id)?,
             };
             donations::list(cx, &filter, &page, want_total).await
         })
@@ -215,12 +298,26 @@ impl DonationMutation {
         answer(async {
             let new = NewDonation {
                 fund_id: id_of(NodeKind::Fund, &input.fund_id)?,
-                amount_fen: input.amount_fen.0,
+                amount_fen: input.amount_fen.map(|f| f.0),
+                kind: input.kind,
+                items: input
+                    .items
+                    .into_iter()
+                    .map(|i| GoodsItem {
+                        name: i.name,
+                        quantity: i.quantity,
+                        unit: i.unit,
+                        value_fen: i.value_fen.0,
+                    })
+                    .collect(),
                 donor_kind: input.donor_kind,
                 donor_name: input.donor_name,
                 donor_contact: input.donor_contact,
                 channel: input.channel,
                 received_on: input.received_on.into(),
+                campaign_id: opt_id(NodeKind::Campaign, &input.campaign_id)?,
+                pledge_id: opt_id(NodeKind::Pledge, &input.pledge_id)?,
+                designation: input.designation,
             };
             donations::record(parts(ctx)?, new).await
         })

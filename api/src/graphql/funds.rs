@@ -143,6 +143,31 @@ impl From<FundRecord> for FundPayload {
     }
 }
 
+/// Moves money from one open fund to another.
+#[derive(InputObject)]
+pub struct TransferBetweenFundsInput {
+    /// The paying fund's global ID.
+    pub from_fund_id: ID,
+    /// The receiving fund's global ID.
+    pub to_fund_id: ID,
+    /// The amount in fen (more than 0, at most ¥100,000,000, at most what the paying
+    /// fund holds).
+    pub amount_fen: Fen,
+    /// Why (at most 300 characters; kept on the ledger entry and in the audit log).
+    pub memo: String,
+}
+
+/// The result of `transferBetweenFunds`.
+#[derive(SimpleObject)]
+pub struct TransferBetweenFundsPayload {
+    /// The paying fund, as it is now.
+    pub from_fund: Fund,
+    /// The receiving fund, as it is now.
+    pub to_fund: Fund,
+    /// The amount moved, in fen.
+    pub amount_fen: Fen,
+}
+
 #[derive(Default)]
 pub struct FundQuery;
 
@@ -249,6 +274,31 @@ impl FundMutation {
                 target_fen: maybe::<Fen, Fen>(input.target_fen).map(|t| t.map(|f| f.0)),
             };
             funds::update(cx, id, changes).await
+        })
+        .await
+    }
+    /// Moves money between two open funds: the approval a disbursement of the amount
+    /// would need at the paying fund (`disbursement.approve` at the level
+    /// `[charity] approval` names), and `fund.update` at the receiving one. One
+    /// balanced ledger entry; refused when the paying fund holds less.
+    async fn transfer_between_funds(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; each field is described on the input type.")]
+        input: TransferBetweenFundsInput,
+    ) -> GqlResult<TransferBetweenFundsPayload> {
+        answer(async {
+            let from = id_of(NodeKind::Fund, &input.from_fund_id)?;
+            let to = id_of(NodeKind::Fund, &input.to_fund_id)?;
+            let cx = crate::graphql::parts(ctx)?;
+            let amount = input.amount_fen.0;
+            funds::transfer(cx, from, to, amount, &input.memo)
+                .await
+                .map(|(f, t)| TransferBetweenFundsPayload {
+                    from_fund: Fund(f),
+                    to_fund: Fund(t),
+                    amount_fen: Fen(amount),
+                })
         })
         .await
     }

@@ -28,10 +28,13 @@ pub enum NodeKind {
     Fund,
     Donation,
     Disbursement,
+    Campaign,
+    Pledge,
+    DisclosureReport,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 18] = [
+    const ALL: [NodeKind; 21] = [
         NodeKind::Unit,
         NodeKind::User,
         NodeKind::RoleAssignment,
@@ -50,6 +53,9 @@ impl NodeKind {
         NodeKind::Fund,
         NodeKind::Donation,
         NodeKind::Disbursement,
+        NodeKind::Campaign,
+        NodeKind::Pledge,
+        NodeKind::DisclosureReport,
     ];
 
     fn tag(self) -> &'static str {
@@ -72,6 +78,9 @@ impl NodeKind {
             NodeKind::Fund => "Fund",
             NodeKind::Donation => "Donation",
             NodeKind::Disbursement => "Disbursement",
+            NodeKind::Campaign => "Campaign",
+            NodeKind::Pledge => "Pledge",
+            NodeKind::DisclosureReport => "DisclosureReport",
         }
     }
 

@@ -14,8 +14,8 @@ use async_graphql::{Context, ErrorExtensions};
 use crate::error::ServiceResult;
 use crate::graphql::GqlResult;
 use crate::services::{
-    activities, attendance, funds, organizations, projects, records, roles, stars, teams, users,
-    volunteers, Ctx, Record, Seen,
+    activities, attendance, campaigns, disclosure, funds, organizations, pledges, projects,
+    records, roles, stars, teams, users, volunteers, Ctx, Record, Seen,
 };
 
 /// One kind of record (or of child rows) fetched for many parent ids at once.
@@ -199,6 +199,18 @@ batch!(
     /// Community charity funds the caller may read.
     Funds => funds::FundRecord, |cx, ids| funds::get_many(cx, ids)
 );
+batch!(
+    /// Fundraising campaigns the caller may read.
+    Campaigns => campaigns::CampaignRecord, |cx, ids| campaigns::get_many(cx, ids)
+);
+batch!(
+    /// Pledges the caller may read.
+    Pledges => pledges::PledgeRecord, |cx, ids| pledges::get_many(cx, ids)
+);
+batch!(
+    /// Published disclosure reports.
+    DisclosureReports => disclosure::ReportRecord, |cx, ids| disclosure::get_many(cx, ids)
+);
 
 /// One [`Children`]: its name, its parent record, the value per parent and the
 /// service that reads them.
@@ -222,6 +234,10 @@ macro_rules! children {
 children!(
     /// The balance of funds: the sum of their ledger lines, in fen.
     FundBalances: funds::FundRecord => i64, funds::balances_of
+);
+children!(
+    /// Money raised by campaigns: their valid money donations, in fen.
+    CampaignRaised: campaigns::CampaignRecord => i64, campaigns::raised_of
 );
 children!(
     /// Service-field codes of volunteers.

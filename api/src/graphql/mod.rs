@@ -9,9 +9,11 @@ pub mod accounts;
 pub mod activities;
 pub mod attendance;
 pub mod audit;
+pub mod campaigns;
 pub mod certificates;
 pub mod connection;
 pub mod disbursements;
+pub mod disclosure;
 pub mod donations;
 pub mod funds;
 pub mod guard;
@@ -66,6 +68,8 @@ pub struct QueryRoot(
     funds::FundQuery,
     donations::DonationQuery,
     disbursements::DisbursementQuery,
+    campaigns::CampaignQuery,
+    disclosure::DisclosureQuery,
 );
 
 /// Every change; each mutation takes one `input` and returns a payload.
@@ -88,6 +92,8 @@ pub struct MutationRoot(
     funds::FundMutation,
     donations::DonationMutation,
     disbursements::DisbursementMutation,
+    campaigns::CampaignMutation,
+    disclosure::DisclosureMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

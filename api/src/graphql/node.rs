@@ -8,8 +8,10 @@ use crate::graphql::accounts::User;
 use crate::graphql::activities::Activity;
 use crate::graphql::attendance::Signup;
 use crate::graphql::audit::AuditEntry;
+use crate::graphql::campaigns::{Campaign, Pledge};
 use crate::graphql::certificates::Certificate;
 use crate::graphql::disbursements::Disbursement;
+use crate::graphql::disclosure::DisclosureReport;
 use crate::graphql::donations::Donation;
 use crate::graphql::funds::Fund;
 use crate::graphql::ids::{parse_global_id, NodeKind};
@@ -25,8 +27,9 @@ use crate::graphql::volunteers::Volunteer;
 use crate::graphql::volunteers::VolunteerMove;
 use crate::graphql::{cx_of, unit_reader, visible};
 use crate::services::{
-    activities, attendance, audit, certificates, disbursements, donations, funds, organizations,
-    projects, records, roles, stars, stations, teams, users, volunteers,
+    activities, attendance, audit, campaigns, certificates, disbursements, disclosure, donations,
+    funds, organizations, pledges, projects, records, roles, stars, stations, teams, users,
+    volunteers,
 };
 
 /// Any record with a global ID.
@@ -55,6 +58,9 @@ pub enum Node {
     Fund(Fund),
     Donation(Donation),
     Disbursement(Disbursement),
+    Campaign(Campaign),
+    Pledge(Pledge),
+    DisclosureReport(DisclosureReport),
 }
 
 #[derive(Default)]
@@ -183,6 +189,13 @@ async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<Nod
         NodeKind::Donation => donations::get(cx, raw)
             .await
             .map(|d| Node::Donation(Donation(d))),
+        NodeKind::Campaign => campaigns::get(cx, raw)
+            .await
+            .map(|c| Node::Campaign(Campaign(c))),
+        NodeKind::Pledge => pledges::get(cx, raw).await.map(|p| Node::Pledge(Pledge(p))),
+        NodeKind::DisclosureReport => disclosure::get(cx, raw)
+            .await
+            .map(|r| Node::DisclosureReport(DisclosureReport(r))),
     };
     visible(node)
 }

@@ -54,6 +54,8 @@ pub enum PolicyResource {
     Donation,
     /// Money paid out of funds.
     Disbursement,
+    /// Published disclosure reports (`create` publishes).
+    Disclosure,
 }
 
 /// An action on a resource.
@@ -110,6 +112,7 @@ impl From<policies::Resource> for PolicyResource {
             R::Fund => PolicyResource::Fund,
             R::Donation => PolicyResource::Donation,
             R::Disbursement => PolicyResource::Disbursement,
+            R::Disclosure => PolicyResource::Disclosure,
         }
     }
 }
@@ -136,6 +139,7 @@ impl From<PolicyResource> for policies::Resource {
             PolicyResource::Fund => R::Fund,
             PolicyResource::Donation => R::Donation,
             PolicyResource::Disbursement => R::Disbursement,
+            PolicyResource::Disclosure => R::Disclosure,
         }
     }
 }

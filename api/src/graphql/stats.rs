@@ -3,7 +3,7 @@
 use async_graphql::{Context, ErrorExtensions, Object, SimpleObject};
 use entity::kinds::StationKind;
 
-use crate::graphql::scalars::Day;
+use crate::graphql::scalars::{Day, Fen};
 use crate::graphql::units::Unit;
 use crate::graphql::{cx_of, load_unit, GqlResult};
 use crate::services::stats;
@@ -35,6 +35,26 @@ pub struct Figures {
     pub hours_per_volunteer: f64,
     /// Volunteers holding each star rating (1 to 5) at the end of the period.
     pub volunteers_by_star: Vec<StarCount>,
+    /// Community charity figures; null unless the caller may read funds at the unit.
+    pub charity: Option<CharityFigures>,
+}
+
+/// Community charity money of a subtree for a period, from the figures kept with
+/// every ledger entry.
+#[derive(SimpleObject)]
+pub struct CharityFigures {
+    /// Funds open at the end of the period.
+    pub funds: i64,
+    /// Money donated in the period, net of voided receipts, in fen.
+    pub raised_fen: Fen,
+    /// Money donations in the period, net of voided ones.
+    pub donations: i64,
+    /// Money paid out in the period, net of reversed payments, in fen.
+    pub disbursed_fen: Fen,
+    /// What the funds held at the end of the period, in fen.
+    pub balance_fen: Fen,
+    /// Pledges open at the end of the period (neither fulfilled nor lapsed).
+    pub pledges_open: i64,
 }
 
 /// How many volunteers hold a star rating.
@@ -46,8 +66,8 @@ pub struct StarCount {
     pub count: i64,
 }
 
-impl From<stats::Figures> for Figures {
-    fn from(f: stats::Figures) -> Self {
+impl Figures {
+    fn of(f: stats::Figures, charity: bool) -> Self {
         let hours = f.half_hours as f64 / 2.0;
         Figures {
             volunteers: f.volunteers,
@@ -74,6 +94,14 @@ impl From<stats::Figures> for Figures {
                     count: *count,
                 })
                 .collect(),
+            charity: charity.then(|| CharityFigures {
+                funds: f.funds as i64,
+                raised_fen: Fen(f.raised_fen),
+                donations: f.donations,
+                disbursed_fen: Fen(f.disbursed_fen),
+                balance_fen: Fen(f.fund_balance_fen),
+                pledges_open: f.pledges_open,
+            }),
         }
     }
 }
@@ -129,6 +157,11 @@ pub struct UnitStats {
     pub communities: i64,
     /// Station coverage by kind.
     pub stations: Vec<StationCoverage>,
+    /// Streets with an open community charity fund at them or below (null unless the
+    /// caller may read funds at the unit).
+    pub streets_with_fund: Option<i64>,
+    /// Communities with an open fund (same rule).
+    pub communities_with_fund: Option<i64>,
     /// The same figures for each child unit.
     pub children: Vec<ChildStats>,
 }
@@ -158,7 +191,9 @@ impl StatsQuery {
         let share = |n: u64, of: u64| if of == 0 { 0.0 } else { n as f64 / of as f64 };
         Ok(UnitStats {
             unit_code: s.unit.to_string(),
-            figures: s.figures.into(),
+            figures: Figures::of(s.figures, s.charity_visible),
+            streets_with_fund: s.charity_visible.then_some(s.streets_with_fund as i64),
+            communities_with_fund: s.charity_visible.then_some(s.communities_with_fund as i64),
             streets: s.streets as i64,
             communities: s.communities as i64,
             stations: s
@@ -178,7 +213,7 @@ impl StatsQuery {
                 .into_iter()
                 .map(|(u, f)| ChildStats {
                     unit_code: u.to_string(),
-                    figures: f.into(),
+                    figures: Figures::of(f, s.charity_visible),
                     code: u,
                 })
                 .collect(),

@@ -35,6 +35,15 @@ pub struct Delta {
     pub records: i64,
     pub activities_held: i64,
     pub people_served: i64,
+    /// Money donated, net of voids (fen), and the number of money donations.
+    pub raised_fen: i64,
+    pub donations: i64,
+    /// Money paid out, net of reversed payments (fen).
+    pub disbursed_fen: i64,
+    /// The change in what the unit's funds hold (fen).
+    pub fund_net_fen: i64,
+    /// Pledges open: +1 when made, -1 when fulfilled or lapsed.
+    pub pledges_open: i64,
 }
 
 impl Delta {
@@ -59,11 +68,16 @@ impl Delta {
             records: -self.records,
             activities_held: -self.activities_held,
             people_served: -self.people_served,
+            raised_fen: -self.raised_fen,
+            donations: -self.donations,
+            disbursed_fen: -self.disbursed_fen,
+            fund_net_fen: -self.fund_net_fen,
+            pledges_open: -self.pledges_open,
         }
     }
 }
 
-const COLUMNS: [&str; 12] = [
+const COLUMNS: [&str; 17] = [
     "volunteers",
     "party_members",
     "party_reporting",
@@ -76,6 +90,11 @@ const COLUMNS: [&str; 12] = [
     "records",
     "activities_held",
     "people_served",
+    "raised_fen",
+    "donations",
+    "disbursed_fen",
+    "fund_net_fen",
+    "pledges_open",
 ];
 
 /// Adds `d` to `unit`'s figures on `day` (an upsert: atomic under concurrency).
@@ -103,6 +122,11 @@ pub async fn bump(
         records: Set(d.records),
         activities_held: Set(d.activities_held),
         people_served: Set(d.people_served),
+        raised_fen: Set(d.raised_fen),
+        donations: Set(d.donations),
+        disbursed_fen: Set(d.disbursed_fen),
+        fund_net_fen: Set(d.fund_net_fen),
+        pledges_open: Set(d.pledges_open),
     };
     let mut on_conflict =
         OnConflict::columns([unit_daily::Column::UnitCode, unit_daily::Column::Day]);
@@ -118,6 +142,11 @@ pub async fn bump(
         .await?;
     Ok(())
 }
+
+/// The charity columns of a row that counts none.
+const NO_CHARITY: &str = "0, 0, 0, 0, 0";
+/// The volunteer columns of a row that counts none.
+const NO_VOLUNTEERS: &str = "0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0";
 
 /// Recomputes every figure from the rows it counts, attributing stocks to each row's
 /// current unit on the day it was registered (granted). Run after bulk loads.
@@ -136,27 +165,64 @@ pub async fn rebuild(conn: &impl ConnectionTrait) -> ServiceResult<()> {
              SUM(CASE WHEN stars = 1 THEN 1 ELSE 0 END) AS stars1, SUM(CASE WHEN stars = 2 THEN 1 ELSE 0 END) AS stars2, \
              SUM(CASE WHEN stars = 3 THEN 1 ELSE 0 END) AS stars3, SUM(CASE WHEN stars = 4 THEN 1 ELSE 0 END) AS stars4, \
              SUM(CASE WHEN stars = 5 THEN 1 ELSE 0 END) AS stars5, \
-             0 AS half_hours, 0 AS records, 0 AS activities_held, 0 AS people_served \
+             0 AS half_hours, 0 AS records, 0 AS activities_held, 0 AS people_served, \
+             0 AS raised_fen, 0 AS donations, 0 AS disbursed_fen, 0 AS fund_net_fen, 0 AS pledges_open \
              FROM volunteer GROUP BY unit_code, {d}",
             d = day("created_at")
         ),
         // party members counted at the community they report to
         format!(
-            "SELECT reported_unit_code, {d}, 0, 0, COUNT(*), 0, 0, 0, 0, 0, 0, 0, 0, 0 \
+            "SELECT reported_unit_code, {d}, 0, 0, COUNT(*), 0, 0, 0, 0, 0, 0, 0, 0, 0, {z} \
              FROM volunteer WHERE party_member AND reported_unit_code IS NOT NULL \
              GROUP BY reported_unit_code, {d}",
-            d = day("created_at")
+            d = day("created_at"),
+            z = NO_CHARITY,
         ),
         format!(
             "SELECT unit_code, {d}, 0, 0, 0, 0, 0, 0, 0, 0, SUM(half_hours), \
-             SUM(CASE WHEN corrects_id IS NULL THEN 1 ELSE 0 END), 0, 0 \
+             SUM(CASE WHEN corrects_id IS NULL THEN 1 ELSE 0 END), 0, 0, {z} \
              FROM service_record WHERE state = 'approved' GROUP BY unit_code, {d}",
-            d = day("started_at")
+            d = day("started_at"),
+            z = NO_CHARITY,
         ),
         format!(
-            "SELECT unit_code, {d}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, COUNT(*), SUM(COALESCE(people_served, 0)) \
+            "SELECT unit_code, {d}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, COUNT(*), SUM(COALESCE(people_served, 0)), {z} \
              FROM activity WHERE state = 'closed' GROUP BY unit_code, {d}",
-            d = day("starts_at")
+            d = day("starts_at"),
+            z = NO_CHARITY,
+        ),
+        // Money, from the ledger by the day each entry is booked on, at the unit of
+        // the fund each line moves: every fund line changes the balance; a donation
+        // (or the reversal of one) adds to (takes from) money raised, a payment (or
+        // its reversal) to money paid out.
+        format!(
+            "SELECT f.unit_code, e.booked_on, {v}, \
+             CAST(SUM(CASE WHEN e.kind = 'donation' THEN l.amount_fen \
+                  WHEN e.kind = 'reversal' AND r.kind = 'donation' THEN l.amount_fen ELSE 0 END) AS BIGINT), \
+             SUM(CASE WHEN e.kind = 'donation' THEN 1 \
+                  WHEN e.kind = 'reversal' AND r.kind = 'donation' THEN -1 ELSE 0 END), \
+             CAST(SUM(CASE WHEN e.kind = 'disbursement' THEN -l.amount_fen \
+                  WHEN e.kind = 'reversal' AND r.kind = 'disbursement' THEN -l.amount_fen ELSE 0 END) AS BIGINT), \
+             CAST(SUM(l.amount_fen) AS BIGINT), 0 \
+             FROM ledger_line l JOIN ledger_entry e ON e.id = l.entry_id \
+             JOIN fund f ON f.id = l.fund_id \
+             LEFT JOIN ledger_entry r ON r.id = e.reverses_id \
+             GROUP BY f.unit_code, e.booked_on",
+            v = NO_VOLUNTEERS,
+        ),
+        // Pledges: open from the day made until fulfilled or lapsed (the day after
+        // the due day), whichever comes first.
+        format!(
+            "SELECT unit_code, {d}, {v}, 0, 0, 0, 0, 1 FROM pledge \
+             UNION ALL \
+             SELECT unit_code, CASE WHEN fulfilled_on IS NOT NULL AND fulfilled_on <= due_on \
+                 THEN fulfilled_on ELSE {lapse} END, {v}, 0, 0, 0, 0, -1 FROM pledge",
+            d = day("created_at"),
+            v = NO_VOLUNTEERS,
+            lapse = match backend {
+                DbBackend::Postgres => "due_on + 1",
+                _ => "date(due_on, '+1 day')",
+            },
         ),
     ];
     let cols = COLUMNS.join(", ");

@@ -18,8 +18,8 @@ use crate::codes::mask_name;
 use crate::error::{Reason, ServiceError, ServiceResult};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
-use crate::services::funds::{self, MAX_AMOUNT_FEN};
-use crate::services::ledger::{self, Line};
+use crate::services::funds::{self};
+use crate::services::ledger::{self, Line, Posting};
 use crate::services::{ranges, Ctx};
 
 #[derive(Debug, Clone)]
@@ -38,6 +38,7 @@ pub struct DisbursementRecord {
     pub return_reason: Option<String>,
     /// The ledger entry that paid it (internal: what a reversal reverses).
     paid_entry_id: Option<i64>,
+    pub campaign_id: Option<i64>,
 }
 
 impl TryFrom<disbursement::Model> for DisbursementRecord {
@@ -53,6 +54,7 @@ impl TryFrom<disbursement::Model> for DisbursementRecord {
             })?,
             id: m.id,
             fund_id: m.fund_id,
+            campaign_id: m.campaign_id,
             amount_fen: m.amount_fen,
             purpose: m.purpose,
             payee_kind: m.payee_kind,
@@ -95,17 +97,13 @@ pub struct NewDisbursement {
     pub payee_kind: PayeeKind,
     pub payee_name: String,
     pub attachments: Vec<String>,
+    /// The campaign whose money it spends, for the campaign's disclosure.
+    pub campaign_id: Option<i64>,
 }
 
 /// Proposes a payment out of an open fund.
 pub async fn propose(cx: &Ctx, input: NewDisbursement) -> ServiceResult<DisbursementRecord> {
-    if !(1..=MAX_AMOUNT_FEN).contains(&input.amount_fen) {
-        return Err(Reason::OUT_OF_RANGE
-            .at("amountFen")
-            .arg("min", 1)
-            .arg("max", MAX_AMOUNT_FEN)
-            .into());
-    }
+    super::donors::amount("amountFen", input.amount_fen)?;
     let purpose = super::required_text("purpose", &input.purpose, 500)?;
     let payee = super::required_text("payeeName", &input.payee_name, 200)?;
     if input.attachments.len() > 20 {
@@ -127,7 +125,9 @@ pub async fn propose(cx: &Ctx, input: NewDisbursement) -> ServiceResult<Disburse
     if fund.status == FundStatus::Closed {
         return Err(Reason::FUND_CLOSED.at("fundId").into());
     }
+    let campaign = super::campaigns::of_fund(&txn, cx, input.campaign_id, fund.id).await?;
     let m = disbursement::ActiveModel {
+        campaign_id: Set(campaign.map(|c| c.id)),
         unit_code: Set(fund.unit.to_string()),
         fund_id: Set(fund.id),
         amount_fen: Set(input.amount_fen),
@@ -281,13 +281,11 @@ pub async fn pay(cx: &Ctx, id: i64) -> ServiceResult<DisbursementRecord> {
     let txn = cx.db().begin().await?;
     let d = payable(&txn, cx, id, State::Approved).await?;
     let balance = ledger::require_balance(&txn, d.fund_id, d.amount_fen).await?;
+    let memo = format!("disbursement {}", d.id);
     let entry = ledger::post(
         &txn,
         cx,
-        &d.unit,
-        EntryKind::Disbursement,
-        &format!("disbursement {}", d.id),
-        None,
+        Posting::new(cx, &d.unit, EntryKind::Disbursement, &memo),
         &[
             Line {
                 account: ledger::fund_account(d.fund_id),
@@ -333,7 +331,7 @@ pub async fn reverse(cx: &Ctx, id: i64, reason: &str) -> ServiceResult<Disbursem
         &txn,
         cx,
         &d.unit,
-        paid,
+        (paid, EntryKind::Disbursement),
         &format!("reverse disbursement {id}: {reason}"),
     )
     .await?;

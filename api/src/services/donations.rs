@@ -6,7 +6,7 @@
 
 use chrono::{Datelike, NaiveDate};
 use entity::donation;
-use entity::kinds::{DonationChannel, DonorKind, EntryKind, FundStatus};
+use entity::kinds::{DonationChannel, DonationKind, DonorKind, EntryKind, FundStatus};
 use policies::{Action, Resource, UnitCode};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -20,9 +20,10 @@ use crate::codes::mask_name;
 use crate::error::{Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
+use crate::services::donors::{self, Donor};
 use crate::services::funds::{self, MAX_AMOUNT_FEN};
-use crate::services::ledger::{self, Line};
-use crate::services::{ranges, scoped, throttle, Ctx};
+use crate::services::ledger::{self, Line, Posting};
+use crate::services::{campaigns, pledges, ranges, scoped, throttle, Ctx};
 
 #[derive(Debug, Clone)]
 pub struct DonationRecord {
@@ -39,6 +40,26 @@ pub struct DonationRecord {
     pub voided_at: Option<chrono::DateTime<chrono::Utc>>,
     pub void_reason: Option<String>,
     pub recorded_by: Option<i64>,
+    pub kind: DonationKind,
+    pub items: Vec<GoodsItem>,
+    pub campaign_id: Option<i64>,
+    pub pledge_id: Option<i64>,
+    pub designation: Option<String>,
+    /// The ledger entry that booked it (internal: what a void reverses).
+    entry_id: i64,
+}
+
+/// One line of a goods donation (物资捐赠).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GoodsItem {
+    pub name: String,
+    pub quantity: i64,
+    /// The unit counted in (箱, 件, kg), when given.
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// The estimated value of the whole line, in fen.
+    pub value_fen: i64,
 }
 
 impl TryFrom<donation::Model> for DonationRecord {
@@ -58,63 +79,87 @@ impl TryFrom<donation::Model> for DonationRecord {
             voided_at: m.voided_at,
             void_reason: m.void_reason,
             recorded_by: m.recorded_by,
+            items: match &m.items {
+                None => Vec::new(),
+                Some(text) => serde_json::from_str(text).map_err(|e| {
+                    ServiceError::Database(DbErr::Custom(format!(
+                        "donation {} has bad items: {e}",
+                        m.id
+                    )))
+                })?,
+            },
+            kind: m.kind,
+            campaign_id: m.campaign_id,
+            pledge_id: m.pledge_id,
+            designation: m.designation,
+            entry_id: m.entry_id,
         })
     }
 }
 
 pub struct NewDonation {
     pub fund_id: i64,
-    pub amount_fen: i64,
+    /// Money: the amount. Goods: left out (the sum of the items' values is used).
+    pub amount_fen: Option<i64>,
+    pub kind: DonationKind,
+    pub items: Vec<GoodsItem>,
     pub donor_kind: DonorKind,
     pub donor_name: Option<String>,
     pub donor_contact: Option<String>,
     pub channel: DonationChannel,
     pub received_on: NaiveDate,
+    pub campaign_id: Option<i64>,
+    pub pledge_id: Option<i64>,
+    pub designation: Option<String>,
 }
 
-/// The donor as the caller may see it.
-pub struct Donor {
-    /// The name, masked (`王*明`) without `donation.read_personal`; "匿名" for an
-    /// anonymous donor.
-    pub name: String,
-    pub contact: Option<String>,
-    pub masked: bool,
+/// The items of a goods donation, checked, and their total value; none for money.
+fn goods(kind: DonationKind, items: &[GoodsItem]) -> ServiceResult<Option<(String, i64)>> {
+    let bad = || Err(Reason::GOODS_ITEMS.at("items").into());
+    if kind == DonationKind::Money {
+        return if items.is_empty() { Ok(None) } else { bad() };
+    }
+    if items.is_empty() || items.len() > 100 {
+        return bad();
+    }
+    let mut clean = Vec::with_capacity(items.len());
+    let mut total: i64 = 0;
+    for i in items {
+        let name = i.name.trim();
+        let unit = i.unit.as_deref().map(str::trim).filter(|u| !u.is_empty());
+        if name.is_empty()
+            || name.chars().count() > 100
+            || unit.is_some_and(|u| u.chars().count() > 20)
+            || !(1..=1_000_000_000).contains(&i.quantity)
+            || !(0..=MAX_AMOUNT_FEN).contains(&i.value_fen)
+        {
+            return bad();
+        }
+        total = total.saturating_add(i.value_fen);
+        clean.push(GoodsItem {
+            name: name.to_owned(),
+            quantity: i.quantity,
+            unit: unit.map(str::to_owned),
+            value_fen: i.value_fen,
+        });
+    }
+    let total = donors::amount("items", total)?;
+    let text = serde_json::to_string(&clean)
+        .map_err(|e| ServiceError::Database(DbErr::Custom(e.to_string())))?;
+    Ok(Some((text, total)))
 }
 
 /// The donor's name and contact: in full with `donation.read_personal` at the
 /// donation's unit (the read is audited), masked otherwise.
 pub async fn donor(cx: &Ctx, d: &DonationRecord) -> ServiceResult<Donor> {
-    let Some(name) = &d.donor_name else {
-        return Ok(Donor {
-            name: "匿名".into(),
-            contact: None,
-            masked: false,
-        });
-    };
-    let open = cx
-        .access()
-        .check(Resource::Donation, Action::ReadPersonal, &d.unit)?
-        .allowed();
-    if !open {
-        return Ok(Donor {
-            name: mask_name(name),
-            contact: d.donor_contact.as_deref().map(|_| "***".to_owned()),
-            masked: true,
-        });
-    }
-    audit::log(
-        cx.db(),
+    donors::reveal(
         cx,
-        Entry::new("donation.read_personal", &d.unit)
-            .target("donation", d.id)
-            .summary(json!({ "receipt": d.receipt_number })),
+        &d.unit,
+        ("donation", d.id),
+        d.donor_name.as_deref(),
+        d.donor_contact.as_deref(),
     )
-    .await?;
-    Ok(Donor {
-        name: name.clone(),
-        contact: d.donor_contact.clone(),
-        masked: false,
-    })
+    .await
 }
 
 /// The next receipt sequence of `fund_id` in `year`, in the caller's transaction:
@@ -143,25 +188,27 @@ async fn next_receipt_seq(
     Ok(row.try_get_by_index::<i32>(0)?)
 }
 
-fn donor_fields(input: &NewDonation) -> ServiceResult<(Option<String>, Option<String>)> {
-    if input.donor_kind == DonorKind::Anonymous {
-        return Ok((None, None));
-    }
-    let name = super::required_text("donorName", input.donor_name.as_deref().unwrap_or(""), 100)?;
-    let contact = super::optional_text("donorContact", input.donor_contact.as_deref(), 100)?;
-    Ok((Some(name), contact))
-}
-
-/// Records a money donation to an open fund, with its receipt and ledger entry.
+/// Records a donation to an open fund, with its receipt and ledger entry: money
+/// into the fund's account; goods at their estimated value onto the fund's goods
+/// account, which pays nothing out. A named campaign must be the fund's, running on
+/// the day received and raising through the channel; a named pledge (money only)
+/// counts the amount towards it.
 pub async fn record(cx: &Ctx, input: NewDonation) -> ServiceResult<DonationRecord> {
-    if !(1..=MAX_AMOUNT_FEN).contains(&input.amount_fen) {
-        return Err(Reason::OUT_OF_RANGE
-            .at("amountFen")
-            .arg("min", 1)
-            .arg("max", MAX_AMOUNT_FEN)
-            .into());
+    let goods = goods(input.kind, &input.items)?;
+    let amount_fen = match (&goods, input.amount_fen) {
+        (Some((_, total)), None) => *total,
+        (Some(_), Some(_)) => return Err(Reason::GOODS_ITEMS.at("amountFen").into()),
+        (None, fen) => donors::amount("amountFen", fen.unwrap_or(0))?,
+    };
+    if goods.is_some() && input.pledge_id.is_some() {
+        return Err(Reason::GOODS_ITEMS.at("pledgeId").into());
     }
-    let (name, contact) = donor_fields(&input)?;
+    let (name, contact) = donors::donor_fields(
+        input.donor_kind,
+        input.donor_name.as_deref(),
+        input.donor_contact.as_deref(),
+    )?;
+    let designation = super::optional_text("designation", input.designation.as_deref(), 200)?;
     if input.received_on > super::daily::day_of(cx.now()) {
         return Err(Reason::IN_FUTURE.at("receivedOn").into());
     }
@@ -172,35 +219,64 @@ pub async fn record(cx: &Ctx, input: NewDonation) -> ServiceResult<DonationRecor
     if fund.status == FundStatus::Closed {
         return Err(Reason::FUND_CLOSED.at("fundId").into());
     }
+    if let Some(c) = campaigns::of_fund(&txn, cx, input.campaign_id, fund.id).await? {
+        if !c.channels.contains(&input.channel) {
+            return Err(Reason::CHANNEL_NOT_IN_CAMPAIGN
+                .at("channel")
+                .arg("channel", input.channel.as_str())
+                .into());
+        }
+        if input.received_on < c.starts_on || input.received_on > c.ends_on {
+            return Err(Reason::OUTSIDE_CAMPAIGN.at("receivedOn").into());
+        }
+    }
+    let pledge = pledges::of_fund(&txn, cx, input.pledge_id, fund.id).await?;
     ledger::lock_fund(&txn, fund.id).await?;
     let year = input.received_on.year();
     let seq = next_receipt_seq(&txn, fund.id, year).await?;
     let number = format!("{}-{}-{year}-{seq:06}", fund.unit, fund.id);
-    let entry = ledger::post(
-        &txn,
-        cx,
-        &fund.unit,
-        EntryKind::Donation,
-        &format!("donation {number}"),
-        None,
-        &[
-            Line {
-                account: ledger::fund_account(fund.id),
-                fund_id: Some(fund.id),
-                amount_fen: input.amount_fen,
-            },
-            Line {
-                account: format!("donations:{}", input.channel.as_str()),
-                fund_id: None,
-                amount_fen: -input.amount_fen,
-            },
-        ],
-    )
-    .await?;
+    let memo = format!("donation {number}");
+    let (kind, lines) = match goods {
+        None => (
+            EntryKind::Donation,
+            [
+                Line {
+                    account: ledger::fund_account(fund.id),
+                    fund_id: Some(fund.id),
+                    amount_fen,
+                },
+                Line {
+                    account: format!("donations:{}", input.channel.as_str()),
+                    fund_id: None,
+                    amount_fen: -amount_fen,
+                },
+            ],
+        ),
+        Some(_) => (
+            EntryKind::GoodsDonation,
+            [
+                Line {
+                    account: format!("goods:{}", fund.id),
+                    fund_id: None,
+                    amount_fen,
+                },
+                Line {
+                    account: "donations:goods".into(),
+                    fund_id: None,
+                    amount_fen: -amount_fen,
+                },
+            ],
+        ),
+    };
+    let posting = Posting::new(cx, &fund.unit, kind, &memo).on(input.received_on);
+    let entry = ledger::post(&txn, cx, posting, &lines).await?;
+    if let Some(p) = &pledge {
+        pledges::settle(&txn, &fund.unit, p.id, amount_fen, input.received_on).await?;
+    }
     let m = donation::ActiveModel {
         unit_code: Set(fund.unit.to_string()),
         fund_id: Set(fund.id),
-        amount_fen: Set(input.amount_fen),
+        amount_fen: Set(amount_fen),
         donor_kind: Set(input.donor_kind),
         donor_name: Set(name),
         donor_contact: Set(contact),
@@ -213,6 +289,11 @@ pub async fn record(cx: &Ctx, input: NewDonation) -> ServiceResult<DonationRecor
         void_entry_id: Set(None),
         recorded_by: Set(cx.access().actor()),
         created_at: Set(cx.now()),
+        kind: Set(input.kind),
+        items: Set(goods.map(|(text, _)| text)),
+        campaign_id: Set(input.campaign_id),
+        pledge_id: Set(pledge.map(|p| p.id)),
+        designation: Set(designation),
         ..Default::default()
     }
     .insert(&txn)
@@ -223,7 +304,7 @@ pub async fn record(cx: &Ctx, input: NewDonation) -> ServiceResult<DonationRecor
         cx,
         Entry::new("donation.record", &fund.unit)
             .target("donation", m.id)
-            .summary(json!({ "receipt": number, "amountFen": input.amount_fen, "channel": input.channel })),
+            .summary(json!({ "receipt": number, "amountFen": amount_fen, "kind": input.kind, "channel": input.channel })),
     )
     .await?;
     txn.commit().await?;
@@ -231,26 +312,33 @@ pub async fn record(cx: &Ctx, input: NewDonation) -> ServiceResult<DonationRecor
 }
 
 /// Voids a donation: its receipt stays in the sequence, marked void with the reason,
-/// and a reversing ledger entry takes the money back out of the fund — refused when
-/// the fund no longer holds it.
+/// and a reversing ledger entry takes it back out — refused for money the fund no
+/// longer holds. A pledge it counted towards loses the amount again.
 pub async fn void(cx: &Ctx, id: i64, reason: &str) -> ServiceResult<DonationRecord> {
     let reason = super::required_text("reason", reason, 500)?;
     let txn = cx.db().begin().await?;
-    let m = cx.get::<donation::Entity>(&txn, Action::Read, id).await?;
-    let entry_id = m.entry_id;
-    let d: DonationRecord = m.try_into()?;
+    let d: DonationRecord = cx
+        .get::<donation::Entity>(&txn, Action::Read, id)
+        .await?
+        .try_into()?;
     cx.access()
         .require(Resource::Donation, Action::Update, &d.unit)?;
     if d.voided_at.is_some() {
         return Err(Reason::DONATION_VOIDED.into());
     }
     ledger::lock_fund(&txn, d.fund_id).await?;
-    ledger::require_balance(&txn, d.fund_id, d.amount_fen).await?;
+    let kind = match d.kind {
+        DonationKind::Money => {
+            ledger::require_balance(&txn, d.fund_id, d.amount_fen).await?;
+            EntryKind::Donation
+        }
+        DonationKind::Goods => EntryKind::GoodsDonation,
+    };
     let reversal = ledger::reverse(
         &txn,
         cx,
         &d.unit,
-        entry_id,
+        (d.entry_id, kind),
         &format!("void {}: {reason}", d.receipt_number),
     )
     .await?;
@@ -264,6 +352,10 @@ pub async fn void(cx: &Ctx, id: i64, reason: &str) -> ServiceResult<DonationReco
         .await?;
     if done.rows_affected == 0 {
         return Err(Reason::DONATION_VOIDED.into());
+    }
+    if let Some(p) = d.pledge_id {
+        let today = super::daily::day_of(cx.now());
+        pledges::settle(&txn, &d.unit, p, -d.amount_fen, today).await?;
     }
     audit::log(
         &txn,
@@ -291,6 +383,7 @@ pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<DonationRecord> {
 pub struct DonationFilter {
     pub under: Option<UnitCode>,
     pub fund_id: Option<i64>,
+    pub campaign_id: Option<i64>,
 }
 
 /// Newest first.
@@ -308,6 +401,9 @@ pub async fn list(
     }
     if let Some(fund) = filter.fund_id {
         q = q.filter(donation::Column::FundId.eq(fund));
+    }
+    if let Some(c) = filter.campaign_id {
+        q = q.filter(donation::Column::CampaignId.eq(c));
     }
     let sort = super::Sort::new([donation::Column::Id], OrderDirection::Desc);
     super::page_by(cx, q, &sort, page, want_total).await

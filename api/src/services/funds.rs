@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use entity::fund;
-use entity::kinds::FundStatus;
+use entity::kinds::{EntryKind, FundStatus};
 use policies::{Action, Level, Resource, UnitCode};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, QueryFilter, TransactionTrait};
 use serde_json::json;
@@ -16,8 +16,7 @@ use crate::services::audit::{self, Entry};
 use crate::services::changes::Changes;
 use crate::services::{ranges, units, Ctx, NameOrderField, Seen};
 
-/// The most a fund's target may be: ¥100,000,000, in fen.
-pub const MAX_AMOUNT_FEN: i64 = 100_000_000 * 100;
+pub use super::donors::MAX_AMOUNT_FEN;
 
 #[derive(Debug, Clone)]
 pub struct FundRecord {
@@ -64,15 +63,8 @@ pub struct NewFund {
 }
 
 /// A fundraising target: more than nothing, at most [`MAX_AMOUNT_FEN`].
-fn target(arg: &str, fen: Option<i64>) -> ServiceResult<Option<i64>> {
-    match fen {
-        Some(f) if !(1..=MAX_AMOUNT_FEN).contains(&f) => Err(Reason::OUT_OF_RANGE
-            .at(arg.to_owned())
-            .arg("min", 1)
-            .arg("max", MAX_AMOUNT_FEN)
-            .into()),
-        other => Ok(other),
-    }
+pub(super) fn target(arg: &str, fen: Option<i64>) -> ServiceResult<Option<i64>> {
+    fen.map(|f| super::donors::amount(arg, f)).transpose()
 }
 
 /// Opens a fund at a district, street or community the caller runs funds in.
@@ -270,4 +262,77 @@ pub async fn list(
         Some((NameOrderField::CreatedAt, d)) => super::Sort::new([C::Id], d),
     };
     super::page_by(cx, q, &sort, page, want_total).await
+}
+
+/// Moves `amount_fen` from one open fund to another: money leaving a fund needs the
+/// approval a disbursement of that amount would (`disbursement.approve` at the level
+/// `[charity] approval` names, at the paying fund's unit), and the receiving fund must
+/// be one the caller runs (`fund.update`). Refused when the paying fund holds less;
+/// both funds are locked in id order, so concurrent transfers neither overdraw nor
+/// deadlock. Returns the two funds' balances after it.
+pub async fn transfer(
+    cx: &Ctx,
+    from_id: i64,
+    to_id: i64,
+    amount_fen: i64,
+    memo: &str,
+) -> ServiceResult<(FundRecord, FundRecord)> {
+    let amount_fen = super::donors::amount("amountFen", amount_fen)?;
+    let memo = super::required_text("memo", memo, 300)?;
+    if from_id == to_id {
+        return Err(Reason::SAME_FUND.at("toFundId").into());
+    }
+    let txn = cx.db().begin().await?;
+    let from = get_in(&txn, cx, from_id).await?;
+    let to = get_in(&txn, cx, to_id).await?;
+    let level = cx
+        .access()
+        .policy()
+        .charity_rules()
+        .approval_level(amount_fen);
+    let decision =
+        cx.access()
+            .check_from_level(Resource::Disbursement, Action::Approve, &from.unit, level)?;
+    cx.access().enforce(&decision)?;
+    cx.access()
+        .require(Resource::Fund, Action::Update, &to.unit)?;
+    for f in [&from, &to] {
+        if f.status == FundStatus::Closed {
+            return Err(Reason::FUND_CLOSED.into());
+        }
+    }
+    for id in [from_id.min(to_id), from_id.max(to_id)] {
+        super::ledger::lock_fund(&txn, id).await?;
+    }
+    super::ledger::require_balance(&txn, from.id, amount_fen).await?;
+    let text = format!("transfer to fund {}: {memo}", to.id);
+    let posting = super::ledger::Posting::new(cx, &from.unit, EntryKind::Transfer, &text);
+    let entry = super::ledger::post(
+        &txn,
+        cx,
+        posting,
+        &[
+            super::ledger::Line {
+                account: super::ledger::fund_account(from.id),
+                fund_id: Some(from.id),
+                amount_fen: -amount_fen,
+            },
+            super::ledger::Line {
+                account: super::ledger::fund_account(to.id),
+                fund_id: Some(to.id),
+                amount_fen,
+            },
+        ],
+    )
+    .await?;
+    audit::log(
+        &txn,
+        cx,
+        Entry::new("fund.transfer", &from.unit)
+            .target("fund", from.id)
+            .summary(json!({ "to": to.id, "amountFen": amount_fen, "entry": entry, "memo": memo })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((from, to))
 }

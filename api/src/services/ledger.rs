@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
+
 use entity::kinds::EntryKind;
 use entity::{ledger_entry, ledger_line};
 use policies::UnitCode;
@@ -14,6 +16,7 @@ use sea_orm::{
 };
 
 use crate::error::{Reason, ServiceError, ServiceResult};
+use crate::services::daily::Delta;
 use crate::services::{scoped, Ctx};
 
 /// One line of an entry: an amount on an account (positive into it), and the fund the
@@ -30,17 +33,50 @@ pub(super) fn fund_account(fund_id: i64) -> String {
     format!("fund:{fund_id}")
 }
 
+/// What an entry is: its kind, the unit it is made at, the day it counts on, what
+/// it says, and (for a reversal) the kind and id of the entry it undoes.
+pub(super) struct Posting<'a> {
+    pub unit: &'a UnitCode,
+    pub kind: EntryKind,
+    pub booked_on: NaiveDate,
+    pub memo: &'a str,
+    pub reverses: Option<(i64, EntryKind)>,
+}
+
+impl<'a> Posting<'a> {
+    /// An entry of `kind` at `unit`, counting on the caller's today.
+    pub fn new(cx: &Ctx, unit: &'a UnitCode, kind: EntryKind, memo: &'a str) -> Self {
+        Posting {
+            unit,
+            kind,
+            booked_on: super::daily::day_of(cx.now()),
+            memo,
+            reverses: None,
+        }
+    }
+
+    pub fn on(mut self, day: NaiveDate) -> Self {
+        self.booked_on = day;
+        self
+    }
+}
+
 /// Adds a balanced entry with its lines; an unbalanced one is a bug, refused before
-/// anything is written.
+/// anything is written. The kept figures of each fund's unit move with it
+/// (`services::daily`): balance, and money raised or paid out.
 pub(super) async fn post(
     conn: &impl ConnectionTrait,
     cx: &Ctx,
-    unit: &UnitCode,
-    kind: EntryKind,
-    memo: &str,
-    reverses: Option<i64>,
+    p: Posting<'_>,
     lines: &[Line],
 ) -> ServiceResult<i64> {
+    let Posting {
+        unit,
+        kind,
+        booked_on,
+        memo,
+        reverses,
+    } = p;
     let sum: i128 = lines.iter().map(|l| i128::from(l.amount_fen)).sum();
     if sum != 0 || lines.len() < 2 {
         return Err(ServiceError::Database(DbErr::Custom(format!(
@@ -52,9 +88,10 @@ pub(super) async fn post(
         unit_code: Set(unit.to_string()),
         kind: Set(kind),
         memo: Set(memo.to_owned()),
-        reverses_id: Set(reverses),
+        reverses_id: Set(reverses.map(|(id, _)| id)),
         created_by: Set(cx.access().actor()),
         created_at: Set(cx.now()),
+        booked_on: Set(Some(booked_on)),
         ..Default::default()
     }
     .insert(conn)
@@ -68,15 +105,71 @@ pub(super) async fn post(
     }))
     .exec_without_returning(conn)
     .await?;
+    count(conn, kind, reverses.map(|(_, k)| k), booked_on, lines).await?;
     Ok(entry.id)
 }
 
-/// A reversing entry for `entry_id`: the same lines negated, naming what it reverses.
+/// Adds an entry's effect to the kept figures of the units its funds are at.
+async fn count(
+    conn: &impl ConnectionTrait,
+    kind: EntryKind,
+    reversed: Option<EntryKind>,
+    day: NaiveDate,
+    lines: &[Line],
+) -> ServiceResult<()> {
+    let funds: Vec<i64> = lines.iter().filter_map(|l| l.fund_id).collect();
+    if funds.is_empty() {
+        return Ok(());
+    }
+    let units: HashMap<i64, String> = scoped::unscoped::<entity::fund::Entity>(
+        "the units of the funds an entry being written moves",
+    )
+    .select_only()
+    .column(entity::fund::Column::Id)
+    .column(entity::fund::Column::UnitCode)
+    .filter(entity::fund::Column::Id.is_in(funds))
+    .into_tuple::<(i64, String)>()
+    .all(conn)
+    .await?
+    .into_iter()
+    .collect();
+    // What the entry counts as: a reversal counts as its original, negated (its
+    // lines already are).
+    let (effect, sign) = match (kind, reversed) {
+        (EntryKind::Reversal, Some(k)) => (k, -1),
+        (k, _) => (k, 1),
+    };
+    let mut by_unit: HashMap<&str, Delta> = HashMap::new();
+    for l in lines {
+        let Some(unit) = l.fund_id.and_then(|f| units.get(&f)) else {
+            continue;
+        };
+        let d = by_unit.entry(unit.as_str()).or_default();
+        d.fund_net_fen += l.amount_fen;
+        match effect {
+            EntryKind::Donation => d.raised_fen += l.amount_fen,
+            EntryKind::Disbursement => d.disbursed_fen -= l.amount_fen,
+            _ => {}
+        }
+    }
+    if effect == EntryKind::Donation {
+        for d in by_unit.values_mut() {
+            d.donations += sign;
+        }
+    }
+    for (unit, d) in by_unit {
+        super::daily::bump(conn, &super::stored_unit(unit)?, day, d).await?;
+    }
+    Ok(())
+}
+
+/// A reversing entry for `entry_id` (an entry of `kind`): the same lines negated,
+/// naming what it reverses, booked today.
 pub(super) async fn reverse(
     conn: &impl ConnectionTrait,
     cx: &Ctx,
     unit: &UnitCode,
-    entry_id: i64,
+    (entry_id, kind): (i64, EntryKind),
     memo: &str,
 ) -> ServiceResult<i64> {
     let lines: Vec<Line> = scoped::unscoped::<ledger_line::Entity>(
@@ -92,16 +185,9 @@ pub(super) async fn reverse(
         amount_fen: -l.amount_fen,
     })
     .collect();
-    post(
-        conn,
-        cx,
-        unit,
-        EntryKind::Reversal,
-        memo,
-        Some(entry_id),
-        &lines,
-    )
-    .await
+    let mut posting = Posting::new(cx, unit, EntryKind::Reversal, memo);
+    posting.reverses = Some((entry_id, kind));
+    post(conn, cx, posting, &lines).await
 }
 
 /// Takes the fund's row lock (PostgreSQL) for the rest of the transaction, so that

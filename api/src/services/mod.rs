@@ -8,15 +8,19 @@ pub mod activities;
 pub mod attendance;
 pub mod audit;
 pub mod auth;
+pub mod campaigns;
 pub mod certificates;
 mod changes;
 pub mod context;
 pub mod daily;
 pub mod disbursements;
+pub mod disclosure;
 pub mod donations;
+pub mod donors;
 pub mod funds;
 mod ledger;
 pub mod organizations;
+pub mod pledges;
 pub mod projects;
 pub mod ranges;
 pub mod records;
@@ -213,6 +217,7 @@ records!(
     attendance::SignupRecord,
     stars::NominationRecord,
     funds::FundRecord,
+    campaigns::CampaignRecord,
 );
 
 /// A unit code read back from a table; a bad one is corruption, not the caller's fault.

@@ -3,9 +3,9 @@
 //! range per subtree, no joins through the hierarchy — or on its owner.
 
 use entity::{
-    activity, audit_log, certificate, disbursement, donation, fund, organization, project,
-    role_assignment, service_record, signup, star_nomination, station, team, unit, user, volunteer,
-    volunteer_move,
+    activity, audit_log, campaign, certificate, disbursement, disclosure_report, donation, fund,
+    organization, pledge, project, role_assignment, service_record, signup, star_nomination,
+    station, team, unit, user, volunteer, volunteer_move,
 };
 use policies::{Action, Resource};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select};
@@ -172,6 +172,42 @@ impl ScopedEntity for donation::Entity {
     }
     fn id_column() -> donation::Column {
         donation::Column::Id
+    }
+}
+
+/// Campaigns are part of running a fund: `fund` permissions.
+impl ScopedEntity for campaign::Entity {
+    const RESOURCE: Resource = Resource::Fund;
+    const THING: Thing = Thing::Campaign;
+    fn unit_column() -> campaign::Column {
+        campaign::Column::UnitCode
+    }
+    fn id_column() -> campaign::Column {
+        campaign::Column::Id
+    }
+}
+
+/// A pledge names its donor like a donation does: `donation` permissions.
+impl ScopedEntity for pledge::Entity {
+    const RESOURCE: Resource = Resource::Donation;
+    const THING: Thing = Thing::Pledge;
+    fn unit_column() -> pledge::Column {
+        pledge::Column::UnitCode
+    }
+    fn id_column() -> pledge::Column {
+        pledge::Column::Id
+    }
+}
+
+/// Published reports: `disclosure.read` is public in the default policy.
+impl ScopedEntity for disclosure_report::Entity {
+    const RESOURCE: Resource = Resource::Disclosure;
+    const THING: Thing = Thing::DisclosureReport;
+    fn unit_column() -> disclosure_report::Column {
+        disclosure_report::Column::UnitCode
+    }
+    fn id_column() -> disclosure_report::Column {
+        disclosure_report::Column::Id
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{organization, station, team, unit, unit_daily};
+use entity::{fund, organization, station, team, unit, unit_daily};
 use policies::{Action, Level, Resource, UnitCode};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -35,6 +35,17 @@ pub struct Figures {
     pub records: i64,
     /// Volunteers holding 1..=5 stars at the end of the period.
     pub stars: [i64; 5],
+    /// Community charity funds opened by the end of the period and not closed by then.
+    pub funds: u64,
+    /// Money donated in the period, net of voids (fen), and how many donations.
+    pub raised_fen: i64,
+    pub donations: i64,
+    /// Money paid out in the period, net of reversed payments (fen).
+    pub disbursed_fen: i64,
+    /// What the funds held at the end of the period (fen).
+    pub fund_balance_fen: i64,
+    /// Pledges open at the end of the period.
+    pub pledges_open: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +62,11 @@ pub struct UnitStats {
     pub figures: Figures,
     pub streets: u64,
     pub communities: u64,
+    /// Streets and communities with a fund at them or below (open at the period's end).
+    pub streets_with_fund: u64,
+    pub communities_with_fund: u64,
+    /// Whether the caller may see the charity figures (`fund.read` at the unit).
+    pub charity_visible: bool,
     pub stations: Vec<StationFigures>,
     pub children: Vec<(UnitCode, Figures)>,
 }
@@ -131,6 +147,8 @@ async fn daily_figures(
         "stars3",
         "stars4",
         "stars5",
+        "fund_net_fen",
+        "pledges_open",
     ];
     for c in stocks {
         // PostgreSQL sums bigints as numeric.
@@ -142,6 +160,9 @@ async fn daily_figures(
         ("records", "records"),
         ("activities_held", "activities_held"),
         ("people_served", "people_served"),
+        ("raised_fen", "raised_fen"),
+        ("donations", "donations"),
+        ("disbursed_fen", "disbursed_fen"),
     ] {
         q = q.column_as(Expr::cust(flow(c)), alias);
     }
@@ -174,6 +195,12 @@ async fn daily_figures(
                     ],
                     teams: 0,
                     organizations: 0,
+                    funds: 0,
+                    raised_fen: n(r.raised_fen),
+                    donations: n(r.donations),
+                    disbursed_fen: n(r.disbursed_fen),
+                    fund_balance_fen: n(r.fund_net_fen),
+                    pledges_open: n(r.pledges_open),
                 },
             )
         })
@@ -196,6 +223,11 @@ struct DailySums {
     records: Option<i64>,
     activities_held: Option<i64>,
     people_served: Option<i64>,
+    fund_net_fen: Option<i64>,
+    pledges_open: Option<i64>,
+    raised_fen: Option<i64>,
+    donations: Option<i64>,
+    disbursed_fen: Option<i64>,
 }
 
 impl Figures {
@@ -211,6 +243,11 @@ impl Figures {
         for i in 0..5 {
             self.stars[i] += o.stars[i];
         }
+        self.raised_fen += o.raised_fen;
+        self.donations += o.donations;
+        self.disbursed_fen += o.disbursed_fen;
+        self.fund_balance_fen += o.fund_balance_fen;
+        self.pledges_open += o.pledges_open;
     }
 }
 
@@ -248,6 +285,12 @@ pub async fn unit_stats(
     }
     figures.teams = teams_within(&code, to_ts).count(db).await?;
     figures.organizations = organizations_within(&code, to_ts).count(db).await?;
+    let open_funds = || funds_open_within(&code, to);
+    figures.funds = open_funds().count(db).await?;
+    let covered = |len: usize| async move {
+        let q = open_funds().filter(Expr::cust(format!("length(unit_code) >= {len}")));
+        Ok::<u64, ServiceError>(by_prefix(db, q, "unit_code", len).await?.len() as u64)
+    };
     let units_of = |level: Level| {
         super::scoped::unscoped::<unit::Entity>(
             "counts in a subtree the caller may read (checked above)",
@@ -257,9 +300,15 @@ pub async fn unit_stats(
     };
     Ok(UnitStats {
         streets: units_of(Level::Street).count(db).await?,
+        charity_visible: cx
+            .access()
+            .check(Resource::Fund, Action::Read, &code)?
+            .allowed(),
+        streets_with_fund: covered(Level::Street.code_len()).await?,
+        communities_with_fund: covered(Level::Community.code_len()).await?,
         communities: units_of(Level::Community).count(db).await?,
         stations: station_coverage(db, &code).await?,
-        children: child_figures(db, &code, &by_child, to_ts).await?,
+        children: child_figures(db, &code, &by_child, to_ts, to).await?,
         unit: code,
         figures,
     })
@@ -277,6 +326,26 @@ fn teams_within(code: &UnitCode, to: Option<DateTime<Utc>>) -> Select<team::Enti
         None,
         to,
     )
+}
+
+/// Funds in `code`'s subtree open at the end of day `to` (now when `None`). Funds
+/// number in the hundreds, so counting them is cheap.
+fn funds_open_within(code: &UnitCode, to: Option<NaiveDate>) -> Select<fund::Entity> {
+    let mut q = super::scoped::unscoped::<fund::Entity>(
+        "counts in a subtree the caller may read (checked by unit_stats)",
+    )
+    .filter(ranges::subtree(fund::Column::UnitCode, code));
+    match to {
+        Some(t) => {
+            q = q.filter(fund::Column::OpenedOn.lte(t)).filter(
+                sea_orm::Condition::any()
+                    .add(fund::Column::ClosedOn.is_null())
+                    .add(fund::Column::ClosedOn.gt(t)),
+            )
+        }
+        None => q = q.filter(fund::Column::ClosedOn.is_null()),
+    }
+    q
 }
 
 /// Organisations in `code`'s subtree that existed by `to`.
@@ -339,6 +408,7 @@ async fn child_figures(
     code: &UnitCode,
     by_child: &HashMap<String, Figures>,
     to: Option<DateTime<Utc>>,
+    to_day: Option<NaiveDate>,
 ) -> ServiceResult<Vec<(UnitCode, Figures)>> {
     let Some(child_level) = code.level().child() else {
         return Ok(Vec::new());
@@ -346,6 +416,7 @@ async fn child_figures(
     let len = child_level.code_len();
     let team_by = by_prefix(db, teams_within(code, to), "unit_code", len).await?;
     let org_by = by_prefix(db, organizations_within(code, to), "unit_code", len).await?;
+    let fund_by = by_prefix(db, funds_open_within(code, to_day), "unit_code", len).await?;
     let kids = super::scoped::unscoped::<unit::Entity>(
         "the children of a unit the caller may read (checked by unit_stats)",
     )
@@ -364,6 +435,7 @@ async fn child_figures(
             let mut f = by_child.get(child.as_str()).cloned().unwrap_or_default();
             f.teams = get(&team_by);
             f.organizations = get(&org_by);
+            f.funds = get(&fund_by);
             (child, f)
         })
         .collect())

@@ -27,12 +27,17 @@ const NOT_SCOPED_ROWS: &[(&str, &str)] = &[
         "unitStats",
         "aggregates, refused outside volunteer.read; covered in demo.rs",
     ),
+    (
+        "disclosureCompliance",
+        "obligations of funds the caller may read (fund.read); covered in disclosure.rs",
+    ),
 ];
 
 /// Types that are public by policy (unit.read is public): they carry `code`.
 /// Types that are public by policy: units (unit.read) and star nominations (a public
 /// notice, star_nomination.read; names masked, see service.rs).
-const PUBLIC_TYPES: &[&str] = &["Unit", "StarNomination"];
+/// Published disclosure reports are public (disclosure.read): figures and masked donors.
+const PUBLIC_TYPES: &[&str] = &["Unit", "StarNomination", "DisclosureReport"];
 
 async fn introspect(app: &kapok_tests::TestApp) -> Value {
     app.data(
@@ -146,16 +151,42 @@ async fn fixture(app: &kapok_tests::TestApp) -> String {
             json!({ "i": { "unitCode": street, "name": format!("慈善基金{i}"), "holderName": "广州市慈善会", "purpose": "扶老助困", "openedOn": "2026-01-01" } }),
         )
         .await;
+        let fund_id = fund["openFund"]["fund"]["id"].clone();
+        let campaign = app.data_as(
+            &admin,
+            "mutation($i: StartCampaignInput!) { startCampaign(input: $i) { campaign { id } } }",
+            json!({ "i": { "fundId": fund_id, "name": format!("重阳敬老{i}"), "startsOn": "2026-01-01", "endsOn": "2026-12-31", "channels": ["BANK_TRANSFER", "CASH"] } }),
+        )
+        .await;
+        let campaign_id = campaign["startCampaign"]["campaign"]["id"].clone();
+        let pledge = app.data_as(
+            &admin,
+            "mutation($i: RecordPledgeInput!) { recordPledge(input: $i) { pledge { id } } }",
+            json!({ "i": { "fundId": fund_id, "campaignId": campaign_id, "amountFen": 50000, "donorKind": "PERSON", "donorName": "王小明", "donorContact": "13812345678", "dueOn": "2099-12-31" } }),
+        )
+        .await;
         app.data_as(
             &admin,
             "mutation($i: RecordDonationInput!) { recordDonation(input: $i) { donation { id } } }",
-            json!({ "i": { "fundId": fund["openFund"]["fund"]["id"], "amountFen": 10000, "donorKind": "PERSON", "donorName": "王小明", "donorContact": "13812345678", "channel": "BANK_TRANSFER", "receivedOn": "2026-02-01" } }),
+            json!({ "i": { "fundId": fund_id, "campaignId": campaign_id, "pledgeId": pledge["recordPledge"]["pledge"]["id"], "amountFen": 10000, "donorKind": "PERSON", "donorName": "王小明", "donorContact": "13812345678", "channel": "BANK_TRANSFER", "receivedOn": "2026-02-01" } }),
+        )
+        .await;
+        app.data_as(
+            &admin,
+            "mutation($i: RecordDonationInput!) { recordDonation(input: $i) { donation { id } } }",
+            json!({ "i": { "fundId": fund_id, "kind": "GOODS", "items": [{ "name": "大米", "quantity": 10, "unit": "袋", "valueFen": 60000 }], "donorKind": "PERSON", "donorName": "王小明", "channel": "DONATION_POINT", "receivedOn": "2026-02-02" } }),
         )
         .await;
         app.data_as(
             &admin,
             "mutation($i: ProposeDisbursementInput!) { proposeDisbursement(input: $i) { disbursement { id } } }",
-            json!({ "i": { "fundId": fund["openFund"]["fund"]["id"], "amountFen": 5000, "purpose": "临时救助", "payeeKind": "HOUSEHOLD", "payeeName": "王小明" } }),
+            json!({ "i": { "fundId": fund_id, "campaignId": campaign_id, "amountFen": 5000, "purpose": "临时救助", "payeeKind": "HOUSEHOLD", "payeeName": "王小明" } }),
+        )
+        .await;
+        app.data_as(
+            &admin,
+            "mutation($i: PublishDisclosureInput!) { publishDisclosure(input: $i) { report { id } } }",
+            json!({ "i": { "fundId": fund_id, "campaignId": campaign_id, "kind": "INTERIM", "periodFrom": "2026-01-01", "periodTo": "2026-03-31" } }),
         )
         .await;
         let team = app
@@ -256,6 +287,16 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
     all["funds"] = charity["funds"].clone();
     all["donations"] = charity["donations"].clone();
     all["disbursements"] = charity["disbursements"].clone();
+    let more = app
+        .data_as(
+            &admin,
+            "{ campaigns(first: 100) { edges { node { id unitCode } } }
+               pledges(first: 100) { edges { node { id unitCode } } } }",
+            json!({}),
+        )
+        .await;
+    all["campaigns"] = more["campaigns"].clone();
+    all["pledges"] = more["pledges"].clone();
     let mut outside_ids = Vec::new();
     for list in [
         "users",
@@ -273,6 +314,8 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
         "funds",
         "donations",
         "disbursements",
+        "campaigns",
+        "pledges",
     ] {
         for e in all[list]["edges"].as_array().unwrap() {
             let unit = e["node"]["unitCode"].as_str().unwrap_or("");
@@ -433,6 +476,12 @@ async fn no_query_field_leaks_outside_the_callers_scope() {
         "donation",
         "disbursements",
         "disbursement",
+        "campaigns",
+        "campaign",
+        "pledges",
+        "pledge",
+        "disclosureReports",
+        "disclosureReport",
     ] {
         assert!(
             checked.iter().any(|c| c == expected),
