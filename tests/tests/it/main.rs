@@ -2,6 +2,7 @@
 
 mod abuse;
 mod auth;
+mod charity;
 mod conventions;
 mod demo;
 mod disbursements;
