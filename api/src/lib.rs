@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod graphql;
+pub mod html;
 pub mod http;
 pub mod metrics;
 pub mod ops;

@@ -65,6 +65,13 @@ impl Donation {
             .await?
             .map(Pledge))
     }
+    /// The receipt as a printable A4 HTML page (捐赠收据), the amount also in words;
+    /// the donor's name under the same rule as `donorName`.
+    async fn printable_receipt(&self, ctx: &Context<'_>) -> GqlResult<String> {
+        donations::printable_receipt(cx_of(ctx)?, &self.0)
+            .await
+            .map_err(|e| e.extend())
+    }
     /// The project the donor designated it for (定向捐赠), if any.
     async fn designation(&self) -> Option<&str> {
         self.0.designation.as_deref()

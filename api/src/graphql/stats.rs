@@ -94,7 +94,7 @@ impl Figures {
                     count: *count,
                 })
                 .collect(),
-            charity: charity.then(|| CharityFigures {
+            charity: charity.then_some(CharityFigures {
                 funds: f.funds as i64,
                 raised_fen: Fen(f.raised_fen),
                 donations: f.donations,

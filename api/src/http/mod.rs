@@ -3,6 +3,7 @@
 //! (`Access`) to the resolvers.
 
 mod documents;
+mod exports;
 mod graphiql;
 mod graphql;
 mod rate;
@@ -204,6 +205,11 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
             .route("/metrics", web::get().to(metrics))
             .route("/certificates/{number}", web::get().to(verify_certificate))
             .route("/receipts/{number}", web::get().to(check_receipt))
+            .route("/exports/donations", web::get().to(exports::donations))
+            .route(
+                "/exports/funds/{fund}/statement",
+                web::get().to(exports::statement),
+            )
     })
     .listen(listener)?
     .shutdown_timeout(20)

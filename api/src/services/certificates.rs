@@ -16,6 +16,7 @@ use serde_json::json;
 
 use crate::codes::{mask_id_number, mask_name};
 use crate::error::{Reason, ServiceError, ServiceResult, Thing};
+use crate::html::escape;
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
 use crate::services::{daily, ranges, scoped, users, volunteers, Ctx};
@@ -370,14 +371,6 @@ pub async fn verify(cx: &Ctx, number: &str) -> ServiceResult<Verification> {
         issued_at: c.issued_at,
         number: c.number,
     })
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 fn hours_text(half_hours: i64) -> String {

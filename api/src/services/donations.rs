@@ -373,6 +373,109 @@ pub async fn void(cx: &Ctx, id: i64, reason: &str) -> ServiceResult<DonationReco
     Ok(after)
 }
 
+/// The printable receipt (捐赠收据, A4, for the browser's print dialog): the donor as
+/// the caller may see it (printing one with the name needs
+/// `donation.read_personal`, and is audited like any unmasked read), the fund and its
+/// holder, the amount in figures and in words, and where to check it.
+pub async fn printable_receipt(cx: &Ctx, d: &DonationRecord) -> ServiceResult<String> {
+    use crate::html::{escape, yuan, yuan_in_words};
+    let fund = funds::get(cx, d.fund_id).await?;
+    let donor = donors::reveal(
+        cx,
+        &d.unit,
+        ("donation", d.id),
+        d.donor_name.as_deref(),
+        d.donor_contact.as_deref(),
+    )
+    .await?;
+    let what = match d.kind {
+        DonationKind::Money => format!(
+            "人民币 {}（{}）",
+            yuan(d.amount_fen),
+            yuan_in_words(d.amount_fen)
+        ),
+        DonationKind::Goods => {
+            let lines: Vec<String> = d
+                .items
+                .iter()
+                .map(|i| {
+                    format!(
+                        "{} {}{}（估值 {} 元）",
+                        escape(&i.name),
+                        i.quantity,
+                        escape(i.unit.as_deref().unwrap_or("")),
+                        yuan(i.value_fen)
+                    )
+                })
+                .collect();
+            format!(
+                "物资：{}；合计估值 {} 元（{}）",
+                lines.join("；"),
+                yuan(d.amount_fen),
+                yuan_in_words(d.amount_fen)
+            )
+        }
+    };
+    let void = match (&d.voided_at, &d.void_reason) {
+        (Some(_), reason) => format!(
+            "<p class=\"void\">本收据已作废：{}</p>",
+            escape(reason.as_deref().unwrap_or(""))
+        ),
+        _ => String::new(),
+    };
+    let credit = fund
+        .holder_credit_code
+        .as_deref()
+        .map(|c| format!("（统一社会信用代码 {}）", escape(c)))
+        .unwrap_or_default();
+    Ok(format!(
+        r#"<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>捐赠收据 {number}</title>
+<style>@page {{ size: A4; margin: 20mm }} body {{ font-family: serif; max-width: 170mm; margin: auto }}
+h1 {{ text-align: center; letter-spacing: .3em }} table {{ width: 100%; border-collapse: collapse }}
+td {{ border: 1px solid #000; padding: 6px 8px }} .void {{ color: #b00; font-weight: bold; font-size: 1.3em }}</style></head>
+<body><h1>捐赠收据</h1>
+<p>收据编号：{number}</p>{void}
+<table>
+<tr><td>捐赠人</td><td>{donor}</td></tr>
+<tr><td>捐赠内容</td><td>{what}</td></tr>
+<tr><td>受赠基金</td><td>{fund}</td></tr>
+<tr><td>基金管理方</td><td>{holder}{credit}</td></tr>
+<tr><td>捐赠方式</td><td>{channel}</td></tr>
+<tr><td>接收日期</td><td>{date}</td></tr>
+{designation}</table>
+<p>感谢您对社区慈善事业的支持！</p>
+<p>收款单位：{unit_code}　　开具日期：{today}</p>
+<p>本收据可在 /receipts/{number} 核验。</p>
+</body></html>
+"#,
+        number = escape(&d.receipt_number),
+        donor = escape(&donor.name),
+        fund = escape(&fund.name),
+        holder = escape(&fund.holder_name),
+        channel = channel_name(d.channel),
+        date = d.received_on,
+        designation = d
+            .designation
+            .as_deref()
+            .map(|x| format!("<tr><td>定向用途</td><td>{}</td></tr>\n", escape(x)))
+            .unwrap_or_default(),
+        unit_code = d.unit,
+        today = super::daily::day_of(cx.now()),
+    ))
+}
+
+/// How a receipt names a channel.
+fn channel_name(c: DonationChannel) -> &'static str {
+    match c {
+        DonationChannel::Cash => "现金",
+        DonationChannel::BankTransfer => "银行转账",
+        DonationChannel::OnlinePlatform => "互联网募捐平台",
+        DonationChannel::DonationPoint => "社区捐赠点",
+        DonationChannel::CharitySupermarketShare => "慈善超市销售分成",
+    }
+}
+
 pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<DonationRecord> {
     cx.get::<donation::Entity>(cx.db(), Action::Read, id)
         .await?

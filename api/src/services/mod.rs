@@ -17,6 +17,7 @@ pub mod disbursements;
 pub mod disclosure;
 pub mod donations;
 pub mod donors;
+pub mod exports;
 pub mod funds;
 mod ledger;
 pub mod organizations;

@@ -849,3 +849,222 @@ fn the_charity_ledger_holds_under_random_sequences() {
         assert!(rt.block_on(fx.app.scalar(sql)) > 0, "the sequences {what}");
     }
 }
+
+async fn get(app: &TestApp, token: Option<&str>, path: &str) -> reqwest::Response {
+    let mut r = app.client.get(format!("{}{path}", app.address));
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    r.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn exports_stream_donations_and_statements_as_csv_and_xlsx() {
+    let app = spawn_app().await;
+    app.user_with_role("fm_bj", BEIJING, Some("fund_manager"))
+        .await;
+    app.user_with_role("aud_yx", "440104", Some("auditor"))
+        .await;
+    let manager = app.login("fm_bj", "fm_bj-password").await;
+    let auditor = app.login("aud_yx", "aud_yx-password").await;
+    let fund = open_fund(
+        &app,
+        &manager,
+        BEIJING,
+        "北京街道社区慈善基金",
+        "2026-01-01",
+    )
+    .await;
+    let day = today(&app).to_string();
+    let mut ids = Vec::new();
+    for fen in [10_000, 25_050, 7_000] {
+        let d = app.data_as(&manager, DONATE, money(&fund, fen, &day)).await;
+        ids.push(id_of(&d, &["recordDonation", "donation", "id"]));
+    }
+    app.data_as(
+        &manager,
+        VOID,
+        json!({ "i": { "id": ids[2], "reason": "重复" } }),
+    )
+    .await;
+    // Past one page of reads: 2,100 more rows loaded directly.
+    let entry = app.scalar("SELECT MIN(id) FROM ledger_entry").await;
+    let fund_raw = app.scalar("SELECT MIN(id) FROM fund").await;
+    let values: Vec<String> = (0..2100)
+        .map(|i| {
+            format!(
+                "('{BEIJING}', {fund_raw}, 100, 'anonymous', 'cash', '2026-03-01', 'BULK-{i:05}', {entry}, '2026-03-01T00:00:00+00:00', 'money')"
+            )
+        })
+        .collect();
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &app.db,
+        &format!(
+            "INSERT INTO donation (unit_code, fund_id, amount_fen, donor_kind, channel, received_on, receipt_number, entry_id, created_at, kind) VALUES {}",
+            values.join(", ")
+        ),
+    )
+    .await
+    .unwrap();
+
+    // CSV, as the manager (donors in full) and as the auditor (masked).
+    let path = format!("/exports/donations?format=csv&under={BEIJING}");
+    let r = get(&app, Some(&manager), &path).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("donations.csv"));
+    let body = r.bytes().await.unwrap();
+    assert!(body.starts_with(b"\xEF\xBB\xBF"), "a byte-order mark first");
+    let text = String::from_utf8(body[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1 + 3 + 2100);
+    assert!(lines[0].starts_with("收据编号,接收日期,基金"));
+    assert!(
+        lines[1].contains(",250.50,") || lines[2].contains(",250.50,"),
+        "{}",
+        lines[2]
+    );
+    assert!(text.contains("王小明"));
+    assert!(text.contains("作废,重复"));
+    let masked = get(&app, Some(&auditor), &path).await.text().await.unwrap();
+    assert!(!masked.contains("王小明") && masked.contains("王*明"));
+    // One fund, one period.
+    let narrow = get(
+        &app,
+        Some(&manager),
+        &format!("/exports/donations?fundId={fund}&from={day}&to={day}"),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert_eq!(narrow.lines().count(), 4);
+
+    // Refusals: no caller, a reversed period, a fund out of reach.
+    for (token, path, status, want) in [
+        (None, path.clone(), 401, "UNAUTHENTICATED"),
+        (
+            Some(&manager),
+            "/exports/donations?from=2026-05-01&to=2026-04-01".to_owned(),
+            400,
+            "BAD_USER_INPUT",
+        ),
+        (
+            Some(&manager),
+            "/exports/donations?format=pdf".to_owned(),
+            400,
+            "BAD_USER_INPUT",
+        ),
+        (
+            Some(&manager),
+            "/exports/funds/RnVuZDo5OTk5/statement".to_owned(),
+            404,
+            "NOT_FOUND",
+        ),
+    ] {
+        let r = get(&app, token.map(String::as_str), &path).await;
+        assert_eq!(r.status(), status, "{path}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["code"], want, "{path}: {body}");
+    }
+
+    // The statement: every line with the running balance, ending at the balance.
+    let s = get(
+        &app,
+        Some(&manager),
+        &format!("/exports/funds/{fund}/statement?format=csv"),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    let lines: Vec<&str> = s.lines().collect();
+    assert_eq!(lines.len(), 1 + 4, "{s}");
+    let last = lines.last().unwrap();
+    assert!(last.ends_with(",350.50"), "{last}");
+    assert_eq!(balance(&app, &manager, &fund).await, 35_050);
+
+    // XLSX: a workbook whose one sheet holds the header and every row.
+    let r = get(
+        &app,
+        Some(&auditor),
+        &format!("/exports/donations?format=xlsx&under={BEIJING}"),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("spreadsheetml"));
+    let bytes = r.bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut sheet = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+        &mut sheet,
+    )
+    .unwrap();
+    assert_eq!(sheet.matches("<row ").count(), 1 + 3 + 2100);
+    assert!(sheet.contains("王*明") && !sheet.contains("王小明"));
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action IN ('donation.export', 'fund.statement')"
+        )
+        .await,
+        5,
+        "each export made is audited once; refusals are not"
+    );
+}
+
+#[tokio::test]
+async fn a_receipt_prints_on_a4_with_the_amount_in_words() {
+    let app = spawn_app().await;
+    app.user_with_role("fm_bj", BEIJING, Some("fund_manager"))
+        .await;
+    app.user_with_role("aud_yx", "440104", Some("auditor"))
+        .await;
+    let manager = app.login("fm_bj", "fm_bj-password").await;
+    let auditor = app.login("aud_yx", "aud_yx-password").await;
+    let fund = open_fund(
+        &app,
+        &manager,
+        BEIJING,
+        "北京街道社区慈善基金",
+        "2026-01-01",
+    )
+    .await;
+    let d = app
+        .data_as(
+            &manager,
+            DONATE,
+            money(&fund, 123_456, &today(&app).to_string()),
+        )
+        .await;
+    let id = id_of(&d, &["recordDonation", "donation", "id"]);
+    let number = id_of(&d, &["recordDonation", "donation", "receiptNumber"]);
+    let q = "query($id: ID!) { donation(id: $id) { printableReceipt } }";
+    let page = app.data_as(&manager, q, json!({ "id": id })).await;
+    let html = page["donation"]["printableReceipt"].as_str().unwrap();
+    assert!(html.contains("size: A4"));
+    assert!(html.contains(&number));
+    assert!(html.contains("1234.56") && html.contains("壹仟贰佰叁拾肆元伍角陆分"));
+    assert!(html.contains("王小明") && html.contains("银行转账"));
+    let page = app.data_as(&auditor, q, json!({ "id": id })).await;
+    let html = page["donation"]["printableReceipt"].as_str().unwrap();
+    assert!(html.contains("王*明") && !html.contains("王小明"));
+    // The public check of the same number.
+    let check: Value = get(&app, None, &format!("/receipts/{number}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(check["valid"], true);
+    assert_eq!(check["amountFen"], 123_456);
+    assert_eq!(check["donor"], "王*明");
+}
