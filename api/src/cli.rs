@@ -58,6 +58,11 @@ pub enum Command {
         /// Approved service records of those activities.
         #[arg(long, default_value_t = 2_000_000)]
         records: u64,
+        /// Money donations over the past year to the subtree's community charity
+        /// funds (with funds, campaigns, pledges, disbursements and annual reports);
+        /// 0 for none.
+        #[arg(long, default_value_t = 200_000)]
+        donations: u64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
@@ -211,6 +216,7 @@ pub async fn run_with_config(cli: Cli, config: Config) -> Result<(), CliError> {
             organizations,
             activities,
             records,
+            donations,
             seed,
         } => {
             let under = UnitCode::parse(&under)
@@ -229,12 +235,13 @@ pub async fn run_with_config(cli: Cli, config: Config) -> Result<(), CliError> {
                 organizations,
                 activities,
                 records,
+                donations,
                 seed,
             };
             let r = crate::ops::demo::generate(&db, &opts, true).await?;
             println!(
-                "demo data under {}: {} organisations, {} stations, {} teams, {} volunteers, {} team memberships, {} activities, {} service records in {:.1} s",
-                opts.under, r.organizations, r.stations, r.teams, r.volunteers, r.memberships, r.activities, r.records, r.seconds
+                "demo data under {}: {} organisations, {} stations, {} teams, {} volunteers, {} team memberships, {} activities, {} service records, {} funds, {} donations, {} pledges, {} disbursements, {} disclosure reports in {:.1} s",
+                opts.under, r.organizations, r.stations, r.teams, r.volunteers, r.memberships, r.activities, r.records, r.funds, r.donations, r.pledges, r.disbursements, r.reports, r.seconds
             );
             Ok(())
         }

@@ -28,6 +28,9 @@ pub struct DemoOptions {
     pub activities: u64,
     /// Approved service records from those activities (about 2 million for Yuexiu).
     pub records: u64,
+    /// Money donations over the past year to the subtree's funds (about 200,000 for
+    /// Yuexiu); 0 loads no charity data.
+    pub donations: u64,
     pub seed: u64,
 }
 
@@ -52,23 +55,28 @@ pub struct DemoReport {
     pub memberships: u64,
     pub activities: u64,
     pub records: u64,
+    pub funds: u64,
+    pub donations: u64,
+    pub pledges: u64,
+    pub disbursements: u64,
+    pub reports: u64,
     pub seconds: f64,
 }
 
-const SURNAMES: [&str; 40] = [
+pub(super) const SURNAMES: [&str; 40] = [
     "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
     "何", "林", "罗", "高", "郑", "梁", "谢", "宋", "唐", "许", "邓", "冯", "韩", "曹", "曾", "彭",
     "萧", "蔡", "潘", "田", "董", "袁", "于", "余",
 ];
-const GIVEN: [&str; 40] = [
+pub(super) const GIVEN: [&str; 40] = [
     "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
     "超", "秀英", "霞", "平", "刚", "桂英", "建华", "文", "华", "红", "玲", "志强", "晓燕", "海燕",
     "嘉怡", "子轩", "梓涵", "浩然", "雨欣", "俊杰", "欣怡", "宇航", "思琪", "家豪",
 ];
 
-const BATCH: usize = 1_000;
+pub(super) const BATCH: usize = 1_000;
 
-fn bar(progress: bool, len: u64, what: &str) -> ProgressBar {
+pub(super) fn bar(progress: bool, len: u64, what: &str) -> ProgressBar {
     if !progress {
         return ProgressBar::hidden();
     }
@@ -123,24 +131,25 @@ pub async fn generate(
 ) -> Result<DemoReport, DemoError> {
     let started = Instant::now();
     let root = opts.under.clone();
-    let units: Vec<(String, String)> = unit::Entity::find()
+    let units: Vec<(String, String, String)> = unit::Entity::find()
         .filter(ranges::subtree(unit::Column::Code, &root))
         .order_by_asc(unit::Column::Code)
         .all(db)
         .await?
         .into_iter()
-        .map(|u| (u.code, u.level))
+        .map(|u| (u.code, u.level, u.name))
         .collect();
     if units.is_empty() {
         return Err(DemoError::NoUnit(root.to_string()));
     }
-    let of_level = |l: Level| -> Vec<String> {
+    let named = |l: Level| -> Vec<(String, String)> {
         units
             .iter()
-            .filter(|(_, lv)| lv == l.as_str())
-            .map(|(c, _)| c.clone())
+            .filter(|(_, lv, _)| lv == l.as_str())
+            .map(|(c, _, n)| (c.clone(), n.clone()))
             .collect()
     };
+    let of_level = |l: Level| -> Vec<String> { named(l).into_iter().map(|(c, _)| c).collect() };
     let communities = of_level(Level::Community);
     let streets = of_level(Level::Street);
     if communities.is_empty() {
@@ -432,6 +441,19 @@ pub async fn generate(
         root.subtree_upper_bound().unwrap_or_else(|| "~".into())
     ))
     .await?;
+    if opts.donations > 0 {
+        super::demo_charity::generate(
+            db,
+            &root,
+            &named(Level::Street),
+            &named(Level::Community),
+            opts.donations,
+            &mut rng,
+            &mut report,
+            progress,
+        )
+        .await?;
+    }
     let b = bar(progress, 1, "daily figures");
     crate::services::daily::rebuild(db)
         .await

@@ -4,4 +4,5 @@
 pub mod audit;
 pub mod backup;
 pub mod demo;
+mod demo_charity;
 pub mod divisions;

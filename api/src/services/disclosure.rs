@@ -271,7 +271,7 @@ pub async fn publish(cx: &Ctx, input: NewReport) -> ServiceResult<ReportRecord> 
 /// month and channel (valid money donations received in the period), money out by
 /// purpose (payments booked in the period and not reversed), goods by value, and
 /// the balance before and after (for a campaign: its money in less its money out).
-async fn figures(
+pub(crate) async fn figures(
     conn: &impl ConnectionTrait,
     fund: &FundRecord,
     campaign: Option<&CampaignRecord>,

@@ -187,6 +187,7 @@ async fn a_pages_statement_count_does_not_grow_with_its_length() {
         organizations: 4,
         activities: 45,
         records: 300,
+        donations: 300,
         seed: 11,
     };
     generate(&app.db, &opts, false).await.unwrap();
@@ -211,6 +212,9 @@ async fn a_pages_statement_count_does_not_grow_with_its_length() {
         "teams(first: FIRST) { edges { node { name fields memberCount leader { realName } parent { name } unit { name } } } }",
         "activities(first: FIRST) { edges { node { title project { name team { name } } team { leader { realName } } stateChangedBy { username roles { role } } } } }",
         "stations(first: FIRST) { edges { node { name organization { name } unit { name } } } }",
+        "donations(first: FIRST) { edges { node { amountFen fund { name balanceFen } campaign { name raisedFen } pledge { amountFen } unit { name } } } }",
+        "disbursements(first: FIRST) { edges { node { amountFen fund { name balanceFen } campaign { name } unit { name } } } }",
+        "pledges(first: FIRST) { edges { node { amountFen state fund { name } campaign { name } unit { name } } } }",
     ];
     for shape in shapes {
         let (small_cost, small_rows) = cost(
@@ -504,6 +508,7 @@ async fn lists_sort_filter_by_time_and_page_both_ways() {
         organizations: 1,
         activities: 20,
         records: 80,
+        donations: 0,
         seed: 5,
     };
     generate(&app.db, &opts, false).await.unwrap();
