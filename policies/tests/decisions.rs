@@ -370,3 +370,51 @@ fn disbursement_approval_follows_the_amount() {
         "increasing",
     );
 }
+
+/// When disclosure reports fall due is policy data: the default follows 民政部令第81号,
+/// and a section naming an impossible rule is refused at start.
+#[test]
+fn disclosure_rules_are_validated() {
+    let policy = Policy::default_policy().unwrap();
+    let d = policy.charity_rules().disclosure;
+    assert_eq!(
+        (
+            d.long_campaign_months,
+            d.interim_every_months,
+            d.interim_due_days,
+            d.final_within_months,
+            d.annual_due_month,
+            d.annual_due_day
+        ),
+        (6, 3, 30, 3, 5, 31)
+    );
+    let base = policies::DEFAULT_POLICY;
+    refused(
+        &base.replace(
+            "annual_due_day = 31",
+            "annual_due_day = 31\nannual_due_month = 2",
+        ),
+        "policy file",
+    );
+    refused(
+        &base
+            .replace("annual_due_month = 5", "annual_due_month = 2")
+            .replace("annual_due_day = 31", "annual_due_day = 29"),
+        "a day every year has",
+    );
+    refused(
+        &base.replace("interim_every_months = 3", "interim_every_months = 0"),
+        "1 to 36 months",
+    );
+    refused(
+        &base.replace("interim_due_days = 30", "interim_due_days = 400"),
+        "at most 365",
+    );
+    refused(
+        &base.replace(
+            "final_within_months = 3",
+            "final_within_months = 3\nfinal_wthin = 1",
+        ),
+        "policy file",
+    );
+}

@@ -1068,3 +1068,148 @@ async fn a_receipt_prints_on_a4_with_the_amount_in_words() {
     assert_eq!(check["amountFen"], 123_456);
     assert_eq!(check["donor"], "王*明");
 }
+
+/// The README's charity walkthrough, step by step.
+#[tokio::test]
+async fn the_readme_charity_walkthrough() {
+    let app = spawn_app().await;
+    app.user_with_role("fm_bj", BEIJING, Some("fund_manager"))
+        .await;
+    app.user_with_role("sa_bj", BEIJING, Some("street_admin"))
+        .await;
+    let fm = app.login("fm_bj", "fm_bj-password").await;
+    let street = app.login("sa_bj", "sa_bj-password").await;
+    // 1. A fund and a campaign.
+    let f = app
+        .data_as(
+            &fm,
+            r#"mutation { openFund(input: { unitCode: "440104003", name: "北京街道社区慈善基金",
+                holderName: "广州市慈善会", holderCreditCode: "53440104MJL000001E",
+                purpose: "扶老助困、社区微心愿", openedOn: "2026-01-01", targetFen: 50000000 }) { fund { id status } } }"#,
+            json!({}),
+        )
+        .await;
+    let fund = id_of(&f, &["openFund", "fund", "id"]);
+    let c = app
+        .data_as(
+            &fm,
+            r#"mutation($f: ID!) { startCampaign(input: { fundId: $f, name: "重阳敬老募捐", startsOn: "2026-01-01",
+                endsOn: "2026-12-31", channels: [BANK_TRANSFER, CASH], recordNumber: "53440000MJK000000X-2026-001" }) {
+                campaign { id } } }"#,
+            json!({ "f": fund }),
+        )
+        .await;
+    let campaign = id_of(&c, &["startCampaign", "campaign", "id"]);
+    // 2. A donation and its receipt.
+    let d = app
+        .data_as(
+            &fm,
+            r#"mutation($f: ID!, $c: ID!) { recordDonation(input: { fundId: $f, campaignId: $c, amountFen: 100000,
+                donorKind: PERSON, donorName: "王小明", donorContact: "13812345678", channel: BANK_TRANSFER,
+                receivedOn: "2026-08-15" }) { donation { id receiptNumber printableReceipt fund { balanceFen } } } }"#,
+            json!({ "f": fund, "c": campaign }),
+        )
+        .await;
+    let donation = &d["recordDonation"]["donation"];
+    assert_eq!(donation["fund"]["balanceFen"], 100_000);
+    assert!(donation["printableReceipt"]
+        .as_str()
+        .unwrap()
+        .contains("壹仟元整"));
+    let number = donation["receiptNumber"].as_str().unwrap();
+    let check: Value = get(&app, None, &format!("/receipts/{number}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(check["valid"], true);
+    // 3. A disbursement, proposed, approved by the street, paid.
+    let p = app
+        .data_as(
+            &fm,
+            r#"mutation($f: ID!, $c: ID!) { proposeDisbursement(input: { fundId: $f, campaignId: $c, amountFen: 80000,
+                purpose: "困难长者慰问", payeeKind: PROJECT, payeeName: "重阳长者慰问项目" }) { disbursement { id state } } }"#,
+            json!({ "f": fund, "c": campaign }),
+        )
+        .await;
+    let disb = id_of(&p, &["proposeDisbursement", "disbursement", "id"]);
+    let a = app
+        .data_as(
+            &street,
+            "mutation($id: ID!) { approveDisbursement(input: { id: $id }) { disbursement { state } } }",
+            json!({ "id": disb }),
+        )
+        .await;
+    assert_eq!(
+        a["approveDisbursement"]["disbursement"]["state"],
+        "APPROVED"
+    );
+    let paid = app
+        .data_as(
+            &fm,
+            "mutation($id: ID!) { payDisbursement(input: { id: $id }) { disbursement { state fund { balanceFen } } } }",
+            json!({ "id": disb }),
+        )
+        .await;
+    assert_eq!(
+        paid["payDisbursement"]["disbursement"]["fund"]["balanceFen"],
+        20_000
+    );
+    // 4. The quarterly report.
+    let r = app
+        .data_as(
+            &fm,
+            r#"mutation($f: ID!, $c: ID!) { publishDisclosure(input: { fundId: $f, campaignId: $c, kind: INTERIM,
+                periodFrom: "2026-07-01", periodTo: "2026-09-30", note: "第三季度公开" }) {
+                report { id raisedFen moneyIn { month channel amountFen } closingBalanceFen } } }"#,
+            json!({ "f": fund, "c": campaign }),
+        )
+        .await;
+    let report = &r["publishDisclosure"]["report"];
+    assert_eq!(report["raisedFen"], 100_000);
+    assert_eq!(report["moneyIn"][0]["month"], "2026-08");
+    assert_eq!(
+        report["closingBalanceFen"], 100_000,
+        "paid after the quarter"
+    );
+    // 5. Read anonymously.
+    let public = app
+        .data(
+            "{ disclosureReports(first: 5) { nodes { fundName campaignName kind periodFrom periodTo raisedFen moneyIn { month amountFen } donors(first: 10) { nodes { name amountFen } } } } }",
+            json!({}),
+        )
+        .await;
+    let node = &public["disclosureReports"]["nodes"][0];
+    assert_eq!(node["campaignName"], "重阳敬老募捐");
+    assert_eq!(
+        node["donors"]["nodes"][0],
+        json!({ "name": "王*明", "amountFen": 100000 })
+    );
+    // 6. Exports.
+    let xlsx = get(
+        &app,
+        Some(&fm),
+        &format!("/exports/funds/{fund}/statement?format=xlsx&from=2026-01-01&to=2026-12-31"),
+    )
+    .await;
+    assert_eq!(xlsx.status(), 200);
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+    let csv = get(
+        &app,
+        Some(&fm),
+        "/exports/donations?format=csv&under=440104003",
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(csv.contains(number) && csv.contains("王小明"));
+    let c = app
+        .data_as(
+            &street,
+            r#"{ disclosureCompliance(under: "440104") { unitCode obligations { kind status } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(c["disclosureCompliance"][0]["unitCode"], BEIJING);
+}
