@@ -57,9 +57,9 @@ pub enum Request {
 }
 
 enum Cursor {
-    Donations {
-        after: i64,
-    },
+    /// After the last row sent, in (unit, id) order: the unit index's own order, so
+    /// each page is one range read without sorting what is left.
+    Donations { after: Option<(String, i64)> },
     /// After the last line sent (its day and entry), or from the period's start.
     Statement {
         after: Option<(NaiveDate, i64)>,
@@ -115,7 +115,7 @@ impl Export {
                         "定向用途",
                         "单位代码",
                     ],
-                    Cursor::Donations { after: 0 },
+                    Cursor::Donations { after: None },
                     under.clone(),
                     "donation.export",
                 )
@@ -202,7 +202,7 @@ impl Export {
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
     ) -> ServiceResult<Vec<Vec<Cell>>> {
-        let Cursor::Donations { after } = self.cursor else {
+        let Cursor::Donations { after } = &self.cursor else {
             return Ok(Vec::new());
         };
         let Some(mut q) = cx.find::<donation::Entity>(Action::Read)? else {
@@ -221,14 +221,25 @@ impl Export {
         if let Some(t) = to {
             q = q.filter(C::ReceivedOn.lte(t));
         }
+        if let Some((unit, id)) = after {
+            q = q.filter(
+                Condition::any().add(C::UnitCode.gt(unit.as_str())).add(
+                    Condition::all()
+                        .add(C::UnitCode.eq(unit.as_str()))
+                        .add(C::Id.gt(*id)),
+                ),
+            );
+        }
         let page = q
-            .filter(C::Id.gt(after))
+            .order_by_asc(C::UnitCode)
             .order_by_asc(C::Id)
             .limit(PAGE)
             .all(cx.db())
             .await?;
         if let Some(last) = page.last() {
-            self.cursor = Cursor::Donations { after: last.id };
+            self.cursor = Cursor::Donations {
+                after: Some((last.unit_code.clone(), last.id)),
+            };
         }
         // Fund names for this page, once each.
         let missing: Vec<i64> = page

@@ -270,6 +270,9 @@ pub async fn unit_stats(
             return Err(Reason::RANGE_REVERSED.at("to").arg("start", "from").into());
         }
     }
+    // An open end is today: stocks kept for later days (a pledge lapsing after its
+    // due day) have not happened yet.
+    let to = Some(to.unwrap_or_else(|| daily::day_of(cx.now())));
     let to_ts = to.map(|t| daily::start_of(t + chrono::Duration::days(1)));
     // One grouped scan of the daily figures gives every figure but teams and
     // organisations, per child unit (or for the unit itself when it has no child

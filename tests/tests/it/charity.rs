@@ -254,12 +254,20 @@ async fn campaigns_pledges_and_goods() {
     .await;
     assert_eq!(balance(&app, &manager, &fund).await, held);
 
+    // Partly fulfilled is still open in the statistics (kept with a lapse day ahead,
+    // which an open-ended period does not count yet).
+    let admin = app.admin_token().await;
+    let open = |s: &Value| s["unitStats"]["figures"]["charity"]["pledgesOpen"].clone();
+    let s = app.data_as(&admin, STATS, json!({ "c": BEIJING })).await;
+    assert_eq!(open(&s), 1, "{s:#}");
     // After the due day the pledge has lapsed.
     app.clock.advance(Duration::days(31));
     let r = app
         .data_as(&manager, q, json!({ "p": pledge, "c": campaign }))
         .await;
     assert_eq!(r["pledge"]["state"], "LAPSED");
+    let s = app.data_as(&admin, STATS, json!({ "c": BEIJING })).await;
+    assert_eq!(open(&s), 0);
 }
 
 #[tokio::test]
