@@ -230,9 +230,11 @@ pub(super) async fn generate(
                     _ => DonorKind::Anonymous,
                 };
                 let mut fen = amount(rng);
-                // Some gifts honour a pledge of the fund.
+                // One gift in a thousand pays half of a pledge of the fund: about
+                // one in five pledges is fulfilled, more are partly, the rest open
+                // or lapsed.
                 let mut honours = None;
-                if kind != DonorKind::Anonymous && rng.random_bool(0.01) {
+                if kind != DonorKind::Anonymous && rng.random_bool(0.001) {
                     if let Some((p, amt)) = f.pledges.choose(rng).copied() {
                         fen = (amt / 2).max(100);
                         honours = Some(p);
