@@ -293,6 +293,10 @@ reasons! {
     GOODS_ITEMS: BadUserInput,
         "a goods donation lists 1 to 100 items, each with a name, a quantity above 0 and a value; a money donation lists none",
         "物资捐赠须列出 1 至 100 项物资（名称、数量大于 0、估值），资金捐赠不列物资";
+    PLEDGE_MONEY_ONLY: BadUserInput,
+        "a pledge is fulfilled by money donations only", "认捐只能以资金捐赠兑现";
+    EXPORT_FORMAT: BadUserInput,
+        "`format` is csv or xlsx", "format 须为 csv 或 xlsx";
     CHANNEL_NOT_IN_CAMPAIGN: BadUserInput,
         "the campaign does not raise through {channel}", "该募捐活动不接受 {channel} 渠道";
     OUTSIDE_CAMPAIGN: BadUserInput,

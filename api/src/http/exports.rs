@@ -54,7 +54,7 @@ fn format_of(p: &Params) -> ServiceResult<Format> {
     match p.format.as_deref().unwrap_or("csv") {
         "csv" => Ok(Format::Csv),
         "xlsx" => Ok(Format::Xlsx),
-        _ => Err(Reason::TEXT_LENGTH.at("format").arg("max", 4).into()),
+        _ => Err(Reason::EXPORT_FORMAT.at("format").into()),
     }
 }
 

@@ -201,7 +201,7 @@ pub async fn record(cx: &Ctx, input: NewDonation) -> ServiceResult<DonationRecor
         (None, fen) => donors::amount("amountFen", fen.unwrap_or(0))?,
     };
     if goods.is_some() && input.pledge_id.is_some() {
-        return Err(Reason::GOODS_ITEMS.at("pledgeId").into());
+        return Err(Reason::PLEDGE_MONEY_ONLY.at("pledgeId").into());
     }
     let (name, contact) = donors::donor_fields(
         input.donor_kind,

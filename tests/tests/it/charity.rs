@@ -245,6 +245,17 @@ async fn campaigns_pledges_and_goods() {
         let r = app.gql_as(&manager, DONATE, json!({ "i": i })).await;
         assert_eq!(reason(&r), "GOODS_ITEMS", "{r:#}");
     }
+    // Pledges are fulfilled by money.
+    let r = app
+        .gql_as(
+            &manager,
+            DONATE,
+            json!({ "i": { "fundId": fund, "kind": "GOODS", "pledgeId": pledge, "donorKind": "ANONYMOUS",
+                "channel": "CASH", "receivedOn": day.to_string(),
+                "items": [{ "name": "米", "quantity": 1, "valueFen": 100 }] } }),
+        )
+        .await;
+    assert_eq!(reason(&r), "PLEDGE_MONEY_ONLY", "{r:#}");
     // Voiding goods takes nothing from the money.
     app.data_as(
         &manager,
@@ -971,6 +982,12 @@ async fn exports_stream_donations_and_statements_as_csv_and_xlsx() {
         ),
         (
             Some(&manager),
+            "/exports/donations?from=2026-13-01".to_owned(),
+            400,
+            "BAD_USER_INPUT",
+        ),
+        (
+            Some(&manager),
             "/exports/funds/RnVuZDo5OTk5/statement".to_owned(),
             404,
             "NOT_FOUND",
@@ -980,6 +997,9 @@ async fn exports_stream_donations_and_statements_as_csv_and_xlsx() {
         assert_eq!(r.status(), status, "{path}");
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["code"], want, "{path}: {body}");
+        if path.contains("pdf") {
+            assert_eq!(body["reason"], "EXPORT_FORMAT");
+        }
     }
 
     // The statement: every line with the running balance, ending at the balance.
@@ -997,6 +1017,82 @@ async fn exports_stream_donations_and_statements_as_csv_and_xlsx() {
     let last = lines.last().unwrap();
     assert!(last.ends_with(",350.50"), "{last}");
     assert_eq!(balance(&app, &manager, &fund).await, 35_050);
+    // Past one page of statement lines: 2,100 balanced entries of ¥1 loaded directly,
+    // 70 a day over 30 days of April (so pages break inside a day).
+    let entries: Vec<String> = (0..2100)
+        .map(|i| {
+            format!(
+                "({}, '{BEIJING}', 'donation', 'bulk', '2026-04-01T00:00:00+00:00', '2026-04-{:02}')",
+                1_000_000 + i,
+                1 + i % 30
+            )
+        })
+        .collect();
+    let lines_sql: Vec<String> = (0..2100)
+        .flat_map(|i| {
+            [
+                format!("({}, 'fund:{fund_raw}', {fund_raw}, 100)", 1_000_000 + i),
+                format!("({}, 'donations:cash', NULL, -100)", 1_000_000 + i),
+            ]
+        })
+        .collect();
+    for sql in [
+        format!(
+            "INSERT INTO ledger_entry (id, unit_code, kind, memo, created_at, booked_on) VALUES {}",
+            entries.join(", ")
+        ),
+        format!(
+            "INSERT INTO ledger_line (entry_id, account, fund_id, amount_fen) VALUES {}",
+            lines_sql.join(", ")
+        ),
+    ] {
+        sea_orm::ConnectionTrait::execute_unprepared(&app.db, &sql)
+            .await
+            .unwrap();
+    }
+    let statement = |query: String| {
+        let (app, manager, fund) = (&app, &manager, &fund);
+        async move {
+            get(
+                app,
+                Some(manager),
+                &format!("/exports/funds/{fund}/statement?format=csv{query}"),
+            )
+            .await
+            .text()
+            .await
+            .unwrap()
+        }
+    };
+    let s = statement(String::new()).await;
+    let lines: Vec<&str> = s.lines().collect();
+    assert_eq!(lines.len(), 1 + 2100 + 4);
+    assert!(
+        lines.last().unwrap().ends_with(",2450.50"),
+        "{}",
+        lines.last().unwrap()
+    );
+    let mut entries_seen: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    entries_seen.sort();
+    entries_seen.dedup();
+    assert_eq!(entries_seen.len(), 2100 + 4, "every line once");
+    // A period: the opening balance carried in, only its days listed.
+    let s = statement("&from=2026-04-15&to=2026-04-20".into()).await;
+    let lines: Vec<&str> = s.lines().collect();
+    assert_eq!(lines.len(), 1 + 6 * 70);
+    assert!(
+        lines[1].starts_with("2026-04-15,") && lines[1].ends_with(",981.00"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines.last().unwrap().ends_with(",1400.00"),
+        "{}",
+        lines.last().unwrap()
+    );
 
     // XLSX: a workbook whose one sheet holds the header and every row.
     let r = get(
@@ -1025,7 +1121,7 @@ async fn exports_stream_donations_and_statements_as_csv_and_xlsx() {
             "SELECT COUNT(*) FROM audit_log WHERE action IN ('donation.export', 'fund.statement')"
         )
         .await,
-        5,
+        7,
         "each export made is audited once; refusals are not"
     );
 }
