@@ -183,15 +183,7 @@ async fn decidable(
     id: i64,
 ) -> ServiceResult<DisbursementRecord> {
     let d = get_in(conn, cx, id).await?;
-    let level = cx
-        .access()
-        .policy()
-        .charity_rules()
-        .approval_level(d.amount_fen);
-    let decision =
-        cx.access()
-            .check_from_level(Resource::Disbursement, Action::Approve, &d.unit, level)?;
-    cx.access().enforce(&decision)?;
+    ledger::require_approval(cx, &d.unit, d.amount_fen)?;
     if d.proposed_by.is_some() && d.proposed_by == cx.access().actor() {
         return Err(Reason::SELF_APPROVAL.into());
     }

@@ -10,9 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 use entity::kinds::{DisbursementState, DisclosureKind, DonationKind};
-use entity::{
-    campaign, disbursement, disclosure_report, donation, fund, ledger_entry, ledger_line,
-};
+use entity::{campaign, disbursement, disclosure_report, donation, fund, ledger_entry};
 use policies::{Action, DisclosureRules, Resource, UnitCode};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -375,30 +373,7 @@ pub(crate) async fn figures(
     });
     let balance_at = |day: NaiveDate| async move {
         match campaign {
-            None => {
-                // The fund's lines booked up to the day.
-                let sum: Option<Option<i64>> = scoped::unscoped::<ledger_line::Entity>(
-                    "a report's figures (publisher checked)",
-                )
-                .join_rev(
-                    JoinType::InnerJoin,
-                    ledger_entry::Entity::belongs_to(ledger_line::Entity)
-                        .from(ledger_entry::Column::Id)
-                        .to(ledger_line::Column::EntryId)
-                        .into(),
-                )
-                .filter(ledger_line::Column::FundId.eq(fund.id))
-                .filter(ledger_entry::Column::BookedOn.lte(day))
-                .select_only()
-                .column_as(
-                    Expr::cust("CAST(SUM(ledger_line.amount_fen) AS BIGINT)"),
-                    "b",
-                )
-                .into_tuple()
-                .one(conn)
-                .await?;
-                Ok::<i64, ServiceError>(sum.flatten().unwrap_or(0))
-            }
+            None => super::ledger::balance_on(conn, fund.id, day).await,
             Some(_) => {
                 let inn: Option<Option<i64>> = donations(DonationKind::Money)
                     .filter(donation::Column::ReceivedOn.lte(day))

@@ -126,7 +126,10 @@ impl Export {
                 cx.access()
                     .require(Resource::Donation, Action::Read, &fund.unit)?;
                 let opening = match from {
-                    Some(f) => balance_before(cx, fund.id, *f).await?,
+                    Some(f) => {
+                        super::ledger::balance_on(cx.db(), fund.id, *f - chrono::Duration::days(1))
+                            .await?
+                    }
                     None => 0,
                 };
                 (
@@ -392,29 +395,4 @@ impl Export {
         };
         Ok(rows)
     }
-}
-
-/// What a fund held at the end of the day before `day`.
-async fn balance_before(cx: &Ctx, fund_id: i64, day: NaiveDate) -> ServiceResult<i64> {
-    let sum: Option<Option<i64>> = scoped::unscoped::<ledger_line::Entity>(
-        "the opening balance of a fund the caller may read (checked by Export::start)",
-    )
-    .join_rev(
-        JoinType::InnerJoin,
-        ledger_entry::Entity::belongs_to(ledger_line::Entity)
-            .from(ledger_entry::Column::Id)
-            .to(ledger_line::Column::EntryId)
-            .into(),
-    )
-    .filter(ledger_line::Column::FundId.eq(fund_id))
-    .filter(ledger_entry::Column::BookedOn.lt(day))
-    .select_only()
-    .column_as(
-        Expr::cust("CAST(SUM(ledger_line.amount_fen) AS BIGINT)"),
-        "b",
-    )
-    .into_tuple()
-    .one(cx.db())
-    .await?;
-    Ok(sum.flatten().unwrap_or(0))
 }

@@ -285,15 +285,7 @@ pub async fn transfer(
     let txn = cx.db().begin().await?;
     let from = get_in(&txn, cx, from_id).await?;
     let to = get_in(&txn, cx, to_id).await?;
-    let level = cx
-        .access()
-        .policy()
-        .charity_rules()
-        .approval_level(amount_fen);
-    let decision =
-        cx.access()
-            .check_from_level(Resource::Disbursement, Action::Approve, &from.unit, level)?;
-    cx.access().enforce(&decision)?;
+    super::ledger::require_approval(cx, &from.unit, amount_fen)?;
     cx.access()
         .require(Resource::Fund, Action::Update, &to.unit)?;
     for f in [&from, &to] {

@@ -190,6 +190,18 @@ pub(super) async fn reverse(
     post(conn, cx, posting, &lines).await
 }
 
+/// Money of `fen` may leave a fund at `unit` by the caller's decision:
+/// `disbursement.approve` at the level `[charity] approval` names for the amount, or
+/// above. Disbursements and transfers between funds both ask this.
+pub(super) fn require_approval(cx: &Ctx, unit: &UnitCode, fen: i64) -> ServiceResult<()> {
+    use policies::{Action, Resource};
+    let level = cx.access().policy().charity_rules().approval_level(fen);
+    let decision =
+        cx.access()
+            .check_from_level(Resource::Disbursement, Action::Approve, unit, level)?;
+    cx.access().enforce(&decision)
+}
+
 /// Takes the fund's row lock (PostgreSQL) for the rest of the transaction, so that
 /// checks of its balance and writes to it happen one at a time; SQLite has one
 /// writer already.
@@ -224,6 +236,35 @@ pub(super) async fn require_balance(
             .into());
     }
     Ok(balance)
+}
+
+/// What a fund held at the end of `day`: its lines of entries booked up to then.
+pub(super) async fn balance_on(
+    conn: &impl ConnectionTrait,
+    fund_id: i64,
+    day: NaiveDate,
+) -> ServiceResult<i64> {
+    use sea_orm::JoinType;
+    let sum: Option<Option<i64>> =
+        scoped::unscoped::<ledger_line::Entity>("the balance of a fund the caller already read")
+            .join_rev(
+                JoinType::InnerJoin,
+                ledger_entry::Entity::belongs_to(ledger_line::Entity)
+                    .from(ledger_entry::Column::Id)
+                    .to(ledger_line::Column::EntryId)
+                    .into(),
+            )
+            .filter(ledger_line::Column::FundId.eq(fund_id))
+            .filter(ledger_entry::Column::BookedOn.lte(day))
+            .select_only()
+            .column_as(
+                Expr::cust("CAST(SUM(ledger_line.amount_fen) AS BIGINT)"),
+                "b",
+            )
+            .into_tuple()
+            .one(conn)
+            .await?;
+    Ok(sum.flatten().unwrap_or(0))
 }
 
 /// The balance of each fund: the sum of its lines (0 for a fund with none).
