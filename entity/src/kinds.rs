@@ -320,3 +320,145 @@ kind!(
         Reversed = "reversed",
     }
 );
+
+kind!(
+    /// Where a help request (微心愿) is in its life.
+    HelpState {
+        /// Filed; waiting for a community worker to verify it at home (入户核实).
+        Submitted = "submitted",
+        /// Verified by a community worker; not yet public.
+        Verified = "verified",
+        /// Public: the need is shown without anything identifying the person.
+        Published = "published",
+        /// A volunteer, a team or a fund has taken it on.
+        Claimed = "claimed",
+        /// Done: what was done is recorded.
+        Fulfilled = "fulfilled",
+        /// Closed with the beneficiary's feedback.
+        Closed = "closed",
+        /// Declined with a reason.
+        Declined = "declined",
+    }
+);
+
+kind!(
+    /// How soon a need must be met.
+    Urgency {
+        /// Within weeks.
+        Low = "low",
+        /// Within days.
+        Normal = "normal",
+        /// Within a day or two.
+        High = "high",
+        /// At once.
+        Urgent = "urgent",
+    }
+);
+
+kind!(
+    /// Who filed a help request.
+    RequestedBy {
+        /// The beneficiary itself.
+        Beneficiary = "beneficiary",
+        /// A community worker on the beneficiary's behalf.
+        CommunityWorker = "community_worker",
+        /// A grid worker (网格员) who found the need.
+        GridWorker = "grid_worker",
+    }
+);
+
+kind!(
+    /// Where an application to join a team stands.
+    ApplicationState {
+        /// Waiting for the team leader or an admin.
+        Pending = "pending",
+        /// Accepted: the volunteer is a member.
+        Approved = "approved",
+        /// Turned down.
+        Rejected = "rejected",
+    }
+);
+
+kind!(
+    /// How a registered relative is related to the volunteer.
+    Kinship {
+        /// Husband or wife.
+        Spouse = "spouse",
+        /// Father or mother.
+        Parent = "parent",
+        /// Son or daughter.
+        Child = "child",
+        /// Brother or sister.
+        Sibling = "sibling",
+        /// Grandparent.
+        Grandparent = "grandparent",
+        /// Grandchild.
+        Grandchild = "grandchild",
+    }
+);
+
+kind!(
+    /// Kinds of time-bank account.
+    TimeAccountKind {
+        /// A volunteer's own account.
+        Volunteer = "volunteer",
+        /// A unit's mutual-aid pool (互助池).
+        Pool = "pool",
+        /// Where a unit's deposits for service come from.
+        Issued = "issued",
+        /// Where coins spent on services go.
+        Redeemed = "redeemed",
+        /// A charity supermarket taking coins for goods.
+        Supermarket = "supermarket",
+    }
+);
+
+kind!(
+    /// What moved coins in the time bank.
+    TimeEntryKind {
+        /// Approved service hours deposited.
+        Deposit = "deposit",
+        /// Hours revoked for fraud withdrawn.
+        Withdrawal = "withdrawal",
+        /// Spent on a service by another volunteer.
+        Service = "service",
+        /// Spent on supermarket goods.
+        Supermarket = "supermarket",
+        /// Given to a registered relative.
+        Gift = "gift",
+        /// Donated to a unit's mutual-aid pool.
+        Pool = "pool",
+    }
+);
+
+kind!(
+    /// Why a household receives help (困难家庭).
+    HouseholdCategory {
+        /// Minimum living allowance (低保).
+        MinimumLiving = "minimum_living",
+        /// Extreme poverty support (特困供养).
+        ExtremePoverty = "extreme_poverty",
+        /// Low income (低收入).
+        LowIncome = "low_income",
+        /// Another hardship a community worker recorded.
+        Other = "other",
+    }
+);
+
+kind!(
+    /// What moved stock in a charity supermarket.
+    StockMoveKind {
+        /// In from an in-kind donation.
+        DonationIn = "donation_in",
+        /// In from a purchase.
+        PurchaseIn = "purchase_in",
+        /// Out by sale for money.
+        Sale = "sale",
+        /// Out in exchange for time coins.
+        CoinExchange = "coin_exchange",
+        /// Out free to a household in difficulty.
+        FreeIssue = "free_issue",
+        /// A stock count's difference (盘点).
+        Count = "count",
+    }
+);

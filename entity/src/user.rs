@@ -16,6 +16,8 @@ pub struct Model {
     pub must_change_password: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// A mobile number, given by residents who sign themselves up.
+    pub phone: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,7 @@ mod m20261130_000011_funds;
 mod m20261130_000012_donations;
 mod m20261130_000013_disbursements;
 mod m20261130_000014_campaigns_pledges_disclosure;
+mod m20261130_000015_residents_help_timebank_supermarkets;
 
 pub use m20261126_000003_volunteers::SERVICE_FIELDS;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000012_donations::Migration),
             Box::new(m20261130_000013_disbursements::Migration),
             Box::new(m20261130_000014_campaigns_pledges_disclosure::Migration),
+            Box::new(m20261130_000015_residents_help_timebank_supermarkets::Migration),
         ]
     }
 }

@@ -37,6 +37,14 @@ pub enum Resource {
     Disbursement,
     /// A fund's published disclosure report (信息公开): `create` publishes one.
     Disclosure,
+    /// A resident's help request (困难群众求助, 微心愿): `approve` verifies and
+    /// publishes, `update` claims, fulfils, closes; `browse` lists published needs
+    /// without anything that identifies the person.
+    HelpRequest,
+    /// A time-bank account (公益时间银行): `update` spends, gifts and donates coins.
+    TimeAccount,
+    /// A charity supermarket's stock, sales and the households it issues goods to.
+    Supermarket,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -53,6 +61,8 @@ pub enum Action {
     ReadPersonal,
     /// Review someone else's work: publish an activity, approve service hours.
     Approve,
+    /// See the public listing of published records, without the people in them.
+    Browse,
 }
 
 impl Resource {
@@ -60,7 +70,7 @@ impl Resource {
         self as usize
     }
 
-    pub const ALL: [Resource; 19] = [
+    pub const ALL: [Resource; 22] = [
         Resource::Unit,
         Resource::User,
         Resource::RoleAssignment,
@@ -80,6 +90,9 @@ impl Resource {
         Resource::Donation,
         Resource::Disbursement,
         Resource::Disclosure,
+        Resource::HelpRequest,
+        Resource::TimeAccount,
+        Resource::Supermarket,
     ];
 
     /// The actions that mean something for this resource.
@@ -96,7 +109,7 @@ impl Resource {
             Resource::Volunteer => &[Read, Create, Update, ReadPersonal],
             Resource::Team => &[Read, Create, Update],
             Resource::Project => &[Read, Create, Update],
-            Resource::Activity => &[Read, Create, Update, Approve],
+            Resource::Activity => &[Read, Create, Update, Approve, Browse],
             Resource::Signup => &[Read, Create, Update],
             Resource::ServiceRecord => &[Read, Create, Approve],
             Resource::StarNomination => &[Read, Grant],
@@ -105,6 +118,9 @@ impl Resource {
             Resource::Donation => &[Read, Create, Update, ReadPersonal],
             Resource::Disbursement => &[Read, Create, Update, Approve, ReadPersonal],
             Resource::Disclosure => &[Read, Create],
+            Resource::HelpRequest => &[Read, Create, Update, Approve, ReadPersonal, Browse],
+            Resource::TimeAccount => &[Read, Update],
+            Resource::Supermarket => &[Read, Create, Update, ReadPersonal],
         }
     }
 
@@ -115,10 +131,13 @@ impl Resource {
             Resource::User
                 | Resource::RoleAssignment
                 | Resource::Volunteer
+                | Resource::Team
                 | Resource::Signup
                 | Resource::ServiceRecord
                 | Resource::StarNomination
                 | Resource::Certificate
+                | Resource::HelpRequest
+                | Resource::TimeAccount
         )
     }
 
@@ -143,6 +162,9 @@ impl Resource {
             Resource::Donation => "donation",
             Resource::Disbursement => "disbursement",
             Resource::Disclosure => "disclosure",
+            Resource::HelpRequest => "help_request",
+            Resource::TimeAccount => "time_account",
+            Resource::Supermarket => "supermarket",
         }
     }
 }
@@ -163,6 +185,7 @@ impl Action {
             Action::Explain => "explain",
             Action::ReadPersonal => "read_personal",
             Action::Approve => "approve",
+            Action::Browse => "browse",
         }
     }
 }
@@ -203,6 +226,7 @@ impl std::str::FromStr for Action {
             Explain,
             ReadPersonal,
             Approve,
+            Browse,
         ]
         .into_iter()
         .find(|a| a.as_str() == s)
@@ -253,7 +277,7 @@ pub struct Role {
 }
 
 pub(crate) const RESOURCE_COUNT: usize = Resource::ALL.len();
-pub(crate) const ACTION_COUNT: usize = 9;
+pub(crate) const ACTION_COUNT: usize = 10;
 
 pub(crate) const REACH_SUBTREE: u8 = 1;
 pub(crate) const REACH_OWN: u8 = 2;
@@ -289,6 +313,60 @@ struct PolicyFile {
     stars: StarFile,
     #[serde(default)]
     charity: CharityFile,
+    #[serde(default)]
+    time_bank: TimeBankRules,
+    #[serde(default)]
+    supermarket: SupermarketRules,
+}
+
+/// The time bank (公益时间银行): what an hour of approved service deposits and who may
+/// spend what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeBankRules {
+    /// Time coins deposited per approved hour of service (1 to 10).
+    pub coins_per_hour: u32,
+    /// The most hours a volunteer's account takes in over its life (Nanjing: 1,500);
+    /// approved hours beyond it deposit nothing.
+    pub lifetime_cap_hours: u32,
+    /// The age from which an account holder may spend its coins on services or goods
+    /// (Shanghai: 65),
+    pub redemption_age: u32,
+    /// ... or from this age when the account is marked as in hardship (Shanghai: 60).
+    pub hardship_redemption_age: u32,
+    /// Coins are given only to relatives registered with the giver.
+    pub gifts_to_relatives_only: bool,
+}
+
+impl Default for TimeBankRules {
+    fn default() -> Self {
+        TimeBankRules {
+            coins_per_hour: 1,
+            lifetime_cap_hours: 1500,
+            redemption_age: 65,
+            hardship_redemption_age: 60,
+            gifts_to_relatives_only: true,
+        }
+    }
+}
+
+/// Charity supermarkets (慈善超市).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupermarketRules {
+    /// The share of each sale (percent, 0 to 100) booked into the community fund.
+    pub share_percent: u32,
+    /// Items a household in difficulty may be issued free per calendar month.
+    pub monthly_quota_items: u32,
+}
+
+impl Default for SupermarketRules {
+    fn default() -> Self {
+        SupermarketRules {
+            share_percent: 10,
+            monthly_quota_items: 5,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -460,6 +538,8 @@ pub struct Policy {
     pub(crate) activities: ActivityRules,
     pub(crate) stars: StarRules,
     pub(crate) charity: CharityRules,
+    pub(crate) time_bank: TimeBankRules,
+    pub(crate) supermarket: SupermarketRules,
 }
 
 /// The policy shipped with Kapok.
@@ -545,6 +625,7 @@ impl Policy {
         }
         let stars = validate_stars(&file.stars)?;
         let charity = validate_charity(&file.charity)?;
+        validate_community(&file.time_bank, &file.supermarket)?;
         let role_names = file.roles.keys().cloned().collect();
         let mut roles = file.roles;
         for role in roles.values_mut() {
@@ -566,6 +647,8 @@ impl Policy {
             activities: file.activities,
             stars,
             charity,
+            time_bank: file.time_bank,
+            supermarket: file.supermarket,
         })
     }
 
@@ -579,6 +662,14 @@ impl Policy {
 
     pub fn charity_rules(&self) -> &CharityRules {
         &self.charity
+    }
+
+    pub fn time_bank_rules(&self) -> &TimeBankRules {
+        &self.time_bank
+    }
+
+    pub fn supermarket_rules(&self) -> &SupermarketRules {
+        &self.supermarket
     }
 
     pub fn role(&self, name: &str) -> Option<&Role> {
@@ -608,6 +699,28 @@ impl Policy {
             .max_by_key(|(_, r)| r.rank)
             .map(|(n, _)| n.as_str())
     }
+}
+
+fn validate_community(t: &TimeBankRules, s: &SupermarketRules) -> Result<(), PolicyError> {
+    let bad = |m: &str| Err(PolicyError::Invalid(m.to_owned()));
+    if !(1..=10).contains(&t.coins_per_hour) {
+        return bad("time_bank: `coins_per_hour` is 1 to 10");
+    }
+    if !(1..=100_000).contains(&t.lifetime_cap_hours) {
+        return bad("time_bank: `lifetime_cap_hours` is 1 to 100000");
+    }
+    if t.redemption_age > 120 || t.hardship_redemption_age > t.redemption_age {
+        return bad(
+            "time_bank: `redemption_age` is at most 120 and `hardship_redemption_age` not above it",
+        );
+    }
+    if s.share_percent > 100 {
+        return bad("supermarket: `share_percent` is 0 to 100");
+    }
+    if !(1..=1000).contains(&s.monthly_quota_items) {
+        return bad("supermarket: `monthly_quota_items` is 1 to 1000");
+    }
+    Ok(())
 }
 
 fn validate_charity(f: &CharityFile) -> Result<CharityRules, PolicyError> {

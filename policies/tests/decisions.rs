@@ -44,7 +44,7 @@ fn invalid_policies_are_refused() {
         "audit_logs",
     );
     refused(
-        &base.replace("actions = [\"read\"] },\n]", "actions = [\"fly\"] },\n]"),
+        &base.replace("actions = [\"browse\"] },\n]", "actions = [\"fly\"] },\n]"),
         "fly",
     );
     refused(
@@ -63,6 +63,18 @@ fn invalid_policies_are_refused() {
         "may not grant city_admin",
     );
     refused(&base.replace("version = 1", "version = 2"), "version 2");
+    refused(
+        &base.replace("share_percent = 10", "share_percent = 110"),
+        "share_percent",
+    );
+    refused(
+        &base.replace("hardship_redemption_age = 60", "hardship_redemption_age = 70"),
+        "hardship_redemption_age",
+    );
+    refused(
+        &base.replace("coins_per_hour = 1", "coins_per_hour = 0"),
+        "coins_per_hour",
+    );
     refused(
         &base.replace(
             "action = \"read\"\n\n[[field_rules]]",
@@ -131,8 +143,8 @@ const ROLES: [&str; 10] = [
     "volunteer",
     "no_such_role",
 ];
-const RESOURCES: [Resource; 19] = Resource::ALL;
-const ACTIONS: [Action; 9] = [
+const RESOURCES: [Resource; 22] = Resource::ALL;
+const ACTIONS: [Action; 10] = [
     Action::Read,
     Action::Create,
     Action::Update,
@@ -142,6 +154,7 @@ const ACTIONS: [Action; 9] = [
     Action::Explain,
     Action::ReadPersonal,
     Action::Approve,
+    Action::Browse,
 ];
 
 fn unit() -> impl Strategy<Value = UnitCode> {

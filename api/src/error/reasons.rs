@@ -309,6 +309,66 @@ reasons! {
     CORRECTS_OTHER: BadUserInput,
         "a correction names a published report of the same fund, campaign and kind",
         "更正报告须针对同一基金、同一募捐活动、同一类型的已公开报告";
+    // Residents and community help.
+    HELP_STATE: Conflict,
+        "a help request that is {state} cannot be {action}",
+        "{state} 状态的求助不能{action}";
+    HELP_CATEGORY: BadUserInput,
+        "`category` is a service field's code or `material`",
+        "category 须为服务领域代码或 material";
+    HELP_CLAIMANT: BadUserInput,
+        "a claim names exactly one of a volunteer, a team or a fund",
+        "认领须指定志愿者、队伍或基金中的一个";
+    HELP_FULFILMENT: BadUserInput,
+        "a fulfilment says what was done: hours, goods or a paid disbursement of the claiming fund",
+        "完成时须说明所做的事：服务时长、物资，或认领基金已支付的支出";
+    HELP_RATING: BadUserInput, "`rating` is 1 to 5", "评分须为 1 到 5";
+    ATTACHMENTS: BadUserInput,
+        "at most 10 attachments, each named in 1 to 100 characters",
+        "附件最多 10 个，每个名称 1 到 100 个字符";
+    ALREADY_APPLIED: Conflict,
+        "the volunteer already is a member of the team or has an application waiting",
+        "该志愿者已是队员或已有待处理的申请";
+    APPLICATION_DECIDED: Conflict,
+        "the application has already been decided", "该申请已处理";
+    TEAM_LEADER_ONLY: Forbidden,
+        "only the team's leader or an admin with team.update decides applications",
+        "只有队长或有 team.update 权限的管理员可以处理申请";
+    COINS: BadUserInput,
+        "`minutes` is 1 to 6,000,000 coin minutes", "minutes 须为 1 到 6,000,000 分钟";
+    COINS_INSUFFICIENT: Conflict,
+        "the time-bank account holds less than that", "时间银行账户余额不足";
+    REDEMPTION_AGE: Forbidden,
+        "coins are spent from age {age} ({hardship_age} for an account in hardship)",
+        "时间币须年满 {age} 周岁方可兑换（困难账户 {hardship_age} 周岁）";
+    NOT_A_RELATIVE: Forbidden,
+        "coins are given only to relatives registered with the giver",
+        "时间币只能赠与已登记的亲属";
+    SAME_VOLUNTEER: BadUserInput,
+        "the volunteer cannot be its own relative or pay itself",
+        "不能以本人作为亲属或收款人";
+    RELATIVE_EXISTS: Conflict, "that relative is already registered", "该亲属已登记";
+    POOL_UNIT: BadUserInput,
+        "coins go to the pool of the volunteer's community or a unit above it",
+        "时间币只能捐入本人所在社区或其上级单位的互助池";
+    NOT_A_SUPERMARKET: BadUserInput,
+        "the station is not an open charity supermarket", "该站点不是在营的慈善超市";
+    ITEM_EXISTS: Conflict, "the supermarket already stocks {name}", "该超市已有商品 {name}";
+    QUANTITY: BadUserInput, "`quantity` is 1 to 100,000", "数量须为 1 到 100,000";
+    STOCK_INSUFFICIENT: Conflict,
+        "{name}: {available} in stock", "{name} 库存仅 {available}";
+    NO_COIN_PRICE: BadUserInput,
+        "the item has no price in time coins", "该商品未设时间币价格";
+    QUOTA_EXCEEDED: Conflict,
+        "the household may be issued {quota} items a month; {left} left this month",
+        "该家庭每月限领 {quota} 件，本月尚可领取 {left} 件";
+    NOT_OF_SUPERMARKET: BadUserInput,
+        "the donation is not a goods donation of a fund at or above the supermarket's unit",
+        "该捐赠不是超市所在单位或其上级基金的物资捐赠";
+    NO_FUND_FOR_SHARE: Conflict,
+        "no open fund at or above the supermarket's unit takes the sale's share",
+        "超市所在单位及其上级没有在用的慈善基金，无法入账销售分成";
+
     FUND_LEVEL: BadUserInput,
         "a community charity fund is opened at a district, street or community, not at a {level}",
         "社区慈善基金须设在区、街道或社区，不能设在{level}";

@@ -258,6 +258,7 @@ impl AttendanceQuery {
                 activity_id: opt_id(NodeKind::Activity, &activity_id)?,
                 volunteer_id: opt_id(NodeKind::Volunteer, &volunteer_id)?,
                 active,
+                starts_after: None,
             };
             attendance::list(cx, &filter, OrderBy::pair(order_by), &page, want_total).await
         })

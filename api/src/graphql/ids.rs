@@ -31,10 +31,16 @@ pub enum NodeKind {
     Campaign,
     Pledge,
     DisclosureReport,
+    HelpRequest,
+    TeamApplication,
+    TimeAccount,
+    Household,
+    StockItem,
+    StockMove,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 21] = [
+    const ALL: [NodeKind; 27] = [
         NodeKind::Unit,
         NodeKind::User,
         NodeKind::RoleAssignment,
@@ -56,6 +62,12 @@ impl NodeKind {
         NodeKind::Campaign,
         NodeKind::Pledge,
         NodeKind::DisclosureReport,
+        NodeKind::HelpRequest,
+        NodeKind::TeamApplication,
+        NodeKind::TimeAccount,
+        NodeKind::Household,
+        NodeKind::StockItem,
+        NodeKind::StockMove,
     ];
 
     fn tag(self) -> &'static str {
@@ -81,6 +93,12 @@ impl NodeKind {
             NodeKind::Campaign => "Campaign",
             NodeKind::Pledge => "Pledge",
             NodeKind::DisclosureReport => "DisclosureReport",
+            NodeKind::HelpRequest => "HelpRequest",
+            NodeKind::TeamApplication => "TeamApplication",
+            NodeKind::TimeAccount => "TimeAccount",
+            NodeKind::Household => "Household",
+            NodeKind::StockItem => "StockItem",
+            NodeKind::StockMove => "StockMove",
         }
     }
 

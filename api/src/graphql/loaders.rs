@@ -15,6 +15,7 @@ use crate::error::ServiceResult;
 use crate::graphql::GqlResult;
 use crate::services::{
     activities, attendance, campaigns, disclosure, funds, organizations, pledges, projects,
+    supermarkets,
     records, roles, stars, teams, users, volunteers, Ctx, Record, Seen,
 };
 
@@ -206,6 +207,14 @@ batch!(
 batch!(
     /// Pledges the caller may read.
     Pledges => pledges::PledgeRecord, |cx, ids| pledges::get_many(cx, ids)
+);
+batch!(
+    /// Charity supermarkets' stock items the caller may read.
+    StockItems => supermarkets::ItemRecord, |cx, ids| supermarkets::get_items(cx, ids)
+);
+batch!(
+    /// Households in difficulty the caller may read.
+    Households => supermarkets::HouseholdRecord, |cx, ids| supermarkets::get_households(cx, ids)
 );
 batch!(
     /// Published disclosure reports.

@@ -11,6 +11,7 @@ pub mod attendance;
 pub mod audit;
 pub mod campaigns;
 pub mod certificates;
+pub mod community;
 pub mod connection;
 pub mod disbursements;
 pub mod disclosure;
@@ -70,6 +71,7 @@ pub struct QueryRoot(
     disbursements::DisbursementQuery,
     campaigns::CampaignQuery,
     disclosure::DisclosureQuery,
+    community::CommunityQuery,
 );
 
 /// Every change; each mutation takes one `input` and returns a payload.
@@ -94,6 +96,7 @@ pub struct MutationRoot(
     disbursements::DisbursementMutation,
     campaigns::CampaignMutation,
     disclosure::DisclosureMutation,
+    community::CommunityMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

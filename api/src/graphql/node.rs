@@ -10,6 +10,7 @@ use crate::graphql::attendance::Signup;
 use crate::graphql::audit::AuditEntry;
 use crate::graphql::campaigns::{Campaign, Pledge};
 use crate::graphql::certificates::Certificate;
+use crate::graphql::community::{HelpRequest, Household, StockItem, StockMove, TeamApplication, TimeAccount};
 use crate::graphql::disbursements::Disbursement;
 use crate::graphql::disclosure::DisclosureReport;
 use crate::graphql::donations::Donation;
@@ -28,8 +29,8 @@ use crate::graphql::volunteers::VolunteerMove;
 use crate::graphql::{cx_of, unit_reader, visible};
 use crate::services::{
     activities, attendance, audit, campaigns, certificates, disbursements, disclosure, donations,
-    funds, organizations, pledges, projects, records, roles, stars, stations, teams, users,
-    volunteers,
+    funds, help_requests, organizations, pledges, projects, records, roles, stars, stations,
+    supermarkets, team_applications, teams, timebank, users, volunteers,
 };
 
 /// Any record with a global ID.
@@ -61,6 +62,12 @@ pub enum Node {
     Campaign(Campaign),
     Pledge(Pledge),
     DisclosureReport(DisclosureReport),
+    HelpRequest(HelpRequest),
+    TeamApplication(TeamApplication),
+    TimeAccount(TimeAccount),
+    Household(Household),
+    StockItem(StockItem),
+    StockMove(StockMove),
 }
 
 #[derive(Default)]
@@ -196,6 +203,24 @@ async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<Nod
         NodeKind::DisclosureReport => disclosure::get(cx, raw)
             .await
             .map(|r| Node::DisclosureReport(DisclosureReport(r))),
+        NodeKind::HelpRequest => help_requests::get(cx, raw)
+            .await
+            .map(|r| Node::HelpRequest(HelpRequest(r))),
+        NodeKind::TeamApplication => team_applications::get(cx, raw)
+            .await
+            .map(|r| Node::TeamApplication(TeamApplication(r))),
+        NodeKind::TimeAccount => timebank::get(cx, raw)
+            .await
+            .map(|r| Node::TimeAccount(TimeAccount(r))),
+        NodeKind::Household => supermarkets::get_household(cx, raw)
+            .await
+            .map(|r| Node::Household(Household(r))),
+        NodeKind::StockItem => supermarkets::get_item(cx, raw)
+            .await
+            .map(|r| Node::StockItem(StockItem(r))),
+        NodeKind::StockMove => supermarkets::get_move(cx, raw)
+            .await
+            .map(|r| Node::StockMove(StockMove(r))),
     };
     visible(node)
 }

@@ -56,6 +56,12 @@ pub enum PolicyResource {
     Disbursement,
     /// Published disclosure reports (`create` publishes).
     Disclosure,
+    /// Help requests (微心愿): `approve` verifies, publishes, declines and closes.
+    HelpRequest,
+    /// Time-bank accounts: `update` spends, gives and donates coins.
+    TimeAccount,
+    /// Charity supermarkets: stock, sales, households in difficulty.
+    Supermarket,
 }
 
 /// An action on a resource.
@@ -77,8 +83,10 @@ pub enum PolicyAction {
     Explain,
     /// See personal data unmasked (names, ID numbers, phones).
     ReadPersonal,
-    /// Approve or reject submitted records (activities, hours, moves).
+    /// Approve or reject submitted records (activities, hours, moves, help requests).
     Approve,
+    /// See the public listing of published records, without the people in them.
+    Browse,
 }
 
 /// How far a role's permission reaches.
@@ -113,6 +121,9 @@ impl From<policies::Resource> for PolicyResource {
             R::Donation => PolicyResource::Donation,
             R::Disbursement => PolicyResource::Disbursement,
             R::Disclosure => PolicyResource::Disclosure,
+            R::HelpRequest => PolicyResource::HelpRequest,
+            R::TimeAccount => PolicyResource::TimeAccount,
+            R::Supermarket => PolicyResource::Supermarket,
         }
     }
 }
@@ -140,6 +151,9 @@ impl From<PolicyResource> for policies::Resource {
             PolicyResource::Donation => R::Donation,
             PolicyResource::Disbursement => R::Disbursement,
             PolicyResource::Disclosure => R::Disclosure,
+            PolicyResource::HelpRequest => R::HelpRequest,
+            PolicyResource::TimeAccount => R::TimeAccount,
+            PolicyResource::Supermarket => R::Supermarket,
         }
     }
 }
@@ -157,6 +171,7 @@ impl From<policies::Action> for PolicyAction {
             A::Explain => PolicyAction::Explain,
             A::ReadPersonal => PolicyAction::ReadPersonal,
             A::Approve => PolicyAction::Approve,
+            A::Browse => PolicyAction::Browse,
         }
     }
 }
@@ -174,6 +189,7 @@ impl From<PolicyAction> for policies::Action {
             PolicyAction::Explain => A::Explain,
             PolicyAction::ReadPersonal => A::ReadPersonal,
             PolicyAction::Approve => A::Approve,
+            PolicyAction::Browse => A::Browse,
         }
     }
 }

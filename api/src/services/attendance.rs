@@ -563,6 +563,8 @@ pub struct SignupFilter {
     pub activity_id: Option<i64>,
     pub volunteer_id: Option<i64>,
     pub active: Option<bool>,
+    /// Only sign-ups for activities starting after this time (a dashboard's upcoming).
+    pub starts_after: Option<DateTime<Utc>>,
 }
 
 pub async fn list(
@@ -590,6 +592,18 @@ pub async fn list(
         } else {
             SignupState::Cancelled
         }));
+    }
+    if let Some(t) = filter.starts_after {
+        use sea_orm::sea_query::Query;
+        q = q.filter(
+            signup::Column::ActivityId.in_subquery(
+                Query::select()
+                    .column(entity::activity::Column::Id)
+                    .from(entity::activity::Entity)
+                    .and_where(entity::activity::Column::StartsAt.gt(t))
+                    .to_owned(),
+            ),
+        );
     }
     super::page_by(
         cx,

@@ -10,8 +10,8 @@ use entity::kinds::{DonationChannel, DonationKind, DonorKind, EntryKind, FundSta
 use policies::{Action, Resource, UnitCode};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, Statement, TransactionTrait, Value,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr,
+    EntityTrait, QueryFilter, Statement, TransactionTrait, Value,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -194,6 +194,28 @@ async fn next_receipt_seq(
 /// the day received and raising through the channel; a named pledge (money only)
 /// counts the amount towards it.
 pub async fn record(cx: &Ctx, input: NewDonation) -> ServiceResult<DonationRecord> {
+    let txn = cx.db().begin().await?;
+    let m = record_in(&txn, cx, input, Recorder::Caller).await?;
+    txn.commit().await?;
+    Ok(m)
+}
+
+/// Who books a donation: the caller (`donation.create` at the fund's unit), or a
+/// charity supermarket's sale paying its configured share, which the seller's
+/// `supermarket.update` already covers — the one way around that check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Recorder {
+    Caller,
+    SupermarketShare,
+}
+
+/// [`record`] in the caller's transaction.
+pub(super) async fn record_in(
+    txn: &DatabaseTransaction,
+    cx: &Ctx,
+    input: NewDonation,
+    by: Recorder,
+) -> ServiceResult<DonationRecord> {
     let goods = goods(input.kind, &input.items)?;
     let amount_fen = match (&goods, input.amount_fen) {
         (Some((_, total)), None) => *total,
@@ -212,14 +234,19 @@ pub async fn record(cx: &Ctx, input: NewDonation) -> ServiceResult<DonationRecor
     if input.received_on > super::daily::day_of(cx.now()) {
         return Err(Reason::IN_FUTURE.at("receivedOn").into());
     }
-    let txn = cx.db().begin().await?;
-    let fund = funds::get_in(&txn, cx, input.fund_id).await?;
-    cx.access()
-        .require(Resource::Donation, Action::Create, &fund.unit)?;
+    let fund = match by {
+        Recorder::Caller => {
+            let fund = funds::get_in(txn, cx, input.fund_id).await?;
+            cx.access()
+                .require(Resource::Donation, Action::Create, &fund.unit)?;
+            fund
+        }
+        Recorder::SupermarketShare => funds::get_unchecked(txn, input.fund_id).await?,
+    };
     if fund.status == FundStatus::Closed {
         return Err(Reason::FUND_CLOSED.at("fundId").into());
     }
-    if let Some(c) = campaigns::of_fund(&txn, cx, input.campaign_id, fund.id).await? {
+    if let Some(c) = campaigns::of_fund(txn, cx, input.campaign_id, fund.id).await? {
         if !c.channels.contains(&input.channel) {
             return Err(Reason::CHANNEL_NOT_IN_CAMPAIGN
                 .at("channel")
@@ -230,10 +257,10 @@ pub async fn record(cx: &Ctx, input: NewDonation) -> ServiceResult<DonationRecor
             return Err(Reason::OUTSIDE_CAMPAIGN.at("receivedOn").into());
         }
     }
-    let pledge = pledges::of_fund(&txn, cx, input.pledge_id, fund.id).await?;
-    ledger::lock_fund(&txn, fund.id).await?;
+    let pledge = pledges::of_fund(txn, cx, input.pledge_id, fund.id).await?;
+    ledger::lock_fund(txn, fund.id).await?;
     let year = input.received_on.year();
-    let seq = next_receipt_seq(&txn, fund.id, year).await?;
+    let seq = next_receipt_seq(txn, fund.id, year).await?;
     let number = format!("{}-{}-{year}-{seq:06}", fund.unit, fund.id);
     let memo = format!("donation {number}");
     let (kind, lines) = match goods {
@@ -269,9 +296,9 @@ pub async fn record(cx: &Ctx, input: NewDonation) -> ServiceResult<DonationRecor
         ),
     };
     let posting = Posting::new(cx, &fund.unit, kind, &memo).on(input.received_on);
-    let entry = ledger::post(&txn, cx, posting, &lines).await?;
+    let entry = ledger::post(txn, cx, posting, &lines).await?;
     if let Some(p) = &pledge {
-        pledges::settle(&txn, &fund.unit, p.id, amount_fen, input.received_on).await?;
+        pledges::settle(txn, &fund.unit, p.id, amount_fen, input.received_on).await?;
     }
     let m = donation::ActiveModel {
         unit_code: Set(fund.unit.to_string()),
@@ -296,18 +323,17 @@ pub async fn record(cx: &Ctx, input: NewDonation) -> ServiceResult<DonationRecor
         designation: Set(designation),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     // The audit entry names the receipt and the amount, never the donor.
     audit::log(
-        &txn,
+        txn,
         cx,
         Entry::new("donation.record", &fund.unit)
             .target("donation", m.id)
             .summary(json!({ "receipt": number, "amountFen": amount_fen, "kind": input.kind, "channel": input.channel })),
     )
     .await?;
-    txn.commit().await?;
     m.try_into()
 }
 

@@ -224,6 +224,46 @@ pub(super) async fn get_in(
         .try_into()
 }
 
+/// The open fund nearest above (or at) `unit` that takes a charity supermarket's
+/// share of a sale, and the fund itself for booking it: read without the caller's
+/// scope, because the seller holds `supermarket.update`, not `fund.read`.
+pub(super) async fn share_fund_for(
+    conn: &impl sea_orm::ConnectionTrait,
+    unit: &policies::UnitCode,
+) -> ServiceResult<Option<i64>> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let mut codes: Vec<String> = unit.ancestors().iter().map(|u| u.to_string()).collect();
+    codes.push(unit.to_string());
+    let found: Vec<(i64, String)> = super::scoped::unscoped::<fund::Entity>(
+        "a supermarket's sale books its share into the nearest open fund above it",
+    )
+    .select_only()
+    .column(fund::Column::Id)
+    .column(fund::Column::UnitCode)
+    .filter(fund::Column::UnitCode.is_in(codes))
+    .filter(fund::Column::Status.eq(FundStatus::Open))
+    .order_by_asc(fund::Column::Id)
+    .into_tuple()
+    .all(conn)
+    .await?;
+    Ok(found
+        .into_iter()
+        .max_by_key(|(id, code)| (code.len(), -id))
+        .map(|(id, _)| id))
+}
+
+/// A fund by id without the caller's scope (see [`share_fund_for`]).
+pub(super) async fn get_unchecked(
+    conn: &impl sea_orm::ConnectionTrait,
+    id: i64,
+) -> ServiceResult<FundRecord> {
+    super::scoped::unscoped_by_id::<fund::Entity>(id, "the fund a supermarket share is booked into")
+        .one(conn)
+        .await?
+        .ok_or(crate::error::ServiceError::NotFound(crate::error::Thing::Fund))?
+        .try_into()
+}
+
 /// The balance of each fund (the sum of its ledger lines), for funds the caller read.
 pub async fn balances_of(
     cx: &Ctx,

@@ -22,7 +22,7 @@ use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::activities::{self, ActivityRecord};
 use crate::services::audit::{self, Entry};
 use crate::services::daily::{self, Delta};
-use crate::services::{ranges, scoped, stars, volunteers, Ctx};
+use crate::services::{ranges, scoped, stars, timebank, volunteers, Ctx};
 
 /// Hours credited for one session of `minutes`, in half hours: each full hour
 /// counts, and the rest by the rule — under 15 minutes nothing, 15 to under 45
@@ -199,7 +199,7 @@ pub(super) async fn for_attendance(
 }
 
 /// Hours as half-hour units: a multiple of 0.5.
-fn half_hours_of(hours: f64) -> ServiceResult<i32> {
+pub(super) fn half_hours_of(hours: f64) -> ServiceResult<i32> {
     let half = hours * 2.0;
     if !half.is_finite() || half.fract() != 0.0 || half.abs() > 2000.0 {
         return Err(Reason::HOURS_NOT_HALVES.at("hours").into());
@@ -575,7 +575,49 @@ async fn credit(
         },
     )
     .await?;
+    // The time bank deposits what was approved (or withdraws what was revoked).
+    timebank::on_hours_approved(conn, cx, m.volunteer_id, m.id, half_hours).await?;
     stars::nominate_if_due(conn, cx, m.volunteer_id).await
+}
+
+/// Hours a claiming volunteer gave to a help request, recorded as logged hours
+/// waiting for approval (approval deposits them in the time bank), in the
+/// fulfilment's transaction.
+pub(super) async fn record_for_help(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    cx: &Ctx,
+    v: &volunteer::Model,
+    unit: &UnitCode,
+    half_hours: i32,
+    started_at: DateTime<Utc>,
+    content: String,
+) -> ServiceResult<i64> {
+    if !(1..=48).contains(&half_hours) {
+        return Err(Reason::OUT_OF_RANGE
+            .at("hours")
+            .arg("min", 0.5)
+            .arg("max", 24)
+            .into());
+    }
+    let m = insert(
+        conn,
+        cx,
+        NewRecord {
+            volunteer: v,
+            activity_id: None,
+            attendance_id: None,
+            unit,
+            half_hours,
+            started_at,
+            ended_at: None,
+            source: Source::Logged,
+            content,
+            reason: None,
+            corrects_id: None,
+        },
+    )
+    .await?;
+    Ok(m.id)
 }
 
 pub async fn approve(cx: &Ctx, id: i64, note: Option<String>) -> ServiceResult<ServiceRecord> {

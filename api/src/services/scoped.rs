@@ -4,8 +4,9 @@
 
 use entity::{
     activity, audit_log, campaign, certificate, disbursement, disclosure_report, donation, fund,
-    organization, pledge, project, role_assignment, service_record, signup, star_nomination,
-    station, team, unit, user, volunteer, volunteer_move,
+    help_request, household, organization, pledge, project, role_assignment, service_record,
+    signup, star_nomination, station, stock_item, stock_move, team, team_application,
+    time_account, unit, user, volunteer, volunteer_move,
 };
 use policies::{Action, Resource};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select};
@@ -172,6 +173,85 @@ impl ScopedEntity for donation::Entity {
     }
     fn id_column() -> donation::Column {
         donation::Column::Id
+    }
+}
+
+/// Help requests: read in the subtree by offices, and by the volunteer whose
+/// account claimed one (its owner).
+impl ScopedEntity for help_request::Entity {
+    const RESOURCE: Resource = Resource::HelpRequest;
+    const THING: Thing = Thing::HelpRequest;
+    fn unit_column() -> help_request::Column {
+        help_request::Column::UnitCode
+    }
+    fn id_column() -> help_request::Column {
+        help_request::Column::Id
+    }
+    fn owner_column() -> Option<help_request::Column> {
+        Some(help_request::Column::OwnerUserId)
+    }
+}
+
+/// Applications to join a team are read where the team is, and by the applicant.
+impl ScopedEntity for team_application::Entity {
+    const RESOURCE: Resource = Resource::Team;
+    const THING: Thing = Thing::TeamApplication;
+    fn unit_column() -> team_application::Column {
+        team_application::Column::UnitCode
+    }
+    fn id_column() -> team_application::Column {
+        team_application::Column::Id
+    }
+    fn owner_column() -> Option<team_application::Column> {
+        Some(team_application::Column::UserId)
+    }
+}
+
+impl ScopedEntity for time_account::Entity {
+    const RESOURCE: Resource = Resource::TimeAccount;
+    const THING: Thing = Thing::TimeAccount;
+    fn unit_column() -> time_account::Column {
+        time_account::Column::UnitCode
+    }
+    fn id_column() -> time_account::Column {
+        time_account::Column::Id
+    }
+    fn owner_column() -> Option<time_account::Column> {
+        Some(time_account::Column::UserId)
+    }
+}
+
+/// Households in difficulty are kept by the supermarkets' offices.
+impl ScopedEntity for household::Entity {
+    const RESOURCE: Resource = Resource::Supermarket;
+    const THING: Thing = Thing::Household;
+    fn unit_column() -> household::Column {
+        household::Column::UnitCode
+    }
+    fn id_column() -> household::Column {
+        household::Column::Id
+    }
+}
+
+impl ScopedEntity for stock_item::Entity {
+    const RESOURCE: Resource = Resource::Supermarket;
+    const THING: Thing = Thing::StockItem;
+    fn unit_column() -> stock_item::Column {
+        stock_item::Column::UnitCode
+    }
+    fn id_column() -> stock_item::Column {
+        stock_item::Column::Id
+    }
+}
+
+impl ScopedEntity for stock_move::Entity {
+    const RESOURCE: Resource = Resource::Supermarket;
+    const THING: Thing = Thing::StockMove;
+    fn unit_column() -> stock_move::Column {
+        stock_move::Column::UnitCode
+    }
+    fn id_column() -> stock_move::Column {
+        stock_move::Column::Id
     }
 }
 

@@ -242,7 +242,7 @@ async fn check_parent(
     Err(Reason::TEAM_TREE_TOO_DEEP.at("parentId").into())
 }
 
-async fn insert_member(
+pub(super) async fn insert_member(
     conn: &impl ConnectionTrait,
     team_id: i64,
     volunteer_id: i64,
@@ -258,7 +258,7 @@ async fn insert_member(
     Ok(())
 }
 
-async fn is_member(
+pub(super) async fn is_member(
     conn: &impl ConnectionTrait,
     team_id: i64,
     volunteer_id: i64,

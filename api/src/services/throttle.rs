@@ -69,6 +69,20 @@ impl Attempt {
     }
 }
 
+impl Attempt {
+    /// A self-service sign-up from `addr`: counted per address in a key of its own
+    /// (so sign-ups and sign-ins do not use up each other's allowance), limited like
+    /// a username and address pair.
+    pub fn sign_up(addr: Option<&str>) -> Attempt {
+        Attempt {
+            keys: vec![(
+                KeyKind::Pair,
+                format!("signup:{}", addr.unwrap_or("unknown")),
+            )],
+        }
+    }
+}
+
 impl ThrottleRules {
     fn rule(&self, kind: KeyKind) -> Backoff {
         let (max, cap_ms) = match kind {

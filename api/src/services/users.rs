@@ -196,7 +196,7 @@ async fn validate_new(cx: &Ctx, input: &NewUser) -> ServiceResult<(String, Strin
     Ok((username, display_name, unit))
 }
 
-async fn insert_user(
+pub(super) async fn insert_user(
     conn: &impl ConnectionTrait,
     username: &str,
     display_name: &str,

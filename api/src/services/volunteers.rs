@@ -252,6 +252,28 @@ pub struct NewVolunteer {
 }
 
 pub async fn register(cx: &Ctx, input: NewVolunteer) -> ServiceResult<VolunteerRecord> {
+    register_as(cx, input, Registrar::Office).await
+}
+
+/// Who registers a volunteer: an office holding `volunteer.create` at the unit, or
+/// a resident registering itself through its own account (self-service: no role is
+/// needed, the account must be unlinked, and it gets the `volunteer` role at the
+/// community in the same transaction).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Registrar {
+    Office,
+    Resident(i64),
+}
+
+pub(super) async fn register_as(
+    cx: &Ctx,
+    mut input: NewVolunteer,
+    by: Registrar,
+) -> ServiceResult<VolunteerRecord> {
+    if let Registrar::Resident(me) = by {
+        input.user_id = Some(me);
+        input.reported_unit_code = None;
+    }
     let real_name = super::required_text("realName", &input.real_name, 100)?;
     let doc = IdDocument::parse(input.id_kind, &input.id_number)
         .map_err(|e| Problem::from(e).at("idNumber"))?;
@@ -283,7 +305,7 @@ pub async fn register(cx: &Ctx, input: NewVolunteer) -> ServiceResult<VolunteerR
         None => (input.gender.unwrap_or(Gender::Unknown), input.birth_date),
     };
     let txn = cx.db().begin().await?;
-    check_registrable(&txn, cx, &unit, reported.as_ref(), &input, &doc).await?;
+    check_registrable(&txn, cx, &unit, reported.as_ref(), &input, &doc, by).await?;
     let now = cx.now();
     let m = volunteer::ActiveModel {
         volunteer_number: Set(None),
@@ -311,10 +333,17 @@ pub async fn register(cx: &Ctx, input: NewVolunteer) -> ServiceResult<VolunteerR
     let (m, number) = number_volunteer(&txn, m, &unit).await?;
     set_fields(&txn, m.id, &input.fields).await?;
     count_in(&txn, &m, 1, cx.now()).await?;
+    if let Registrar::Resident(me) = by {
+        super::roles::insert_assignment(&txn, me, "volunteer", &unit, None, Some(me)).await?;
+    }
+    let action = match by {
+        Registrar::Office => "volunteer.register",
+        Registrar::Resident(_) => "volunteer.register_self",
+    };
     audit::log(
         &txn,
         cx,
-        Entry::new("volunteer.register", &unit)
+        Entry::new(action, &unit)
             .target("volunteer", m.id)
             .summary(json!({
                 "volunteerNumber": number,
@@ -351,10 +380,13 @@ async fn check_registrable(
     reported: Option<&UnitCode>,
     input: &NewVolunteer,
     doc: &IdDocument,
+    by: Registrar,
 ) -> ServiceResult<()> {
     units::require_exists(txn, unit).await?;
-    cx.access()
-        .require(Resource::Volunteer, Action::Create, unit)?;
+    if by == Registrar::Office {
+        cx.access()
+            .require(Resource::Volunteer, Action::Create, unit)?;
+    }
     if let Some(r) = reported {
         units::require_exists(txn, r).await?;
         // The community reported to is a unit like any other: within the caller's reach.
@@ -363,7 +395,9 @@ async fn check_registrable(
     }
     check_fields(txn, &input.fields).await?;
     if let Some(user) = input.user_id {
-        users::find_scoped(txn, cx, Action::Read, user).await?;
+        if by == Registrar::Office {
+            users::find_scoped(txn, cx, Action::Read, user).await?;
+        }
         require_unlinked(txn, user).await?;
     }
     let taken = scoped::unscoped::<volunteer::Entity>(
