@@ -130,9 +130,30 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_help_request_unit", "help_request", &["unit_code", "id"], false).await?;
-        index(manager, "idx_help_request_state", "help_request", &["state", "unit_code", "id"], false).await?;
-        index(manager, "idx_help_request_owner", "help_request", &["owner_user_id", "id"], false).await?;
+        index(
+            manager,
+            "idx_help_request_unit",
+            "help_request",
+            &["unit_code", "id"],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_help_request_state",
+            "help_request",
+            &["state", "unit_code", "id"],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_help_request_owner",
+            "help_request",
+            &["owner_user_id", "id"],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -154,8 +175,22 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_team_application_unit", "team_application", &["unit_code", "id"], false).await?;
-        index(manager, "idx_team_application_team", "team_application", &["team_id", "volunteer_id"], false).await?;
+        index(
+            manager,
+            "idx_team_application_unit",
+            "team_application",
+            &["unit_code", "id"],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_team_application_team",
+            "team_application",
+            &["team_id", "volunteer_id"],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -173,7 +208,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_volunteer_relative_pair", "volunteer_relative", &["volunteer_id", "relative_id"], true).await?;
+        index(
+            manager,
+            "idx_volunteer_relative_pair",
+            "volunteer_relative",
+            &["volunteer_id", "relative_id"],
+            true,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -188,17 +230,46 @@ impl MigrationTrait for Migration {
                     .col(opt_id("volunteer_id"))
                     .col(opt_id("user_id"))
                     // Kept with every line: the sum of the account's lines.
-                    .col(ColumnDef::new("balance_minutes").big_integer().not_null().default(0))
+                    .col(
+                        ColumnDef::new("balance_minutes")
+                            .big_integer()
+                            .not_null()
+                            .default(0),
+                    )
                     // Coin minutes deposited for service over the account's life (the cap).
-                    .col(ColumnDef::new("deposited_minutes").big_integer().not_null().default(0))
-                    .col(ColumnDef::new("hardship").boolean().not_null().default(false))
+                    .col(
+                        ColumnDef::new("deposited_minutes")
+                            .big_integer()
+                            .not_null()
+                            .default(0),
+                    )
+                    .col(
+                        ColumnDef::new("hardship")
+                            .boolean()
+                            .not_null()
+                            .default(false),
+                    )
                     .col(timestamp_col("created_at"))
                     .foreign_key(&mut fk("time_account", "volunteer_id", "volunteer"))
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_time_account_key", "time_account", &["account_key"], true).await?;
-        index(manager, "idx_time_account_unit", "time_account", &["unit_code", "id"], false).await?;
+        index(
+            manager,
+            "idx_time_account_key",
+            "time_account",
+            &["account_key"],
+            true,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_time_account_unit",
+            "time_account",
+            &["unit_code", "id"],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -230,8 +301,22 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_time_line_account", "time_line", &["account_id", "id"], false).await?;
-        index(manager, "idx_time_line_entry", "time_line", &["entry_id"], false).await?;
+        index(
+            manager,
+            "idx_time_line_account",
+            "time_line",
+            &["account_id", "id"],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_time_line_entry",
+            "time_line",
+            &["entry_id"],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -250,7 +335,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_household_unit", "household", &["unit_code", "id"], false).await?;
+        index(
+            manager,
+            "idx_household_unit",
+            "household",
+            &["unit_code", "id"],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -264,14 +356,33 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("price_fen").big_integer().not_null())
                     .col(ColumnDef::new("coin_minutes").big_integer().null())
                     // Kept with every movement: the sum of the item's movements.
-                    .col(ColumnDef::new("quantity").big_integer().not_null().default(0))
+                    .col(
+                        ColumnDef::new("quantity")
+                            .big_integer()
+                            .not_null()
+                            .default(0),
+                    )
                     .col(timestamp_col("created_at"))
                     .foreign_key(&mut fk("stock_item", "station_id", "station"))
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_stock_item_name", "stock_item", &["station_id", "name"], true).await?;
-        index(manager, "idx_stock_item_unit", "stock_item", &["unit_code", "id"], false).await?;
+        index(
+            manager,
+            "idx_stock_item_name",
+            "stock_item",
+            &["station_id", "name"],
+            true,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_stock_item_unit",
+            "stock_item",
+            &["unit_code", "id"],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -286,8 +397,18 @@ impl MigrationTrait for Migration {
                     .col(opt_id("donation_id"))
                     .col(opt_id("household_id"))
                     .col(opt_id("volunteer_id"))
-                    .col(ColumnDef::new("amount_fen").big_integer().not_null().default(0))
-                    .col(ColumnDef::new("share_fen").big_integer().not_null().default(0))
+                    .col(
+                        ColumnDef::new("amount_fen")
+                            .big_integer()
+                            .not_null()
+                            .default(0),
+                    )
+                    .col(
+                        ColumnDef::new("share_fen")
+                            .big_integer()
+                            .not_null()
+                            .default(0),
+                    )
                     .col(opt_id("share_donation_id"))
                     .col(opt_id("time_entry_id"))
                     .col(opt_text("reason", 500))
@@ -301,9 +422,30 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_stock_move_item", "stock_move", &["item_id", "id"], false).await?;
-        index(manager, "idx_stock_move_unit", "stock_move", &["unit_code", "id"], false).await?;
-        index(manager, "idx_stock_move_household", "stock_move", &["household_id", "month"], false).await?;
+        index(
+            manager,
+            "idx_stock_move_item",
+            "stock_move",
+            &["item_id", "id"],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_stock_move_unit",
+            "stock_move",
+            &["unit_code", "id"],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_stock_move_household",
+            "stock_move",
+            &["household_id", "month"],
+            false,
+        )
+        .await?;
         Ok(())
     }
 

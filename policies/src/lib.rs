@@ -14,7 +14,7 @@ pub use engine::{
 };
 pub use model::{
     Action, ActivityRules, ApprovalStep, CharityRules, DisclosureRules, FieldRule, GrantLevel,
-    SupermarketRules, TimeBankRules,
-    Policy, PolicyError, Reach, Resource, Role, StarRules, DEFAULT_POLICY,
+    Policy, PolicyError, Reach, Resource, Role, StarRules, SupermarketRules, TimeBankRules,
+    DEFAULT_POLICY,
 };
 pub use unit::{CodeError, Level, UnitCode};

@@ -68,7 +68,10 @@ fn invalid_policies_are_refused() {
         "share_percent",
     );
     refused(
-        &base.replace("hardship_redemption_age = 60", "hardship_redemption_age = 70"),
+        &base.replace(
+            "hardship_redemption_age = 60",
+            "hardship_redemption_age = 70",
+        ),
         "hardship_redemption_age",
     );
     refused(

@@ -4,7 +4,7 @@
 use async_graphql::{Context, ErrorExtensions, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entity::kinds::{
-    ApplicationState, HelpState, HouseholdCategory, IdType, Gender, Kinship, RequestedBy,
+    ApplicationState, Gender, HelpState, HouseholdCategory, IdType, Kinship, RequestedBy,
     StockMoveKind, TimeAccountKind, TimeEntryKind, Urgency,
 };
 
@@ -21,14 +21,18 @@ use crate::graphql::stations::Station;
 use crate::graphql::teams::Team;
 use crate::graphql::units::Unit;
 use crate::graphql::volunteers::{volunteer_of, Volunteer};
-use crate::graphql::{answer, cx_of, load_unit, loaders, parse_under, parts, target, visible, GqlResult};
+use crate::graphql::{
+    answer, cx_of, load_unit, loaders, parse_under, parts, target, visible, GqlResult,
+};
 use crate::services::attendance::{self, SignupFilter};
 use crate::services::certificates::{self, CertificateFilter};
 use crate::services::help_requests::{
     self, Claimant, Fulfilment, HelpFilter, HelpRequestRecord, Helper, NewHelpRequest,
     PublishedNeed as NeedRecord, Review,
 };
-use crate::services::selfservice::{self, Dashboard as DashboardRecord, ListedActivity, NewAccount};
+use crate::services::selfservice::{
+    self, Dashboard as DashboardRecord, ListedActivity, NewAccount,
+};
 use crate::services::supermarkets::{
     self, HouseholdFilter, HouseholdRecord, ItemFilter, ItemRecord, MoveFilter, MoveRecord,
     NewHousehold, NewItem, Payment, Receipt, Sale,
@@ -81,17 +85,19 @@ async fn opt_fund(ctx: &Context<'_>, id: Option<i64>) -> GqlResult<Option<Fund>>
 
 async fn opt_donation(ctx: &Context<'_>, id: Option<i64>) -> GqlResult<Option<Donation>> {
     match id {
-        Some(id) => Ok(visible(crate::services::donations::get(cx_of(ctx)?, id).await)?.map(Donation)),
+        Some(id) => {
+            Ok(visible(crate::services::donations::get(cx_of(ctx)?, id).await)?.map(Donation))
+        }
         None => Ok(None),
     }
 }
 
 // ---------------------------------------------------------------- public listing
 
-/// A published activity that is recruiting, as anyone may see it: no sign-ups,
-/// organisers or personal data.
 pub struct PublicActivity(pub ListedActivity);
 
+/// A published activity that is recruiting, as anyone may see it: no sign-ups,
+/// organisers or personal data.
 #[Object]
 impl PublicActivity {
     /// The activity's global ID (opaque; `node` answers it only to callers who may read the activity).
@@ -132,9 +138,9 @@ impl PublicActivity {
     }
 }
 
-/// A published need (微心愿) as anyone may see it: never who it is for.
 pub struct PublishedNeed(pub NeedRecord);
 
+/// A published need (微心愿) as anyone may see it: never who it is for.
 #[Object]
 impl PublishedNeed {
     /// The request's global ID (claim it with `claimHelpRequest`).
@@ -258,8 +264,10 @@ impl HelpRequest {
     /// The paid disbursement that met it (null when none or not visible).
     async fn disbursement(&self, ctx: &Context<'_>) -> GqlResult<Option<Disbursement>> {
         match self.0.disbursement_id {
-            Some(id) => Ok(visible(crate::services::disbursements::get(cx_of(ctx)?, id).await)?
-                .map(Disbursement)),
+            Some(id) => Ok(
+                visible(crate::services::disbursements::get(cx_of(ctx)?, id).await)?
+                    .map(Disbursement),
+            ),
             None => Ok(None),
         }
     }
@@ -313,9 +321,9 @@ impl HelpRequest {
     }
 }
 
-/// A helper `suggestedHelpers` proposes: a volunteer or a team.
 pub struct SuggestedHelper(help_requests::Suggestion);
 
+/// A helper `suggestedHelpers` proposes: a volunteer or a team.
 #[Object]
 impl SuggestedHelper {
     /// The volunteer, when the helper is one.
@@ -467,8 +475,12 @@ impl TimeAccount {
     async fn statement(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<i32>,
-        #[graphql(desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`).")]
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<TimeStatementLine>> {
         let seen = Seen::of(&self.0);
@@ -487,9 +499,9 @@ impl TimeAccount {
     }
 }
 
-/// One line of a time-bank statement.
 pub struct TimeStatementLine(pub StatementLine);
 
+/// One line of a time-bank statement.
 #[Object]
 impl TimeStatementLine {
     /// What moved the coins.
@@ -583,8 +595,10 @@ impl StockItem {
     }
     /// The supermarket (a station; null when the caller cannot see it).
     async fn station(&self, ctx: &Context<'_>) -> GqlResult<Option<Station>> {
-        Ok(visible(crate::services::stations::get(cx_of(ctx)?, self.0.station_id).await)?
-            .map(Station))
+        Ok(
+            visible(crate::services::stations::get(cx_of(ctx)?, self.0.station_id).await)?
+                .map(Station),
+        )
     }
     /// Its name.
     async fn name(&self) -> &str {
@@ -613,14 +627,23 @@ impl StockItem {
     async fn moves(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<i32>,
-        #[graphql(desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`).")]
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<StockMove>> {
         let seen = Seen::of(&self.0);
-        list(ctx, paging(first, after), StockMove, |cx, page, want_total| async move {
-            supermarkets::moves_of(cx, seen, &page, want_total).await
-        })
+        list(
+            ctx,
+            paging(first, after),
+            StockMove,
+            |cx, page, want_total| async move {
+                supermarkets::moves_of(cx, seen, &page, want_total).await
+            },
+        )
         .await
     }
     /// Division code of the supermarket's unit.
@@ -709,9 +732,9 @@ impl StockMove {
 
 // ---------------------------------------------------------------- dashboard
 
-/// A volunteer's own figures at a glance.
 pub struct Dashboard(DashboardRecord);
 
+/// A volunteer's own figures at a glance.
 #[Object]
 impl Dashboard {
     /// The volunteer's record.
@@ -741,20 +764,29 @@ impl Dashboard {
     async fn upcoming_signups(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<i32>,
-        #[graphql(desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`).")]
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<Signup>> {
         let id = self.0.volunteer.id;
-        list(ctx, paging(first, after), Signup, |cx, page, want_total| async move {
-            let filter = SignupFilter {
-                volunteer_id: Some(id),
-                active: Some(true),
-                starts_after: Some(cx.now()),
-                ..Default::default()
-            };
-            attendance::list(cx, &filter, None, &page, want_total).await
-        })
+        list(
+            ctx,
+            paging(first, after),
+            Signup,
+            |cx, page, want_total| async move {
+                let filter = SignupFilter {
+                    volunteer_id: Some(id),
+                    active: Some(true),
+                    starts_after: Some(cx.now()),
+                    ..Default::default()
+                };
+                attendance::list(cx, &filter, None, &page, want_total).await
+            },
+        )
         .await
     }
     /// Its certificates, oldest first.
@@ -764,18 +796,27 @@ impl Dashboard {
     async fn certificates(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<i32>,
-        #[graphql(desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`).")]
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<Certificate>> {
         let id = self.0.volunteer.id;
-        list(ctx, paging(first, after), Certificate::new, |cx, page, want_total| async move {
-            let filter = CertificateFilter {
-                volunteer_id: Some(id),
-                ..Default::default()
-            };
-            certificates::list(cx, &filter, None, &page, want_total).await
-        })
+        list(
+            ctx,
+            paging(first, after),
+            Certificate::new,
+            |cx, page, want_total| async move {
+                let filter = CertificateFilter {
+                    volunteer_id: Some(id),
+                    ..Default::default()
+                };
+                certificates::list(cx, &filter, None, &page, want_total).await
+            },
+        )
         .await
     }
 }
@@ -797,14 +838,24 @@ impl CommunityQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "A unit's division code, e.g. `440104`.")] under: String,
         #[graphql(desc = "Only activities of this service field.")] field: Option<String>,
-        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<i32>,
-        #[graphql(desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`).")]
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<PublicActivity>> {
-        list(ctx, paging(first, after), PublicActivity, |cx, page, want_total| async move {
-            let under = crate::services::parse_unit("under", &under)?;
-            selfservice::browse_activities(cx, &under, field.as_deref(), &page, want_total).await
-        })
+        list(
+            ctx,
+            paging(first, after),
+            PublicActivity,
+            |cx, page, want_total| async move {
+                let under = crate::services::parse_unit("under", &under)?;
+                selfservice::browse_activities(cx, &under, field.as_deref(), &page, want_total)
+                    .await
+            },
+        )
         .await
     }
 
@@ -817,14 +868,23 @@ impl CommunityQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "A unit's division code, e.g. `440104`.")] under: String,
-        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<i32>,
-        #[graphql(desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`).")]
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<PublishedNeed>> {
-        list(ctx, paging(first, after), PublishedNeed, |cx, page, want_total| async move {
-            let under = crate::services::parse_unit("under", &under)?;
-            help_requests::browse(cx, &under, &page, want_total).await
-        })
+        list(
+            ctx,
+            paging(first, after),
+            PublishedNeed,
+            |cx, page, want_total| async move {
+                let under = crate::services::parse_unit("under", &under)?;
+                help_requests::browse(cx, &under, &page, want_total).await
+            },
+        )
         .await
     }
 
@@ -836,21 +896,31 @@ impl CommunityQuery {
     async fn help_requests(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only records at this unit or below it (its division code).")] under: Option<String>,
+        #[graphql(desc = "Only records at this unit or below it (its division code).")]
+        under: Option<String>,
         #[graphql(desc = "Only requests in this state.")] state: Option<HelpState>,
         #[graphql(desc = "Only requests of this urgency.")] urgency: Option<Urgency>,
-        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<i32>,
-        #[graphql(desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`).")]
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<HelpRequest>> {
-        list(ctx, paging(first, after), HelpRequest, |cx, page, want_total| async move {
-            let filter = HelpFilter {
-                under: parse_under(under.as_deref())?,
-                state,
-                urgency,
-            };
-            help_requests::list(cx, &filter, &page, want_total).await
-        })
+        list(
+            ctx,
+            paging(first, after),
+            HelpRequest,
+            |cx, page, want_total| async move {
+                let filter = HelpFilter {
+                    under: parse_under(under.as_deref())?,
+                    state,
+                    urgency,
+                };
+                help_requests::list(cx, &filter, &page, want_total).await
+            },
+        )
         .await
     }
 
@@ -919,21 +989,31 @@ impl CommunityQuery {
     async fn team_applications(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only records at this unit or below it (its division code).")] under: Option<String>,
+        #[graphql(desc = "Only records at this unit or below it (its division code).")]
+        under: Option<String>,
         #[graphql(desc = "Only applications to this team (its global ID).")] team_id: Option<ID>,
         #[graphql(desc = "Only applications in this state.")] state: Option<ApplicationState>,
-        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<i32>,
-        #[graphql(desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`).")]
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<TeamApplication>> {
-        list(ctx, paging(first, after), TeamApplication, |cx, page, want_total| async move {
-            let filter = ApplicationFilter {
-                under: parse_under(under.as_deref())?,
-                team_id: opt_id(NodeKind::Team, &team_id)?,
-                state,
-            };
-            team_applications::list(cx, &filter, &page, want_total).await
-        })
+        list(
+            ctx,
+            paging(first, after),
+            TeamApplication,
+            |cx, page, want_total| async move {
+                let filter = ApplicationFilter {
+                    under: parse_under(under.as_deref())?,
+                    team_id: opt_id(NodeKind::Team, &team_id)?,
+                    state,
+                };
+                team_applications::list(cx, &filter, &page, want_total).await
+            },
+        )
         .await
     }
 
@@ -945,19 +1025,29 @@ impl CommunityQuery {
     async fn time_accounts(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only records at this unit or below it (its division code).")] under: Option<String>,
+        #[graphql(desc = "Only records at this unit or below it (its division code).")]
+        under: Option<String>,
         #[graphql(desc = "Only accounts of this kind.")] kind: Option<TimeAccountKind>,
-        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<i32>,
-        #[graphql(desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`).")]
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<TimeAccount>> {
-        list(ctx, paging(first, after), TimeAccount, |cx, page, want_total| async move {
-            let filter = AccountFilter {
-                under: parse_under(under.as_deref())?,
-                kind,
-            };
-            timebank::list(cx, &filter, &page, want_total).await
-        })
+        list(
+            ctx,
+            paging(first, after),
+            TimeAccount,
+            |cx, page, want_total| async move {
+                let filter = AccountFilter {
+                    under: parse_under(under.as_deref())?,
+                    kind,
+                };
+                timebank::list(cx, &filter, &page, want_total).await
+            },
+        )
         .await
     }
 
@@ -996,17 +1086,27 @@ impl CommunityQuery {
     async fn households(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only records at this unit or below it (its division code).")] under: Option<String>,
-        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<i32>,
-        #[graphql(desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`).")]
+        #[graphql(desc = "Only records at this unit or below it (its division code).")]
+        under: Option<String>,
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<Household>> {
-        list(ctx, paging(first, after), Household, |cx, page, want_total| async move {
-            let filter = HouseholdFilter {
-                under: parse_under(under.as_deref())?,
-            };
-            supermarkets::list_households(cx, &filter, &page, want_total).await
-        })
+        list(
+            ctx,
+            paging(first, after),
+            Household,
+            |cx, page, want_total| async move {
+                let filter = HouseholdFilter {
+                    under: parse_under(under.as_deref())?,
+                };
+                supermarkets::list_households(cx, &filter, &page, want_total).await
+            },
+        )
         .await
     }
 
@@ -1028,19 +1128,30 @@ impl CommunityQuery {
     async fn stock_items(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only records at this unit or below it (its division code).")] under: Option<String>,
-        #[graphql(desc = "Only items of this supermarket (a station's global ID).")] station_id: Option<ID>,
-        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<i32>,
-        #[graphql(desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`).")]
+        #[graphql(desc = "Only records at this unit or below it (its division code).")]
+        under: Option<String>,
+        #[graphql(desc = "Only items of this supermarket (a station's global ID).")]
+        station_id: Option<ID>,
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<StockItem>> {
-        list(ctx, paging(first, after), StockItem, |cx, page, want_total| async move {
-            let filter = ItemFilter {
-                under: parse_under(under.as_deref())?,
-                station_id: opt_id(NodeKind::Station, &station_id)?,
-            };
-            supermarkets::list_items(cx, &filter, &page, want_total).await
-        })
+        list(
+            ctx,
+            paging(first, after),
+            StockItem,
+            |cx, page, want_total| async move {
+                let filter = ItemFilter {
+                    under: parse_under(under.as_deref())?,
+                    station_id: opt_id(NodeKind::Station, &station_id)?,
+                };
+                supermarkets::list_items(cx, &filter, &page, want_total).await
+            },
+        )
         .await
     }
 
@@ -1063,19 +1174,29 @@ impl CommunityQuery {
     async fn stock_moves(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only records at this unit or below it (its division code).")] under: Option<String>,
+        #[graphql(desc = "Only records at this unit or below it (its division code).")]
+        under: Option<String>,
         #[graphql(desc = "Only movements of this kind.")] kind: Option<StockMoveKind>,
-        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<i32>,
-        #[graphql(desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`).")]
+        #[graphql(desc = "How many items to return: 20 when left out, at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "Return the items after this cursor (the previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> GqlResult<Connection<StockMove>> {
-        list(ctx, paging(first, after), StockMove, |cx, page, want_total| async move {
-            let filter = MoveFilter {
-                under: parse_under(under.as_deref())?,
-                kind,
-            };
-            supermarkets::list_moves(cx, &filter, &page, want_total).await
-        })
+        list(
+            ctx,
+            paging(first, after),
+            StockMove,
+            |cx, page, want_total| async move {
+                let filter = MoveFilter {
+                    under: parse_under(under.as_deref())?,
+                    kind,
+                };
+                supermarkets::list_moves(cx, &filter, &page, want_total).await
+            },
+        )
         .await
     }
 }
@@ -1434,7 +1555,9 @@ pub struct StockMovePayload {
 
 impl From<MoveRecord> for StockMovePayload {
     fn from(m: MoveRecord) -> Self {
-        StockMovePayload { r#move: StockMove(m) }
+        StockMovePayload {
+            r#move: StockMove(m),
+        }
     }
 }
 
@@ -1611,9 +1734,7 @@ impl CommunityMutation {
                 (v, None, None) => Claimant::Volunteer(opt_id(NodeKind::Volunteer, v)?),
                 (None, Some(t), None) => Claimant::Team(id_of(NodeKind::Team, t)?),
                 (None, None, Some(f)) => Claimant::Fund(id_of(NodeKind::Fund, f)?),
-                _ => {
-                    return Err(crate::error::Reason::HELP_CLAIMANT.at("volunteerId").into())
-                }
+                _ => return Err(crate::error::Reason::HELP_CLAIMANT.at("volunteerId").into()),
             };
             help_requests::claim(cx, id, who).await
         })

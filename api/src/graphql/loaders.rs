@@ -15,8 +15,7 @@ use crate::error::ServiceResult;
 use crate::graphql::GqlResult;
 use crate::services::{
     activities, attendance, campaigns, disclosure, funds, organizations, pledges, projects,
-    supermarkets,
-    records, roles, stars, teams, users, volunteers, Ctx, Record, Seen,
+    records, roles, stars, supermarkets, teams, users, volunteers, Ctx, Record, Seen,
 };
 
 /// One kind of record (or of child rows) fetched for many parent ids at once.

@@ -10,7 +10,9 @@ use crate::graphql::attendance::Signup;
 use crate::graphql::audit::AuditEntry;
 use crate::graphql::campaigns::{Campaign, Pledge};
 use crate::graphql::certificates::Certificate;
-use crate::graphql::community::{HelpRequest, Household, StockItem, StockMove, TeamApplication, TimeAccount};
+use crate::graphql::community::{
+    HelpRequest, Household, StockItem, StockMove, TeamApplication, TimeAccount,
+};
 use crate::graphql::disbursements::Disbursement;
 use crate::graphql::disclosure::DisclosureReport;
 use crate::graphql::donations::Donation;

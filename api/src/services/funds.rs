@@ -260,7 +260,9 @@ pub(super) async fn get_unchecked(
     super::scoped::unscoped_by_id::<fund::Entity>(id, "the fund a supermarket share is booked into")
         .one(conn)
         .await?
-        .ok_or(crate::error::ServiceError::NotFound(crate::error::Thing::Fund))?
+        .ok_or(crate::error::ServiceError::NotFound(
+            crate::error::Thing::Fund,
+        ))?
         .try_into()
 }
 

@@ -154,7 +154,14 @@ pub async fn beneficiary(cx: &Ctx, r: &HelpRequestRecord) -> ServiceResult<Benef
     Ok(Beneficiary {
         name: format!("{family}**"),
         phone: r.beneficiary_phone.as_deref().map(|p| {
-            let tail: String = p.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+            let tail: String = p
+                .chars()
+                .rev()
+                .take(4)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
             format!("*******{tail}")
         }),
         address: None,
@@ -206,8 +213,11 @@ pub async fn file(cx: &Ctx, input: NewHelpRequest) -> ServiceResult<HelpRequestR
         .map(Phone::parse)
         .transpose()
         .map_err(|e| Problem::from(e).at("beneficiaryPhone"))?;
-    let address =
-        super::optional_text("beneficiaryAddress", input.beneficiary_address.as_deref(), 200)?;
+    let address = super::optional_text(
+        "beneficiaryAddress",
+        input.beneficiary_address.as_deref(),
+        200,
+    )?;
     let description = super::required_text("description", &input.description, 2000)?;
     let attachments = attachments(&input.attachments)?;
     let category = input.category.trim().to_owned();
@@ -311,7 +321,9 @@ pub async fn review(
     reason: Option<&str>,
 ) -> ServiceResult<HelpRequestRecord> {
     let txn = cx.db().begin().await?;
-    let m = cx.get::<help_request::Entity>(&txn, Action::Read, id).await?;
+    let m = cx
+        .get::<help_request::Entity>(&txn, Action::Read, id)
+        .await?;
     let unit = super::stored_unit(&m.unit_code)?;
     cx.access()
         .require(Resource::HelpRequest, Action::Approve, &unit)?;
@@ -338,7 +350,11 @@ pub async fn review(
         Review::Decline => {
             let reason = super::required_text("reason", reason.unwrap_or(""), 500)?;
             (
-                &[HelpState::Submitted, HelpState::Verified, HelpState::Published],
+                &[
+                    HelpState::Submitted,
+                    HelpState::Verified,
+                    HelpState::Published,
+                ],
                 HelpState::Declined,
                 "decline",
                 vec![
@@ -388,7 +404,8 @@ pub async fn claim(cx: &Ctx, id: i64, who: Claimant) -> ServiceResult<HelpReques
     .ok_or(ServiceError::NotFound(Thing::HelpRequest))?;
     if m.state != HelpState::Published {
         // Only what the caller could read may answer with its state.
-        cx.get::<help_request::Entity>(&txn, Action::Read, id).await?;
+        cx.get::<help_request::Entity>(&txn, Action::Read, id)
+            .await?;
         return Err(state_conflict(m.state, "claim"));
     }
     let unit = super::stored_unit(&m.unit_code)?;
@@ -463,10 +480,16 @@ pub async fn fulfil(cx: &Ctx, id: i64, f: Fulfilment) -> ServiceResult<HelpReque
         return Err(Reason::HELP_FULFILMENT.at("hours").into());
     }
     let txn = cx.db().begin().await?;
-    let m = cx.get::<help_request::Entity>(&txn, Action::Read, id).await?;
+    let m = cx
+        .get::<help_request::Entity>(&txn, Action::Read, id)
+        .await?;
     let unit = super::stored_unit(&m.unit_code)?;
-    cx.access()
-        .require_for(Resource::HelpRequest, Action::Update, &unit, m.owner_user_id)?;
+    cx.access().require_for(
+        Resource::HelpRequest,
+        Action::Update,
+        &unit,
+        m.owner_user_id,
+    )?;
     if m.state != HelpState::Claimed {
         return Err(state_conflict(m.state, "fulfil"));
     }
@@ -482,11 +505,16 @@ pub async fn fulfil(cx: &Ctx, id: i64, f: Fulfilment) -> ServiceResult<HelpReque
         .await?
         .ok_or(ServiceError::NotFound(Thing::Volunteer))?;
         let started = m.claimed_at.unwrap_or(m.submitted_at);
-        let content: String = format!("微心愿：{}", m.description).chars().take(200).collect();
+        let content: String = format!("微心愿：{}", m.description)
+            .chars()
+            .take(200)
+            .collect();
         records::record_for_help(&txn, cx, &v, &unit, h, started, content).await?;
     }
     if let Some(did) = f.disbursement_id {
-        let d = cx.get::<disbursement::Entity>(&txn, Action::Read, did).await?;
+        let d = cx
+            .get::<disbursement::Entity>(&txn, Action::Read, did)
+            .await?;
         if d.state != DisbursementState::Paid || Some(d.fund_id) != m.claimed_fund_id {
             return Err(Reason::HELP_FULFILMENT.at("disbursementId").into());
         }
@@ -535,7 +563,9 @@ pub async fn close(
         return Err(Reason::HELP_RATING.at("rating").into());
     }
     let txn = cx.db().begin().await?;
-    let m = cx.get::<help_request::Entity>(&txn, Action::Read, id).await?;
+    let m = cx
+        .get::<help_request::Entity>(&txn, Action::Read, id)
+        .await?;
     let unit = super::stored_unit(&m.unit_code)?;
     cx.access()
         .require(Resource::HelpRequest, Action::Approve, &unit)?;
@@ -664,11 +694,7 @@ fn distance(request: &UnitCode, helper: &str) -> Option<u8> {
 /// Teams and volunteers the caller may read within the request's district, ranked:
 /// those serving the request's field first, then by hierarchy distance (same
 /// community, then street, then district); at most `limit`.
-pub async fn suggested_helpers(
-    cx: &Ctx,
-    id: i64,
-    limit: usize,
-) -> ServiceResult<Vec<Suggestion>> {
+pub async fn suggested_helpers(cx: &Ctx, id: i64, limit: usize) -> ServiceResult<Vec<Suggestion>> {
     let r = get(cx, id).await?;
     let district = r
         .unit
@@ -703,18 +729,22 @@ pub async fn suggested_helpers(
                 .await?;
         }
         let others = q
-            .filter(volunteer::Column::UnitCode.like(format!("{}%", &r.unit.as_str()[..9.min(r.unit.as_str().len())])))
+            .filter(volunteer::Column::UnitCode.like(format!(
+                "{}%",
+                &r.unit.as_str()[..9.min(r.unit.as_str().len())]
+            )))
             .filter(volunteer::Column::Status.eq(entity::kinds::VolunteerStatus::Active))
             .order_by_asc(volunteer::Column::Id)
             .limit(scan)
             .all(cx.db())
             .await?;
         let matched: std::collections::HashSet<i64> = with_field.iter().map(|v| v.id).collect();
-        for (m, field_match) in with_field
-            .into_iter()
-            .map(|m| (m, true))
-            .chain(others.into_iter().filter(|m| !matched.contains(&m.id)).map(|m| (m, false)))
-        {
+        for (m, field_match) in with_field.into_iter().map(|m| (m, true)).chain(
+            others
+                .into_iter()
+                .filter(|m| !matched.contains(&m.id))
+                .map(|m| (m, false)),
+        ) {
             if let Some(d) = distance(&r.unit, &m.unit_code) {
                 out.push(Suggestion {
                     score: i32::from(field_match) * 10 - i32::from(d) * 3,
@@ -757,7 +787,7 @@ pub async fn suggested_helpers(
             }
         }
     }
-    out.sort_by(|a, b| b.score.cmp(&a.score));
+    out.sort_by_key(|s| std::cmp::Reverse(s.score));
     out.truncate(limit);
     Ok(out)
 }

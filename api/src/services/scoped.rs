@@ -5,8 +5,8 @@
 use entity::{
     activity, audit_log, campaign, certificate, disbursement, disclosure_report, donation, fund,
     help_request, household, organization, pledge, project, role_assignment, service_record,
-    signup, star_nomination, station, stock_item, stock_move, team, team_application,
-    time_account, unit, user, volunteer, volunteer_move,
+    signup, star_nomination, station, stock_item, stock_move, team, team_application, time_account,
+    unit, user, volunteer, volunteer_move,
 };
 use policies::{Action, Resource};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select};

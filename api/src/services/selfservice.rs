@@ -8,9 +8,7 @@ use entity::kinds::{ActivityState, ServiceRecordState};
 use entity::{activity, service_record, user};
 use policies::{Action, Resource, UnitCode};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
 use serde_json::json;
 
 use crate::codes::Phone;
@@ -53,7 +51,10 @@ pub async fn sign_up_account(
     users::check_password(&input.password)?;
     let phone = Phone::parse(&input.phone).map_err(|e| Problem::from(e).at("phone"))?;
     let unit = super::parse_unit("unitCode", &input.unit_code)?;
-    if !matches!(unit.level(), policies::Level::Community | policies::Level::Grid) {
+    if !matches!(
+        unit.level(),
+        policies::Level::Community | policies::Level::Grid
+    ) {
         return Err(Reason::NOT_A_COMMUNITY
             .at("unitCode")
             .arg("level", unit.level())
@@ -91,13 +92,17 @@ pub async fn sign_up_account(
 pub async fn register_self(cx: &Ctx, input: NewVolunteer) -> ServiceResult<VolunteerRecord> {
     let me = cx.access().user_id()?;
     let unit = super::parse_unit("unitCode", &input.unit_code)?;
-    let role = cx.access().policy().role(SELF_REGISTERED_ROLE).ok_or_else(|| {
-        ServiceError::from(
-            Reason::UNKNOWN_ROLE
-                .at("unitCode")
-                .arg("role", SELF_REGISTERED_ROLE),
-        )
-    })?;
+    let role = cx
+        .access()
+        .policy()
+        .role(SELF_REGISTERED_ROLE)
+        .ok_or_else(|| {
+            ServiceError::from(
+                Reason::UNKNOWN_ROLE
+                    .at("unitCode")
+                    .arg("role", SELF_REGISTERED_ROLE),
+            )
+        })?;
     if !role.levels.contains(&unit.level()) {
         return Err(Reason::ROLE_LEVEL_NOT_ALLOWED
             .at("unitCode")
@@ -189,9 +194,8 @@ pub async fn dashboard(cx: &Ctx) -> ServiceResult<Dashboard> {
     let v = volunteers::own_volunteer(cx.db(), cx).await?;
     let volunteer: VolunteerRecord = v.clone().try_into()?;
     let today = daily::day_of(cx.now());
-    let year_start = daily::start_of(
-        chrono::NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today),
-    );
+    let year_start =
+        daily::start_of(chrono::NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today));
     use service_record::Column as C;
     let half_hours: Option<i64> = scoped::unscoped::<service_record::Entity>(
         "the caller's own approved records (its volunteer record was found by its account)",

@@ -91,7 +91,10 @@ pub async fn head(cx: &Ctx, h: &HouseholdRecord) -> ServiceResult<HouseholdHead>
     Ok(HouseholdHead {
         name: format!("{family}**"),
         phone: h.phone.as_deref().map(|p| {
-            let tail: String = p.chars().skip(p.chars().count().saturating_sub(4)).collect();
+            let tail: String = p
+                .chars()
+                .skip(p.chars().count().saturating_sub(4))
+                .collect();
             format!("*******{tail}")
         }),
         address: None,
@@ -247,7 +250,9 @@ async fn supermarket(
     cx: &Ctx,
     station_id: i64,
 ) -> ServiceResult<station::Model> {
-    let s = cx.get::<station::Entity>(conn, Action::Read, station_id).await?;
+    let s = cx
+        .get::<station::Entity>(conn, Action::Read, station_id)
+        .await?;
     let today = daily::day_of(cx.now());
     if s.kind != StationKind::CharitySupermarket || s.closed_on.is_some_and(|c| c <= today) {
         return Err(Reason::NOT_A_SUPERMARKET.at("stationId").into());
@@ -535,8 +540,8 @@ pub async fn sell(cx: &Ctx, input: Sale) -> ServiceResult<MoveRecord> {
     let m = match input.payment {
         Payment::Money => {
             let amount = item.price_fen.saturating_mul(q);
-            let share = amount * i64::from(cx.access().policy().supermarket_rules().share_percent)
-                / 100;
+            let share =
+                amount * i64::from(cx.access().policy().supermarket_rules().share_percent) / 100;
             let mut m = insert_move(
                 &txn,
                 cx,
@@ -610,16 +615,9 @@ pub async fn sell(cx: &Ctx, input: Sale) -> ServiceResult<MoveRecord> {
                 },
             )
             .await?;
-            let entry = timebank::pay_supermarket(
-                &txn,
-                cx,
-                &v,
-                item.station_id,
-                &unit,
-                minutes,
-                m.id,
-            )
-            .await?;
+            let entry =
+                timebank::pay_supermarket(&txn, cx, &v, item.station_id, &unit, minutes, m.id)
+                    .await?;
             stock_move::Entity::update_many()
                 .col_expr(stock_move::Column::TimeEntryId, Expr::value(entry))
                 .filter(stock_move::Column::Id.eq(m.id))
@@ -660,7 +658,10 @@ pub async fn issue(cx: &Ctx, item_id: i64, q: i64, household_id: i64) -> Service
         "this month's free issues to a household the caller read",
     )
     .select_only()
-    .column_as(Expr::cust("CAST(COALESCE(SUM(-quantity), 0) AS BIGINT)"), "n")
+    .column_as(
+        Expr::cust("CAST(COALESCE(SUM(-quantity), 0) AS BIGINT)"),
+        "n",
+    )
     .filter(stock_move::Column::HouseholdId.eq(h.id))
     .filter(stock_move::Column::Month.eq(month.as_str()))
     .filter(stock_move::Column::Kind.eq(StockMoveKind::FreeIssue))
@@ -700,7 +701,12 @@ pub async fn issue(cx: &Ctx, item_id: i64, q: i64, household_id: i64) -> Service
 
 /// A stock count (盘点): the counted quantity replaces the kept one, the
 /// difference recorded with its reason.
-pub async fn count(cx: &Ctx, item_id: i64, counted: i64, reason: &str) -> ServiceResult<MoveRecord> {
+pub async fn count(
+    cx: &Ctx,
+    item_id: i64,
+    counted: i64,
+    reason: &str,
+) -> ServiceResult<MoveRecord> {
     let reason = super::required_text("reason", reason, 500)?;
     if !(0..=10_000_000).contains(&counted) {
         return Err(Reason::OUT_OF_RANGE

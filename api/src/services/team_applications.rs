@@ -50,7 +50,11 @@ impl TryFrom<team_application::Model> for ApplicationRecord {
 
 /// The signed-in volunteer asks to join a team. Any team may be asked: the answer
 /// reveals only that the team exists.
-pub async fn apply(cx: &Ctx, team_id: i64, message: Option<&str>) -> ServiceResult<ApplicationRecord> {
+pub async fn apply(
+    cx: &Ctx,
+    team_id: i64,
+    message: Option<&str>,
+) -> ServiceResult<ApplicationRecord> {
     let message = super::optional_text("message", message, 500)?;
     let txn = cx.db().begin().await?;
     let v = volunteers::own_volunteer(&txn, cx).await?;
@@ -130,7 +134,8 @@ pub async fn decide(
     };
     if !admin && !leader {
         // Someone who could read it learns why; anyone else, that it is not there.
-        cx.get::<team_application::Entity>(&txn, Action::Read, id).await?;
+        cx.get::<team_application::Entity>(&txn, Action::Read, id)
+            .await?;
         return Err(Reason::TEAM_LEADER_ONLY.into());
     }
     let state = if approve {
@@ -140,7 +145,10 @@ pub async fn decide(
     };
     let done = team_application::Entity::update_many()
         .col_expr(team_application::Column::State, Expr::value(state))
-        .col_expr(team_application::Column::DecidedBy, Expr::value(cx.access().actor()))
+        .col_expr(
+            team_application::Column::DecidedBy,
+            Expr::value(cx.access().actor()),
+        )
         .col_expr(team_application::Column::DecidedAt, Expr::value(cx.now()))
         .col_expr(team_application::Column::Note, Expr::value(note))
         .filter(team_application::Column::Id.eq(id))

@@ -118,10 +118,9 @@ async fn account(
         ],
     ))
     .await?;
-    find()
-        .one(conn)
-        .await?
-        .ok_or_else(|| ServiceError::Database(sea_orm::DbErr::Custom("time account vanished".into())))
+    find().one(conn).await?.ok_or_else(|| {
+        ServiceError::Database(sea_orm::DbErr::Custom("time account vanished".into()))
+    })
 }
 
 pub(super) async fn volunteer_account(
@@ -293,10 +292,27 @@ pub(super) async fn on_hours_approved(
             return Ok(());
         }
         let legs = vec![
-            Leg { account: acct.id, minutes, guarded: false },
-            Leg { account: issued.id, minutes: -minutes, guarded: false },
+            Leg {
+                account: acct.id,
+                minutes,
+                guarded: false,
+            },
+            Leg {
+                account: issued.id,
+                minutes: -minutes,
+                guarded: false,
+            },
         ];
-        post(conn, cx, TimeEntryKind::Deposit, &unit, "approved service hours", refs, legs).await?;
+        post(
+            conn,
+            cx,
+            TimeEntryKind::Deposit,
+            &unit,
+            "approved service hours",
+            refs,
+            legs,
+        )
+        .await?;
         add_deposited(conn, acct.id, minutes).await
     } else {
         let minutes = (-half_hours * 30 * rate).min(acct.deposited_minutes);
@@ -304,10 +320,27 @@ pub(super) async fn on_hours_approved(
             return Ok(());
         }
         let legs = vec![
-            Leg { account: acct.id, minutes: -minutes, guarded: false },
-            Leg { account: issued.id, minutes, guarded: false },
+            Leg {
+                account: acct.id,
+                minutes: -minutes,
+                guarded: false,
+            },
+            Leg {
+                account: issued.id,
+                minutes,
+                guarded: false,
+            },
         ];
-        post(conn, cx, TimeEntryKind::Withdrawal, &unit, "hours revoked for fraud", refs, legs).await?;
+        post(
+            conn,
+            cx,
+            TimeEntryKind::Withdrawal,
+            &unit,
+            "hours revoked for fraud",
+            refs,
+            legs,
+        )
+        .await?;
         add_deposited(conn, acct.id, -minutes).await
     }
 }
@@ -387,10 +420,21 @@ pub async fn spend_on_service(cx: &Ctx, input: SpendOnService) -> ServiceResult<
     require_redemption_age(cx, &v, acct.hardship)?;
     let sink = unit_account(&txn, TimeAccountKind::Redeemed, &unit).await?;
     let legs = vec![
-        Leg { account: acct.id, minutes: -input.minutes, guarded: true },
-        Leg { account: sink.id, minutes: input.minutes, guarded: false },
+        Leg {
+            account: acct.id,
+            minutes: -input.minutes,
+            guarded: true,
+        },
+        Leg {
+            account: sink.id,
+            minutes: input.minutes,
+            guarded: false,
+        },
     ];
-    let refs = Refs { service_record_id: None, stock_move_id: None };
+    let refs = Refs {
+        service_record_id: None,
+        stock_move_id: None,
+    };
     post(&txn, cx, TimeEntryKind::Service, &unit, &note, refs, legs).await?;
     audit::log(
         &txn,
@@ -419,11 +463,31 @@ pub(super) async fn pay_supermarket(
     require_redemption_age(cx, v, acct.hardship)?;
     let till = supermarket_account(conn, station_id, station_unit).await?;
     let legs = vec![
-        Leg { account: acct.id, minutes: -minutes, guarded: true },
-        Leg { account: till.id, minutes, guarded: false },
+        Leg {
+            account: acct.id,
+            minutes: -minutes,
+            guarded: true,
+        },
+        Leg {
+            account: till.id,
+            minutes,
+            guarded: false,
+        },
     ];
-    let refs = Refs { service_record_id: None, stock_move_id: Some(stock_move_id) };
-    post(conn, cx, TimeEntryKind::Supermarket, station_unit, "supermarket goods", refs, legs).await
+    let refs = Refs {
+        service_record_id: None,
+        stock_move_id: Some(stock_move_id),
+    };
+    post(
+        conn,
+        cx,
+        TimeEntryKind::Supermarket,
+        station_unit,
+        "supermarket goods",
+        refs,
+        legs,
+    )
+    .await
 }
 
 pub struct Gift {
@@ -449,7 +513,13 @@ pub async fn gift(cx: &Ctx, input: Gift) -> ServiceResult<TimeAccountRecord> {
     .one(&txn)
     .await?
     .is_some();
-    if cx.access().policy().time_bank_rules().gifts_to_relatives_only && !registered {
+    if cx
+        .access()
+        .policy()
+        .time_bank_rules()
+        .gifts_to_relatives_only
+        && !registered
+    {
         return Err(Reason::NOT_A_RELATIVE.at("toVolunteerId").into());
     }
     let to = scoped::unscoped_by_id::<volunteer::Entity>(
@@ -463,11 +533,31 @@ pub async fn gift(cx: &Ctx, input: Gift) -> ServiceResult<TimeAccountRecord> {
     let src = volunteer_account(&txn, &from).await?;
     let dst = volunteer_account(&txn, &to).await?;
     let legs = vec![
-        Leg { account: src.id, minutes: -input.minutes, guarded: true },
-        Leg { account: dst.id, minutes: input.minutes, guarded: false },
+        Leg {
+            account: src.id,
+            minutes: -input.minutes,
+            guarded: true,
+        },
+        Leg {
+            account: dst.id,
+            minutes: input.minutes,
+            guarded: false,
+        },
     ];
-    let refs = Refs { service_record_id: None, stock_move_id: None };
-    post(&txn, cx, TimeEntryKind::Gift, &unit, "gift to a relative", refs, legs).await?;
+    let refs = Refs {
+        service_record_id: None,
+        stock_move_id: None,
+    };
+    post(
+        &txn,
+        cx,
+        TimeEntryKind::Gift,
+        &unit,
+        "gift to a relative",
+        refs,
+        legs,
+    )
+    .await?;
     audit::log(
         &txn,
         cx,
@@ -502,11 +592,31 @@ pub async fn donate_to_pool(cx: &Ctx, input: PoolDonation) -> ServiceResult<Time
     let src = volunteer_account(&txn, &v).await?;
     let pool = unit_account(&txn, TimeAccountKind::Pool, &pool_unit).await?;
     let legs = vec![
-        Leg { account: src.id, minutes: -input.minutes, guarded: true },
-        Leg { account: pool.id, minutes: input.minutes, guarded: false },
+        Leg {
+            account: src.id,
+            minutes: -input.minutes,
+            guarded: true,
+        },
+        Leg {
+            account: pool.id,
+            minutes: input.minutes,
+            guarded: false,
+        },
     ];
-    let refs = Refs { service_record_id: None, stock_move_id: None };
-    post(&txn, cx, TimeEntryKind::Pool, &pool_unit, "mutual-aid pool", refs, legs).await?;
+    let refs = Refs {
+        service_record_id: None,
+        stock_move_id: None,
+    };
+    post(
+        &txn,
+        cx,
+        TimeEntryKind::Pool,
+        &pool_unit,
+        "mutual-aid pool",
+        refs,
+        legs,
+    )
+    .await?;
     audit::log(
         &txn,
         cx,
@@ -573,7 +683,11 @@ pub async fn add_relative(cx: &Ctx, input: NewRelative) -> ServiceResult<TimeAcc
 /// Marks a volunteer's account as in hardship (the lower redemption age applies).
 /// Only an office in the subtree (`time_account.update` over the unit, not "own"):
 /// a holder cannot mark itself.
-pub async fn set_hardship(cx: &Ctx, volunteer_id: i64, hardship: bool) -> ServiceResult<TimeAccountRecord> {
+pub async fn set_hardship(
+    cx: &Ctx,
+    volunteer_id: i64,
+    hardship: bool,
+) -> ServiceResult<TimeAccountRecord> {
     let txn = cx.db().begin().await?;
     let v = volunteers::find_scoped(&txn, cx, Action::Read, volunteer_id).await?;
     let unit = super::stored_unit(&v.unit_code)?;
@@ -678,10 +792,9 @@ pub async fn statement(
     page: &PageRequest,
     want_total: bool,
 ) -> ServiceResult<(Page<StatementLine>, u64)> {
-    let q = scoped::unscoped::<time_line::Entity>(
-        "the lines of an account the caller has read (Seen)",
-    )
-    .filter(time_line::Column::AccountId.eq(account.id()));
+    let q =
+        scoped::unscoped::<time_line::Entity>("the lines of an account the caller has read (Seen)")
+            .filter(time_line::Column::AccountId.eq(account.id()));
     let sort = super::Sort::new([time_line::Column::Id], OrderDirection::Asc);
     let (page, total): (Page<time_line::Model>, u64) =
         super::page_by(cx, q, &sort, page, want_total).await?;
@@ -696,9 +809,9 @@ pub async fn statement(
             .map(|e| (e.id, e))
             .collect();
     let page = page.try_map(|l| {
-        let e = entries
-            .get(&l.entry_id)
-            .ok_or_else(|| ServiceError::Database(sea_orm::DbErr::Custom("line without entry".into())))?;
+        let e = entries.get(&l.entry_id).ok_or_else(|| {
+            ServiceError::Database(sea_orm::DbErr::Custom("line without entry".into()))
+        })?;
         Ok::<_, ServiceError>(StatementLine {
             id: l.id,
             entry_id: l.entry_id,

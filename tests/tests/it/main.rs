@@ -3,6 +3,7 @@
 mod abuse;
 mod auth;
 mod charity;
+mod community;
 mod conventions;
 mod demo;
 mod disbursements;

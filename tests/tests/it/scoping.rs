@@ -435,7 +435,7 @@ async fn permissions_and_explanations() {
     let outside = w.app.data_as(&w.street_admin, q, perms(JIUNANHAI)).await;
     assert_eq!(
         outside["myPermissions"],
-        json!([{ "resource": "UNIT", "action": "READ" }, { "resource": "STAR_NOMINATION", "action": "READ" }, { "resource": "DISCLOSURE", "action": "READ" }]),
+        json!([{ "resource": "UNIT", "action": "READ" }, { "resource": "ACTIVITY", "action": "BROWSE" }, { "resource": "STAR_NOMINATION", "action": "READ" }, { "resource": "DISCLOSURE", "action": "READ" }, { "resource": "HELP_REQUEST", "action": "BROWSE" }]),
         "only what is public"
     );
 
