@@ -178,7 +178,7 @@ impl PublishedNeed {
 pub struct HelpRequest(pub HelpRequestRecord);
 
 impl HelpRequest {
-    async fn who(&self, ctx: &Context<'_>) -> GqlResult<help_requests::Beneficiary> {
+    async fn who(&self, ctx: &Context<'_>) -> GqlResult<crate::services::Person> {
         help_requests::beneficiary(cx_of(ctx)?, &self.0)
             .await
             .map_err(|e| e.extend())
@@ -531,7 +531,7 @@ impl TimeStatementLine {
 pub struct Household(pub HouseholdRecord);
 
 impl Household {
-    async fn head(&self, ctx: &Context<'_>) -> GqlResult<supermarkets::HouseholdHead> {
+    async fn head(&self, ctx: &Context<'_>) -> GqlResult<crate::services::Person> {
         supermarkets::head(cx_of(ctx)?, &self.0)
             .await
             .map_err(|e| e.extend())

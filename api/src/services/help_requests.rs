@@ -20,7 +20,7 @@ use crate::codes::Phone;
 use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
-use crate::services::{funds, ranges, records, scoped, teams, volunteers, Ctx};
+use crate::services::{funds, ranges, records, scoped, teams, volunteers, Ctx, Person};
 
 /// The category of a material need (anything else is a service field's code).
 pub const MATERIAL: &str = "material";
@@ -120,53 +120,19 @@ impl TryFrom<help_request::Model> for PublishedNeed {
     }
 }
 
-/// The beneficiary as the caller may see it.
-#[derive(Debug, Clone)]
-pub struct Beneficiary {
-    pub name: String,
-    pub phone: Option<String>,
-    pub address: Option<String>,
-    pub masked: bool,
-}
-
 /// In full with `help_request.read_personal` at the request's unit (audited), else
 /// masked: the family name only, the phone's last four digits, no address.
-pub async fn beneficiary(cx: &Ctx, r: &HelpRequestRecord) -> ServiceResult<Beneficiary> {
-    if cx
-        .access()
-        .check(Resource::HelpRequest, Action::ReadPersonal, &r.unit)?
-        .allowed()
-    {
-        audit::log(
-            cx.db(),
-            cx,
-            Entry::new("help_request.read_personal", &r.unit).target("help_request", r.id),
-        )
-        .await?;
-        return Ok(Beneficiary {
-            name: r.beneficiary_name.clone(),
-            phone: r.beneficiary_phone.clone(),
-            address: r.beneficiary_address.clone(),
-            masked: false,
-        });
-    }
-    let family: String = r.beneficiary_name.chars().take(1).collect();
-    Ok(Beneficiary {
-        name: format!("{family}**"),
-        phone: r.beneficiary_phone.as_deref().map(|p| {
-            let tail: String = p
-                .chars()
-                .rev()
-                .take(4)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
-            format!("*******{tail}")
-        }),
-        address: None,
-        masked: true,
-    })
+pub async fn beneficiary(cx: &Ctx, r: &HelpRequestRecord) -> ServiceResult<Person> {
+    super::reveal_person(
+        cx,
+        Resource::HelpRequest,
+        &r.unit,
+        ("help_request", r.id),
+        &r.beneficiary_name,
+        r.beneficiary_phone.as_deref(),
+        r.beneficiary_address.as_deref(),
+    )
+    .await
 }
 
 pub struct NewHelpRequest {

@@ -226,6 +226,62 @@ records!(
     campaigns::CampaignRecord,
 );
 
+/// A person named on a record (a beneficiary, a household's head) as the caller may
+/// see them.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub name: String,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub masked: bool,
+}
+
+/// In full with `read_personal` on `resource` at `unit` (the read is audited as
+/// `{resource}.read_personal` on `target`), else the family name, the phone's last
+/// four digits and no address.
+pub(crate) async fn reveal_person(
+    cx: &Ctx,
+    resource: policies::Resource,
+    unit: &policies::UnitCode,
+    target: (&str, i64),
+    name: &str,
+    phone: Option<&str>,
+    address: Option<&str>,
+) -> ServiceResult<Person> {
+    if cx
+        .access()
+        .check(resource, policies::Action::ReadPersonal, unit)?
+        .allowed()
+    {
+        audit::log(
+            cx.db(),
+            cx,
+            audit::Entry::new(&format!("{resource}.read_personal"), unit)
+                .target(target.0, target.1),
+        )
+        .await?;
+        return Ok(Person {
+            name: name.to_owned(),
+            phone: phone.map(str::to_owned),
+            address: address.map(str::to_owned),
+            masked: false,
+        });
+    }
+    let family: String = name.chars().take(1).collect();
+    Ok(Person {
+        name: format!("{family}**"),
+        phone: phone.map(|p| {
+            let tail: String = p
+                .chars()
+                .skip(p.chars().count().saturating_sub(4))
+                .collect();
+            format!("*******{tail}")
+        }),
+        address: None,
+        masked: true,
+    })
+}
+
 /// A unit code read back from a table; a bad one is corruption, not the caller's fault.
 pub(crate) fn stored_unit(code: &str) -> ServiceResult<policies::UnitCode> {
     policies::UnitCode::parse(code).map_err(|_| {

@@ -27,7 +27,7 @@ use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
 use crate::services::donations::{self, NewDonation, Recorder};
 use crate::services::throttle::param;
-use crate::services::{daily, funds, ranges, scoped, timebank, Ctx, Seen};
+use crate::services::{daily, funds, ranges, scoped, timebank, Ctx, Person, Seen};
 
 #[derive(Debug, Clone)]
 pub struct HouseholdRecord {
@@ -57,49 +57,19 @@ impl TryFrom<household::Model> for HouseholdRecord {
     }
 }
 
-/// A household's head as the caller may see it.
-#[derive(Debug, Clone)]
-pub struct HouseholdHead {
-    pub name: String,
-    pub phone: Option<String>,
-    pub address: Option<String>,
-    pub masked: bool,
-}
-
-/// In full with `supermarket.read_personal` at the household's unit (audited),
-/// else the family name and the phone's last four digits.
-pub async fn head(cx: &Ctx, h: &HouseholdRecord) -> ServiceResult<HouseholdHead> {
-    if cx
-        .access()
-        .check(Resource::Supermarket, Action::ReadPersonal, &h.unit)?
-        .allowed()
-    {
-        audit::log(
-            cx.db(),
-            cx,
-            Entry::new("household.read_personal", &h.unit).target("household", h.id),
-        )
-        .await?;
-        return Ok(HouseholdHead {
-            name: h.head_name.clone(),
-            phone: h.phone.clone(),
-            address: h.address.clone(),
-            masked: false,
-        });
-    }
-    let family: String = h.head_name.chars().take(1).collect();
-    Ok(HouseholdHead {
-        name: format!("{family}**"),
-        phone: h.phone.as_deref().map(|p| {
-            let tail: String = p
-                .chars()
-                .skip(p.chars().count().saturating_sub(4))
-                .collect();
-            format!("*******{tail}")
-        }),
-        address: None,
-        masked: true,
-    })
+/// In full with `supermarket.read_personal` at the household's unit (audited), else
+/// the family name and the phone's last four digits.
+pub async fn head(cx: &Ctx, h: &HouseholdRecord) -> ServiceResult<Person> {
+    super::reveal_person(
+        cx,
+        Resource::Supermarket,
+        &h.unit,
+        ("household", h.id),
+        &h.head_name,
+        h.phone.as_deref(),
+        h.address.as_deref(),
+    )
+    .await
 }
 
 pub struct NewHousehold {
