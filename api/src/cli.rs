@@ -240,8 +240,8 @@ pub async fn run_with_config(cli: Cli, config: Config) -> Result<(), CliError> {
             };
             let r = crate::ops::demo::generate(&db, &opts, true).await?;
             println!(
-                "demo data under {}: {} organisations, {} stations, {} teams, {} volunteers, {} team memberships, {} activities, {} service records, {} funds, {} donations, {} pledges, {} disbursements, {} disclosure reports in {:.1} s",
-                opts.under, r.organizations, r.stations, r.teams, r.volunteers, r.memberships, r.activities, r.records, r.funds, r.donations, r.pledges, r.disbursements, r.reports, r.seconds
+                "demo data under {}: {} organisations, {} stations, {} teams, {} volunteers, {} team memberships, {} activities, {} service records, {} funds, {} donations, {} pledges, {} disbursements, {} disclosure reports, {} help requests, {} time-bank accounts, {} supermarkets, {} stock movements in {:.1} s",
+                opts.under, r.organizations, r.stations, r.teams, r.volunteers, r.memberships, r.activities, r.records, r.funds, r.donations, r.pledges, r.disbursements, r.reports, r.help_requests, r.time_accounts, r.supermarkets, r.stock_moves, r.seconds
             );
             Ok(())
         }

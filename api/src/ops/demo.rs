@@ -60,6 +60,10 @@ pub struct DemoReport {
     pub pledges: u64,
     pub disbursements: u64,
     pub reports: u64,
+    pub help_requests: u64,
+    pub time_accounts: u64,
+    pub supermarkets: u64,
+    pub stock_moves: u64,
     pub seconds: f64,
 }
 
@@ -454,6 +458,16 @@ pub async fn generate(
         )
         .await?;
     }
+    super::demo_community::generate(
+        db,
+        &root,
+        &named(Level::Street),
+        &named(Level::Community),
+        &mut rng,
+        &mut report,
+        progress,
+    )
+    .await?;
     let b = bar(progress, 1, "daily figures");
     crate::services::daily::rebuild(db)
         .await

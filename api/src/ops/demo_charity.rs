@@ -562,7 +562,7 @@ async fn post(
     Ok(entry)
 }
 
-async fn max_id<E: EntityTrait>(
+pub(super) async fn max_id<E: EntityTrait>(
     conn: &impl ConnectionTrait,
     col: E::Column,
 ) -> Result<i64, DemoError> {
@@ -575,7 +575,7 @@ async fn max_id<E: EntityTrait>(
     Ok(m.flatten().unwrap_or(0))
 }
 
-async fn ids_after<E: EntityTrait>(
+pub(super) async fn ids_after<E: EntityTrait>(
     conn: &impl ConnectionTrait,
     col: E::Column,
     after: i64,

@@ -5,4 +5,5 @@ pub mod audit;
 pub mod backup;
 pub mod demo;
 mod demo_charity;
+mod demo_community;
 pub mod divisions;
