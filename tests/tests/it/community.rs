@@ -838,3 +838,68 @@ fn stock_and_shares_reconcile_under_random_movements() {
         .unwrap();
     assert!(rt.block_on(app.scalar("SELECT COUNT(*) FROM stock_move WHERE kind = 'sale'")) > 0);
 }
+
+/// The policy's rate and lifetime cap: with 2 coins an hour and a 3-hour cap, 2 + 2
+/// approved hours deposit 240 then 120 coin minutes, a third approval nothing; a
+/// revocation withdraws what its hours deposited.
+#[tokio::test]
+async fn deposits_follow_the_policys_rate_and_lifetime_cap() {
+    let path = std::env::temp_dir().join(format!(
+        "kapok-cap-policy-{}-{}.toml",
+        std::process::id(),
+        chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
+    ));
+    let text = policies::DEFAULT_POLICY
+        .replace("coins_per_hour = 1", "coins_per_hour = 2")
+        .replace("lifetime_cap_hours = 1500", "lifetime_cap_hours = 3");
+    std::fs::write(&path, text).unwrap();
+    let file = path.to_str().unwrap().to_owned();
+    let app = kapok_tests::spawn_app_with(|c| c.policy_file = Some(file)).await;
+    let _ = std::fs::remove_file(&path);
+    let (_, worker) = app
+        .user_with_role("cap_worker", YANYUNXI, Some("social_worker"))
+        .await;
+    let (me, _) = resident(&app, "cap_vol", "19500101", 41).await;
+    let log = "mutation($t: DateTime!) { logHours(input: { hours: 2, content: \"值守\", startedAt: $t }) { serviceRecord { id } } }";
+    let t = json!({ "t": (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339() });
+    let mut firsts = Vec::new();
+    for expected in [240, 360, 360] {
+        let r = app.data_as(&me, log, t.clone()).await;
+        firsts.push(r["logHours"]["serviceRecord"]["id"].clone());
+        approve_all(&app, &worker).await;
+        let a = app
+            .data_as(
+                &me,
+                "{ myTimeAccount { balanceMinutes depositedMinutes statement { totalCount } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(a["myTimeAccount"]["balanceMinutes"], expected, "{a:#}");
+        assert_eq!(a["myTimeAccount"]["depositedMinutes"], expected);
+    }
+    let lines = app
+        .data_as(
+            &me,
+            "{ myTimeAccount { statement { totalCount } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        lines["myTimeAccount"]["statement"]["totalCount"], 2,
+        "nothing past the cap"
+    );
+    let (_, district) = app
+        .user_with_role("cap_district", "440104", Some("district_admin"))
+        .await;
+    app.data_as(&district, "mutation($id: ID!) { revokeServiceRecord(input: { id: $id, reason: \"虚报\" }) { serviceRecord { id } } }", json!({ "id": firsts[0] }))
+        .await;
+    let a = app
+        .data_as(
+            &me,
+            "{ myTimeAccount { balanceMinutes depositedMinutes } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(a["myTimeAccount"]["balanceMinutes"], 120);
+    assert_eq!(a["myTimeAccount"]["depositedMinutes"], 120);
+}
