@@ -446,10 +446,27 @@ impl MigrationTrait for Migration {
             false,
         )
         .await?;
+        // The public browse: published activities starting later, in start order.
+        index(
+            manager,
+            "idx_activity_state_start",
+            "activity",
+            &["state", "starts_at", "id"],
+            false,
+        )
+        .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_activity_state_start")
+                    .table(Alias::new("activity"))
+                    .to_owned(),
+            )
+            .await?;
         for t in TABLES {
             manager
                 .drop_table(Table::drop().table(Alias::new(t)).to_owned())

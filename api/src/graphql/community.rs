@@ -179,9 +179,7 @@ pub struct HelpRequest(pub HelpRequestRecord);
 
 impl HelpRequest {
     async fn who(&self, ctx: &Context<'_>) -> GqlResult<crate::services::Person> {
-        help_requests::beneficiary(cx_of(ctx)?, &self.0)
-            .await
-            .map_err(|e| e.extend())
+        loaders::children::<loaders::Beneficiaries>(ctx, &self.0).await
     }
 }
 
@@ -532,9 +530,7 @@ pub struct Household(pub HouseholdRecord);
 
 impl Household {
     async fn head(&self, ctx: &Context<'_>) -> GqlResult<crate::services::Person> {
-        supermarkets::head(cx_of(ctx)?, &self.0)
-            .await
-            .map_err(|e| e.extend())
+        loaders::children::<loaders::HouseholdHeads>(ctx, &self.0).await
     }
 }
 

@@ -14,8 +14,8 @@ use async_graphql::{Context, ErrorExtensions};
 use crate::error::ServiceResult;
 use crate::graphql::GqlResult;
 use crate::services::{
-    activities, attendance, campaigns, disclosure, funds, organizations, pledges, projects,
-    records, roles, stars, supermarkets, teams, users, volunteers, Ctx, Record, Seen,
+    activities, attendance, campaigns, disclosure, funds, help_requests, organizations, pledges,
+    projects, records, roles, stars, supermarkets, teams, users, volunteers, Ctx, Record, Seen,
 };
 
 /// One kind of record (or of child rows) fetched for many parent ids at once.
@@ -246,6 +246,15 @@ children!(
 children!(
     /// Money raised by campaigns: their valid money donations, in fen.
     CampaignRaised: campaigns::CampaignRecord => i64, campaigns::raised_of
+);
+children!(
+    /// Beneficiaries of help requests, masked or in full per caller (unmasked reads
+    /// audited once per unit and request).
+    Beneficiaries: help_requests::HelpRequestRecord => crate::services::Person, help_requests::beneficiaries
+);
+children!(
+    /// Heads of households in difficulty, masked or in full per caller.
+    HouseholdHeads: supermarkets::HouseholdRecord => crate::services::Person, supermarkets::heads
 );
 children!(
     /// Service-field codes of volunteers.

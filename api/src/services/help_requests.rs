@@ -20,7 +20,7 @@ use crate::codes::Phone;
 use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
-use crate::services::{funds, ranges, records, scoped, teams, volunteers, Ctx, Person};
+use crate::services::{funds, ranges, records, scoped, teams, volunteers, Ctx, Person, Seen};
 
 /// The category of a material need (anything else is a service field's code).
 pub const MATERIAL: &str = "material";
@@ -29,9 +29,6 @@ pub const MATERIAL: &str = "material";
 pub struct HelpRequestRecord {
     pub id: i64,
     pub unit: UnitCode,
-    beneficiary_name: String,
-    beneficiary_phone: Option<String>,
-    beneficiary_address: Option<String>,
     pub category: String,
     pub urgency: Urgency,
     pub description: String,
@@ -64,9 +61,6 @@ impl TryFrom<help_request::Model> for HelpRequestRecord {
         Ok(HelpRequestRecord {
             unit: super::stored_unit(&m.unit_code)?,
             id: m.id,
-            beneficiary_name: m.beneficiary_name,
-            beneficiary_phone: m.beneficiary_phone,
-            beneficiary_address: m.beneficiary_address,
             category: m.category,
             urgency: m.urgency,
             description: m.description,
@@ -120,19 +114,30 @@ impl TryFrom<help_request::Model> for PublishedNeed {
     }
 }
 
-/// In full with `help_request.read_personal` at the request's unit (audited), else
-/// masked: the family name only, the phone's last four digits, no address.
-pub async fn beneficiary(cx: &Ctx, r: &HelpRequestRecord) -> ServiceResult<Person> {
-    super::reveal_person(
-        cx,
-        Resource::HelpRequest,
-        &r.unit,
-        ("help_request", r.id),
-        &r.beneficiary_name,
-        r.beneficiary_phone.as_deref(),
-        r.beneficiary_address.as_deref(),
+/// The beneficiaries of requests the caller has read, as it may see them (see
+/// [`super::reveal_people`]: full with `help_request.read_personal`, audited once
+/// per unit).
+pub async fn beneficiaries(
+    cx: &Ctx,
+    of: &[Seen<HelpRequestRecord>],
+) -> ServiceResult<std::collections::HashMap<i64, Person>> {
+    use help_request::Column as C;
+    let rows: Vec<super::PersonRow> = scoped::unscoped::<help_request::Entity>(
+        "the beneficiaries of requests the caller has read (Seen)",
     )
-    .await
+    .select_only()
+    .columns([
+        C::Id,
+        C::UnitCode,
+        C::BeneficiaryName,
+        C::BeneficiaryPhone,
+        C::BeneficiaryAddress,
+    ])
+    .filter(C::Id.is_in(Seen::ids(of)))
+    .into_tuple()
+    .all(cx.db())
+    .await?;
+    super::reveal_people(cx, Resource::HelpRequest, "help_request", rows).await
 }
 
 pub struct NewHelpRequest {

@@ -224,6 +224,8 @@ records!(
     stars::NominationRecord,
     funds::FundRecord,
     campaigns::CampaignRecord,
+    help_requests::HelpRequestRecord,
+    supermarkets::HouseholdRecord,
 );
 
 /// A person named on a record (a beneficiary, a household's head) as the caller may
@@ -236,50 +238,89 @@ pub struct Person {
     pub masked: bool,
 }
 
-/// In full with `read_personal` on `resource` at `unit` (the read is audited as
-/// `{resource}.read_personal` on `target`), else the family name, the phone's last
-/// four digits and no address.
-pub(crate) async fn reveal_person(
+impl Default for Person {
+    /// Nothing shown.
+    fn default() -> Self {
+        Person {
+            name: String::new(),
+            phone: None,
+            address: None,
+            masked: true,
+        }
+    }
+}
+
+/// A person's name, phone and address as stored on a row: (row id, unit, name,
+/// phone, address).
+pub(crate) type PersonRow = (i64, String, String, Option<String>, Option<String>);
+
+/// People on records the caller has read, each in full where the caller holds
+/// `read_personal` on `resource` at the row's unit, else masked (the family name,
+/// the phone's last four digits, no address). The unmasked reads are audited as
+/// `{resource}.read_personal`: one entry per unit naming the rows, so a page of a
+/// list costs one write per unit rather than one per row.
+pub(crate) async fn reveal_people(
     cx: &Ctx,
     resource: policies::Resource,
-    unit: &policies::UnitCode,
-    target: (&str, i64),
-    name: &str,
-    phone: Option<&str>,
-    address: Option<&str>,
-) -> ServiceResult<Person> {
-    if cx
-        .access()
-        .check(resource, policies::Action::ReadPersonal, unit)?
-        .allowed()
-    {
+    kind: &str,
+    rows: Vec<PersonRow>,
+) -> ServiceResult<std::collections::HashMap<i64, Person>> {
+    let mut allowed: std::collections::HashMap<String, bool> = Default::default();
+    let mut shown: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+    let mut out = std::collections::HashMap::with_capacity(rows.len());
+    for (id, unit, name, phone, address) in rows {
+        let show = match allowed.get(&unit) {
+            Some(b) => *b,
+            None => {
+                let b = cx
+                    .access()
+                    .check(
+                        resource,
+                        policies::Action::ReadPersonal,
+                        &stored_unit(&unit)?,
+                    )?
+                    .allowed();
+                allowed.insert(unit.clone(), b);
+                b
+            }
+        };
+        let person = if show {
+            shown.entry(unit).or_default().push(id);
+            Person {
+                name,
+                phone,
+                address,
+                masked: false,
+            }
+        } else {
+            let family: String = name.chars().take(1).collect();
+            Person {
+                name: format!("{family}**"),
+                phone: phone.map(|p| {
+                    let tail: String = p
+                        .chars()
+                        .skip(p.chars().count().saturating_sub(4))
+                        .collect();
+                    format!("*******{tail}")
+                }),
+                address: None,
+                masked: true,
+            }
+        };
+        out.insert(id, person);
+    }
+    for (unit, ids) in shown {
+        let unit = stored_unit(&unit)?;
         audit::log(
             cx.db(),
             cx,
-            audit::Entry::new(&format!("{resource}.read_personal"), unit)
-                .target(target.0, target.1),
+            audit::Entry::new(&format!("{resource}.read_personal"), &unit)
+                .target(kind, ids[0])
+                .summary(serde_json::json!({ "ids": ids })),
         )
         .await?;
-        return Ok(Person {
-            name: name.to_owned(),
-            phone: phone.map(str::to_owned),
-            address: address.map(str::to_owned),
-            masked: false,
-        });
     }
-    let family: String = name.chars().take(1).collect();
-    Ok(Person {
-        name: format!("{family}**"),
-        phone: phone.map(|p| {
-            let tail: String = p
-                .chars()
-                .skip(p.chars().count().saturating_sub(4))
-                .collect();
-            format!("*******{tail}")
-        }),
-        address: None,
-        masked: true,
-    })
+    Ok(out)
 }
 
 /// A unit code read back from a table; a bad one is corruption, not the caller's fault.

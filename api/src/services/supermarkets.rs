@@ -33,9 +33,6 @@ use crate::services::{daily, funds, ranges, scoped, timebank, Ctx, Person, Seen}
 pub struct HouseholdRecord {
     pub id: i64,
     pub unit: UnitCode,
-    head_name: String,
-    phone: Option<String>,
-    address: Option<String>,
     pub category: HouseholdCategory,
     pub members: i16,
     pub created_at: DateTime<Utc>,
@@ -47,9 +44,6 @@ impl TryFrom<household::Model> for HouseholdRecord {
         Ok(HouseholdRecord {
             unit: super::stored_unit(&m.unit_code)?,
             id: m.id,
-            head_name: m.head_name,
-            phone: m.phone,
-            address: m.address,
             category: m.category,
             members: m.members,
             created_at: m.created_at,
@@ -57,19 +51,23 @@ impl TryFrom<household::Model> for HouseholdRecord {
     }
 }
 
-/// In full with `supermarket.read_personal` at the household's unit (audited), else
-/// the family name and the phone's last four digits.
-pub async fn head(cx: &Ctx, h: &HouseholdRecord) -> ServiceResult<Person> {
-    super::reveal_person(
-        cx,
-        Resource::Supermarket,
-        &h.unit,
-        ("household", h.id),
-        &h.head_name,
-        h.phone.as_deref(),
-        h.address.as_deref(),
-    )
-    .await
+/// The heads of households the caller has read, as it may see them (see
+/// [`super::reveal_people`]: full with `supermarket.read_personal`, audited once per
+/// unit).
+pub async fn heads(
+    cx: &Ctx,
+    of: &[Seen<HouseholdRecord>],
+) -> ServiceResult<std::collections::HashMap<i64, Person>> {
+    use household::Column as C;
+    let rows: Vec<super::PersonRow> =
+        scoped::unscoped::<household::Entity>("the heads of households the caller has read (Seen)")
+            .select_only()
+            .columns([C::Id, C::UnitCode, C::HeadName, C::Phone, C::Address])
+            .filter(C::Id.is_in(Seen::ids(of)))
+            .into_tuple()
+            .all(cx.db())
+            .await?;
+    super::reveal_people(cx, Resource::Supermarket, "household", rows).await
 }
 
 pub struct NewHousehold {

@@ -570,6 +570,18 @@ async fn help_requests_follow_their_states_and_scopes() {
         )
         .await;
     assert_eq!(code(&refused), "FORBIDDEN");
+    // A page of unmasked beneficiaries is audited once per unit, naming the rows.
+    let audited = "SELECT COUNT(*) FROM audit_log WHERE action = 'help_request.read_personal'";
+    let before = app.scalar(audited).await;
+    let page = app
+        .data_as(&worker, "{ helpRequests { nodes { beneficiaryName beneficiaryPhone beneficiaryAddress personalDataMasked } } }", json!({}))
+        .await;
+    let nodes = page["helpRequests"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 2);
+    assert!(nodes
+        .iter()
+        .all(|n| n["beneficiaryName"] == "张大爷" && n["personalDataMasked"] == false));
+    assert_eq!(app.scalar(audited).await, before + 1);
 }
 
 #[tokio::test]
