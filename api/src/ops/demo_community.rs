@@ -24,8 +24,8 @@ use rand::seq::IndexedRandom;
 use rand::Rng;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 
 use super::demo::{bar, DemoError, DemoReport, BATCH, SURNAMES};
@@ -76,6 +76,9 @@ pub(super) async fn generate(
         .column(volunteer::Column::ApprovedHalfHours)
         .column(volunteer::Column::BirthDate)
         .filter(ranges::subtree(volunteer::Column::UnitCode, root))
+        // In id order: the random picks below follow it, so the same seed gives the
+        // same data on both databases.
+        .order_by_asc(volunteer::Column::Id)
         .into_tuple()
         .all(db)
         .await?;
