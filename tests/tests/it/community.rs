@@ -915,3 +915,115 @@ async fn deposits_follow_the_policys_rate_and_lifetime_cap() {
     assert_eq!(a["myTimeAccount"]["balanceMinutes"], 120);
     assert_eq!(a["myTimeAccount"]["depositedMinutes"], 120);
 }
+
+#[derive(Debug, Clone)]
+enum CoinOp {
+    Earn { old: bool, hours: u32 },
+    Spend(i64),
+    Gift(i64),
+    Pool { old: bool, minutes: i64 },
+    Rush(i64),
+    Revoke(usize),
+}
+
+fn coin_op() -> impl proptest::strategy::Strategy<Value = CoinOp> {
+    use proptest::prelude::*;
+    prop_oneof![
+        3 => (any::<bool>(), 1..4u32).prop_map(|(old, hours)| CoinOp::Earn { old, hours }),
+        2 => (10..200i64).prop_map(CoinOp::Spend),
+        2 => (10..200i64).prop_map(CoinOp::Gift),
+        1 => (any::<bool>(), 10..100i64).prop_map(|(old, minutes)| CoinOp::Pool { old, minutes }),
+        2 => (30..120i64).prop_map(CoinOp::Rush),
+        1 => (0..16usize).prop_map(CoinOp::Revoke),
+    ]
+}
+
+/// Random earning, spending, gifts, pool donations, rushes of three concurrent
+/// spends and fraud revocations: every entry balances, every balance is the sum of
+/// its lines, a spend never takes an account below zero (only a revocation may),
+/// and what an account took in for service never passes the cap.
+#[test]
+fn time_bank_balances_are_their_lines_under_random_movements() {
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (app, worker, district, old, young, old_id) = rt.block_on(async {
+        let app = spawn_app().await;
+        let (_, worker) = app.user_with_role("pb_worker", YANYUNXI, Some("social_worker")).await;
+        let (_, district) = app.user_with_role("pb_district", "440104", Some("district_admin")).await;
+        let (old, old_id) = resident(&app, "pb_old", "19480101", 51).await;
+        let (young, young_id) = resident(&app, "pb_young", "19920101", 52).await;
+        app.data_as(
+            &worker,
+            "mutation($i: RegisterRelativeInput!) { registerRelative(input: $i) { account { id } } }",
+            json!({ "i": { "volunteerId": young_id, "relativeId": old_id, "relation": "GRANDPARENT" } }),
+        )
+        .await;
+        (app, worker, district, old, young, old_id)
+    });
+    let allowed = |r: &Value, ok: &[&str]| {
+        if !r["errors"].is_null() {
+            assert!(ok.contains(&reason(r)), "{r:#}");
+        }
+    };
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            cases: 6,
+            ..Config::default()
+        },
+        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    );
+    runner
+        .run(&proptest::collection::vec(coin_op(), 1..14), |ops| {
+            rt.block_on(async {
+                for op in ops {
+                    match op {
+                        CoinOp::Earn { old: o, hours } => {
+                            let who = if o { &old } else { &young };
+                            app.data_as(who, "mutation($h: Float!, $t: DateTime!) { logHours(input: { hours: $h, content: \"值守\", startedAt: $t }) { serviceRecord { id } } }",
+                                json!({ "h": hours, "t": (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339() })).await;
+                            approve_all(&app, &worker).await;
+                        }
+                        CoinOp::Spend(m) => {
+                            let r = app.gql_as(&old, "mutation($m: Int!) { spendTimeCoins(input: { minutes: $m, note: \"助餐\" }) { account { id } } }", json!({ "m": m })).await;
+                            allowed(&r, &["COINS_INSUFFICIENT"]);
+                        }
+                        CoinOp::Gift(m) => {
+                            let r = app.gql_as(&young, "mutation($to: ID!, $m: Int!) { giftTimeCoins(input: { toVolunteerId: $to, minutes: $m }) { account { id } } }", json!({ "to": old_id, "m": m })).await;
+                            allowed(&r, &["COINS_INSUFFICIENT"]);
+                        }
+                        CoinOp::Pool { old: o, minutes } => {
+                            let who = if o { &old } else { &young };
+                            let r = app.gql_as(who, "mutation($m: Int!) { donateTimeCoins(input: { unitCode: \"440104003\", minutes: $m }) { account { id } } }", json!({ "m": minutes })).await;
+                            allowed(&r, &["COINS_INSUFFICIENT"]);
+                        }
+                        CoinOp::Rush(m) => {
+                            let spend = || app.gql_as(&old, "mutation($m: Int!) { spendTimeCoins(input: { minutes: $m, note: \"助浴\" }) { account { id } } }", json!({ "m": m }));
+                            let (a, b, c) = futures_util::join!(spend(), spend(), spend());
+                            for r in [a, b, c] {
+                                allowed(&r, &["COINS_INSUFFICIENT"]);
+                            }
+                        }
+                        CoinOp::Revoke(pick) => {
+                            let recs = app.data_as(&worker, "{ serviceRecords(state: APPROVED, first: 100) { nodes { id source } } }", json!({})).await;
+                            let originals: Vec<Value> = recs["serviceRecords"]["nodes"].as_array().unwrap().iter()
+                                .filter(|n| n["source"] == "LOGGED").map(|n| n["id"].clone()).collect();
+                            if let Some(id) = (!originals.is_empty()).then(|| originals[pick % originals.len()].clone()) {
+                                let r = app.gql_as(&district, "mutation($id: ID!) { revokeServiceRecord(input: { id: $id, reason: \"虚报\" }) { serviceRecord { id } } }", json!({ "id": id })).await;
+                                allowed(&r, &["HOURS_ALREADY_REVOKED", "REVOKES_NON_ORIGINAL"]);
+                            }
+                        }
+                    }
+                }
+                assert_eq!(app.scalar("SELECT COUNT(*) FROM (SELECT entry_id FROM time_line GROUP BY entry_id HAVING SUM(minutes) <> 0) t").await, 0);
+                assert_eq!(app.scalar("SELECT COUNT(*) FROM time_account a WHERE a.balance_minutes <> (SELECT COALESCE(SUM(minutes), 0) FROM time_line l WHERE l.account_id = a.id)").await, 0);
+                // Below zero only on an account a revocation withdrew from, and never
+                // by a spend: each spend line left a balance of at least zero.
+                assert_eq!(app.scalar("SELECT COUNT(*) FROM time_line l JOIN time_entry e ON e.id = l.entry_id WHERE e.kind IN ('service', 'gift', 'pool', 'supermarket') AND l.minutes < 0 AND l.balance_after < 0").await, 0);
+                assert_eq!(app.scalar("SELECT COUNT(*) FROM time_account a WHERE a.kind = 'volunteer' AND a.balance_minutes < 0 AND NOT EXISTS (SELECT 1 FROM time_line l JOIN time_entry e ON e.id = l.entry_id WHERE l.account_id = a.id AND e.kind = 'withdrawal')").await, 0);
+                assert_eq!(app.scalar("SELECT COUNT(*) FROM time_account WHERE deposited_minutes < 0 OR deposited_minutes > 90000").await, 0);
+            });
+            Ok(())
+        })
+        .unwrap();
+    assert!(rt.block_on(app.scalar("SELECT COUNT(*) FROM time_entry WHERE kind = 'service'")) > 0);
+}
