@@ -22,6 +22,13 @@ pub struct Config {
     pub refresh_ttl_secs: i64,
     /// `KAPOK_ADMIN_PASSWORD`: the bootstrap administrator's password; random if unset.
     pub admin_password: Option<String>,
+    /// `KAPOK_ADMIN_UNIT`: the unit the first administrator is created at (default:
+    /// the root of the loaded divisions — with the national set, the lowest code
+    /// among the provinces, 北京市).
+    pub admin_unit: Option<String>,
+    /// `KAPOK_ADMIN_ROLE`: the first administrator's role (default: the policy's
+    /// highest-ranked role allowed at that unit's level).
+    pub admin_role: Option<String>,
     /// `KAPOK_POLICY_FILE`: a policy file to use instead of the built-in one.
     pub policy_file: Option<String>,
     /// `KAPOK_LOGIN_MAX_FAILURES`: failed sign-ins per (account, client address) before
@@ -145,6 +152,8 @@ impl Config {
             access_ttl_secs: parse_usize("KAPOK_ACCESS_TTL", 15 * 60)? as i64,
             refresh_ttl_secs: parse_usize("KAPOK_REFRESH_TTL", 30 * 24 * 3600)? as i64,
             admin_password: var("KAPOK_ADMIN_PASSWORD"),
+            admin_unit: var("KAPOK_ADMIN_UNIT"),
+            admin_role: var("KAPOK_ADMIN_ROLE"),
             policy_file: var("KAPOK_POLICY_FILE"),
             login_max_failures: parse_usize("KAPOK_LOGIN_MAX_FAILURES", 5)? as u32,
             login_address_max_failures: parse_usize("KAPOK_LOGIN_ADDRESS_MAX_FAILURES", 30)? as u32,
@@ -190,6 +199,8 @@ impl Config {
             access_ttl_secs: 15 * 60,
             refresh_ttl_secs: 30 * 24 * 3600,
             admin_password: None,
+            admin_unit: None,
+            admin_role: None,
             policy_file: None,
             login_max_failures: 5,
             login_address_max_failures: 30,

@@ -126,6 +126,10 @@ impl Application {
         if let Some(b) = auth_service::bootstrap_admin(
             &Ctx::new(store.clone(), operator),
             config.admin_password.clone(),
+            auth_service::BootstrapPlace {
+                unit: config.admin_unit.clone(),
+                role: config.admin_role.clone(),
+            },
         )
         .await
         .map_err(StartupError::Bootstrap)?

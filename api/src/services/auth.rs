@@ -367,9 +367,18 @@ pub async fn authenticate(
 
 /// Creates `admin` with the top role at the root unit when there are no users yet.
 /// Returns the password when it was generated (to be shown once).
+/// Where and as what the first administrator is created (`KAPOK_ADMIN_UNIT`,
+/// `KAPOK_ADMIN_ROLE`); left out, the root unit and the top role allowed there.
+#[derive(Debug, Clone, Default)]
+pub struct BootstrapPlace {
+    pub unit: Option<String>,
+    pub role: Option<String>,
+}
+
 pub async fn bootstrap_admin(
     cx: &Ctx,
     password: Option<String>,
+    place: BootstrapPlace,
 ) -> ServiceResult<Option<BootstrapOutcome>> {
     if super::scoped::unscoped::<user::Entity>(
         "bootstrap: whether any user exists before the first one is made",
@@ -380,15 +389,25 @@ pub async fn bootstrap_admin(
     {
         return Ok(None);
     }
-    let Some(root_code) = root_unit(cx.db()).await? else {
-        return Ok(None);
+    let root_code = match &place.unit {
+        Some(code) => {
+            let unit = super::parse_unit("KAPOK_ADMIN_UNIT", code)?;
+            super::units::require_exists(cx.db(), &unit).await?;
+            unit
+        }
+        None => match root_unit(cx.db()).await? {
+            Some(u) => u,
+            None => return Ok(None),
+        },
     };
-    let Some(role) = cx
-        .access()
-        .policy()
-        .top_role_at(root_code.level())
-        .map(str::to_owned)
-    else {
+    // An unknown role or one not allowed at the unit's level is refused by
+    // `create_as_operator`, so the server does not start with a wrong setting.
+    let Some(role) = place.role.clone().or_else(|| {
+        cx.access()
+            .policy()
+            .top_role_at(root_code.level())
+            .map(str::to_owned)
+    }) else {
         return Ok(None);
     };
     let generated = password.is_none();

@@ -494,3 +494,56 @@ async fn mutations_are_refused_over_get() {
     let body: Value = resp.json().await.unwrap();
     assert_eq!(code_of(&body), "BAD_USER_INPUT");
 }
+
+async fn admin_roles(app: &TestApp) -> Value {
+    let admin = app.admin_token().await;
+    let me = app
+        .data_as(
+            &admin,
+            "{ me { unitCode roles { role unitCode } } }",
+            json!({}),
+        )
+        .await;
+    me["me"].clone()
+}
+
+/// `KAPOK_ADMIN_UNIT` / `KAPOK_ADMIN_ROLE` place the first administrator; a unit that
+/// is not loaded or a role not allowed there stops startup with a clear error.
+#[tokio::test]
+async fn the_first_administrator_is_made_where_the_operator_says() {
+    let district = spawn_app_with(|c| c.admin_unit = Some("440104".into())).await;
+    assert_eq!(
+        admin_roles(&district).await,
+        json!({ "unitCode": "440104", "roles": [{ "role": "district_admin", "unitCode": "440104" }] })
+    );
+    let auditor = spawn_app_with(|c| {
+        c.admin_unit = Some("440104003".into());
+        c.admin_role = Some("auditor".into());
+    })
+    .await;
+    assert_eq!(
+        admin_roles(&auditor).await["roles"],
+        json!([{ "role": "auditor", "unitCode": "440104003" }])
+    );
+    for (unit, role, says) in [
+        ("449999", None, "unit"),
+        ("440104", Some("street_admin"), "street_admin"),
+        ("440104", Some("mayor"), "mayor"),
+    ] {
+        let db = kapok_tests::TestDb::create().await;
+        let mut config = kapok_api::config::Config::for_database(db.url());
+        config.listen = "127.0.0.1:0".into();
+        config.jwt_secret = TEST_JWT_SECRET.to_vec();
+        config.admin_unit = Some(unit.into());
+        config.admin_role = role.map(str::to_owned);
+        let err = kapok_api::http::Application::build(&config)
+            .await
+            .err()
+            .expect("startup must fail");
+        let text = err.to_string();
+        assert!(
+            text.starts_with("cannot create the first administrator") && text.contains(says),
+            "{text}"
+        );
+    }
+}
