@@ -58,10 +58,6 @@ fn coins(minutes: i64) -> f64 {
     minutes as f64 / 60.0
 }
 
-async fn unit_of(ctx: &Context<'_>, code: &policies::UnitCode) -> GqlResult<Option<Unit>> {
-    load_unit(ctx, code).await
-}
-
 async fn opt_volunteer(ctx: &Context<'_>, id: Option<i64>) -> GqlResult<Option<Volunteer>> {
     match id {
         Some(id) => volunteer_of(ctx, id).await,
@@ -85,9 +81,9 @@ async fn opt_fund(ctx: &Context<'_>, id: Option<i64>) -> GqlResult<Option<Fund>>
 
 async fn opt_donation(ctx: &Context<'_>, id: Option<i64>) -> GqlResult<Option<Donation>> {
     match id {
-        Some(id) => {
-            Ok(visible(crate::services::donations::get(cx_of(ctx)?, id).await)?.map(Donation))
-        }
+        Some(id) => Ok(loaders::load::<loaders::Donations>(ctx, id)
+            .await?
+            .map(Donation)),
         None => Ok(None),
     }
 }
@@ -134,7 +130,7 @@ impl PublicActivity {
     }
     /// The organising unit.
     async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
-        unit_of(ctx, &self.0.unit).await
+        load_unit(ctx, &self.0.unit).await
     }
 }
 
@@ -169,7 +165,7 @@ impl PublishedNeed {
     }
     /// The community.
     async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
-        unit_of(ctx, &self.0.unit).await
+        load_unit(ctx, &self.0.unit).await
     }
 }
 
@@ -262,10 +258,9 @@ impl HelpRequest {
     /// The paid disbursement that met it (null when none or not visible).
     async fn disbursement(&self, ctx: &Context<'_>) -> GqlResult<Option<Disbursement>> {
         match self.0.disbursement_id {
-            Some(id) => Ok(
-                visible(crate::services::disbursements::get(cx_of(ctx)?, id).await)?
-                    .map(Disbursement),
-            ),
+            Some(id) => Ok(loaders::load::<loaders::Disbursements>(ctx, id)
+                .await?
+                .map(Disbursement)),
             None => Ok(None),
         }
     }
@@ -315,7 +310,7 @@ impl HelpRequest {
     }
     /// The community.
     async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
-        unit_of(ctx, &self.0.unit).await
+        load_unit(ctx, &self.0.unit).await
     }
 }
 
@@ -425,7 +420,7 @@ impl TeamApplication {
     }
     /// The team's unit.
     async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
-        unit_of(ctx, &self.0.unit).await
+        load_unit(ctx, &self.0.unit).await
     }
 }
 
@@ -493,7 +488,7 @@ impl TimeAccount {
     }
     /// The account's unit.
     async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
-        unit_of(ctx, &self.0.unit).await
+        load_unit(ctx, &self.0.unit).await
     }
 }
 
@@ -576,7 +571,7 @@ impl Household {
     }
     /// Its community.
     async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
-        unit_of(ctx, &self.0.unit).await
+        load_unit(ctx, &self.0.unit).await
     }
 }
 
@@ -591,10 +586,9 @@ impl StockItem {
     }
     /// The supermarket (a station; null when the caller cannot see it).
     async fn station(&self, ctx: &Context<'_>) -> GqlResult<Option<Station>> {
-        Ok(
-            visible(crate::services::stations::get(cx_of(ctx)?, self.0.station_id).await)?
-                .map(Station),
-        )
+        Ok(loaders::load::<loaders::Stations>(ctx, self.0.station_id)
+            .await?
+            .map(Station))
     }
     /// Its name.
     async fn name(&self) -> &str {
@@ -648,7 +642,7 @@ impl StockItem {
     }
     /// The supermarket's unit.
     async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
-        unit_of(ctx, &self.0.unit).await
+        load_unit(ctx, &self.0.unit).await
     }
 }
 
@@ -722,7 +716,7 @@ impl StockMove {
     }
     /// The supermarket's unit.
     async fn unit(&self, ctx: &Context<'_>) -> GqlResult<Option<Unit>> {
-        unit_of(ctx, &self.0.unit).await
+        load_unit(ctx, &self.0.unit).await
     }
 }
 
@@ -1557,25 +1551,14 @@ impl From<MoveRecord> for StockMovePayload {
     }
 }
 
-/// Which review step, for the shared resolver.
-#[derive(Copy, Clone, PartialEq, Eq)]
-enum Step {
-    Verify,
-    Publish,
-}
-
 // ---------------------------------------------------------------- mutations
 
 #[derive(Default)]
 pub struct CommunityMutation;
 
-async fn review(ctx: &Context<'_>, id: &ID, step: Step) -> GqlResult<HelpRequestPayload> {
+async fn review(ctx: &Context<'_>, id: &ID, step: Review) -> GqlResult<HelpRequestPayload> {
     answer(async {
         let (cx, id) = target(ctx, NodeKind::HelpRequest, id)?;
-        let step = match step {
-            Step::Verify => Review::Verify,
-            Step::Publish => Review::Publish,
-        };
         help_requests::review(cx, id, step, None).await
     })
     .await
@@ -1690,7 +1673,7 @@ impl CommunityMutation {
         #[graphql(desc = "What to do; each field is described on the input type.")]
         input: HelpRequestIdInput,
     ) -> GqlResult<HelpRequestPayload> {
-        review(ctx, &input.id, Step::Verify).await
+        review(ctx, &input.id, Review::Verify).await
     }
     /// Publishes a verified request: the public sees the need, never the person
     /// (`help_request.approve`).
@@ -1700,7 +1683,7 @@ impl CommunityMutation {
         #[graphql(desc = "What to do; each field is described on the input type.")]
         input: HelpRequestIdInput,
     ) -> GqlResult<HelpRequestPayload> {
-        review(ctx, &input.id, Step::Publish).await
+        review(ctx, &input.id, Review::Publish).await
     }
     /// Declines a request that is not yet claimed, with a reason
     /// (`help_request.approve`).

@@ -14,8 +14,9 @@ use async_graphql::{Context, ErrorExtensions};
 use crate::error::ServiceResult;
 use crate::graphql::GqlResult;
 use crate::services::{
-    activities, attendance, campaigns, disclosure, funds, help_requests, organizations, pledges,
-    projects, records, roles, stars, supermarkets, teams, users, volunteers, Ctx, Record, Seen,
+    activities, attendance, campaigns, disbursements, disclosure, donations, funds, help_requests,
+    organizations, pledges, projects, records, roles, stars, stations, supermarkets, teams, users,
+    volunteers, Ctx, Record, Seen,
 };
 
 /// One kind of record (or of child rows) fetched for many parent ids at once.
@@ -206,6 +207,18 @@ batch!(
 batch!(
     /// Pledges the caller may read.
     Pledges => pledges::PledgeRecord, |cx, ids| pledges::get_many(cx, ids)
+);
+batch!(
+    /// Donations the caller may read.
+    Donations => donations::DonationRecord, |cx, ids| donations::get_many(cx, ids)
+);
+batch!(
+    /// Disbursements the caller may read.
+    Disbursements => disbursements::DisbursementRecord, |cx, ids| disbursements::get_many(cx, ids)
+);
+batch!(
+    /// Stations the caller may read.
+    Stations => stations::StationRecord, |cx, ids| stations::get_many(cx, ids)
 );
 batch!(
     /// Charity supermarkets' stock items the caller may read.

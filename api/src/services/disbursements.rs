@@ -348,6 +348,15 @@ pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<DisbursementRecord> {
     get_in(cx.db(), cx, id).await
 }
 
+/// Many disbursements by id in one read, as [`get`] would return each.
+pub async fn get_many(
+    cx: &Ctx,
+    ids: &[i64],
+) -> ServiceResult<std::collections::HashMap<i64, DisbursementRecord>> {
+    cx.get_many::<entity::disbursement::Entity, _>(Action::Read, ids, |r: &DisbursementRecord| r.id)
+        .await
+}
+
 async fn get_in(
     conn: &impl sea_orm::ConnectionTrait,
     cx: &Ctx,

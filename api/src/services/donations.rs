@@ -508,6 +508,15 @@ pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<DonationRecord> {
         .try_into()
 }
 
+/// Many donations by id in one read, as [`get`] would return each.
+pub async fn get_many(
+    cx: &Ctx,
+    ids: &[i64],
+) -> ServiceResult<std::collections::HashMap<i64, DonationRecord>> {
+    cx.get_many::<donation::Entity, _>(Action::Read, ids, |r: &DonationRecord| r.id)
+        .await
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct DonationFilter {
     pub under: Option<UnitCode>,

@@ -191,6 +191,15 @@ pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<StationRecord> {
     get_in(cx.db(), cx, id).await
 }
 
+/// Many stations by id in one read, as [`get`] would return each.
+pub async fn get_many(
+    cx: &Ctx,
+    ids: &[i64],
+) -> ServiceResult<std::collections::HashMap<i64, StationRecord>> {
+    cx.get_many::<entity::station::Entity, _>(Action::Read, ids, |r: &StationRecord| r.id)
+        .await
+}
+
 async fn get_in(
     conn: &impl sea_orm::ConnectionTrait,
     cx: &Ctx,

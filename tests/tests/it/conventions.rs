@@ -215,6 +215,9 @@ async fn a_pages_statement_count_does_not_grow_with_its_length() {
         "donations(first: FIRST) { edges { node { amountFen fund { name balanceFen } campaign { name raisedFen } pledge { amountFen } unit { name } } } }",
         "disbursements(first: FIRST) { edges { node { amountFen fund { name balanceFen } campaign { name } unit { name } } } }",
         "pledges(first: FIRST) { edges { node { amountFen state fund { name } campaign { name } unit { name } } } }",
+        "helpRequests(first: FIRST) { edges { node { state beneficiaryName claimedByVolunteer { realName } disbursement { amountFen } unit { name } } } }",
+        "stockItems(first: FIRST) { edges { node { name station { name } unit { name } } } }",
+        "stockMoves(first: FIRST) { edges { node { quantity item { name station { name } } household { members } donation { amountFen } shareDonation { amountFen } unit { name } } } }",
     ];
     for shape in shapes {
         let (small_cost, small_rows) = cost(
