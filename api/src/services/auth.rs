@@ -75,6 +75,18 @@ async fn new_refresh(conn: &impl ConnectionTrait, session_id: i64) -> ServiceRes
 pub const MAX_USERNAME_BYTES: usize = 64;
 pub const MAX_PASSWORD_BYTES: usize = 4 * super::users::MAX_PASSWORD_LEN;
 
+/// Refuses credentials longer than anything valid before they reach the throttle,
+/// the database, the hasher or the audit log (sign-in and sign-up).
+pub(super) fn check_lengths(username: &str, password: &str) -> ServiceResult<()> {
+    if username.len() > MAX_USERNAME_BYTES || password.len() > MAX_PASSWORD_BYTES {
+        return Err(Reason::CREDENTIALS_TOO_LONG
+            .arg("username", MAX_USERNAME_BYTES)
+            .arg("password", super::users::MAX_PASSWORD_LEN)
+            .into());
+    }
+    Ok(())
+}
+
 pub async fn login(
     cx: &Ctx,
     keys: &TokenKeys,
@@ -82,12 +94,7 @@ pub async fn login(
     username: &str,
     password: String,
 ) -> ServiceResult<Tokens> {
-    if username.len() > MAX_USERNAME_BYTES || password.len() > MAX_PASSWORD_BYTES {
-        return Err(Reason::CREDENTIALS_TOO_LONG
-            .arg("username", MAX_USERNAME_BYTES)
-            .arg("password", super::users::MAX_PASSWORD_LEN)
-            .into());
-    }
+    check_lengths(username, &password)?;
     let addr = cx.access().meta().client_addr.clone();
     let found = super::scoped::unscoped::<user::Entity>(
         "signing in: there is no caller yet; the row never leaves the service",

@@ -268,6 +268,29 @@ async fn transition(
     Ok(())
 }
 
+/// Ends a step on a request: its audit entry, the commit, and the request as it is
+/// now.
+async fn finish(
+    txn: sea_orm::DatabaseTransaction,
+    cx: &Ctx,
+    unit: &UnitCode,
+    id: i64,
+    action: &str,
+    summary: serde_json::Value,
+) -> ServiceResult<HelpRequestRecord> {
+    audit::log(
+        &txn,
+        cx,
+        Entry::new(action, unit)
+            .target("help_request", id)
+            .summary(summary),
+    )
+    .await?;
+    let after = reload(&txn, id).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
 async fn reload(conn: &impl ConnectionTrait, id: i64) -> ServiceResult<HelpRequestRecord> {
     scoped::unscoped_by_id::<help_request::Entity>(id, "the request just changed, read back")
         .one(conn)
@@ -339,17 +362,15 @@ pub async fn review(
         return Err(state_conflict(m.state, action));
     }
     transition(&txn, id, from, to, action, set, now).await?;
-    audit::log(
-        &txn,
+    finish(
+        txn,
         cx,
-        Entry::new(&format!("help_request.{action}"), &unit)
-            .target("help_request", id)
-            .summary(json!({ "reason": reason })),
+        &unit,
+        id,
+        &format!("help_request.{action}"),
+        json!({ "reason": reason }),
     )
-    .await?;
-    let after = reload(&txn, id).await?;
-    txn.commit().await?;
-    Ok(after)
+    .await
 }
 
 /// Who takes a published request on.
@@ -418,17 +439,15 @@ pub async fn claim(cx: &Ctx, id: i64, who: Claimant) -> ServiceResult<HelpReques
         now,
     )
     .await?;
-    audit::log(
-        &txn,
+    finish(
+        txn,
         cx,
-        Entry::new("help_request.claim", &unit)
-            .target("help_request", id)
-            .summary(json!({ "volunteer": v_id, "team": t_id, "fund": f_id })),
+        &unit,
+        id,
+        "help_request.claim",
+        json!({ "volunteer": v_id, "team": t_id, "fund": f_id }),
     )
-    .await?;
-    let after = reload(&txn, id).await?;
-    txn.commit().await?;
-    Ok(after)
+    .await
 }
 
 pub struct Fulfilment {
@@ -508,17 +527,15 @@ pub async fn fulfil(cx: &Ctx, id: i64, f: Fulfilment) -> ServiceResult<HelpReque
         now,
     )
     .await?;
-    audit::log(
-        &txn,
+    finish(
+        txn,
         cx,
-        Entry::new("help_request.fulfil", &unit)
-            .target("help_request", id)
-            .summary(json!({ "halfHours": half, "disbursement": f.disbursement_id })),
+        &unit,
+        id,
+        "help_request.fulfil",
+        json!({ "halfHours": half, "disbursement": f.disbursement_id }),
     )
-    .await?;
-    let after = reload(&txn, id).await?;
-    txn.commit().await?;
-    Ok(after)
+    .await
 }
 
 /// Closes a fulfilled request with the beneficiary's feedback, taken down by a
@@ -559,17 +576,15 @@ pub async fn close(
         now,
     )
     .await?;
-    audit::log(
-        &txn,
+    finish(
+        txn,
         cx,
-        Entry::new("help_request.close", &unit)
-            .target("help_request", id)
-            .summary(json!({ "rating": rating })),
+        &unit,
+        id,
+        "help_request.close",
+        json!({ "rating": rating }),
     )
-    .await?;
-    let after = reload(&txn, id).await?;
-    txn.commit().await?;
-    Ok(after)
+    .await
 }
 
 pub async fn get(cx: &Ctx, id: i64) -> ServiceResult<HelpRequestRecord> {
@@ -654,12 +669,14 @@ pub struct Suggestion {
     pub score: i32,
 }
 
-fn distance(request: &UnitCode, helper: &str) -> Option<u8> {
-    let r = request.as_str();
-    [(0u8, r.len()), (1, 9.min(r.len())), (2, 6.min(r.len()))]
-        .into_iter()
-        .find(|(_, n)| helper.len() >= *n && helper[..*n] == r[..*n])
-        .map(|(d, _)| d)
+/// How far a helper's unit is from the request's: 0 at or below its community, 1 in
+/// its street, 2 in its district; `None` further away.
+fn distance(tiers: &[UnitCode; 3], helper: &str) -> Option<u8> {
+    let helper = UnitCode::parse(helper).ok()?;
+    tiers
+        .iter()
+        .position(|t| t.contains(&helper))
+        .map(|d| d as u8)
 }
 
 /// Teams and volunteers the caller may read within the request's district, ranked:
@@ -667,44 +684,45 @@ fn distance(request: &UnitCode, helper: &str) -> Option<u8> {
 /// community, then street, then district); at most `limit`.
 pub async fn suggested_helpers(cx: &Ctx, id: i64, limit: usize) -> ServiceResult<Vec<Suggestion>> {
     let r = get(cx, id).await?;
-    let district = r
-        .unit
-        .ancestors()
-        .into_iter()
-        .find(|u| u.level() == Level::District)
-        .unwrap_or_else(|| r.unit.clone());
+    let above = |level: Level| {
+        r.unit
+            .ancestors()
+            .into_iter()
+            .find(|u| u.level() == level)
+            .unwrap_or_else(|| r.unit.clone())
+    };
+    let tiers = [r.unit.clone(), above(Level::Street), above(Level::District)];
+    let [_, street, district] = &tiers;
     let scan = 200u64;
     let mut out = Vec::new();
     // Volunteers serving the field come first within each distance.
     if let Some(q) = cx.find::<volunteer::Entity>(Action::Read)? {
-        let q = q.filter(ranges::subtree(volunteer::Column::UnitCode, &district));
+        use sea_orm::sea_query::Query;
+        let q = q
+            .filter(ranges::subtree(volunteer::Column::UnitCode, district))
+            .filter(volunteer::Column::Status.eq(entity::kinds::VolunteerStatus::Active));
         let mut with_field = Vec::new();
         if r.category != MATERIAL {
-            let ids: Vec<i64> = scoped::unscoped::<volunteer_field::Entity>(
-                "field codes of volunteers; only ids the scoped read below returns are used",
-            )
-            .select_only()
-            .column(volunteer_field::Column::VolunteerId)
-            .filter(volunteer_field::Column::FieldCode.eq(r.category.as_str()))
-            .limit(5000)
-            .into_tuple()
-            .all(cx.db())
-            .await?;
+            // The field narrows the scoped read in SQL: every volunteer of the
+            // district serving it is a candidate, however many serve it elsewhere.
             with_field = q
                 .clone()
-                .filter(volunteer::Column::Id.is_in(ids))
-                .filter(volunteer::Column::Status.eq(entity::kinds::VolunteerStatus::Active))
+                .filter(
+                    volunteer::Column::Id.in_subquery(
+                        Query::select()
+                            .column(volunteer_field::Column::VolunteerId)
+                            .from(volunteer_field::Entity)
+                            .and_where(volunteer_field::Column::FieldCode.eq(r.category.as_str()))
+                            .to_owned(),
+                    ),
+                )
                 .order_by_asc(volunteer::Column::UnitCode)
                 .limit(scan)
                 .all(cx.db())
                 .await?;
         }
         let others = q
-            .filter(volunteer::Column::UnitCode.like(format!(
-                "{}%",
-                &r.unit.as_str()[..9.min(r.unit.as_str().len())]
-            )))
-            .filter(volunteer::Column::Status.eq(entity::kinds::VolunteerStatus::Active))
+            .filter(ranges::subtree(volunteer::Column::UnitCode, street))
             .order_by_asc(volunteer::Column::Id)
             .limit(scan)
             .all(cx.db())
@@ -716,7 +734,7 @@ pub async fn suggested_helpers(cx: &Ctx, id: i64, limit: usize) -> ServiceResult
                 .filter(|m| !matched.contains(&m.id))
                 .map(|m| (m, false)),
         ) {
-            if let Some(d) = distance(&r.unit, &m.unit_code) {
+            if let Some(d) = distance(&tiers, &m.unit_code) {
                 out.push(Suggestion {
                     score: i32::from(field_match) * 10 - i32::from(d) * 3,
                     helper: Helper::Volunteer(m.try_into()?),
@@ -728,7 +746,7 @@ pub async fn suggested_helpers(cx: &Ctx, id: i64, limit: usize) -> ServiceResult
     }
     if let Some(q) = cx.find::<team::Entity>(Action::Read)? {
         let teams: Vec<team::Model> = q
-            .filter(ranges::subtree(team::Column::UnitCode, &district))
+            .filter(ranges::subtree(team::Column::UnitCode, district))
             .order_by_asc(team::Column::Id)
             .limit(scan)
             .all(cx.db())
@@ -747,7 +765,7 @@ pub async fn suggested_helpers(cx: &Ctx, id: i64, limit: usize) -> ServiceResult
                 .collect()
         };
         for t in teams {
-            if let Some(d) = distance(&r.unit, &t.unit_code) {
+            if let Some(d) = distance(&tiers, &t.unit_code) {
                 let field_match = serving.contains(&t.id);
                 out.push(Suggestion {
                     score: i32::from(field_match) * 10 - i32::from(d) * 3 + 1,

@@ -39,14 +39,7 @@ pub async fn sign_up_account(
     rules: &ThrottleRules,
     input: NewAccount,
 ) -> ServiceResult<UserRecord> {
-    if input.username.len() > super::auth::MAX_USERNAME_BYTES
-        || input.password.len() > super::auth::MAX_PASSWORD_BYTES
-    {
-        return Err(Reason::CREDENTIALS_TOO_LONG
-            .arg("username", super::auth::MAX_USERNAME_BYTES)
-            .arg("password", users::MAX_PASSWORD_LEN)
-            .into());
-    }
+    super::auth::check_lengths(&input.username, &input.password)?;
     let username = users::parse_username(&input.username)?;
     users::check_password(&input.password)?;
     let phone = Phone::parse(&input.phone).map_err(|e| Problem::from(e).at("phone"))?;
