@@ -15,6 +15,7 @@ mod m20261130_000012_donations;
 mod m20261130_000013_disbursements;
 mod m20261130_000014_campaigns_pledges_disclosure;
 mod m20261130_000015_residents_help_timebank_supermarkets;
+mod m20261201_000016_caller_notices;
 
 pub use m20261126_000003_volunteers::SERVICE_FIELDS;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000013_disbursements::Migration),
             Box::new(m20261130_000014_campaigns_pledges_disclosure::Migration),
             Box::new(m20261130_000015_residents_help_timebank_supermarkets::Migration),
+            Box::new(m20261201_000016_caller_notices::Migration),
         ]
     }
 }

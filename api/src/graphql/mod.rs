@@ -111,6 +111,10 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
     )
 }
 
+/// Validation outcomes kept (see `http::documents::Validations`): a few dozen bytes
+/// each.
+const VALIDATIONS_KEPT: usize = 10_000;
+
 /// The schema with what every request shares attached; the caller's context
 /// (store, `Access`, clock) and its loaders are attached per request by
 /// [`request_data`] — resolvers reach the store only through it.
@@ -122,14 +126,17 @@ pub fn build_schema(config: &Config) -> AppSchema {
         // Production: no schema to map out and no "did you mean …" hints.
         b = b.disable_introspection().disable_suggestions();
     }
-    b.data(Arc::new(TokenKeys::new(config)))
-        .data(crate::services::throttle::ThrottleRules {
-            pair_max: config.login_max_failures,
-            address_max: config.login_address_max_failures,
-            account_slowdown: config.login_account_slowdown,
-            first_wait_ms: config.login_first_wait_ms,
-        })
-        .finish()
+    b.extension(crate::http::documents::KeptValidations(Arc::new(
+        crate::http::documents::Validations::new(VALIDATIONS_KEPT),
+    )))
+    .data(Arc::new(TokenKeys::new(config)))
+    .data(crate::services::throttle::ThrottleRules {
+        pair_max: config.login_max_failures,
+        address_max: config.login_address_max_failures,
+        account_slowdown: config.login_account_slowdown,
+        first_wait_ms: config.login_first_wait_ms,
+    })
+    .finish()
 }
 
 /// Attaches the caller's context and its loaders (units, relations of list items)

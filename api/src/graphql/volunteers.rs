@@ -91,8 +91,12 @@ impl Volunteer {
         self.record.gender
     }
     /// Date of birth, from the ID number where it says (null without personal-data permission).
-    async fn birth_date(&self) -> Option<Day> {
-        self.record.birth_date.map(Into::into)
+    async fn birth_date(&self, ctx: &Context<'_>) -> GqlResult<Option<Day>> {
+        let cx = cx_of(ctx)?;
+        Ok(volunteers::birth_date(cx, &self.record)
+            .await
+            .map_err(|e| e.extend())?
+            .map(Into::into))
     }
     /// The home community (or grid).
     async fn unit_code(&self) -> &str {
@@ -378,6 +382,7 @@ impl VolunteerQuery {
                     party_member,
                     team_id: None,
                     stars,
+                    without_personal_data: !selects_personal_data(ctx),
                 };
                 volunteers::list(cx, &filter, &page, want_total).await
             },
@@ -532,4 +537,21 @@ pub(crate) async fn volunteer_of(ctx: &Context<'_>, id: i64) -> GqlResult<Option
     Ok(loaders::load::<loaders::Volunteers>(ctx, id)
         .await?
         .map(Volunteer::new))
+}
+
+/// Whether a volunteers connection's selection reads a volunteer's personal data
+/// (ID number, phone, birth date). Those columns are read with the page only then;
+/// otherwise, a field that needs them after all reads them by id.
+fn selects_personal_data(ctx: &Context<'_>) -> bool {
+    const PERSONAL: [&str; 4] = ["idNumber", "phone", "personalDataMasked", "birthDate"];
+    let node_reads = |node: async_graphql::SelectionField<'_>| {
+        node.selection_set().any(|f| PERSONAL.contains(&f.name()))
+    };
+    ctx.field().selection_set().any(|f| match f.name() {
+        "edges" => f
+            .selection_set()
+            .any(|e| e.name() == "node" && node_reads(e)),
+        "nodes" => node_reads(f),
+        _ => false,
+    })
 }

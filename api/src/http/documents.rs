@@ -85,6 +85,89 @@ impl Documents {
     }
 }
 
+/// Validation outcomes kept by document, operation and variables: validating is
+/// the same work every time a document comes with the same variables (the rules and
+/// the cost counting read variable values), and a client sends the same few.
+/// Bounded by entry count (each is a few dozen bytes); only successes are kept.
+pub struct Validations {
+    inner: Mutex<lru::LruCache<Hash, async_graphql::ValidationResult>>,
+}
+
+/// The key of one request's validation, attached to the request as data.
+#[derive(Debug, Clone, Copy)]
+pub struct ValidationKey(pub Hash);
+
+impl ValidationKey {
+    /// The document's hash, the operation's name and the variables (as JSON).
+    pub fn of(document: &Hash, request: &async_graphql::Request) -> Option<ValidationKey> {
+        let variables = serde_json::to_vec(&request.variables).ok()?;
+        let mut h = Sha256::new();
+        h.update(document);
+        // Lengths keep "a" + "bc" apart from "ab" + "c".
+        let name = request.operation_name.as_deref().unwrap_or("");
+        h.update((name.len() as u64).to_le_bytes());
+        h.update(name.as_bytes());
+        h.update(&variables);
+        Some(ValidationKey(h.finalize().into()))
+    }
+}
+
+impl Validations {
+    pub fn new(entries: usize) -> Validations {
+        let cap =
+            std::num::NonZeroUsize::new(entries.max(1)).unwrap_or(std::num::NonZeroUsize::MIN);
+        Validations {
+            inner: Mutex::new(lru::LruCache::new(cap)),
+        }
+    }
+
+    fn get(&self, key: &Hash) -> Option<async_graphql::ValidationResult> {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.get(key).copied()
+    }
+
+    fn put(&self, key: Hash, result: async_graphql::ValidationResult) {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.put(key, result);
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+}
+
+/// The schema extension that answers validation from [`Validations`] when the
+/// request carries a [`ValidationKey`] that was validated before.
+pub struct KeptValidations(pub Arc<Validations>);
+
+impl async_graphql::extensions::ExtensionFactory for KeptValidations {
+    fn create(&self) -> Arc<dyn async_graphql::extensions::Extension> {
+        Arc::new(KeptValidationsExtension(self.0.clone()))
+    }
+}
+
+struct KeptValidationsExtension(Arc<Validations>);
+
+#[async_graphql::async_trait::async_trait]
+impl async_graphql::extensions::Extension for KeptValidationsExtension {
+    async fn validation(
+        &self,
+        ctx: &async_graphql::extensions::ExtensionContext<'_>,
+        next: async_graphql::extensions::NextValidation<'_>,
+    ) -> Result<async_graphql::ValidationResult, Vec<async_graphql::ServerError>> {
+        let Some(ValidationKey(key)) = ctx.data_opt::<ValidationKey>().copied() else {
+            return next.run(ctx).await;
+        };
+        if let Some(kept) = self.0.get(&key) {
+            return Ok(kept);
+        }
+        let result = next.run(ctx).await?;
+        self.0.put(key, result);
+        Ok(result)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +198,60 @@ mod tests {
         let big = format!("{{ __typename }} #{}", "x".repeat(one * 3));
         cache.put(hash(&big), doc(&big));
         assert!(cache.get(&hash(&big)).is_none());
+    }
+
+    struct Query;
+
+    #[async_graphql::Object]
+    impl Query {
+        async fn twice(&self, n: i32) -> i32 {
+            n * 2
+        }
+    }
+
+    /// Validation is kept per document, operation and variables, and only when it
+    /// passed: a wrong variable is refused every time.
+    #[tokio::test]
+    async fn validations_are_kept_by_document_and_variables() {
+        let kept = Arc::new(Validations::new(8));
+        let schema = async_graphql::Schema::build(
+            Query,
+            async_graphql::EmptyMutation,
+            async_graphql::EmptySubscription,
+        )
+        .extension(KeptValidations(kept.clone()))
+        .finish();
+        let q = "query($n: Int!) { twice(n: $n) }";
+        let run = |vars: serde_json::Value| {
+            let schema = schema.clone();
+            async move {
+                let mut r = async_graphql::Request::new(q)
+                    .variables(async_graphql::Variables::from_json(vars));
+                if let Some(k) = ValidationKey::of(&hash(q), &r) {
+                    r = r.data(k);
+                }
+                schema.execute(r).await
+            }
+        };
+        for _ in 0..2 {
+            let r = run(serde_json::json!({ "n": 2 })).await;
+            assert!(r.errors.is_empty(), "{:?}", r.errors);
+            assert_eq!(
+                r.data.into_json().unwrap(),
+                serde_json::json!({ "twice": 4 })
+            );
+        }
+        assert_eq!(kept.len(), 1);
+        run(serde_json::json!({ "n": 3 })).await;
+        assert_eq!(kept.len(), 2, "other variables are another entry");
+        for _ in 0..2 {
+            let r = run(serde_json::json!({ "n": "three" })).await;
+            assert!(
+                !r.errors.is_empty(),
+                "a wrong variable is refused each time"
+            );
+        }
+        assert_eq!(kept.len(), 2);
     }
 
     #[test]

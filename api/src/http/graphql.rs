@@ -473,10 +473,18 @@ async fn execute(
                 .json(error_body(&Reason::MUTATION_OVER_GET.into(), lang)));
         }
         request.set_parsed_query(doc);
+        if let Some(k) = documents::ValidationKey::of(&key, &request) {
+            request = request.data(k);
+        }
     }
     let access = caller(state, http).await;
     let request = request_data(request, &state.store, access);
     let mut resp = state.schema.execute(request).await;
+    if mutation {
+        // It may have revoked a session, disabled a user or changed a role: the next
+        // request must not be answered from what was kept before (it is read again).
+        state.store.callers().clear();
+    }
     normalize_errors(&mut resp, lang, mutation);
     let code = resp
         .errors

@@ -2,7 +2,7 @@
 //! GraphQL request is limited and authenticated here and carries its caller
 //! (`Access`) to the resolvers.
 
-mod documents;
+pub(crate) mod documents;
 mod exports;
 mod graphiql;
 mod graphql;
@@ -116,6 +116,7 @@ impl Application {
             ),
         )
         .with_clock(config.clock.clone());
+        store.listen_for_caller_changes();
         let operator = Access::anonymous(
             policy.clone(),
             RequestMeta {

@@ -331,8 +331,9 @@ pub enum TokenRejection {
     Database(sea_orm::DbErr),
 }
 
-/// The principal an access token stands for, checked against the database on every
-/// request so that disabling a user, revoking a session or a role bites at once.
+/// The principal an access token stands for. Disabling a user, revoking a session or
+/// a role bites on the next request: the answer is read from the database, or from
+/// `Store::callers`, which forgets everything whenever any of these may have changed.
 pub async fn authenticate(
     store: &Store,
     keys: &TokenKeys,
@@ -341,6 +342,16 @@ pub async fn authenticate(
     let (user_id, sid) = keys
         .verify(token)
         .ok_or(TokenRejection::Invalid(Reason::TOKEN_INVALID))?;
+    let now = Utc::now();
+    let callers = store.callers();
+    let epoch = super::callers::epoch(&store.db)
+        .await
+        .map_err(TokenRejection::Database)?;
+    if let Some(kept) = callers.get(sid, user_id, now, epoch) {
+        return Ok((kept.principal, sid, kept.must_change_password));
+    }
+    // Taken before reading: an answer read across a change is not kept.
+    let generation = callers.generation();
     let s = super::scoped::unscoped_by_id::<session::Entity>(
         sid,
         "checking a token: the session the token names",
@@ -348,10 +359,12 @@ pub async fn authenticate(
     .one(&store.db)
     .await
     .map_err(TokenRejection::Database)?;
-    match s {
-        Some(s) if s.user_id == user_id && s.revoked_at.is_none() && s.expires_at > Utc::now() => {}
+    let session_expires_at = match s {
+        Some(s) if s.user_id == user_id && s.revoked_at.is_none() && s.expires_at > now => {
+            s.expires_at
+        }
         _ => return Err(TokenRejection::Invalid(Reason::SESSION_ENDED)),
-    }
+    };
     let u = super::scoped::unscoped_by_id::<user::Entity>(
         user_id,
         "checking a token: the user the token names",
@@ -369,6 +382,17 @@ pub async fn authenticate(
             ServiceError::Database(e) => TokenRejection::Database(e),
             _ => TokenRejection::Invalid(Reason::ACCOUNT_DISABLED),
         })?;
+    callers.put(
+        sid,
+        super::callers::Caller {
+            user_id,
+            principal: principal.clone(),
+            session_expires_at,
+            must_change_password,
+        },
+        generation,
+        epoch,
+    );
     Ok((principal, sid, must_change_password))
 }
 

@@ -8,6 +8,7 @@ pub mod activities;
 pub mod attendance;
 pub mod audit;
 pub mod auth;
+pub mod callers;
 pub mod campaigns;
 pub mod certificates;
 mod changes;
@@ -64,6 +65,8 @@ pub struct Store {
     statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// The time services read (adjustable in tests).
     clock: Clock,
+    /// Who is calling, kept per session (see `callers`).
+    callers: std::sync::Arc<callers::Callers>,
 }
 
 impl Store {
@@ -81,8 +84,14 @@ impl Store {
                 .statement
                 .observe(info.elapsed.as_secs_f64())
         });
+        // On SQLite one process owns the file, so its own mutations are all the
+        // changes there are; PostgreSQL keeps nothing until its listener is up.
+        let callers = std::sync::Arc::new(callers::Callers::new(
+            db.get_database_backend() == sea_orm::DbBackend::Sqlite,
+        ));
         Store {
             db,
+            callers,
             hashing: std::sync::Arc::new(hashing),
             last_pool_sample: std::sync::Arc::new(std::sync::Mutex::new(None)),
             statements,
@@ -93,6 +102,20 @@ impl Store {
     /// The same store reading the time from `clock`.
     pub fn with_clock(self, clock: Clock) -> Store {
         Store { clock, ..self }
+    }
+
+    /// Who is calling, kept per session.
+    pub fn callers(&self) -> &callers::Callers {
+        &self.callers
+    }
+
+    /// On PostgreSQL, listens for session, user and role changes made through any
+    /// instance (see `callers`); until it is connected nothing is kept.
+    pub fn listen_for_caller_changes(&self) {
+        if self.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            let pool = self.db.get_postgres_connection_pool().clone();
+            tokio::spawn(callers::listen(pool, self.callers.clone()));
+        }
     }
 
     /// How many SQL statements this store has run since it was made.

@@ -43,6 +43,10 @@ pub struct VolunteerRecord {
     pub approved_half_hours: i64,
     pub stars: i16,
     pub barred_until: Option<chrono::DateTime<chrono::Utc>>,
+    /// False when the record came from a page read without personal data
+    /// (`VolunteerFilter::without_personal_data`): the ID number, phone and birth date
+    /// are then read by id when asked for.
+    personal_loaded: bool,
 }
 
 impl TryFrom<volunteer::Model> for VolunteerRecord {
@@ -71,8 +75,39 @@ impl TryFrom<volunteer::Model> for VolunteerRecord {
             approved_half_hours: m.approved_half_hours,
             stars: m.stars,
             barred_until: m.barred_until,
+            personal_loaded: true,
         })
     }
+}
+
+/// The ID number, phone and birth date of a volunteer the caller has already read
+/// through its scope: from the record, or by id when its page was read without them.
+async fn personal_columns(
+    cx: &Ctx,
+    v: &VolunteerRecord,
+) -> ServiceResult<(String, Option<String>, Option<NaiveDate>)> {
+    if v.personal_loaded {
+        return Ok((v.id_number.clone(), v.phone.clone(), v.birth_date));
+    }
+    scoped::unscoped_by_id::<volunteer::Entity>(
+        v.id,
+        "the personal columns of a volunteer read through the caller's scope without them",
+    )
+    .select_only()
+    .columns([
+        volunteer::Column::IdNumber,
+        volunteer::Column::Phone,
+        volunteer::Column::BirthDate,
+    ])
+    .into_tuple()
+    .one(cx.db())
+    .await?
+    .ok_or(ServiceError::NotFound(Thing::Volunteer))
+}
+
+/// The volunteer's birth date (read by id when its page was read without it).
+pub async fn birth_date(cx: &Ctx, v: &VolunteerRecord) -> ServiceResult<Option<NaiveDate>> {
+    Ok(personal_columns(cx, v).await?.2)
 }
 
 /// Personal data as the caller may see it.
@@ -95,15 +130,17 @@ pub async fn personal_data(cx: &Ctx, v: &VolunteerRecord) -> ServiceResult<Perso
     )
     .await?
     {
+        let (id_number, phone, _) = personal_columns(cx, v).await?;
         return Ok(PersonalData {
-            id_number: mask_id_number(&v.id_number),
-            phone: v.phone.as_deref().map(mask_phone),
+            id_number: mask_id_number(&id_number),
+            phone: phone.as_deref().map(mask_phone),
             masked: true,
         });
     }
+    let (id_number, phone, _) = personal_columns(cx, v).await?;
     Ok(PersonalData {
-        id_number: v.id_number.clone(),
-        phone: v.phone.clone(),
+        id_number,
+        phone,
         masked: false,
     })
 }
@@ -818,6 +855,9 @@ pub struct VolunteerFilter {
     pub team_id: Option<i64>,
     /// Volunteers holding exactly this many stars.
     pub stars: Option<i16>,
+    /// Leave the ID number, phone and birth date out of the page (when the selection
+    /// does not ask for them): they are not read, and not held in memory.
+    pub without_personal_data: bool,
 }
 
 /// What volunteers can be sorted by.
@@ -906,7 +946,35 @@ pub async fn list(
         (true, true) => daily::volunteer_count(cx.db(), cx, filter.under.as_ref()).await?,
         _ => None,
     };
-    let (page, total) = super::page_by(
+    if filter.without_personal_data {
+        use sea_orm::sea_query::Expr;
+        use volunteer::Column as C;
+        q = q
+            .select_only()
+            .columns([
+                C::Id,
+                C::VolunteerNumber,
+                C::RealName,
+                C::IdKind,
+                C::Gender,
+                C::UnitCode,
+                C::UserId,
+                C::PartyMember,
+                C::PartyOrganization,
+                C::ReportedUnitCode,
+                C::Status,
+                C::CreatedAt,
+                C::UpdatedAt,
+                C::ApprovedHalfHours,
+                C::Stars,
+                C::BarredUntil,
+            ])
+            // Placeholders the records mark as not loaded (`personal_loaded`).
+            .expr_as(Expr::val(""), "id_number")
+            .expr_as(Expr::cust("NULL"), "phone")
+            .expr_as(Expr::cust("CAST(NULL AS DATE)"), "birth_date");
+    }
+    let (mut page, total): (Page<VolunteerRecord>, u64) = super::page_by(
         cx,
         q,
         &sort(filter.order),
@@ -914,6 +982,11 @@ pub async fn list(
         want_total && kept.is_none(),
     )
     .await?;
+    if filter.without_personal_data {
+        for v in &mut page.rows {
+            v.personal_loaded = false;
+        }
+    }
     Ok((page, kept.unwrap_or(total)))
 }
 
