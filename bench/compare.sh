@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Kapok against its floor, in one go on one machine: each workload through Kapok
-# (HTTP + GraphQL, wrk) and the same SQL statements with nothing around them (pgbench on
-# PostgreSQL; a Python loop over one connection on SQLite, the embedded mode's own
-# shape), then a table of req/s, p50, p99 and Kapok's fraction of the floor.
+# (HTTP + GraphQL, wrk) and the same SQL statements with nothing around them (pgbench
+# on PostgreSQL, prepared, without TLS: the database's own limit; a Python loop over one
+# connection on SQLite, the embedded mode's own shape), then a table of req/s, p50, p99
+# and Kapok's fraction of the floor.
 #
 # Workloads: the units workload (anonymous) — communities under 4401 with totalCount,
 # one unit by code, communities under 11 — and the scoped workload — a street admin's
@@ -145,7 +146,7 @@ run_floor_pg() {
   local name="$1" sql="$work/$1.sql"
   floor_sql "$name" > "$sql"
   (cd "$work" && rm -f "pgbench_log."* &&
-    pgbench -n -M prepared -c "$conns" -j "$threads" -T "$duration" -l -f "$sql" "$pg_url" > "$work/pg-$name.pgbench" 2>&1)
+    PGSSLMODE=disable pgbench -n -M prepared -c "$conns" -j "$threads" -T "$duration" -l -f "$sql" "$pg_url" > "$work/pg-$name.pgbench" 2>&1)
   local figures
   figures=$(python3 - "$work" "$work/pg-$name.pgbench" <<'EOF'
 import glob, re, sys
@@ -188,8 +189,8 @@ EOF
 measure() {
   local db="$1" url="$2"
   DATABASE_URL="$url" "$bin" serve > "$work/$db-serve.log" 2>&1 &
-  local pid=$!
-  trap 'kill $pid 2>/dev/null || true' EXIT
+  server=$!
+  trap 'kill $server 2>/dev/null || true' EXIT
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.5; done
   local street district
   street=$(token bench_street bench-street-password)
@@ -203,8 +204,8 @@ measure() {
     run_kapok "$db" "$name" "$tok"
     if [ "$db" = postgres ]; then run_floor_pg "$name"; else run_floor_sqlite "$name" "$sqlite_dir/bench.db"; fi
   done
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
   trap - EXIT
 }
 

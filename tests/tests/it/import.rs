@@ -52,16 +52,35 @@ async fn importing_twice_changes_nothing() {
     assert_eq!((t.inserted, t.updated, t.unchanged), (0, 0, 3041));
 
     // A renamed unit is updated, and only it.
-    let renamed = std::fs::read_to_string(GUANGZHOU)
+    // A new one whose name needs quoting in CSV (PostgreSQL writes new units with COPY)
+    // is stored as written.
+    let mut renamed = std::fs::read_to_string(GUANGZHOU)
         .unwrap()
         .replace("440104003108,盐运西社区居委会", "440104003108,盐运西社区");
+    renamed.push_str("440104003199,\"新社区, \"\"甲\"\" \\ 乙\",community,440104003\n");
     let path = temp_file("renamed.csv", renamed.as_bytes());
     let third = divisions::import_file(&db, &path, None, false)
         .await
         .unwrap();
     std::fs::remove_file(&path).ok();
     let t = third.total();
-    assert_eq!((t.inserted, t.updated, t.unchanged), (0, 1, 3040));
+    assert_eq!((t.inserted, t.updated, t.unchanged), (1, 1, 3040));
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let stored = |code: &'static str| {
+        let db = db.clone();
+        async move {
+            entity::unit::Entity::find()
+                .filter(entity::unit::Column::Code.eq(code))
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let new = stored("440104003199").await;
+    assert_eq!(new.name, "新社区, \"甲\" \\ 乙");
+    assert_eq!(new.parent_code.as_deref(), Some("440104003"));
+    assert_eq!(stored("440104003108").await.name, "盐运西社区");
 }
 
 #[tokio::test]
