@@ -224,6 +224,13 @@ impl TestApp {
             .and_then(|n| n.trim().parse().ok())
     }
 
+    /// This server's SQL statement count so far (`kapok_db_statements_total`).
+    pub async fn statements(&self) -> u64 {
+        self.metric("kapok_db_statements_total")
+            .await
+            .expect("kapok_db_statements_total in /metrics") as u64
+    }
+
     /// POSTs a GraphQL request and returns the whole response body.
     pub async fn gql(&self, query: &str, variables: Value) -> Value {
         self.client

@@ -121,23 +121,22 @@ pub struct PersonalData {
 /// The volunteer's ID number and phone, unmasked only with `volunteer.read_personal`
 /// over the volunteer; an unmasked read is audited.
 pub async fn personal_data(cx: &Ctx, v: &VolunteerRecord) -> ServiceResult<PersonalData> {
-    if !may_read_personal(
+    let may_read = may_read_personal(
         cx,
         &v.unit,
         v.user_id,
         format!("volunteer:{}", v.id),
         &v.number,
     )
-    .await?
-    {
-        let (id_number, phone, _) = personal_columns(cx, v).await?;
+    .await?;
+    let (id_number, phone, _) = personal_columns(cx, v).await?;
+    if !may_read {
         return Ok(PersonalData {
             id_number: mask_id_number(&id_number),
             phone: phone.as_deref().map(mask_phone),
             masked: true,
         });
     }
-    let (id_number, phone, _) = personal_columns(cx, v).await?;
     Ok(PersonalData {
         id_number,
         phone,

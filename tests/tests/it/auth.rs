@@ -558,18 +558,11 @@ async fn the_first_administrator_is_made_where_the_operator_says() {
     }
 }
 
-/// This server's SQL statement count so far.
-async fn statements(app: &TestApp) -> u64 {
-    app.metric("kapok_db_statements_total")
-        .await
-        .expect("kapok_db_statements_total in /metrics") as u64
-}
-
 /// Statements one signed-in request costs.
 async fn cost(app: &TestApp, token: &str, q: &str) -> u64 {
-    let before = statements(app).await;
+    let before = app.statements().await;
     app.data_as(token, q, json!({})).await;
-    statements(app).await - before
+    app.statements().await - before
 }
 
 /// A signed-in client's later requests do not read its session, user and roles again
@@ -582,9 +575,9 @@ async fn a_signed_in_caller_is_read_from_the_database_once() {
         .await;
     let q = "{ units(under: \"440104003\", first: 1) { totalCount } }";
     let anonymous = {
-        let before = statements(&app).await;
+        let before = app.statements().await;
         app.data(q, json!({})).await;
-        statements(&app).await - before
+        app.statements().await - before
     };
     // PostgreSQL keeps nothing until its listener is connected (just after start).
     let mut kept = u64::MAX;

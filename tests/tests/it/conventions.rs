@@ -153,18 +153,11 @@ async fn browsers_may_call_from_the_configured_origins_only() {
     assert!(res.headers().get("access-control-allow-origin").is_none());
 }
 
-/// This server's SQL statement count so far (`kapok_db_statements_total`).
-async fn statements(app: &kapok_tests::TestApp) -> u64 {
-    app.metric("kapok_db_statements_total")
-        .await
-        .expect("kapok_db_statements_total in /metrics") as u64
-}
-
 /// Statements one request costs.
 async fn cost(app: &kapok_tests::TestApp, token: &str, query: &str) -> (u64, usize) {
-    let before = statements(app).await;
+    let before = app.statements().await;
     let data = app.data_as(token, query, json!({})).await;
-    let after = statements(app).await;
+    let after = app.statements().await;
     let rows = data
         .as_object()
         .and_then(|o| o.values().next())
