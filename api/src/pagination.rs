@@ -80,6 +80,9 @@ pub struct Page<T> {
     pub cursors: Vec<String>,
     pub has_next_page: bool,
     pub has_previous_page: bool,
+    /// The whole list's count stopped at a cap (a search's): there are at least as
+    /// many items as counted.
+    pub total_capped: bool,
 }
 
 impl<T> Page<T> {
@@ -89,6 +92,7 @@ impl<T> Page<T> {
             cursors: Vec::new(),
             has_next_page: false,
             has_previous_page: false,
+            total_capped: false,
         }
     }
 
@@ -110,6 +114,7 @@ impl<T> Page<T> {
             cursors,
             has_next_page,
             has_previous_page,
+            total_capped: false,
         }
     }
 
@@ -120,6 +125,7 @@ impl<T> Page<T> {
             cursors: self.cursors,
             has_next_page: self.has_next_page,
             has_previous_page: self.has_previous_page,
+            total_capped: self.total_capped,
         })
     }
 }

@@ -45,4 +45,5 @@ pub mod user;
 pub mod volunteer;
 pub mod volunteer_field;
 pub mod volunteer_move;
+pub mod volunteer_name_part;
 pub mod volunteer_relative;

@@ -16,6 +16,7 @@ mod m20261130_000013_disbursements;
 mod m20261130_000014_campaigns_pledges_disclosure;
 mod m20261130_000015_residents_help_timebank_supermarkets;
 mod m20261201_000016_caller_notices;
+mod m20261201_000017_volunteer_name_parts;
 
 pub use m20261126_000003_volunteers::SERVICE_FIELDS;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000014_campaigns_pledges_disclosure::Migration),
             Box::new(m20261130_000015_residents_help_timebank_supermarkets::Migration),
             Box::new(m20261201_000016_caller_notices::Migration),
+            Box::new(m20261201_000017_volunteer_name_parts::Migration),
         ]
     }
 }

@@ -88,6 +88,7 @@ pub struct Connection<T: async_graphql::OutputType> {
     has_previous_page: bool,
     has_next_page: bool,
     total_count: i64,
+    total_count_capped: bool,
 }
 
 impl<T: async_graphql::OutputType> async_graphql::TypeName for Connection<T> {
@@ -122,9 +123,16 @@ impl<T: async_graphql::OutputType> Connection<T> {
         self.edges.iter().map(|e| &e.node).collect()
     }
 
-    /// Number of items in the whole list, across all pages.
+    /// Number of items in the whole list, across all pages. A volunteer search stops
+    /// counting at 1,000 matches (`totalCountCapped`).
     async fn total_count(&self) -> i64 {
         self.total_count
+    }
+
+    /// True when `totalCount` stopped at its cap: the list holds at least that many
+    /// items (show "1,000+"); the pages still reach every item.
+    async fn total_count_capped(&self) -> bool {
+        self.total_count_capped
     }
 }
 
@@ -140,6 +148,7 @@ where
     T: async_graphql::OutputType,
 {
     Connection {
+        total_count_capped: page.total_capped,
         edges: page
             .cursors
             .into_iter()

@@ -307,7 +307,8 @@ impl VolunteerQuery {
             })
             .collect())
     }
-    /// Volunteers the caller may see; `search` matches names and volunteer numbers.
+    /// Volunteers the caller may see; `search` matches names (containing the text)
+    /// and volunteer numbers (exactly). A search counts up to 1,000 matches.
     #[graphql(
         complexity = "crate::graphql::connection::list_cost(first.or(last), child_complexity, __field)"
     )]

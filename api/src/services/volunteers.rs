@@ -10,8 +10,9 @@ use entity::{service_field, volunteer, volunteer_field, volunteer_move};
 use policies::{Action, Level, Resource, UnitCode};
 use sea_orm::sea_query::LikeExpr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    TransactionTrait,
 };
 use serde_json::json;
 
@@ -901,12 +902,7 @@ pub async fn list(
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        let pattern = units::like_contains(s);
-        q = q.filter(
-            Condition::any()
-                .add(volunteer::Column::RealName.like(LikeExpr::new(pattern.clone()).escape('\\')))
-                .add(volunteer::Column::VolunteerNumber.eq(s)),
-        );
+        q = q.filter(search_condition(cx.db(), s).await?);
     }
     if let Some(field) = &filter.field {
         let ids = scoped::unscoped::<volunteer_field::Entity>(
@@ -945,6 +941,20 @@ pub async fn list(
         (true, true) => daily::volunteer_count(cx.db(), cx, filter.under.as_ref()).await?,
         _ => None,
     };
+    // A search counts its matches only up to the cap: a common surname matches a
+    // tenth of a city, and counting all of them would cost what the index saved.
+    let searched = match (want_total, &filter.search) {
+        (true, Some(_)) => {
+            let matched = q
+                .clone()
+                .select_only()
+                .column(volunteer::Column::Id)
+                .into_query();
+            Some(count_up_to(cx.db(), matched, SEARCH_COUNT_CAP).await?)
+        }
+        _ => None,
+    };
+    let kept = kept.or(searched.map(|n| n.min(SEARCH_COUNT_CAP)));
     if filter.without_personal_data {
         use sea_orm::sea_query::Expr;
         use volunteer::Column as C;
@@ -986,7 +996,106 @@ pub async fn list(
             v.personal_loaded = false;
         }
     }
+    page.total_capped = searched.is_some_and(|n| n > SEARCH_COUNT_CAP);
     Ok((page, kept.unwrap_or(total)))
+}
+
+/// How many matches a search counts at most; past it, `totalCount` says "at least".
+pub const SEARCH_COUNT_CAP: u64 = 1_000;
+
+/// How many volunteers' names may contain a searched text before the search stops
+/// reading them through the name parts and walks the list instead.
+const SEARCH_CANDIDATES: u64 = 2_000;
+
+/// A name containing `text`, or the volunteer number `text`: the same `LIKE` as
+/// always decides, so results are those of a scan. What changes is how the database
+/// gets there. `volunteer_name_part` (the suffixes of every name, migration 000017)
+/// names the only volunteers whose name can contain the text — those with a suffix
+/// starting with it. When they are few (a full name, a rare character), the search
+/// reads just them; when they are many (a common surname: a fortieth of a city),
+/// matches are dense and walking the list in its order finds a page sooner than
+/// fetching and sorting them all.
+async fn search_condition(conn: &impl ConnectionTrait, text: &str) -> ServiceResult<Condition> {
+    use entity::volunteer_name_part as part;
+    use sea_orm::sea_query::UnionType;
+    let pattern = units::like_contains(text);
+    let matches = Condition::any()
+        .add(volunteer::Column::RealName.like(LikeExpr::new(pattern).escape('\\')))
+        .add(volunteer::Column::VolunteerNumber.eq(text));
+    let (lo, hi) = name_part_range(text, conn.get_database_backend());
+    let mut parts = scoped::unscoped::<part::Entity>(
+        "an index of names inside the caller's scoped list (the list's scope still applies)",
+    )
+    .select_only()
+    .column(part::Column::VolunteerId)
+    .filter(part::Column::Part.gte(lo));
+    if let Some(hi) = hi {
+        parts = parts.filter(part::Column::Part.lt(hi));
+    }
+    let mut candidates = parts.into_query();
+    if count_up_to(conn, candidates.clone(), SEARCH_CANDIDATES).await? > SEARCH_CANDIDATES {
+        return Ok(matches);
+    }
+    // One set of ids for both ways to match: with an OR between them the database
+    // would scan instead of reading the candidates.
+    let by_number = scoped::unscoped::<volunteer::Entity>(
+        "the volunteer number's owner inside the caller's scoped list (the scope still applies)",
+    )
+    .select_only()
+    .column(volunteer::Column::Id)
+    .filter(volunteer::Column::VolunteerNumber.eq(text))
+    .into_query();
+    candidates.union(UnionType::All, by_number);
+    Ok(Condition::all()
+        .add(volunteer::Column::Id.in_subquery(candidates))
+        .add(matches))
+}
+
+/// The name parts that start with `text`'s first 10 characters, as the range
+/// `[lo, hi)` in code-point order (how both databases compare the parts). SQLite
+/// keeps its parts ASCII-lowered, as its `LIKE` ignores ASCII case. `hi` is `None`
+/// only when no string sorts after every such part.
+fn name_part_range(text: &str, backend: DbBackend) -> (String, Option<String>) {
+    let key: String = match backend {
+        DbBackend::Sqlite => text.to_ascii_lowercase(),
+        _ => text.to_owned(),
+    }
+    .chars()
+    .take(10)
+    .collect();
+    // The smallest string above every extension of `key`: its last character that
+    // can be raised, raised, and the rest dropped.
+    let mut hi: Vec<char> = key.chars().collect();
+    while let Some(last) = hi.pop() {
+        let next = match u32::from(last) + 1 {
+            0xD800 => Some('\u{E000}'),
+            n => char::from_u32(n),
+        };
+        if let Some(next) = next {
+            hi.push(next);
+            return (key, Some(hi.into_iter().collect()));
+        }
+    }
+    (key, None)
+}
+
+/// The number of rows `query` returns, counting no further than `cap + 1`.
+async fn count_up_to(
+    conn: &impl ConnectionTrait,
+    mut query: sea_orm::sea_query::SelectStatement,
+    cap: u64,
+) -> ServiceResult<u64> {
+    use sea_orm::sea_query::{Expr, SelectStatement};
+    query.limit(cap + 1);
+    let count = SelectStatement::new()
+        .expr_as(Expr::cust("COUNT(*)"), "n")
+        .from_subquery(query, "matched")
+        .to_owned();
+    let n: Option<i64> = match conn.query_one(&count).await? {
+        Some(row) => Some(row.try_get("", "n")?),
+        None => None,
+    };
+    Ok(n.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
 }
 
 /// What of a volunteer the daily figures count.

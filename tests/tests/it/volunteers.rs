@@ -750,3 +750,171 @@ async fn organizations_stations_teams_projects_and_users_are_updated_in_scope() 
         assert!(n >= 1, "{action} audited");
     }
 }
+
+/// A valid resident ID number born 1990-03-07 in Yuexiu, with sequence `seq`.
+fn resident_id(seq: u32) -> String {
+    let body = format!("44010419900307{seq:03}");
+    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = body
+        .bytes()
+        .zip(weights)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+}
+
+/// Name search reads the kept name parts (migration 000017) instead of scanning; it
+/// must find exactly what the scan finds — the same `LIKE` on each database, through
+/// registrations, renames and rows written by SQL — and a search counts to 1,000
+/// matches, then says it stopped there.
+#[tokio::test]
+async fn name_search_finds_what_a_scan_finds_and_caps_its_count() {
+    let app = spawn_app().await;
+    let (_, worker) = app
+        .user_with_role("sw_beijing", "440104003", Some("social_worker"))
+        .await;
+    let names = [
+        "王小明",
+        "李小红",
+        "小小",
+        "Anna Li",
+        "阿卜杜热合曼·买买提明", // 11 characters: parts are cut to 10
+        "50%_折扣",
+    ];
+    let mut ids = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let v = register(
+            &app,
+            &worker,
+            volunteer(name, &resident_id(i as u32 + 1), YANYUNXI),
+        )
+        .await;
+        ids.push(v["id"].as_str().unwrap().to_owned());
+    }
+    let number = app
+        .data_as(
+            &worker,
+            "{ volunteers(first: 1) { nodes { volunteerNumber } } }",
+            json!({}),
+        )
+        .await["volunteers"]["nodes"][0]["volunteerNumber"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let search = "query($s: String) { volunteers(search: $s, first: 50) { totalCount totalCountCapped nodes { realName } } }";
+    let check = |text: String| {
+        let (app, worker, search) = (&app, worker.clone(), search);
+        async move {
+            let got = app.data_as(&worker, search, json!({ "s": text })).await;
+            // The scan it replaced, on the same database (SQLite's LIKE ignores the
+            // case of ASCII letters, PostgreSQL's does not).
+            let escaped = text
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+                .replace('\'', "''");
+            let scan = app
+                .scalar(&format!(
+                    "SELECT COUNT(*) FROM volunteer WHERE real_name LIKE '%{escaped}%' ESCAPE '\\' \
+                     OR volunteer_number = '{}'",
+                    text.replace('\'', "''")
+                ))
+                .await;
+            let list = &got["volunteers"];
+            assert_eq!(list["totalCount"], scan.min(1000), "{text}: {got}");
+            assert_eq!(
+                list["nodes"].as_array().unwrap().len() as i64,
+                scan.min(50),
+                "{text}"
+            );
+            assert_eq!(list["totalCountCapped"], scan > 1000, "{text}");
+        }
+    };
+    for text in [
+        "小",
+        "小红",
+        "王小明",
+        "小小",
+        "Anna",
+        "anna",
+        "li",
+        "A",
+        "明",
+        "阿卜杜热合曼·买买提明",
+        "杜热合曼·买买提明",
+        "阿卜杜热合曼·买买提明x",
+        "%",
+        "_",
+        "%_",
+        "王大明",
+        "'",
+        &number,
+    ] {
+        check(text.to_owned()).await;
+    }
+
+    // A rename moves the name's parts.
+    let rename = "mutation($i: UpdateVolunteerInput!) { updateVolunteer(input: $i) { volunteer { realName } } }";
+    app.data_as(
+        &worker,
+        rename,
+        json!({ "i": { "volunteerId": ids[0], "realName": "赵大明" } }),
+    )
+    .await;
+    for text in ["王小明", "赵大明", "大明", "小明", "明"] {
+        check(text.to_owned()).await;
+    }
+
+    // Rows written by SQL get their parts too; a search stops counting at 1,000.
+    // Past 2,000 candidates a search walks the list instead of reading them: both
+    // ways must find the same.
+    use sea_orm::ConnectionTrait;
+    app.db
+        .execute_unprepared(
+            "WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 2100) \
+             INSERT INTO volunteer (volunteer_number, real_name, id_kind, id_number, phone, gender, \
+               birth_date, unit_code, party_member, status, created_at, updated_at, approved_half_hours, stars) \
+             SELECT 'T' || n.k, '张三丰', v.id_kind, 'T' || n.k, v.phone, v.gender, v.birth_date, \
+               v.unit_code, v.party_member, v.status, v.created_at, v.updated_at, 0, 0 \
+             FROM volunteer v, n WHERE v.real_name = '李小红'",
+        )
+        .await
+        .unwrap();
+    let many = app
+        .data_as(
+            &worker,
+            "{ volunteers(search: \"三丰\", first: 5) { totalCount totalCountCapped pageInfo { hasNextPage } nodes { realName } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(many["volunteers"]["totalCount"], 1000, "{many}");
+    assert_eq!(many["volunteers"]["totalCountCapped"], true);
+    assert_eq!(many["volunteers"]["pageInfo"]["hasNextPage"], true);
+    assert_eq!(many["volunteers"]["nodes"][4]["realName"], "张三丰");
+    for text in [
+        "李小红",
+        "三丰",
+        "张三",
+        "丰",
+        "小",
+        "T17",
+        "T2100",
+        "T2101",
+    ] {
+        check(text.to_owned()).await;
+    }
+    // A list that is not a search counts exactly, past the cap too.
+    let all = app
+        .data_as(
+            &worker,
+            "{ volunteers(partyMember: false, first: 1) { totalCount totalCountCapped } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(all["volunteers"]["totalCountCapped"], false);
+    assert_eq!(
+        all["volunteers"]["totalCount"],
+        app.scalar("SELECT COUNT(*) FROM volunteer WHERE NOT party_member")
+            .await
+    );
+}
