@@ -41,6 +41,7 @@ pub mod time_entry;
 pub mod time_line;
 pub mod unit;
 pub mod unit_daily;
+pub mod unit_monthly;
 pub mod user;
 pub mod volunteer;
 pub mod volunteer_field;

@@ -17,6 +17,7 @@ mod m20261130_000014_campaigns_pledges_disclosure;
 mod m20261130_000015_residents_help_timebank_supermarkets;
 mod m20261201_000016_caller_notices;
 mod m20261201_000017_volunteer_name_parts;
+mod m20261201_000018_unit_monthly;
 
 pub use m20261126_000003_volunteers::SERVICE_FIELDS;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000015_residents_help_timebank_supermarkets::Migration),
             Box::new(m20261201_000016_caller_notices::Migration),
             Box::new(m20261201_000017_volunteer_name_parts::Migration),
+            Box::new(m20261201_000018_unit_monthly::Migration),
         ]
     }
 }

@@ -1,16 +1,18 @@
-//! The per-unit daily figures (`unit_daily`) statistics are answered from. Every
-//! service that changes a counted fact adds its change here in the same transaction,
-//! so a statistic is a sum over one index range of this small table instead of a
-//! scan of the rows it counts. [`rebuild`] recomputes the table from the rows (after
+//! The per-unit daily figures (`unit_daily`) statistics are answered from, and their
+//! sums by month (`unit_monthly`). Every service that changes a counted fact adds its
+//! change to its day and its month here in the same transaction, so a statistic is a
+//! sum over index ranges of these small tables instead of a scan of the rows it
+//! counts — months for the whole months of a period, days only at its edges. [`rebuild`] recomputes the table from the rows (after
 //! bulk loads); the recount tests compare the two.
 
+use chrono::Datelike;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use entity::unit_daily;
+use entity::unit_monthly;
 use policies::UnitCode;
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 
-use crate::error::ServiceResult;
+use crate::error::{ServiceError, ServiceResult};
 use crate::services::Ctx;
 
 /// Offices count days in China Standard Time (UTC+8, no daylight saving).
@@ -58,6 +60,29 @@ impl Delta {
         d
     }
 
+    /// The figures in [`COLUMNS`]' order.
+    fn values(&self) -> [i64; 17] {
+        [
+            self.volunteers,
+            self.party_members,
+            self.party_reporting,
+            self.stars[0],
+            self.stars[1],
+            self.stars[2],
+            self.stars[3],
+            self.stars[4],
+            self.half_hours,
+            self.records,
+            self.activities_held,
+            self.people_served,
+            self.raised_fen,
+            self.donations,
+            self.disbursed_fen,
+            self.fund_net_fen,
+            self.pledges_open,
+        ]
+    }
+
     pub fn negate(self) -> Delta {
         Delta {
             volunteers: -self.volunteers,
@@ -77,7 +102,7 @@ impl Delta {
     }
 }
 
-const COLUMNS: [&str; 17] = [
+pub(super) const COLUMNS: [&str; 17] = [
     "volunteers",
     "party_members",
     "party_reporting",
@@ -97,7 +122,8 @@ const COLUMNS: [&str; 17] = [
     "pledges_open",
 ];
 
-/// Adds `d` to `unit`'s figures on `day` (an upsert: atomic under concurrency).
+/// Adds `d` to `unit`'s figures on `day` and in its month (upserts: atomic under
+/// concurrency).
 pub async fn bump(
     conn: &impl ConnectionTrait,
     unit: &UnitCode,
@@ -107,39 +133,44 @@ pub async fn bump(
     if d == Delta::default() {
         return Ok(());
     }
-    let row = unit_daily::ActiveModel {
-        unit_code: Set(unit.to_string()),
-        day: Set(day),
-        volunteers: Set(d.volunteers),
-        party_members: Set(d.party_members),
-        party_reporting: Set(d.party_reporting),
-        stars1: Set(d.stars[0]),
-        stars2: Set(d.stars[1]),
-        stars3: Set(d.stars[2]),
-        stars4: Set(d.stars[3]),
-        stars5: Set(d.stars[4]),
-        half_hours: Set(d.half_hours),
-        records: Set(d.records),
-        activities_held: Set(d.activities_held),
-        people_served: Set(d.people_served),
-        raised_fen: Set(d.raised_fen),
-        donations: Set(d.donations),
-        disbursed_fen: Set(d.disbursed_fen),
-        fund_net_fen: Set(d.fund_net_fen),
-        pledges_open: Set(d.pledges_open),
-    };
-    let mut on_conflict =
-        OnConflict::columns([unit_daily::Column::UnitCode, unit_daily::Column::Day]);
+    upsert(conn, "unit_daily", "day", unit, day, &d).await?;
+    upsert(conn, "unit_monthly", "month", unit, month_of(day), &d).await
+}
+
+/// The first day of `day`'s month.
+pub fn month_of(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).unwrap_or(day)
+}
+
+/// Adds `d` to the row of `table` keyed by `unit` and `date` (in column `key`).
+async fn upsert(
+    conn: &impl ConnectionTrait,
+    table: &'static str,
+    key: &'static str,
+    unit: &UnitCode,
+    date: NaiveDate,
+    d: &Delta,
+) -> ServiceResult<()> {
+    use sea_orm::sea_query::{Alias, Query};
+    let mut columns = vec![Alias::new("unit_code"), Alias::new(key)];
+    columns.extend(COLUMNS.map(Alias::new));
+    let mut values = vec![Expr::val(unit.to_string()), Expr::val(date)];
+    values.extend(d.values().map(Expr::val));
+    let mut on_conflict = OnConflict::columns([Alias::new("unit_code"), Alias::new(key)]);
     for c in COLUMNS {
         on_conflict.value(
-            sea_orm::sea_query::Alias::new(c),
-            Expr::cust(format!("unit_daily.{c} + excluded.{c}")),
+            Alias::new(c),
+            Expr::cust(format!("{table}.{c} + excluded.{c}")),
         );
     }
-    unit_daily::Entity::insert(row)
-        .on_conflict(on_conflict)
-        .exec_without_returning(conn)
-        .await?;
+    let mut insert = Query::insert();
+    insert
+        .into_table(Alias::new(table))
+        .columns(columns)
+        .values(values)
+        .map_err(|e| ServiceError::Database(DbErr::Custom(e.to_string())))?
+        .on_conflict(on_conflict);
+    conn.execute(&insert).await?;
     Ok(())
 }
 
@@ -246,6 +277,16 @@ pub async fn rebuild(conn: &impl ConnectionTrait) -> ServiceResult<()> {
     conn.execute_unprepared("DELETE FROM unit_daily").await?;
     conn.execute_raw(Statement::from_string(backend, insert))
         .await?;
+    let month = match backend {
+        DbBackend::Postgres => "CAST(date_trunc('month', day) AS date)",
+        _ => "date(day, 'start of month')",
+    };
+    conn.execute_unprepared("DELETE FROM unit_monthly").await?;
+    conn.execute_unprepared(&format!(
+        "INSERT INTO unit_monthly (unit_code, month, {cols}) \
+         SELECT unit_code, {month}, {sums} FROM unit_daily GROUP BY unit_code, {month}"
+    ))
+    .await?;
     Ok(())
 }
 
@@ -263,7 +304,8 @@ pub(super) async fn volunteer_count(
     if scope.own.is_some() {
         return Ok(None);
     }
-    let col = unit_daily::Column::UnitCode;
+    // Every day is in its month: the months hold the same sum in fewer rows.
+    let col = unit_monthly::Column::UnitCode;
     // The caller's reach narrowed to `under`: one range per subtree of the plan.
     let condition = match (scope.public, under) {
         (true, None) => Condition::all(),
@@ -287,7 +329,7 @@ pub(super) async fn volunteer_count(
             })
         }
     };
-    let sum: Option<Option<i64>> = super::scoped::unscoped::<unit_daily::Entity>(
+    let sum: Option<Option<i64>> = super::scoped::unscoped::<unit_monthly::Entity>(
         "kept daily figures, filtered to the caller's scope by the caller",
     )
     .select_only()

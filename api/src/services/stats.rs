@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 
+use chrono::Datelike;
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{fund, organization, station, team, unit, unit_daily};
+use entity::{fund, organization, station, team, unit, unit_daily, unit_monthly};
 use policies::{Action, Level, Resource, UnitCode};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -114,8 +115,13 @@ async fn by_prefix<E: EntityTrait>(
         .collect())
 }
 
-/// Sums of the daily figures per unit-code prefix of length `len`: stocks up to the
-/// end of the period, flows inside it. One grouped range scan of `unit_daily`.
+/// Sums of the kept figures per unit-code prefix of length `len`: stocks up to the
+/// end of the period, flows inside it. Whole months before `edge` are read from the
+/// monthly sums, the days from `edge` to `to` (the period's last month when it is
+/// not whole, and its first when it starts mid-month) from the daily rows: a
+/// district's year is a dozen rows per unit instead of a few hundred. Flows count
+/// from `from` in both, as every month read whole lies wholly before `from` or
+/// wholly after it.
 async fn daily_figures(
     conn: &impl ConnectionTrait,
     code: &UnitCode,
@@ -123,21 +129,60 @@ async fn daily_figures(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> ServiceResult<HashMap<String, Figures>> {
+    let edge = to.map(|t| {
+        let next = t + chrono::Duration::days(1);
+        let whole = if next.day() == 1 {
+            next
+        } else {
+            daily::month_of(t)
+        };
+        match from {
+            Some(f) if f.day() != 1 => whole.min(daily::month_of(f)),
+            _ => whole,
+        }
+    });
+    let mut out = HashMap::new();
+    if let Some(edge) = edge {
+        let months = super::scoped::unscoped::<unit_monthly::Entity>(
+            "kept monthly figures of a unit the caller may read (checked above)",
+        )
+        .filter(ranges::subtree(unit_monthly::Column::UnitCode, code))
+        .filter(unit_monthly::Column::Month.lt(edge));
+        out = sums(conn, months, "month", len, from).await?;
+    }
+    let mut days = super::scoped::unscoped::<unit_daily::Entity>(
+        "kept daily figures of a unit the caller may read (checked above)",
+    )
+    .filter(ranges::subtree(unit_daily::Column::UnitCode, code));
+    if let Some(edge) = edge {
+        days = days.filter(unit_daily::Column::Day.gte(edge));
+    }
+    if let Some(t) = to {
+        days = days.filter(unit_daily::Column::Day.lte(t));
+    }
+    for (prefix, f) in sums(conn, days, "day", len, from).await? {
+        out.entry(prefix).or_insert_with(Figures::default).add(&f);
+    }
+    Ok(out)
+}
+
+/// One grouped scan of kept figures (`q`: days or months, dated by `date_col`).
+async fn sums<E: EntityTrait>(
+    conn: &impl ConnectionTrait,
+    q: Select<E>,
+    date_col: &str,
+    len: usize,
+    from: Option<NaiveDate>,
+) -> ServiceResult<HashMap<String, Figures>> {
     // Dates are formatted from validated values, so they can stand in the SQL text.
     let flow = |col: &str| match from {
-        Some(f) => format!("CAST(SUM(CASE WHEN day >= '{f}' THEN {col} ELSE 0 END) AS BIGINT)"),
+        Some(f) => {
+            format!("CAST(SUM(CASE WHEN {date_col} >= '{f}' THEN {col} ELSE 0 END) AS BIGINT)")
+        }
         None => format!("CAST(SUM({col}) AS BIGINT)"),
     };
     let prefix = Expr::cust(format!("substr(unit_code, 1, {len})"));
-    let mut q = super::scoped::unscoped::<unit_daily::Entity>(
-        "kept daily figures of a unit the caller may read (checked above)",
-    )
-    .select_only()
-    .column_as(prefix.clone(), "prefix")
-    .filter(ranges::subtree(unit_daily::Column::UnitCode, code));
-    if let Some(t) = to {
-        q = q.filter(unit_daily::Column::Day.lte(t));
-    }
+    let mut q = q.select_only().column_as(prefix.clone(), "prefix");
     let stocks = [
         "volunteers",
         "party_members",

@@ -534,3 +534,201 @@ async fn demo_community_data_is_consistent_and_scoped() {
         .await;
     assert!(public["publishedNeeds"]["totalCount"].as_i64().unwrap() >= 13);
 }
+
+/// `unitStats` reads whole months from `unit_monthly` and only the edges of a period
+/// from `unit_daily`; for periods starting and ending on and off month boundaries,
+/// every figure must equal the sum of the daily rows alone, and the kept months must
+/// equal the days rolled up.
+#[tokio::test]
+async fn unit_stats_over_any_period_equal_the_daily_rows() {
+    use chrono::{Datelike, Duration, NaiveDate};
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = spawn_app().await;
+    generate(&app.db, &opts(11), false).await.unwrap();
+    let admin = app.admin_token().await;
+    let backend = app.db.get_database_backend();
+    let sum = |sql: String| {
+        let app = &app;
+        async move {
+            let row = app
+                .db
+                .query_one_raw(Statement::from_string(backend, sql))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get_by_index::<Option<i64>>(0).unwrap().unwrap_or(0)
+        }
+    };
+    // Offices count China Standard Time days.
+    let today = (chrono::Utc::now() + Duration::hours(8)).date_naive();
+    let first = |d: NaiveDate| d.with_day(1).unwrap();
+    let months_ago = |n: u32| first(today) - chrono::Months::new(n);
+    let last_of = |d: NaiveDate| first(d) + chrono::Months::new(1) - Duration::days(1);
+    let periods: Vec<(Option<NaiveDate>, Option<NaiveDate>)> = vec![
+        (None, None),
+        (Some(months_ago(6)), Some(last_of(months_ago(2)))),
+        (
+            Some(months_ago(7) + Duration::days(14)),
+            Some(months_ago(3) + Duration::days(9)),
+        ),
+        (
+            Some(months_ago(4) + Duration::days(14)),
+            Some(months_ago(4) + Duration::days(19)),
+        ),
+        (None, Some(last_of(months_ago(1)))),
+        (None, Some(months_ago(5) + Duration::days(3))),
+        (Some(months_ago(9) + Duration::days(1)), Some(months_ago(8))),
+        (Some(months_ago(11)), None),
+        (Some(first(today)), None),
+        (Some(today), Some(today)),
+    ];
+    for (from, to) in periods {
+        let args = [("from", from), ("to", to)]
+            .iter()
+            .filter_map(|(k, v)| v.map(|d| format!(r#", {k}: "{d}""#)))
+            .collect::<String>();
+        let stats = app
+            .data_as(
+                &admin,
+                &format!(
+                    r#"{{ unitStats(code: "440104"{args}) {{
+                        figures {{ volunteers newVolunteers hoursServed serviceRecords activitiesHeld peopleServed
+                                  charity {{ raisedFen donations disbursedFen balanceFen pledgesOpen }} }}
+                        children {{ unitCode figures {{ hoursServed serviceRecords }} }} }} }}"#
+                ),
+                json!({}),
+            )
+            .await["unitStats"]
+            .clone();
+        let to = to.unwrap_or(today);
+        let upto = format!("unit_code LIKE '440104%' AND day <= '{to}'");
+        let within = match from {
+            Some(f) => format!("{upto} AND day >= '{f}'"),
+            None => upto.clone(),
+        };
+        let f = &stats["figures"];
+        let label = format!("{from:?}..{to}");
+        assert_eq!(
+            f["volunteers"],
+            sum(format!(
+                "SELECT CAST(SUM(volunteers) AS BIGINT) FROM unit_daily WHERE {upto}"
+            ))
+            .await,
+            "{label}"
+        );
+        assert_eq!(
+            f["newVolunteers"],
+            sum(format!(
+                "SELECT CAST(SUM(volunteers) AS BIGINT) FROM unit_daily WHERE {within}"
+            ))
+            .await,
+            "{label}"
+        );
+        let half = sum(format!(
+            "SELECT CAST(SUM(half_hours) AS BIGINT) FROM unit_daily WHERE {within}"
+        ))
+        .await;
+        assert_eq!(
+            f["hoursServed"].as_f64().unwrap(),
+            half as f64 / 2.0,
+            "{label}"
+        );
+        assert_eq!(
+            f["serviceRecords"],
+            sum(format!(
+                "SELECT CAST(SUM(records) AS BIGINT) FROM unit_daily WHERE {within}"
+            ))
+            .await,
+            "{label}"
+        );
+        assert_eq!(
+            f["activitiesHeld"],
+            sum(format!(
+                "SELECT CAST(SUM(activities_held) AS BIGINT) FROM unit_daily WHERE {within}"
+            ))
+            .await,
+            "{label}"
+        );
+        assert_eq!(
+            f["peopleServed"],
+            sum(format!(
+                "SELECT CAST(SUM(people_served) AS BIGINT) FROM unit_daily WHERE {within}"
+            ))
+            .await,
+            "{label}"
+        );
+        let c = &f["charity"];
+        assert_eq!(
+            c["raisedFen"],
+            sum(format!(
+                "SELECT CAST(SUM(raised_fen) AS BIGINT) FROM unit_daily WHERE {within}"
+            ))
+            .await,
+            "{label}"
+        );
+        assert_eq!(
+            c["donations"],
+            sum(format!(
+                "SELECT CAST(SUM(donations) AS BIGINT) FROM unit_daily WHERE {within}"
+            ))
+            .await,
+            "{label}"
+        );
+        assert_eq!(
+            c["disbursedFen"],
+            sum(format!(
+                "SELECT CAST(SUM(disbursed_fen) AS BIGINT) FROM unit_daily WHERE {within}"
+            ))
+            .await,
+            "{label}"
+        );
+        assert_eq!(
+            c["balanceFen"],
+            sum(format!(
+                "SELECT CAST(SUM(fund_net_fen) AS BIGINT) FROM unit_daily WHERE {upto}"
+            ))
+            .await,
+            "{label}"
+        );
+        assert_eq!(
+            c["pledgesOpen"],
+            sum(format!(
+                "SELECT CAST(SUM(pledges_open) AS BIGINT) FROM unit_daily WHERE {upto}"
+            ))
+            .await,
+            "{label}"
+        );
+        let streets = stats["children"].as_array().unwrap();
+        assert_eq!(streets.len(), 18);
+        for s in streets {
+            let code = s["unitCode"].as_str().unwrap();
+            let within = within.replace("'440104%'", &format!("'{code}%'"));
+            assert_eq!(
+                s["figures"]["serviceRecords"],
+                sum(format!(
+                    "SELECT CAST(SUM(records) AS BIGINT) FROM unit_daily WHERE {within}"
+                ))
+                .await,
+                "{label} {code}"
+            );
+        }
+    }
+    // The months a rebuild left are the days rolled up (both ways round).
+    let month = match backend {
+        sea_orm::DbBackend::Postgres => "CAST(date_trunc('month', day) AS date)",
+        _ => "date(day, 'start of month')",
+    };
+    let rolled = format!(
+        "SELECT unit_code, {month} AS month, SUM(records) AS records, SUM(half_hours) AS half_hours, \
+         SUM(raised_fen) AS raised_fen, SUM(pledges_open) AS pledges_open, SUM(volunteers) AS volunteers \
+         FROM unit_daily GROUP BY unit_code, {month}"
+    );
+    let kept = "SELECT unit_code, month, records, half_hours, raised_fen, pledges_open, volunteers FROM unit_monthly";
+    assert!(sum("SELECT COUNT(*) FROM unit_monthly".into()).await > 12);
+    for (a, b) in [(kept.to_owned(), rolled.clone()), (rolled, kept.to_owned())] {
+        assert_eq!(
+            sum(format!("SELECT COUNT(*) FROM ({a} EXCEPT {b}) AS d")).await,
+            0
+        );
+    }
+}
