@@ -109,7 +109,7 @@ EOF
 # The floor: the statements Kapok runs for the data of one request of each workload,
 # as it sends them (read off PostgreSQL's statement log), with their values. Units are
 # public: the `under` unit's existence, the count and the page. The scoped lists are
-# what a signed-in request needs for its data — the count, summed from kept daily
+# what a signed-in request needs for its data — the count, summed from kept monthly
 # figures, and the page without personal data (16 columns) — not the reading of the
 # caller's session, user and roles, which Kapok may keep between requests.
 floor_sql() {
@@ -135,7 +135,7 @@ SELECT $unit_cols FROM "unit" WHERE "unit"."code" = '440104003' LIMIT 1;
 EOF
     ;;
     street_volunteers|district_volunteers) cat <<EOF
-SELECT CAST(SUM(volunteers) AS BIGINT) AS "n" FROM "unit_daily" WHERE "unit_daily"."unit_code" >= '$lo' AND "unit_daily"."unit_code" < '$hi' LIMIT 1;
+SELECT CAST(SUM(volunteers) AS BIGINT) AS "n" FROM "unit_monthly" WHERE "unit_monthly"."unit_code" >= '$lo' AND "unit_monthly"."unit_code" < '$hi' LIMIT 1;
 SELECT $vol_cols, '' AS "id_number", NULL AS "phone", CAST(NULL AS DATE) AS "birth_date" FROM "volunteer" WHERE "volunteer"."unit_code" >= '$lo' AND "volunteer"."unit_code" < '$hi' ORDER BY "volunteer"."unit_code" ASC, "volunteer"."id" ASC LIMIT 101;
 EOF
     ;;

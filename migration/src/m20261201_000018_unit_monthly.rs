@@ -4,7 +4,7 @@
 //! rows only inside the edge months. `unit_monthly` holds, per unit and first day of
 //! a month (China Standard Time), the sums of that month's `unit_daily` rows; the
 //! service that bumps a day bumps its month in the same transaction, and the rebuild
-//! recomputes both.
+//! recomputes both. The edge days are found by an index on `(day, unit_code)`.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
@@ -71,10 +71,34 @@ impl MigrationTrait for Migration {
                  SELECT unit_code, {month}, {sums} FROM unit_daily GROUP BY unit_code, {month}"
             ))
             .await?;
+        // The days of a period's edge months are read by day first: the primary key
+        // leads with the unit, and a city's range of units is the whole table.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_unit_daily_day")
+                    .table("unit_daily")
+                    .col("day")
+                    .col("unit_code")
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .get_connection()
+            .execute_unprepared("ANALYZE unit_monthly")
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_unit_daily_day")
+                    .table("unit_daily")
+                    .to_owned(),
+            )
+            .await?;
         manager
             .drop_table(Table::drop().table("unit_monthly").if_exists().to_owned())
             .await?;

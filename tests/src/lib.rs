@@ -397,3 +397,16 @@ mod tests {
         );
     }
 }
+
+/// A valid 18-character resident ID number of a person born on `birth` (YYYYMMDD)
+/// in Yuexiu (440104), with sequence `seq` (its last digit gives the gender).
+pub fn resident_id(birth: &str, seq: u32) -> String {
+    let body = format!("440104{birth}{:03}", seq % 1000);
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = body
+        .bytes()
+        .zip(W)
+        .map(|(b, w)| u32::from(b - b'0') * w)
+        .sum();
+    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+}

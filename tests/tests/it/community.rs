@@ -9,18 +9,7 @@ const STREET: &str = "440104003"; // 北京街道
 const YANYUNXI: &str = "440104003108"; // 盐运西社区
 const NEIGHBOUR: &str = "440104004102"; // 六榕街道的社区
 
-/// A valid resident ID for a person born on `birth` (YYYYMMDD) in Yuexiu.
-fn resident_id(birth: &str, seq: u32) -> String {
-    let body = format!("440104{birth}{:03}", seq % 1000);
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body
-        .bytes()
-        .zip(W)
-        .map(|(b, w)| u32::from(b - b'0') * w)
-        .sum();
-    let check = b"10X98765432"[(sum % 11) as usize] as char;
-    format!("{body}{check}")
-}
+use kapok_tests::resident_id;
 
 fn reason(body: &Value) -> &str {
     body["errors"][0]["extensions"]["reason"]

@@ -138,14 +138,7 @@ async fn run(f: &Fixture, case: usize, ops: &[Op]) -> Result<(), TestCaseError> 
 }
 
 fn resident_id(seq: u32) -> String {
-    let body = format!("44010419880202{:03}", seq % 1000);
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body
-        .bytes()
-        .zip(W)
-        .map(|(b, w)| u32::from(b - b'0') * w)
-        .sum();
-    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+    kapok_tests::resident_id("19880202", seq)
 }
 
 /// The figures `unitStats` reports that a rebuild from the rows must reproduce.
