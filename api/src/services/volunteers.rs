@@ -1098,7 +1098,9 @@ async fn count_up_to(
         // After five runs PostgreSQL may keep one generic plan for a prepared
         // statement, blind to how much of the table the scope's range and the
         // pattern select: for a city it built a bitmap of all 2 million volunteers
-        // (87 ms) where a plan for the values reads a few thousand rows (6 ms).
+        // (87 ms) where a plan for the values reads 40,000 rows (6 ms). (Leave
+        // synchronised scans on: four clients each reading the table's start
+        // through their own small buffer rings took 270 ms a count.)
         let txn = conn.begin().await?;
         txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
             .await?;
