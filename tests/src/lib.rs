@@ -378,6 +378,19 @@ pub fn error_codes(body: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A valid 18-character resident ID number of a person born on `birth` (YYYYMMDD)
+/// in Yuexiu (440104), with sequence `seq` (its last digit gives the gender).
+pub fn resident_id(birth: &str, seq: u32) -> String {
+    let body = format!("440104{birth}{:03}", seq % 1000);
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = body
+        .bytes()
+        .zip(W)
+        .map(|(b, w)| u32::from(b - b'0') * w)
+        .sum();
+    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+}
+
 #[cfg(test)]
 mod tests {
     use super::replace_db_name;
@@ -396,17 +409,4 @@ mod tests {
             "postgres://postgres@127.0.0.1:5432/x?sslmode=disable"
         );
     }
-}
-
-/// A valid 18-character resident ID number of a person born on `birth` (YYYYMMDD)
-/// in Yuexiu (440104), with sequence `seq` (its last digit gives the gender).
-pub fn resident_id(birth: &str, seq: u32) -> String {
-    let body = format!("440104{birth}{:03}", seq % 1000);
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body
-        .bytes()
-        .zip(W)
-        .map(|(b, w)| u32::from(b - b'0') * w)
-        .sum();
-    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
 }
