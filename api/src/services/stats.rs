@@ -415,39 +415,51 @@ fn organizations_within(
 
 /// Open stations of each kind in the subtree, and how many streets and communities
 /// have one (a street or community is covered when a station sits at it or below).
+/// One grouped statement for every kind (it was three per kind).
 async fn station_coverage(
     db: &sea_orm::DatabaseConnection,
     code: &UnitCode,
 ) -> ServiceResult<Vec<StationFigures>> {
+    use entity::kinds::StationKind;
     use sea_orm::Iterable;
-    let mut out = Vec::new();
-    for kind in entity::kinds::StationKind::iter() {
-        let q = || {
-            within(
-                super::scoped::unscoped::<station::Entity>(
-                    "counts in a subtree the caller may read (checked by unit_stats)",
-                ),
-                station::Column::UnitCode,
-                None,
-                code,
-                None,
-                None,
-            )
-            .filter(station::Column::Kind.eq(kind))
-            .filter(station::Column::ClosedOn.is_null())
-        };
-        let covered = |len: usize| async move {
-            let q = q().filter(Expr::cust(format!("length(unit_code) >= {len}")));
-            Ok::<u64, ServiceError>(by_prefix(db, q, "unit_code", len).await?.len() as u64)
-        };
-        out.push(StationFigures {
-            kind,
-            count: q().count(db).await?,
-            streets_covered: covered(Level::Street.code_len()).await?,
-            communities_covered: covered(Level::Community.code_len()).await?,
-        });
-    }
-    Ok(out)
+    // The distinct street (community) prefixes of the stations at or below one.
+    let covered = |len: usize| {
+        Expr::cust(format!(
+            "COUNT(DISTINCT CASE WHEN length(unit_code) >= {len} THEN substr(unit_code, 1, {len}) END)"
+        ))
+    };
+    let rows: Vec<(StationKind, i64, i64, i64)> = within(
+        super::scoped::unscoped::<station::Entity>(
+            "counts in a subtree the caller may read (checked by unit_stats)",
+        ),
+        station::Column::UnitCode,
+        None,
+        code,
+        None,
+        None,
+    )
+    .filter(station::Column::ClosedOn.is_null())
+    .select_only()
+    .column(station::Column::Kind)
+    .column_as(Expr::cust("COUNT(*)"), "n")
+    .column_as(covered(Level::Street.code_len()), "streets")
+    .column_as(covered(Level::Community.code_len()), "communities")
+    .group_by(station::Column::Kind)
+    .into_tuple()
+    .all(db)
+    .await?;
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    Ok(StationKind::iter()
+        .map(|kind| {
+            let found = rows.iter().find(|r| r.0 == kind);
+            StationFigures {
+                kind,
+                count: found.map_or(0, |r| count(r.1)),
+                streets_covered: found.map_or(0, |r| count(r.2)),
+                communities_covered: found.map_or(0, |r| count(r.3)),
+            }
+        })
+        .collect())
 }
 
 /// The same figures for each child unit, one grouped query per table.

@@ -269,6 +269,22 @@ async fn unit_stats_equal_a_recount_and_stay_in_scope() {
         .clone();
     assert_eq!(workstations["streetsCovered"], 2);
     assert!((workstations["streetCoverage"].as_f64().unwrap() - 2.0 / 18.0).abs() < 1e-9);
+    // Every kind, against the rows (one grouped statement counts them all).
+    let kinds = stats["stations"].as_array().unwrap();
+    assert_eq!(kinds.len(), 7);
+    for k in kinds {
+        let kind = k["kind"].as_str().unwrap().to_lowercase();
+        let q = format!("SELECT COUNT(*) FROM station WHERE kind = '{kind}' AND closed_on IS NULL AND unit_code LIKE '440104%'");
+        let q: &'static str = Box::leak(q.into_boxed_str());
+        assert_eq!(k["count"].as_i64().unwrap(), one(q).await, "{kind}");
+        let q = format!("SELECT COUNT(DISTINCT substr(unit_code, 1, 12)) FROM station WHERE kind = '{kind}' AND closed_on IS NULL AND unit_code LIKE '440104%' AND length(unit_code) >= 12");
+        let q: &'static str = Box::leak(q.into_boxed_str());
+        assert_eq!(
+            k["communitiesCovered"].as_i64().unwrap(),
+            one(q).await,
+            "{kind}"
+        );
+    }
 
     // A street admin gets its street and is refused the district and the neighbour.
     let (_, street) = app
