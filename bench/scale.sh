@@ -5,7 +5,8 @@
 # data: name searches (a common surname, a full name, a name nobody has) with
 # totalCount, a street admin's and the whole city's first page with totalCount, and
 # unitStats of the city with its 11 districts and of one district with its streets.
-# Prints req/s, p50 and p99 per query (wrk, 2 threads, 4 connections).
+# Prints req/s, p50 and p99 per query (wrk, 2 threads, 4 connections; CONNECTIONS=1
+# for one client at a time).
 #
 # Usage: bench/scale.sh [DATABASE_URL]   (needs wrk, psql; loopback only)
 # The default database is bench_scale on the local server; it is made and loaded
@@ -22,6 +23,7 @@ bin="${KAPOK_BIN:-target/release/kapok}"
 url="${1:-postgres://postgres@127.0.0.1:5432/bench_scale}"
 duration="${DURATION:-10}"
 conns="${CONNECTIONS:-4}"
+threads=$(( conns < 2 ? conns : 2 ))
 port=18092
 work=$(mktemp -d)
 export KAPOK_LOG=warn KAPOK_RATE_LIMIT=0 KAPOK_LISTEN="127.0.0.1:$port" KAPOK_LOAD_DIVISIONS=false
@@ -90,7 +92,7 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $tok"
 wrk.body = '{"query":"$(sed 's/\\/\\\\/g' <<<"${doc[$name]}")"}'
 LUA
-  wrk -t2 -c"$conns" -d"${duration}s" --timeout 30s --latency -s "$work/$name.lua" "http://127.0.0.1:$port/graphql" > "$work/$name.wrk"
+  wrk -t"$threads" -c"$conns" -d"${duration}s" --timeout 30s --latency -s "$work/$name.lua" "http://127.0.0.1:$port/graphql" > "$work/$name.wrk"
   if grep -q "Non-2xx" "$work/$name.wrk"; then
     echo "$name: non-2xx answers under load" >&2
     exit 1
