@@ -896,12 +896,13 @@ pub async fn list(
     if let Some(under) = &filter.under {
         q = q.filter(ranges::subtree(volunteer::Column::UnitCode, under));
     }
-    if let Some(s) = filter
+    // A blank search is no search: no condition, and an exact count.
+    let search = filter
         .search
         .as_deref()
         .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+        .filter(|s| !s.is_empty());
+    if let Some(s) = search {
         q = q.filter(search_condition(cx.db(), s).await?);
     }
     if let Some(field) = &filter.field {
@@ -943,14 +944,14 @@ pub async fn list(
     };
     // A search counts its matches only up to the cap: a common surname matches a
     // tenth of a city, and counting all of them would cost what the index saved.
-    let searched = match (want_total, &filter.search) {
+    let searched = match (want_total, search) {
         (true, Some(_)) => {
             let matched = q
                 .clone()
                 .select_only()
                 .column(volunteer::Column::Id)
                 .into_query();
-            Some(count_up_to(cx.db(), matched, SEARCH_COUNT_CAP).await?)
+            Some(count_up_to(cx.db(), matched, SEARCH_COUNT_CAP, Plan::ForTheValues).await?)
         }
         _ => None,
     };
@@ -1036,7 +1037,9 @@ async fn search_condition(
         parts = parts.filter(part::Column::Part.lt(hi));
     }
     let mut candidates = parts.into_query();
-    if count_up_to(conn, candidates.clone(), SEARCH_CANDIDATES).await? > SEARCH_CANDIDATES {
+    // One index range whatever the values: any plan serves.
+    let found = count_up_to(conn, candidates.clone(), SEARCH_CANDIDATES, Plan::Any).await?;
+    if found > SEARCH_CANDIDATES {
         return Ok(matches);
     }
     // One set of ids for both ways to match: with an OR between them the database
@@ -1082,11 +1085,21 @@ fn name_part_range(text: &str, backend: DbBackend) -> (String, Option<String>) {
     (key, None)
 }
 
+/// Which plan a count may run with on PostgreSQL.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    /// A cached generic plan will do.
+    Any,
+    /// Planned for this run's values (costs a transaction and a `SET LOCAL`).
+    ForTheValues,
+}
+
 /// The number of rows `query` returns, counting no further than `cap + 1`.
 async fn count_up_to(
     conn: &(impl ConnectionTrait + TransactionTrait),
     mut query: sea_orm::sea_query::SelectStatement,
     cap: u64,
+    plan: Plan,
 ) -> ServiceResult<u64> {
     use sea_orm::sea_query::{Expr, SelectStatement};
     query.limit(cap + 1);
@@ -1094,7 +1107,7 @@ async fn count_up_to(
         .expr_as(Expr::cust("COUNT(*)"), "n")
         .from_subquery(query, "matched")
         .to_owned();
-    let row = if conn.get_database_backend() == DbBackend::Postgres {
+    let row = if plan == Plan::ForTheValues && conn.get_database_backend() == DbBackend::Postgres {
         // After five runs PostgreSQL may keep one generic plan for a prepared
         // statement, blind to how much of the table the scope's range and the
         // pattern select: for a city it built a bitmap of all 2 million volunteers

@@ -896,6 +896,19 @@ async fn name_search_finds_what_a_scan_finds_and_caps_its_count() {
     ] {
         check(text.to_owned()).await;
     }
+    // A blank search is no search: counted exactly, past the cap.
+    let blank = app
+        .data_as(
+            &worker,
+            "{ volunteers(search: \"  \", first: 1) { totalCount totalCountCapped } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(blank["volunteers"]["totalCountCapped"], false, "{blank}");
+    assert_eq!(
+        blank["volunteers"]["totalCount"],
+        app.scalar("SELECT COUNT(*) FROM volunteer").await
+    );
     // A list that is not a search counts exactly, past the cap too.
     let all = app
         .data_as(
