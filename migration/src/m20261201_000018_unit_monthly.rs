@@ -14,8 +14,8 @@ use crate::unit_code_col;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// The figure columns of `unit_daily`, in its order.
-pub const FIGURES: [&str; 17] = [
+/// The figure columns of `unit_daily`, in its order, as they stand at this migration.
+const FIGURES: [&str; 17] = [
     "volunteers",
     "party_members",
     "party_reporting",

@@ -2,11 +2,11 @@
 //! sums by month (`unit_monthly`). Every service that changes a counted fact adds its
 //! change to its day and its month here in the same transaction, so a statistic is a
 //! sum over index ranges of these small tables instead of a scan of the rows it
-//! counts — months for the whole months of a period, days only at its edges. [`rebuild`] recomputes the table from the rows (after
-//! bulk loads); the recount tests compare the two.
+//! counts — months for the whole months of a period, days only at its edges.
+//! [`rebuild`] recomputes both tables from the rows (after bulk loads); the recount
+//! tests compare them with what was kept.
 
-use chrono::Datelike;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use entity::unit_monthly;
 use policies::UnitCode;
 use sea_orm::sea_query::{Expr, OnConflict};

@@ -3,8 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::Datelike;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::{fund, organization, station, team, unit, unit_daily, unit_monthly};
 use policies::{Action, Level, Resource, UnitCode};
 use sea_orm::sea_query::Expr;
@@ -13,7 +12,7 @@ use sea_orm::{
     QuerySelect, Select,
 };
 
-use crate::error::{Reason, ServiceError, ServiceResult};
+use crate::error::{Reason, ServiceResult};
 use crate::services::{daily, ranges, Ctx};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -161,7 +160,7 @@ async fn daily_figures(
         days = days.filter(unit_daily::Column::Day.lte(t));
     }
     for (prefix, f) in sums(conn, days, "day", len, from).await? {
-        out.entry(prefix).or_insert_with(Figures::default).add(&f);
+        out.entry(prefix).or_default().add(&f);
     }
     Ok(out)
 }
@@ -333,12 +332,14 @@ pub async fn unit_stats(
     }
     figures.teams = teams_within(&code, to_ts).count(db).await?;
     figures.organizations = organizations_within(&code, to_ts).count(db).await?;
-    let open_funds = || funds_open_within(&code, to);
-    figures.funds = open_funds().count(db).await?;
-    let covered = |len: usize| async move {
-        let q = open_funds().filter(Expr::cust(format!("length(unit_code) >= {len}")));
-        Ok::<u64, ServiceError>(by_prefix(db, q, "unit_code", len).await?.len() as u64)
-    };
+    let (funds, streets_with_fund, communities_with_fund): (i64, i64, i64) =
+        with_coverage(funds_open_within(&code, to).select_only())
+            .into_tuple()
+            .one(db)
+            .await?
+            .unwrap_or_default();
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    figures.funds = count(funds);
     let units_of = |level: Level| {
         super::scoped::unscoped::<unit::Entity>(
             "counts in a subtree the caller may read (checked above)",
@@ -352,8 +353,8 @@ pub async fn unit_stats(
             .access()
             .check(Resource::Fund, Action::Read, &code)?
             .allowed(),
-        streets_with_fund: covered(Level::Street.code_len()).await?,
-        communities_with_fund: covered(Level::Community.code_len()).await?,
+        streets_with_fund: count(streets_with_fund),
+        communities_with_fund: count(communities_with_fund),
         communities: units_of(Level::Community).count(db).await?,
         stations: station_coverage(db, &code).await?,
         children: child_figures(db, &code, &by_child, to_ts, to).await?,
@@ -413,37 +414,44 @@ fn organizations_within(
     )
 }
 
+/// Adds to a `select_only` query of rows with a `unit_code` how many there are (`n`),
+/// and at how many distinct streets and communities they sit or lie below
+/// (`streets`, `communities`).
+fn with_coverage<E: EntityTrait>(q: Select<E>) -> Select<E> {
+    let covered = |len: usize| {
+        Expr::cust(format!(
+            "COUNT(DISTINCT CASE WHEN length(unit_code) >= {len} THEN substr(unit_code, 1, {len}) END)"
+        ))
+    };
+    q.column_as(Expr::cust("COUNT(*)"), "n")
+        .column_as(covered(Level::Street.code_len()), "streets")
+        .column_as(covered(Level::Community.code_len()), "communities")
+}
+
 /// Open stations of each kind in the subtree, and how many streets and communities
 /// have one (a street or community is covered when a station sits at it or below).
-/// One grouped statement for every kind (it was three per kind).
+/// One grouped statement for every kind.
 async fn station_coverage(
     db: &sea_orm::DatabaseConnection,
     code: &UnitCode,
 ) -> ServiceResult<Vec<StationFigures>> {
     use entity::kinds::StationKind;
     use sea_orm::Iterable;
-    // The distinct street (community) prefixes of the stations at or below one.
-    let covered = |len: usize| {
-        Expr::cust(format!(
-            "COUNT(DISTINCT CASE WHEN length(unit_code) >= {len} THEN substr(unit_code, 1, {len}) END)"
-        ))
-    };
-    let rows: Vec<(StationKind, i64, i64, i64)> = within(
-        super::scoped::unscoped::<station::Entity>(
-            "counts in a subtree the caller may read (checked by unit_stats)",
-        ),
-        station::Column::UnitCode,
-        None,
-        code,
-        None,
-        None,
+    let rows: Vec<(StationKind, i64, i64, i64)> = with_coverage(
+        within(
+            super::scoped::unscoped::<station::Entity>(
+                "counts in a subtree the caller may read (checked by unit_stats)",
+            ),
+            station::Column::UnitCode,
+            None,
+            code,
+            None,
+            None,
+        )
+        .filter(station::Column::ClosedOn.is_null())
+        .select_only()
+        .column(station::Column::Kind),
     )
-    .filter(station::Column::ClosedOn.is_null())
-    .select_only()
-    .column(station::Column::Kind)
-    .column_as(Expr::cust("COUNT(*)"), "n")
-    .column_as(covered(Level::Street.code_len()), "streets")
-    .column_as(covered(Level::Community.code_len()), "communities")
     .group_by(station::Column::Kind)
     .into_tuple()
     .all(db)
