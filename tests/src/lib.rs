@@ -323,6 +323,51 @@ impl TestApp {
             .expect("a number")
     }
 
+    /// How many rows of `unit_monthly` are not the `unit_daily` rows rolled up by
+    /// month, and the other way round (every figure column): 0 when they agree.
+    pub async fn months_apart_from_days(&self) -> i64 {
+        let month = match self.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => "CAST(date_trunc('month', day) AS date)",
+            _ => "date(day, 'start of month')",
+        };
+        let figures = [
+            "volunteers",
+            "party_members",
+            "party_reporting",
+            "stars1",
+            "stars2",
+            "stars3",
+            "stars4",
+            "stars5",
+            "half_hours",
+            "records",
+            "activities_held",
+            "people_served",
+            "raised_fen",
+            "donations",
+            "disbursed_fen",
+            "fund_net_fen",
+            "pledges_open",
+        ];
+        let sums = figures.map(|c| format!("SUM({c})")).join(", ");
+        let rolled = format!(
+            "SELECT unit_code, {month}, {sums} FROM unit_daily GROUP BY unit_code, {month}"
+        );
+        let kept = format!(
+            "SELECT unit_code, month, {} FROM unit_monthly",
+            figures.join(", ")
+        );
+        self.scalar(&format!(
+            "SELECT COUNT(*) FROM ({kept} EXCEPT {rolled}) AS a"
+        ))
+        .await
+            + self
+                .scalar(&format!(
+                    "SELECT COUNT(*) FROM ({rolled} EXCEPT {kept}) AS b"
+                ))
+                .await
+    }
+
     pub async fn admin_token(&self) -> String {
         self.login("admin", ADMIN_PASSWORD).await
     }

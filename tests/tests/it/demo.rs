@@ -558,21 +558,17 @@ async fn demo_community_data_is_consistent_and_scoped() {
 #[tokio::test]
 async fn unit_stats_over_any_period_equal_the_daily_rows() {
     use chrono::{Datelike, Duration, NaiveDate};
-    use sea_orm::{ConnectionTrait, Statement};
     let app = spawn_app().await;
     generate(&app.db, &opts(11), false).await.unwrap();
     let admin = app.admin_token().await;
-    let backend = app.db.get_database_backend();
-    let sum = |sql: String| {
+    // A figure summed from the daily rows alone.
+    let daily = |col: &'static str, cond: String| {
         let app = &app;
         async move {
-            let row = app
-                .db
-                .query_one_raw(Statement::from_string(backend, sql))
-                .await
-                .unwrap()
-                .unwrap();
-            row.try_get_by_index::<Option<i64>>(0).unwrap().unwrap_or(0)
+            app.scalar(&format!(
+                "SELECT CAST(COALESCE(SUM({col}), 0) AS BIGINT) FROM unit_daily WHERE {cond}"
+            ))
+            .await
         }
     };
     // Offices count China Standard Time days.
@@ -623,97 +619,28 @@ async fn unit_stats_over_any_period_equal_the_daily_rows() {
             None => upto.clone(),
         };
         let f = &stats["figures"];
+        let c = &f["charity"];
         let label = format!("{from:?}..{to}");
-        assert_eq!(
-            f["volunteers"],
-            sum(format!(
-                "SELECT CAST(SUM(volunteers) AS BIGINT) FROM unit_daily WHERE {upto}"
-            ))
-            .await,
-            "{label}"
-        );
-        assert_eq!(
-            f["newVolunteers"],
-            sum(format!(
-                "SELECT CAST(SUM(volunteers) AS BIGINT) FROM unit_daily WHERE {within}"
-            ))
-            .await,
-            "{label}"
-        );
-        let half = sum(format!(
-            "SELECT CAST(SUM(half_hours) AS BIGINT) FROM unit_daily WHERE {within}"
-        ))
-        .await;
+        let half = daily("half_hours", within.clone()).await;
         assert_eq!(
             f["hoursServed"].as_f64().unwrap(),
             half as f64 / 2.0,
             "{label}"
         );
-        assert_eq!(
-            f["serviceRecords"],
-            sum(format!(
-                "SELECT CAST(SUM(records) AS BIGINT) FROM unit_daily WHERE {within}"
-            ))
-            .await,
-            "{label}"
-        );
-        assert_eq!(
-            f["activitiesHeld"],
-            sum(format!(
-                "SELECT CAST(SUM(activities_held) AS BIGINT) FROM unit_daily WHERE {within}"
-            ))
-            .await,
-            "{label}"
-        );
-        assert_eq!(
-            f["peopleServed"],
-            sum(format!(
-                "SELECT CAST(SUM(people_served) AS BIGINT) FROM unit_daily WHERE {within}"
-            ))
-            .await,
-            "{label}"
-        );
-        let c = &f["charity"];
-        assert_eq!(
-            c["raisedFen"],
-            sum(format!(
-                "SELECT CAST(SUM(raised_fen) AS BIGINT) FROM unit_daily WHERE {within}"
-            ))
-            .await,
-            "{label}"
-        );
-        assert_eq!(
-            c["donations"],
-            sum(format!(
-                "SELECT CAST(SUM(donations) AS BIGINT) FROM unit_daily WHERE {within}"
-            ))
-            .await,
-            "{label}"
-        );
-        assert_eq!(
-            c["disbursedFen"],
-            sum(format!(
-                "SELECT CAST(SUM(disbursed_fen) AS BIGINT) FROM unit_daily WHERE {within}"
-            ))
-            .await,
-            "{label}"
-        );
-        assert_eq!(
-            c["balanceFen"],
-            sum(format!(
-                "SELECT CAST(SUM(fund_net_fen) AS BIGINT) FROM unit_daily WHERE {upto}"
-            ))
-            .await,
-            "{label}"
-        );
-        assert_eq!(
-            c["pledgesOpen"],
-            sum(format!(
-                "SELECT CAST(SUM(pledges_open) AS BIGINT) FROM unit_daily WHERE {upto}"
-            ))
-            .await,
-            "{label}"
-        );
+        for (got, col, cond) in [
+            (&f["volunteers"], "volunteers", &upto),
+            (&f["newVolunteers"], "volunteers", &within),
+            (&f["serviceRecords"], "records", &within),
+            (&f["activitiesHeld"], "activities_held", &within),
+            (&f["peopleServed"], "people_served", &within),
+            (&c["raisedFen"], "raised_fen", &within),
+            (&c["donations"], "donations", &within),
+            (&c["disbursedFen"], "disbursed_fen", &within),
+            (&c["balanceFen"], "fund_net_fen", &upto),
+            (&c["pledgesOpen"], "pledges_open", &upto),
+        ] {
+            assert_eq!(*got, daily(col, cond.clone()).await, "{label} {col}");
+        }
         let streets = stats["children"].as_array().unwrap();
         assert_eq!(streets.len(), 18);
         for s in streets {
@@ -721,30 +648,12 @@ async fn unit_stats_over_any_period_equal_the_daily_rows() {
             let within = within.replace("'440104%'", &format!("'{code}%'"));
             assert_eq!(
                 s["figures"]["serviceRecords"],
-                sum(format!(
-                    "SELECT CAST(SUM(records) AS BIGINT) FROM unit_daily WHERE {within}"
-                ))
-                .await,
+                daily("records", within).await,
                 "{label} {code}"
             );
         }
     }
     // The months a rebuild left are the days rolled up (both ways round).
-    let month = match backend {
-        sea_orm::DbBackend::Postgres => "CAST(date_trunc('month', day) AS date)",
-        _ => "date(day, 'start of month')",
-    };
-    let rolled = format!(
-        "SELECT unit_code, {month} AS month, SUM(records) AS records, SUM(half_hours) AS half_hours, \
-         SUM(raised_fen) AS raised_fen, SUM(pledges_open) AS pledges_open, SUM(volunteers) AS volunteers \
-         FROM unit_daily GROUP BY unit_code, {month}"
-    );
-    let kept = "SELECT unit_code, month, records, half_hours, raised_fen, pledges_open, volunteers FROM unit_monthly";
-    assert!(sum("SELECT COUNT(*) FROM unit_monthly".into()).await > 12);
-    for (a, b) in [(kept.to_owned(), rolled.clone()), (rolled, kept.to_owned())] {
-        assert_eq!(
-            sum(format!("SELECT COUNT(*) FROM ({a} EXCEPT {b}) AS d")).await,
-            0
-        );
-    }
+    assert!(app.scalar("SELECT COUNT(*) FROM unit_monthly").await > 12);
+    assert_eq!(app.months_apart_from_days().await, 0);
 }
