@@ -48,11 +48,7 @@ load() {
     --username bench_district --role district_admin --unit 440104 >/dev/null
 }
 
-gql() { curl -sf -H 'content-type: application/json' ${2:+-H "authorization: Bearer $2"} "http://127.0.0.1:$port/graphql" -d "$1"; }
-token() {
-  gql "{\"query\":\"mutation { login(input: { username: \\\"$1\\\", password: \\\"$2\\\" }) { accessToken } }\"}" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["login"]["accessToken"])'
-}
+. bench/lib.sh
 
 # The documents: one per workload, as wrk sends them.
 declare -A doc=(
@@ -64,45 +60,13 @@ declare -A doc=(
 )
 order="${WORKLOADS:-units_city unit_by_code units_province street_volunteers district_volunteers}"
 
-# wrk's latency lines to "req/s p50_ms p99_ms".
-wrk_figures() {
-  awk '/Requests\/sec/ { rps=$2 }
-       /^ +50%/ { p50=$2 } /^ +99%/ { p99=$2 }
-       END {
-         n=split(p50 " " p99, v, " ")
-         for (i = 1; i <= 2; i++) {
-           x = v[i]; u = x; gsub(/[0-9.]/, "", u); sub(/[a-z]+$/, "", x)
-           if (u == "us") x = x / 1000; else if (u == "s") x = x * 1000
-           out[i] = x
-         }
-         printf "%.0f %.2f %.2f\n", rps, out[1], out[2]
-       }'
-}
-
 run_kapok() {
   local db="$1" name="$2" tok="$3"
   local lua="$work/$name.lua"
-  # Check the answer first: a workload that measures errors measures nothing.
-  local answer
-  answer=$(gql "{\"query\":\"${doc[$name]}\"}" "$tok")
-  if ! grep -q '"data":{' <<<"$answer" || grep -q '"errors"' <<<"$answer"; then
-    echo "$name: unexpected answer: $answer" >&2
-    exit 1
-  fi
-  local auth=""
-  [ -z "$tok" ] || auth="wrk.headers[\"Authorization\"] = \"Bearer $tok\""
-  cat > "$lua" <<EOF
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-$auth
-wrk.body = '{"query":"$(sed 's/\\/\\\\/g' <<<"${doc[$name]}")"}'
-EOF
+  answer_of "$name" "${doc[$name]}" "$tok" >/dev/null
+  wrk_lua "${doc[$name]}" "$tok" > "$lua"
   local figures
-  figures=$(wrk -t"$threads" -c"$conns" -d"${duration}s" --latency -s "$lua" "http://127.0.0.1:$port/graphql" | tee "$work/$db-$name.wrk" | wrk_figures)
-  if grep -q "Non-2xx" "$work/$db-$name.wrk"; then
-    echo "$name: non-2xx answers under load" >&2
-    exit 1
-  fi
+  figures=$(wrk_run "$name" "$lua" "$work/$db-$name.wrk")
   echo "$db $name kapok $figures" | tee -a "$results"
 }
 

@@ -45,11 +45,7 @@ fi
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 240); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.5; done
-gql() { curl -sf -H 'content-type: application/json' ${2:+-H "authorization: Bearer $2"} "http://127.0.0.1:$port/graphql" -d "$1"; }
-token() {
-  gql "{\"query\":\"mutation { login(input: { username: \\\"$1\\\", password: \\\"$2\\\" }) { accessToken } }\"}" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["login"]["accessToken"])'
-}
+. bench/lib.sh
 city=$(token bench_city bench-city-password)
 street=$(token bench_street bench-street-password)
 
@@ -70,11 +66,7 @@ printf '%-18s %10s %10s %10s  %s\n' query req/s p50_ms p99_ms answer
 for name in $order; do
   tok="$city"
   [ "$name" != street_page ] || tok="$street"
-  answer=$(gql "{\"query\":\"${doc[$name]}\"}" "$tok")
-  if ! grep -q '"data":{' <<<"$answer" || grep -q '"errors"' <<<"$answer"; then
-    echo "$name: unexpected answer: $answer" >&2
-    exit 1
-  fi
+  answer=$(answer_of "$name" "${doc[$name]}" "$tok")
   # What the answer says, briefly: the count (searches) or the city's volunteers.
   brief=$(python3 -c '
 import json, sys
@@ -86,27 +78,7 @@ else:
     s = d["unitStats"]
     print("volunteers=%s children=%d" % (s["figures"]["volunteers"], len(s["children"])))
 ' <<<"$answer")
-  cat > "$work/$name.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $tok"
-wrk.body = '{"query":"$(sed 's/\\/\\\\/g' <<<"${doc[$name]}")"}'
-LUA
-  wrk -t"$threads" -c"$conns" -d"${duration}s" --timeout 30s --latency -s "$work/$name.lua" "http://127.0.0.1:$port/graphql" > "$work/$name.wrk"
-  if grep -q "Non-2xx" "$work/$name.wrk"; then
-    echo "$name: non-2xx answers under load" >&2
-    exit 1
-  fi
-  awk -v name="$name" -v brief="$brief" '
-    /Requests\/sec/ { rps=$2 }
-    /^ +50%/ { p50=$2 } /^ +99%/ { p99=$2 }
-    END {
-      n=split(p50 " " p99, v, " ")
-      for (i = 1; i <= 2; i++) {
-        x = v[i]; u = x; gsub(/[0-9.]/, "", u); sub(/[a-z]+$/, "", x)
-        if (u == "us") x = x / 1000; else if (u == "s") x = x * 1000
-        out[i] = x
-      }
-      printf "%-18s %10.0f %10.2f %10.2f  %s\n", name, rps, out[1], out[2], brief
-    }' "$work/$name.wrk"
+  wrk_lua "${doc[$name]}" "$tok" > "$work/$name.lua"
+  read -r rps p50 p99 <<<"$(wrk_run "$name" "$work/$name.lua" "$work/$name.wrk" --timeout 30s)"
+  printf '%-18s %10s %10s %10s  %s\n' "$name" "$rps" "$p50" "$p99" "$brief"
 done
