@@ -261,19 +261,15 @@ mod tests {
 
     #[tokio::test]
     async fn hashing_waits_for_a_slot_then_gives_up() {
-        let gate = std::sync::Arc::new(HashGate::new(1, Duration::from_millis(20)));
-        let busy = {
-            let gate = gate.clone();
-            tokio::spawn(async move { hash_password(&gate, "a-long-password".into()).await })
-        };
-        // Until the first hash holds the only slot (a fixed sleep flaked on a loaded
-        // machine, where the spawned task had not started yet).
-        while gate.slots.available_permits() > 0 {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
+        let gate = HashGate::new(1, Duration::from_millis(20));
+        // The only slot, held for as long as the test says: a hash running in it
+        // flaked both ways (on a loaded machine it had not started yet; on a fast one
+        // it finished inside the 20 ms wait and the second hash got the slot).
+        let held = gate.slots.acquire().await.unwrap();
         let refused = hash_password(&gate, "another-password".into()).await;
         assert!(matches!(refused, Err(CredentialError::Busy)), "{refused:?}");
-        assert!(busy.await.unwrap().is_ok());
+        drop(held);
+        assert!(hash_password(&gate, "a-long-password".into()).await.is_ok());
     }
 
     #[test]
