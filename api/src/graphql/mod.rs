@@ -115,28 +115,61 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
 /// each.
 const VALIDATIONS_KEPT: usize = 10_000;
 
-/// The schema with what every request shares attached; the caller's context
+/// The schema twice over, sharing one store of validation outcomes. `checked` runs
+/// every validation rule (through [`KeptValidations`](crate::http::documents::KeptValidations),
+/// which keeps each success) and answers a document, operation and variables the first
+/// time they are seen; `validated` answers them afterwards with async-graphql's fast
+/// validation — depth, complexity and fragment cycles, so the limits still bite — and
+/// no extension at all. Any extension sends every field of every object down
+/// async-graphql's slow path (a `ResolveInfo` with a registry lookup, and the type's
+/// name formatted, per field), which cost more on a 100-row page than validating saved.
+pub struct Schemas {
+    pub checked: AppSchema,
+    pub validated: AppSchema,
+    validations: Arc<crate::http::documents::Validations>,
+}
+
+impl Schemas {
+    /// The schema to run a request on: `validated` once its key has passed `checked`.
+    pub fn for_key(&self, key: Option<&crate::http::documents::ValidationKey>) -> &AppSchema {
+        match key {
+            Some(k) if self.validations.passed(&k.0) => &self.validated,
+            _ => &self.checked,
+        }
+    }
+}
+
+/// The schemas with what every request shares attached; the caller's context
 /// (store, `Access`, clock) and its loaders are attached per request by
 /// [`request_data`] — resolvers reach the store only through it.
-pub fn build_schema(config: &Config) -> AppSchema {
-    let mut b = builder()
-        .limit_depth(config.limits.max_depth)
-        .limit_complexity(config.limits.max_complexity);
-    if !config.introspection {
-        // Production: no schema to map out and no "did you mean …" hints.
-        b = b.disable_introspection().disable_suggestions();
+pub fn build_schemas(config: &Config) -> Schemas {
+    let validations = Arc::new(crate::http::documents::Validations::new(VALIDATIONS_KEPT));
+    let keys = Arc::new(TokenKeys::new(config));
+    let configured = || {
+        let mut b = builder()
+            .limit_depth(config.limits.max_depth)
+            .limit_complexity(config.limits.max_complexity);
+        if !config.introspection {
+            // Production: no schema to map out and no "did you mean …" hints.
+            b = b.disable_introspection().disable_suggestions();
+        }
+        b.data(keys.clone())
+            .data(crate::services::throttle::ThrottleRules {
+                pair_max: config.login_max_failures,
+                address_max: config.login_address_max_failures,
+                account_slowdown: config.login_account_slowdown,
+                first_wait_ms: config.login_first_wait_ms,
+            })
+    };
+    Schemas {
+        checked: configured()
+            .extension(crate::http::documents::KeptValidations(validations.clone()))
+            .finish(),
+        validated: configured()
+            .validation_mode(async_graphql::ValidationMode::Fast)
+            .finish(),
+        validations,
     }
-    b.extension(crate::http::documents::KeptValidations(Arc::new(
-        crate::http::documents::Validations::new(VALIDATIONS_KEPT),
-    )))
-    .data(Arc::new(TokenKeys::new(config)))
-    .data(crate::services::throttle::ThrottleRules {
-        pair_max: config.login_max_failures,
-        address_max: config.login_address_max_failures,
-        account_slowdown: config.login_account_slowdown,
-        first_wait_ms: config.login_first_wait_ms,
-    })
-    .finish()
 }
 
 /// Attaches the caller's context and its loaders (units, relations of list items)

@@ -126,6 +126,12 @@ impl Validations {
         inner.get(key).copied()
     }
 
+    /// True when this key passed every rule before.
+    pub fn passed(&self, key: &Hash) -> bool {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.get(key).is_some()
+    }
+
     fn put(&self, key: Hash, result: async_graphql::ValidationResult) {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         inner.put(key, result);

@@ -424,6 +424,7 @@ async fn execute(
     let mut operation = METRICS.operation_label(request.operation_name.as_deref());
     let lang = lang_of(http);
     let mut mutation = false;
+    let mut validation = None;
     // Each distinct document is parsed once (then kept by its hash, which is also
     // how persisted queries are found). The shape check runs every time; a document
     // that does not parse is left to the executor, which reports it.
@@ -473,13 +474,18 @@ async fn execute(
                 .json(error_body(&Reason::MUTATION_OVER_GET.into(), lang)));
         }
         request.set_parsed_query(doc);
-        if let Some(k) = documents::ValidationKey::of(&key, &request) {
+        validation = documents::ValidationKey::of(&key, &request);
+        if let Some(k) = validation {
             request = request.data(k);
         }
     }
     let access = caller(state, http).await;
     let request = request_data(request, &state.store, access);
-    let mut resp = state.schema.execute(request).await;
+    let mut resp = state
+        .schemas
+        .for_key(validation.as_ref())
+        .execute(request)
+        .await;
     if mutation {
         // It may have revoked a session, disabled a user or changed a role: the next
         // request must not be answered from what was kept before (it is read again).

@@ -24,7 +24,7 @@ use tracing::Instrument;
 use crate::auth::TokenKeys;
 use crate::config::{Config, Limits};
 use crate::db;
-use crate::graphql::{build_schema, AppSchema};
+use crate::graphql::{build_schemas, Schemas};
 use crate::metrics::METRICS;
 use crate::ops::divisions;
 use crate::services::access::{Access, RequestMeta};
@@ -71,7 +71,7 @@ pub fn load_policy(config: &Config) -> Result<Policy, StartupError> {
 }
 
 pub(crate) struct AppState {
-    schema: AppSchema,
+    schemas: Schemas,
     store: Store,
     keys: TokenKeys,
     policy: Arc<Policy>,
@@ -153,7 +153,7 @@ impl Application {
             })?
             .port();
         let state = web::Data::new(AppState {
-            schema: build_schema(config),
+            schemas: build_schemas(config),
             store: store.clone(),
             keys: TokenKeys::new(config),
             policy,
