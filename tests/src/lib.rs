@@ -271,6 +271,25 @@ impl TestApp {
         body["data"].clone()
     }
 
+    /// Runs `query` — its fields marked `{I}` — twice as `token`: unmarked, and with
+    /// `@include(if: true)` at every mark, which sends those fields through
+    /// async-graphql's executor instead of the server's loop over a page of flat
+    /// fields (`FlatFields`). Asserts both answers are the same and returns it.
+    pub async fn flat_and_executor_agree(&self, token: &str, query: &str) -> Value {
+        let flat = self
+            .data_as(token, &query.replace("{I}", ""), json!({}))
+            .await;
+        let executor = self
+            .data_as(
+                token,
+                &query.replace("{I}", " @include(if: true)"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(flat, executor, "the flat page differs from the executor's");
+        flat
+    }
+
     /// Signs in and returns the whole `login` payload.
     pub async fn login_payload(&self, username: &str, password: &str) -> Value {
         self.gql(

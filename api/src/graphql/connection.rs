@@ -1,7 +1,10 @@
 //! Relay connection plumbing shared by every list.
 
 use async_graphql::connection::{self, CursorType};
-use async_graphql::Context;
+use async_graphql::parser::types::{Field, Selection, SelectionSet};
+use async_graphql::{
+    ContainerType, Context, ContextSelectionSet, OutputType, Positioned, ServerResult, Value,
+};
 
 use crate::pagination::{decode_cursor, encode_cursor, Page};
 
@@ -80,6 +83,230 @@ fn may_select_total(set: &async_graphql::parser::types::SelectionSet) -> bool {
 
 type Edge<T> = connection::Edge<Cursor, T, connection::EmptyFields>;
 
+/// A node type's fields that answer from the node alone: resolvers that take no
+/// arguments and no context and never wait (no loader, no database), like `id` or
+/// `name`. A page whose selection holds only these (with `__typename` and `cursor`)
+/// is resolved in one loop over its rows, where async-graphql's executor makes a future
+/// per row and per field and polls them together — most of the server's time on a
+/// 100-row page. The values come from the same resolvers either way, and a selection
+/// with anything else (a fragment, a directive, a nested object, a field not listed)
+/// takes the executor's path. `flat_fields_take_nothing_but_self` checks each list
+/// against the resolvers' signatures.
+pub trait FlatFields {
+    const FLAT: &'static [&'static str] = &[];
+}
+
+/// Node types whose pages always take the executor's path (none of their lists is hot
+/// enough to be worth a list of flat fields yet).
+macro_rules! executor_only {
+    ($($t:ty),* $(,)?) => { $(impl FlatFields for $t {})* };
+}
+
+executor_only!(
+    super::activities::Activity,
+    super::audit::AuditEntry,
+    super::campaigns::Campaign,
+    super::campaigns::Pledge,
+    super::certificates::Certificate,
+    super::disbursements::Disbursement,
+    super::disclosure::DisclosureReport,
+    super::disclosure::ListedDonor,
+    super::donations::Donation,
+    super::funds::Fund,
+    super::community::HelpRequest,
+    super::community::Household,
+    super::community::PublicActivity,
+    super::community::PublishedNeed,
+    super::community::StockItem,
+    super::community::StockMove,
+    super::community::TeamApplication,
+    super::community::TimeAccount,
+    super::community::TimeStatementLine,
+    super::organizations::Organization,
+    super::projects::Project,
+    super::roles::RoleAssignment,
+    super::records::ServiceRecord,
+    super::attendance::Signup,
+    super::stars::StarNomination,
+    super::stations::Station,
+    super::teams::Team,
+    super::accounts::User,
+    super::volunteers::VolunteerMove,
+);
+
+/// True when every selection is a field named in `flat` (or `__typename`), without a
+/// directive, an argument or a selection of its own.
+fn is_flat(set: &SelectionSet, flat: &[&str]) -> bool {
+    set.items.iter().all(|s| match &s.node {
+        Selection::Field(f) => {
+            let f = &f.node;
+            f.directives.is_empty()
+                && f.arguments.is_empty()
+                && f.selection_set.node.items.is_empty()
+                && (f.name.node == "__typename" || flat.contains(&f.name.node.as_str()))
+        }
+        _ => false,
+    })
+}
+
+/// True when an edge's selection is `cursor`, `__typename` and a flat `node`.
+fn edges_are_flat<T: FlatFields>(set: &SelectionSet) -> bool {
+    set.items.iter().all(|s| match &s.node {
+        Selection::Field(f) => {
+            f.node.directives.is_empty()
+                && match f.node.name.node.as_str() {
+                    "node" => is_flat(&f.node.selection_set.node, T::FLAT),
+                    "cursor" | "__typename" => f.node.selection_set.node.items.is_empty(),
+                    _ => false,
+                }
+        }
+        _ => false,
+    })
+}
+
+/// One object of a flat selection, built as async-graphql's executor builds it: the
+/// fields in selection order, the first value of a repeated response key kept, a
+/// field's error recorded on the request with the field left out, and null when no
+/// field is left.
+async fn resolve_flat<T: ContainerType>(ctx: &ContextSelectionSet<'_>, item: &T) -> Value {
+    let mut fields = async_graphql::indexmap::IndexMap::with_capacity(ctx.item.node.items.len());
+    for s in &ctx.item.node.items {
+        let Selection::Field(field) = &s.node else {
+            continue;
+        };
+        let value = if field.node.name.node == "__typename" {
+            Value::String(item.introspection_type_name().into_owned())
+        } else {
+            match item.resolve_field(&ctx.with_field(field)).await {
+                Ok(v) => v.unwrap_or_default(),
+                Err(e) => {
+                    ctx.add_error(e);
+                    continue;
+                }
+            }
+        };
+        fields
+            .entry(field.node.response_key().node.clone())
+            .or_insert(value);
+    }
+    if fields.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(fields)
+    }
+}
+
+/// A page's edges as GraphQL sees them (`[XEdge!]!`), resolved in one loop when the
+/// selection is flat (see [`FlatFields`]).
+pub struct Edges<'a, T: OutputType>(&'a [Edge<T>]);
+
+impl<T: OutputType + ContainerType + FlatFields> OutputType for Edges<'_, T> {
+    fn type_name() -> std::borrow::Cow<'static, str> {
+        <&[Edge<T>] as OutputType>::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        <&[Edge<T>] as OutputType>::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut async_graphql::registry::Registry) -> String {
+        <&[Edge<T>] as OutputType>::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        if !edges_are_flat::<T>(&ctx.item.node) {
+            return async_graphql::resolver_utils::resolve_list(
+                ctx,
+                field,
+                self.0.iter(),
+                Some(self.0.len()),
+            )
+            .await;
+        }
+        let mut list = Vec::with_capacity(self.0.len());
+        for (i, edge) in self.0.iter().enumerate() {
+            let ctx_edge = ctx.with_index(i);
+            let mut fields =
+                async_graphql::indexmap::IndexMap::with_capacity(ctx.item.node.items.len());
+            for s in &ctx.item.node.items {
+                let Selection::Field(f) = &s.node else {
+                    continue;
+                };
+                let value = match f.node.name.node.as_str() {
+                    "node" => {
+                        let ctx_node = ctx_edge.with_field(f);
+                        resolve_flat(
+                            &ctx_node.with_selection_set(&f.node.selection_set),
+                            &edge.node,
+                        )
+                        .await
+                    }
+                    "__typename" => Value::String(edge.introspection_type_name().into_owned()),
+                    _ => match edge.resolve_field(&ctx_edge.with_field(f)).await {
+                        Ok(v) => v.unwrap_or_default(),
+                        Err(e) => {
+                            ctx_edge.add_error(e);
+                            continue;
+                        }
+                    },
+                };
+                fields
+                    .entry(f.node.response_key().node.clone())
+                    .or_insert(value);
+            }
+            list.push(if fields.is_empty() {
+                Value::Null
+            } else {
+                Value::Object(fields)
+            });
+        }
+        Ok(Value::List(list))
+    }
+}
+
+/// A page's nodes (`[X!]!`), resolved in one loop when the selection is flat.
+pub struct Nodes<'a, T: OutputType>(&'a [Edge<T>]);
+
+impl<T: OutputType + ContainerType + FlatFields> OutputType for Nodes<'_, T> {
+    fn type_name() -> std::borrow::Cow<'static, str> {
+        <&[T] as OutputType>::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        <&[T] as OutputType>::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut async_graphql::registry::Registry) -> String {
+        <&[T] as OutputType>::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        let nodes = self.0.iter().map(|e| &e.node);
+        if !is_flat(&ctx.item.node, T::FLAT) {
+            return async_graphql::resolver_utils::resolve_list(
+                ctx,
+                field,
+                nodes,
+                Some(self.0.len()),
+            )
+            .await;
+        }
+        let mut list = Vec::with_capacity(self.0.len());
+        for (i, node) in nodes.enumerate() {
+            list.push(resolve_flat(&ctx.with_index(i), node).await);
+        }
+        Ok(Value::List(list))
+    }
+}
+
 /// A page of a list, per the Relay cursor connection specification. Its GraphQL name
 /// is the item's name + `Connection` (`ActivityConnection`). Kapok's own rather than
 /// async-graphql's so the type carries a description like every other type.
@@ -101,7 +328,7 @@ impl<T: async_graphql::OutputType> async_graphql::TypeName for Connection<T> {
 /// page sits in the list (`pageInfo`) and how long the whole list is (`totalCount`).
 /// Ask for the next page with `after: pageInfo.endCursor`.
 #[async_graphql::Object(name_type)]
-impl<T: async_graphql::OutputType> Connection<T> {
+impl<T: OutputType + ContainerType + FlatFields> Connection<T> {
     /// Where this page sits: whether more pages follow or precede it, and the
     /// cursors of its first and last items.
     async fn page_info(&self) -> connection::PageInfo {
@@ -114,13 +341,13 @@ impl<T: async_graphql::OutputType> Connection<T> {
     }
 
     /// The page's items, each with its cursor.
-    async fn edges(&self) -> &[Edge<T>] {
-        &self.edges
+    async fn edges(&self) -> Edges<'_, T> {
+        Edges(&self.edges)
     }
 
     /// The page's items, without cursors.
-    async fn nodes(&self) -> Vec<&T> {
-        self.edges.iter().map(|e| &e.node).collect()
+    async fn nodes(&self) -> Nodes<'_, T> {
+        Nodes(&self.edges)
     }
 
     /// Number of items in the whole list, across all pages. A volunteer search stops
@@ -239,6 +466,119 @@ where
 
 #[cfg(test)]
 mod tests {
+    fn snake(camel: &str) -> String {
+        let mut out = String::new();
+        for c in camel.chars() {
+            if c.is_ascii_uppercase() {
+                out.push('_');
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// The selection set of `edges` in a document.
+    fn edges_selection(q: &str) -> async_graphql::parser::types::SelectionSet {
+        use async_graphql::parser::types::{DocumentOperations, Selection};
+        let doc = async_graphql::parser::parse_query(q).expect("parses");
+        let DocumentOperations::Single(op) = doc.operations else {
+            panic!("one operation")
+        };
+        let Selection::Field(list) = &op.node.selection_set.node.items[0].node else {
+            panic!("a field")
+        };
+        let edges = list
+            .node
+            .selection_set
+            .node
+            .items
+            .iter()
+            .find_map(|s| match &s.node {
+                Selection::Field(f) if f.node.name.node == "edges" => Some(f),
+                _ => None,
+            });
+        edges.expect("edges").node.selection_set.node.clone()
+    }
+
+    /// Which pages take the loop: only fields of the list (aliased or repeated, with
+    /// `__typename` and `cursor`); a directive, a fragment, a nested object or any
+    /// other field sends the page through the executor. The end-to-end tests
+    /// (`a_flat_page_of_*`) compare the two paths' answers.
+    #[test]
+    fn flat_selections_are_told_apart() {
+        use super::{edges_are_flat, FlatFields};
+        use crate::graphql::volunteers::Volunteer;
+        assert!(Volunteer::FLAT.contains(&"realName"));
+        let flat = |q: &str| edges_are_flat::<Volunteer>(&edges_selection(q));
+        assert!(flat(
+            "{ v { edges { cursor node { id realName n: realName realName __typename } } } }"
+        ));
+        assert!(flat("{ v { edges { __typename node { gender } } } }"));
+        assert!(!flat("{ v { edges { node { id @include(if: true) } } } }"));
+        assert!(!flat(
+            "{ v { edges { node { ... on Volunteer { id } } } } }"
+        ));
+        assert!(!flat("{ v { edges { node { unit { code } } } } }"));
+        assert!(!flat("{ v { edges { node { idNumber } } } }"));
+        assert!(!flat(
+            "{ v { edges { cursor @skip(if: false) node { id } } } }"
+        ));
+        assert!(!flat(
+            "{ v { edges { ...E } } } fragment E on VolunteerEdge { cursor }"
+        ));
+    }
+
+    /// A field in a `FlatFields` list is resolved one row after another, so it must
+    /// not wait on anything shared by the rows (a loader) — which needs the context.
+    /// This reads each list and the type's resolvers: every listed field is an
+    /// `async fn name(&self)` of the type's `#[Object]` block, nothing more.
+    #[test]
+    fn flat_fields_take_nothing_but_self() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/graphql");
+        let mut lists = 0;
+        let mut wrong = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("graphql dir") {
+            let path = entry.expect("entry").path();
+            let text = std::fs::read_to_string(&path).expect("source");
+            let mut rest = text.as_str();
+            while let Some(at) = rest.find("FlatFields for ") {
+                let after = &rest[at + "FlatFields for ".len()..];
+                let ty: String = after
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                let body = &after[..after.find("];").unwrap_or(0)];
+                rest = &after[body.len()..];
+                if !body.contains("const FLAT") {
+                    continue;
+                }
+                lists += 1;
+                let block_start = text
+                    .find(&format!("#[Object]\nimpl {ty} {{"))
+                    .unwrap_or_else(|| panic!("no #[Object] block for {ty}"));
+                let block = &text[block_start..];
+                let block = &block[..block.find("\n}\n").unwrap_or(block.len())];
+                let names = body
+                    .split('"')
+                    .skip(1)
+                    .step_by(2)
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>();
+                assert!(!names.is_empty(), "{ty}: an empty list");
+                for name in names {
+                    let sig = format!("async fn {}(&self)", snake(&name));
+                    if !block.contains(&sig) {
+                        wrong.push(format!("{ty}.{name}: no `{sig}`"));
+                    }
+                }
+            }
+        }
+        assert!(lists >= 2, "found only {lists} flat lists");
+        assert!(wrong.is_empty(), "{wrong:?}");
+    }
+
     /// async-graphql prices a field only by its own `complexity` attribute, so each
     /// list must name [`super::list_cost`] (or `batched_list_cost`); a list without
     /// it would cost one row however many it returns, and an anonymous caller could

@@ -7,7 +7,7 @@ use entity::kinds::MoveState;
 use entity::kinds::VolunteerStatus;
 use tokio::sync::OnceCell;
 
-use crate::graphql::connection::{list, Connection, OrderBy, Paging};
+use crate::graphql::connection::{list, Connection, FlatFields, OrderBy, Paging};
 use crate::graphql::ids::{global_id, NodeKind};
 use crate::graphql::loaders;
 use crate::graphql::scalars::{Day, Timestamp};
@@ -52,6 +52,25 @@ impl Volunteer {
             .await
             .map_err(|e| e.extend())
     }
+}
+
+impl FlatFields for Volunteer {
+    const FLAT: &'static [&'static str] = &[
+        "id",
+        "volunteerNumber",
+        "realName",
+        "idType",
+        "gender",
+        "unitCode",
+        "partyMember",
+        "partyOrganization",
+        "reportedUnitCode",
+        "status",
+        "registeredAt",
+        "approvedHours",
+        "stars",
+        "barredUntil",
+    ];
 }
 
 /// A registered volunteer (注册志愿者) at a unit. Personal data is masked without permission to read it.

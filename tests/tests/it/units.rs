@@ -67,6 +67,32 @@ async fn a_community_with_its_ancestors() {
     assert_eq!(node["node"]["id"], id);
 }
 
+/// A flat page of units (fields read from the row only) is answered as the executor
+/// answers it; a nested `parent` sends the page through the executor.
+#[tokio::test]
+async fn a_flat_page_of_units_answers_as_the_executor_does() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let page = app
+        .flat_and_executor_agree(
+            &admin,
+            r#"{ units(under: "440104", level: STREET, first: 20) { totalCount
+                   edges { cursor{I} node { id{I} code{I} name{I} level{I} __typename{I} c: code{I} } }
+                   nodes { name{I} } } }"#,
+        )
+        .await;
+    let edges = page["units"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 18);
+    assert_eq!(edges[0]["node"]["c"], edges[0]["node"]["code"]);
+    assert_eq!(edges[0]["node"]["__typename"], "Unit");
+    app.flat_and_executor_agree(
+        &admin,
+        r#"{ units(under: "440104", level: STREET, first: 5) {
+               edges { node { code{I} parent { code{I} } } } } }"#,
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn streets_of_yuexiu() {
     let app = spawn_app().await;

@@ -335,6 +335,53 @@ async fn volunteer_filters() {
     assert_eq!(fields["serviceFields"][0]["name"], "老年人服务");
 }
 
+/// A page of volunteers with only fields read from the row is resolved in one loop;
+/// its answer is the executor's, field for field — aliases, a repeated field,
+/// `__typename`, cursors, nulls and both `edges` and `nodes`.
+#[tokio::test]
+async fn a_flat_page_of_volunteers_answers_as_the_executor_does() {
+    let app = spawn_app().await;
+    let (_, worker) = app
+        .user_with_role("sw_beijing", "440104003", Some("social_worker"))
+        .await;
+    let mut a = volunteer("王小明", ID_A, YANYUNXI);
+    a["i"]["partyMember"] = json!(true);
+    a["i"]["partyOrganization"] = json!("北京街道党工委");
+    a["i"]["reportedUnitCode"] = json!(LIUYUN);
+    register(&app, &worker, a).await;
+    register(&app, &worker, volunteer("李小红", ID_B, LIUYUN)).await;
+    let page = app
+        .flat_and_executor_agree(
+            &worker,
+            "{ volunteers(first: 10) { totalCount edges { cursor{I} __typename{I} kind: __typename{I}
+               node { __typename{I} id{I} volunteerNumber{I} realName{I} name: realName{I} realName{I}
+                      idType{I} gender{I} unitCode{I} partyMember{I} partyOrganization{I}
+                      reportedUnitCode{I} status{I} registeredAt{I} approvedHours{I} stars{I}
+                      barredUntil{I} } }
+               nodes { id{I} gender{I} } } }",
+        )
+        .await;
+    let edges = page["volunteers"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 2);
+    let names: Vec<&str> = edges
+        .iter()
+        .map(|e| e["node"]["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"王小明") && names.contains(&"李小红"),
+        "{names:?}"
+    );
+    assert_eq!(edges[0]["kind"], "VolunteerEdge");
+    assert_eq!(edges[0]["node"]["__typename"], "Volunteer");
+    assert!(edges
+        .iter()
+        .any(|e| e["node"]["partyOrganization"] == "北京街道党工委"));
+    assert!(edges
+        .iter()
+        .any(|e| e["node"]["partyOrganization"].is_null()));
+    assert_eq!(page["volunteers"]["nodes"].as_array().unwrap().len(), 2);
+}
+
 #[tokio::test]
 async fn organizations_and_stations() {
     let app = spawn_app().await;
