@@ -168,32 +168,60 @@ fn edges_are_flat<T: FlatFields>(set: &SelectionSet) -> bool {
 /// fields in selection order, the first value of a repeated response key kept, a
 /// field's error recorded on the request with the field left out, and null when no
 /// field is left.
-async fn resolve_flat<T: ContainerType>(ctx: &ContextSelectionSet<'_>, item: &T) -> Value {
-    let mut fields = async_graphql::indexmap::IndexMap::with_capacity(ctx.item.node.items.len());
-    for s in &ctx.item.node.items {
-        let Selection::Field(field) = &s.node else {
-            continue;
-        };
-        let value = if field.node.name.node == "__typename" {
-            Value::String(item.introspection_type_name().into_owned())
+struct FlatObject(async_graphql::indexmap::IndexMap<async_graphql::Name, Value>);
+
+impl FlatObject {
+    fn new(ctx: &ContextSelectionSet<'_>) -> FlatObject {
+        FlatObject(async_graphql::indexmap::IndexMap::with_capacity(
+            ctx.item.node.items.len(),
+        ))
+    }
+
+    fn put(&mut self, field: &Positioned<Field>, value: Option<Value>) {
+        if let Some(value) = value {
+            self.0
+                .entry(field.node.response_key().node.clone())
+                .or_insert(value);
+        }
+    }
+
+    fn into_value(self) -> Value {
+        if self.0.is_empty() {
+            Value::Null
         } else {
-            match item.resolve_field(&ctx.with_field(field)).await {
-                Ok(v) => v.unwrap_or_default(),
-                Err(e) => {
-                    ctx.add_error(e);
-                    continue;
-                }
-            }
-        };
-        fields
-            .entry(field.node.response_key().node.clone())
-            .or_insert(value);
+            Value::Object(self.0)
+        }
     }
-    if fields.is_empty() {
-        Value::Null
-    } else {
-        Value::Object(fields)
+}
+
+/// One field of `item` by its own resolver (`__typename` by its type); `None` when
+/// it failed, with the error recorded on the request.
+async fn field_of<T: ContainerType>(
+    ctx: &ContextSelectionSet<'_>,
+    item: &T,
+    field: &Positioned<Field>,
+) -> Option<Value> {
+    if field.node.name.node == "__typename" {
+        return Some(Value::String(item.introspection_type_name().into_owned()));
     }
+    match item.resolve_field(&ctx.with_field(field)).await {
+        Ok(v) => Some(v.unwrap_or_default()),
+        Err(e) => {
+            ctx.add_error(e);
+            None
+        }
+    }
+}
+
+/// Every field of a flat selection on `item`, one after another.
+async fn resolve_flat<T: ContainerType>(ctx: &ContextSelectionSet<'_>, item: &T) -> Value {
+    let mut object = FlatObject::new(ctx);
+    for s in &ctx.item.node.items {
+        if let Selection::Field(field) = &s.node {
+            object.put(field, field_of(ctx, item, field).await);
+        }
+    }
+    object.into_value()
 }
 
 /// A page's edges as GraphQL sees them (`[XEdge!]!`), resolved in one loop when the
@@ -230,39 +258,26 @@ impl<T: OutputType + ContainerType + FlatFields> OutputType for Edges<'_, T> {
         let mut list = Vec::with_capacity(self.0.len());
         for (i, edge) in self.0.iter().enumerate() {
             let ctx_edge = ctx.with_index(i);
-            let mut fields =
-                async_graphql::indexmap::IndexMap::with_capacity(ctx.item.node.items.len());
+            let mut object = FlatObject::new(ctx);
             for s in &ctx.item.node.items {
                 let Selection::Field(f) = &s.node else {
                     continue;
                 };
-                let value = match f.node.name.node.as_str() {
-                    "node" => {
-                        let ctx_node = ctx_edge.with_field(f);
+                let value = if f.node.name.node == "node" {
+                    let ctx_node = ctx_edge.with_field(f);
+                    Some(
                         resolve_flat(
                             &ctx_node.with_selection_set(&f.node.selection_set),
                             &edge.node,
                         )
-                        .await
-                    }
-                    "__typename" => Value::String(edge.introspection_type_name().into_owned()),
-                    _ => match edge.resolve_field(&ctx_edge.with_field(f)).await {
-                        Ok(v) => v.unwrap_or_default(),
-                        Err(e) => {
-                            ctx_edge.add_error(e);
-                            continue;
-                        }
-                    },
+                        .await,
+                    )
+                } else {
+                    field_of(&ctx_edge, edge, f).await
                 };
-                fields
-                    .entry(f.node.response_key().node.clone())
-                    .or_insert(value);
+                object.put(f, value);
             }
-            list.push(if fields.is_empty() {
-                Value::Null
-            } else {
-                Value::Object(fields)
-            });
+            list.push(object.into_value());
         }
         Ok(Value::List(list))
     }
