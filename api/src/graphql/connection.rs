@@ -164,6 +164,48 @@ fn edges_are_flat<T: FlatFields>(set: &SelectionSet) -> bool {
     })
 }
 
+/// The node fields a connection's selection reads when every object of its page takes
+/// the flat path: `Some` when each of its selections is `totalCount`,
+/// `totalCountCapped`, `pageInfo` or `__typename`, or `edges` / `nodes` without a
+/// directive and flat as [`Edges`] and [`Nodes`] decide; `None` for anything else (a
+/// fragment, a directive on a list, another field). A list service may then read only
+/// the columns of those fields: nothing else of the rows is resolved.
+pub fn flat_node_fields<'s, T: FlatFields>(set: &'s SelectionSet) -> Option<Vec<&'s str>> {
+    let mut fields = Vec::new();
+    let mut add = |node: &'s SelectionSet| {
+        fields.extend(node.items.iter().filter_map(|s| match &s.node {
+            Selection::Field(f) => Some(f.node.name.node.as_str()),
+            _ => None,
+        }))
+    };
+    for s in &set.items {
+        let Selection::Field(f) = &s.node else {
+            return None;
+        };
+        let f = &f.node;
+        match f.name.node.as_str() {
+            "totalCount" | "totalCountCapped" | "pageInfo" | "__typename" => {}
+            "edges" if f.directives.is_empty() && edges_are_flat::<T>(&f.selection_set.node) => {
+                for e in &f.selection_set.node.items {
+                    if let Selection::Field(e) = &e.node {
+                        if e.node.name.node == "node" {
+                            add(&e.node.selection_set.node);
+                        }
+                    }
+                }
+            }
+            "nodes" if f.directives.is_empty() && is_flat(&f.selection_set.node, T::FLAT) => {
+                add(&f.selection_set.node)
+            }
+            _ => return None,
+        }
+    }
+    fields.retain(|f| *f != "__typename");
+    fields.sort_unstable();
+    fields.dedup();
+    Some(fields)
+}
+
 /// One object of a flat selection, built as async-graphql's executor builds it: the
 /// fields in selection order, the first value of a repeated response key kept, a
 /// field's error recorded on the request with the field left out, and null when no
@@ -543,6 +585,57 @@ mod tests {
         assert!(!flat(
             "{ v { edges { ...E } } } fragment E on VolunteerEdge { cursor }"
         ));
+    }
+
+    /// The node fields a list service may read only the columns of: the union over
+    /// `edges` and `nodes` when the whole connection's selection is flat, and none at
+    /// all (read everything) when any part of it is not.
+    #[test]
+    fn flat_node_fields_are_those_of_a_wholly_flat_connection() {
+        use super::flat_node_fields;
+        use crate::graphql::volunteers::Volunteer;
+        let fields = |q: &str| {
+            use async_graphql::parser::types::{DocumentOperations, Selection};
+            let doc = async_graphql::parser::parse_query(q).expect("parses");
+            let DocumentOperations::Single(op) = doc.operations else {
+                panic!("one operation")
+            };
+            let Selection::Field(list) = &op.node.selection_set.node.items[0].node else {
+                panic!("a field")
+            };
+            flat_node_fields::<Volunteer>(&list.node.selection_set.node)
+                .map(|f| f.into_iter().map(str::to_owned).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            fields(
+                "{ v { totalCount totalCountCapped __typename pageInfo { endCursor ...P }
+                   edges { cursor node { realName __typename n: id } }
+                   nodes { gender realName } } }
+                 fragment P on PageInfo { hasNextPage }"
+            ),
+            Some(vec!["gender".into(), "id".into(), "realName".into()])
+        );
+        assert_eq!(fields("{ v { totalCount } }"), Some(vec![]));
+        assert_eq!(fields("{ v { edges { cursor } } }"), Some(vec![]));
+        // Not flat: a nested object, a personal field, a directive, a fragment.
+        assert_eq!(
+            fields("{ v { edges { node { id unit { code } } } } }"),
+            None
+        );
+        assert_eq!(fields("{ v { nodes { id phone } } }"), None);
+        assert_eq!(
+            fields("{ v { edges { node { id } } nodes { idNumber } } }"),
+            None
+        );
+        assert_eq!(fields("{ v { nodes @include(if: true) { id } } }"), None);
+        assert_eq!(
+            fields("{ v { ... on VolunteerConnection { nodes { id } } } }"),
+            None
+        );
+        assert_eq!(
+            fields("{ v { edges { node { ...N } } } } fragment N on Volunteer { id }"),
+            None
+        );
     }
 
     /// A field in a `FlatFields` list is resolved one row after another, so it must

@@ -5,9 +5,10 @@ use entity::kinds::Gender;
 use entity::kinds::IdType;
 use entity::kinds::MoveState;
 use entity::kinds::VolunteerStatus;
+use entity::volunteer;
 use tokio::sync::OnceCell;
 
-use crate::graphql::connection::{list, Connection, FlatFields, OrderBy, Paging};
+use crate::graphql::connection::{flat_node_fields, list, Connection, FlatFields, OrderBy, Paging};
 use crate::graphql::ids::{global_id, NodeKind};
 use crate::graphql::loaders;
 use crate::graphql::scalars::{Day, Timestamp};
@@ -71,6 +72,38 @@ impl FlatFields for Volunteer {
         "stars",
         "barredUntil",
     ];
+}
+
+/// The column each flat field is read from: a page whose selection holds only flat
+/// fields reads only their columns (`VolunteerFilter::columns`).
+fn column_of(field: &str) -> Option<volunteer::Column> {
+    use volunteer::Column as C;
+    Some(match field {
+        "id" => C::Id,
+        "volunteerNumber" => C::VolunteerNumber,
+        "realName" => C::RealName,
+        "idType" => C::IdKind,
+        "gender" => C::Gender,
+        "unitCode" => C::UnitCode,
+        "partyMember" => C::PartyMember,
+        "partyOrganization" => C::PartyOrganization,
+        "reportedUnitCode" => C::ReportedUnitCode,
+        "status" => C::Status,
+        "registeredAt" => C::CreatedAt,
+        "approvedHours" => C::ApprovedHalfHours,
+        "stars" => C::Stars,
+        "barredUntil" => C::BarredUntil,
+        _ => return None,
+    })
+}
+
+/// The columns a volunteers connection's selection needs, when it reads flat fields
+/// only; `None` (every column) otherwise.
+fn columns_of(ctx: &Context<'_>) -> Option<Vec<volunteer::Column>> {
+    flat_node_fields::<Volunteer>(&ctx.item.node.selection_set.node)?
+        .into_iter()
+        .map(column_of)
+        .collect()
 }
 
 /// A registered volunteer (注册志愿者) at a unit. Personal data is masked without permission to read it.
@@ -403,6 +436,7 @@ impl VolunteerQuery {
                     team_id: None,
                     stars,
                     without_personal_data: !selects_personal_data(ctx),
+                    columns: columns_of(ctx),
                 };
                 volunteers::list(cx, &filter, &page, want_total).await
             },
@@ -574,4 +608,26 @@ fn selects_personal_data(ctx: &Context<'_>) -> bool {
         "nodes" => node_reads(f),
         _ => false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{column_of, FlatFields, Volunteer};
+
+    /// A flat field without a column would send every flat page back to reading all
+    /// columns; each column is read by one field.
+    #[test]
+    fn every_flat_field_names_its_own_column() {
+        let mut columns: Vec<&str> = Volunteer::FLAT
+            .iter()
+            .map(|f| {
+                let c = column_of(f).unwrap_or_else(|| panic!("{f}: no column"));
+                sea_orm::IdenStatic::as_str(&c)
+            })
+            .collect();
+        columns.sort_unstable();
+        columns.dedup();
+        assert_eq!(columns.len(), Volunteer::FLAT.len());
+        assert_eq!(column_of("idNumber").map(|_| ()), None);
+    }
 }

@@ -28,6 +28,7 @@ pub mod projects;
 pub mod ranges;
 pub mod records;
 pub mod roles;
+pub mod rows;
 mod scoped;
 pub mod selfservice;
 pub mod stars;
@@ -455,6 +456,25 @@ where
     R: TryFrom<E::Model>,
     ServiceError: From<R::Error>,
 {
+    page_as::<E, E::Model, R>(cx, query, sort, page, want_total).await
+}
+
+/// [`page_by`] with the rows decoded as `M` (e.g. [`rows::VolunteerRow`]) instead of
+/// the entity's derived decoding.
+pub(crate) async fn page_as<E, M, R>(
+    cx: &Ctx,
+    query: Select<E>,
+    sort: &Sort<E>,
+    page: &PageRequest,
+    want_total: bool,
+) -> ServiceResult<(Page<R>, u64)>
+where
+    E: EntityTrait,
+    E::Model: sea_orm::FromQueryResult + Send + Sync,
+    M: sea_orm::FromQueryResult + Into<E::Model> + Send + Sync,
+    R: TryFrom<E::Model>,
+    ServiceError: From<R::Error>,
+{
     let total = if want_total {
         query.clone().count(cx.db()).await?
     } else {
@@ -472,10 +492,12 @@ where
     }
     let rows = query
         .limit(page.size + 1)
+        .into_model::<M>()
         .all(cx.db())
         .await?
         .into_iter()
         .map(|m| {
+            let m: E::Model = m.into();
             let key = row_key::<E>(&m, &sort.keys)?;
             Ok((key, R::try_from(m).map_err(ServiceError::from)?))
         })

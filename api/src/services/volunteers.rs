@@ -21,6 +21,7 @@ use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
 use crate::services::daily::{self, Delta};
+use crate::services::rows::{PartialVolunteerRow, VolunteerRow};
 use crate::services::{ranges, scoped, units, users, Ctx, Seen};
 
 #[derive(Debug, Clone)]
@@ -858,6 +859,9 @@ pub struct VolunteerFilter {
     /// Leave the ID number, phone and birth date out of the page (when the selection
     /// does not ask for them): they are not read, and not held in memory.
     pub without_personal_data: bool,
+    /// Read only these columns (with the id, the unit and the sort keys): the
+    /// selection reads nothing else of the records, whose other fields stay empty.
+    pub columns: Option<Vec<volunteer::Column>>,
 }
 
 /// What volunteers can be sorted by.
@@ -956,47 +960,42 @@ pub async fn list(
         _ => None,
     };
     let kept = kept.or(searched.map(|n| n.min(SEARCH_COUNT_CAP)));
-    if filter.without_personal_data {
-        use sea_orm::sea_query::Expr;
-        use volunteer::Column as C;
-        q = q
-            .select_only()
-            .columns([
-                C::Id,
-                C::VolunteerNumber,
-                C::RealName,
-                C::IdKind,
-                C::Gender,
-                C::UnitCode,
-                C::UserId,
-                C::PartyMember,
-                C::PartyOrganization,
-                C::ReportedUnitCode,
-                C::Status,
-                C::CreatedAt,
-                C::UpdatedAt,
-                C::ApprovedHalfHours,
-                C::Stars,
-                C::BarredUntil,
-            ])
-            // Placeholders the records mark as not loaded (`personal_loaded`).
-            .expr_as(Expr::val(""), "id_number")
-            .expr_as(Expr::cust("NULL"), "phone")
-            .expr_as(Expr::cust("CAST(NULL AS DATE)"), "birth_date");
-    }
-    let (mut page, total): (Page<VolunteerRecord>, u64) = super::page_by(
-        cx,
-        q,
-        &sort(filter.order),
-        page,
-        want_total && kept.is_none(),
-    )
-    .await?;
-    if filter.without_personal_data {
-        for v in &mut page.rows {
-            v.personal_loaded = false;
+    // The columns the page reads: those the selection needs (`columns`), or all but
+    // the personal data when it does not ask for it. The records leave the others
+    // empty, and read personal data by id if a field asks for it after all.
+    use sea_orm::{IdenStatic, Iterable};
+    use volunteer::Column as C;
+    let sort = sort(filter.order);
+    let narrowed: Option<Vec<C>> = match (&filter.columns, filter.without_personal_data) {
+        (Some(columns), _) => Some(columns.clone()),
+        (None, true) => Some(
+            C::iter()
+                .filter(|c| !matches!(c, C::IdNumber | C::Phone | C::BirthDate))
+                .collect(),
+        ),
+        (None, false) => None,
+    };
+    let count = want_total && kept.is_none();
+    let (mut page, total): (Page<VolunteerRecord>, u64) = match narrowed {
+        Some(columns) => {
+            // The id and unit make the record (its scope); the sort keys its cursor.
+            let read = |c: &C| {
+                matches!(c, C::Id | C::UnitCode)
+                    || columns
+                        .iter()
+                        .chain(&sort.keys)
+                        .any(|k| k.as_str() == c.as_str())
+            };
+            q = q.select_only().columns(C::iter().filter(read));
+            let (mut page, total): (Page<VolunteerRecord>, u64) =
+                super::page_as::<_, PartialVolunteerRow, _>(cx, q, &sort, page, count).await?;
+            for v in &mut page.rows {
+                v.personal_loaded = false;
+            }
+            (page, total)
         }
-    }
+        None => super::page_as::<_, VolunteerRow, _>(cx, q, &sort, page, count).await?,
+    };
     page.total_capped = searched.is_some_and(|n| n > SEARCH_COUNT_CAP);
     Ok((page, kept.unwrap_or(total)))
 }

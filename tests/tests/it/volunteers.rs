@@ -380,6 +380,36 @@ async fn a_flat_page_of_volunteers_answers_as_the_executor_does() {
         .iter()
         .any(|e| e["node"]["partyOrganization"].is_null()));
     assert_eq!(page["volunteers"]["nodes"].as_array().unwrap().len(), 2);
+
+    // A narrow flat page reads only its fields' columns (and the sort keys, for the
+    // cursors): the same pages, cursors and second pages as the executor's full rows.
+    for order in ["UNIT", "NAME", "HOURS", "REGISTERED_AT"] {
+        for direction in ["ASC", "DESC"] {
+            let by = format!("orderBy: {{ field: {order}, direction: {direction} }}");
+            let first = app
+                .flat_and_executor_agree(
+                    &worker,
+                    &format!(
+                        "{{ volunteers(first: 1, {by}) {{ totalCount pageInfo {{ endCursor hasNextPage }}
+                           edges {{ cursor node {{ gender{{I}} }} }} }} }}"
+                    ),
+                )
+                .await;
+            let end = first["volunteers"]["pageInfo"]["endCursor"]
+                .as_str()
+                .unwrap();
+            let second = app
+                .flat_and_executor_agree(
+                    &worker,
+                    &format!(
+                        "{{ volunteers(first: 1, after: \"{end}\", {by}) {{
+                           nodes {{ realName{{I}} approvedHours{{I}} }} }} }}"
+                    ),
+                )
+                .await;
+            assert_eq!(second["volunteers"]["nodes"].as_array().unwrap().len(), 1);
+        }
+    }
 }
 
 #[tokio::test]
@@ -970,4 +1000,162 @@ async fn name_search_finds_what_a_scan_finds_and_caps_its_count() {
         app.scalar("SELECT COUNT(*) FROM volunteer WHERE NOT party_member")
             .await
     );
+}
+
+/// Pages of volunteers are decoded by `rows::VolunteerRow` (one pass over the columns,
+/// cells by position); every value must be what sea-orm's derived decoding reads from
+/// the same row, NULL or not, in any column order, on both databases.
+#[tokio::test]
+async fn volunteer_rows_decode_as_the_derived_model_does() {
+    use chrono::{TimeZone, Utc};
+    use entity::kinds::{Gender, IdType, VolunteerStatus};
+    use entity::volunteer::{self, Column as C};
+    use kapok_api::services::rows::{PartialVolunteerRow, VolunteerRow};
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, QuerySelect, Set};
+
+    let app = spawn_app().await;
+    let user = entity::user::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the bootstrap administrator")
+        .id;
+    let at = Utc.with_ymd_and_hms(2026, 3, 7, 8, 30, 15).unwrap()
+        + chrono::Duration::microseconds(123_456);
+    // One row with every nullable column set, one with every one NULL.
+    let full = volunteer::ActiveModel {
+        volunteer_number: Set(Some("44010400300001".into())),
+        real_name: Set("欧阳子轩".into()),
+        id_kind: Set(IdType::Passport),
+        id_number: Set("E12345678".into()),
+        phone: Set(Some("13812345678".into())),
+        gender: Set(Gender::Female),
+        birth_date: Set(chrono::NaiveDate::from_ymd_opt(1985, 6, 15)),
+        unit_code: Set(YANYUNXI.into()),
+        user_id: Set(Some(user)),
+        party_member: Set(true),
+        party_organization: Set(Some("北京街道党工委".into())),
+        reported_unit_code: Set(Some(LIUYUN.into())),
+        status: Set(VolunteerStatus::Active),
+        created_at: Set(at),
+        updated_at: Set(at + chrono::Duration::days(1)),
+        approved_half_hours: Set(9_000_000_001),
+        stars: Set(5),
+        barred_until: Set(Some(at + chrono::Duration::days(365))),
+        ..Default::default()
+    };
+    let empty = volunteer::ActiveModel {
+        volunteer_number: Set(None),
+        real_name: Set("Li".into()),
+        id_kind: Set(IdType::ResidentId),
+        id_number: Set(ID_A.into()),
+        phone: Set(None),
+        gender: Set(Gender::Unknown),
+        birth_date: Set(None),
+        unit_code: Set(JIUNANHAI.into()),
+        user_id: Set(None),
+        party_member: Set(false),
+        party_organization: Set(None),
+        reported_unit_code: Set(None),
+        status: Set(VolunteerStatus::Active),
+        created_at: Set(at),
+        updated_at: Set(at),
+        approved_half_hours: Set(0),
+        stars: Set(0),
+        barred_until: Set(None),
+        ..Default::default()
+    };
+    full.insert(&app.db).await.unwrap();
+    empty.insert(&app.db).await.unwrap();
+
+    let all = || volunteer::Entity::find().order_by_asc(C::Id);
+    let whole = all().all(&app.db).await.unwrap();
+    let derived = whole.clone();
+    assert_eq!(derived.len(), 2);
+    let decoded: Vec<volunteer::Model> = all()
+        .into_model::<VolunteerRow>()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    assert_eq!(decoded, derived);
+    assert!(decoded[0].phone.is_some() && decoded[1].phone.is_none());
+
+    // The columns the other way round, with one the model does not have, and the
+    // placeholders a page without personal data selects.
+    let mut columns = vec![
+        C::Id,
+        C::VolunteerNumber,
+        C::RealName,
+        C::IdKind,
+        C::Gender,
+        C::UnitCode,
+        C::UserId,
+        C::PartyMember,
+        C::PartyOrganization,
+        C::ReportedUnitCode,
+        C::Status,
+        C::CreatedAt,
+        C::UpdatedAt,
+        C::ApprovedHalfHours,
+        C::Stars,
+        C::BarredUntil,
+    ];
+    columns.reverse();
+    let partial = || {
+        all()
+            .select_only()
+            .expr_as(Expr::val(7), "not_a_column")
+            .columns(columns.clone())
+            .expr_as(Expr::val(""), "id_number")
+            .expr_as(Expr::cust("NULL"), "phone")
+            .expr_as(Expr::cust("CAST(NULL AS DATE)"), "birth_date")
+    };
+    let derived = partial().all(&app.db).await.unwrap();
+    let decoded: Vec<volunteer::Model> = partial()
+        .into_model::<VolunteerRow>()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    assert_eq!(decoded, derived);
+    assert_eq!(decoded[0].id_number, "");
+    assert_eq!(
+        decoded[0].party_organization.as_deref(),
+        Some("北京街道党工委")
+    );
+
+    // A column missing is an error either way, not a default...
+    let short = || all().select_only().columns([C::Id, C::RealName, C::Phone]);
+    assert!(short().all(&app.db).await.is_err());
+    assert!(short()
+        .into_model::<VolunteerRow>()
+        .all(&app.db)
+        .await
+        .is_err());
+    // ...except in a partial row, which holds what was read and leaves the rest empty.
+    let partial: Vec<volunteer::Model> = short()
+        .into_model::<PartialVolunteerRow>()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    assert_eq!(partial.len(), 2);
+    for (p, w) in partial.iter().zip(&whole) {
+        assert_eq!(
+            (p.id, &p.real_name, &p.phone),
+            (w.id, &w.real_name, &w.phone)
+        );
+        assert_eq!(
+            (p.unit_code.as_str(), p.stars, p.barred_until),
+            ("", 0, None)
+        );
+    }
 }
