@@ -74,12 +74,13 @@ run_kapok() {
 # as it sends them (read off PostgreSQL's statement log), with their values. Units are
 # public: the `under` unit's existence, the count and the page. The scoped lists are
 # what a signed-in request needs for its data — the count, summed from kept monthly
-# figures, and the page without personal data (16 columns) — not the reading of the
-# caller's session, user and roles, which Kapok may keep between requests.
+# figures, and the page with the columns its selection reads (id, volunteer number,
+# name, gender, unit: 5 of 19) — not the reading of the caller's session, user and
+# roles, which Kapok may keep between requests.
 floor_sql() {
   local name="$1"
   local unit_cols='"unit"."id", "unit"."code", "unit"."name", "unit"."level", "unit"."parent_code", "unit"."created_at", "unit"."updated_at"'
-  local vol_cols='"volunteer"."id", "volunteer"."volunteer_number", "volunteer"."real_name", "volunteer"."id_kind", "volunteer"."gender", "volunteer"."unit_code", "volunteer"."user_id", "volunteer"."party_member", "volunteer"."party_organization", "volunteer"."reported_unit_code", "volunteer"."status", "volunteer"."created_at", "volunteer"."updated_at", "volunteer"."approved_half_hours", "volunteer"."stars", "volunteer"."barred_until"'
+  local vol_cols='"volunteer"."id", "volunteer"."volunteer_number", "volunteer"."real_name", "volunteer"."gender", "volunteer"."unit_code"'
   local under="" lo="" hi=""
   case "$name" in
     units_city) under=4401 lo=4401 hi=4402 ;;
@@ -100,7 +101,7 @@ EOF
     ;;
     street_volunteers|district_volunteers) cat <<EOF
 SELECT CAST(SUM(volunteers) AS BIGINT) AS "n" FROM "unit_monthly" WHERE "unit_monthly"."unit_code" >= '$lo' AND "unit_monthly"."unit_code" < '$hi' LIMIT 1;
-SELECT $vol_cols, '' AS "id_number", NULL AS "phone", CAST(NULL AS DATE) AS "birth_date" FROM "volunteer" WHERE "volunteer"."unit_code" >= '$lo' AND "volunteer"."unit_code" < '$hi' ORDER BY "volunteer"."unit_code" ASC, "volunteer"."id" ASC LIMIT 101;
+SELECT $vol_cols FROM "volunteer" WHERE "volunteer"."unit_code" >= '$lo' AND "volunteer"."unit_code" < '$hi' ORDER BY "volunteer"."unit_code" ASC, "volunteer"."id" ASC LIMIT 101;
 EOF
     ;;
   esac
