@@ -1069,23 +1069,23 @@ async fn volunteer_rows_decode_as_the_derived_model_does() {
     full.insert(&app.db).await.unwrap();
     empty.insert(&app.db).await.unwrap();
 
+    /// The rows of `q` as decoded by `M`.
+    async fn read_as<M: sea_orm::FromQueryResult + Into<volunteer::Model>>(
+        app: &TestApp,
+        q: sea_orm::Select<volunteer::Entity>,
+    ) -> Result<Vec<volunteer::Model>, sea_orm::DbErr> {
+        let rows = q.into_model::<M>().all(&app.db).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
     let all = || volunteer::Entity::find().order_by_asc(C::Id);
     let whole = all().all(&app.db).await.unwrap();
-    let derived = whole.clone();
-    assert_eq!(derived.len(), 2);
-    let decoded: Vec<volunteer::Model> = all()
-        .into_model::<VolunteerRow>()
-        .all(&app.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(Into::into)
-        .collect();
-    assert_eq!(decoded, derived);
+    assert_eq!(whole.len(), 2);
+    let decoded = read_as::<VolunteerRow>(&app, all()).await.unwrap();
+    assert_eq!(decoded, whole);
     assert!(decoded[0].phone.is_some() && decoded[1].phone.is_none());
 
-    // The columns the other way round, with one the model does not have, and the
-    // placeholders a page without personal data selects.
+    // The columns the other way round, with one the model does not have, and
+    // placeholders in the personal columns' place.
     let mut columns = vec![
         C::Id,
         C::VolunteerNumber,
@@ -1105,7 +1105,7 @@ async fn volunteer_rows_decode_as_the_derived_model_does() {
         C::BarredUntil,
     ];
     columns.reverse();
-    let partial = || {
+    let reordered = || {
         all()
             .select_only()
             .expr_as(Expr::val(7), "not_a_column")
@@ -1114,15 +1114,8 @@ async fn volunteer_rows_decode_as_the_derived_model_does() {
             .expr_as(Expr::cust("NULL"), "phone")
             .expr_as(Expr::cust("CAST(NULL AS DATE)"), "birth_date")
     };
-    let derived = partial().all(&app.db).await.unwrap();
-    let decoded: Vec<volunteer::Model> = partial()
-        .into_model::<VolunteerRow>()
-        .all(&app.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(Into::into)
-        .collect();
+    let derived = reordered().all(&app.db).await.unwrap();
+    let decoded = read_as::<VolunteerRow>(&app, reordered()).await.unwrap();
     assert_eq!(decoded, derived);
     assert_eq!(decoded[0].id_number, "");
     assert_eq!(
@@ -1133,20 +1126,9 @@ async fn volunteer_rows_decode_as_the_derived_model_does() {
     // A column missing is an error either way, not a default...
     let short = || all().select_only().columns([C::Id, C::RealName, C::Phone]);
     assert!(short().all(&app.db).await.is_err());
-    assert!(short()
-        .into_model::<VolunteerRow>()
-        .all(&app.db)
-        .await
-        .is_err());
+    assert!(read_as::<VolunteerRow>(&app, short()).await.is_err());
     // ...except in a partial row, which holds what was read and leaves the rest empty.
-    let partial: Vec<volunteer::Model> = short()
-        .into_model::<PartialVolunteerRow>()
-        .all(&app.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(Into::into)
-        .collect();
+    let partial = read_as::<PartialVolunteerRow>(&app, short()).await.unwrap();
     assert_eq!(partial.len(), 2);
     for (p, w) in partial.iter().zip(&whole) {
         assert_eq!(
