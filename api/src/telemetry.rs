@@ -30,7 +30,9 @@ pub fn init() {
 /// from (and stays in) a malloc arena: 150 sign-ins at once left the process at
 /// 400 MB for good. A fixed threshold disables that adjustment: blocks of 128 KiB
 /// and more are mapped and unmapped, and memory returns to the system when the
-/// sign-ins end.
+/// sign-ins end. The `kapok` binary allocates through mimalloc (see `main.rs`), so
+/// there this only governs what C code (SQLite) allocates; the library's users — the
+/// tests — keep the system allocator.
 pub fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets an allocator parameter, under glibc's own lock; it
