@@ -1,8 +1,7 @@
 use clap::Parser;
 
-/// mimalloc instead of glibc's malloc: allocation was ~18 % of a signed-in list
-/// request's server time, and mimalloc's per-thread free lists take 9–17 % off the
-/// CPU each request costs (README → Performance).
+/// mimalloc instead of glibc's malloc: allocation was ~15 % of a signed-in list
+/// request's server time (figures in README → Performance → Allocator).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -14,8 +13,8 @@ static TUNE_MIMALLOC: extern "C" fn() = tune_mimalloc;
 
 /// mimalloc's defaults on Linux commit each arena up front and only reset freed
 /// memory after a delay, so resident memory stays near its peak: idle RSS went from
-/// 38 to 75 MB. Committing on demand and returning freed pages at once keeps it at
-/// glibc's level. These must hold before the first arena is made, i.e. before the
+/// 38 to 75 MB. Committing on demand and returning freed pages at once keeps it
+/// within a few MB of glibc's. These must hold before the first arena is made, i.e. before the
 /// first allocation — set from `main` they came too late (62 MB idle). mimalloc's
 /// own constructor (priority 101) has read its options by then, so they are set
 /// outright, except where the operator chose them with `MIMALLOC_*` variables.
