@@ -7,6 +7,24 @@ use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, false).await
+}
+
+/// The steady pool's sessions' `application_name` on PostgreSQL.
+pub const STEADY_APPLICATION_NAME: &str = "kapok (steady plans)";
+
+/// A second pool for the statements whose best plan is the same whatever their
+/// values (see `Store::steady`): on PostgreSQL its sessions keep one generic plan per
+/// prepared statement (`plan_cache_mode = force_generic_plan`). `None` on SQLite,
+/// which plans each statement once when it is prepared anyway.
+pub async fn connect_steady(url: &str) -> Result<Option<DatabaseConnection>, DbErr> {
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Ok(None);
+    }
+    connect_with(url, true).await.map(Some)
+}
+
+async fn connect_with(url: &str, generic_plans: bool) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     let plain_loopback = loopback_without_tls_setting(url);
     opts.connect_timeout(Duration::from_secs(5))
@@ -27,8 +45,15 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .foreign_keys(true)
         })
         .map_sqlx_postgres_opts(move |o| {
-            if plain_loopback {
+            let o = if plain_loopback {
                 o.ssl_mode(sea_orm::sqlx::postgres::PgSslMode::Disable)
+            } else {
+                o
+            };
+            if generic_plans {
+                // Named, so that `pg_stat_activity` tells the two pools apart.
+                o.options([("plan_cache_mode", "force_generic_plan")])
+                    .application_name(STEADY_APPLICATION_NAME)
             } else {
                 o
             }

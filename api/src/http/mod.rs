@@ -115,7 +115,12 @@ impl Application {
                 std::time::Duration::from_millis(config.hash_wait_ms),
             ),
         )
-        .with_clock(config.clock.clone());
+        .with_clock(config.clock.clone())
+        .with_steady(
+            db::connect_steady(&config.database_url)
+                .await
+                .map_err(StartupError::Connect)?,
+        );
         store.listen_for_caller_changes();
         let operator = Access::anonymous(
             policy.clone(),

@@ -89,6 +89,12 @@ impl Ctx {
     pub(super) fn db(&self) -> &DatabaseConnection {
         &self.store.db
     }
+
+    /// The pool for a statement whose best plan is the same whatever its values
+    /// (see `Store::steady`); the main pool where there is no such pool.
+    pub(super) fn steady_db(&self) -> &DatabaseConnection {
+        self.store.steady.as_ref().unwrap_or(&self.store.db)
+    }
 }
 
 #[cfg(test)]

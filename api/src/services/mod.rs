@@ -54,10 +54,30 @@ use sea_orm::{
 use crate::error::{Problem, Reason, ServiceError, ServiceResult};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 
+/// Counts `db`'s statements into `statements` and their durations into the metrics.
+fn count_statements(
+    db: &mut DatabaseConnection,
+    statements: &std::sync::Arc<std::sync::atomic::AtomicU64>,
+) {
+    let counted = statements.clone();
+    db.set_metric_callback(move |info| {
+        counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        crate::metrics::METRICS
+            .statement
+            .observe(info.elapsed.as_secs_f64())
+    });
+}
+
 /// Handle to the database, opaque outside `services`.
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    /// The pool for statements whose best plan does not depend on their values (a
+    /// list page read in the order of the index its scope ranges over, a count kept
+    /// by unit): PostgreSQL keeps one generic plan for them instead of planning each
+    /// run for its values, which was a third of the database's time on a list
+    /// request (`db::connect_steady`). `None`: the main pool serves them.
+    steady: Option<DatabaseConnection>,
     /// Bounds password hashing for everything this store serves.
     hashing: std::sync::Arc<crate::auth::HashGate>,
     last_pool_sample: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
@@ -78,13 +98,7 @@ impl Store {
 
     pub fn with_hashing(mut db: DatabaseConnection, hashing: crate::auth::HashGate) -> Store {
         let statements = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let counted = statements.clone();
-        db.set_metric_callback(move |info| {
-            counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            crate::metrics::METRICS
-                .statement
-                .observe(info.elapsed.as_secs_f64())
-        });
+        count_statements(&mut db, &statements);
         // On SQLite one process owns the file, so its own mutations are all the
         // changes there are; PostgreSQL keeps nothing until its listener is up.
         let callers = std::sync::Arc::new(callers::Callers::new(
@@ -92,12 +106,23 @@ impl Store {
         ));
         Store {
             db,
+            steady: None,
             callers,
             hashing: std::sync::Arc::new(hashing),
             last_pool_sample: std::sync::Arc::new(std::sync::Mutex::new(None)),
             statements,
             clock: Clock::system(),
         }
+    }
+
+    /// The same store with `steady` serving the statements whose plan does not depend
+    /// on their values (`db::connect_steady`).
+    pub fn with_steady(self, steady: Option<DatabaseConnection>) -> Store {
+        let steady = steady.map(|mut conn| {
+            count_statements(&mut conn, &self.statements);
+            conn
+        });
+        Store { steady, ..self }
     }
 
     /// The same store reading the time from `clock`.
@@ -130,8 +155,10 @@ impl Store {
 
     /// Closes the pool: connections end cleanly instead of being reset.
     pub async fn close(&self) {
-        if let Err(e) = self.db.close_by_ref().await {
-            tracing::warn!(error = %e, "closing the database pool");
+        for pool in std::iter::once(&self.db).chain(&self.steady) {
+            if let Err(e) = pool.close_by_ref().await {
+                tracing::warn!(error = %e, "closing the database pool");
+            }
         }
     }
 
@@ -456,13 +483,13 @@ where
     R: TryFrom<E::Model>,
     ServiceError: From<R::Error>,
 {
-    page_as::<E, E::Model, R>(cx, query, sort, page, want_total).await
+    page_as::<E, E::Model, R>(cx.db(), query, sort, page, want_total).await
 }
 
 /// [`page_by`] with the rows decoded as `M` (e.g. [`rows::VolunteerRow`]) instead of
 /// the entity's derived decoding.
 pub(crate) async fn page_as<E, M, R>(
-    cx: &Ctx,
+    conn: &impl sea_orm::ConnectionTrait,
     query: Select<E>,
     sort: &Sort<E>,
     page: &PageRequest,
@@ -476,7 +503,7 @@ where
     ServiceError: From<R::Error>,
 {
     let total = if want_total {
-        query.clone().count(cx.db()).await?
+        query.clone().count(conn).await?
     } else {
         0
     };
@@ -493,7 +520,7 @@ where
     let rows = query
         .limit(page.size + 1)
         .into_model::<M>()
-        .all(cx.db())
+        .all(conn)
         .await?
         .into_iter()
         .map(|m| {

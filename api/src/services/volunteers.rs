@@ -943,7 +943,8 @@ pub async fn list(
         && filter.stars.is_none()
         && filter.party_member.is_none();
     let kept = match (want_total, unfiltered) {
-        (true, true) => daily::volunteer_count(cx.db(), cx, filter.under.as_ref()).await?,
+        // A sum over a range of the kept figures' key: one plan fits every range.
+        (true, true) => daily::volunteer_count(cx.steady_db(), cx, filter.under.as_ref()).await?,
         _ => None,
     };
     // A search counts its matches only up to the cap: a common surname matches a
@@ -976,6 +977,16 @@ pub async fn list(
         (None, false) => None,
     };
     let count = want_total && kept.is_none();
+    // An unfiltered list in unit order walks the unit index from the scope's start
+    // and stops after a page, whatever the scope: the plan does not depend on the
+    // values, so it need not be made again for them. (In another order, a street's
+    // page is best sorted from its few rows and a city's read along the order's own
+    // index; a filter's selectivity decides too: those are planned for their values.)
+    let conn = if unfiltered && matches!(sort.keys.first(), Some(C::UnitCode)) {
+        cx.steady_db()
+    } else {
+        cx.db()
+    };
     let (mut page, total): (Page<VolunteerRecord>, u64) = match narrowed {
         Some(columns) => {
             // The id and unit make the record (its scope); the sort keys its cursor.
@@ -988,13 +999,13 @@ pub async fn list(
             };
             q = q.select_only().columns(C::iter().filter(read));
             let (mut page, total): (Page<VolunteerRecord>, u64) =
-                super::page_as::<_, PartialVolunteerRow, _>(cx, q, &sort, page, count).await?;
+                super::page_as::<_, PartialVolunteerRow, _>(conn, q, &sort, page, count).await?;
             for v in &mut page.rows {
                 v.personal_loaded = false;
             }
             (page, total)
         }
-        None => super::page_as::<_, VolunteerRow, _>(cx, q, &sort, page, count).await?,
+        None => super::page_as::<_, VolunteerRow, _>(conn, q, &sort, page, count).await?,
     };
     page.total_capped = searched.is_some_and(|n| n > SEARCH_COUNT_CAP);
     Ok((page, kept.unwrap_or(total)))

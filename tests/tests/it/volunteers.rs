@@ -335,6 +335,96 @@ async fn volunteer_filters() {
     assert_eq!(fields["serviceFields"][0]["name"], "老年人服务");
 }
 
+/// On PostgreSQL an unfiltered page in unit order and its kept count are read through
+/// the pool whose sessions keep one generic plan per statement; a search is planned
+/// for its values on the main pool. The answers are the same either way.
+#[tokio::test]
+async fn steady_statements_run_with_generic_plans() {
+    let app = spawn_app().await;
+    let (_, worker) = app
+        .user_with_role("sw_beijing", "440104003", Some("social_worker"))
+        .await;
+    register(&app, &worker, volunteer("王小明", ID_A, YANYUNXI)).await;
+    register(&app, &worker, volunteer("李小红", ID_B, LIUYUN)).await;
+    let page = "{ volunteers(first: 1) { totalCount edges { cursor node { realName } } } }";
+    // More runs than PostgreSQL's five custom plans before it would consider a
+    // generic one by itself.
+    let mut answers = Vec::new();
+    for _ in 0..7 {
+        answers.push(app.data_as(&worker, page, json!({})).await);
+    }
+    assert!(answers.windows(2).all(|w| w[0] == w[1]));
+    let v = &answers[0]["volunteers"];
+    assert_eq!(v["totalCount"], 2);
+    assert_eq!(v["edges"][0]["node"]["realName"], "李小红");
+    let after = app
+        .data_as(
+            &worker,
+            "query($a: String) { volunteers(first: 1, after: $a) { edges { node { realName } } } }",
+            json!({ "a": v["edges"][0]["cursor"] }),
+        )
+        .await;
+    assert_eq!(
+        after["volunteers"]["edges"][0]["node"]["realName"],
+        "王小明"
+    );
+    let searched = app
+        .data_as(
+            &worker,
+            r#"{ volunteers(search: "小明") { totalCount } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(searched["volunteers"]["totalCount"], 1);
+    if !app.test_db.is_postgres() {
+        return;
+    }
+    let steady = |sql: &str| {
+        format!(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND application_name = '{}' AND {sql}",
+            kapok_api::db::STEADY_APPLICATION_NAME
+        )
+    };
+    // Each session's last statement: the steady pool ran the page, never the search.
+    assert!(
+        app.scalar(&steady(
+            "query LIKE 'SELECT \"volunteer\".%ORDER BY \"volunteer\".\"unit_code\"%'"
+        ))
+        .await
+            >= 1
+    );
+    assert_eq!(
+        app.scalar(&steady("query LIKE '%volunteer_name_part%'"))
+            .await,
+        0
+    );
+    // And those sessions plan generically.
+    let db = kapok_api::db::connect_steady(app.test_db.url())
+        .await
+        .expect("connect")
+        .expect("a steady pool on PostgreSQL");
+    let mode = app_setting(&db, "plan_cache_mode").await;
+    assert_eq!(mode, "force_generic_plan");
+    let main = kapok_api::db::connect(app.test_db.url())
+        .await
+        .expect("connect");
+    assert_eq!(app_setting(&main, "plan_cache_mode").await, "auto");
+}
+
+async fn app_setting(db: &sea_orm::DatabaseConnection, name: &str) -> String {
+    use sea_orm::ConnectionTrait;
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT current_setting('{name}')"),
+        ))
+        .await
+        .expect("query runs")
+        .expect("a row");
+    row.try_get_by_index::<String>(0).expect("a setting")
+}
+
 /// A page of volunteers with only fields read from the row is resolved in one loop;
 /// its answer is the executor's, field for field — aliases, a repeated field,
 /// `__typename`, cursors, nulls and both `edges` and `nodes`.
