@@ -73,10 +73,10 @@ run_kapok() {
 # The floor: the statements Kapok runs for the data of one request of each workload,
 # as it sends them (read off PostgreSQL's statement log), with their values. Units are
 # public: the `under` unit's existence, the count and the page. The scoped lists are
-# what a signed-in request needs for its data — the count, summed from kept monthly
-# figures, and the page with the columns its selection reads (id, volunteer number,
-# name, gender, unit: 5 of 19) — not the reading of the caller's session, user and
-# roles, which Kapok may keep between requests.
+# what a signed-in request needs for its data — one statement: the page with the
+# columns its selection reads (id, volunteer number, name, gender, unit: 5 of 19) and
+# beside its rows the count, summed from kept monthly figures — not the reading of
+# the caller's session, user and roles, which Kapok may keep between requests.
 floor_sql() {
   local name="$1"
   local unit_cols='"unit"."id", "unit"."code", "unit"."name", "unit"."level", "unit"."parent_code", "unit"."created_at", "unit"."updated_at"'
@@ -100,8 +100,7 @@ SELECT $unit_cols FROM "unit" WHERE "unit"."code" = '440104003' LIMIT 1;
 EOF
     ;;
     street_volunteers|district_volunteers) cat <<EOF
-SELECT CAST(SUM(volunteers) AS BIGINT) AS "n" FROM "unit_monthly" WHERE "unit_monthly"."unit_code" >= '$lo' AND "unit_monthly"."unit_code" < '$hi' LIMIT 1;
-SELECT $vol_cols FROM "volunteer" WHERE "volunteer"."unit_code" >= '$lo' AND "volunteer"."unit_code" < '$hi' ORDER BY "volunteer"."unit_code" ASC, "volunteer"."id" ASC LIMIT 101;
+SELECT $vol_cols, (SELECT CAST(SUM(volunteers) AS BIGINT) AS "n" FROM "unit_monthly" WHERE "unit_monthly"."unit_code" >= '$lo' AND "unit_monthly"."unit_code" < '$hi') AS "kapok_beside" FROM "volunteer" WHERE "volunteer"."unit_code" >= '$lo' AND "volunteer"."unit_code" < '$hi' ORDER BY "volunteer"."unit_code" ASC, "volunteer"."id" ASC LIMIT 101;
 EOF
     ;;
   esac

@@ -290,19 +290,25 @@ pub async fn rebuild(conn: &impl ConnectionTrait) -> ServiceResult<()> {
     Ok(())
 }
 
+/// How the kept figures give the number of volunteers the caller reads.
+pub(super) enum KeptVolunteers {
+    /// They do not: the caller reads only their own record.
+    NotKept,
+    /// None: `under` is outside the caller's reach.
+    Zero,
+    /// The sum this one-row statement selects (NULL: no rows, 0).
+    Sum(Box<sea_orm::Select<unit_monthly::Entity>>),
+}
+
 /// The number of volunteers the caller may read under `under` (or in its whole
-/// scope), summed from the kept figures: one range per subtree of the caller's plan.
-/// `None` when the plan also reaches rows by owner, which the figures cannot count.
-pub(super) async fn volunteer_count(
-    conn: &impl ConnectionTrait,
-    cx: &Ctx,
-    under: Option<&UnitCode>,
-) -> ServiceResult<Option<u64>> {
+/// scope), as a statement summing the kept figures: one range per subtree of the
+/// caller's plan. A page reads it beside its rows ([`kept_sum`] runs it alone).
+pub(super) fn kept_volunteers(cx: &Ctx, under: Option<&UnitCode>) -> ServiceResult<KeptVolunteers> {
     use policies::{Action, Resource};
     use sea_orm::{Condition, QueryFilter, QuerySelect};
     let scope = cx.access().plan(Resource::Volunteer, Action::Read)?;
     if scope.own.is_some() {
-        return Ok(None);
+        return Ok(KeptVolunteers::NotKept);
     }
     // Every day is in its month: the months hold the same sum in fewer rows.
     let col = unit_monthly::Column::UnitCode;
@@ -322,21 +328,28 @@ pub(super) async fn volunteer_count(
                 })
                 .collect();
             if ranges.is_empty() {
-                return Ok(Some(0));
+                return Ok(KeptVolunteers::Zero);
             }
             ranges.iter().fold(Condition::any(), |any, r| {
                 any.add(super::ranges::subtree(col, r))
             })
         }
     };
-    let sum: Option<Option<i64>> = super::scoped::unscoped::<unit_monthly::Entity>(
-        "kept daily figures, filtered to the caller's scope by the caller",
-    )
-    .select_only()
-    .column_as(Expr::cust("CAST(SUM(volunteers) AS BIGINT)"), "n")
-    .filter(condition)
-    .into_tuple()
-    .one(conn)
-    .await?;
-    Ok(Some(u64::try_from(sum.flatten().unwrap_or(0)).unwrap_or(0)))
+    Ok(KeptVolunteers::Sum(Box::new(
+        super::scoped::unscoped::<unit_monthly::Entity>(
+            "kept daily figures, filtered to the caller's scope by the caller",
+        )
+        .select_only()
+        .column_as(Expr::cust("CAST(SUM(volunteers) AS BIGINT)"), "n")
+        .filter(condition),
+    )))
+}
+
+/// Runs a [`KeptVolunteers::Sum`] statement.
+pub(super) async fn kept_sum(
+    conn: &impl ConnectionTrait,
+    sum: sea_orm::Select<unit_monthly::Entity>,
+) -> ServiceResult<u64> {
+    let sum: Option<Option<i64>> = sum.into_tuple().one(conn).await?;
+    Ok(u64::try_from(sum.flatten().unwrap_or(0)).unwrap_or(0))
 }

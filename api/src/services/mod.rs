@@ -507,6 +507,42 @@ where
     } else {
         0
     };
+    let (page, _) = page_beside::<E, M, R>(conn, query, sort, page, None).await?;
+    Ok((page, total))
+}
+
+/// The column a page's rows carry a one-row statement's value in ([`page_beside`]).
+const BESIDE: &str = "kapok_beside";
+
+/// A row decoded as `M`, with the value read beside it.
+struct WithBeside<M>(M, Option<i64>);
+
+impl<M: sea_orm::FromQueryResult> sea_orm::FromQueryResult for WithBeside<M> {
+    fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, DbErr> {
+        let beside = res.try_get::<Option<i64>>(pre, BESIDE)?;
+        Ok(WithBeside(M::from_query_result(res, pre)?, beside))
+    }
+}
+
+/// [`page_as`] without a count, reading `beside` — a statement selecting one number,
+/// such as a total kept elsewhere — as a column of every row, so that one round trip
+/// answers both. The second value is `beside`'s (NULL as `Some(None)`) when the page
+/// has a row, `None` when it has none or there is no `beside`.
+pub(crate) async fn page_beside<E, M, R>(
+    conn: &impl sea_orm::ConnectionTrait,
+    query: Select<E>,
+    sort: &Sort<E>,
+    page: &PageRequest,
+    beside: Option<sea_orm::sea_query::SelectStatement>,
+) -> ServiceResult<(Page<R>, Option<Option<i64>>)>
+where
+    E: EntityTrait,
+    E::Model: sea_orm::FromQueryResult + Send + Sync,
+    M: sea_orm::FromQueryResult + Into<E::Model> + Send + Sync,
+    R: TryFrom<E::Model>,
+    ServiceError: From<R::Error>,
+{
+    use sea_orm::sea_query::QueryStatementBuilder;
     // A backward page reads the list the other way from its cursor, then turns.
     let ascending = (sort.dir == OrderDirection::Asc) != page.backward;
     let mut query = query;
@@ -517,19 +553,40 @@ where
     for k in &sort.keys {
         query = query.order_by(*k, order.clone());
     }
-    let rows = query
-        .limit(page.size + 1)
-        .into_model::<M>()
-        .all(conn)
-        .await?
+    let query = query.limit(page.size + 1);
+    let read_beside = beside.is_some();
+    let read = match beside {
+        Some(b) => {
+            query
+                .expr_as(
+                    sea_orm::sea_query::Expr::from(b.into_sub_query_statement()),
+                    BESIDE,
+                )
+                .into_model::<WithBeside<M>>()
+                .all(conn)
+                .await?
+        }
+        None => query
+            .into_model::<M>()
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|m| WithBeside(m, None))
+            .collect(),
+    };
+    let mut value = None;
+    let rows = read
         .into_iter()
-        .map(|m| {
+        .map(|WithBeside(m, b)| {
+            if read_beside && value.is_none() {
+                value = Some(b);
+            }
             let m: E::Model = m.into();
             let key = row_key::<E>(&m, &sort.keys)?;
             Ok((key, R::try_from(m).map_err(ServiceError::from)?))
         })
         .collect::<ServiceResult<Vec<(String, R)>>>()?;
-    Ok((Page::from_overfetch(rows, page), total))
+    Ok((Page::from_overfetch(rows, page), value))
 }
 
 /// A row's cursor: its key values as a JSON array of strings.

@@ -942,10 +942,15 @@ pub async fn list(
         && filter.team_id.is_none()
         && filter.stars.is_none()
         && filter.party_member.is_none();
-    let kept = match (want_total, unfiltered) {
-        // A sum over a range of the kept figures' key: one plan fits every range.
-        (true, true) => daily::volunteer_count(cx.steady_db(), cx, filter.under.as_ref()).await?,
-        _ => None,
+    // That sum is read beside the page's rows, in the page's statement: one round
+    // trip instead of two (a fifth of a street list's requests a second, measured).
+    let (kept, beside) = match (want_total, unfiltered) {
+        (true, true) => match daily::kept_volunteers(cx, filter.under.as_ref())? {
+            daily::KeptVolunteers::NotKept => (None, None),
+            daily::KeptVolunteers::Zero => (Some(0), None),
+            daily::KeptVolunteers::Sum(sum) => (None, Some(*sum)),
+        },
+        _ => (None, None),
     };
     // A search counts its matches only up to the cap: a common surname matches a
     // tenth of a city, and counting all of them would cost what the index saved.
@@ -976,7 +981,7 @@ pub async fn list(
         ),
         (None, false) => None,
     };
-    let count = want_total && kept.is_none();
+    let count = want_total && kept.is_none() && beside.is_none();
     // An unfiltered list in unit order walks the unit index from the scope's start
     // and stops after a page, whatever the scope: the plan does not depend on the
     // values, so it need not be made again for them. (In another order, a street's
@@ -998,17 +1003,46 @@ pub async fn list(
                         .any(|k| k.as_str() == c.as_str())
             };
             q = q.select_only().columns(C::iter().filter(read));
-            let (mut page, total): (Page<VolunteerRecord>, u64) =
-                super::page_as::<_, PartialVolunteerRow, _>(conn, q, &sort, page, count).await?;
+            let (mut page, total) =
+                read_page::<PartialVolunteerRow>(conn, q, &sort, page, count, beside).await?;
             for v in &mut page.rows {
                 v.personal_loaded = false;
             }
             (page, total)
         }
-        None => super::page_as::<_, VolunteerRow, _>(conn, q, &sort, page, count).await?,
+        None => read_page::<VolunteerRow>(conn, q, &sort, page, count, beside).await?,
     };
     page.total_capped = searched.is_some_and(|n| n > SEARCH_COUNT_CAP);
     Ok((page, kept.unwrap_or(total)))
+}
+
+/// A page of volunteers decoded as `M`, with its total: counted when `count`, read
+/// beside the rows when `beside` sums it (alone when the page is empty), else 0.
+async fn read_page<M>(
+    conn: &impl ConnectionTrait,
+    q: sea_orm::Select<volunteer::Entity>,
+    sort: &super::Sort<volunteer::Entity>,
+    page: &PageRequest,
+    count: bool,
+    beside: Option<sea_orm::Select<entity::unit_monthly::Entity>>,
+) -> ServiceResult<(Page<VolunteerRecord>, u64)>
+where
+    M: sea_orm::FromQueryResult + Into<volunteer::Model> + Send + Sync,
+{
+    let counted = if count {
+        q.clone().count(conn).await?
+    } else {
+        0
+    };
+    let statement = beside.as_ref().map(|sum| sum.clone().into_query());
+    let (page, read) = super::page_beside::<_, M, _>(conn, q, sort, page, statement).await?;
+    let total = match (beside, read) {
+        (None, _) => counted,
+        (Some(_), Some(sum)) => u64::try_from(sum.unwrap_or(0)).unwrap_or(0),
+        // No row to carry it (a cursor past the end, an empty scope): asked alone.
+        (Some(sum), None) => daily::kept_sum(conn, sum).await?,
+    };
+    Ok((page, total))
 }
 
 /// How many matches a search counts at most; past it, `totalCount` says "at least".
