@@ -73,10 +73,10 @@ fn count_statements(
 pub struct Store {
     db: DatabaseConnection,
     /// The pool for statements whose best plan does not depend on their values (a
-    /// list page read in the order of the index its scope ranges over, a count kept
-    /// by unit): PostgreSQL keeps one generic plan for them instead of planning each
-    /// run for its values, which was a third of the database's time on a list
-    /// request (`db::connect_steady`). `None`: the main pool serves them.
+    /// list page read in the order of the index its scope ranges over): PostgreSQL
+    /// keeps one generic plan for them instead of planning each run for its values,
+    /// which was over a quarter of its time on a list request
+    /// (`db::connect_steady`). `None`: the main pool serves them.
     steady: Option<DatabaseConnection>,
     /// Bounds password hashing for everything this store serves.
     hashing: std::sync::Arc<crate::auth::HashGate>,
