@@ -18,7 +18,7 @@ pub const STEADY_APPLICATION_NAME: &str = "kapok (steady plans)";
 /// prepared statement (`plan_cache_mode = force_generic_plan`). `None` on SQLite,
 /// which plans each statement once when it is prepared anyway.
 pub async fn connect_steady(url: &str) -> Result<Option<DatabaseConnection>, DbErr> {
-    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+    if !is_postgres_url(url) {
         return Ok(None);
     }
     connect_with(url, true).await.map(Some)
@@ -61,6 +61,10 @@ async fn connect_with(url: &str, generic_plans: bool) -> Result<DatabaseConnecti
     Database::connect(opts).await
 }
 
+fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
 /// A PostgreSQL server on this machine, with no TLS setting in the URL or the
 /// environment. TLS to a loopback address or a Unix socket protects nothing (the
 /// bytes never leave the host) yet costs a fifth of a small request's CPU (measured:
@@ -68,9 +72,7 @@ async fn connect_with(url: &str, generic_plans: bool) -> Result<DatabaseConnecti
 /// `PGSSLMODE` still decides.
 fn loopback_without_tls_setting(url: &str) -> bool {
     use std::str::FromStr;
-    if !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
-        || url.contains("sslmode=")
-        || std::env::var_os("PGSSLMODE").is_some()
+    if !is_postgres_url(url) || url.contains("sslmode=") || std::env::var_os("PGSSLMODE").is_some()
     {
         return false;
     }

@@ -554,39 +554,49 @@ where
         query = query.order_by(*k, order.clone());
     }
     let query = query.limit(page.size + 1);
-    let read_beside = beside.is_some();
-    let read = match beside {
+    // Rows read plainly go straight on: every other list in the server comes here.
+    let (rows, value) = match beside {
         Some(b) => {
-            query
+            let read = query
                 .expr_as(
                     sea_orm::sea_query::Expr::from(b.into_sub_query_statement()),
                     BESIDE,
                 )
                 .into_model::<WithBeside<M>>()
                 .all(conn)
-                .await?
+                .await?;
+            let value = read.first().map(|WithBeside(_, v)| *v);
+            (
+                keyed_rows::<E, M, R>(read.into_iter().map(|w| w.0), sort)?,
+                value,
+            )
         }
-        None => query
-            .into_model::<M>()
-            .all(conn)
-            .await?
-            .into_iter()
-            .map(|m| WithBeside(m, None))
-            .collect(),
+        None => (
+            keyed_rows::<E, M, R>(query.into_model::<M>().all(conn).await?, sort)?,
+            None,
+        ),
     };
-    let mut value = None;
-    let rows = read
-        .into_iter()
-        .map(|WithBeside(m, b)| {
-            if read_beside && value.is_none() {
-                value = Some(b);
-            }
+    Ok((Page::from_overfetch(rows, page), value))
+}
+
+/// Each row as its record with its cursor.
+fn keyed_rows<E, M, R>(
+    rows: impl IntoIterator<Item = M>,
+    sort: &Sort<E>,
+) -> ServiceResult<Vec<(String, R)>>
+where
+    E: EntityTrait,
+    M: Into<E::Model>,
+    R: TryFrom<E::Model>,
+    ServiceError: From<R::Error>,
+{
+    rows.into_iter()
+        .map(|m| {
             let m: E::Model = m.into();
             let key = row_key::<E>(&m, &sort.keys)?;
             Ok((key, R::try_from(m).map_err(ServiceError::from)?))
         })
-        .collect::<ServiceResult<Vec<(String, R)>>>()?;
-    Ok((Page::from_overfetch(rows, page), value))
+        .collect()
 }
 
 /// A row's cursor: its key values as a JSON array of strings.
