@@ -178,8 +178,9 @@ impl UnitReader {
         let Some(q) = self.find() else {
             return Ok(None);
         };
+        // One row by its unique key: the same plan whatever the code.
         q.filter(unit::Column::Code.eq(code.as_str()))
-            .one(self.cx.db())
+            .one(self.cx.steady_db())
             .await?
             .map(UnitRecord::try_from)
             .transpose()
@@ -190,7 +191,7 @@ impl UnitReader {
             return Ok(None);
         };
         q.filter(unit::Column::Id.eq(id))
-            .one(self.cx.db())
+            .one(self.cx.steady_db())
             .await?
             .map(UnitRecord::try_from)
             .transpose()
@@ -227,12 +228,45 @@ impl UnitReader {
             return Ok((Page::empty(), 0));
         };
         let q = q.filter(filter.condition()?);
-        super::page_by(&self.cx, q, &sort(order), page, want_total).await
+        let in_code_order = matches!(order, None | Some((UnitOrderField::Code, _)));
+        let conn = if in_code_order {
+            self.conn_for(filter)
+        } else {
+            self.cx.db()
+        };
+        super::page_as::<unit::Entity, unit::Model, UnitRecord>(
+            conn,
+            q,
+            &sort(order),
+            page,
+            want_total,
+        )
+        .await
+    }
+
+    /// The steady pool (generic plans) unless the filter searches names. A level and
+    /// a code range are answered best along the (level, code) index whatever their
+    /// values, which PostgreSQL's generic plan picks, for a street's dozen communities
+    /// as for a province's 150,000 (planning them for their values was most of
+    /// PostgreSQL's time on a city's list); a name search's selectivity is the
+    /// pattern's, so it is planned for it.
+    fn conn_for(&self, filter: &UnitFilter) -> &sea_orm::DatabaseConnection {
+        let searching = filter
+            .search
+            .as_deref()
+            .is_some_and(|s| !s.trim().is_empty());
+        if searching {
+            self.cx.db()
+        } else {
+            self.cx.steady_db()
+        }
     }
 
     pub async fn count(&self, filter: &UnitFilter) -> ServiceResult<u64> {
         let Some(q) = self.find() else { return Ok(0) };
-        Ok(q.filter(filter.condition()?).count(self.cx.db()).await?)
+        Ok(q.filter(filter.condition()?)
+            .count(self.conn_for(filter))
+            .await?)
     }
 
     pub async fn descendant_count(

@@ -298,3 +298,89 @@ async fn too_deep_and_too_complex_queries_are_refused() {
     let body = app.gql(fine, json!({})).await;
     assert!(body.get("errors").is_none(), "{body:#}");
 }
+
+/// On PostgreSQL a unit by its code and lists in code order (a level, a subtree) are
+/// read through the pool whose sessions keep one generic plan per statement; a name
+/// search and a list in name order are planned for their values on the main pool.
+/// The answers are the database's for every value, however often the statement ran.
+#[tokio::test]
+async fn unit_reads_in_code_order_run_with_generic_plans() {
+    let app = spawn_app().await;
+    let streets = r#"query($u: String!) { units(under: $u, level: STREET, first: 5) {
+        totalCount edges { node { code name } } } }"#;
+    // More runs than PostgreSQL's five custom plans before it would consider a
+    // generic one by itself.
+    let mut answers = Vec::new();
+    for _ in 0..7 {
+        answers.push(app.data(streets, json!({ "u": "440104" })).await);
+    }
+    assert!(answers.windows(2).all(|w| w[0] == w[1]));
+    assert_eq!(answers[0]["units"]["totalCount"], 18);
+    // Other values through the same prepared statements: a district, a city, the
+    // root, each as the database counts it.
+    for under in ["440103", "440111", "4401"] {
+        let got = app.data(streets, json!({ "u": under })).await;
+        let want = app
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM unit WHERE level = 'street' AND code LIKE '{under}%'"
+            ))
+            .await;
+        assert_eq!(got["units"]["totalCount"], want, "under {under}");
+        let codes: Vec<&str> = got["units"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["code"].as_str().unwrap())
+            .collect();
+        assert!(codes.windows(2).all(|w| w[0] < w[1]), "{codes:?}");
+        assert!(codes.iter().all(|c| c.starts_with(under)));
+    }
+    for _ in 0..7 {
+        let one = app
+            .data(r#"{ unit(code: "440104003") { name } }"#, json!({}))
+            .await;
+        assert_eq!(one["unit"]["name"], "北京街道");
+    }
+    let missing = app
+        .data(r#"{ unit(code: "440104999") { name } }"#, json!({}))
+        .await;
+    assert_eq!(missing["unit"], json!(null));
+    let by_name = app
+        .data(
+            r#"{ units(under: "440104", level: STREET, first: 100, orderBy: { field: NAME }) {
+                   totalCount edges { node { name } } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(by_name["units"]["totalCount"], 18);
+    let searched = app
+        .data(
+            r#"{ units(search: "北京", first: 5) { totalCount edges { node { name } } } }"#,
+            json!({}),
+        )
+        .await;
+    assert!(searched["units"]["totalCount"].as_i64().unwrap() >= 1);
+    if !app.test_db.is_postgres() {
+        return;
+    }
+    let steady = |sql: &str| {
+        format!(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND application_name = '{}' AND {sql}",
+            kapok_api::db::STEADY_APPLICATION_NAME
+        )
+    };
+    // Each session's last statement: the steady pool read units, never by name.
+    assert!(
+        app.scalar(&steady(r#"query LIKE '%FROM "unit" WHERE%'"#))
+            .await
+            >= 1
+    );
+    assert_eq!(
+        app.scalar(&steady(
+            r#"(query LIKE '%LIKE%' OR query LIKE '%ORDER BY "unit"."name"%')"#
+        ))
+        .await,
+        0
+    );
+}
