@@ -639,8 +639,12 @@ pub async fn import_rows(
     target.insert(&batch).await?;
     target.commit().await?;
     if report.total().inserted > 0 && db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        // Fresh statistics, or the planner keeps guessing from an empty table.
-        db.execute_unprepared("ANALYZE unit").await?;
+        // Fresh statistics, or the planner keeps guessing from an empty table; and
+        // the visibility map, or every index-only scan (a unit list's count) reads
+        // each row's heap page until autovacuum gets round to the table (never, where
+        // it is off). Measured on the national set: the vacuum takes 0.11 s, and then
+        // counting the 155,788 communities under 4 takes 23 ms instead of 34.
+        db.execute_unprepared("VACUUM (ANALYZE) unit").await?;
     }
     problems.sort_by_key(|p| p.line);
     report.skipped = problems;
