@@ -65,6 +65,9 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// `KAPOK_DOCUMENT_CACHE_BYTES`: memory for parsed documents and persisted queries.
     pub document_cache_bytes: usize,
+    /// `KAPOK_DB_MAX_CONNECTIONS`: connections each of the server's database pools may
+    /// open (on PostgreSQL there are two: see `db::connect_steady`).
+    pub db_max_connections: u32,
     /// The clock services read: the system's, except in tests that move it forward
     /// (never from the environment).
     pub clock: crate::services::Clock,
@@ -163,6 +166,16 @@ impl Config {
             hash_concurrency: parse_usize("KAPOK_HASH_CONCURRENCY", default_hash_concurrency())?,
             hash_wait_ms: parse_usize("KAPOK_HASH_WAIT_MS", 2_000)? as u64,
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            db_max_connections: parse_usize(
+                "KAPOK_DB_MAX_CONNECTIONS",
+                DEFAULT_DB_MAX_CONNECTIONS as usize,
+            )?
+            .try_into()
+            .map_err(|_| ConfigError::Invalid {
+                name: "KAPOK_DB_MAX_CONNECTIONS",
+                expected: "a positive whole number",
+                value: var("KAPOK_DB_MAX_CONNECTIONS").unwrap_or_default(),
+            })?,
             listen: var("KAPOK_LISTEN").unwrap_or_else(|| DEFAULT_LISTEN.into()),
             limits: Limits {
                 max_body_bytes: parse_usize("KAPOK_MAX_BODY_BYTES", defaults.max_body_bytes)?,
@@ -191,6 +204,7 @@ impl Config {
     pub fn for_database(database_url: impl Into<String>) -> Config {
         Config {
             database_url: database_url.into(),
+            db_max_connections: DEFAULT_DB_MAX_CONNECTIONS,
             listen: "127.0.0.1:0".into(),
             limits: Limits::default(),
             load_default_divisions: true,
@@ -223,6 +237,9 @@ impl Config {
 }
 
 pub const DEFAULT_DOCUMENT_CACHE: usize = 32 * 1024 * 1024;
+
+/// sqlx's own default pool size, kept as ours.
+pub const DEFAULT_DB_MAX_CONNECTIONS: u32 = 10;
 
 /// `https://host[:port]` or `http://…`: an origin, not a URL with a path.
 fn parse_origins(name: &'static str) -> Result<Vec<String>, ConfigError> {

@@ -6,8 +6,14 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
+/// A pool of sqlx's default size, for the command-line tools.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
-    connect_with(url, false).await
+    connect_with(url, crate::config::DEFAULT_DB_MAX_CONNECTIONS, false).await
+}
+
+/// The server's main pool, of up to `max_connections` (`KAPOK_DB_MAX_CONNECTIONS`).
+pub async fn connect_pool(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, max_connections, false).await
 }
 
 /// The steady pool's sessions' `application_name` on PostgreSQL.
@@ -17,17 +23,25 @@ pub const STEADY_APPLICATION_NAME: &str = "kapok (steady plans)";
 /// values (see `Store::steady`): on PostgreSQL its sessions keep one generic plan per
 /// prepared statement (`plan_cache_mode = force_generic_plan`). `None` on SQLite,
 /// which plans each statement once when it is prepared anyway.
-pub async fn connect_steady(url: &str) -> Result<Option<DatabaseConnection>, DbErr> {
+pub async fn connect_steady(
+    url: &str,
+    max_connections: u32,
+) -> Result<Option<DatabaseConnection>, DbErr> {
     if !is_postgres_url(url) {
         return Ok(None);
     }
-    connect_with(url, true).await.map(Some)
+    connect_with(url, max_connections, true).await.map(Some)
 }
 
-async fn connect_with(url: &str, generic_plans: bool) -> Result<DatabaseConnection, DbErr> {
+async fn connect_with(
+    url: &str,
+    max_connections: u32,
+    generic_plans: bool,
+) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     let plain_loopback = loopback_without_tls_setting(url);
-    opts.connect_timeout(Duration::from_secs(5))
+    opts.max_connections(max_connections)
+        .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(10))
         // A ping on every checkout is a round trip per statement: half of a list's
         // round trips (measured: `bench/compare.sh`). A connection that was just in use

@@ -96,8 +96,11 @@ impl Metrics {
         )
         .expect("valid metric");
         let pool = IntGaugeVec::new(
-            Opts::new("db_pool_connections", "Database pool connections by state"),
-            &["state"],
+            Opts::new(
+                "db_pool_connections",
+                "Database pool connections by pool (main, steady) and state",
+            ),
+            &["pool", "state"],
         )
         .expect("valid metric");
         let hash_running = IntGauge::new(

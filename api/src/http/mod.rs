@@ -96,7 +96,7 @@ impl Application {
         std::sync::LazyLock::force(&METRICS);
 
         let policy = Arc::new(load_policy(config)?);
-        let conn = db::connect(&config.database_url)
+        let conn = db::connect_pool(&config.database_url, config.db_max_connections)
             .await
             .map_err(StartupError::Connect)?;
         db::migrate(&conn).await.map_err(StartupError::Migrate)?;
@@ -117,7 +117,7 @@ impl Application {
         )
         .with_clock(config.clock.clone())
         .with_steady(
-            db::connect_steady(&config.database_url)
+            db::connect_steady(&config.database_url, config.db_max_connections)
                 .await
                 .map_err(StartupError::Connect)?,
         );

@@ -178,14 +178,14 @@ impl Store {
         }
         let m = &crate::metrics::METRICS;
         macro_rules! sample {
-            ($pool:expr) => {{
-                let pool = $pool;
+            ($name:expr, $pool:expr) => {{
+                let (name, pool) = ($name, $pool);
                 let size = i64::from(pool.size());
                 let idle = pool.num_idle() as i64;
-                m.pool.with_label_values(&["in_use"]).set(size - idle);
-                m.pool.with_label_values(&["idle"]).set(idle);
+                m.pool.with_label_values(&[name, "in_use"]).set(size - idle);
+                m.pool.with_label_values(&[name, "idle"]).set(idle);
                 m.pool
-                    .with_label_values(&["max"])
+                    .with_label_values(&[name, "max"])
                     .set(i64::from(pool.options().get_max_connections()));
                 let started = Instant::now();
                 if let Ok(Ok(conn)) =
@@ -196,10 +196,14 @@ impl Store {
                 }
             }};
         }
-        match self.db.get_database_backend() {
-            sea_orm::DbBackend::Postgres => sample!(self.db.get_postgres_connection_pool()),
-            sea_orm::DbBackend::Sqlite => sample!(self.db.get_sqlite_connection_pool()),
-            _ => {}
+        let pools =
+            std::iter::once(("main", &self.db)).chain(self.steady.iter().map(|s| ("steady", s)));
+        for (name, db) in pools {
+            match db.get_database_backend() {
+                sea_orm::DbBackend::Postgres => sample!(name, db.get_postgres_connection_pool()),
+                sea_orm::DbBackend::Sqlite => sample!(name, db.get_sqlite_connection_pool()),
+                _ => {}
+            }
         }
     }
 }

@@ -572,6 +572,29 @@ async fn request_ids_are_returned_and_audited() {
     );
 }
 
+/// `KAPOK_DB_MAX_CONNECTIONS` bounds each pool, as the metrics report them: the main
+/// pool, and on PostgreSQL the steady-plan pool beside it.
+#[tokio::test]
+async fn pools_are_sized_by_the_configuration() {
+    let app = spawn_app_with(|c| c.db_max_connections = 3).await;
+    app.post_with(&[], "query Ping { __typename }", json!({}))
+        .await;
+    let text = app.metrics().await;
+    let max = |pool: &str| {
+        let series = format!(r#"kapok_db_pool_connections{{pool="{pool}",state="max"}} "#);
+        text.lines()
+            .find_map(|l| l.strip_prefix(series.as_str()))
+            .map(str::to_owned)
+    };
+    assert_eq!(max("main").as_deref(), Some("3"), "{text}");
+    let steady = if app.test_db.is_postgres() {
+        Some("3")
+    } else {
+        None
+    };
+    assert_eq!(max("steady").as_deref(), steady, "{text}");
+}
+
 #[tokio::test]
 async fn metrics_count_requests_and_refusals() {
     let app = spawn_app().await;
@@ -583,7 +606,7 @@ async fn metrics_count_requests_and_refusals() {
         r#"kapok_graphql_requests_total{code="OK",operation="Ping"}"#,
         "kapok_graphql_request_duration_seconds_bucket",
         r#"kapok_http_refused_total{reason="shape"}"#,
-        r#"kapok_db_pool_connections{state="idle"}"#,
+        r#"kapok_db_pool_connections{pool="main",state="idle"}"#,
         "kapok_db_pool_acquire_seconds_count",
         "kapok_db_statement_duration_seconds_count",
         "kapok_signin_hashing",

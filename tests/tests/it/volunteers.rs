@@ -437,7 +437,7 @@ async fn steady_statements_run_with_generic_plans() {
         0
     );
     // And those sessions plan generically.
-    let db = kapok_api::db::connect_steady(app.test_db.url())
+    let db = kapok_api::db::connect_steady(app.test_db.url(), 2)
         .await
         .expect("connect")
         .expect("a steady pool on PostgreSQL");
