@@ -65,8 +65,8 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// `KAPOK_DOCUMENT_CACHE_BYTES`: memory for parsed documents and persisted queries.
     pub document_cache_bytes: usize,
-    /// `KAPOK_DB_MAX_CONNECTIONS`: connections each of the server's database pools may
-    /// open (on PostgreSQL there are two: see `db::connect_steady`).
+    /// `KAPOK_DB_MAX_CONNECTIONS`: connections each of the server's PostgreSQL pools may
+    /// open (there are two: see `db::connect_steady`); SQLite uses one.
     pub db_max_connections: u32,
     /// The clock services read: the system's, except in tests that move it forward
     /// (never from the environment).

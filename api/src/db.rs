@@ -11,7 +11,8 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     connect_with(url, crate::config::DEFAULT_DB_MAX_CONNECTIONS, false).await
 }
 
-/// The server's main pool, of up to `max_connections` (`KAPOK_DB_MAX_CONNECTIONS`).
+/// The server's main pool, of up to `max_connections` (`KAPOK_DB_MAX_CONNECTIONS`) on
+/// PostgreSQL; one connection on SQLite.
 pub async fn connect_pool(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
     connect_with(url, max_connections, false).await
 }
@@ -40,8 +41,13 @@ async fn connect_with(
 ) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     let plain_loopback = loopback_without_tls_setting(url);
-    opts.max_connections(max_connections)
-        .connect_timeout(Duration::from_secs(5))
+    if is_postgres_url(url) {
+        // SQLite keeps sea-orm's single connection: one writer at a time is all the
+        // file allows, and two connections that both read then write in deferred
+        // transactions fail with "database is locked" instead of waiting.
+        opts.max_connections(max_connections);
+    }
+    opts.connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(10))
         // A ping on every checkout is a round trip per statement: half of a list's
         // round trips (measured: `bench/compare.sh`). A connection that was just in use
