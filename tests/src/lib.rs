@@ -325,6 +325,18 @@ impl TestApp {
         req.send().await.expect("request sent")
     }
 
+    /// PostgreSQL only: how many of the steady-plan pool's sessions on this test's
+    /// database match `condition` (on `pg_stat_activity`, whose `query` is each
+    /// session's last statement).
+    pub async fn steady_sessions(&self, condition: &str) -> i64 {
+        self.scalar(&format!(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND application_name = '{}' AND {condition}",
+            kapok_api::db::STEADY_APPLICATION_NAME
+        ))
+        .await
+    }
+
     /// A number from a SQL query on the test database (COUNT, SUM, …).
     pub async fn scalar(&self, sql: &str) -> i64 {
         use sea_orm::ConnectionTrait;

@@ -363,24 +363,15 @@ async fn unit_reads_in_code_order_run_with_generic_plans() {
     if !app.test_db.is_postgres() {
         return;
     }
-    let steady = |sql: &str| {
-        format!(
-            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
-             AND application_name = '{}' AND {sql}",
-            kapok_api::db::STEADY_APPLICATION_NAME
-        )
-    };
     // Each session's last statement: the steady pool read units, never by name.
     assert!(
-        app.scalar(&steady(r#"query LIKE '%FROM "unit" WHERE%'"#))
+        app.steady_sessions(r#"query LIKE '%FROM "unit" WHERE%'"#)
             .await
             >= 1
     );
     assert_eq!(
-        app.scalar(&steady(
-            r#"(query LIKE '%LIKE%' OR query LIKE '%ORDER BY "unit"."name"%')"#
-        ))
-        .await,
+        app.steady_sessions(r#"(query LIKE '%LIKE%' OR query LIKE '%ORDER BY "unit"."name"%')"#)
+            .await,
         0
     );
 }

@@ -416,23 +416,16 @@ async fn steady_statements_run_with_generic_plans() {
     if !app.test_db.is_postgres() {
         return;
     }
-    let steady = |sql: &str| {
-        format!(
-            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
-             AND application_name = '{}' AND {sql}",
-            kapok_api::db::STEADY_APPLICATION_NAME
-        )
-    };
     // Each session's last statement: the steady pool ran the page, never the search.
     assert!(
-        app.scalar(&steady(
+        app.steady_sessions(
             "query LIKE 'SELECT \"volunteer\".%ORDER BY \"volunteer\".\"unit_code\"%'"
-        ))
+        )
         .await
             >= 1
     );
     assert_eq!(
-        app.scalar(&steady("query LIKE '%volunteer_name_part%'"))
+        app.steady_sessions("query LIKE '%volunteer_name_part%'")
             .await,
         0
     );
