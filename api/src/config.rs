@@ -65,9 +65,13 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// `KAPOK_DOCUMENT_CACHE_BYTES`: memory for parsed documents and persisted queries.
     pub document_cache_bytes: usize,
-    /// `KAPOK_DB_MAX_CONNECTIONS`: connections each of the server's PostgreSQL pools may
-    /// open (there are two: see `db::connect_steady`); SQLite uses one.
+    /// `KAPOK_DB_MAX_CONNECTIONS`: on PostgreSQL, the connections each kind of the
+    /// server's pools may hold in all (the main pool and the steady-plan one, each
+    /// shared out between the workers: `db::connect_workers`); SQLite uses one.
     pub db_max_connections: u32,
+    /// `KAPOK_WORKERS`: threads serving HTTP, each with its own PostgreSQL
+    /// connections; the number of cores by default.
+    pub workers: usize,
     /// The clock services read: the system's, except in tests that move it forward
     /// (never from the environment).
     pub clock: crate::services::Clock,
@@ -166,16 +170,8 @@ impl Config {
             hash_concurrency: parse_usize("KAPOK_HASH_CONCURRENCY", default_hash_concurrency())?,
             hash_wait_ms: parse_usize("KAPOK_HASH_WAIT_MS", 2_000)? as u64,
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
-            db_max_connections: parse_usize(
-                "KAPOK_DB_MAX_CONNECTIONS",
-                DEFAULT_DB_MAX_CONNECTIONS as usize,
-            )?
-            .try_into()
-            .map_err(|_| ConfigError::Invalid {
-                name: "KAPOK_DB_MAX_CONNECTIONS",
-                expected: "a positive whole number",
-                value: var("KAPOK_DB_MAX_CONNECTIONS").unwrap_or_default(),
-            })?,
+            db_max_connections: parse_u32("KAPOK_DB_MAX_CONNECTIONS", DEFAULT_DB_MAX_CONNECTIONS)?,
+            workers: parse_usize("KAPOK_WORKERS", default_workers())?,
             listen: var("KAPOK_LISTEN").unwrap_or_else(|| DEFAULT_LISTEN.into()),
             limits: Limits {
                 max_body_bytes: parse_usize("KAPOK_MAX_BODY_BYTES", defaults.max_body_bytes)?,
@@ -205,6 +201,7 @@ impl Config {
         Config {
             database_url: database_url.into(),
             db_max_connections: DEFAULT_DB_MAX_CONNECTIONS,
+            workers: default_workers(),
             listen: "127.0.0.1:0".into(),
             limits: Limits::default(),
             load_default_divisions: true,
@@ -274,6 +271,14 @@ fn parse_origins(name: &'static str) -> Result<Vec<String>, ConfigError> {
 
 /// One hash per core: argon2 is CPU- and memory-bound, more at once only queues.
 fn default_hash_concurrency() -> usize {
+    cores()
+}
+
+fn default_workers() -> usize {
+    cores()
+}
+
+fn cores() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
@@ -291,13 +296,25 @@ fn var(name: &str) -> Option<String> {
 }
 
 fn parse_usize(name: &'static str, default: usize) -> Result<usize, ConfigError> {
-    match var(name) {
+    positive(name, var(name), default)
+}
+
+fn parse_u32(name: &'static str, default: u32) -> Result<u32, ConfigError> {
+    positive(name, var(name), default)
+}
+
+/// `value` (a variable's text, if set) as a whole number above zero that fits `N`.
+fn positive<N>(name: &'static str, value: Option<String>, default: N) -> Result<N, ConfigError>
+where
+    N: std::str::FromStr + PartialOrd + From<u8>,
+{
+    match value {
         None => Ok(default),
         Some(v) => v
             .trim()
-            .parse::<usize>()
+            .parse::<N>()
             .ok()
-            .filter(|n| *n > 0)
+            .filter(|n| *n > N::from(0))
             .ok_or(ConfigError::Invalid {
                 name,
                 expected: "a positive whole number",
@@ -345,5 +362,36 @@ fn parse_bool(name: &'static str, default: bool) -> Result<bool, ConfigError> {
             expected: "true or false",
             value: v.to_owned(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{positive, ConfigError};
+
+    #[test]
+    fn counts_are_positive_whole_numbers_that_fit() {
+        let n = |v: &str| positive::<u32>("KAPOK_X", Some(v.into()), 10);
+        assert_eq!(positive::<u32>("KAPOK_X", None, 10).ok(), Some(10));
+        assert_eq!(n("3").ok(), Some(3));
+        assert_eq!(n(" 16 ").ok(), Some(16));
+        for bad in ["0", "-1", "1.5", "ten", "4294967296"] {
+            match n(bad) {
+                Err(ConfigError::Invalid {
+                    name,
+                    expected,
+                    value,
+                }) => {
+                    assert_eq!(name, "KAPOK_X");
+                    assert_eq!(expected, "a positive whole number");
+                    assert_eq!(value, bad);
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            positive::<usize>("KAPOK_X", Some("4294967296".into()), 1).ok(),
+            Some(4_294_967_296)
+        );
     }
 }

@@ -70,17 +70,20 @@ pub fn load_policy(config: &Config) -> Result<Policy, StartupError> {
     }
 }
 
+/// What a worker serves with: the same for every worker, but for `store`, which is
+/// on the worker's own pools (`db::connect_workers`).
+#[derive(Clone)]
 pub(crate) struct AppState {
-    schemas: Schemas,
+    schemas: Arc<Schemas>,
     store: Store,
-    keys: TokenKeys,
+    keys: Arc<TokenKeys>,
     policy: Arc<Policy>,
     limits: Limits,
-    rate: Option<rate::ClientRateLimit>,
+    rate: Option<Arc<rate::ClientRateLimit>>,
     trusted_proxies: Vec<IpAddr>,
     graphiql: bool,
     cors_origins: Vec<String>,
-    documents: documents::Documents,
+    documents: Arc<documents::Documents>,
 }
 
 pub struct Application {
@@ -115,12 +118,7 @@ impl Application {
                 std::time::Duration::from_millis(config.hash_wait_ms),
             ),
         )
-        .with_clock(config.clock.clone())
-        .with_steady(
-            db::connect_steady(&config.database_url, config.db_max_connections)
-                .await
-                .map_err(StartupError::Connect)?,
-        );
+        .with_clock(config.clock.clone());
         store.listen_for_caller_changes();
         let operator = Access::anonymous(
             policy.clone(),
@@ -157,19 +155,36 @@ impl Application {
                 source,
             })?
             .port();
-        let state = web::Data::new(AppState {
-            schemas: build_schemas(config),
+        let state = AppState {
+            schemas: Arc::new(build_schemas(config)),
             store: store.clone(),
-            keys: TokenKeys::new(config),
+            keys: Arc::new(TokenKeys::new(config)),
             policy,
             limits: config.limits,
-            rate: rate::ClientRateLimit::new(config.rate_limit_per_sec, config.rate_limit_burst),
+            rate: rate::ClientRateLimit::new(config.rate_limit_per_sec, config.rate_limit_burst)
+                .map(Arc::new),
             trusted_proxies: config.trusted_proxies.clone(),
             graphiql: config.graphiql,
             cors_origins: config.cors_origins.clone(),
-            documents: documents::Documents::new(config.document_cache_bytes),
-        });
-        let server = run(listener, state).map_err(|source| StartupError::Bind {
+            documents: Arc::new(documents::Documents::new(config.document_cache_bytes)),
+        };
+        let workers = config.workers.max(1);
+        let states =
+            match db::connect_workers(&config.database_url, config.db_max_connections, workers)
+                .await
+                .map_err(StartupError::Connect)?
+            {
+                Some(pools) => store
+                    .for_workers(pools)
+                    .into_iter()
+                    .map(|store| AppState {
+                        store,
+                        ..state.clone()
+                    })
+                    .collect(),
+                None => vec![state; workers],
+            };
+        let server = run(listener, states).map_err(|source| StartupError::Bind {
             addr: config.listen.clone(),
             source,
         })?;
@@ -193,8 +208,16 @@ impl Application {
     }
 }
 
-fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Server> {
+/// Serves with one worker per state, each worker on its own.
+fn run(listener: TcpListener, states: Vec<AppState>) -> std::io::Result<Server> {
+    let workers = states.len();
+    let states: Arc<[AppState]> = states.into();
+    // actix builds each worker's app once, on that worker's thread (again only if
+    // the worker is restarted): the n-th build takes the n-th state.
+    let built = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let server = HttpServer::new(move || {
+        let n = built.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let state = web::Data::new(states[n % states.len()].clone());
         App::new()
             .wrap(from_fn(request_context))
             .app_data(state.clone())
@@ -221,6 +244,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
                 web::get().to(exports::statement),
             )
     })
+    .workers(workers)
     .listen(listener)?
     .shutdown_timeout(20)
     .run();

@@ -88,6 +88,35 @@ pub struct Store {
     clock: Clock,
     /// Who is calling, kept per session (see `callers`).
     callers: std::sync::Arc<callers::Callers>,
+    /// Every pool of the server, whichever worker's store this is: sampled and
+    /// closed together.
+    pools: std::sync::Arc<Pools>,
+}
+
+/// The server's pools, each with the name the metrics give its kind.
+#[derive(Default)]
+struct Pools(std::sync::Mutex<Vec<(&'static str, DatabaseConnection)>>);
+
+impl Pools {
+    fn add(&self, name: &'static str, db: &DatabaseConnection) {
+        self.lock().push((name, db.clone()));
+    }
+
+    fn rename(&self, from: &'static str, to: &'static str) {
+        for (name, _) in self.lock().iter_mut() {
+            if *name == from {
+                *name = to;
+            }
+        }
+    }
+
+    fn all(&self) -> Vec<(&'static str, DatabaseConnection)> {
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(&'static str, DatabaseConnection)>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 impl Store {
@@ -104,9 +133,12 @@ impl Store {
         let callers = std::sync::Arc::new(callers::Callers::new(
             db.get_database_backend() == sea_orm::DbBackend::Sqlite,
         ));
+        let pools = std::sync::Arc::new(Pools::default());
+        pools.add("main", &db);
         Store {
             db,
             steady: None,
+            pools,
             callers,
             hashing: std::sync::Arc::new(hashing),
             last_pool_sample: std::sync::Arc::new(std::sync::Mutex::new(None)),
@@ -120,9 +152,32 @@ impl Store {
     pub fn with_steady(self, steady: Option<DatabaseConnection>) -> Store {
         let steady = steady.map(|mut conn| {
             count_statements(&mut conn, &self.statements);
+            self.pools.add("steady", &conn);
             conn
         });
         Store { steady, ..self }
+    }
+
+    /// A store for each HTTP worker, on that worker's own pools
+    /// (`db::connect_workers`) and sharing everything else with this one, whose
+    /// pool is then named `startup` in the metrics.
+    pub fn for_workers(&self, workers: Vec<crate::db::WorkerPools>) -> Vec<Store> {
+        self.pools.rename("main", "startup");
+        workers
+            .into_iter()
+            .map(|w| {
+                let (mut main, mut steady) = (w.main, w.steady);
+                for (name, conn) in [("main", &mut main), ("steady", &mut steady)] {
+                    count_statements(conn, &self.statements);
+                    self.pools.add(name, conn);
+                }
+                Store {
+                    db: main,
+                    steady: Some(steady),
+                    ..self.clone()
+                }
+            })
+            .collect()
     }
 
     /// The same store reading the time from `clock`.
@@ -153,9 +208,10 @@ impl Store {
         self.db.ping().await
     }
 
-    /// Closes the pool: connections end cleanly instead of being reset.
+    /// Closes every pool of the server: connections end cleanly instead of being
+    /// reset.
     pub async fn close(&self) {
-        for pool in std::iter::once(&self.db).chain(&self.steady) {
+        for (_, pool) in self.pools.all() {
             if let Err(e) = pool.close_by_ref().await {
                 tracing::warn!(error = %e, "closing the database pool");
             }
@@ -177,34 +233,71 @@ impl Store {
             *last = Some(Instant::now());
         }
         let m = &crate::metrics::METRICS;
-        macro_rules! sample {
-            ($name:expr, $pool:expr) => {{
-                let (name, pool) = ($name, $pool);
-                let size = i64::from(pool.size());
-                let idle = pool.num_idle() as i64;
-                m.pool.with_label_values(&[name, "in_use"]).set(size - idle);
-                m.pool.with_label_values(&[name, "idle"]).set(idle);
-                m.pool
-                    .with_label_values(&[name, "max"])
-                    .set(i64::from(pool.options().get_max_connections()));
-                let started = Instant::now();
-                if let Ok(Ok(conn)) =
-                    tokio::time::timeout(Duration::from_secs(2), pool.acquire()).await
-                {
-                    m.pool_wait.observe(started.elapsed().as_secs_f64());
-                    drop(conn);
+        // Each kind's figures summed over the workers' pools of that kind.
+        let mut kinds: Vec<(&'static str, [i64; 3])> = Vec::new();
+        for (name, db) in self.pools.all() {
+            let (size, idle, max) = pool_figures(&db);
+            let at = match kinds.iter().position(|(n, _)| *n == name) {
+                Some(at) => at,
+                None => {
+                    kinds.push((name, [0; 3]));
+                    kinds.len() - 1
                 }
-            }};
+            };
+            let sums = &mut kinds[at].1;
+            sums[0] += size - idle;
+            sums[1] += idle;
+            sums[2] += max;
         }
-        let pools =
-            std::iter::once(("main", &self.db)).chain(self.steady.iter().map(|s| ("steady", s)));
-        for (name, db) in pools {
-            match db.get_database_backend() {
-                sea_orm::DbBackend::Postgres => sample!(name, db.get_postgres_connection_pool()),
-                sea_orm::DbBackend::Sqlite => sample!(name, db.get_sqlite_connection_pool()),
-                _ => {}
+        for (name, [in_use, idle, max]) in kinds {
+            m.pool.with_label_values(&[name, "in_use"]).set(in_use);
+            m.pool.with_label_values(&[name, "idle"]).set(idle);
+            m.pool.with_label_values(&[name, "max"]).set(max);
+        }
+        // The wait is timed on this worker's own pools only: taking a connection
+        // from another worker's would open it on this worker's thread.
+        for db in std::iter::once(&self.db).chain(&self.steady) {
+            let started = Instant::now();
+            let acquired = match db.get_database_backend() {
+                sea_orm::DbBackend::Postgres => {
+                    let pool = db.get_postgres_connection_pool();
+                    matches!(
+                        tokio::time::timeout(Duration::from_secs(2), pool.acquire()).await,
+                        Ok(Ok(_))
+                    )
+                }
+                sea_orm::DbBackend::Sqlite => {
+                    let pool = db.get_sqlite_connection_pool();
+                    matches!(
+                        tokio::time::timeout(Duration::from_secs(2), pool.acquire()).await,
+                        Ok(Ok(_))
+                    )
+                }
+                _ => false,
+            };
+            if acquired {
+                m.pool_wait.observe(started.elapsed().as_secs_f64());
             }
         }
+    }
+}
+
+/// A pool's connections (open, idle) and its bound.
+fn pool_figures(db: &DatabaseConnection) -> (i64, i64, i64) {
+    macro_rules! figures {
+        ($pool:expr) => {{
+            let pool = $pool;
+            (
+                i64::from(pool.size()),
+                pool.num_idle() as i64,
+                i64::from(pool.options().get_max_connections()),
+            )
+        }};
+    }
+    match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => figures!(db.get_postgres_connection_pool()),
+        sea_orm::DbBackend::Sqlite => figures!(db.get_sqlite_connection_pool()),
+        _ => (0, 0, 0),
     }
 }
 

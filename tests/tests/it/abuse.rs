@@ -572,28 +572,53 @@ async fn request_ids_are_returned_and_audited() {
     );
 }
 
-/// `KAPOK_DB_MAX_CONNECTIONS` bounds each PostgreSQL pool, as the metrics report them:
-/// the main pool and the steady-plan pool beside it; SQLite keeps its one connection.
+/// `KAPOK_DB_MAX_CONNECTIONS` bounds each kind of PostgreSQL pool, as the metrics
+/// report them: the workers' main pools and their steady-plan pools, shared out
+/// between the `KAPOK_WORKERS` workers (at least one each), and the pool start-up
+/// used. SQLite keeps its one connection.
 #[tokio::test]
 async fn pools_are_sized_by_the_configuration() {
-    let app = spawn_app_with(|c| c.db_max_connections = 3).await;
-    app.post_with(&[], "query Ping { __typename }", json!({}))
+    for (workers, max_connections, expected) in [
+        (2, 3, ["3", "3", "3"]),
+        // Fewer connections than workers: one each.
+        (3, 2, ["3", "3", "2"]),
+    ] {
+        let app = spawn_app_with(|c| {
+            c.workers = workers;
+            c.db_max_connections = max_connections;
+        })
         .await;
-    let text = app.metrics().await;
-    let max = |pool: &str| {
-        let series = format!(r#"kapok_db_pool_connections{{pool="{pool}",state="max"}} "#);
-        text.lines()
-            .find_map(|l| l.strip_prefix(series.as_str()))
-            .map(str::to_owned)
-    };
-    // SQLite: one connection whatever the setting (one writer at a time), no steady pool.
-    let (main, steady) = if app.test_db.is_postgres() {
-        (Some("3"), Some("3"))
-    } else {
-        (Some("1"), None)
-    };
-    assert_eq!(max("main").as_deref(), main, "{text}");
-    assert_eq!(max("steady").as_deref(), steady, "{text}");
+        // Many lists at once, on every worker: together they stay within the bound.
+        let lists = (0..24).map(|_| {
+            app.gql(
+                r#"{ units(under: "4401", level: COMMUNITY, first: 100) { totalCount } }"#,
+                json!({}),
+            )
+        });
+        for answer in join_all(lists).await {
+            assert!(answer["errors"].is_null(), "{answer}");
+        }
+        let text = app.metrics().await;
+        let max = |pool: &str| {
+            let series = format!(r#"kapok_db_pool_connections{{pool="{pool}",state="max"}} "#);
+            text.lines()
+                .find_map(|l| l.strip_prefix(series.as_str()))
+                .map(str::to_owned)
+        };
+        let kinds = [max("main"), max("steady"), max("startup")];
+        if app.test_db.is_postgres() {
+            assert_eq!(kinds, expected.map(|n| Some(n.to_owned())), "{text}");
+            let steady = app.steady_sessions("true").await;
+            assert!(
+                (1..=i64::from(expected[1].parse::<u8>().unwrap())).contains(&steady),
+                "{steady} steady sessions\n{text}"
+            );
+        } else {
+            // One connection whatever the setting (one writer at a time), shared
+            // by every worker.
+            assert_eq!(kinds, [Some("1".to_owned()), None, None], "{text}");
+        }
+    }
 }
 
 #[tokio::test]
