@@ -180,10 +180,7 @@ pub async fn run_with_config(cli: Cli, config: Config) -> Result<(), CliError> {
             Ok(())
         }
         Command::Migrate => {
-            let db = db::connect(&config.database_url)
-                .await
-                .map_err(StartupError::Connect)?;
-            db::migrate(&db).await.map_err(StartupError::Migrate)?;
+            on_database(&config, Migrate::First, async |_| Ok(())).await?;
             tracing::info!("migrations applied");
             Ok(())
         }
@@ -221,13 +218,6 @@ pub async fn run_with_config(cli: Cli, config: Config) -> Result<(), CliError> {
         } => {
             let under = UnitCode::parse(&under)
                 .map_err(|e| CliError::BadArgument(format!("--under: {e}")))?;
-            let db = db::connect(&config.database_url)
-                .await
-                .map_err(StartupError::Connect)?;
-            db::migrate(&db).await.map_err(StartupError::Migrate)?;
-            if config.load_default_divisions {
-                divisions::load_bundled_if_empty(&db).await?;
-            }
             let opts = crate::ops::demo::DemoOptions {
                 under,
                 volunteers,
@@ -238,7 +228,13 @@ pub async fn run_with_config(cli: Cli, config: Config) -> Result<(), CliError> {
                 donations,
                 seed,
             };
-            let r = crate::ops::demo::generate(&db, &opts, true).await?;
+            let r = on_database(&config, Migrate::First, async |db| {
+                if config.load_default_divisions {
+                    divisions::load_bundled_if_empty(db).await?;
+                }
+                Ok(crate::ops::demo::generate(db, &opts, true).await?)
+            })
+            .await?;
             println!(
                 "demo data under {}: {} organisations, {} stations, {} teams, {} volunteers, {} team memberships, {} activities, {} service records, {} funds, {} donations, {} pledges, {} disbursements, {} disclosure reports, {} help requests, {} time-bank accounts, {} supermarkets, {} stock movements in {:.1} s",
                 opts.under, r.organizations, r.stations, r.teams, r.volunteers, r.memberships, r.activities, r.records, r.funds, r.donations, r.pledges, r.disbursements, r.reports, r.help_requests, r.time_accounts, r.supermarkets, r.stock_moves, r.seconds
@@ -247,10 +243,10 @@ pub async fn run_with_config(cli: Cli, config: Config) -> Result<(), CliError> {
         }
         Command::Audit(cmd) => audit_command(&config, cmd).await,
         Command::Backup { file } => {
-            let db = db::connect(&config.database_url)
-                .await
-                .map_err(StartupError::Connect)?;
-            let bytes = crate::ops::backup::backup(&db, &file).await?;
+            let bytes = on_database(&config, Migrate::No, async |db| {
+                Ok(crate::ops::backup::backup(db, &file).await?)
+            })
+            .await?;
             println!(
                 "backed up to {} ({bytes} bytes, integrity check ok)",
                 file.display()
@@ -263,13 +259,12 @@ pub async fn run_with_config(cli: Cli, config: Config) -> Result<(), CliError> {
                 .map(UnitCode::parse)
                 .transpose()
                 .map_err(|e| CliError::BadArgument(format!("--root: {e}")))?;
-            let db = db::connect(&config.database_url)
-                .await
-                .map_err(StartupError::Connect)?;
-            db::migrate(&db).await.map_err(StartupError::Migrate)?;
-            let started = std::time::Instant::now();
-            let report = divisions::import_file(&db, &file, root.as_ref(), true).await?;
-            let secs = started.elapsed().as_secs_f64();
+            let (report, secs) = on_database(&config, Migrate::First, async |db| {
+                let started = std::time::Instant::now();
+                let report = divisions::import_file(db, &file, root.as_ref(), true).await?;
+                Ok((report, started.elapsed().as_secs_f64()))
+            })
+            .await?;
             print!("{}", report.render());
             println!(
                 "took {secs:.1} s ({:.0} rows/s)",
@@ -278,6 +273,37 @@ pub async fn run_with_config(cli: Cli, config: Config) -> Result<(), CliError> {
             Ok(())
         }
     }
+}
+
+#[derive(Clone, Copy)]
+enum Migrate {
+    First,
+    No,
+}
+
+/// Runs one command's `work` on a pool of its own, migrating first if asked, and
+/// closes the pool whatever the outcome: sqlx pings each connection it takes back,
+/// and a connection whose ping is still unanswered when the process exits is reset,
+/// which PostgreSQL logs as an error ("connection reset by peer", once per command).
+async fn on_database<T>(
+    config: &Config,
+    migrate: Migrate,
+    work: impl AsyncFnOnce(&sea_orm::DatabaseConnection) -> Result<T, CliError>,
+) -> Result<T, CliError> {
+    let db = db::connect(&config.database_url)
+        .await
+        .map_err(StartupError::Connect)?;
+    let result = async {
+        if let Migrate::First = migrate {
+            db::migrate(&db).await.map_err(StartupError::Migrate)?;
+        }
+        work(&db).await
+    }
+    .await;
+    if let Err(e) = db.close_by_ref().await {
+        tracing::warn!(error = %e, "closing the database pool");
+    }
+    result
 }
 
 async fn user_create(
@@ -289,11 +315,6 @@ async fn user_create(
     password: String,
 ) -> Result<(), CliError> {
     let policy = std::sync::Arc::new(load_policy(config)?);
-    let conn = db::connect(&config.database_url)
-        .await
-        .map_err(StartupError::Connect)?;
-    db::migrate(&conn).await.map_err(StartupError::Migrate)?;
-    let store = Store::new(conn);
     let operator = Access::anonymous(
         policy,
         RequestMeta {
@@ -301,16 +322,19 @@ async fn user_create(
             request_id: "cli".into(),
         },
     );
-    let (user, assignment) = users::create_as_operator(
-        &Ctx::new(store, operator),
-        NewUser {
-            display_name: display_name.unwrap_or_else(|| username.clone()),
-            username,
-            password,
-            home_unit_code: unit,
-        },
-        &role,
-    )
+    let (user, assignment) = on_database(config, Migrate::First, async |db| {
+        Ok(users::create_as_operator(
+            &Ctx::new(Store::new(db.clone()), operator),
+            NewUser {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                password,
+                home_unit_code: unit,
+            },
+            &role,
+        )
+        .await?)
+    })
     .await?;
     println!(
         "created user {} (id {}) with {role} at {} (assignment {assignment})",
@@ -387,15 +411,15 @@ fn bar(message: &'static str) -> indicatif::ProgressBar {
 }
 
 async fn audit_command(config: &Config, cmd: AuditCommand) -> Result<(), CliError> {
+    on_database(config, Migrate::First, async |db| audit_on(db, cmd).await).await
+}
+
+async fn audit_on(db: &sea_orm::DatabaseConnection, cmd: AuditCommand) -> Result<(), CliError> {
     use crate::ops::audit;
-    let db = db::connect(&config.database_url)
-        .await
-        .map_err(StartupError::Connect)?;
-    db::migrate(&db).await.map_err(StartupError::Migrate)?;
     match cmd {
         AuditCommand::Verify => {
             let progress = bar("verifying");
-            let report = audit::verify(&db, Some(&progress)).await?;
+            let report = audit::verify(db, Some(&progress)).await?;
             progress.finish_and_clear();
             let from = report
                 .anchored_after
@@ -418,7 +442,7 @@ async fn audit_command(config: &Config, cmd: AuditCommand) -> Result<(), CliErro
         AuditCommand::Export { before, file } => {
             let before = parse_before(&before)?;
             let progress = bar("exporting");
-            let r = audit::export(&db, before, &file, Some(&progress)).await?;
+            let r = audit::export(db, before, &file, Some(&progress)).await?;
             progress.finish_and_clear();
             println!(
                 "exported {} entries created before {before} to {} (sha256 {}); the file was read back and checked",
@@ -431,7 +455,7 @@ async fn audit_command(config: &Config, cmd: AuditCommand) -> Result<(), CliErro
         AuditCommand::Archive { before, file } => {
             let before = parse_before(&before)?;
             let progress = bar("archiving");
-            let r = audit::archive(&db, before, &file, Some(&progress)).await?;
+            let r = audit::archive(db, before, &file, Some(&progress)).await?;
             progress.finish_and_clear();
             println!(
                 "archived {} entries created before {before} to {} (sha256 {}); removed {} from the database, anchor recorded",
@@ -443,7 +467,7 @@ async fn audit_command(config: &Config, cmd: AuditCommand) -> Result<(), CliErro
             Ok(())
         }
         AuditCommand::Throttled { limit } => {
-            let rows = audit::throttled(&db, limit).await?;
+            let rows = audit::throttled(db, limit).await?;
             println!(
                 "{:<40} {:<25} {:>9}  last username",
                 "client address", "window start (UTC)", "attempts"
