@@ -99,12 +99,7 @@ impl UnitFilter {
         if let Some(under) = &self.under {
             cond = cond.add(ranges::descendants(unit::Column::Code, under));
         }
-        if let Some(search) = self
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
+        if let Some(search) = self.search_text() {
             if search.chars().count() > MAX_SEARCH_LEN {
                 return Err(Reason::TEXT_TOO_LONG
                     .at("search")
@@ -115,6 +110,14 @@ impl UnitFilter {
                 .add(unit::Column::Name.like(LikeExpr::new(like_contains(search)).escape('\\')));
         }
         Ok(cond)
+    }
+
+    /// The name searched for, if any: blank is no search.
+    fn search_text(&self) -> Option<&str> {
+        self.search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
     }
 }
 
@@ -251,11 +254,7 @@ impl UnitReader {
     /// a sixth of PostgreSQL's time on a city's list); a name search's selectivity is
     /// the pattern's, so it is planned for it.
     fn conn_for(&self, filter: &UnitFilter) -> &sea_orm::DatabaseConnection {
-        let searching = filter
-            .search
-            .as_deref()
-            .is_some_and(|s| !s.trim().is_empty());
-        if searching {
+        if filter.search_text().is_some() {
             self.cx.db()
         } else {
             self.cx.steady_db()
