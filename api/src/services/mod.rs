@@ -76,7 +76,7 @@ pub struct Store {
     /// list page read in the order of the index its scope ranges over): PostgreSQL
     /// keeps one generic plan for them instead of planning each run for its values,
     /// which was over a quarter of its time on a list request
-    /// (`db::connect_steady`). `None`: the main pool serves them.
+    /// (`db::connect_workers`). `None` (SQLite, start-up): the main pool serves them.
     steady: Option<DatabaseConnection>,
     /// Bounds password hashing for everything this store serves.
     hashing: std::sync::Arc<crate::auth::HashGate>,
@@ -145,17 +145,6 @@ impl Store {
             statements,
             clock: Clock::system(),
         }
-    }
-
-    /// The same store with `steady` serving the statements whose plan does not depend
-    /// on their values (`db::connect_steady`).
-    pub fn with_steady(self, steady: Option<DatabaseConnection>) -> Store {
-        let steady = steady.map(|mut conn| {
-            count_statements(&mut conn, &self.statements);
-            self.pools.add("steady", &conn);
-            conn
-        });
-        Store { steady, ..self }
     }
 
     /// A store for each HTTP worker, on that worker's own pools
@@ -234,17 +223,10 @@ impl Store {
         }
         let m = &crate::metrics::METRICS;
         // Each kind's figures summed over the workers' pools of that kind.
-        let mut kinds: Vec<(&'static str, [i64; 3])> = Vec::new();
+        let mut kinds = std::collections::BTreeMap::<&'static str, [i64; 3]>::new();
         for (name, db) in self.pools.all() {
             let (size, idle, max) = pool_figures(&db);
-            let at = match kinds.iter().position(|(n, _)| *n == name) {
-                Some(at) => at,
-                None => {
-                    kinds.push((name, [0; 3]));
-                    kinds.len() - 1
-                }
-            };
-            let sums = &mut kinds[at].1;
+            let sums = kinds.entry(name).or_default();
             sums[0] += size - idle;
             sums[1] += idle;
             sums[2] += max;
