@@ -171,7 +171,7 @@ impl Config {
             hash_wait_ms: parse_usize("KAPOK_HASH_WAIT_MS", 2_000)? as u64,
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             db_max_connections: parse_u32("KAPOK_DB_MAX_CONNECTIONS", DEFAULT_DB_MAX_CONNECTIONS)?,
-            workers: parse_usize("KAPOK_WORKERS", default_workers())?,
+            workers: parse_usize("KAPOK_WORKERS", cores())?,
             listen: var("KAPOK_LISTEN").unwrap_or_else(|| DEFAULT_LISTEN.into()),
             limits: Limits {
                 max_body_bytes: parse_usize("KAPOK_MAX_BODY_BYTES", defaults.max_body_bytes)?,
@@ -201,7 +201,7 @@ impl Config {
         Config {
             database_url: database_url.into(),
             db_max_connections: DEFAULT_DB_MAX_CONNECTIONS,
-            workers: default_workers(),
+            workers: cores(),
             listen: "127.0.0.1:0".into(),
             limits: Limits::default(),
             load_default_divisions: true,
@@ -271,10 +271,6 @@ fn parse_origins(name: &'static str) -> Result<Vec<String>, ConfigError> {
 
 /// One hash per core: argon2 is CPU- and memory-bound, more at once only queues.
 fn default_hash_concurrency() -> usize {
-    cores()
-}
-
-fn default_workers() -> usize {
     cores()
 }
 

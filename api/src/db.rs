@@ -8,13 +8,7 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
 /// A pool of sqlx's default size, for the command-line tools.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
-    connect_with(
-        url,
-        crate::config::DEFAULT_DB_MAX_CONNECTIONS,
-        Plans::Custom,
-        Open::Now,
-    )
-    .await
+    connect_pool(url, crate::config::DEFAULT_DB_MAX_CONNECTIONS).await
 }
 
 /// The server's first pool, of up to `max_connections` (`KAPOK_DB_MAX_CONNECTIONS`)
@@ -28,23 +22,11 @@ pub async fn connect_pool(url: &str, max_connections: u32) -> Result<DatabaseCon
 /// The steady pool's sessions' `application_name` on PostgreSQL.
 pub const STEADY_APPLICATION_NAME: &str = "kapok (steady plans)";
 
-/// A second pool for the statements whose best plan is the same whatever their
-/// values (see `Store::steady`): on PostgreSQL its sessions keep one generic plan per
-/// prepared statement (`plan_cache_mode = force_generic_plan`). `None` on SQLite,
-/// which plans each statement once when it is prepared anyway.
-pub async fn connect_steady(
-    url: &str,
-    max_connections: u32,
-) -> Result<Option<DatabaseConnection>, DbErr> {
-    if !is_postgres_url(url) {
-        return Ok(None);
-    }
-    connect_with(url, max_connections, Plans::Generic, Open::Now)
-        .await
-        .map(Some)
-}
-
-/// One HTTP worker's own PostgreSQL pools: its main pool and its steady one.
+/// One HTTP worker's own PostgreSQL pools: its main pool, and its steady one for the
+/// statements whose best plan is the same whatever their values (see
+/// `Store::steady`), whose sessions keep one generic plan per prepared statement
+/// (`plan_cache_mode = force_generic_plan`; SQLite plans each statement once when
+/// it is prepared anyway).
 pub struct WorkerPools {
     pub main: DatabaseConnection,
     pub steady: DatabaseConnection,
@@ -93,7 +75,7 @@ pub fn share_out(total: u32, workers: usize) -> Vec<u32> {
 enum Plans {
     /// PostgreSQL's own choice between custom and generic plans.
     Custom,
-    /// `plan_cache_mode = force_generic_plan` (see `connect_steady`).
+    /// `plan_cache_mode = force_generic_plan` (see `WorkerPools::steady`).
     Generic,
 }
 

@@ -241,20 +241,8 @@ impl Store {
         for db in std::iter::once(&self.db).chain(&self.steady) {
             let started = Instant::now();
             let acquired = match db.get_database_backend() {
-                sea_orm::DbBackend::Postgres => {
-                    let pool = db.get_postgres_connection_pool();
-                    matches!(
-                        tokio::time::timeout(Duration::from_secs(2), pool.acquire()).await,
-                        Ok(Ok(_))
-                    )
-                }
-                sea_orm::DbBackend::Sqlite => {
-                    let pool = db.get_sqlite_connection_pool();
-                    matches!(
-                        tokio::time::timeout(Duration::from_secs(2), pool.acquire()).await,
-                        Ok(Ok(_))
-                    )
-                }
+                sea_orm::DbBackend::Postgres => acquires(db.get_postgres_connection_pool()).await,
+                sea_orm::DbBackend::Sqlite => acquires(db.get_sqlite_connection_pool()).await,
                 _ => false,
             };
             if acquired {
@@ -266,21 +254,24 @@ impl Store {
 
 /// A pool's connections (open, idle) and its bound.
 fn pool_figures(db: &DatabaseConnection) -> (i64, i64, i64) {
-    macro_rules! figures {
-        ($pool:expr) => {{
-            let pool = $pool;
-            (
-                i64::from(pool.size()),
-                pool.num_idle() as i64,
-                i64::from(pool.options().get_max_connections()),
-            )
-        }};
+    fn figures<DB: sea_orm::sqlx::Database>(pool: &sea_orm::sqlx::Pool<DB>) -> (i64, i64, i64) {
+        (
+            i64::from(pool.size()),
+            pool.num_idle() as i64,
+            i64::from(pool.options().get_max_connections()),
+        )
     }
     match db.get_database_backend() {
-        sea_orm::DbBackend::Postgres => figures!(db.get_postgres_connection_pool()),
-        sea_orm::DbBackend::Sqlite => figures!(db.get_sqlite_connection_pool()),
+        sea_orm::DbBackend::Postgres => figures(db.get_postgres_connection_pool()),
+        sea_orm::DbBackend::Sqlite => figures(db.get_sqlite_connection_pool()),
         _ => (0, 0, 0),
     }
+}
+
+/// Whether a connection comes out of `pool` within 2 s (it goes straight back).
+async fn acquires<DB: sea_orm::sqlx::Database>(pool: &sea_orm::sqlx::Pool<DB>) -> bool {
+    let wait = std::time::Duration::from_secs(2);
+    matches!(tokio::time::timeout(wait, pool.acquire()).await, Ok(Ok(_)))
 }
 
 /// The system time as stored, for operator tools that run outside any request

@@ -429,17 +429,16 @@ async fn steady_statements_run_with_generic_plans() {
             .await,
         0
     );
-    // And those sessions plan generically.
-    let db = kapok_api::db::connect_steady(app.test_db.url(), 2)
+    // And those sessions plan generically, as a worker's pools are made; its main
+    // pool's sessions leave the choice to PostgreSQL.
+    let worker = kapok_api::db::connect_workers(app.test_db.url(), 2, 1)
         .await
         .expect("connect")
-        .expect("a steady pool on PostgreSQL");
-    let mode = app_setting(&db, "plan_cache_mode").await;
+        .and_then(|mut pools| pools.pop())
+        .expect("a worker's pools on PostgreSQL");
+    let mode = app_setting(&worker.steady, "plan_cache_mode").await;
     assert_eq!(mode, "force_generic_plan");
-    let main = kapok_api::db::connect(app.test_db.url())
-        .await
-        .expect("connect");
-    assert_eq!(app_setting(&main, "plan_cache_mode").await, "auto");
+    assert_eq!(app_setting(&worker.main, "plan_cache_mode").await, "auto");
 }
 
 async fn app_setting(db: &sea_orm::DatabaseConnection, name: &str) -> String {
