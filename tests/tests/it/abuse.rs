@@ -621,6 +621,96 @@ async fn pools_are_sized_by_the_configuration() {
     }
 }
 
+/// A worker keeps the steady connections its statements used, instead of handing
+/// them back to sqlx, which tests each with a round trip as it takes it back. Kept,
+/// a connection must still serve every statement in turn, and one whose statement
+/// failed or was abandoned half-way must not be handed out again as it is.
+#[tokio::test]
+async fn kept_connections_serve_statements_in_turn_and_abandoned_ones_go_back() {
+    use kapok_api::services::kept::Kept;
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let db = kapok_tests::TestDb::create().await;
+    let Some(mut workers) = kapok_api::db::connect_workers(db.url(), 1, 1)
+        .await
+        .unwrap()
+    else {
+        // SQLite: one connection shared by every worker, nothing kept.
+        assert!(!db.is_postgres());
+        return;
+    };
+    let statements = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let kept = Kept::new(workers.remove(0).steady, statements.clone());
+    let pool = kept.db().get_postgres_connection_pool().clone();
+    let sql = |s: &str| Statement::from_string(DbBackend::Postgres, s);
+    let int = |row: Option<sea_orm::QueryResult>| -> i64 {
+        row.expect("a row").try_get::<i64>("", "n").expect("n")
+    };
+    let pid = "SELECT pg_backend_pid()::bigint AS n";
+    let first = int(kept.query_one_raw(sql(pid)).await.unwrap());
+    assert_eq!(int(kept.query_one_raw(sql(pid)).await.unwrap()), first);
+    // Kept between statements: checked out of sqlx's pool, idle in ours.
+    assert_eq!((kept.idle(), pool.size(), pool.num_idle()), (1, 1, 0));
+    assert_eq!(statements.load(std::sync::atomic::Ordering::Relaxed), 2);
+
+    // One connection, eight statements at once: each waits for the kept one.
+    let started = Instant::now();
+    let all = join_all((0..8).map(|i| {
+        let kept = &kept;
+        async move {
+            let row = kept
+                .query_one_raw(sql(&format!("SELECT {i}::bigint AS n, pg_sleep(0.02)")))
+                .await
+                .unwrap();
+            int(row)
+        }
+    }))
+    .await;
+    assert_eq!(all, (0..8).collect::<Vec<i64>>());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(kept.idle(), 1);
+
+    // A failed statement: its connection goes back to sqlx, which tests it.
+    assert!(kept.query_one_raw(sql("SELECT 1 / 0 AS n")).await.is_err());
+    assert_eq!(kept.idle(), 0);
+    assert_eq!(
+        int(kept
+            .query_one_raw(sql("SELECT 3::bigint AS n"))
+            .await
+            .unwrap()),
+        3
+    );
+
+    // Abandoned half-way (a client gone): the next statement reads its own reply,
+    // not the rest of the abandoned one.
+    let abandoned = tokio::time::timeout(
+        Duration::from_millis(100),
+        kept.query_one_raw(sql("SELECT 7::bigint AS n, pg_sleep(0.5)")),
+    )
+    .await;
+    assert!(abandoned.is_err(), "the statement should still be running");
+    assert_eq!(kept.idle(), 0);
+    assert_eq!(
+        int(kept
+            .query_one_raw(sql("SELECT 4::bigint AS n"))
+            .await
+            .unwrap()),
+        4
+    );
+
+    // Handed back before the pool closes, which waits for every connection.
+    kept.release_all();
+    assert_eq!(kept.idle(), 0);
+    tokio::time::timeout(Duration::from_secs(5), kept.db().close_by_ref())
+        .await
+        .expect("the pool closes")
+        .unwrap();
+    assert!(kept.query_one_raw(sql(pid)).await.is_err());
+}
+
 #[tokio::test]
 async fn metrics_count_requests_and_refusals() {
     let app = spawn_app().await;
