@@ -19,10 +19,6 @@ pub async fn connect_pool(url: &str, max_connections: u32) -> Result<DatabaseCon
     connect_with(url, max_connections, Plans::Custom, Open::Now).await
 }
 
-/// How long a connection may go unused before it is tested before its next
-/// statement (see `connect_with`; the kept steady connections follow it too).
-pub const TEST_IF_IDLE_FOR: Duration = Duration::from_secs(30);
-
 /// The steady pool's sessions' `application_name` on PostgreSQL.
 pub const STEADY_APPLICATION_NAME: &str = "kapok (steady plans)";
 
@@ -113,7 +109,7 @@ async fn connect_with(
         // is alive; only one idle long enough for a server, proxy or firewall to have
         // dropped it is pinged first, and a connection that died anyway fails its
         // statement and leaves the pool.
-        .test_before_acquire_if_idle_for(TEST_IF_IDLE_FOR)
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         // Queries are traced by our own spans; sqlx's per-statement INFO lines drown them.
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o| {

@@ -92,11 +92,8 @@ impl Ctx {
 
     /// The pool for a statement whose best plan is the same whatever its values
     /// (see `Store::steady`); the main pool where there is no such pool.
-    pub(super) fn steady_db(&self) -> super::kept::Reads<'_> {
-        match &self.store.steady {
-            Some(kept) => super::kept::Reads::Kept(kept),
-            None => super::kept::Reads::Pool(&self.store.db),
-        }
+    pub(super) fn steady_db(&self) -> &DatabaseConnection {
+        self.store.steady.as_ref().unwrap_or(&self.store.db)
     }
 }
 

@@ -21,7 +21,6 @@ pub mod donors;
 pub mod exports;
 pub mod funds;
 pub mod help_requests;
-pub mod kept;
 mod ledger;
 pub mod organizations;
 pub mod pledges;
@@ -77,9 +76,8 @@ pub struct Store {
     /// list page read in the order of the index its scope ranges over): PostgreSQL
     /// keeps one generic plan for them instead of planning each run for its values,
     /// which was over a quarter of its time on a list request
-    /// (`db::connect_workers`), through the connections the worker keeps (`kept`).
-    /// `None` (SQLite, start-up): the main pool serves them.
-    steady: Option<std::sync::Arc<kept::Kept>>,
+    /// (`db::connect_workers`). `None` (SQLite, start-up): the main pool serves them.
+    steady: Option<DatabaseConnection>,
     /// Bounds password hashing for everything this store serves.
     hashing: std::sync::Arc<crate::auth::HashGate>,
     last_pool_sample: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
@@ -95,40 +93,28 @@ pub struct Store {
     pools: std::sync::Arc<Pools>,
 }
 
-/// The server's pools, each with the name the metrics give its kind, and the
-/// connections kept from it if it is a steady one.
+/// The server's pools, each with the name the metrics give its kind.
 #[derive(Default)]
-struct Pools(std::sync::Mutex<Vec<Pool>>);
-
-type Pool = (
-    &'static str,
-    DatabaseConnection,
-    Option<std::sync::Arc<kept::Kept>>,
-);
+struct Pools(std::sync::Mutex<Vec<(&'static str, DatabaseConnection)>>);
 
 impl Pools {
     fn add(&self, name: &'static str, db: &DatabaseConnection) {
-        self.lock().push((name, db.clone(), None));
-    }
-
-    fn add_kept(&self, name: &'static str, kept: &std::sync::Arc<kept::Kept>) {
-        self.lock()
-            .push((name, kept.db().clone(), Some(kept.clone())));
+        self.lock().push((name, db.clone()));
     }
 
     fn rename(&self, from: &'static str, to: &'static str) {
-        for (name, _, _) in self.lock().iter_mut() {
+        for (name, _) in self.lock().iter_mut() {
             if *name == from {
                 *name = to;
             }
         }
     }
 
-    fn all(&self) -> Vec<Pool> {
+    fn all(&self) -> Vec<(&'static str, DatabaseConnection)> {
         self.lock().clone()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Pool>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(&'static str, DatabaseConnection)>> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -169,12 +155,11 @@ impl Store {
         workers
             .into_iter()
             .map(|w| {
-                let mut main = w.main;
-                count_statements(&mut main, &self.statements);
-                self.pools.add("main", &main);
-                let steady =
-                    std::sync::Arc::new(kept::Kept::new(w.steady, self.statements.clone()));
-                self.pools.add_kept("steady", &steady);
+                let (mut main, mut steady) = (w.main, w.steady);
+                for (name, conn) in [("main", &mut main), ("steady", &mut steady)] {
+                    count_statements(conn, &self.statements);
+                    self.pools.add(name, conn);
+                }
                 Store {
                     db: main,
                     steady: Some(steady),
@@ -215,10 +200,7 @@ impl Store {
     /// Closes every pool of the server: connections end cleanly instead of being
     /// reset.
     pub async fn close(&self) {
-        for (_, pool, kept) in self.pools.all() {
-            if let Some(kept) = kept {
-                kept.release_all();
-            }
+        for (_, pool) in self.pools.all() {
             if let Err(e) = pool.close_by_ref().await {
                 tracing::warn!(error = %e, "closing the database pool");
             }
@@ -242,10 +224,8 @@ impl Store {
         let m = &crate::metrics::METRICS;
         // Each kind's figures summed over the workers' pools of that kind.
         let mut kinds = std::collections::BTreeMap::<&'static str, [i64; 3]>::new();
-        for (name, db, kept) in self.pools.all() {
-            let (size, mut idle, max) = pool_figures(&db);
-            // Kept connections are checked out of the pool but waiting for work.
-            idle += kept.map_or(0, |k| k.idle() as i64);
+        for (name, db) in self.pools.all() {
+            let (size, idle, max) = pool_figures(&db);
             let sums = kinds.entry(name).or_default();
             sums[0] += size - idle;
             sums[1] += idle;
@@ -258,21 +238,15 @@ impl Store {
         }
         // The wait is timed on this worker's own pools only: taking a connection
         // from another worker's would open it on this worker's thread.
-        let started = Instant::now();
-        let acquired = match self.db.get_database_backend() {
-            sea_orm::DbBackend::Postgres => acquires(self.db.get_postgres_connection_pool()).await,
-            sea_orm::DbBackend::Sqlite => acquires(self.db.get_sqlite_connection_pool()).await,
-            _ => false,
-        };
-        if acquired {
-            m.pool_wait.observe(started.elapsed().as_secs_f64());
-        }
-        if let Some(kept) = &self.steady {
-            // As a statement takes one: a kept connection, else one from the pool.
+        for db in std::iter::once(&self.db).chain(&self.steady) {
             let started = Instant::now();
-            if let Ok(Ok(held)) = tokio::time::timeout(POOL_SAMPLE_WAIT, kept.take()).await {
+            let acquired = match db.get_database_backend() {
+                sea_orm::DbBackend::Postgres => acquires(db.get_postgres_connection_pool()).await,
+                sea_orm::DbBackend::Sqlite => acquires(db.get_sqlite_connection_pool()).await,
+                _ => false,
+            };
+            if acquired {
                 m.pool_wait.observe(started.elapsed().as_secs_f64());
-                held.keep();
             }
         }
     }
@@ -294,16 +268,10 @@ fn pool_figures(db: &DatabaseConnection) -> (i64, i64, i64) {
     }
 }
 
-/// How long a metrics scrape waits for a connection before giving up on timing it.
-const POOL_SAMPLE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// Whether a connection comes out of `pool` within [`POOL_SAMPLE_WAIT`] (it goes
-/// straight back).
+/// Whether a connection comes out of `pool` within 2 s (it goes straight back).
 async fn acquires<DB: sea_orm::sqlx::Database>(pool: &sea_orm::sqlx::Pool<DB>) -> bool {
-    matches!(
-        tokio::time::timeout(POOL_SAMPLE_WAIT, pool.acquire()).await,
-        Ok(Ok(_))
-    )
+    let wait = std::time::Duration::from_secs(2);
+    matches!(tokio::time::timeout(wait, pool.acquire()).await, Ok(Ok(_)))
 }
 
 /// The system time as stored, for operator tools that run outside any request

@@ -183,7 +183,7 @@ impl UnitReader {
         };
         // One row by its unique key: the same plan whatever the code.
         q.filter(unit::Column::Code.eq(code.as_str()))
-            .one(&self.cx.steady_db())
+            .one(self.cx.steady_db())
             .await?
             .map(UnitRecord::try_from)
             .transpose()
@@ -194,7 +194,7 @@ impl UnitReader {
             return Ok(None);
         };
         q.filter(unit::Column::Id.eq(id))
-            .one(&self.cx.steady_db())
+            .one(self.cx.steady_db())
             .await?
             .map(UnitRecord::try_from)
             .transpose()
@@ -235,10 +235,10 @@ impl UnitReader {
         let conn = if in_code_order {
             self.conn_for(filter)
         } else {
-            self.cx.db().into()
+            self.cx.db()
         };
         super::page_as::<unit::Entity, unit::Model, UnitRecord>(
-            &conn,
+            conn,
             q,
             &sort(order),
             page,
@@ -253,9 +253,9 @@ impl UnitReader {
     /// as for the 155,788 whose codes start with 4 (planning them for their values was
     /// a sixth of PostgreSQL's time on a city's list); a name search's selectivity is
     /// the pattern's, so it is planned for it.
-    fn conn_for(&self, filter: &UnitFilter) -> super::kept::Reads<'_> {
+    fn conn_for(&self, filter: &UnitFilter) -> &sea_orm::DatabaseConnection {
         if filter.search_text().is_some() {
-            self.cx.db().into()
+            self.cx.db()
         } else {
             self.cx.steady_db()
         }
@@ -264,7 +264,7 @@ impl UnitReader {
     pub async fn count(&self, filter: &UnitFilter) -> ServiceResult<u64> {
         let Some(q) = self.find() else { return Ok(0) };
         Ok(q.filter(filter.condition()?)
-            .count(&self.conn_for(filter))
+            .count(self.conn_for(filter))
             .await?)
     }
 

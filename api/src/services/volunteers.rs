@@ -990,7 +990,7 @@ pub async fn list(
     let conn = if unfiltered && matches!(sort.keys.first(), Some(C::UnitCode)) {
         cx.steady_db()
     } else {
-        cx.db().into()
+        cx.db()
     };
     let (mut page, total): (Page<VolunteerRecord>, u64) = match narrowed {
         Some(columns) => {
@@ -1004,13 +1004,13 @@ pub async fn list(
             };
             q = q.select_only().columns(C::iter().filter(read));
             let (mut page, total) =
-                read_page::<PartialVolunteerRow>(&conn, q, &sort, page, count, beside).await?;
+                read_page::<PartialVolunteerRow>(conn, q, &sort, page, count, beside).await?;
             for v in &mut page.rows {
                 v.personal_loaded = false;
             }
             (page, total)
         }
-        None => read_page::<VolunteerRow>(&conn, q, &sort, page, count, beside).await?,
+        None => read_page::<VolunteerRow>(conn, q, &sort, page, count, beside).await?,
     };
     page.total_capped = searched.is_some_and(|n| n > SEARCH_COUNT_CAP);
     Ok((page, kept.unwrap_or(total)))
