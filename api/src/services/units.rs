@@ -112,13 +112,16 @@ impl UnitFilter {
         Ok(cond)
     }
 
-    /// The name searched for, if any: blank is no search.
+    /// The name searched for, if any (see [`search_text`]).
     fn search_text(&self) -> Option<&str> {
-        self.search
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
+        search_text(self.search.as_deref())
     }
+}
+
+/// A list's `search` argument trimmed, if anything is left: blank is no search (no
+/// condition, and an exact count), whichever list it filters.
+pub(crate) fn search_text(search: Option<&str>) -> Option<&str> {
+    search.map(str::trim).filter(|s| !s.is_empty())
 }
 
 /// `%text%` with LIKE's wildcards in `text` taken literally.

@@ -102,12 +102,7 @@ pub async fn list(
     if let Some(under) = &filter.under {
         q = q.filter(ranges::subtree(user::Column::HomeUnitCode, under));
     }
-    if let Some(s) = filter
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    if let Some(s) = units::search_text(filter.search.as_deref()) {
         let pattern = units::like_contains(s);
         q = q.filter(
             sea_orm::Condition::any()

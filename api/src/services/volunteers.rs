@@ -900,12 +900,7 @@ pub async fn list(
     if let Some(under) = &filter.under {
         q = q.filter(ranges::subtree(volunteer::Column::UnitCode, under));
     }
-    // A blank search is no search: no condition, and an exact count.
-    let search = filter
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
+    let search = units::search_text(filter.search.as_deref());
     if let Some(s) = search {
         q = q.filter(search_condition(cx.db(), s).await?);
     }
