@@ -932,7 +932,8 @@ pub async fn list(
     }
     // An unfiltered list is counted from the kept daily figures (a few thousand
     // rows for a district) instead of a COUNT over every volunteer in the subtree.
-    let unfiltered = filter.search.is_none()
+    // A blank search is no search (`search` is the trimmed text).
+    let unfiltered = search.is_none()
         && filter.field.is_none()
         && filter.team_id.is_none()
         && filter.stars.is_none()
