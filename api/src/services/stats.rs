@@ -140,15 +140,19 @@ async fn daily_figures(
             _ => whole,
         }
     });
-    let mut out = HashMap::new();
-    if let Some(edge) = edge {
-        let months = super::scoped::unscoped::<unit_monthly::Entity>(
-            "kept monthly figures of a unit the caller may read (checked above)",
-        )
-        .filter(ranges::subtree(unit_monthly::Column::UnitCode, code))
-        .filter(unit_monthly::Column::Month.lt(edge));
-        out = sums(conn, months, "month", len, from).await?;
-    }
+    let months = async {
+        match edge {
+            Some(edge) => {
+                let months = super::scoped::unscoped::<unit_monthly::Entity>(
+                    "kept monthly figures of a unit the caller may read (checked above)",
+                )
+                .filter(ranges::subtree(unit_monthly::Column::UnitCode, code))
+                .filter(unit_monthly::Column::Month.lt(edge));
+                sums(conn, months, "month", len, from).await
+            }
+            None => Ok(HashMap::new()),
+        }
+    };
     let mut days = super::scoped::unscoped::<unit_daily::Entity>(
         "kept daily figures of a unit the caller may read (checked above)",
     )
@@ -159,7 +163,9 @@ async fn daily_figures(
     if let Some(t) = to {
         days = days.filter(unit_daily::Column::Day.lte(t));
     }
-    for (prefix, f) in sums(conn, days, "day", len, from).await? {
+    // Two scans of different tables: side by side, each on a connection of its own.
+    let (mut out, days) = tokio::try_join!(months, sums(conn, days, "day", len, from))?;
+    for (prefix, f) in days {
         out.entry(prefix).or_default().add(&f);
     }
     Ok(out)
@@ -325,21 +331,6 @@ pub async fn unit_stats(
         .level()
         .child()
         .map_or(code.as_str().len(), |l| l.code_len());
-    let by_child = daily_figures(db, &code, group_len, from, to).await?;
-    let mut figures = Figures::default();
-    for f in by_child.values() {
-        figures.add(f);
-    }
-    figures.teams = teams_within(&code, to_ts).count(db).await?;
-    figures.organizations = organizations_within(&code, to_ts).count(db).await?;
-    let (funds, streets_with_fund, communities_with_fund): (i64, i64, i64) =
-        with_coverage(funds_open_within(&code, to).select_only())
-            .into_tuple()
-            .one(db)
-            .await?
-            .unwrap_or_default();
-    let count = |n: i64| u64::try_from(n).unwrap_or(0);
-    figures.funds = count(funds);
     let units_of = |level: Level| {
         super::scoped::unscoped::<unit::Entity>(
             "counts in a subtree the caller may read (checked above)",
@@ -347,17 +338,48 @@ pub async fn unit_stats(
         .filter(ranges::subtree(unit::Column::Code, &code))
         .filter(unit::Column::Level.eq(level.as_str()))
     };
+    let charity_visible = cx
+        .access()
+        .check(Resource::Fund, Action::Read, &code)?
+        .allowed();
+    // The statements below do not depend on one another: they run side by side, each
+    // on a connection of its own, so a city's figures take about as long as their
+    // slowest statement rather than the sum of a dozen (the pool bounds how many run
+    // at once; a caller's statements still cost what they cost).
+    let (by_child, teams, organizations, coverage, streets, communities, stations, kids) = tokio::try_join!(
+        daily_figures(db, &code, group_len, from, to),
+        async { Ok(teams_within(&code, to_ts).count(db).await?) },
+        async { Ok(organizations_within(&code, to_ts).count(db).await?) },
+        async {
+            let row: Option<(i64, i64, i64)> =
+                with_coverage(funds_open_within(&code, to).select_only())
+                    .into_tuple()
+                    .one(db)
+                    .await?;
+            Ok(row.unwrap_or_default())
+        },
+        async { Ok(units_of(Level::Street).count(db).await?) },
+        async { Ok(units_of(Level::Community).count(db).await?) },
+        station_coverage(db, &code),
+        child_counts(db, &code, to_ts, to),
+    )?;
+    let mut figures = Figures::default();
+    for f in by_child.values() {
+        figures.add(f);
+    }
+    figures.teams = teams;
+    figures.organizations = organizations;
+    let (funds, streets_with_fund, communities_with_fund) = coverage;
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    figures.funds = count(funds);
     Ok(UnitStats {
-        streets: units_of(Level::Street).count(db).await?,
-        charity_visible: cx
-            .access()
-            .check(Resource::Fund, Action::Read, &code)?
-            .allowed(),
+        streets,
+        charity_visible,
         streets_with_fund: count(streets_with_fund),
         communities_with_fund: count(communities_with_fund),
-        communities: units_of(Level::Community).count(db).await?,
-        stations: station_coverage(db, &code).await?,
-        children: child_figures(db, &code, &by_child, to_ts, to).await?,
+        communities,
+        stations,
+        children: child_figures(&by_child, kids),
         unit: code,
         figures,
     })
@@ -470,27 +492,33 @@ async fn station_coverage(
         .collect())
 }
 
-/// The same figures for each child unit, one grouped query per table.
-async fn child_figures(
+/// What the children's figures add to the kept ones: each child unit with its
+/// teams, organisations and open funds, one grouped query per table (the four side
+/// by side). Empty for a unit with no child level.
+async fn child_counts(
     db: &sea_orm::DatabaseConnection,
     code: &UnitCode,
-    by_child: &HashMap<String, Figures>,
     to: Option<DateTime<Utc>>,
     to_day: Option<NaiveDate>,
-) -> ServiceResult<Vec<(UnitCode, Figures)>> {
+) -> ServiceResult<Vec<(UnitCode, [u64; 3])>> {
     let Some(child_level) = code.level().child() else {
         return Ok(Vec::new());
     };
     let len = child_level.code_len();
-    let team_by = by_prefix(db, teams_within(code, to), "unit_code", len).await?;
-    let org_by = by_prefix(db, organizations_within(code, to), "unit_code", len).await?;
-    let fund_by = by_prefix(db, funds_open_within(code, to_day), "unit_code", len).await?;
-    let kids = super::scoped::unscoped::<unit::Entity>(
-        "the children of a unit the caller may read (checked by unit_stats)",
-    )
-    .filter(unit::Column::ParentCode.eq(code.as_str()))
-    .all(db)
-    .await?;
+    let kids = async {
+        Ok(super::scoped::unscoped::<unit::Entity>(
+            "the children of a unit the caller may read (checked by unit_stats)",
+        )
+        .filter(unit::Column::ParentCode.eq(code.as_str()))
+        .all(db)
+        .await?)
+    };
+    let (team_by, org_by, fund_by, kids) = tokio::try_join!(
+        by_prefix(db, teams_within(code, to), "unit_code", len),
+        by_prefix(db, organizations_within(code, to), "unit_code", len),
+        by_prefix(db, funds_open_within(code, to_day), "unit_code", len),
+        kids,
+    )?;
     let mut kids: Vec<UnitCode> = kids
         .iter()
         .filter_map(|u| UnitCode::parse(&u.code).ok())
@@ -500,11 +528,24 @@ async fn child_figures(
         .into_iter()
         .map(|child| {
             let get = |m: &HashMap<String, u64>| m.get(child.as_str()).copied().unwrap_or(0);
-            let mut f = by_child.get(child.as_str()).cloned().unwrap_or_default();
-            f.teams = get(&team_by);
-            f.organizations = get(&org_by);
-            f.funds = get(&fund_by);
-            (child, f)
+            let counts = [get(&team_by), get(&org_by), get(&fund_by)];
+            (child, counts)
         })
         .collect())
+}
+
+/// Each child's kept figures with its counts (`child_counts`).
+fn child_figures(
+    by_child: &HashMap<String, Figures>,
+    kids: Vec<(UnitCode, [u64; 3])>,
+) -> Vec<(UnitCode, Figures)> {
+    kids.into_iter()
+        .map(|(child, [teams, organizations, funds])| {
+            let mut f = by_child.get(child.as_str()).cloned().unwrap_or_default();
+            f.teams = teams;
+            f.organizations = organizations;
+            f.funds = funds;
+            (child, f)
+        })
+        .collect()
 }
