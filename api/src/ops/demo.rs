@@ -474,11 +474,15 @@ pub async fn generate(
         .map_err(|e| DbErr::Custom(e.to_string()))?;
     b.finish_and_clear();
     if db.get_database_backend() == DatabaseBackend::Postgres {
-        // Volunteers are rewritten after insertion (hours, stars): vacuum away the
-        // dead versions, or counts read three times the table; then fresh statistics
-        // everywhere so the planner sees the new volumes at once.
-        db.execute_unprepared("VACUUM (ANALYZE) volunteer").await?;
-        db.execute_unprepared("ANALYZE").await?;
+        // Volunteers are rewritten after insertion (hours, stars). A plain VACUUM
+        // frees the first versions' space for reuse but leaves it in the file: two
+        // thirds of it at 2,000,000 volunteers, empty pages that a scan still reads
+        // (a surname search's capped count ran 0.2 s instead of 8 ms when it started
+        // there). VACUUM FULL writes the table again, compact. Then the whole
+        // database: visibility maps, so index-only scans (the name parts a search
+        // counts) need not visit the tables, and statistics for the new volumes.
+        db.execute_unprepared("VACUUM (FULL) volunteer").await?;
+        db.execute_unprepared("VACUUM (ANALYZE)").await?;
     }
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)

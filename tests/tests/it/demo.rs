@@ -77,6 +77,42 @@ async fn demo_data_is_realistic_reproducible_and_scoped() {
     );
 }
 
+/// On PostgreSQL the generated tables are left as a load of real data would be after
+/// maintenance: the twice-written volunteers compact (no larger than a fresh copy of
+/// them), and every page of the search's name parts marked all-visible for
+/// index-only scans.
+#[tokio::test]
+async fn demo_data_leaves_postgresql_tables_compact_and_vacuumed() {
+    let app = spawn_app().await;
+    if app.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return;
+    }
+    generate(&app.db, &opts(4), false).await.unwrap();
+    use sea_orm::ConnectionTrait;
+    app.db
+        .execute_unprepared("CREATE TABLE volunteer_copy AS SELECT * FROM volunteer")
+        .await
+        .unwrap();
+    let size = app.scalar("SELECT pg_relation_size('volunteer')").await;
+    let copy = app
+        .scalar("SELECT pg_relation_size('volunteer_copy')")
+        .await;
+    assert!(
+        size > 0 && size <= copy + copy / 10,
+        "{size} bytes, a copy {copy}"
+    );
+    let pages = app
+        .scalar("SELECT relpages FROM pg_class WHERE relname = 'volunteer_name_part'")
+        .await;
+    let visible = app
+        .scalar("SELECT relallvisible FROM pg_class WHERE relname = 'volunteer_name_part'")
+        .await;
+    assert!(
+        pages > 0 && visible == pages,
+        "{visible} of {pages} pages all-visible"
+    );
+}
+
 #[tokio::test]
 async fn volunteer_pages_walk_every_volunteer_once() {
     let app = spawn_app().await;
