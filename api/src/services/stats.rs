@@ -115,101 +115,91 @@ async fn by_prefix<E: EntityTrait>(
 }
 
 /// Sums of the kept figures per unit-code prefix of length `len`: stocks up to the
-/// end of the period, flows inside it. A period that starts with the records or on a
-/// month's first day reads whole months only, less the days after `to` in its last
-/// month ([`months_less_days`]). Otherwise whole months before `edge` are read from the
-/// monthly sums, the days from `edge` to `to` (the period's last month when it is
-/// not whole, and its first when it starts mid-month) from the daily rows: a
-/// district's year is a dozen rows per unit instead of a few hundred. Flows count
-/// from `from` in both, as every month read whole lies wholly before `from` or
-/// wholly after it.
+/// end of day `to`, flows from `from`. Whole months come from the monthly sums, days
+/// only where the period cuts a month: a period that starts with the records or on
+/// a month's first day reads its last month whole too, less the days after `to`
+/// ([`months_less_days`]); one that starts mid-month reads the days from its first
+/// month on ([`days_from_mid_month`]). A district's year is a dozen rows per unit
+/// instead of a few hundred.
 async fn daily_figures(
     conn: &impl ConnectionTrait,
     code: &UnitCode,
     len: usize,
     from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
+    to: NaiveDate,
 ) -> ServiceResult<HashMap<String, Figures>> {
-    if let Some(t) = to {
-        if from.is_none_or(|f| f.day() == 1) {
-            if let Some(next) = daily::month_of(t).checked_add_months(chrono::Months::new(1)) {
-                return months_less_days(conn, code, len, from, t, next).await;
-            }
-        }
+    match from {
+        Some(f) if f.day() != 1 => days_from_mid_month(conn, code, len, f, to).await,
+        _ => months_less_days(conn, code, len, from, to).await,
     }
-    let edge = to.map(|t| {
-        let next = t + chrono::Duration::days(1);
-        let whole = if next.day() == 1 {
-            next
-        } else {
-            daily::month_of(t)
-        };
-        match from {
-            Some(f) if f.day() != 1 => whole.min(daily::month_of(f)),
-            _ => whole,
-        }
-    });
-    let months = async {
-        match edge {
-            Some(edge) => {
-                let months = super::scoped::unscoped::<unit_monthly::Entity>(
-                    "kept monthly figures of a unit the caller may read (checked above)",
-                )
-                .filter(ranges::subtree(unit_monthly::Column::UnitCode, code))
-                .filter(unit_monthly::Column::Month.lt(edge));
-                sums(conn, months, "month", len, from).await
-            }
-            None => Ok(HashMap::new()),
-        }
-    };
-    let mut days = super::scoped::unscoped::<unit_daily::Entity>(
+}
+
+/// The months before `from`'s from the monthly sums, and the days from that month's
+/// first to `to` from the daily rows; flows count from `from` in both (every month
+/// read whole lies wholly before it).
+async fn days_from_mid_month(
+    conn: &impl ConnectionTrait,
+    code: &UnitCode,
+    len: usize,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> ServiceResult<HashMap<String, Figures>> {
+    let edge = daily::month_of(from);
+    let months = super::scoped::unscoped::<unit_monthly::Entity>(
+        "kept monthly figures of a unit the caller may read (checked above)",
+    )
+    .filter(ranges::subtree(unit_monthly::Column::UnitCode, code))
+    .filter(unit_monthly::Column::Month.lt(edge));
+    let days = super::scoped::unscoped::<unit_daily::Entity>(
         "kept daily figures of a unit the caller may read (checked above)",
     )
-    .filter(ranges::subtree(unit_daily::Column::UnitCode, code));
-    if let Some(edge) = edge {
-        days = days.filter(unit_daily::Column::Day.gte(edge));
-    }
-    if let Some(t) = to {
-        days = days.filter(unit_daily::Column::Day.lte(t));
-    }
+    .filter(ranges::subtree(unit_daily::Column::UnitCode, code))
+    .filter(unit_daily::Column::Day.gte(edge))
+    .filter(unit_daily::Column::Day.lte(to));
     // Two scans of different tables: side by side, each on a connection of its own.
-    let (mut out, days) = tokio::try_join!(months, sums(conn, days, "day", len, from))?;
+    let (mut out, days) = tokio::try_join!(
+        sums(conn, months, "month", len, Some(from)),
+        sums(conn, days, "day", len, Some(from))
+    )?;
     for (prefix, f) in days {
         out.entry(prefix).or_default().add(&f);
     }
     Ok(out)
 }
 
-/// The months up to `to`'s (`next` is the first day after it) from the monthly sums,
-/// less that month's days after `to`: few rows — a fact dated ahead, such as a pledge
-/// lapsing on its due day, or a past period's remaining days — where reading the
-/// month's days up to `to` would read every unit's day so far, so that a city's
-/// figures cost more each day of the month (5,300 daily rows on its 7th, against
-/// 3,000 monthly ones and 150 days ahead). Flows count from `from`, a month's first
-/// day or none, so whole months split nowhere; every day taken off lies after it.
+/// The months up to `to`'s from the monthly sums, less that month's days after
+/// `to`: few rows — a fact dated ahead, such as a pledge lapsing on its due day, or
+/// a past period's remaining days — where reading the month's days up to `to` would
+/// read every unit's day so far, so that a city's figures cost more each day of the
+/// month (5,300 daily rows on its 7th, against 3,000 monthly ones and 150 days
+/// ahead). Flows count from `from`, a month's first day or none, so whole months
+/// split nowhere; every day taken off lies after it.
 async fn months_less_days(
     conn: &impl ConnectionTrait,
     code: &UnitCode,
     len: usize,
     from: Option<NaiveDate>,
     to: NaiveDate,
-    next: NaiveDate,
 ) -> ServiceResult<HashMap<String, Figures>> {
+    let month = daily::month_of(to);
     let months = super::scoped::unscoped::<unit_monthly::Entity>(
         "kept monthly figures of a unit the caller may read (checked above)",
     )
     .filter(ranges::subtree(unit_monthly::Column::UnitCode, code))
-    .filter(unit_monthly::Column::Month.lt(next));
+    .filter(unit_monthly::Column::Month.lte(month));
     let after = async {
-        if to + chrono::Duration::days(1) >= next {
+        // `to` ends its month: no day of it is left to take off.
+        if to.succ_opt().is_none_or(|d| d.day() == 1) {
             return Ok(HashMap::new());
         }
-        let days = super::scoped::unscoped::<unit_daily::Entity>(
+        let mut days = super::scoped::unscoped::<unit_daily::Entity>(
             "kept daily figures of a unit the caller may read (checked above)",
         )
         .filter(ranges::subtree(unit_daily::Column::UnitCode, code))
-        .filter(unit_daily::Column::Day.gt(to))
-        .filter(unit_daily::Column::Day.lt(next));
+        .filter(unit_daily::Column::Day.gt(to));
+        if let Some(next) = month.checked_add_months(chrono::Months::new(1)) {
+            days = days.filter(unit_daily::Column::Day.lt(next));
+        }
         sums(conn, days, "day", len, from).await
     };
     let (mut out, after) = tokio::try_join!(sums(conn, months, "month", len, from), after)?;
@@ -376,7 +366,8 @@ pub async fn unit_stats(
     }
     // An open end is today: stocks kept for later days (a pledge lapsing after its
     // due day) have not happened yet.
-    let to = Some(to.unwrap_or_else(|| daily::day_of(cx.now())));
+    let to_day = to.unwrap_or_else(|| daily::day_of(cx.now()));
+    let to = Some(to_day);
     let to_ts = to.map(|t| daily::start_of(t + chrono::Duration::days(1)));
     // One grouped scan of the daily figures gives every figure but teams and
     // organisations, per child unit (or for the unit itself when it has no child
@@ -401,7 +392,7 @@ pub async fn unit_stats(
     // slowest statement rather than the sum of a dozen (the pool bounds how many run
     // at once; a caller's statements still cost what they cost).
     let (by_child, teams, organizations, coverage, streets, communities, stations, kids) = tokio::try_join!(
-        daily_figures(db, &code, group_len, from, to),
+        daily_figures(db, &code, group_len, from, to_day),
         async { Ok(teams_within(&code, to_ts).count(db).await?) },
         async { Ok(organizations_within(&code, to_ts).count(db).await?) },
         async {
