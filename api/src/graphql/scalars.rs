@@ -51,6 +51,11 @@ pub struct Day(pub NaiveDate);
 impl ScalarType for Day {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
+            // chrono also reads signed years past 9999 (to +262142), where the day
+            // after the last it holds — a period's end, a day's end — overflows.
+            Value::String(s) if !four_digit_year(s) => Err(InputValueError::custom(
+                "a date is YYYY-MM-DD, with a four-digit year",
+            )),
             Value::String(s) => Ok(Day(NaiveDate::parse_from_str(s, "%Y-%m-%d")?)),
             _ => Err(InputValueError::expected_type(value)),
         }
@@ -59,6 +64,12 @@ impl ScalarType for Day {
     fn to_value(&self) -> Value {
         Value::String(self.0.format("%Y-%m-%d").to_string())
     }
+}
+
+/// Whether `s` starts with four ASCII digits and a `-`.
+fn four_digit_year(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() > 4 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-'
 }
 
 impl From<NaiveDate> for Day {

@@ -730,3 +730,40 @@ async fn lists_sort_filter_by_time_and_page_both_ways() {
         "{wrong:#}"
     );
 }
+
+/// A `Date` is `YYYY-MM-DD`: the signed, wider years chrono also reads (up to
+/// +262143) are refused as input, since a day after the last one it can hold cannot
+/// be computed — a period ending there took the server's task down.
+#[tokio::test]
+async fn dates_outside_four_digit_years_are_bad_input() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    for day in [
+        "+262142-12-31",
+        "+262143-12-31",
+        "+10000-01-01",
+        "-0001-01-01",
+        "12026-01-01",
+    ] {
+        let body = app
+            .gql_as(
+                &admin,
+                "query($d: Date!) { unitStats(code: \"4401\", to: $d) { unitCode } }",
+                json!({ "d": day }),
+            )
+            .await;
+        assert_eq!(
+            kapok_tests::error_codes(&body),
+            ["BAD_USER_INPUT"],
+            "{day}: {body}"
+        );
+    }
+    let ok = app
+        .data_as(
+            &admin,
+            "query($d: Date!) { unitStats(code: \"4401\", to: $d) { unitCode } }",
+            json!({ "d": "9999-12-31" }),
+        )
+        .await;
+    assert_eq!(ok["unitStats"]["unitCode"], "4401");
+}
