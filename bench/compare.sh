@@ -32,6 +32,7 @@ threads="${THREADS:-2}"
 port=18091
 work=$(mktemp -d)
 results="$work/results"
+kept_subtrees=0
 : > "$results"
 export KAPOK_LOG=warn KAPOK_RATE_LIMIT=0 KAPOK_LISTEN="127.0.0.1:$port" KAPOK_LOAD_DIVISIONS=false
 export KAPOK_ADMIN_PASSWORD=bench-admin-password KAPOK_ADMIN_UNIT=4401
@@ -99,8 +100,15 @@ EOF
 SELECT $unit_cols FROM "unit" WHERE "unit"."code" = '440104003' LIMIT 1;
 EOF
     ;;
-    street_volunteers|district_volunteers) cat <<EOF
-SELECT $vol_cols, (SELECT CAST(SUM(volunteers) AS BIGINT) AS "n" FROM "unit_monthly" WHERE "unit_monthly"."unit_code" >= '$lo' AND "unit_monthly"."unit_code" < '$hi') AS "kapok_beside" FROM "volunteer" WHERE "volunteer"."unit_code" >= '$lo' AND "volunteer"."unit_code" < '$hi' ORDER BY "volunteer"."unit_code" ASC, "volunteer"."id" ASC LIMIT 101;
+    street_volunteers|district_volunteers)
+      # A district's count is its kept subtree's months where the build keeps them
+      # (subtree_monthly), else its units' months; a street's is always its units'.
+      local beside="SELECT CAST(SUM(volunteers) AS BIGINT) AS \"n\" FROM \"unit_monthly\" WHERE \"unit_monthly\".\"unit_code\" >= '$lo' AND \"unit_monthly\".\"unit_code\" < '$hi'"
+      if [ "$name" = district_volunteers ] && [ "$kept_subtrees" = 1 ]; then
+        beside="SELECT CAST(SUM(volunteers) AS BIGINT) AS \"n\" FROM \"subtree_monthly\" WHERE \"subtree_monthly\".\"unit_code\" IN ('$lo')"
+      fi
+      cat <<EOF
+SELECT $vol_cols, ($beside) AS "kapok_beside" FROM "volunteer" WHERE "volunteer"."unit_code" >= '$lo' AND "volunteer"."unit_code" < '$hi' ORDER BY "volunteer"."unit_code" ASC, "volunteer"."id" ASC LIMIT 101;
 EOF
     ;;
   esac
@@ -156,6 +164,12 @@ measure() {
   server=$!
   trap 'kill $server 2>/dev/null || true' EXIT
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.5; done
+  # Whether this build (which migrated the database on start) keeps subtree sums.
+  if [ "$db" = postgres ]; then
+    kept_subtrees=$(psql -tAq "$pg_url" -c "SELECT COUNT(*) FROM pg_tables WHERE tablename = 'subtree_monthly'")
+  else
+    kept_subtrees=$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM sqlite_master WHERE name = ?", ("subtree_monthly",)).fetchone()[0])' "$sqlite_dir/bench.db")
+  fi
   local street district
   street=$(token bench_street bench-street-password)
   district=$(token bench_district bench-district-password)

@@ -32,6 +32,7 @@ pub mod star_nomination;
 pub mod station;
 pub mod stock_item;
 pub mod stock_move;
+pub mod subtree_monthly;
 pub mod team;
 pub mod team_application;
 pub mod team_field;

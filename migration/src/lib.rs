@@ -18,6 +18,7 @@ mod m20261130_000015_residents_help_timebank_supermarkets;
 mod m20261201_000016_caller_notices;
 mod m20261201_000017_volunteer_name_parts;
 mod m20261201_000018_unit_monthly;
+mod m20261207_000019_subtree_monthly;
 
 pub use m20261126_000003_volunteers::SERVICE_FIELDS;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000016_caller_notices::Migration),
             Box::new(m20261201_000017_volunteer_name_parts::Migration),
             Box::new(m20261201_000018_unit_monthly::Migration),
+            Box::new(m20261207_000019_subtree_monthly::Migration),
         ]
     }
 }

@@ -153,6 +153,28 @@ pub async fn spawn_app() -> TestApp {
 pub const TEST_JWT_SECRET: &[u8] = b"kapok-test-secret-0123456789abcdef0123456789";
 
 /// The bootstrap administrator's password in tests (`admin`, city_admin of 4401).
+/// The figure columns of the kept tables (`unit_daily`, `unit_monthly`,
+/// `subtree_monthly`).
+const FIGURES: [&str; 17] = [
+    "volunteers",
+    "party_members",
+    "party_reporting",
+    "stars1",
+    "stars2",
+    "stars3",
+    "stars4",
+    "stars5",
+    "half_hours",
+    "records",
+    "activities_held",
+    "people_served",
+    "raised_fen",
+    "donations",
+    "disbursed_fen",
+    "fund_net_fen",
+    "pledges_open",
+];
+
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
@@ -361,25 +383,7 @@ impl TestApp {
             sea_orm::DbBackend::Postgres => "CAST(date_trunc('month', day) AS date)",
             _ => "date(day, 'start of month')",
         };
-        let figures = [
-            "volunteers",
-            "party_members",
-            "party_reporting",
-            "stars1",
-            "stars2",
-            "stars3",
-            "stars4",
-            "stars5",
-            "half_hours",
-            "records",
-            "activities_held",
-            "people_served",
-            "raised_fen",
-            "donations",
-            "disbursed_fen",
-            "fund_net_fen",
-            "pledges_open",
-        ];
+        let figures = FIGURES;
         let sums = figures.map(|c| format!("SUM({c})")).join(", ");
         let rolled = format!(
             "SELECT unit_code, {month}, {sums} FROM unit_daily GROUP BY unit_code, {month}"
@@ -397,6 +401,58 @@ impl TestApp {
                     "SELECT COUNT(*) FROM ({rolled} EXCEPT {kept}) AS b"
                 ))
                 .await
+    }
+
+    /// How many rows of `subtree_monthly` are not the `unit_monthly` rows summed per
+    /// kept subtree (cities and districts) and month, and the other way round.
+    pub async fn subtrees_apart_from_months(&self) -> i64 {
+        let figures = FIGURES.join(", ");
+        let sums = FIGURES.map(|c| format!("SUM({c}) AS {c}")).join(", ");
+        // One operand of EXCEPT: compound operators group left to right.
+        let summed = [4, 6]
+            .map(|len| {
+                format!(
+                    "SELECT substr(unit_code, 1, {len}) AS unit_code, month, {sums} FROM unit_monthly \
+                     WHERE length(unit_code) >= {len} GROUP BY substr(unit_code, 1, {len}), month"
+                )
+            })
+            .join(" UNION ALL ");
+        let summed = format!("SELECT * FROM ({summed}) AS s");
+        let kept = format!("SELECT unit_code, month, {figures} FROM subtree_monthly");
+        let apart = self
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM ({kept} EXCEPT {summed}) AS a"
+            ))
+            .await
+            + self
+                .scalar(&format!(
+                    "SELECT COUNT(*) FROM ({summed} EXCEPT {kept}) AS b"
+                ))
+                .await;
+        if apart > 0 {
+            use sea_orm::ConnectionTrait;
+            for (label, sql) in [
+                ("kept only", format!("{kept} EXCEPT {summed}")),
+                ("summed only", format!("{summed} EXCEPT {kept}")),
+            ] {
+                let rows = self
+                    .db
+                    .query_all_raw(sea_orm::Statement::from_string(
+                        self.db.get_database_backend(),
+                        sql,
+                    ))
+                    .await
+                    .expect("query runs");
+                for r in rows {
+                    let code: String = r.try_get_by_index(0).unwrap_or_default();
+                    let values: Vec<i64> = (2..19)
+                        .map(|i| r.try_get_by_index::<i64>(i).unwrap_or(i64::MIN))
+                        .collect();
+                    eprintln!("{label}: {code} {values:?}");
+                }
+            }
+        }
+        apart
     }
 
     pub async fn admin_token(&self) -> String {

@@ -7,9 +7,9 @@
 //! tests compare them with what was kept.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use entity::unit_monthly;
-use policies::UnitCode;
-use sea_orm::sea_query::{Expr, OnConflict};
+use entity::{subtree_monthly, unit_monthly};
+use policies::{Level, UnitCode};
+use sea_orm::sea_query::{Expr, OnConflict, SelectStatement};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 
 use crate::error::{ServiceError, ServiceResult};
@@ -122,8 +122,12 @@ pub(super) const COLUMNS: [&str; 17] = [
     "pledges_open",
 ];
 
-/// Adds `d` to `unit`'s figures on `day` and in its month (upserts: atomic under
-/// concurrency).
+/// Adds `d` to `unit`'s figures on `day` and in its month, and to the month of the
+/// kept subtrees it lies in (upserts: atomic under concurrency). The subtrees' rows
+/// are taken first, city before district: every change in a city then waits at the
+/// city's row before it holds any other, so two changes never hold rows the other
+/// needs (a transaction that changes several cities takes them in code order: see
+/// [`bump_all`]).
 pub async fn bump(
     conn: &impl ConnectionTrait,
     unit: &UnitCode,
@@ -133,8 +137,44 @@ pub async fn bump(
     if d == Delta::default() {
         return Ok(());
     }
-    upsert(conn, "unit_daily", "day", unit, day, &d).await?;
-    upsert(conn, "unit_monthly", "month", unit, month_of(day), &d).await
+    let month = month_of(day);
+    let kept = kept_subtrees(unit);
+    if !kept.is_empty() {
+        upsert(conn, "subtree_monthly", "month", &kept, month, &d).await?;
+    }
+    upsert(conn, "unit_daily", "day", &[unit.as_str()], day, &d).await?;
+    upsert(conn, "unit_monthly", "month", &[unit.as_str()], month, &d).await
+}
+
+/// Several changes in one transaction, taken in the order of their units' codes so
+/// that two transactions changing the same cities lock their rows in the same order.
+pub async fn bump_all(
+    conn: &impl ConnectionTrait,
+    mut changes: Vec<(UnitCode, NaiveDate, Delta)>,
+) -> ServiceResult<()> {
+    changes.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    for (unit, day, d) in changes {
+        bump(conn, &unit, day, d).await?;
+    }
+    Ok(())
+}
+
+/// Levels whose subtrees' monthly sums are kept (`subtree_monthly`): a statistic of a
+/// unit whose children are at one of them reads one row per child and month, and its
+/// own months. Lower levels are read from their units' months (a district's: a few
+/// thousand rows), since each level kept costs a row per change; the province is not
+/// kept, so that a province's changes do not all wait at one row.
+pub const KEPT_SUBTREES: [Level; 2] = [Level::City, Level::District];
+
+/// The codes of the kept subtrees `unit` lies in (itself included), root first.
+fn kept_subtrees(unit: &UnitCode) -> Vec<&str> {
+    let code = unit.as_str();
+    KEPT_SUBTREES
+        .iter()
+        .map(|l| l.code_len())
+        .filter(|len| *len <= code.len())
+        .map(|len| &code[..len])
+        .collect()
 }
 
 /// The first day of `day`'s month.
@@ -142,20 +182,19 @@ pub fn month_of(day: NaiveDate) -> NaiveDate {
     day.with_day(1).unwrap_or(day)
 }
 
-/// Adds `d` to the row of `table` keyed by `unit` and `date` (in column `key`).
+/// Adds `d` to the rows of `table` keyed by each of `units` and `date` (in column
+/// `key`), in one statement (which locks them in the order given).
 async fn upsert(
     conn: &impl ConnectionTrait,
     table: &'static str,
     key: &'static str,
-    unit: &UnitCode,
+    units: &[&str],
     date: NaiveDate,
     d: &Delta,
 ) -> ServiceResult<()> {
     use sea_orm::sea_query::{Alias, Query};
     let mut columns = vec![Alias::new("unit_code"), Alias::new(key)];
     columns.extend(COLUMNS.map(Alias::new));
-    let mut values = vec![Expr::val(unit.to_string()), Expr::val(date)];
-    values.extend(d.values().map(Expr::val));
     let mut on_conflict = OnConflict::columns([Alias::new("unit_code"), Alias::new(key)]);
     for c in COLUMNS {
         on_conflict.value(
@@ -164,12 +203,15 @@ async fn upsert(
         );
     }
     let mut insert = Query::insert();
-    insert
-        .into_table(Alias::new(table))
-        .columns(columns)
-        .values(values)
-        .map_err(|e| ServiceError::Database(DbErr::Custom(e.to_string())))?
-        .on_conflict(on_conflict);
+    insert.into_table(Alias::new(table)).columns(columns);
+    for unit in units {
+        let mut values = vec![Expr::val(unit.to_string()), Expr::val(date)];
+        values.extend(d.values().map(Expr::val));
+        insert
+            .values(values)
+            .map_err(|e| ServiceError::Database(DbErr::Custom(e.to_string())))?;
+    }
+    insert.on_conflict(on_conflict);
     conn.execute(&insert).await?;
     Ok(())
 }
@@ -287,6 +329,16 @@ pub async fn rebuild(conn: &impl ConnectionTrait) -> ServiceResult<()> {
          SELECT unit_code, {month}, {sums} FROM unit_daily GROUP BY unit_code, {month}"
     ))
     .await?;
+    conn.execute_unprepared("DELETE FROM subtree_monthly")
+        .await?;
+    for len in KEPT_SUBTREES.map(Level::code_len) {
+        conn.execute_unprepared(&format!(
+            "INSERT INTO subtree_monthly (unit_code, month, {cols}) \
+             SELECT substr(unit_code, 1, {len}), month, {sums} FROM unit_monthly \
+             WHERE length(unit_code) >= {len} GROUP BY substr(unit_code, 1, {len}), month"
+        ))
+        .await?;
+    }
     Ok(())
 }
 
@@ -297,27 +349,30 @@ pub(super) enum KeptVolunteers {
     /// None: `under` is outside the caller's reach.
     Zero,
     /// The sum this one-row statement selects (NULL: no rows, 0).
-    Sum(Box<sea_orm::Select<unit_monthly::Entity>>),
+    Sum(Box<SelectStatement>),
 }
 
 /// The number of volunteers the caller may read under `under` (or in its whole
-/// scope), as a statement summing the kept figures: one range per subtree of the
-/// caller's plan. A page reads it beside its rows ([`kept_sum`] runs it alone).
+/// scope), as a statement summing the kept figures: the months of the kept subtrees
+/// when every subtree of the caller's plan is one (a district's or a city's own
+/// rows, one a month), else one range of units' months per subtree. A page reads it
+/// beside its rows ([`kept_sum`] runs it alone).
 pub(super) fn kept_volunteers(cx: &Ctx, under: Option<&UnitCode>) -> ServiceResult<KeptVolunteers> {
     use policies::{Action, Resource};
-    use sea_orm::{Condition, QueryFilter, QuerySelect};
+    use sea_orm::{ColumnTrait, Condition, QueryFilter, QuerySelect, QueryTrait};
     let scope = cx.access().plan(Resource::Volunteer, Action::Read)?;
     if scope.own.is_some() {
         return Ok(KeptVolunteers::NotKept);
     }
-    // Every day is in its month: the months hold the same sum in fewer rows.
-    let col = unit_monthly::Column::UnitCode;
-    // The caller's reach narrowed to `under`: one range per subtree of the plan.
-    let condition = match (scope.public, under) {
-        (true, None) => Condition::all(),
-        (true, Some(u)) => Condition::all().add(super::ranges::subtree(col, u)),
+    // The caller's reach narrowed to `under`: one subtree per subtree of the plan
+    // (none: everything).
+    let subtrees: Option<Vec<&UnitCode>> = match (scope.public, under) {
+        (true, None) => None,
+        (true, Some(u)) => Some(vec![u]),
         (false, _) => {
-            let ranges: Vec<&UnitCode> = scope
+            // The plan's subtrees are disjoint (nested grants are normalised to the
+            // outermost), so the kept subtrees' rows can be added up.
+            let reach: Vec<&UnitCode> = scope
                 .subtrees
                 .iter()
                 .filter_map(|(s, _)| match under {
@@ -327,29 +382,52 @@ pub(super) fn kept_volunteers(cx: &Ctx, under: Option<&UnitCode>) -> ServiceResu
                     Some(_) => None,
                 })
                 .collect();
-            if ranges.is_empty() {
+            if reach.is_empty() {
                 return Ok(KeptVolunteers::Zero);
             }
-            ranges.iter().fold(Condition::any(), |any, r| {
-                any.add(super::ranges::subtree(col, r))
-            })
+            Some(reach)
         }
     };
-    Ok(KeptVolunteers::Sum(Box::new(
-        super::scoped::unscoped::<unit_monthly::Entity>(
-            "kept daily figures, filtered to the caller's scope by the caller",
-        )
-        .select_only()
-        .column_as(Expr::cust("CAST(SUM(volunteers) AS BIGINT)"), "n")
-        .filter(condition),
-    )))
+    let total = Expr::cust("CAST(SUM(volunteers) AS BIGINT)");
+    let statement = match subtrees {
+        Some(s) if s.iter().all(|u| KEPT_SUBTREES.contains(&u.level())) => {
+            super::scoped::unscoped::<subtree_monthly::Entity>(
+                "kept subtree figures, filtered to the caller's scope by the caller",
+            )
+            .select_only()
+            .column_as(total, "n")
+            .filter(subtree_monthly::Column::UnitCode.is_in(s.iter().map(|u| u.as_str())))
+            .into_query()
+        }
+        subtrees => {
+            // Every day is in its month: the months hold the same sum in fewer rows.
+            let col = unit_monthly::Column::UnitCode;
+            let condition = match subtrees {
+                None => Condition::all(),
+                Some(s) => s.iter().fold(Condition::any(), |any, u| {
+                    any.add(super::ranges::subtree(col, u))
+                }),
+            };
+            super::scoped::unscoped::<unit_monthly::Entity>(
+                "kept daily figures, filtered to the caller's scope by the caller",
+            )
+            .select_only()
+            .column_as(total, "n")
+            .filter(condition)
+            .into_query()
+        }
+    };
+    Ok(KeptVolunteers::Sum(Box::new(statement)))
 }
 
 /// Runs a [`KeptVolunteers::Sum`] statement.
 pub(super) async fn kept_sum(
     conn: &impl ConnectionTrait,
-    sum: sea_orm::Select<unit_monthly::Entity>,
+    sum: &SelectStatement,
 ) -> ServiceResult<u64> {
-    let sum: Option<Option<i64>> = sum.into_tuple().one(conn).await?;
-    Ok(u64::try_from(sum.flatten().unwrap_or(0)).unwrap_or(0))
+    let n = match conn.query_one(sum).await? {
+        Some(row) => row.try_get_by_index::<Option<i64>>(0)?,
+        None => None,
+    };
+    Ok(u64::try_from(n.unwrap_or(0)).unwrap_or(0))
 }

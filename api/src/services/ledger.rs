@@ -157,10 +157,11 @@ async fn count(
             d.donations += sign;
         }
     }
-    for (unit, d) in by_unit {
-        super::daily::bump(conn, &super::stored_unit(unit)?, day, d).await?;
-    }
-    Ok(())
+    let changes = by_unit
+        .into_iter()
+        .map(|(unit, d)| Ok((super::stored_unit(unit)?, day, d)))
+        .collect::<ServiceResult<Vec<_>>>()?;
+    super::daily::bump_all(conn, changes).await
 }
 
 /// A reversing entry for `entry_id` (an entry of `kind`): the same lines negated,

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use entity::{fund, organization, station, team, unit, unit_daily, unit_monthly};
+use entity::{fund, organization, station, subtree_monthly, team, unit, unit_daily, unit_monthly};
 use policies::{Action, Level, Resource, UnitCode};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -145,11 +145,6 @@ async fn days_from_mid_month(
     to: NaiveDate,
 ) -> ServiceResult<HashMap<String, Figures>> {
     let edge = daily::month_of(from);
-    let months = super::scoped::unscoped::<unit_monthly::Entity>(
-        "kept monthly figures of a unit the caller may read (checked above)",
-    )
-    .filter(ranges::subtree(unit_monthly::Column::UnitCode, code))
-    .filter(unit_monthly::Column::Month.lt(edge));
     let days = super::scoped::unscoped::<unit_daily::Entity>(
         "kept daily figures of a unit the caller may read (checked above)",
     )
@@ -158,7 +153,7 @@ async fn days_from_mid_month(
     .filter(unit_daily::Column::Day.lte(to));
     // Two scans of different tables: side by side, each on a connection of its own.
     let (mut out, days) = tokio::try_join!(
-        sums(conn, months, "month", len, Some(from)),
+        month_sums(conn, code, len, Some(edge), Some(from)),
         sums(conn, days, "day", len, Some(from))
     )?;
     for (prefix, f) in days {
@@ -182,11 +177,7 @@ async fn months_less_days(
     to: NaiveDate,
 ) -> ServiceResult<HashMap<String, Figures>> {
     let month = daily::month_of(to);
-    let months = super::scoped::unscoped::<unit_monthly::Entity>(
-        "kept monthly figures of a unit the caller may read (checked above)",
-    )
-    .filter(ranges::subtree(unit_monthly::Column::UnitCode, code))
-    .filter(unit_monthly::Column::Month.lte(month));
+    let next = month.checked_add_months(chrono::Months::new(1));
     let after = async {
         // `to` ends its month: no day of it is left to take off.
         if to.succ_opt().is_none_or(|d| d.day() == 1) {
@@ -197,14 +188,63 @@ async fn months_less_days(
         )
         .filter(ranges::subtree(unit_daily::Column::UnitCode, code))
         .filter(unit_daily::Column::Day.gt(to));
-        if let Some(next) = month.checked_add_months(chrono::Months::new(1)) {
+        if let Some(next) = next {
             days = days.filter(unit_daily::Column::Day.lt(next));
         }
         sums(conn, days, "day", len, from).await
     };
-    let (mut out, after) = tokio::try_join!(sums(conn, months, "month", len, from), after)?;
+    let (mut out, after) = tokio::try_join!(month_sums(conn, code, len, next, from), after)?;
     for (prefix, f) in after {
         out.entry(prefix).or_default().merge(&f, -1);
+    }
+    Ok(out)
+}
+
+/// The monthly sums of `code`'s subtree per code prefix of length `len`, for the
+/// months before `before` (all when `None`); flows from `from`. When the prefixes
+/// are kept subtrees (a city's districts, a province's cities) they are read from
+/// `subtree_monthly` — one row per child and month — with the unit's own months
+/// beside them (keyed by its code, as a prefix of it would be); otherwise from every
+/// unit's months.
+async fn month_sums(
+    conn: &impl ConnectionTrait,
+    code: &UnitCode,
+    len: usize,
+    before: Option<NaiveDate>,
+    from: Option<NaiveDate>,
+) -> ServiceResult<HashMap<String, Figures>> {
+    let kept = Level::from_code_len(len)
+        .is_some_and(|l| len > code.as_str().len() && daily::KEPT_SUBTREES.contains(&l));
+    if !kept {
+        let mut months = super::scoped::unscoped::<unit_monthly::Entity>(
+            "kept monthly figures of a unit the caller may read (checked by unit_stats)",
+        )
+        .filter(ranges::subtree(unit_monthly::Column::UnitCode, code));
+        if let Some(b) = before {
+            months = months.filter(unit_monthly::Column::Month.lt(b));
+        }
+        return sums(conn, months, "month", len, from).await;
+    }
+    let mut children = super::scoped::unscoped::<subtree_monthly::Entity>(
+        "kept subtree figures below a unit the caller may read (checked by unit_stats)",
+    )
+    .filter(ranges::descendants(subtree_monthly::Column::UnitCode, code))
+    // A province's range holds its districts too.
+    .filter(Expr::cust(format!("length(unit_code) = {len}")));
+    let mut own = super::scoped::unscoped::<unit_monthly::Entity>(
+        "kept monthly figures of a unit the caller may read (checked by unit_stats)",
+    )
+    .filter(unit_monthly::Column::UnitCode.eq(code.as_str()));
+    if let Some(b) = before {
+        children = children.filter(subtree_monthly::Column::Month.lt(b));
+        own = own.filter(unit_monthly::Column::Month.lt(b));
+    }
+    let (mut out, own) = tokio::try_join!(
+        sums(conn, children, "month", len, from),
+        sums(conn, own, "month", len, from)
+    )?;
+    for (prefix, f) in own {
+        out.entry(prefix).or_default().add(&f);
     }
     Ok(out)
 }

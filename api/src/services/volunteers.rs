@@ -546,8 +546,7 @@ pub async fn update(cx: &Ctx, id: i64, mut changes: VolunteerChanges) -> Service
         return Err(Reason::PARTY_FIELDS_NON_MEMBER.into());
     }
     if counted_before != model_counted(&m) {
-        count_in(&txn, &before_model, -1, cx.now()).await?;
-        count_in(&txn, &m, 1, cx.now()).await?;
+        recount(&txn, &before_model, &m, cx.now()).await?;
     }
     if !changed.is_empty() {
         audit::log(
@@ -839,8 +838,7 @@ async fn move_volunteer(
     active.unit_code = Set(to.to_string());
     active.updated_at = Set(now);
     let moved = active.update(txn).await?;
-    count_in(txn, v, -1, now).await?;
-    count_in(txn, &moved, 1, now).await?;
+    recount(txn, v, &moved, now).await?;
     Ok(())
 }
 
@@ -1020,7 +1018,7 @@ async fn read_page<M>(
     sort: &super::Sort<volunteer::Entity>,
     page: &PageRequest,
     count: bool,
-    beside: Option<sea_orm::Select<entity::unit_monthly::Entity>>,
+    beside: Option<sea_orm::sea_query::SelectStatement>,
 ) -> ServiceResult<(Page<VolunteerRecord>, u64)>
 where
     M: sea_orm::FromQueryResult + Into<volunteer::Model> + Send + Sync,
@@ -1030,13 +1028,12 @@ where
     } else {
         0
     };
-    let statement = beside.as_ref().map(|sum| sum.clone().into_query());
-    let (page, read) = super::page_beside::<_, M, _>(conn, q, sort, page, statement).await?;
+    let (page, read) = super::page_beside::<_, M, _>(conn, q, sort, page, beside.clone()).await?;
     let total = match (beside, read) {
         (None, _) => counted,
         (Some(_), Some(sum)) => u64::try_from(sum.unwrap_or(0)).unwrap_or(0),
         // No row to carry it (a cursor past the end, an empty scope): asked alone.
-        (Some(sum), None) => daily::kept_sum(conn, sum).await?,
+        (Some(sum), None) => daily::kept_sum(conn, &sum).await?,
     };
     Ok((page, total))
 }
@@ -1188,6 +1185,28 @@ async fn count_in(
     sign: i64,
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
+    daily::bump_all(conn, counted(m, sign, now)?).await
+}
+
+/// Moves a volunteer's count from how it was (`before`) to how it is (`after`), in
+/// one [`daily::bump_all`]: a move between two cities locks them in code order.
+async fn recount(
+    conn: &impl ConnectionTrait,
+    before: &volunteer::Model,
+    after: &volunteer::Model,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let mut changes = counted(before, -1, now)?;
+    changes.extend(counted(after, 1, now)?);
+    daily::bump_all(conn, changes).await
+}
+
+/// What counting a volunteer in (`sign` 1) or out (-1) changes today.
+fn counted(
+    m: &volunteer::Model,
+    sign: i64,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<(UnitCode, chrono::NaiveDate, Delta)>> {
     let day = daily::day_of(now);
     let mut d = Delta::star_change(0, m.stars);
     d.volunteers = 1;
@@ -1195,15 +1214,15 @@ async fn count_in(
     if sign < 0 {
         d = d.negate();
     }
-    daily::bump(conn, &super::stored_unit(&m.unit_code)?, day, d).await?;
+    let mut changes = vec![(super::stored_unit(&m.unit_code)?, day, d)];
     if let (true, Some(r)) = (m.party_member, &m.reported_unit_code) {
         let d = Delta {
             party_reporting: sign,
             ..Default::default()
         };
-        daily::bump(conn, &super::stored_unit(r)?, day, d).await?;
+        changes.push((super::stored_unit(r)?, day, d));
     }
-    Ok(())
+    Ok(changes)
 }
 /// The caller's own volunteer record (through its linked user account).
 pub(super) async fn own_volunteer(

@@ -587,16 +587,37 @@ async fn demo_community_data_is_consistent_and_scoped() {
     assert!(public["publishedNeeds"]["totalCount"].as_i64().unwrap() >= 13);
 }
 
-/// `unitStats` reads whole months from `unit_monthly` and only the edges of a period
-/// from `unit_daily`; for periods starting and ending on and off month boundaries,
-/// every figure must equal the sum of the daily rows alone, and the kept months must
+/// `unitStats` reads whole months from `unit_monthly` (a city's districts from
+/// `subtree_monthly`) and only the edges of a period from `unit_daily`; for periods
+/// starting and ending on and off month boundaries, every figure of a district and of
+/// the city must equal the sum of the daily rows alone, and the kept months must
 /// equal the days rolled up.
 #[tokio::test]
 async fn unit_stats_over_any_period_equal_the_daily_rows() {
     use chrono::{Datelike, Duration, NaiveDate};
+    use kapok_api::services::daily::{bump, Delta};
     let app = spawn_app().await;
     generate(&app.db, &opts(11), false).await.unwrap();
     let admin = app.admin_token().await;
+    // Figures kept at the city itself and at a second district, a month apart: the
+    // city's own months are read beside its districts'.
+    let city = UnitCode::parse("4401").unwrap();
+    let other = UnitCode::parse("440106001").unwrap();
+    let now = (chrono::Utc::now() + Duration::hours(8)).date_naive();
+    let d = Delta {
+        volunteers: 3,
+        half_hours: 40,
+        records: 2,
+        raised_fen: 500,
+        ..Delta::default()
+    };
+    bump(&app.db, &city, now - chrono::Months::new(2), d)
+        .await
+        .unwrap();
+    bump(&app.db, &city, now, d).await.unwrap();
+    bump(&app.db, &other, now - chrono::Months::new(1), d)
+        .await
+        .unwrap();
     // A figure summed from the daily rows alone.
     let daily = |col: &'static str, cond: String| {
         let app = &app;
@@ -630,7 +651,10 @@ async fn unit_stats_over_any_period_equal_the_daily_rows() {
         (Some(first(today)), None),
         (Some(today), Some(today)),
     ];
-    for (from, to) in periods {
+    for ((from, to), (unit, kids)) in periods
+        .into_iter()
+        .flat_map(|p| [(p, ("440104", 18)), (p, ("4401", 11))])
+    {
         let args = [("from", from), ("to", to)]
             .iter()
             .filter_map(|(k, v)| v.map(|d| format!(r#", {k}: "{d}""#)))
@@ -639,24 +663,24 @@ async fn unit_stats_over_any_period_equal_the_daily_rows() {
             .data_as(
                 &admin,
                 &format!(
-                    r#"{{ unitStats(code: "440104"{args}) {{
+                    r#"{{ unitStats(code: "{unit}"{args}) {{
                         figures {{ volunteers newVolunteers hoursServed serviceRecords activitiesHeld peopleServed
                                   charity {{ raisedFen donations disbursedFen balanceFen pledgesOpen }} }}
-                        children {{ unitCode figures {{ hoursServed serviceRecords }} }} }} }}"#
+                        children {{ unitCode figures {{ volunteers hoursServed serviceRecords }} }} }} }}"#
                 ),
                 json!({}),
             )
             .await["unitStats"]
             .clone();
         let to = to.unwrap_or(today);
-        let upto = format!("unit_code LIKE '440104%' AND day <= '{to}'");
+        let upto = format!("unit_code LIKE '{unit}%' AND day <= '{to}'");
         let within = match from {
             Some(f) => format!("{upto} AND day >= '{f}'"),
             None => upto.clone(),
         };
         let f = &stats["figures"];
         let c = &f["charity"];
-        let label = format!("{from:?}..{to}");
+        let label = format!("{unit} {from:?}..{to}");
         let half = daily("half_hours", within.clone()).await;
         assert_eq!(
             f["hoursServed"].as_f64().unwrap(),
@@ -677,19 +701,159 @@ async fn unit_stats_over_any_period_equal_the_daily_rows() {
         ] {
             assert_eq!(*got, daily(col, cond.clone()).await, "{label} {col}");
         }
-        let streets = stats["children"].as_array().unwrap();
-        assert_eq!(streets.len(), 18);
-        for s in streets {
-            let code = s["unitCode"].as_str().unwrap();
-            let within = within.replace("'440104%'", &format!("'{code}%'"));
+        let children = stats["children"].as_array().unwrap();
+        assert_eq!(children.len(), kids);
+        for c in children {
+            let code = c["unitCode"].as_str().unwrap();
+            let within = within.replace(&format!("'{unit}%'"), &format!("'{code}%'"));
+            let upto = upto.replace(&format!("'{unit}%'"), &format!("'{code}%'"));
             assert_eq!(
-                s["figures"]["serviceRecords"],
+                c["figures"]["serviceRecords"],
                 daily("records", within).await,
+                "{label} {code}"
+            );
+            assert_eq!(
+                c["figures"]["volunteers"],
+                daily("volunteers", upto).await,
                 "{label} {code}"
             );
         }
     }
-    // The months a rebuild left are the days rolled up (both ways round).
+    // The months a rebuild left are the days rolled up (both ways round), and the
+    // kept subtrees the months summed.
     assert!(app.scalar("SELECT COUNT(*) FROM unit_monthly").await > 12);
     assert_eq!(app.months_apart_from_days().await, 0);
+    assert!(app.scalar("SELECT COUNT(*) FROM subtree_monthly").await > 12);
+    assert_eq!(app.subtrees_apart_from_months().await, 0);
+}
+
+/// A list's `totalCount` is read from the kept figures: a kept subtree's own months
+/// (a city, a district) when every subtree the caller reads is one, otherwise its
+/// units' months. Whatever the shape of the caller's reach — nested roles, two
+/// districts, a district and a street elsewhere, narrowed by `under` — it equals a
+/// count of the rows.
+#[tokio::test]
+async fn kept_totals_equal_a_count_for_every_shape_of_reach() {
+    let app = spawn_app().await;
+    generate(&app.db, &opts(5), false).await.unwrap();
+    let mut tianhe = opts(6);
+    tianhe.under = UnitCode::parse("440106001").unwrap();
+    tianhe.volunteers = 400;
+    tianhe.activities = 10;
+    tianhe.records = 200;
+    tianhe.donations = 100;
+    generate(&app.db, &tianhe, false).await.unwrap();
+    let admin = app.admin_token().await;
+    let grant = |user: String, role: &'static str, unit: &'static str| {
+        let (app, admin) = (&app, admin.clone());
+        async move {
+            app.data_as(
+                &admin,
+                "mutation($i: GrantRoleInput!) { grantRole(input: $i) { assignment { id } } }",
+                json!({ "i": { "userId": user, "role": role, "unitCode": unit } }),
+            )
+            .await;
+        }
+    };
+    // The first administrator is the city's.
+    let city = admin.clone();
+    let (_, district) = app
+        .user_with_role("da_kept", "440104", Some("district_admin"))
+        .await;
+    let (nested, _) = app
+        .user_with_role("nested_kept", "440104", Some("district_admin"))
+        .await;
+    grant(nested, "street_admin", "440104003").await;
+    let nested = app.login("nested_kept", "nested_kept-password").await;
+    let (in_city, _) = app
+        .user_with_role("in_city_kept", "440104", Some("district_admin"))
+        .await;
+    grant(in_city, "auditor", "4401").await;
+    let in_city = app.login("in_city_kept", "in_city_kept-password").await;
+    let (two, _) = app
+        .user_with_role("two_kept", "440104", Some("district_admin"))
+        .await;
+    grant(two, "district_admin", "440106").await;
+    let two = app.login("two_kept", "two_kept-password").await;
+    let (mixed, _) = app
+        .user_with_role("mixed_kept", "440104", Some("district_admin"))
+        .await;
+    grant(mixed, "street_admin", "440106001").await;
+    let mixed = app.login("mixed_kept", "mixed_kept-password").await;
+    let rows = |cond: &'static str| {
+        let app = &app;
+        async move {
+            app.scalar(&format!("SELECT COUNT(*) FROM volunteer WHERE {cond}"))
+                .await
+        }
+    };
+    let in_104 = "unit_code LIKE '440104%'";
+    let in_106 = "unit_code LIKE '440106%'";
+    let cases: Vec<(&str, &str, &str, i64)> = vec![
+        ("city", &city, "", rows("unit_code LIKE '4401%'").await),
+        (
+            "city under a district",
+            &city,
+            r#"under: "440106""#,
+            rows(in_106).await,
+        ),
+        (
+            "city under a street",
+            &city,
+            r#"under: "440104003""#,
+            rows("unit_code LIKE '440104003%'").await,
+        ),
+        ("district", &district, "", rows(in_104).await),
+        (
+            "district and a street in it",
+            &nested,
+            "",
+            rows(in_104).await,
+        ),
+        (
+            "district and the city around it",
+            &in_city,
+            "",
+            rows("unit_code LIKE '4401%'").await,
+        ),
+        (
+            "two districts",
+            &two,
+            "",
+            rows("unit_code LIKE '440104%' OR unit_code LIKE '440106%'").await,
+        ),
+        (
+            "two districts under one",
+            &two,
+            r#"under: "440106""#,
+            rows(in_106).await,
+        ),
+        (
+            "a district and a street elsewhere",
+            &mixed,
+            "",
+            rows("unit_code LIKE '440104%' OR unit_code LIKE '440106001%'").await,
+        ),
+        ("district under another", &district, r#"under: "440106""#, 0),
+    ];
+    assert!(rows(in_106).await >= 400);
+    for (label, token, args, expected) in cases {
+        let args = if args.is_empty() {
+            String::new()
+        } else {
+            format!("({args})")
+        };
+        for fields in ["totalCount", "totalCount edges { node { id } }"] {
+            let got = app
+                .data_as(
+                    token,
+                    &format!("{{ volunteers{args} {{ {fields} }} }}"),
+                    json!({}),
+                )
+                .await["volunteers"]["totalCount"]
+                .as_i64()
+                .unwrap();
+            assert_eq!(got, expected, "{label}: {fields}");
+        }
+    }
 }

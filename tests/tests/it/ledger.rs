@@ -192,6 +192,8 @@ fn totals_equal_the_sum_of_approved_records_and_stats_equal_a_recount() {
         // The months kept beside the days, bumped with them, are the days rolled up.
         assert!(one(app, "SELECT COUNT(*) FROM unit_monthly").await > 0);
         assert_eq!(app.months_apart_from_days().await, 0);
+        // And the kept subtrees, bumped with them, are the months summed.
+        assert_eq!(app.subtrees_apart_from_months().await, 0);
         // The incrementally kept statistics equal those rebuilt from the rows.
         let kept = app.data_as(&fixture.reviewer, FIGURES, json!({})).await;
         let half = one(app, "SELECT CAST(SUM(half_hours) AS BIGINT) FROM service_record WHERE state = 'approved'").await;
