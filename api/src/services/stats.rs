@@ -386,12 +386,16 @@ impl Figures {
 }
 
 /// Figures of `code`'s subtree for the days `from..=to` (China Standard Time; open
-/// ends reach the first or the latest day).
+/// ends reach the first or the latest day). The station coverage — of every figure
+/// the costliest to count (a city's thousands of stations, grouped three ways) and
+/// one a caller often does not ask for — only `with_stations` (else `stations` is
+/// empty).
 pub async fn unit_stats(
     cx: &Ctx,
     code: &str,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
+    with_stations: bool,
 ) -> ServiceResult<UnitStats> {
     let code = super::parse_unit("code", code)?;
     let db = cx.db();
@@ -445,7 +449,12 @@ pub async fn unit_stats(
         },
         async { Ok(units_of(Level::Street).count(db).await?) },
         async { Ok(units_of(Level::Community).count(db).await?) },
-        station_coverage(db, &code),
+        async {
+            match with_stations {
+                true => station_coverage(db, &code).await,
+                false => Ok(Vec::new()),
+            }
+        },
         child_counts(db, &code, to_ts, to),
     )?;
     let mut figures = Figures::default();

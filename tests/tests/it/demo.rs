@@ -321,6 +321,33 @@ async fn unit_stats_equal_a_recount_and_stay_in_scope() {
             "{kind}"
         );
     }
+    // Stations are counted only when asked for: without them the same answer, and
+    // one statement fewer (the caller is kept after the first request; measured
+    // again if another request's statements fell between).
+    let with = r#"{ unitStats(code: "440104") { figures { volunteers hoursServed } children { unitCode } stations { kind count } } }"#;
+    let without = r#"{ unitStats(code: "440104") { figures { volunteers hoursServed } children { unitCode } } }"#;
+    let mut fewer = false;
+    for _ in 0..3 {
+        let a = app.statements().await;
+        let full = app.data_as(&admin, with, json!({})).await;
+        let b = app.statements().await;
+        let part = app.data_as(&admin, without, json!({})).await;
+        let c = app.statements().await;
+        assert_eq!(full["unitStats"]["figures"], part["unitStats"]["figures"]);
+        assert_eq!(full["unitStats"]["children"], part["unitStats"]["children"]);
+        let kinds: Vec<_> = stats["stations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| json!({ "kind": k["kind"], "count": k["count"] }))
+            .collect();
+        assert_eq!(full["unitStats"]["stations"], json!(kinds));
+        if b - a == c - b + 1 {
+            fewer = true;
+            break;
+        }
+    }
+    assert!(fewer, "stations were counted though not asked for");
 
     // A street admin gets its street and is refused the district and the neighbour.
     let (_, street) = app
