@@ -1,10 +1,11 @@
-//! The per-unit daily figures (`unit_daily`) statistics are answered from, and their
-//! sums by month (`unit_monthly`). Every service that changes a counted fact adds its
-//! change to its day and its month here in the same transaction, so a statistic is a
-//! sum over index ranges of these small tables instead of a scan of the rows it
-//! counts — months for the whole months of a period, days only at its edges.
-//! [`rebuild`] recomputes both tables from the rows (after bulk loads); the recount
-//! tests compare them with what was kept.
+//! The per-unit daily figures (`unit_daily`) statistics are answered from, their sums
+//! by month (`unit_monthly`), and those summed per city and district subtree
+//! (`subtree_monthly`). Every service that changes a counted fact adds its change to
+//! its day, its month and its subtrees' months here in the same transaction, so a
+//! statistic is a sum over index ranges of these small tables instead of a scan of
+//! the rows it counts — months for the whole months of a period, days only at its
+//! edges, a kept child's one row a month. [`rebuild`] recomputes all three from the
+//! rows (after bulk loads); the recount tests compare them with what was kept.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use entity::{subtree_monthly, unit_monthly};
