@@ -153,27 +153,8 @@ pub async fn spawn_app() -> TestApp {
 pub const TEST_JWT_SECRET: &[u8] = b"kapok-test-secret-0123456789abcdef0123456789";
 
 /// The bootstrap administrator's password in tests (`admin`, city_admin of 4401).
-/// The figure columns of the kept tables (`unit_daily`, `unit_monthly`,
-/// `subtree_monthly`).
-const FIGURES: [&str; 17] = [
-    "volunteers",
-    "party_members",
-    "party_reporting",
-    "stars1",
-    "stars2",
-    "stars3",
-    "stars4",
-    "stars5",
-    "half_hours",
-    "records",
-    "activities_held",
-    "people_served",
-    "raised_fen",
-    "donations",
-    "disbursed_fen",
-    "fund_net_fen",
-    "pledges_open",
-];
+/// The figure columns of the kept tables, as the server names them.
+const FIGURES: [&str; 17] = kapok_api::services::daily::COLUMNS;
 
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 

@@ -103,7 +103,9 @@ impl Delta {
     }
 }
 
-pub(super) const COLUMNS: [&str; 17] = [
+/// The figure columns of the kept tables (`unit_daily`, `unit_monthly`,
+/// `subtree_monthly`), in the order of [`Delta`]'s fields.
+pub const COLUMNS: [&str; 17] = [
     "volunteers",
     "party_members",
     "party_reporting",
