@@ -275,20 +275,17 @@ impl TestApp {
     }
 
     /// Runs `query` — its fields marked `{I}` — twice as `token`: unmarked, and with
-    /// `@include(if: true)` at every mark, which sends those fields through
+    /// every marked field (with its alias) wrapped in an inline fragment
+    /// (`... { name: realName }`), which sends those selections through
     /// async-graphql's executor instead of the server's loop over a page of flat
-    /// fields (`FlatFields`). Asserts both answers are the same and returns it.
+    /// fields (`FlatFields`). (Not `@include(if: true)`: async-graphql removes such
+    /// directives before it executes, so the page stayed flat.) Asserts both answers
+    /// are the same and returns it.
     pub async fn flat_and_executor_agree(&self, token: &str, query: &str) -> Value {
         let flat = self
             .data_as(token, &query.replace("{I}", ""), json!({}))
             .await;
-        let executor = self
-            .data_as(
-                token,
-                &query.replace("{I}", " @include(if: true)"),
-                json!({}),
-            )
-            .await;
+        let executor = self.data_as(token, &in_fragments(query), json!({})).await;
         assert_eq!(flat, executor, "the flat page differs from the executor's");
         flat
     }
@@ -504,9 +501,39 @@ pub fn resident_id(birth: &str, seq: u32) -> String {
     format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
 }
 
+/// `query` with each field marked `{I}` (and its alias) wrapped in an inline fragment
+/// without a type condition: the same answer, by the executor's way.
+fn in_fragments(query: &str) -> String {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut out = query.to_owned();
+    while let Some(mark) = out.find("{I}") {
+        let name = out[..mark].trim_end_matches(word).len();
+        let before = out[..name].trim_end();
+        let start = match before.strip_suffix(':') {
+            Some(rest) => rest.trim_end().trim_end_matches(word).len(),
+            None => name,
+        };
+        let field = out[start..mark].to_owned();
+        out.replace_range(start..mark + 3, &format!("... {{ {field} }}"));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::replace_db_name;
+    use super::{in_fragments, replace_db_name};
+
+    #[test]
+    fn marked_fields_go_into_fragments() {
+        assert_eq!(
+            in_fragments("{ v { edges { cursor{I} node { id{I} name: realName{I} gender } } } }"),
+            "{ v { edges { ... { cursor } node { ... { id } ... { name: realName } gender } } } }"
+        );
+        assert_eq!(
+            in_fragments("{ a { n :  b{I} } }"),
+            "{ a { ... { n :  b } } }"
+        );
+    }
 
     #[test]
     fn replaces_database_name() {
