@@ -90,10 +90,100 @@ type Edge<T> = connection::Edge<Cursor, T, connection::EmptyFields>;
 /// per row and per field and polls them together — most of the server's time on a
 /// 100-row page. The values come from the same resolvers either way, and a selection
 /// with anything else (a fragment, a directive, a nested object, a field not listed)
-/// takes the executor's path. `flat_fields_take_nothing_but_self` checks each list
-/// against the resolvers' signatures.
+/// takes the executor's path. Declare them with [`flat_fields!`];
+/// `flat_fields_take_nothing_but_self` checks each list against the resolvers'
+/// signatures.
 pub trait FlatFields {
     const FLAT: &'static [&'static str] = &[];
+
+    /// The value of the field `FLAT[i]`, from its resolver called directly — without
+    /// the executor's lookup of the field by name, its guard and its future per row —
+    /// or `None` when the resolver did not answer at once (it then runs the
+    /// executor's way).
+    fn flat(&self, _ctx: &Context<'_>, _i: usize) -> Option<Value> {
+        None
+    }
+}
+
+/// Declares a node type's flat fields (see [`FlatFields`]): each GraphQL name with
+/// the resolver of the type's `#[Object]` block that answers it.
+macro_rules! flat_fields {
+    ($t:ty { $($name:literal => $resolver:ident),+ $(,)? }) => {
+        impl $crate::graphql::connection::FlatFields for $t {
+            const FLAT: &'static [&'static str] = &[$($name),+];
+
+            fn flat(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+                i: usize,
+            ) -> Option<async_graphql::Value> {
+                let mut at = 0usize;
+                $(
+                    if i == at {
+                        return $crate::graphql::connection::answer_now(self.$resolver(ctx));
+                    }
+                    at += 1;
+                )+
+                let _ = at;
+                None
+            }
+        }
+    };
+}
+pub(crate) use flat_fields;
+
+/// What a flat resolver returned, as the value async-graphql's executor makes of it
+/// (`OutputType::resolve` of a scalar or an enum is its `to_value`).
+pub trait FlatValue {
+    fn flat_value(self) -> Value;
+}
+
+impl FlatValue for &str {
+    fn flat_value(self) -> Value {
+        Value::String(self.to_owned())
+    }
+}
+
+impl<T: FlatValue> FlatValue for Option<T> {
+    fn flat_value(self) -> Value {
+        self.map_or(Value::Null, FlatValue::flat_value)
+    }
+}
+
+/// Scalars and enums: their value is their input value.
+macro_rules! flat_as_input {
+    ($($t:ty),* $(,)?) => {
+        $(impl FlatValue for $t {
+            fn flat_value(self) -> Value {
+                async_graphql::InputType::to_value(&self)
+            }
+        })*
+    };
+}
+
+flat_as_input!(
+    bool,
+    i32,
+    f64,
+    async_graphql::ID,
+    super::scalars::Timestamp,
+    super::units::UnitLevel,
+    entity::kinds::Gender,
+    entity::kinds::IdType,
+    entity::kinds::VolunteerStatus,
+);
+
+/// A flat resolver's answer when it is ready at once (they never wait) and not an
+/// error (they never fail; the executor's way would report one).
+pub fn answer_now<F, T>(resolver: F) -> Option<Value>
+where
+    F: std::future::Future<Output = async_graphql::Result<T>>,
+    T: FlatValue,
+{
+    match futures_util::FutureExt::now_or_never(resolver) {
+        Some(Ok(v)) => Some(v.flat_value()),
+        _ => None,
+    }
 }
 
 /// Node types whose pages always take the executor's path (none of their lists is hot
@@ -255,12 +345,34 @@ async fn field_of<T: ContainerType>(
     }
 }
 
-/// Every field of a flat selection on `item`, one after another.
-async fn resolve_flat<T: ContainerType>(ctx: &ContextSelectionSet<'_>, item: &T) -> Value {
+/// Where each selection of a flat object is answered: `Some(i)` for the flat field
+/// `FLAT[i]`, worked out once per page rather than once per row.
+fn plan<T: FlatFields>(set: &SelectionSet) -> Vec<Option<usize>> {
+    set.items
+        .iter()
+        .map(|s| match &s.node {
+            Selection::Field(f) => T::FLAT.iter().position(|n| *n == f.node.name.node.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every field of a flat selection on `item`, one after another; `plan` is the
+/// selection's [`plan`].
+async fn resolve_flat<T: ContainerType + FlatFields>(
+    ctx: &ContextSelectionSet<'_>,
+    item: &T,
+    plan: &[Option<usize>],
+) -> Value {
     let mut object = FlatObject::new(ctx);
-    for s in &ctx.item.node.items {
+    for (s, at) in ctx.item.node.items.iter().zip(plan) {
         if let Selection::Field(field) = &s.node {
-            object.put(field, field_of(ctx, item, field).await);
+            let flat = at.and_then(|i| item.flat(&ctx.with_field(field), i));
+            let value = match flat {
+                Some(v) => Some(v),
+                None => field_of(ctx, item, field).await,
+            };
+            object.put(field, value);
         }
     }
     object.into_value()
@@ -297,11 +409,24 @@ impl<T: OutputType + ContainerType + FlatFields> OutputType for Edges<'_, T> {
             )
             .await;
         }
+        // The plan of each `node` selection (there may be several, aliased).
+        let plans: Vec<Vec<Option<usize>>> = ctx
+            .item
+            .node
+            .items
+            .iter()
+            .map(|s| match &s.node {
+                Selection::Field(f) if f.node.name.node == "node" => {
+                    plan::<T>(&f.node.selection_set.node)
+                }
+                _ => Vec::new(),
+            })
+            .collect();
         let mut list = Vec::with_capacity(self.0.len());
         for (i, edge) in self.0.iter().enumerate() {
             let ctx_edge = ctx.with_index(i);
             let mut object = FlatObject::new(ctx);
-            for s in &ctx.item.node.items {
+            for (s, node_plan) in ctx.item.node.items.iter().zip(&plans) {
                 let Selection::Field(f) = &s.node else {
                     continue;
                 };
@@ -311,6 +436,7 @@ impl<T: OutputType + ContainerType + FlatFields> OutputType for Edges<'_, T> {
                         resolve_flat(
                             &ctx_node.with_selection_set(&f.node.selection_set),
                             &edge.node,
+                            node_plan,
                         )
                         .await,
                     )
@@ -356,9 +482,10 @@ impl<T: OutputType + ContainerType + FlatFields> OutputType for Nodes<'_, T> {
             )
             .await;
         }
+        let plan = plan::<T>(&ctx.item.node);
         let mut list = Vec::with_capacity(self.0.len());
         for (i, node) in nodes.enumerate() {
-            list.push(resolve_flat(&ctx.with_index(i), node).await);
+            list.push(resolve_flat(&ctx.with_index(i), node, &plan).await);
         }
         Ok(Value::List(list))
     }
@@ -638,10 +765,13 @@ mod tests {
         );
     }
 
-    /// A field in a `FlatFields` list is resolved one row after another, so it must
-    /// not wait on anything shared by the rows (a loader) — which needs the context.
-    /// This reads each list and the type's resolvers: every listed field is an
-    /// `async fn name(&self)` of the type's `#[Object]` block, nothing more.
+    /// A field in a `FlatFields` list is resolved one row after another, by calling
+    /// its resolver directly, so it must not wait on anything shared by the rows (a
+    /// loader) — which needs the context — nor carry attributes the executor would
+    /// apply (a guard). This reads each `flat_fields!` list and the type's resolvers:
+    /// every listed field is answered by the resolver of its own name, an
+    /// `async fn name(&self)` of the type's `#[Object]` block with nothing but a doc
+    /// comment above it.
     #[test]
     fn flat_fields_take_nothing_but_self() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/graphql");
@@ -651,16 +781,16 @@ mod tests {
             let path = entry.expect("entry").path();
             let text = std::fs::read_to_string(&path).expect("source");
             let mut rest = text.as_str();
-            while let Some(at) = rest.find("FlatFields for ") {
-                let after = &rest[at + "FlatFields for ".len()..];
+            while let Some(at) = rest.find("flat_fields!(") {
+                let after = &rest[at + "flat_fields!(".len()..];
                 let ty: String = after
                     .chars()
                     .take_while(|c| c.is_alphanumeric() || *c == '_')
                     .collect();
-                let body = &after[..after.find("];").unwrap_or(0)];
+                let body = &after[..after.find("});").unwrap_or(0)];
                 rest = &after[body.len()..];
-                if !body.contains("const FLAT") {
-                    continue;
+                if ty.is_empty() || !body.contains("=>") {
+                    continue; // the macro's own definition and uses in docs
                 }
                 lists += 1;
                 let block_start = text
@@ -668,17 +798,30 @@ mod tests {
                     .unwrap_or_else(|| panic!("no #[Object] block for {ty}"));
                 let block = &text[block_start..];
                 let block = &block[..block.find("\n}\n").unwrap_or(block.len())];
-                let names = body
-                    .split('"')
-                    .skip(1)
-                    .step_by(2)
-                    .map(str::to_owned)
-                    .collect::<Vec<_>>();
-                assert!(!names.is_empty(), "{ty}: an empty list");
-                for name in names {
-                    let sig = format!("async fn {}(&self)", snake(&name));
-                    if !block.contains(&sig) {
+                let pairs: Vec<(String, String)> = body
+                    .lines()
+                    .filter_map(|l| {
+                        let (name, resolver) = l.split_once("=>")?;
+                        Some((
+                            name.trim().trim_matches('"').to_owned(),
+                            resolver.trim().trim_end_matches(',').to_owned(),
+                        ))
+                    })
+                    .collect();
+                assert!(!pairs.is_empty(), "{ty}: an empty list");
+                for (name, resolver) in pairs {
+                    if snake(&name) != resolver {
+                        wrong.push(format!("{ty}.{name}: answered by `{resolver}`"));
+                    }
+                    let sig = format!("async fn {resolver}(&self)");
+                    let Some(at) = block.find(&sig) else {
                         wrong.push(format!("{ty}.{name}: no `{sig}`"));
+                        continue;
+                    };
+                    let line = block[..at].rfind('\n').unwrap_or(0);
+                    let above = block[..line].trim_end().lines().last().unwrap_or("");
+                    if !above.trim_start().starts_with("///") {
+                        wrong.push(format!("{ty}.{name}: `{}` above it", above.trim()));
                     }
                 }
             }

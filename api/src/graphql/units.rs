@@ -62,9 +62,12 @@ fn parse_code(arg: &str, value: &str) -> ServiceResult<UnitCode> {
 /// A node of the administrative hierarchy: city, district, street, community or grid.
 pub struct Unit(pub UnitRecord);
 
-impl crate::graphql::connection::FlatFields for Unit {
-    const FLAT: &'static [&'static str] = &["id", "code", "name", "level"];
-}
+crate::graphql::connection::flat_fields!(Unit {
+    "id" => id,
+    "code" => code,
+    "name" => name,
+    "level" => level,
+});
 
 /// An administrative unit (行政区划): province, city, district, street, community or grid. Every record belongs to one, and callers see units below the ones their roles are at.
 #[Object]

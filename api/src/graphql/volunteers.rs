@@ -8,7 +8,9 @@ use entity::kinds::VolunteerStatus;
 use entity::volunteer;
 use tokio::sync::OnceCell;
 
-use crate::graphql::connection::{flat_node_fields, list, Connection, FlatFields, OrderBy, Paging};
+use crate::graphql::connection::{
+    flat_fields, flat_node_fields, list, Connection, OrderBy, Paging,
+};
 use crate::graphql::ids::{global_id, NodeKind};
 use crate::graphql::loaders;
 use crate::graphql::scalars::{Day, Timestamp};
@@ -55,24 +57,22 @@ impl Volunteer {
     }
 }
 
-impl FlatFields for Volunteer {
-    const FLAT: &'static [&'static str] = &[
-        "id",
-        "volunteerNumber",
-        "realName",
-        "idType",
-        "gender",
-        "unitCode",
-        "partyMember",
-        "partyOrganization",
-        "reportedUnitCode",
-        "status",
-        "registeredAt",
-        "approvedHours",
-        "stars",
-        "barredUntil",
-    ];
-}
+flat_fields!(Volunteer {
+    "id" => id,
+    "volunteerNumber" => volunteer_number,
+    "realName" => real_name,
+    "idType" => id_type,
+    "gender" => gender,
+    "unitCode" => unit_code,
+    "partyMember" => party_member,
+    "partyOrganization" => party_organization,
+    "reportedUnitCode" => reported_unit_code,
+    "status" => status,
+    "registeredAt" => registered_at,
+    "approvedHours" => approved_hours,
+    "stars" => stars,
+    "barredUntil" => barred_until,
+});
 
 /// The column each flat field is read from: a page whose selection holds only flat
 /// fields reads only their columns (`VolunteerFilter::columns`).
@@ -612,7 +612,8 @@ fn selects_personal_data(ctx: &Context<'_>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{column_of, FlatFields, Volunteer};
+    use super::{column_of, Volunteer};
+    use crate::graphql::connection::FlatFields;
 
     /// A flat field without a column would send every flat page back to reading all
     /// columns; each column is read by one field.
