@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use kapok_api::config::Config;
 use kapok_api::http::Application;
+// The figure columns of the kept tables, as the server names them.
+use kapok_api::services::daily::COLUMNS as FIGURES;
 use rand::Rng;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{json, Value};
@@ -153,9 +155,6 @@ pub async fn spawn_app() -> TestApp {
 pub const TEST_JWT_SECRET: &[u8] = b"kapok-test-secret-0123456789abcdef0123456789";
 
 /// The bootstrap administrator's password in tests (`admin`, city_admin of 4401).
-/// The figure columns of the kept tables, as the server names them.
-const FIGURES: [&str; 17] = kapok_api::services::daily::COLUMNS;
-
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
@@ -361,14 +360,13 @@ impl TestApp {
             sea_orm::DbBackend::Postgres => "CAST(date_trunc('month', day) AS date)",
             _ => "date(day, 'start of month')",
         };
-        let figures = FIGURES;
-        let sums = figures.map(|c| format!("SUM({c})")).join(", ");
+        let sums = FIGURES.map(|c| format!("SUM({c})")).join(", ");
         let rolled = format!(
             "SELECT unit_code, {month}, {sums} FROM unit_daily GROUP BY unit_code, {month}"
         );
         let kept = format!(
             "SELECT unit_code, month, {} FROM unit_monthly",
-            figures.join(", ")
+            FIGURES.join(", ")
         );
         self.scalar(&format!(
             "SELECT COUNT(*) FROM ({kept} EXCEPT {rolled}) AS a"
@@ -423,7 +421,7 @@ impl TestApp {
                     .expect("query runs");
                 for r in rows {
                     let code: String = r.try_get_by_index(0).unwrap_or_default();
-                    let values: Vec<i64> = (2..19)
+                    let values: Vec<i64> = (2..2 + FIGURES.len())
                         .map(|i| r.try_get_by_index::<i64>(i).unwrap_or(i64::MIN))
                         .collect();
                     eprintln!("{label}: {code} {values:?}");

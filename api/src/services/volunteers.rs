@@ -370,7 +370,8 @@ pub(super) async fn register_as(
     .await?;
     let (m, number) = number_volunteer(&txn, m, &unit).await?;
     set_fields(&txn, m.id, &input.fields).await?;
-    count_in(&txn, &m, 1, cx.now()).await?;
+    // Counted in today's figures (at its unit, and where it reports as a party member).
+    daily::bump_all(&txn, counted(&m, 1, cx.now())?).await?;
     if let Registrar::Resident(me) = by {
         super::roles::insert_assignment(&txn, me, "volunteer", &unit, None, Some(me)).await?;
     }
@@ -1177,17 +1178,6 @@ fn model_counted(m: &volunteer::Model) -> (String, bool, Option<String>, i16) {
     )
 }
 
-/// Adds (`sign` 1) or removes (-1) a volunteer from today's figures: at its home
-/// unit, and as a reporting party member at the community it reports to.
-async fn count_in(
-    conn: &impl ConnectionTrait,
-    m: &volunteer::Model,
-    sign: i64,
-    now: DateTime<Utc>,
-) -> ServiceResult<()> {
-    daily::bump_all(conn, counted(m, sign, now)?).await
-}
-
 /// Moves a volunteer's count from how it was (`before`) to how it is (`after`), in
 /// one [`daily::bump_all`]: a move between two cities locks them in code order.
 async fn recount(
@@ -1201,7 +1191,8 @@ async fn recount(
     daily::bump_all(conn, changes).await
 }
 
-/// What counting a volunteer in (`sign` 1) or out (-1) changes today.
+/// What counting a volunteer in (`sign` 1) or out (-1) changes today: at its home
+/// unit, and as a reporting party member at the community it reports to.
 fn counted(
     m: &volunteer::Model,
     sign: i64,
