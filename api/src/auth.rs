@@ -33,8 +33,9 @@ type Job = Box<dyn FnOnce() + Send>;
 
 /// How many hashes run at once, and how long a caller waits for a slot. Each hash
 /// holds 19 MiB: without a bound, 150 parallel sign-ins took 1.1 GB. Hashes run on
-/// this gate's own threads, one per slot, so the memory the allocator keeps after a
-/// hash is at most one block per thread, however many sign-ins came through.
+/// this gate's own threads, one per slot, and each thread hands what its hash freed
+/// back to the system when it is done (`telemetry::release_freed_memory`), however
+/// many sign-ins came through.
 pub struct HashGate {
     slots: tokio::sync::Semaphore,
     wait: Duration,
@@ -66,7 +67,10 @@ impl HashGate {
                         Err(_) => return,
                     };
                     match job {
-                        Ok(job) => job(),
+                        Ok(job) => {
+                            job();
+                            crate::telemetry::release_freed_memory();
+                        }
                         Err(_) => return,
                     }
                 });

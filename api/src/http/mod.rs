@@ -184,6 +184,10 @@ impl Application {
                     .collect(),
                 None => vec![state; workers],
             };
+        // What start-up freed (migrations, the bundled divisions) goes back now, and
+        // what this runtime frees later within a second.
+        crate::telemetry::release_freed_memory();
+        tokio::spawn(crate::telemetry::release_freed_memory_periodically());
         let server = run(listener, states).map_err(|source| StartupError::Bind {
             addr: config.listen.clone(),
             source,
@@ -217,6 +221,7 @@ fn run(listener: TcpListener, states: Vec<AppState>) -> std::io::Result<Server> 
     let built = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let server = HttpServer::new(move || {
         let n = built.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        actix_web::rt::spawn(crate::telemetry::release_freed_memory_periodically());
         let state = web::Data::new(states[n % states.len()].clone());
         App::new()
             .wrap(from_fn(request_context))
