@@ -99,7 +99,9 @@ impl Application {
         std::sync::LazyLock::force(&METRICS);
 
         let policy = Arc::new(load_policy(config)?);
-        let conn = db::connect_pool(&config.database_url, config.db_max_connections)
+        // At least two: on PostgreSQL one of them listens for caller changes for
+        // good, and with a bound of one start-up would wait for it and fail.
+        let conn = db::connect_pool(&config.database_url, config.db_max_connections.max(2))
             .await
             .map_err(StartupError::Connect)?;
         db::migrate(&conn).await.map_err(StartupError::Migrate)?;

@@ -582,6 +582,9 @@ async fn pools_are_sized_by_the_configuration() {
         (2, 3, ["3", "3", "3"]),
         // Fewer connections than workers: one each.
         (3, 2, ["3", "3", "2"]),
+        // A bound of one: start-up still has a second connection beside the one
+        // that listens for caller changes (it waited for it and failed before).
+        (2, 1, ["2", "2", "2"]),
     ] {
         let app = spawn_app_with(|c| {
             c.workers = workers;
