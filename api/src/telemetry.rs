@@ -52,9 +52,9 @@ pub fn set_memory_release(release: fn()) {
 }
 
 /// Returns memory freed but still held by the allocator to the system now. Called
-/// after each password hash (19 MiB freed at once) so that sign-ins leave nothing
-/// behind while the allocator keeps the small blocks a request frees and the next
-/// one takes again.
+/// after each password hash, so that its 19 MiB do not wait for the allocator's
+/// delay, which is there for the small blocks a request frees and the next one
+/// takes again.
 pub fn release_freed_memory() {
     if let Some(release) = RELEASE_FREED_MEMORY.get() {
         release();
