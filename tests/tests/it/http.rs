@@ -105,7 +105,8 @@ async fn a_broken_database_is_internal_and_says_nothing_more() {
 /// reaches one worker), a connection lost on a failure would leave every later read
 /// waiting out the pool's 10 s acquire timeout. The same reads answer again, at once,
 /// when the database is mended. (Written for connections kept between statements,
-/// tried and not kept — README → Performance; it caught a leak there.)
+/// tried and not kept — README → Performance; there it failed with the line that
+/// counts a failed statement's connection back removed.)
 #[tokio::test]
 async fn failed_statements_do_not_keep_their_connections() {
     let app = spawn_app_with(|c| {
