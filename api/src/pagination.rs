@@ -25,6 +25,9 @@ pub struct PageRequest {
     pub size: u64,
     pub cursor: Option<String>,
     pub backward: bool,
+    /// Whether every row's cursor is read (`edges { cursor }`); when not, only the
+    /// first and last rows' are made, for `pageInfo`. True unless told otherwise.
+    pub every_cursor: bool,
 }
 
 fn page_size(arg: &'static str, n: Option<i32>) -> Result<u64, ServiceError> {
@@ -46,6 +49,7 @@ impl PageRequest {
             size: page_size("first", first)?,
             cursor: after.map(|c| decode_cursor("after", c)).transpose()?,
             backward: false,
+            every_cursor: true,
         })
     }
 
@@ -66,6 +70,7 @@ impl PageRequest {
                 size: page_size("last", last)?,
                 cursor: before.map(|c| decode_cursor("before", c)).transpose()?,
                 backward: true,
+                every_cursor: true,
             }),
             (true, true) => Err(Reason::PAGING_BOTH_WAYS.into()),
         }

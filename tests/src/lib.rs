@@ -273,20 +273,35 @@ impl TestApp {
         body["data"].clone()
     }
 
+    /// The response body's text, as the server wrote it.
+    pub async fn text_as(&self, token: &str, query: &str) -> String {
+        self.client
+            .post(format!("{}/graphql", self.address))
+            .bearer_auth(token)
+            .json(&json!({ "query": query }))
+            .send()
+            .await
+            .expect("request sent")
+            .text()
+            .await
+            .expect("a body")
+    }
+
     /// Runs `query` — its fields marked `{I}` — twice as `token`: unmarked, and with
     /// every marked field (with its alias) wrapped in an inline fragment
     /// (`... { name: realName }`), which sends those selections through
-    /// async-graphql's executor instead of the server's loop over a page of flat
-    /// fields (`FlatFields`). (Not `@include(if: true)`: async-graphql removes such
-    /// directives before it executes, so the page stayed flat.) Asserts both answers
-    /// are the same and returns it.
+    /// async-graphql's executor instead of the server's loop that writes a page of
+    /// flat fields (`FlatFields`) as JSON text. (Not `@include(if: true)`:
+    /// async-graphql removes such directives before it executes, so the page stayed
+    /// flat.) Asserts both answers are the same text, byte for byte — key order,
+    /// escapes, numbers — and returns its data.
     pub async fn flat_and_executor_agree(&self, token: &str, query: &str) -> Value {
-        let flat = self
-            .data_as(token, &query.replace("{I}", ""), json!({}))
-            .await;
-        let executor = self.data_as(token, &in_fragments(query), json!({})).await;
+        let flat = self.text_as(token, &query.replace("{I}", "")).await;
+        let executor = self.text_as(token, &in_fragments(query)).await;
         assert_eq!(flat, executor, "the flat page differs from the executor's");
-        flat
+        let body: Value = serde_json::from_str(&flat).expect("JSON body");
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
     }
 
     /// Signs in and returns the whole `login` payload.

@@ -86,8 +86,9 @@ type Edge<T> = connection::Edge<Cursor, T, connection::EmptyFields>;
 /// A node type's fields that answer from the node alone: resolvers that take no
 /// arguments and no context and never wait (no loader, no database), like `id` or
 /// `name`. A page whose selection holds only these (with `__typename` and `cursor`)
-/// is resolved in one loop over its rows, where async-graphql's executor makes a future
-/// per row and per field and polls them together — most of the server's time on a
+/// is written as JSON text in one loop over its rows (see [`RawJson`]), where
+/// async-graphql's executor makes a future per row and per field, a map per object
+/// and a value per field, then serialises them — most of the server's time on a
 /// 100-row page. The values come from the same resolvers either way, and a selection
 /// with anything else (a fragment, a directive, a nested object, a field not listed)
 /// takes the executor's path. Declare them with [`flat_fields!`];
@@ -96,12 +97,12 @@ type Edge<T> = connection::Edge<Cursor, T, connection::EmptyFields>;
 pub trait FlatFields {
     const FLAT: &'static [&'static str] = &[];
 
-    /// The value of the field `FLAT[i]`, from its resolver called directly — without
-    /// the executor's lookup of the field by name, its guard and its future per row —
-    /// or `None` when the resolver did not answer at once (it then runs the
-    /// executor's way).
-    fn flat(&self, _ctx: &Context<'_>, _i: usize) -> Option<Value> {
-        None
+    /// Writes the JSON of the field `FLAT[i]`, from its resolver called directly —
+    /// without the executor's lookup of the field by name, its guard and its future
+    /// per row — and says whether it did: `false` (nothing written) when the resolver
+    /// did not answer at once or failed; the field then runs the executor's way.
+    fn flat_json(&self, _ctx: &Context<'_>, _i: usize, _out: &mut Vec<u8>) -> bool {
+        false
     }
 }
 
@@ -112,77 +113,121 @@ macro_rules! flat_fields {
         impl $crate::graphql::connection::FlatFields for $t {
             const FLAT: &'static [&'static str] = &[$($name),+];
 
-            fn flat(
+            fn flat_json(
                 &self,
                 ctx: &async_graphql::Context<'_>,
                 i: usize,
-            ) -> Option<async_graphql::Value> {
+                out: &mut Vec<u8>,
+            ) -> bool {
                 let mut at = 0usize;
                 $(
                     if i == at {
-                        return $crate::graphql::connection::answer_now(self.$resolver(ctx));
+                        return $crate::graphql::connection::write_now(self.$resolver(ctx), out);
                     }
                     at += 1;
                 )+
                 let _ = at;
-                None
+                false
             }
         }
     };
 }
 pub(crate) use flat_fields;
 
-/// What a flat resolver returned, as the value async-graphql's executor makes of it
-/// (`OutputType::resolve` of a scalar or an enum is its `to_value`).
+/// What a flat resolver returned, written as JSON the way async-graphql's executor
+/// would answer it (`OutputType::resolve` of a scalar or an enum is its `to_value`).
 pub trait FlatValue {
-    fn flat_value(self) -> Value;
+    fn write_json(self, out: &mut Vec<u8>);
+}
+
+/// A JSON string, escaped as `serde_json` escapes it (it writes the response too).
+fn write_str(s: &str, out: &mut Vec<u8>) {
+    // Writing to a `Vec` cannot fail, and a `&str` always serialises.
+    let _ = serde_json::to_writer(&mut *out, s);
 }
 
 impl FlatValue for &str {
-    fn flat_value(self) -> Value {
-        Value::String(self.to_owned())
+    fn write_json(self, out: &mut Vec<u8>) {
+        write_str(self, out)
+    }
+}
+
+impl FlatValue for async_graphql::ID {
+    fn write_json(self, out: &mut Vec<u8>) {
+        write_str(&self, out)
     }
 }
 
 impl<T: FlatValue> FlatValue for Option<T> {
-    fn flat_value(self) -> Value {
-        self.map_or(Value::Null, FlatValue::flat_value)
+    fn write_json(self, out: &mut Vec<u8>) {
+        match self {
+            Some(v) => v.write_json(out),
+            None => out.extend_from_slice(b"null"),
+        }
     }
 }
 
-/// Scalars and enums: their value is their input value.
-macro_rules! flat_as_input {
+/// Numbers and booleans: their JSON as `serde_json` writes them.
+macro_rules! flat_as_json {
     ($($t:ty),* $(,)?) => {
         $(impl FlatValue for $t {
-            fn flat_value(self) -> Value {
-                async_graphql::InputType::to_value(&self)
+            fn write_json(self, out: &mut Vec<u8>) {
+                let _ = serde_json::to_writer(&mut *out, &self);
             }
         })*
     };
 }
 
-flat_as_input!(
-    bool,
-    i32,
-    f64,
-    async_graphql::ID,
-    super::scalars::Timestamp,
+flat_as_json!(bool, i32, f64);
+
+/// Enums: the name of their item, as their `to_value` gives it.
+macro_rules! flat_as_enum {
+    ($($t:ty),* $(,)?) => {
+        $(impl FlatValue for $t {
+            fn write_json(self, out: &mut Vec<u8>) {
+                use async_graphql::resolver_utils::EnumType;
+                match <$t as EnumType>::items().iter().find(|item| item.value == self) {
+                    Some(item) => write_str(item.name, out),
+                    None => write_value(&async_graphql::InputType::to_value(&self), out),
+                }
+            }
+        })*
+    };
+}
+
+flat_as_enum!(
     super::units::UnitLevel,
     entity::kinds::Gender,
     entity::kinds::IdType,
     entity::kinds::VolunteerStatus,
 );
 
-/// A flat resolver's answer when it is ready at once (they never wait) and not an
-/// error (they never fail; the executor's way would report one).
-pub fn answer_now<F, T>(resolver: F) -> Option<Value>
+/// Other scalars: their value is their input value.
+impl FlatValue for super::scalars::Timestamp {
+    fn write_json(self, out: &mut Vec<u8>) {
+        write_value(&async_graphql::InputType::to_value(&self), out)
+    }
+}
+
+/// A value's JSON.
+fn write_value(value: &Value, out: &mut Vec<u8>) {
+    // A `Value` holds nothing that fails to serialise (no non-string map keys).
+    let _ = serde_json::to_writer(&mut *out, value);
+}
+
+/// Writes a flat resolver's answer when it is ready at once (they never wait) and not
+/// an error (they never fail; the executor's way would report one).
+pub fn write_now<F, T>(resolver: F, out: &mut Vec<u8>) -> bool
 where
     F: std::future::Future<Output = async_graphql::Result<T>>,
     T: FlatValue,
 {
     match futures_util::FutureExt::now_or_never(resolver) {
-        Some(Ok(v)) => Some(v.flat_value()),
-        _ => None,
+        Some(Ok(v)) => {
+            v.write_json(out);
+            true
+        }
+        _ => false,
     }
 }
 
@@ -296,52 +341,154 @@ pub fn flat_node_fields<'s, T: FlatFields>(set: &'s SelectionSet) -> Option<Vec<
     Some(fields)
 }
 
-/// One object of a flat selection, built as async-graphql's executor builds it: the
-/// fields in selection order, the first value of a repeated response key kept, a
-/// field's error recorded on the request with the field left out, and null when no
-/// field is left.
-struct FlatObject(async_graphql::indexmap::IndexMap<async_graphql::Name, Value>);
+/// The pages of one request written as JSON text by the flat loop. async-graphql's
+/// values have no variant for ready JSON, so each page travels through its executor
+/// as a `Value::Binary` of the text, registered here; the HTTP layer writes the
+/// response with [`RawJson::formatter`], which copies a registered buffer as it is
+/// and writes any other binary value as `serde_json` always does (an array of
+/// numbers). Without a `RawJson` in the request's data, pages take the executor's
+/// path.
+#[derive(Clone, Default)]
+pub struct RawJson(std::sync::Arc<std::sync::Mutex<Vec<bytes::Bytes>>>);
 
-impl FlatObject {
-    fn new(ctx: &ContextSelectionSet<'_>) -> FlatObject {
-        FlatObject(async_graphql::indexmap::IndexMap::with_capacity(
-            ctx.item.node.items.len(),
-        ))
-    }
-
-    fn put(&mut self, field: &Positioned<Field>, value: Option<Value>) {
-        if let Some(value) = value {
-            self.0
-                .entry(field.node.response_key().node.clone())
-                .or_insert(value);
+impl RawJson {
+    fn register(&self, text: Vec<u8>) -> Value {
+        let bytes = bytes::Bytes::from(text);
+        match self.0.lock() {
+            Ok(mut pages) => pages.push(bytes.clone()),
+            // A panic elsewhere while holding the lock: the pages stay usable.
+            Err(poisoned) => poisoned.into_inner().push(bytes.clone()),
         }
+        Value::Binary(bytes)
     }
 
-    fn into_value(self) -> Value {
-        if self.0.is_empty() {
-            Value::Null
+    /// A `serde_json` formatter for this request's response (compact, as
+    /// `serde_json::to_vec` writes it).
+    pub fn formatter(&self) -> RawJsonFormatter {
+        let pages = match self.0.lock() {
+            Ok(pages) => pages.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        RawJsonFormatter { pages }
+    }
+}
+
+/// See [`RawJson::formatter`].
+pub struct RawJsonFormatter {
+    pages: Vec<bytes::Bytes>,
+}
+
+impl RawJsonFormatter {
+    /// The pages' length in all: what they add to the response.
+    pub fn len(&self) -> usize {
+        self.pages.iter().map(|p| p.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pages.is_empty()
+    }
+}
+
+impl serde_json::ser::Formatter for RawJsonFormatter {
+    fn write_byte_array<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        value: &[u8],
+    ) -> std::io::Result<()> {
+        // The same buffer (not merely the same bytes): a page this request wrote.
+        let page = self
+            .pages
+            .iter()
+            .any(|p| p.as_ptr() == value.as_ptr() && p.len() == value.len());
+        if page {
+            writer.write_all(value)
         } else {
-            Value::Object(self.0)
+            serde_json::ser::CompactFormatter.write_byte_array(writer, value)
         }
     }
 }
 
-/// One field of `item` by its own resolver (`__typename` by its type); `None` when
-/// it failed, with the error recorded on the request.
-async fn field_of<T: ContainerType>(
+/// The response key of each field of a flat selection, for the fields the object
+/// answers: a repeated key is answered by its first field, as the executor does.
+/// Response keys are GraphQL names (`[_A-Za-z][_0-9A-Za-z]*`): no escaping needed.
+fn write_key(out: &mut Vec<u8>, first: bool, key: &str) {
+    if !first {
+        out.push(b',');
+    }
+    out.push(b'"');
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
+/// One object of a flat selection as JSON, built as async-graphql's executor builds
+/// it: the fields in selection order, the first value of a repeated response key
+/// kept, a field's error recorded on the request with the field left out, and null
+/// when no field is left.
+struct JsonObject<'k> {
+    start: usize,
+    keys: Vec<&'k str>,
+}
+
+impl<'k> JsonObject<'k> {
+    fn begin(out: &mut Vec<u8>, keys: Vec<&'k str>) -> JsonObject<'k> {
+        let start = out.len();
+        out.push(b'{');
+        JsonObject { start, keys }
+    }
+
+    /// Whether `key` is still to be answered.
+    fn open(&self, key: &str) -> bool {
+        !self.keys.contains(&key)
+    }
+
+    /// The key, before its value is written; [`JsonObject::retract`] takes it back.
+    fn key(&mut self, out: &mut Vec<u8>, key: &'k str) -> usize {
+        let at = out.len();
+        write_key(out, self.keys.is_empty(), key);
+        self.keys.push(key);
+        at
+    }
+
+    fn retract(&mut self, out: &mut Vec<u8>, at: usize) {
+        out.truncate(at);
+        self.keys.pop();
+    }
+
+    /// Closes the object and hands back its list of keys for the next one.
+    fn end(mut self, out: &mut Vec<u8>) -> Vec<&'k str> {
+        if self.keys.is_empty() {
+            out.truncate(self.start);
+            out.extend_from_slice(b"null");
+        } else {
+            out.push(b'}');
+        }
+        self.keys.clear();
+        self.keys
+    }
+}
+
+/// One field of `item` by its own resolver (`__typename` by its type), written after
+/// its key; the key taken back when the field failed (its error recorded on the
+/// request).
+async fn write_field<'k, T: ContainerType>(
     ctx: &ContextSelectionSet<'_>,
     item: &T,
-    field: &Positioned<Field>,
-) -> Option<Value> {
+    field: &'k Positioned<Field>,
+    object: &mut JsonObject<'k>,
+    out: &mut Vec<u8>,
+) {
+    let key = field.node.response_key().node.as_str();
     if field.node.name.node == "__typename" {
-        return Some(Value::String(item.introspection_type_name().into_owned()));
+        object.key(out, key);
+        write_str(&item.introspection_type_name(), out);
+        return;
     }
     match item.resolve_field(&ctx.with_field(field)).await {
-        Ok(v) => Some(v.unwrap_or_default()),
-        Err(e) => {
-            ctx.add_error(e);
-            None
+        Ok(v) => {
+            object.key(out, key);
+            write_value(&v.unwrap_or_default(), out);
         }
+        Err(e) => ctx.add_error(e),
     }
 }
 
@@ -357,29 +504,40 @@ fn plan<T: FlatFields>(set: &SelectionSet) -> Vec<Option<usize>> {
         .collect()
 }
 
-/// Every field of a flat selection on `item`, one after another; `plan` is the
-/// selection's [`plan`].
-async fn resolve_flat<T: ContainerType + FlatFields>(
+/// Every field of a flat selection on `item`, one after another, as a JSON object;
+/// `items` are the selection's (`ctx`'s), `plan` is its [`plan`], `keys` an empty
+/// list to reuse.
+async fn write_flat<'k, T: ContainerType + FlatFields>(
     ctx: &ContextSelectionSet<'_>,
+    items: &'k [Positioned<Selection>],
     item: &T,
     plan: &[Option<usize>],
-) -> Value {
-    let mut object = FlatObject::new(ctx);
-    for (s, at) in ctx.item.node.items.iter().zip(plan) {
-        if let Selection::Field(field) = &s.node {
-            let flat = at.and_then(|i| item.flat(&ctx.with_field(field), i));
-            let value = match flat {
-                Some(v) => Some(v),
-                None => field_of(ctx, item, field).await,
-            };
-            object.put(field, value);
+    keys: Vec<&'k str>,
+    out: &mut Vec<u8>,
+) -> Vec<&'k str> {
+    let mut object = JsonObject::begin(out, keys);
+    for (s, at) in items.iter().zip(plan) {
+        let Selection::Field(field) = &s.node else {
+            continue;
+        };
+        let key = field.node.response_key().node.as_str();
+        if !object.open(key) {
+            continue;
         }
+        if let Some(i) = at {
+            let mark = object.key(out, key);
+            if item.flat_json(&ctx.with_field(field), *i, out) {
+                continue;
+            }
+            object.retract(out, mark);
+        }
+        write_field(ctx, item, field, &mut object, out).await;
     }
-    object.into_value()
+    object.end(out)
 }
 
-/// A page's edges as GraphQL sees them (`[XEdge!]!`), resolved in one loop when the
-/// selection is flat (see [`FlatFields`]).
+/// A page's edges as GraphQL sees them (`[XEdge!]!`), written as JSON in one loop
+/// when the selection is flat (see [`FlatFields`]).
 pub struct Edges<'a, T: OutputType>(&'a [Edge<T>]);
 
 impl<T: OutputType + ContainerType + FlatFields> OutputType for Edges<'_, T> {
@@ -400,7 +558,8 @@ impl<T: OutputType + ContainerType + FlatFields> OutputType for Edges<'_, T> {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        if !edges_are_flat::<T>(&ctx.item.node) {
+        let raw = ctx.data_opt::<RawJson>();
+        let Some(raw) = raw.filter(|_| edges_are_flat::<T>(&ctx.item.node)) else {
             return async_graphql::resolver_utils::resolve_list(
                 ctx,
                 field,
@@ -408,7 +567,7 @@ impl<T: OutputType + ContainerType + FlatFields> OutputType for Edges<'_, T> {
                 Some(self.0.len()),
             )
             .await;
-        }
+        };
         // The plan of each `node` selection (there may be several, aliased).
         let plans: Vec<Vec<Option<usize>>> = ctx
             .item
@@ -422,36 +581,48 @@ impl<T: OutputType + ContainerType + FlatFields> OutputType for Edges<'_, T> {
                 _ => Vec::new(),
             })
             .collect();
-        let mut list = Vec::with_capacity(self.0.len());
+        let mut out = Vec::with_capacity(64 + self.0.len() * 160);
+        let mut edge_keys = Vec::new();
+        let mut node_keys = Vec::new();
+        out.push(b'[');
         for (i, edge) in self.0.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
             let ctx_edge = ctx.with_index(i);
-            let mut object = FlatObject::new(ctx);
+            let mut object = JsonObject::begin(&mut out, edge_keys);
             for (s, node_plan) in ctx.item.node.items.iter().zip(&plans) {
                 let Selection::Field(f) = &s.node else {
                     continue;
                 };
-                let value = if f.node.name.node == "node" {
+                let key = f.node.response_key().node.as_str();
+                if !object.open(key) {
+                    continue;
+                }
+                if f.node.name.node == "node" {
+                    object.key(&mut out, key);
                     let ctx_node = ctx_edge.with_field(f);
-                    Some(
-                        resolve_flat(
-                            &ctx_node.with_selection_set(&f.node.selection_set),
-                            &edge.node,
-                            node_plan,
-                        )
-                        .await,
+                    node_keys = write_flat(
+                        &ctx_node.with_selection_set(&f.node.selection_set),
+                        &f.node.selection_set.node.items,
+                        &edge.node,
+                        node_plan,
+                        node_keys,
+                        &mut out,
                     )
+                    .await;
                 } else {
-                    field_of(&ctx_edge, edge, f).await
-                };
-                object.put(f, value);
+                    write_field(&ctx_edge, edge, f, &mut object, &mut out).await;
+                }
             }
-            list.push(object.into_value());
+            edge_keys = object.end(&mut out);
         }
-        Ok(Value::List(list))
+        out.push(b']');
+        Ok(raw.register(out))
     }
 }
 
-/// A page's nodes (`[X!]!`), resolved in one loop when the selection is flat.
+/// A page's nodes (`[X!]!`), written as JSON in one loop when the selection is flat.
 pub struct Nodes<'a, T: OutputType>(&'a [Edge<T>]);
 
 impl<T: OutputType + ContainerType + FlatFields> OutputType for Nodes<'_, T> {
@@ -473,7 +644,8 @@ impl<T: OutputType + ContainerType + FlatFields> OutputType for Nodes<'_, T> {
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
         let nodes = self.0.iter().map(|e| &e.node);
-        if !is_flat(&ctx.item.node, T::FLAT) {
+        let raw = ctx.data_opt::<RawJson>();
+        let Some(raw) = raw.filter(|_| is_flat(&ctx.item.node, T::FLAT)) else {
             return async_graphql::resolver_utils::resolve_list(
                 ctx,
                 field,
@@ -481,13 +653,20 @@ impl<T: OutputType + ContainerType + FlatFields> OutputType for Nodes<'_, T> {
                 Some(self.0.len()),
             )
             .await;
-        }
+        };
         let plan = plan::<T>(&ctx.item.node);
-        let mut list = Vec::with_capacity(self.0.len());
+        let mut out = Vec::with_capacity(64 + self.0.len() * 140);
+        let mut keys = Vec::new();
+        out.push(b'[');
         for (i, node) in nodes.enumerate() {
-            list.push(resolve_flat(&ctx.with_index(i), node, &plan).await);
+            if i > 0 {
+                out.push(b',');
+            }
+            let items = &ctx.item.node.items;
+            keys = write_flat(&ctx.with_index(i), items, node, &plan, keys, &mut out).await;
         }
-        Ok(Value::List(list))
+        out.push(b']');
+        Ok(raw.register(out))
     }
 }
 
@@ -551,6 +730,12 @@ impl<T: OutputType + ContainerType + FlatFields> Connection<T> {
 /// the count query runs only when someone reads it.
 pub fn wants_total(ctx: &Context<'_>) -> bool {
     ctx.look_ahead().field("totalCount").exists()
+}
+
+/// True when the client may read the cursor of every edge (`edges { cursor }`,
+/// through fragments too); otherwise only `pageInfo`'s two cursors are read.
+pub fn wants_cursors(ctx: &Context<'_>) -> bool {
+    ctx.look_ahead().field("edges").field("cursor").exists()
 }
 
 /// Builds a connection from a page of records, with the cursors the service gave.
@@ -635,12 +820,13 @@ where
 {
     use async_graphql::ErrorExtensions;
     let run = async {
-        let page = crate::pagination::PageRequest::relay(
+        let mut page = crate::pagination::PageRequest::relay(
             paging.first,
             paging.after.as_deref(),
             paging.last,
             paging.before.as_deref(),
         )?;
+        page.every_cursor = wants_cursors(ctx);
         let cx = crate::graphql::parts(ctx)?;
         fetch(cx, page, wants_total(ctx)).await
     };
@@ -650,6 +836,38 @@ where
 
 #[cfg(test)]
 mod tests {
+    /// A page the flat loop registered is copied into the response as it is; any
+    /// other binary value — the same bytes in another buffer included — is written
+    /// as `serde_json` always writes bytes.
+    #[test]
+    fn only_registered_pages_are_copied_as_json() {
+        use super::RawJson;
+        use async_graphql::{Name, Value};
+        use serde::Serialize;
+        let raw = RawJson::default();
+        let page = raw.register(br#"[{"id":"A"}]"#.to_vec());
+        let other = Value::Binary(bytes::Bytes::from_static(br#"[{"id":"A"}]"#));
+        let data = Value::Object(
+            [(Name::new("page"), page), (Name::new("other"), other)]
+                .into_iter()
+                .collect(),
+        );
+        let formatter = raw.formatter();
+        assert_eq!(formatter.len(), 12);
+        let mut out = Vec::new();
+        data.serialize(&mut serde_json::Serializer::with_formatter(
+            &mut out, formatter,
+        ))
+        .expect("serialises");
+        let text = String::from_utf8(out).expect("UTF-8");
+        assert!(
+            text.starts_with(r#"{"page":[{"id":"A"}],"other":[91,123,"#),
+            "{text}"
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        assert_eq!(parsed["page"][0]["id"], "A");
+    }
+
     fn snake(camel: &str) -> String {
         let mut out = String::new();
         for c in camel.chars() {

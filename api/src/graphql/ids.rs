@@ -108,7 +108,18 @@ impl NodeKind {
 }
 
 pub fn global_id(kind: NodeKind, id: i64) -> ID {
-    ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.tag())))
+    // Written on the stack and encoded into one allocation: a page of 100 rows
+    // makes 100 of these ("DisclosureReport:" and an i64: 37 bytes at most).
+    use std::io::Write;
+    let mut plain = [0u8; 48];
+    let mut at = std::io::Cursor::new(&mut plain[..]);
+    match write!(at, "{}:{id}", kind.tag()) {
+        Ok(()) => {
+            let len = at.position() as usize;
+            ID(URL_SAFE_NO_PAD.encode(&plain[..len]))
+        }
+        Err(_) => ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.tag()))),
+    }
 }
 
 pub fn parse_global_id(id: &str) -> Result<(NodeKind, i64), ServiceError> {
@@ -154,6 +165,13 @@ mod tests {
     fn global_ids_round_trip_and_reject_garbage() {
         let id = global_id(NodeKind::Unit, 42);
         assert_eq!(parse_global_id(&id).unwrap(), (NodeKind::Unit, 42));
+        for kind in NodeKind::ALL {
+            for n in [0, 7, -1, i64::MIN, i64::MAX] {
+                let id = global_id(kind, n);
+                assert_eq!(id.0, URL_SAFE_NO_PAD.encode(format!("{}:{n}", kind.tag())));
+                assert_eq!(parse_global_id(&id).unwrap(), (kind, n));
+            }
+        }
         for bad in ["", "42", "VW5pdDo", "!!", &URL_SAFE_NO_PAD.encode("Nope:1")] {
             assert!(parse_global_id(bad).is_err(), "{bad}");
         }

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 use super::{caller, documents, AppState};
 use crate::error::{normalize_errors, ErrorCode, Lang, Problem, Reason};
+use crate::graphql::connection::RawJson;
 use crate::graphql::{guard, request_data};
 use crate::metrics::METRICS;
 
@@ -480,7 +481,8 @@ async fn execute(
         }
     }
     let access = caller(state, http).await;
-    let request = request_data(request, &state.store, access);
+    let raw = RawJson::default();
+    let request = request_data(request, &state.store, access).data(raw.clone());
     let mut resp = state
         .schemas
         .for_key(validation.as_ref())
@@ -524,7 +526,7 @@ async fn execute(
             StatusCode::BAD_REQUEST,
             serde_json::to_vec(&json!({ "errors": resp.errors })),
         ),
-        _ => (StatusCode::OK, serde_json::to_vec(&resp)),
+        _ => (StatusCode::OK, response_json(&resp, &raw)),
     };
     Ok(match body {
         Ok(body) => {
@@ -545,6 +547,17 @@ async fn execute(
             }]}))
         }
     })
+}
+
+/// The response's JSON, with the pages the flat loop wrote copied in as they are.
+fn response_json(resp: &async_graphql::Response, raw: &RawJson) -> serde_json::Result<Vec<u8>> {
+    use serde::Serialize;
+    let formatter = raw.formatter();
+    let mut out = Vec::with_capacity(256 + formatter.len());
+    resp.serialize(&mut serde_json::Serializer::with_formatter(
+        &mut out, formatter,
+    ))?;
+    Ok(out)
 }
 
 #[cfg(test)]

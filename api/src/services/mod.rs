@@ -584,16 +584,6 @@ where
 /// The column a page's rows carry a one-row statement's value in ([`page_beside`]).
 const BESIDE: &str = "kapok_beside";
 
-/// A row decoded as `M`, with the value read beside it.
-struct WithBeside<M>(M, Option<i64>);
-
-impl<M: sea_orm::FromQueryResult> sea_orm::FromQueryResult for WithBeside<M> {
-    fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, DbErr> {
-        let beside = res.try_get::<Option<i64>>(pre, BESIDE)?;
-        Ok(WithBeside(M::from_query_result(res, pre)?, beside))
-    }
-}
-
 /// [`page_as`] without a count, reading `beside` — a statement selecting one number,
 /// such as a total kept elsewhere — as a column of every row, so that one round trip
 /// answers both. The second value is `beside`'s (NULL as `Some(None)`) when the page
@@ -613,6 +603,7 @@ where
     ServiceError: From<R::Error>,
 {
     use sea_orm::sea_query::QueryStatementBuilder;
+    use sea_orm::QueryTrait;
     // A backward page reads the list the other way from its cursor, then turns.
     let ascending = (sort.dir == OrderDirection::Asc) != page.backward;
     let mut query = query;
@@ -627,32 +618,40 @@ where
     // Rows read plainly go straight on: every other list in the server comes here.
     let (rows, value) = match beside {
         Some(b) => {
-            let read = query
+            let statement = query
                 .expr_as(
                     sea_orm::sea_query::Expr::from(b.into_sub_query_statement()),
                     BESIDE,
                 )
-                .into_model::<WithBeside<M>>()
-                .all(conn)
-                .await?;
-            let value = read.first().map(|WithBeside(_, v)| *v);
-            (
-                keyed_rows::<E, M, R>(read.into_iter().map(|w| w.0), sort)?,
-                value,
-            )
+                .into_query();
+            let read = conn.query_all(&statement).await?;
+            // Every row carries the same value: it is read from the first (by name,
+            // which costs a lookup per call — once a page, not once a row).
+            let value = match read.first() {
+                Some(row) => Some(row.try_get::<Option<i64>>("", BESIDE)?),
+                None => None,
+            };
+            let rows = read
+                .iter()
+                .map(|row| M::from_query_result(row, ""))
+                .collect::<Result<Vec<M>, DbErr>>()?;
+            (keyed_rows::<E, M, R>(rows, sort, page)?, value)
         }
         None => (
-            keyed_rows::<E, M, R>(query.into_model::<M>().all(conn).await?, sort)?,
+            keyed_rows::<E, M, R>(query.into_model::<M>().all(conn).await?, sort, page)?,
             None,
         ),
     };
     Ok((Page::from_overfetch(rows, page), value))
 }
 
-/// Each row as its record with its cursor.
+/// Each row as its record with its cursor: every row's when the page asks for every
+/// cursor, else only the page's first and last (`pageInfo`'s), the others left
+/// empty — making a cursor is a good part of a row's cost on a long page.
 fn keyed_rows<E, M, R>(
-    rows: impl IntoIterator<Item = M>,
+    rows: Vec<M>,
     sort: &Sort<E>,
+    page: &PageRequest,
 ) -> ServiceResult<Vec<(String, R)>>
 where
     E: EntityTrait,
@@ -660,10 +659,18 @@ where
     R: TryFrom<E::Model>,
     ServiceError: From<R::Error>,
 {
+    // The page keeps the first `size` rows read (the one more only says that more
+    // follow), in either direction.
+    let last = rows.len().min(page.size as usize).saturating_sub(1);
     rows.into_iter()
-        .map(|m| {
+        .enumerate()
+        .map(|(i, m)| {
             let m: E::Model = m.into();
-            let key = row_key::<E>(&m, &sort.keys)?;
+            let key = if page.every_cursor || i == 0 || i == last {
+                row_key::<E>(&m, &sort.keys)?
+            } else {
+                String::new()
+            };
             Ok((key, R::try_from(m).map_err(ServiceError::from)?))
         })
         .collect()

@@ -529,6 +529,68 @@ async fn a_flat_page_of_volunteers_answers_as_the_executor_does() {
             assert_eq!(second["volunteers"]["nodes"].as_array().unwrap().len(), 1);
         }
     }
+
+    // A page whose edges' cursors are not selected makes only `pageInfo`'s: the
+    // same as when they are, either way, and they page on.
+    register(
+        &app,
+        &worker,
+        volunteer("赵小刚", "440104200001011238", YANYUNXI),
+    )
+    .await;
+    for (paging, rows) in [
+        ("first: 2", 2),
+        ("first: 3", 3),
+        ("last: 2", 2),
+        ("last: 1", 1),
+    ] {
+        let with = app
+            .data_as(
+                &worker,
+                &format!("{{ volunteers({paging}) {{ pageInfo {{ startCursor endCursor }} edges {{ cursor node {{ id }} }} }} }}"),
+                json!({}),
+            )
+            .await;
+        let without = app
+            .data_as(
+                &worker,
+                &format!("{{ volunteers({paging}) {{ pageInfo {{ startCursor endCursor }} edges {{ node {{ id }} }} }} }}"),
+                json!({}),
+            )
+            .await;
+        let edges = with["volunteers"]["edges"].as_array().unwrap();
+        assert_eq!(edges.len(), rows, "{paging}");
+        assert_eq!(
+            with["volunteers"]["pageInfo"], without["volunteers"]["pageInfo"],
+            "{paging}"
+        );
+        assert_eq!(
+            with["volunteers"]["pageInfo"]["startCursor"],
+            edges[0]["cursor"]
+        );
+        assert_eq!(
+            with["volunteers"]["pageInfo"]["endCursor"],
+            edges[rows - 1]["cursor"]
+        );
+    }
+    let first = app
+        .data_as(
+            &worker,
+            "{ volunteers(first: 2) { pageInfo { endCursor } nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    let end = first["volunteers"]["pageInfo"]["endCursor"]
+        .as_str()
+        .unwrap();
+    let rest = app
+        .data_as(
+            &worker,
+            &format!("{{ volunteers(first: 5, after: \"{end}\") {{ nodes {{ id }} }} }}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(rest["volunteers"]["nodes"].as_array().unwrap().len(), 1);
 }
 
 #[tokio::test]
