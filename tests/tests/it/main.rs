@@ -15,6 +15,7 @@ mod ledger;
 mod operations;
 mod outside;
 mod policy_edges;
+mod pools;
 mod scoping;
 mod service;
 mod units;
