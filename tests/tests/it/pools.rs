@@ -1,7 +1,9 @@
-//! What a pooled connection carries back to the pool. sqlx pinged every connection
-//! it took back; on PostgreSQL the patched pool flushes it instead (vendor/README.md),
-//! which must still finish what a dropped transaction or an abandoned statement left
-//! behind — at once, not at the connection's next use.
+//! What a pooled connection carries back to the pool. sqlx pings every connection it
+//! takes back, which also finishes what a dropped transaction or an abandoned
+//! statement left behind — at once, not at the connection's next use. Written for a
+//! pool that flushed instead of pinging (README → Performance, "Tried and not kept:
+//! no ping as a connection goes back"); with one that did nothing on return, the
+//! first test failed.
 
 use std::time::{Duration, Instant};
 
