@@ -255,16 +255,8 @@ impl TestApp {
 
     /// POSTs a GraphQL request with `Authorization: Bearer token`.
     pub async fn gql_as(&self, token: &str, query: &str, variables: Value) -> Value {
-        self.client
-            .post(format!("{}/graphql", self.address))
-            .bearer_auth(token)
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("request sent")
-            .json()
-            .await
-            .expect("JSON body")
+        let text = self.text_as(token, query, variables).await;
+        serde_json::from_str(&text).expect("JSON body")
     }
 
     pub async fn data_as(&self, token: &str, query: &str, variables: Value) -> Value {
@@ -274,11 +266,11 @@ impl TestApp {
     }
 
     /// The response body's text, as the server wrote it.
-    pub async fn text_as(&self, token: &str, query: &str) -> String {
+    pub async fn text_as(&self, token: &str, query: &str, variables: Value) -> String {
         self.client
             .post(format!("{}/graphql", self.address))
             .bearer_auth(token)
-            .json(&json!({ "query": query }))
+            .json(&json!({ "query": query, "variables": variables }))
             .send()
             .await
             .expect("request sent")
@@ -296,8 +288,10 @@ impl TestApp {
     /// flat.) Asserts both answers are the same text, byte for byte — key order,
     /// escapes, numbers — and returns its data.
     pub async fn flat_and_executor_agree(&self, token: &str, query: &str) -> Value {
-        let flat = self.text_as(token, &query.replace("{I}", "")).await;
-        let executor = self.text_as(token, &in_fragments(query)).await;
+        let flat = self
+            .text_as(token, &query.replace("{I}", ""), json!({}))
+            .await;
+        let executor = self.text_as(token, &in_fragments(query), json!({})).await;
         assert_eq!(flat, executor, "the flat page differs from the executor's");
         let body: Value = serde_json::from_str(&flat).expect("JSON body");
         assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");

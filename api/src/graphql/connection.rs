@@ -140,21 +140,23 @@ pub trait FlatValue {
     fn write_json(self, out: &mut Vec<u8>);
 }
 
-/// A JSON string, escaped as `serde_json` escapes it (it writes the response too).
-fn write_str(s: &str, out: &mut Vec<u8>) {
-    // Writing to a `Vec` cannot fail, and a `&str` always serialises.
-    let _ = serde_json::to_writer(&mut *out, s);
+/// A value's JSON as `serde_json` writes it (it writes the response too): strings
+/// escaped alike, numbers and booleans, async-graphql's values.
+fn write_json<T: serde::Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
+    // Writing to a `Vec` cannot fail, and none of these fails to serialise (a `Value`
+    // has no non-string map keys).
+    let _ = serde_json::to_writer(&mut *out, value);
 }
 
 impl FlatValue for &str {
     fn write_json(self, out: &mut Vec<u8>) {
-        write_str(self, out)
+        write_json(self, out)
     }
 }
 
 impl FlatValue for async_graphql::ID {
     fn write_json(self, out: &mut Vec<u8>) {
-        write_str(&self, out)
+        write_json(self.as_str(), out)
     }
 }
 
@@ -172,7 +174,7 @@ macro_rules! flat_as_json {
     ($($t:ty),* $(,)?) => {
         $(impl FlatValue for $t {
             fn write_json(self, out: &mut Vec<u8>) {
-                let _ = serde_json::to_writer(&mut *out, &self);
+                write_json(&self, out)
             }
         })*
     };
@@ -187,8 +189,8 @@ macro_rules! flat_as_enum {
             fn write_json(self, out: &mut Vec<u8>) {
                 use async_graphql::resolver_utils::EnumType;
                 match <$t as EnumType>::items().iter().find(|item| item.value == self) {
-                    Some(item) => write_str(item.name, out),
-                    None => write_value(&async_graphql::InputType::to_value(&self), out),
+                    Some(item) => write_json(item.name, out),
+                    None => write_json(&async_graphql::InputType::to_value(&self), out),
                 }
             }
         })*
@@ -205,14 +207,8 @@ flat_as_enum!(
 /// Other scalars: their value is their input value.
 impl FlatValue for super::scalars::Timestamp {
     fn write_json(self, out: &mut Vec<u8>) {
-        write_value(&async_graphql::InputType::to_value(&self), out)
+        write_json(&async_graphql::InputType::to_value(&self), out)
     }
-}
-
-/// A value's JSON.
-fn write_value(value: &Value, out: &mut Vec<u8>) {
-    // A `Value` holds nothing that fails to serialise (no non-string map keys).
-    let _ = serde_json::to_writer(&mut *out, value);
 }
 
 /// Writes a flat resolver's answer when it is ready at once (they never wait) and not
@@ -352,24 +348,25 @@ pub fn flat_node_fields<'s, T: FlatFields>(set: &'s SelectionSet) -> Option<Vec<
 pub struct RawJson(std::sync::Arc<std::sync::Mutex<Vec<bytes::Bytes>>>);
 
 impl RawJson {
+    fn pages(&self) -> std::sync::MutexGuard<'_, Vec<bytes::Bytes>> {
+        // A panic elsewhere while holding the lock: the pages stay usable.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     fn register(&self, text: Vec<u8>) -> Value {
         let bytes = bytes::Bytes::from(text);
-        match self.0.lock() {
-            Ok(mut pages) => pages.push(bytes.clone()),
-            // A panic elsewhere while holding the lock: the pages stay usable.
-            Err(poisoned) => poisoned.into_inner().push(bytes.clone()),
-        }
+        self.pages().push(bytes.clone());
         Value::Binary(bytes)
     }
 
     /// A `serde_json` formatter for this request's response (compact, as
     /// `serde_json::to_vec` writes it).
     pub fn formatter(&self) -> RawJsonFormatter {
-        let pages = match self.0.lock() {
-            Ok(pages) => pages.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        };
-        RawJsonFormatter { pages }
+        RawJsonFormatter {
+            pages: self.pages().clone(),
+        }
     }
 }
 
@@ -480,13 +477,13 @@ async fn write_field<'k, T: ContainerType>(
     let key = field.node.response_key().node.as_str();
     if field.node.name.node == "__typename" {
         object.key(out, key);
-        write_str(&item.introspection_type_name(), out);
+        write_json(&*item.introspection_type_name(), out);
         return;
     }
     match item.resolve_field(&ctx.with_field(field)).await {
         Ok(v) => {
             object.key(out, key);
-            write_value(&v.unwrap_or_default(), out);
+            write_json(&v.unwrap_or_default(), out);
         }
         Err(e) => ctx.add_error(e),
     }
