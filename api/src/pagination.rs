@@ -106,10 +106,23 @@ impl<T> Page<T> {
     pub fn from_overfetch(mut keyed: Vec<(String, T)>, req: &PageRequest) -> Page<T> {
         let more = keyed.len() as u64 > req.size;
         keyed.truncate(req.size as usize);
-        if req.backward {
-            keyed.reverse();
-        }
         let (cursors, rows) = keyed.into_iter().unzip();
+        Page::from_read(rows, cursors, more, req)
+    }
+
+    /// Builds a page from the first `size` rows a query read, in the request's
+    /// direction (so reversed for a backward page), with their cursors; `more` says
+    /// that the query read one more.
+    pub fn from_read(
+        mut rows: Vec<T>,
+        mut cursors: Vec<String>,
+        more: bool,
+        req: &PageRequest,
+    ) -> Page<T> {
+        if req.backward {
+            rows.reverse();
+            cursors.reverse();
+        }
         let (has_next_page, has_previous_page) = match req.backward {
             false => (more, req.cursor.is_some()),
             true => (req.cursor.is_some(), more),

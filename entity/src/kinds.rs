@@ -25,6 +25,12 @@ macro_rules! kind {
             pub fn as_str(self) -> &'static str {
                 match self { $( $name::$variant => $value, )+ }
             }
+
+            /// The kind a stored string names, if any (as `try_from_value`, without
+            /// needing a `String`).
+            pub fn from_stored(s: &str) -> Option<$name> {
+                match s { $( $value => Some($name::$variant), )+ _ => None }
+            }
         }
 
         impl serde::Serialize for $name {

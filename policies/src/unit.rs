@@ -103,13 +103,25 @@ pub struct UnitCode(String);
 
 impl UnitCode {
     pub fn parse(s: &str) -> Result<UnitCode, CodeError> {
+        Self::check(s)?;
+        Ok(UnitCode(s.to_owned()))
+    }
+
+    /// [`UnitCode::parse`] keeping the string it is given (a code read from a row,
+    /// which needs no copy).
+    pub fn parse_owned(s: String) -> Result<UnitCode, CodeError> {
+        Self::check(&s)?;
+        Ok(UnitCode(s))
+    }
+
+    fn check(s: &str) -> Result<(), CodeError> {
         if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
             return Err(CodeError::NotDigits(s.to_owned()));
         }
         if Level::from_code_len(s.len()).is_none() {
             return Err(CodeError::BadLength(s.to_owned(), s.len()));
         }
-        Ok(UnitCode(s.to_owned()))
+        Ok(())
     }
 
     pub fn as_str(&self) -> &str {
@@ -213,6 +225,17 @@ mod tests {
             UnitCode::parse("４４"),
             Err(CodeError::NotDigits(_))
         ));
+        // Owned or borrowed, the same rules.
+        for bad in ["", "44a1", "440", "４４"] {
+            assert_eq!(
+                UnitCode::parse_owned(bad.to_owned()).err(),
+                UnitCode::parse(bad).err()
+            );
+        }
+        assert_eq!(
+            UnitCode::parse_owned("440104003".to_owned()).unwrap(),
+            UnitCode::parse("440104003").unwrap()
+        );
     }
 
     #[test]

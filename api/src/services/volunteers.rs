@@ -21,7 +21,7 @@ use crate::error::{Problem, Reason, ServiceError, ServiceResult, Thing};
 use crate::pagination::{OrderDirection, Page, PageRequest};
 use crate::services::audit::{self, Entry};
 use crate::services::daily::{self, Delta};
-use crate::services::rows::{PartialVolunteerRow, VolunteerRow};
+use crate::services::rows::VolunteerRows;
 use crate::services::{ranges, scoped, units, users, Ctx, Seen};
 
 #[derive(Debug, Clone)]
@@ -55,7 +55,7 @@ impl TryFrom<volunteer::Model> for VolunteerRecord {
     type Error = ServiceError;
     fn try_from(m: volunteer::Model) -> ServiceResult<Self> {
         Ok(VolunteerRecord {
-            unit: super::stored_unit(&m.unit_code)?,
+            unit: super::stored_unit_owned(m.unit_code)?,
             reported_unit: m
                 .reported_unit_code
                 .as_deref()
@@ -998,38 +998,44 @@ pub async fn list(
                         .any(|k| k.as_str() == c.as_str())
             };
             q = q.select_only().columns(C::iter().filter(read));
-            let (mut page, total) =
-                read_page::<PartialVolunteerRow>(conn, q, &sort, page, count, beside).await?;
+            let (mut page, total) = read_page(
+                conn,
+                q,
+                &sort,
+                page,
+                count,
+                beside,
+                VolunteerRows::partial(),
+            )
+            .await?;
             for v in &mut page.rows {
                 v.personal_loaded = false;
             }
             (page, total)
         }
-        None => read_page::<VolunteerRow>(conn, q, &sort, page, count, beside).await?,
+        None => read_page(conn, q, &sort, page, count, beside, VolunteerRows::full()).await?,
     };
     page.total_capped = searched.is_some_and(|n| n > SEARCH_COUNT_CAP);
     Ok((page, kept.unwrap_or(total)))
 }
 
-/// A page of volunteers decoded as `M`, with its total: counted when `count`, read
+/// A page of volunteers decoded by `rows`, with its total: counted when `count`, read
 /// beside the rows when `beside` sums it (alone when the page is empty), else 0.
-async fn read_page<M>(
+async fn read_page(
     conn: &impl ConnectionTrait,
     q: sea_orm::Select<volunteer::Entity>,
     sort: &super::Sort<volunteer::Entity>,
     page: &PageRequest,
     count: bool,
     beside: Option<sea_orm::sea_query::SelectStatement>,
-) -> ServiceResult<(Page<VolunteerRecord>, u64)>
-where
-    M: sea_orm::FromQueryResult + Into<volunteer::Model> + Send + Sync,
-{
+    rows: VolunteerRows,
+) -> ServiceResult<(Page<VolunteerRecord>, u64)> {
     let counted = if count {
         q.clone().count(conn).await?
     } else {
         0
     };
-    let (page, read) = super::page_beside::<_, M, _>(conn, q, sort, page, beside.clone()).await?;
+    let (page, read) = super::page_beside(conn, q, sort, page, beside.clone(), rows).await?;
     let total = match (beside, read) {
         (None, _) => counted,
         (Some(_), Some(sum)) => u64::try_from(sum.unwrap_or(0)).unwrap_or(0),

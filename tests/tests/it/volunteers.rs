@@ -1181,15 +1181,16 @@ async fn name_search_finds_what_a_scan_finds_and_caps_its_count() {
     );
 }
 
-/// Pages of volunteers are decoded by `rows::VolunteerRow` (one pass over the columns,
-/// cells by position); every value must be what sea-orm's derived decoding reads from
-/// the same row, NULL or not, in any column order, on both databases.
+/// Pages of volunteers are decoded by `rows::VolunteerRows` (the columns matched once a
+/// statement, cells by position, on PostgreSQL types checked once a statement), single
+/// rows by `rows::VolunteerRow`; every value must be what sea-orm's derived decoding
+/// reads from the same row, NULL or not, in any column order, on both databases.
 #[tokio::test]
 async fn volunteer_rows_decode_as_the_derived_model_does() {
     use chrono::{TimeZone, Utc};
     use entity::kinds::{Gender, IdType, VolunteerStatus};
     use entity::volunteer::{self, Column as C};
-    use kapok_api::services::rows::{PartialVolunteerRow, VolunteerRow};
+    use kapok_api::services::rows::{PartialVolunteerRow, VolunteerRow, VolunteerRows};
     use sea_orm::sea_query::Expr;
     use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, QuerySelect, Set};
 
@@ -1256,12 +1257,33 @@ async fn volunteer_rows_decode_as_the_derived_model_does() {
         let rows = q.into_model::<M>().all(&app.db).await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
+    /// The rows of `q` as a page reads them: one statement's rows by one decoder.
+    async fn page_as(
+        app: &TestApp,
+        q: sea_orm::Select<volunteer::Entity>,
+        mut rows: VolunteerRows,
+    ) -> Result<Vec<volunteer::Model>, sea_orm::DbErr> {
+        use sea_orm::{ConnectionTrait, QueryTrait};
+        let read = app.db.query_all(&q.into_query()).await?;
+        read.iter().map(|row| rows.read(row, "")).collect()
+    }
     let all = || volunteer::Entity::find().order_by_asc(C::Id);
     let whole = all().all(&app.db).await.unwrap();
     assert_eq!(whole.len(), 2);
     let decoded = read_as::<VolunteerRow>(&app, all()).await.unwrap();
     assert_eq!(decoded, whole);
     assert!(decoded[0].phone.is_some() && decoded[1].phone.is_none());
+    // The second row follows the plan the first made (NULLs where the first had values).
+    assert_eq!(
+        page_as(&app, all(), VolunteerRows::full()).await.unwrap(),
+        whole
+    );
+    assert_eq!(
+        page_as(&app, all(), VolunteerRows::partial())
+            .await
+            .unwrap(),
+        whole
+    );
 
     // The columns the other way round, with one the model does not have, and
     // placeholders in the personal columns' place.
@@ -1296,6 +1318,12 @@ async fn volunteer_rows_decode_as_the_derived_model_does() {
     let derived = reordered().all(&app.db).await.unwrap();
     let decoded = read_as::<VolunteerRow>(&app, reordered()).await.unwrap();
     assert_eq!(decoded, derived);
+    assert_eq!(
+        page_as(&app, reordered(), VolunteerRows::full())
+            .await
+            .unwrap(),
+        derived
+    );
     assert_eq!(decoded[0].id_number, "");
     assert_eq!(
         decoded[0].party_organization.as_deref(),
@@ -1306,9 +1334,31 @@ async fn volunteer_rows_decode_as_the_derived_model_does() {
     let short = || all().select_only().columns([C::Id, C::RealName, C::Phone]);
     assert!(short().all(&app.db).await.is_err());
     assert!(read_as::<VolunteerRow>(&app, short()).await.is_err());
+    assert!(page_as(&app, short(), VolunteerRows::full()).await.is_err());
     // ...except in a partial row, which holds what was read and leaves the rest empty.
     let partial = read_as::<PartialVolunteerRow>(&app, short()).await.unwrap();
     assert_eq!(partial.len(), 2);
+    assert_eq!(
+        page_as(&app, short(), VolunteerRows::partial())
+            .await
+            .unwrap(),
+        partial
+    );
+    // A column of another type is an error, not a value: on PostgreSQL the type is
+    // checked once for the statement and the cells are then read unchecked — an
+    // integer's four bytes would read as text.
+    let mistyped = || {
+        all()
+            .select_only()
+            .columns([C::Id, C::UnitCode])
+            .expr_as(Expr::val(7), "real_name")
+    };
+    assert!(read_as::<PartialVolunteerRow>(&app, mistyped())
+        .await
+        .is_err());
+    assert!(page_as(&app, mistyped(), VolunteerRows::partial())
+        .await
+        .is_err());
     for (p, w) in partial.iter().zip(&whole) {
         assert_eq!(
             (p.id, &p.real_name, &p.phone),
