@@ -202,6 +202,8 @@ flat_as_enum!(
     entity::kinds::Gender,
     entity::kinds::IdType,
     entity::kinds::VolunteerStatus,
+    entity::kinds::ServiceRecordSource,
+    entity::kinds::ServiceRecordState,
 );
 
 /// Other scalars: their value is their input value.
@@ -256,7 +258,6 @@ executor_only!(
     super::organizations::Organization,
     super::projects::Project,
     super::roles::RoleAssignment,
-    super::records::ServiceRecord,
     super::attendance::Signup,
     super::stars::StarNomination,
     super::stations::Station,

@@ -820,6 +820,27 @@ async fn hours_revoked_for_fraud_bar_the_volunteer() {
         )
         .await;
     assert_eq!(code(&again), "CONFLICT");
+
+    // The list of records answers alike from the flat path and the executor's: the
+    // revocation's negative hours, a record still undecided (NULLs) among them.
+    app.data_as(&w.worker, LOG, json!({ "i": { "volunteerId": w.volunteer_id, "hours": 2, "content": "社区巡逻", "reason": "补录", "startedAt": ts(Utc::now() - Duration::days(1)) } }))
+        .await;
+    let page = app
+        .flat_and_executor_agree(
+            &w.reviewer,
+            r#"{ serviceRecords(first: 50) { totalCount
+                   edges { cursor{I} node { id{I} unitCode{I} hours{I} startedAt{I} endedAt{I}
+                     source{I} content{I} reason{I} state{I} recordedAt{I} decidedAt{I}
+                     decisionNote{I} fraud{I} __typename{I} } } } }"#,
+        )
+        .await;
+    let edges = page["serviceRecords"]["edges"].as_array().unwrap();
+    assert!(edges.len() >= 4, "{page:#}");
+    assert!(edges.iter().any(|e| e["node"]["decidedAt"].is_null()));
+    assert!(edges
+        .iter()
+        .any(|e| e["node"]["hours"].as_f64().unwrap() < 0.0 && e["node"]["fraud"] == true));
+    assert!(edges.iter().any(|e| e["node"]["state"] == "RECORDED"));
 }
 
 #[tokio::test]
