@@ -446,11 +446,7 @@ pub(crate) async fn reveal_people(
 
 /// A unit code read back from a table; a bad one is corruption, not the caller's fault.
 pub(crate) fn stored_unit(code: &str) -> ServiceResult<policies::UnitCode> {
-    policies::UnitCode::parse(code).map_err(|_| {
-        ServiceError::Database(DbErr::Custom(format!(
-            "stored unit code {code:?} is invalid"
-        )))
-    })
+    stored_unit_owned(code.to_owned())
 }
 
 /// [`stored_unit`] keeping the string read.
@@ -599,12 +595,6 @@ pub(crate) struct Derived;
 impl<M: sea_orm::FromQueryResult> DecodeRows<M> for Derived {
     fn next_row(&mut self, row: &sea_orm::QueryResult) -> Result<M, DbErr> {
         M::from_query_result(row, "")
-    }
-}
-
-impl DecodeRows<entity::volunteer::Model> for rows::VolunteerRows {
-    fn next_row(&mut self, row: &sea_orm::QueryResult) -> Result<entity::volunteer::Model, DbErr> {
-        self.read(row, "")
     }
 }
 

@@ -112,11 +112,11 @@ const FIELDS: [(Field, &str); 19] = [
     (Field::BarredUntil, "barred_until"),
 ];
 
-/// Where a statement's columns go: (position, field) for each column the model has
-/// (a column named twice: the last one, as the row is read in order), and whether
-/// cells must still be type-checked one by one.
+/// Where a statement's columns go: (position, field, column name) for each column the
+/// model has (a column named twice: the last one, as the row is read in order), and
+/// whether cells must still be type-checked one by one.
 struct Plan {
-    cells: Vec<(usize, Field)>,
+    cells: Vec<(usize, Field, &'static str)>,
     checked: bool,
 }
 
@@ -154,6 +154,9 @@ impl VolunteerRows {
         }
     }
 
+    /// One row by the plan, made from the first row. A NULL in a column that holds
+    /// none (the derived decoding's `Option` of a non-null field) counts as the column
+    /// missing.
     fn decode<R>(&mut self, row: &R, types: Types) -> Result<volunteer::Model, DbErr>
     where
         R: Row,
@@ -166,11 +169,52 @@ impl VolunteerRows {
         for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
         for<'r> NaiveDate: Decode<'r, R::Database> + Type<R::Database>,
     {
+        let absent = self.absent;
         let plan = match &self.plan {
             Some(plan) => plan,
-            None => self.plan.insert(plan(row, types, self.absent)?),
+            None => self.plan.insert(plan(row, types, absent)?),
         };
-        read_row(row, plan, self.absent)
+        let mut m = empty();
+        for &(i, field, name) in &plan.cells {
+            use Field as F;
+            let c = Cell {
+                row,
+                i,
+                name,
+                checked: plan.checked,
+                absent,
+            };
+            match field {
+                F::Id => m.id = c.required(m.id)?,
+                F::VolunteerNumber => m.volunteer_number = c.get()?,
+                F::RealName => m.real_name = c.required(m.real_name)?,
+                F::IdKind => m.id_kind = c.kind(m.id_kind, IdType::from_stored)?,
+                F::IdNumber => m.id_number = c.required(m.id_number)?,
+                F::Phone => m.phone = c.get()?,
+                F::Gender => m.gender = c.kind(m.gender, Gender::from_stored)?,
+                F::BirthDate => m.birth_date = c.get()?,
+                F::UnitCode => m.unit_code = c.required(m.unit_code)?,
+                F::UserId => m.user_id = c.get()?,
+                F::PartyMember => m.party_member = c.required(m.party_member)?,
+                F::PartyOrganization => m.party_organization = c.get()?,
+                F::ReportedUnitCode => m.reported_unit_code = c.get()?,
+                F::Status => m.status = c.kind(m.status, VolunteerStatus::from_stored)?,
+                F::CreatedAt => m.created_at = c.required(m.created_at)?,
+                F::UpdatedAt => m.updated_at = c.required(m.updated_at)?,
+                F::ApprovedHalfHours => {
+                    m.approved_half_hours = c.required(m.approved_half_hours)?
+                }
+                F::Stars => m.stars = c.required(m.stars)?,
+                F::BarredUntil => m.barred_until = c.get()?,
+            }
+        }
+        Ok(m)
+    }
+}
+
+impl super::DecodeRows<volunteer::Model> for VolunteerRows {
+    fn next_row(&mut self, row: &QueryResult) -> Result<volunteer::Model, DbErr> {
+        self.read(row, "")
     }
 }
 
@@ -199,7 +243,7 @@ where
         let Some(at) = FIELDS.iter().position(|(_, name)| *name == column.name()) else {
             continue;
         };
-        let field = FIELDS[at].0;
+        let (field, name) = FIELDS[at];
         if let Types::Declared = types {
             let ty = column.type_info();
             if !ty.is_null() && !compatible::<R::Database>(field, ty) {
@@ -211,7 +255,7 @@ where
             }
         }
         held[at] = true;
-        cells.push((i, field));
+        cells.push((i, field, name));
     }
     if absent == Absent::Refused {
         if let Some(at) = held.iter().position(|h| !h) {
@@ -258,80 +302,6 @@ where
     }
 }
 
-/// One row by the plan. A NULL in a column that holds none (the derived decoding's
-/// `Option` of a non-null field) counts as the column missing.
-fn read_row<R>(row: &R, plan: &Plan, absent: Absent) -> Result<volunteer::Model, DbErr>
-where
-    R: Row,
-    usize: ColumnIndex<R>,
-    for<'r> &'r str: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> i16: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> NaiveDate: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let checked = plan.checked;
-    let cell = |i: usize| Cell { row, i, checked };
-    let mut m = empty();
-    for &(i, field) in &plan.cells {
-        use Field as F;
-        let c = cell(i);
-        match field {
-            F::Id => m.id = c.required(absent, "id", m.id)?,
-            F::VolunteerNumber => m.volunteer_number = c.get()?,
-            F::RealName => m.real_name = c.required(absent, "real_name", m.real_name)?,
-            F::IdKind => {
-                m.id_kind = kind(
-                    c.get::<Option<&str>>()?,
-                    absent,
-                    "id_kind",
-                    m.id_kind,
-                    IdType::from_stored,
-                )?
-            }
-            F::IdNumber => m.id_number = c.required(absent, "id_number", m.id_number)?,
-            F::Phone => m.phone = c.get()?,
-            F::Gender => {
-                m.gender = kind(
-                    c.get::<Option<&str>>()?,
-                    absent,
-                    "gender",
-                    m.gender,
-                    Gender::from_stored,
-                )?
-            }
-            F::BirthDate => m.birth_date = c.get()?,
-            F::UnitCode => m.unit_code = c.required(absent, "unit_code", m.unit_code)?,
-            F::UserId => m.user_id = c.get()?,
-            F::PartyMember => {
-                m.party_member = c.required(absent, "party_member", m.party_member)?
-            }
-            F::PartyOrganization => m.party_organization = c.get()?,
-            F::ReportedUnitCode => m.reported_unit_code = c.get()?,
-            F::Status => {
-                m.status = kind(
-                    c.get::<Option<&str>>()?,
-                    absent,
-                    "status",
-                    m.status,
-                    VolunteerStatus::from_stored,
-                )?
-            }
-            F::CreatedAt => m.created_at = c.required(absent, "created_at", m.created_at)?,
-            F::UpdatedAt => m.updated_at = c.required(absent, "updated_at", m.updated_at)?,
-            F::ApprovedHalfHours => {
-                m.approved_half_hours =
-                    c.required(absent, "approved_half_hours", m.approved_half_hours)?
-            }
-            F::Stars => m.stars = c.required(absent, "stars", m.stars)?,
-            F::BarredUntil => m.barred_until = c.get()?,
-        }
-    }
-    Ok(m)
-}
-
 /// A volunteer with every field empty: what a partial row leaves unread.
 fn empty() -> volunteer::Model {
     let epoch = DateTime::<Utc>::UNIX_EPOCH;
@@ -358,11 +328,13 @@ fn empty() -> volunteer::Model {
     }
 }
 
-/// One cell of a row.
+/// One cell of a row: its position, its column's name and how it is read.
 struct Cell<'a, R> {
     row: &'a R,
     i: usize,
+    name: &'static str,
     checked: bool,
+    absent: Absent,
 }
 
 impl<'a, R> Cell<'a, R>
@@ -384,30 +356,26 @@ where
     }
 
     /// A field that holds no NULL: one read as NULL is missing.
-    fn required<T>(&self, absent: Absent, name: &str, empty: T) -> Result<T, DbErr>
+    fn required<T>(&self, empty: T) -> Result<T, DbErr>
     where
         Option<T>: Decode<'a, R::Database> + Type<R::Database>,
     {
-        or(self.get::<Option<T>>()?, absent, empty, name)
+        or(self.get::<Option<T>>()?, self.absent, empty, self.name)
     }
-}
 
-/// A kind from its stored text, read in place (no string is made for it).
-fn kind<K>(
-    text: Option<&str>,
-    absent: Absent,
-    name: &str,
-    empty: K,
-    from_stored: fn(&str) -> Option<K>,
-) -> Result<K, DbErr> {
-    let value =
-        match text {
+    /// A kind from its stored text, read in place (no string is made for it).
+    fn kind<K>(&self, empty: K, from_stored: fn(&str) -> Option<K>) -> Result<K, DbErr>
+    where
+        Option<&'a str>: Decode<'a, R::Database> + Type<R::Database>,
+    {
+        let value = match self.get::<Option<&str>>()? {
             None => None,
             Some(s) => Some(from_stored(s).ok_or_else(|| {
-                DbErr::Type(format!("unexpected value {s:?} for column '{name}'"))
+                DbErr::Type(format!("unexpected value {s:?} for column '{}'", self.name))
             })?),
         };
-    or(value, absent, empty, name)
+        or(value, self.absent, empty, self.name)
+    }
 }
 
 fn or<T>(value: Option<T>, absent: Absent, empty: T, name: &str) -> Result<T, DbErr> {
