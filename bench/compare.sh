@@ -210,9 +210,7 @@ for db in ${DATABASES:-postgres sqlite}; do
 done
 
 echo
-# The kernel's group scheduling changes both sides' figures on a shared host (README →
-# "Stalls are the kernel's"): a table says what it was measured under.
-echo "kernel.sched_autogroup_enabled = $(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo unknown)"
+autogroup_setting
 echo "| database | workload | Kapok req/s | p50 ms | p99 ms | floor req/s | p50 ms | p99 ms | fraction |"
 echo "|---|---|---|---|---|---|---|---|---|"
 python3 - "$results" <<'EOF'

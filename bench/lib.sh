@@ -45,17 +45,26 @@ wrk_run() {
   wrk_figures < "$out"
 }
 
+# The kernel's group scheduling, which decides whether PostgreSQL's backends starve
+# on a saturated shared host (README → "Stalls are the kernel's"), as a line to print
+# above a table measured under it.
+autogroup_setting() {
+  echo "kernel.sched_autogroup_enabled = $(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo unknown)"
+}
+
+# awk: one of wrk's durations ("850.00us", "2.19ms", "1.21s") in milliseconds.
+wrk_ms_awk='function ms(x, u) { u = x; gsub(/[0-9.]/, "", u); sub(/[a-z]+$/, "", x)
+                                if (u == "us") return x / 1000; if (u == "s") return x * 1000; return x + 0 }'
+
 # wrk's latency lines to "req/s p50_ms p99_ms".
 wrk_figures() {
-  awk '/Requests\/sec/ { rps=$2 }
+  awk "$wrk_ms_awk"'
+       /Requests\/sec/ { rps=$2 }
        /^ +50%/ { p50=$2 } /^ +99%/ { p99=$2 }
-       END {
-         n=split(p50 " " p99, v, " ")
-         for (i = 1; i <= 2; i++) {
-           x = v[i]; u = x; gsub(/[0-9.]/, "", u); sub(/[a-z]+$/, "", x)
-           if (u == "us") x = x / 1000; else if (u == "s") x = x * 1000
-           out[i] = x
-         }
-         printf "%.0f %.2f %.2f\n", rps, out[1], out[2]
-       }'
+       END { printf "%.0f %.2f %.2f\n", rps, ms(p50), ms(p99) }'
+}
+
+# wrk's output to its slowest request in ms (the Latency line's Max).
+wrk_slowest() {
+  awk "$wrk_ms_awk"' /Latency/ { printf "%.1f\n", ms($4); exit }'
 }

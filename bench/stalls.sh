@@ -39,7 +39,7 @@ sched=""
 if command -v perf >/dev/null && perf sched record -a -o "$work/probe.data" -- true >/dev/null 2>&1; then
   sched=1
 fi
-echo "kernel.sched_autogroup_enabled = $(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo unknown)"
+autogroup_setting
 
 DATABASE_URL="$pg_url" "$bin" serve > "$work/serve.log" 2>&1 &
 server=$!
@@ -60,9 +60,7 @@ for i in $(seq 1 "$runs"); do
     sleep 0.3
   fi
   wrk_run "run $i" "$work/doc.lua" "$work/run.wrk" > "$work/figures"
-  slowest=$(awk '/Latency/ { x = $4; u = x; gsub(/[0-9.]/, "", u); sub(/[a-z]+$/, "", x)
-                             if (u == "us") x /= 1000; else if (u == "s") x *= 1000
-                             printf "%.1f", x; exit }' "$work/run.wrk")
+  slowest=$(wrk_slowest < "$work/run.wrk")
   wait_ms=""
   if [ -n "$sched" ]; then
     wait "$recorder" || true
