@@ -108,17 +108,22 @@ impl NodeKind {
 }
 
 pub fn global_id(kind: NodeKind, id: i64) -> ID {
-    // Written on the stack and encoded into one allocation: a page of 100 rows
-    // makes 100 of these ("DisclosureReport:" and an i64: 37 bytes at most).
-    use std::io::Write;
+    // Put together on the stack and encoded into one allocation: a page of 100 rows
+    // makes 100 of these ("DisclosureReport:" and an i64: 37 bytes at most), and
+    // `write!` through `fmt` was half of their cost.
+    let tag = kind.tag().as_bytes();
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(id).as_bytes();
     let mut plain = [0u8; 48];
-    let mut at = std::io::Cursor::new(&mut plain[..]);
-    match write!(at, "{}:{id}", kind.tag()) {
-        Ok(()) => {
-            let len = at.position() as usize;
-            ID(URL_SAFE_NO_PAD.encode(&plain[..len]))
+    let len = tag.len() + 1 + digits.len();
+    match plain.get_mut(..len) {
+        Some(out) => {
+            out[..tag.len()].copy_from_slice(tag);
+            out[tag.len()] = b':';
+            out[tag.len() + 1..].copy_from_slice(digits);
+            ID(URL_SAFE_NO_PAD.encode(out))
         }
-        Err(_) => ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.tag()))),
+        None => ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.tag()))),
     }
 }
 
